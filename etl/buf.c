@@ -1,0 +1,181 @@
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b, size_t max)
+{
+    b->ptr = NULL;
+    b->len = b->cap = 0;
+    b->max = max;
+}
+
+int buf_grow(struct buf *b, size_t extra)
+{
+    size_t want, cap;
+    char *p;
+
+    if (extra > (size_t)-1 / 2 - b->len)
+        return -1;
+    want = b->len + extra + 1;
+    if (b->max && b->len + extra > b->max)
+        return -1;
+    if (want <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 64;
+    while (cap < want)
+        cap *= 2;
+    p = realloc(b->ptr, cap);
+    if (!p)
+        return -1;
+    if (!b->ptr)
+        p[0] = '\0';
+    b->ptr = p;
+    b->cap = cap;
+    return 0;
+}
+
+int buf_add(struct buf *b, const void *p, size_t n)
+{
+    if (buf_grow(b, n) < 0)
+        return -1;
+    if (n)
+        memcpy(b->ptr + b->len, p, n);
+    b->len += n;
+    b->ptr[b->len] = '\0';
+    return 0;
+}
+
+int buf_addstr(struct buf *b, const char *s)
+{
+    return buf_add(b, s, strlen(s));
+}
+
+int buf_addch(struct buf *b, char c)
+{
+    return buf_add(b, &c, 1);
+}
+
+int buf_addf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char small[256];
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    if ((size_t)n < sizeof(small))
+        return buf_add(b, small, (size_t)n);
+    if (buf_grow(b, (size_t)n) < 0)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+int buf_add_json_str(struct buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t start = b->len, i, run = 0;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[6];
+        size_t elen = 0;
+
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            elen = 2;
+        } else if (c == '\n') {
+            memcpy(esc, "\\n", 2);
+            elen = 2;
+        } else if (c == '\r') {
+            memcpy(esc, "\\r", 2);
+            elen = 2;
+        } else if (c == '\t') {
+            memcpy(esc, "\\t", 2);
+            elen = 2;
+        } else if (c < 0x20 || c == 0x7f) {
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            elen = 6;
+        }
+        if (!elen)
+            continue;
+        if ((i > run && buf_add(b, s + run, i - run) < 0) ||
+            buf_add(b, esc, elen) < 0)
+            goto fail;
+        run = i + 1;
+    }
+    if (n > run && buf_add(b, s + run, n - run) < 0)
+        goto fail;
+    return 0;
+fail:
+    b->len = start;
+    if (b->ptr)
+        b->ptr[start] = '\0';
+    return -1;
+}
+
+int buf_add_csv_cell(struct buf *b, const char *s, size_t n, int guard)
+{
+    size_t start = b->len, i;
+    int quote = 0, prefix = guard && n &&
+        (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+
+    for (i = 0; i < n && !quote; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            quote = 1;
+    if (quote && buf_addch(b, '"') < 0)
+        goto fail;
+    if (prefix && buf_addch(b, '\'') < 0)
+        goto fail;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"' && quote && buf_addch(b, '"') < 0)
+            goto fail;
+        if (buf_addch(b, s[i]) < 0)
+            goto fail;
+    }
+    if (quote && buf_addch(b, '"') < 0)
+        goto fail;
+    return 0;
+fail:
+    b->len = start;
+    if (b->ptr)
+        b->ptr[start] = '\0';
+    return -1;
+}
+
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    if (b->ptr)
+        b->ptr[0] = '\0';
+}
+
+void buf_release(struct buf *b)
+{
+    free(b->ptr);
+    b->ptr = NULL;
+    b->len = b->cap = 0;
+}
+
+char *buf_detach(struct buf *b, size_t *len)
+{
+    char *p = b->ptr;
+
+    if (len)
+        *len = b->len;
+    b->ptr = NULL;
+    b->len = b->cap = 0;
+    return p;
+}

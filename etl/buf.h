@@ -1,0 +1,39 @@
+/*
+ * buf.h — bounded growable byte buffers.
+ *
+ * Invariants: ptr is NULL or NUL-terminated at ptr[len]; len < cap; len never
+ * exceeds max (0 = no bound other than memory). A failed add leaves the
+ * buffer as it was. The struct owns ptr; buf_release() frees it and leaves
+ * the struct reusable, buf_detach() hands it to the caller.
+ */
+#ifndef ETL_BUF_H
+#define ETL_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+    char  *ptr;
+    size_t len, cap, max;
+};
+
+#define BUF_INIT { NULL, 0, 0, 0 }
+
+void  buf_init(struct buf *b, size_t max);                 /* empty, bound max */
+int   buf_grow(struct buf *b, size_t extra);               /* -1: ENOMEM or over max */
+int   buf_add(struct buf *b, const void *p, size_t n);     /* -1: ENOMEM or over max */
+int   buf_addstr(struct buf *b, const char *s);
+int   buf_addch(struct buf *b, char c);
+int   buf_addf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends s[0..n) as the inside of a JSON string (no quotes): escapes
+ * '"', '\\' and control characters; bytes >= 0x80 are copied as they are
+ * (the caller has checked UTF-8). */
+int   buf_add_json_str(struct buf *b, const char *s, size_t n);
+/* Appends a CSV cell (RFC 4180 quoting when needed). With `guard`, a cell
+ * starting with = + - @ is prefixed with ' (formula injection). */
+int   buf_add_csv_cell(struct buf *b, const char *s, size_t n, int guard);
+void  buf_reset(struct buf *b);                            /* len = 0, keeps memory */
+void  buf_release(struct buf *b);                          /* frees, reusable */
+char *buf_detach(struct buf *b, size_t *len);              /* caller frees */
+
+#endif

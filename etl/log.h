@@ -1,0 +1,68 @@
+/*
+ * log.h — everything permit-etl says on stderr: messages, row errors, the
+ * JSON log lines, the progress line and the final summary.
+ *
+ * One process-wide state, set once by main through log_setup(). Nothing
+ * here ever prints the API token: callers never pass it (the config module
+ * keeps it to itself).
+ *
+ * Row errors: the first LOG_ROW_ERRORS_SHOWN are printed as
+ *     permit-etl: FILE:LINE: FIELD: reason
+ * the rest are counted; log_row_errors_flush() prints
+ *     permit-etl: ... and N more (see --rejects / report)
+ */
+#ifndef ETL_LOG_H
+#define ETL_LOG_H
+
+#include "err.h"
+
+#define LOG_ROW_ERRORS_SHOWN 20
+
+struct log_opts {
+    int quiet;      /* -q: only errors and the summary */
+    int verbose;    /* -v: debug messages too */
+    int json;       /* --log-json: JSON lines per stage and the summary */
+    int timings;    /* --timings: per-stage wall/CPU times at the end */
+};
+
+void log_setup(const struct log_opts *o);
+const struct log_opts *log_options(void);
+
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "permit-etl: where: field: msg" for a filled error. */
+void log_err(const struct etl_err *e);
+
+/* A rejected field of a row. */
+void log_row_error(const char *file, long line, const char *field,
+                   const char *reason);
+void log_row_errors_flush(void);
+long log_row_errors_total(void);
+
+/* One JSON log line on stderr when --log-json: {"ts":..,"level":..,
+ * "stage":STAGE, then the pairs}. `kv` is a NULL-terminated list of
+ * key, value strings; a value that starts with '#' is written as a
+ * number (without the '#'). */
+void log_json_line(const char *level, const char *stage, const char *const *kv);
+
+/* The one-line summary, always printed (even with -q), and, with
+ * --log-json, a JSON line {"stage":"summary","message":...,"exit":N}. */
+void log_summary(int exit_code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Progress line on a terminal only (stderr is a tty and not -q); at most
+ * 10 updates a second; log_progress_done() clears it. */
+void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_progress_done(void);
+
+/* --timings: stages are timed by name (wall and CPU). */
+void timing_begin(const char *stage);
+void timing_end(const char *stage);
+void timing_report(void); /* prints the table when --timings */
+
+/* Monotonic seconds. */
+double log_now(void);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * main.c — permit-etl's entry point: global flags, then dispatch to one
+ * cmd_<name>() from the table below.
+ */
+#include "cli.h"
+#include "cmd.h"
+#include "err.h"
+#include "log.h"
+#include "version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    { "validate", cmd_validate, "check vendor files; write clean records and rejects" },
+    { "zones",    cmd_zones,    "audit vendor zone names against the known zones" },
+    { "push",     cmd_push,     "stage files in the ledger and push permits to OPSCOM" },
+    { "stats",    cmd_stats,    "pull OPSCOM's permit stats" },
+    { "report",   cmd_report,   "write the XLSX report (from files or a ledger day)" },
+    { "run",      cmd_run,      "the nightly job: inputs -> push -> stats -> report" },
+    { "ledger",   cmd_ledger,   "list, show or prune ledger records" },
+    { "update",   cmd_update,   "change a pushed permit (plate, amount, currency, end)" },
+    { "delete",   cmd_delete,   "delete a pushed permit" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+    size_t i;
+
+    fputs("usage: permit-etl [-q | -v] [--log-json] [--timings] COMMAND [ARGS]\n"
+          "       permit-etl --version | --help\n\n"
+          "Batch ETL of parking payments into OPSCOM permits and XLSX reports.\n\n"
+          "Commands:\n", out);
+    for (i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nRun 'permit-etl COMMAND --help' for a command's options.\n"
+          CLI_GLOBAL_HELP
+          "      --version   print the version\n\n"
+          "Exit codes: 0 all good; 1 finished, something needs attention;\n"
+          "2 usage or configuration error; 3 aborted.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        CLI_GLOBAL_LONGOPTS,
+        { "version", no_argument, NULL, CLI_VERSION },
+        { NULL, 0, NULL, 0 }
+    };
+    struct log_opts lo_init = { 0, 0, 0, 0 };
+    int c;
+    size_t i;
+
+    log_setup(&lo_init);
+    cli_reset_getopt();
+    /* "+": stop at the first non-option, the subcommand. */
+    while ((c = getopt_long(argc, argv, "+:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
+        if (c == CLI_VERSION) {
+            printf("permit-etl %s\n", PERMIT_ETL_VERSION);
+            return EXIT_GOOD;
+        }
+        if (c == 'h') {
+            usage(stdout);
+            return EXIT_GOOD;
+        }
+        switch (cli_global_opt(c, NULL, "", argv)) {
+        case CLI_OK:
+            break;
+        case CLI_EXIT_HELP:
+            return EXIT_GOOD;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[optind], commands[i].name))
+            return commands[i].fn(argc - optind, argv + optind);
+    return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
+}
