@@ -1,0 +1,64 @@
+/*
+ * ingest.h — streams vendor files into normalized records (CONTRACT; the
+ * implementation belongs to the ingest work, issue 3).
+ *
+ * One struct ingest per run: it owns the loaded profiles and the
+ * duplicate-key index shared by every file of the run. ingest_file() reads
+ * one file once, front to back, in bounded memory: each row is parsed,
+ * normalized (normalize.h), zone-resolved (zones.h, when a table is given),
+ * checked against the duplicate-key index, and handed to the sink, then
+ * forgotten. The struct permit passed to sink->record is borrowed for the
+ * call only.
+ *
+ * Every rejected field goes to sink->reject (field = canonical API key,
+ * "_row" for a broken line, "_key" for a duplicate with reason
+ * "duplicate of FILE:LINE", "_file" for a file-level error). A voided row
+ * (profile's void indicator) is passed to sink->record with p->voided set.
+ */
+#ifndef ETL_INGEST_H
+#define ETL_INGEST_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "permit.h"
+
+struct zones;
+
+struct ingest_opts {
+    const char *profile;          /* -f: a profile name or path; NULL = detect per file */
+    const struct zones *zones;    /* NULL: no zone list, records are ZONE_UNCHECKED */
+};
+
+struct ingest_stats {
+    long rows;          /* data rows read (blank lines not counted) */
+    long accepted;      /* passed to sink->record, voids excluded */
+    long rejected;      /* rows with at least one rejected field */
+    long duplicates;    /* rows whose key repeated an earlier accepted row */
+    long voids;         /* voided rows */
+    long free_sessions; /* accepted with amount 0 */
+    char profile[64];   /* the profile used */
+};
+
+struct ingest_sink {
+    /* Accepted record (or void). Non-zero return aborts the file with *err. */
+    int  (*record)(void *ctx, const struct permit *p, struct etl_err *err);
+    /* A rejected field; all strings borrowed for the call. */
+    void (*reject)(void *ctx, const char *file, long line, const char *field,
+                   const char *reason, const char *raw, size_t rawlen);
+    void *ctx;
+};
+
+struct ingest *ingest_new(const struct ingest_opts *o, struct etl_err *err);
+void ingest_free(struct ingest *in);                       /* NULL-safe */
+
+/*
+ * Reads `path`. Returns 0 when the file was read to its end (rows may have
+ * been rejected: see *st), -1 on a fatal error for this file (unreadable,
+ * undetectable profile, missing required column, I/O error; E_IO/E_CONFIG/...
+ * in *err, also reported as a "_file" reject) or when the sink aborted.
+ */
+int ingest_file(struct ingest *in, const char *path, const struct ingest_sink *sink,
+                struct ingest_stats *st, struct etl_err *err);
+
+#endif
