@@ -549,6 +549,11 @@ void sb_api_handle(const struct sb_api *a, enum sb_ep ep, const char *body, size
         reply_error(status, out, 400, EC_PARSE, "request could not be parsed: empty body");
         goto out;
     }
+    if (sb_utf8_len(body, len) < 0) {
+        reply_error(status, out, 400, EC_PARSE,
+                    "request could not be parsed: not UTF-8 text (or a NUL byte)");
+        goto out;
+    }
     tok = json_tokener_new_ex(16);
     if (!tok) {
         reply_error(status, out, 500, EC_PARSE, "out of memory");
