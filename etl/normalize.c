@@ -772,7 +772,7 @@ int norm_year_ok(long long utc)
 int norm_time(const struct norm_profile *p, const char *s, size_t n, struct norm_time *t,
               char *why)
 {
-    struct norm_civil c;
+    struct norm_civil c = { 0 };
     long long local;
     int i, k;
 
@@ -884,8 +884,8 @@ int norm_sha256_hex(const void *s, size_t n, char *hex)
         len != 32)
         return -1;
     for (i = 0; i < len; i++) {
-        hex[2 * i] = hx[md[i] >> 4];
-        hex[2 * i + 1] = hx[md[i] & 15];
+        hex[(size_t)i * 2] = hx[md[i] >> 4];
+        hex[(size_t)i * 2 + 1] = hx[md[i] & 15];
     }
     hex[64] = '\0';
     return 0;
@@ -1087,7 +1087,7 @@ int normalize_record(const struct norm_profile *p, const struct raw_record *r,
     struct rec rc = { r, rej, ctx, 0 };
     char why[NORM_REASON_MAX];
     struct norm_amount am;
-    struct norm_time ts, te;
+    struct norm_time ts = { 0, { 0, 0 } }, te = { 0, { 0, 0 } };
     const char *s, *s2;
     size_t n, n2;
     int ok_plate, ok_amount, ok_start, ok_end = 0, ok_zone, ok_pn, ok_tk, ok_promo;
