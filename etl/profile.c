@@ -731,47 +731,45 @@ int profile_set_load_one(struct profile_set *s, const char *name, struct etl_err
             return -1;
     } else {
         char dir[PATH_MAX], path[PATH_MAX];
-        /* The file NAME.json first (cheap, and a broken unrelated profile
-         * does not matter), else any profile whose "name" is NAME. */
+        struct buf names = BUF_INIT;
+        /* Directory by directory, so an earlier one wins: NAME.json first,
+         * else any profile of that directory whose "name" is NAME. */
         for (i = 0; !p && profile_search_dir(i, dir, sizeof(dir)) == 0; i++) {
+            int k;
             if (!dir[0])
                 continue;
-            if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", dir, name) >= sizeof(path))
-                continue;
-            if (access(path, F_OK) == 0) {
+            if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", dir, name) < sizeof(path) &&
+                access(path, F_OK) == 0) {
                 p = profile_load(path, err);
                 if (!p)
                     return -1;
-                if (strcmp(p->norm.name, name)) {
-                    profile_free(p);
-                    p = NULL;
-                }
-            }
-        }
-        if (!p) {
-            struct buf names = BUF_INIT;
-            if (profile_set_load_all(&all, err) < 0) {
-                profile_set_free(&all);
-                return -1;
-            }
-            for (i = 0; i < all.n; i++)
-                if (!strcmp(all.p[i]->norm.name, name)) {
-                    p = all.p[i];
-                    all.p[i] = NULL;
+                if (!strcmp(p->norm.name, name))
                     break;
-                }
-            if (!p) {
-                for (i = 0; i < all.n; i++)
-                    buf_addf(&names, "%s%s", i ? ", " : "", all.p[i]->norm.name);
-                etl_fail(err, E_CONFIG, "unknown profile '%s' (known: %s)", name,
-                         names.ptr ? names.ptr : "none");
-                buf_release(&names);
+                profile_free(p);
+                p = NULL;
+            }
+            if (load_dir(&all, dir, err) < 0) {
                 profile_set_free(&all);
+                buf_release(&names);
                 return -1;
             }
-            buf_release(&names);
+            for (k = 0; k < all.n; k++) {
+                if (!p && !strcmp(all.p[k]->norm.name, name)) {
+                    p = all.p[k];
+                    all.p[k] = NULL;
+                } else if (all.p[k]) {
+                    buf_addf(&names, "%s%s", names.len ? ", " : "", all.p[k]->norm.name);
+                }
+            }
             profile_set_free(&all);
         }
+        if (!p) {
+            etl_fail(err, E_CONFIG, "unknown profile '%s' (known: %s)", name,
+                     names.ptr ? names.ptr : "none");
+            buf_release(&names);
+            return -1;
+        }
+        buf_release(&names);
     }
     s->p[0] = p;
     s->n = 1;
@@ -782,8 +780,10 @@ void profile_set_free(struct profile_set *s)
 {
     int i;
 
-    for (i = 0; i < s->n; i++)
+    for (i = 0; i < s->n; i++) {
         profile_free(s->p[i]);
+        s->p[i] = NULL;
+    }
     s->n = 0;
 }
 
