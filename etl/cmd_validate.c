@@ -60,11 +60,16 @@ static void count_field(struct vctx *v, const char *field)
     }
 }
 
-static void add_num(struct buf *b, long long n)
+/*
+ * The JSON Lines writer: one reusable buffer, grown once to the worst case
+ * of a record (every byte escaped as \u00XX), then filled with plain
+ * stores. No printf on this path.
+ */
+static char *put_num(char *o, long long n)
 {
     char t[24];
     int i = (int)sizeof(t);
-    unsigned long long u = n < 0 ? (unsigned long long)-n : (unsigned long long)n;
+    unsigned long long u = n < 0 ? 0 - (unsigned long long)n : (unsigned long long)n;
 
     do {
         t[--i] = (char)('0' + u % 10);
@@ -72,24 +77,109 @@ static void add_num(struct buf *b, long long n)
     } while (u);
     if (n < 0)
         t[--i] = '-';
-    buf_add(b, t + i, sizeof(t) - (size_t)i);
+    memcpy(o, t + i, sizeof(t) - (size_t)i);
+    return o + (sizeof(t) - (size_t)i);
 }
 
-static void add_kv(struct buf *b, const char *key, const char *val, size_t n)
+static char *put_2(char *o, int v)
 {
-    buf_addch(b, ',');
-    buf_addch(b, '"');
-    buf_addstr(b, key);
-    buf_add(b, "\":\"", 3);
-    buf_add_json_str(b, val, n);
-    buf_addch(b, '"');
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
 }
+
+/* YYYY-MM-DDTHH:MM:SS of a UTC time (the civil-from-days algorithm of
+ * H. Hinnant; the same text as norm_format_time()). */
+static char *put_time(char *o, long long utc)
+{
+    long long days = utc / 86400, rem = utc % 86400, z, era, doe, yoe, y, doy, mp, d, m;
+
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    z = days + 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = yoe + era * 400;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    if (y < 0 || y > 9999) {
+        char t[24];
+        norm_format_time(utc, t);
+        memcpy(o, t, strlen(t));
+        return o + strlen(t);
+    }
+    o = put_2(o, (int)(y / 100));
+    o = put_2(o, (int)(y % 100));
+    *o++ = '-';
+    o = put_2(o, (int)m);
+    *o++ = '-';
+    o = put_2(o, (int)d);
+    *o++ = 'T';
+    o = put_2(o, (int)(rem / 3600));
+    *o++ = ':';
+    o = put_2(o, (int)(rem / 60 % 60));
+    *o++ = ':';
+    return put_2(o, (int)(rem % 60));
+}
+
+static char *put_str(char *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
+        }
+    }
+    return o;
+}
+
+/* ,"key":"value" (key plain ASCII) */
+static char *put_kv(char *o, const char *key, size_t klen, const char *val, size_t n)
+{
+    *o++ = ',';
+    *o++ = '"';
+    memcpy(o, key, klen);
+    o += klen;
+    memcpy(o, "\":\"", 3);
+    o += 3;
+    o = put_str(o, val, n);
+    *o++ = '"';
+    return o;
+}
+
+#define KV(o, k, v, n) put_kv(o, k, sizeof(k) - 1, v, n)
 
 static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 {
     struct vctx *v = ctx;
     struct buf *b = &v->line;
-    char t[32];
+    size_t lplate, lzone, lpno, ltick, lpromo, lsrc, lkey, worst;
+    const char *src = p->source ? p->source : "";
+    char *o;
 
     if (p->voided)
         return 0;
@@ -102,43 +192,69 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
         v->missing++;
     if (!v->json)
         return 0;
+    lplate = strlen(p->plate);
+    lzone = strlen(p->zone);
+    lpno = strlen(p->permit_no);
+    ltick = strlen(p->ticket);
+    lpromo = strlen(p->promo);
+    lsrc = strlen(src);
+    lkey = strlen(p->key);
+    worst = 6 * (lplate + lzone + lpno + ltick + lpromo + lsrc + lkey) + 400;
     buf_reset(b);
-    buf_addstr(b, "{\"LicencePlate\":\"");
-    buf_add_json_str(b, p->plate, strlen(p->plate));
-    buf_addch(b, '"');
+    if (buf_grow(b, worst) < 0)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    o = b->ptr;
+    memcpy(o, "{\"LicencePlate\":\"", 17);
+    o = put_str(o + 17, p->plate, lplate);
+    *o++ = '"';
     if (p->cents > 0) {
-        norm_format_cents(p->cents, t);
-        add_kv(b, "Amount", t, strlen(t));
+        long long c = p->cents;
+        memcpy(o, ",\"Amount\":\"", 11);
+        o = put_num(o + 11, c / 100);
+        *o++ = '.';
+        o = put_2(o, (int)(c % 100));
+        *o++ = '"';
     }
     if (p->currency != CUR_NONE)
-        add_kv(b, "CurrencyID", currency_name(p->currency), 3);
-    norm_format_time(p->start, t);
-    add_kv(b, "startTime", t, strlen(t));
-    norm_format_time(p->end, t);
-    add_kv(b, "endTime", t, strlen(t));
-    if (p->zone[0])
-        add_kv(b, "zone", p->zone, strlen(p->zone));
-    if (p->permit_no[0])
-        add_kv(b, "permitNo", p->permit_no, strlen(p->permit_no));
-    if (p->ticket[0])
-        add_kv(b, "TicketNumber", p->ticket, strlen(p->ticket));
-    if (p->promo[0])
-        add_kv(b, "promoCode", p->promo, strlen(p->promo));
-    add_kv(b, "_source", p->source ? p->source : "", p->source ? strlen(p->source) : 0);
-    buf_addstr(b, ",\"_line\":");
-    add_num(b, p->line);
-    add_kv(b, "_key", p->key, strlen(p->key));
+        o = KV(o, "CurrencyID", currency_name(p->currency), 3);
+    memcpy(o, ",\"startTime\":\"", 14);
+    o = put_time(o + 14, p->start);
+    memcpy(o, "\",\"endTime\":\"", 13);
+    o = put_time(o + 13, p->end);
+    *o++ = '"';
+    if (lzone)
+        o = KV(o, "zone", p->zone, lzone);
+    if (lpno)
+        o = KV(o, "permitNo", p->permit_no, lpno);
+    if (ltick)
+        o = KV(o, "TicketNumber", p->ticket, ltick);
+    if (lpromo)
+        o = KV(o, "promoCode", p->promo, lpromo);
+    o = KV(o, "_source", src, lsrc);
+    memcpy(o, ",\"_line\":", 9);
+    o = put_num(o + 9, p->line);
+    o = KV(o, "_key", p->key, lkey);
     if (v->have_zones) {
         const char *zs = zone_status_name(p->zone_status);
-        add_kv(b, "_zone_status", zs, strlen(zs));
+        o = KV(o, "_zone_status", zs, strlen(zs));
     }
-    if (buf_add(b, "}\n", 2) < 0)
-        return etl_fail(err, E_NOMEM, "out of memory");
+    *o++ = '}';
+    *o++ = '\n';
+    b->len = (size_t)(o - b->ptr);
+    b->ptr[b->len] = '\0';
     if (fwrite(b->ptr, 1, b->len, v->json) != b->len) {
         v->write_failed = 1;
         return etl_fail(err, E_IO, "%s: write error: %s", v->json_path, strerror(errno));
     }
     return 0;
+}
+
+static void add_num(struct buf *b, long long n)
+{
+    char t[24];
+    char *e = put_num(t, n);
+
+    buf_add(b, t, (size_t)(e - t));
 }
 
 static void on_reject(void *ctx, const char *file, long line, const char *field,
