@@ -238,6 +238,20 @@ static void trim(const char **s, size_t *n)
         (*n)--;
 }
 
+static int all_ascii(const char *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= (unsigned char)s[i];
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
 static const char *col_field(const struct profile *p, int c)
 {
     return p->cols[c].field == RF_COUNT ? "_row" : profile_field_name(p->cols[c].field);
@@ -250,7 +264,7 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
     struct split *sp = &cf->sp;
     const char *why;
     char reason[160];
-    int c, bad = 0;
+    int c, bad = 0, ascii;
 
     in->st->rows++;
     in->row_rejects = 0;
@@ -267,6 +281,7 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
     }
     memset(&in->raw, 0, sizeof(in->raw));
     in->raw.line = line;
+    ascii = all_ascii(s, n);
     for (c = 0; c < p->ncols; c++) {
         int h = cf->hidx[c];
         const char *v;
@@ -282,7 +297,7 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
             bad = 1;
             continue;
         }
-        if (!ingest_utf8_ok(v, vl)) {
+        if (!ascii && !ingest_utf8_ok(v, vl)) {
             snprintf(reason, sizeof(reason), "invalid UTF-8 (column '%s')", p->cols[c].names[0]);
             ingest_reject(in, line, col_field(p, c), reason, v, vl);
             bad = 1;

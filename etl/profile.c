@@ -3,14 +3,7 @@
 
 #include "buf.h"
 
-/* tz.h and the profile checks arrive with the normalization core; until
- * it is on this branch, profiles load without them. */
-#if defined(__has_include)
-#if __has_include("tz.h")
 #include "tz.h"
-#define HAVE_NORM_CORE 1
-#endif
-#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -371,9 +364,7 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
 
     if (!json_object_is_type(root, json_type_object))
         return PFAIL("a profile is a JSON object");
-#ifdef HAVE_NORM_CORE
     norm_profile_init(&p->norm);
-#endif
     p->delimiter = ',';
     p->norm.max_duration_days = 31;
     p->norm.time_kind = TIME_ISO8601;
@@ -453,14 +444,8 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
             if (get_bool(path, val, "multiline_fields", &p->multiline_fields, err) < 0)
                 return -1;
         } else if (!strcmp(k, "amount_optional")) {
-#ifdef HAVE_NORM_CORE
             if (get_bool(path, val, "amount_optional", &p->norm.amount_optional, err) < 0)
                 return -1;
-#else
-            int dummy;
-            if (get_bool(path, val, "amount_optional", &dummy, err) < 0)
-                return -1;
-#endif
         } else if (!strcmp(k, "opscom_keys")) {
             if (get_bool(path, val, "opscom_keys", &p->norm.opscom_keys, err) < 0)
                 return -1;
@@ -499,7 +484,6 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
             return PFAIL("columns map both endTime and durationMinutes");
         p->norm.end_is_duration = have[RF_DURATION];
     }
-#ifdef HAVE_NORM_CORE
     if (p->time_zone[0]) {
         struct etl_err e;
         p->norm.tz = tz_get(p->time_zone, &e);
@@ -511,7 +495,6 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
         if (norm_profile_check(&p->norm, &e) < 0)
             return PFAIL("%s", e.msg);
     }
-#endif
     return 0;
 }
 
