@@ -67,6 +67,25 @@ static void trim(const char **s, size_t *n)
         (*n)--;
 }
 
+/* Text fields take a JSON number as its decimal text: "12.0" is "12". */
+static int is_text_field(enum raw_field f)
+{
+    return f == RF_PERMITNO || f == RF_TICKET || f == RF_ZONE || f == RF_PROMO;
+}
+
+static size_t integral_len(const char *s, size_t n)
+{
+    const char *dot = memchr(s, '.', n);
+    size_t i;
+
+    if (!dot)
+        return n;
+    for (i = (size_t)(dot - s) + 1; i < n; i++)
+        if (s[i] != '0')
+            return n;
+    return (size_t)(dot - s);
+}
+
 static int record(struct ingest *in, const struct jscan_record *rec, struct etl_err *err)
 {
     const struct profile *p = in->prof;
@@ -82,7 +101,7 @@ static int record(struct ingest *in, const struct jscan_record *rec, struct etl_
         int ec = rec->err_key ? profile_column_find(p, rec->err_key, rec->err_keylen) : -1;
         int dupkey = !strcmp(rec->error, "duplicate key");
         if (rec->err_key && (dupkey || ec >= 0)) {
-            snprintf(reason, sizeof(reason), "%s '%.*s'", rec->error,
+            snprintf(reason, sizeof(reason), "%s%s'%.*s'", rec->error, dupkey ? " " : " in ",
                      (int)(rec->err_keylen > 64 ? 64 : rec->err_keylen), rec->err_key);
             ingest_reject(in, rec->line, col_field(p, ec), reason, rec->raw, rec->rawlen);
         } else if (!rec->err_key) {
@@ -121,6 +140,8 @@ static int record(struct ingest *in, const struct jscan_record *rec, struct etl_
         rv = &in->raw.v[p->cols[c].field];
         rv->ptr = m->val;
         rv->len = m->vallen;
+        if (m->type == JV_NUMBER && is_text_field(p->cols[c].field))
+            rv->len = integral_len(m->val, m->vallen);
         rv->present = 1;
         rv->json_number = m->type == JV_NUMBER;
     }
@@ -129,7 +150,7 @@ static int record(struct ingest *in, const struct jscan_record *rec, struct etl_
         return 0;
     }
     if (p->nids) {
-        int k, any = 0;
+        int k, any = 0, number = 0;
         buf_reset(&in->idbuf);
         for (k = 0; k < p->nids; k++) {
             for (c = 0; c < p->ncols; c++)
@@ -143,6 +164,7 @@ static int record(struct ingest *in, const struct jscan_record *rec, struct etl_
                 trim(&v, &vl);
                 if (vl)
                     any = 1;
+                number = colm[c]->type == JV_NUMBER;
                 if (buf_add(&in->idbuf, v, vl) < 0)
                     return etl_fail(err, E_NOMEM, "out of memory");
             }
@@ -151,6 +173,8 @@ static int record(struct ingest *in, const struct jscan_record *rec, struct etl_
             in->raw.v[RF_ID].ptr = in->idbuf.ptr;
             in->raw.v[RF_ID].len = in->idbuf.len;
             in->raw.v[RF_ID].present = 1;
+            /* a single id that was a JSON number: "12.0" is id 12 */
+            in->raw.v[RF_ID].json_number = (unsigned char)(p->nids == 1 && number);
         }
     }
     return ingest_row(in, err);
