@@ -1,6 +1,7 @@
 /* push.c — the push engine (see push.h). */
 #include "push.h"
 
+#include "config.h"
 #include "log.h"
 #include "zones.h"
 
@@ -483,7 +484,16 @@ static int hook_next(void *ctx, struct opscom_job *job)
         if (interrupted || p->hook_err.code)
             return 0;
         for (;;) {
-            rc = ledger_next_pending(p->l, &p->cursor, &p->rec, &p->hook_err);
+            if (p->o.only_id > 0) {
+                if (p->cursor >= p->o.only_id)
+                    return 0;
+                p->cursor = p->o.only_id;
+                rc = ledger_get_by_id(p->l, p->o.only_id, &p->rec, &p->hook_err);
+                if (rc > 0 && p->rec.state != LS_PENDING)
+                    return 0;
+            } else {
+                rc = ledger_next_pending(p->l, &p->cursor, &p->rec, &p->hook_err);
+            }
             if (rc <= 0)
                 return 0;    /* a read error stops handing out jobs */
             if (pending_action(&p->rec) != LA_NONE)
@@ -664,7 +674,7 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
 
     if (p->o.dry_run)
         return dry_send(p, err);
-    n = ledger_count_state(p->l, LS_PENDING, err);
+    n = p->o.only_id > 0 ? 1 : ledger_count_state(p->l, LS_PENDING, err);
     if (n < 0)
         return -1;
     p->c.to_send += n;
@@ -734,4 +744,55 @@ void push_summary_text(const struct push *p, char *out, size_t cap)
              c->files_skipped, c->files_over_ratio, c->rows, c->accepted, c->rejected,
              c->duplicates, c->voids, c->pushed, c->updated, c->deleted, c->failed, c->held,
              c->resent_after_doubt, c->retry_later + c->aborted);
+}
+
+int push_ledger_path(const struct config *cfg, struct buf *out, struct etl_err *err)
+{
+    int rc;
+
+    buf_reset(out);
+    if (cfg->ledger)
+        rc = buf_addstr(out, cfg->ledger);
+    else
+        rc = buf_addf(out, "%s/ledger.db", cfg->dir && cfg->dir[0] ? cfg->dir : ".");
+    return rc < 0 ? etl_fail(err, E_NOMEM, "out of memory") : 0;
+}
+
+int push_context_hash(const char *zones, const char *aliases, int hold, const char *profile,
+                      char out[65], struct etl_err *err)
+{
+    char hz[65] = "-", ha[65] = "-";
+    struct buf b = BUF_INIT;
+
+    if (zones && push_file_sha256(zones, hz, err) < 0)
+        return -1;
+    if (aliases && push_file_sha256(aliases, ha, err) < 0)
+        return -1;
+    if (buf_addf(&b, "zones=%s\naliases=%s\nhold=%d\nprofile=%s\n", hz, ha, hold,
+                 profile ? profile : "") < 0) {
+        buf_release(&b);
+        return etl_fail(err, E_NOMEM, "out of memory");
+    }
+    ledger_sha256_hex(b.ptr, b.len, out);
+    buf_release(&b);
+    return 0;
+}
+
+int push_admin_send(struct ledger *l, int64_t id, push_runner_fn run, void *transport,
+                    struct ledger_rec *r, struct etl_err *err)
+{
+    struct push_opts o;
+    struct push *p;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.only_id = id;
+    p = push_new(l, &o, err);
+    if (!p)
+        return -1;
+    rc = push_send(p, run, transport, err);
+    push_free(p);
+    if (ledger_get_by_id(l, id, r, rc < 0 ? NULL : err) <= 0 && rc == 0)
+        return etl_fail(err, E_DB, "ledger: record vanished");
+    return rc;
 }

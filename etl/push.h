@@ -85,6 +85,8 @@ struct push_opts {
                                          (a changed one re-reads processed files) */
     push_log_fn  log;                 /* may be NULL */
     void        *log_ctx;
+    int64_t      only_id;             /* > 0: send only this record (admin
+                                         update/delete); others stay pending */
 };
 
 struct push_counts {
@@ -134,6 +136,22 @@ void push_summary_text(const struct push *p, char *out, size_t cap);
 
 /* Lower-case hex sha256 of a file's bytes (out: 65 bytes). E_IO. */
 int push_file_sha256(const char *path, char out[65], struct etl_err *err);
+
+/* Admin update/delete: sends the action prepared on record `id`
+ * (ledger_admin_update()/ledger_admin_delete()) alone, then reads the
+ * record back into *r. -1 when the run aborted (err: E_AUTH, E_NET...). */
+int push_admin_send(struct ledger *l, int64_t id, push_runner_fn run, void *transport,
+                    struct ledger_rec *r, struct etl_err *err);
+
+/* The ledger's path: the config's `ledger`, else "<config dir>/ledger.db". */
+struct config;
+int push_ledger_path(const struct config *cfg, struct buf *out, struct etl_err *err);
+
+/* The fingerprint of what staging depends on besides the file: the zone
+ * and alias files' contents (paths may be NULL), the hold mode and the
+ * profile forced with -f (NULL: detected). out: 65 bytes. */
+int push_context_hash(const char *zones, const char *aliases, int hold, const char *profile,
+                      char out[65], struct etl_err *err);
 
 /* Async-signal-safe: stop handing out jobs (SIGINT/SIGTERM). */
 void push_interrupt(void);
