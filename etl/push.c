@@ -476,13 +476,13 @@ static int hook_next(void *ctx, struct opscom_job *job)
     struct slot *s;
     int rc;
 
+    if (interrupted || p->hook_err.code)
+        return 0;   /* stop sending; a queued push stays pending for the next run */
     if (p->requeue) {
         s = p->requeue;
         p->requeue = s->next;
         s->next = NULL;
     } else {
-        if (interrupted || p->hook_err.code)
-            return 0;
         for (;;) {
             if (p->o.only_id > 0) {
                 if (p->cursor >= p->o.only_id)
