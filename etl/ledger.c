@@ -152,7 +152,7 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_sent TEXT);"
     "CREATE INDEX records_state ON records (state, id);"
     "CREATE INDEX records_ref ON records (reference_id);"
-    "CREATE INDEX records_source ON records (source, state);"
+    "CREATE INDEX records_source ON records (source);"
     "CREATE INDEX records_start ON records (start_time);"
     "CREATE INDEX records_plate ON records (plate);"
     "CREATE TABLE files ("
@@ -574,7 +574,8 @@ struct ledger *ledger_open(const char *path, int flags, struct etl_err *err)
     if (!strcmp(dbpath, path) && !l->readonly &&
         exec(l, "PRAGMA journal_mode=WAL", err) < 0)
         goto fail;
-    if (exec(l, "PRAGMA synchronous=NORMAL", err) < 0)
+    if (exec(l, "PRAGMA synchronous=NORMAL", err) < 0 ||
+        exec(l, "PRAGMA wal_autocheckpoint=4000", err) < 0)
         goto fail;
     if (migrate(l, err) < 0)
         goto fail;

@@ -537,7 +537,13 @@ static int hook_send(void *ctx, void *user, int attempt, int after_doubt)
         s->resent = 1;
         p->c.in_doubt++;
     }
-    return ledger_mark_sending(p->l, s->id, after_doubt || s->resent, &p->hook_err) < 0;
+    /* `sending` is committed before the attempt leaves, together with the
+     * outcomes recorded since the last send (at most the in-flight window) */
+    if (ledger_begin(p->l, &p->hook_err) < 0 ||
+        ledger_mark_sending(p->l, s->id, after_doubt || s->resent, &p->hook_err) < 0 ||
+        ledger_commit(p->l, &p->hook_err) < 0)
+        return 1;
+    return 0;
 }
 
 static void progress(struct push *p)
@@ -563,6 +569,9 @@ static int hook_done(void *ctx, void *user, const struct opscom_result *r)
     int more = 0, rc = 0;
     enum ledger_action act = s->act;
 
+    /* committed by the next on_send, or at the end of the run */
+    if (ledger_begin(p->l, err) < 0)
+        return 1;
     switch (r->outcome) {
     case OC_OK:
         rc = ledger_done_ok(p->l, s->id, act, r->reference_id, &more, err);
@@ -690,6 +699,8 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
     }
     rc = n > 0 ? run(transport, &hooks, p, err) : 0;
     log_progress_done();
+    if (ledger_commit(p->l, p->hook_err.code ? NULL : &p->hook_err) < 0 && rc == 0)
+        rc = -1;
     if (p->hook_err.code) {
         *err = p->hook_err;
         return -1;
