@@ -585,6 +585,8 @@ static int make_formats(struct report *r)
     r->fmt[F_LABEL] = mkfmt(wb, NULL, 1, 0, 0, 0, 0);
     r->fmt[F_DATE] = mkfmt(wb, "yyyy-mm-dd hh:mm:ss", 0, 0, 0, 0, 0);
     r->fmt[F_DAY] = mkfmt(wb, "yyyy-mm-dd", 0, 0, 0, 0, 0);
+    if (r->fmt[F_DAY])
+        format_set_align(r->fmt[F_DAY], LXW_ALIGN_LEFT);
     r->fmt[F_COUNT] = mkfmt(wb, "#,##0", 0, 0, 0, 0, 0);
     r->fmt[F_PCT] = mkfmt(wb, "0.00%", 0, 0, 0, 0, 0);
     r->fmt[F_MONEY_CAD] = mkfmt(wb, cad, 0, 0, 0, 0, 0);
@@ -1282,12 +1284,20 @@ static int write_summary(struct report *r, int aborted)
         /* a bar chart's x axis is the value axis; zones read top-down */
         chart_axis_set_num_format(ch->x_axis, "#,##0");
         chart_axis_set_reverse(ch->y_axis);
+        chart_axis_set_interval_unit(ch->y_axis, 1);   /* every zone named */
+        {
+            lxw_chart_font small;
+            memset(&small, 0, sizeof(small));
+            small.size = 8;
+            chart_axis_set_num_font(ch->y_axis, &small);
+        }
         chart_legend_set_position(ch, LXW_CHART_LEGEND_BOTTOM);
         memset(&co, 0, sizeof(co));
         co.x_offset = 20;
         co.y_offset = 0;
-        co.x_scale = 1.3;
-        co.y_scale = r->zones.n > 8 ? 1.0 + (double)(r->zones.n - 8) / 12.0 : 1.0;
+        co.x_scale = 1.6;
+        /* about 20 pixels per zone, so every zone name shows */
+        co.y_scale = r->zones.n > 6 ? 1.0 + (double)(r->zones.n - 6) / 7.0 : 1.0;
         if (co.y_scale > 6)
             co.y_scale = 6;
         if (lxw_check(r, worksheet_insert_chart_opt(s->ws, zfirst - 2, 6, ch, &co), "chart") < 0)
