@@ -3,6 +3,7 @@
 
 #include "buf.h"
 #include "version.h"
+#include "zone_audit.h"
 
 #include <xlsxwriter.h>
 
@@ -135,14 +136,6 @@ struct money {
     long      n[NCUR];
 };
 
-struct vzone {                   /* Zone Audit: one vendor zone name */
-    enum zone_status status;
-    struct money m;
-    long long first, last;       /* start times */
-    int      *files;             /* file indices, in first-seen order */
-    size_t    nfiles, files_cap;
-};
-
 struct promo_zone { int code; int zone; struct money m; };
 
 struct file_agg {
@@ -226,7 +219,7 @@ struct report {
     struct strmap      files;         struct file_agg *file_a; size_t file_cap;
     struct strmap      promos;        struct money *promo_m;  size_t promo_cap;
     struct strmap      promo_zones;   struct promo_zone *pz;  size_t pz_cap;
-    struct strmap      vzones;        struct vzone *vz;       size_t vz_cap;
+    struct zone_audit *za;            /* Zone Audit (zone_audit.h) */
     const char        *last_src;      int last_src_idx;
     long               rejected_rows;
     struct report_counts counts;      int has_counts;
@@ -666,6 +659,12 @@ struct report *report_open(const char *path, const struct report_meta *meta,
         report_discard(r);
         return NULL;
     }
+    r->za = zone_audit_new(meta->zones, &r->err);
+    if (!r->za) {
+        *err = r->err;
+        report_discard(r);
+        return NULL;
+    }
     if (make_formats(r) < 0)
         goto fail;
     for (i = 0; i < SH_COUNT; i++) {
@@ -760,40 +759,6 @@ static void utc_date(long long t, int *y, int *m, int *d)
     *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-static int add_vzone(struct report *r, const struct permit *p, int file)
-{
-    int created, idx = sm_get(&r->vzones, p->vendor_zone, strlen(p->vendor_zone), &created);
-    struct vzone *v;
-    size_t i;
-
-    if (idx < 0)
-        return nomem(r);
-    if (created) {
-        if (GROW(r->vz, r->vz_cap, (size_t)idx + 1) < 0)
-            return nomem(r);
-        memset(&r->vz[idx], 0, sizeof(*r->vz));
-        r->vz[idx].status = p->zone_status;
-        r->vz[idx].first = p->start;
-        r->vz[idx].last = p->start;
-    }
-    v = &r->vz[idx];
-    money_add(&v->m, p);
-    if (p->start < v->first)
-        v->first = p->start;
-    if (p->start > v->last)
-        v->last = p->start;
-    /* files: most rows of a zone come from the file seen last */
-    if (v->nfiles && v->files[v->nfiles - 1] == file)
-        return 0;
-    for (i = 0; i < v->nfiles; i++)
-        if (v->files[i] == file)
-            return 0;
-    if (GROW(v->files, v->files_cap, v->nfiles + 1) < 0)
-        return nomem(r);
-    v->files[v->nfiles++] = file;
-    return 0;
-}
-
 static int add_promo(struct report *r, const struct permit *p)
 {
     size_t cl = strlen(p->promo), zl = strlen(p->zone);
@@ -876,7 +841,9 @@ int report_add_permit(struct report *r, const struct permit *p)
     money_add(&r->day_m[idx], p);
     if (p->promo[0] && add_promo(r, p) < 0)
         return -1;
-    return add_vzone(r, p, file);
+    if (zone_audit_add(r->za, p, &r->err) < 0)
+        return nomem(r);
+    return 0;
 }
 
 int report_add_void(struct report *r, const struct permit *p)
@@ -1379,78 +1346,53 @@ out:
     return ret;
 }
 
-static int status_rank(enum zone_status st)
-{
-    switch (st) {
-    case ZONE_DISCONNECTED: return 0;
-    case ZONE_MISSING:      return 1;
-    case ZONE_ALIAS:        return 2;
-    case ZONE_MATCHED:      return 3;
-    default:                return 4;
-    }
-}
-
-static int cmp_vz(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    int c = status_rank(sort_r->vz[x].status) - status_rank(sort_r->vz[y].status);
-
-    if (c)
-        return c;
-    if (sort_r->vz[x].m.records != sort_r->vz[y].m.records)
-        return sort_r->vz[x].m.records > sort_r->vz[y].m.records ? -1 : 1;
-    return strcmp(sm_key(&sort_r->vzones, x), sm_key(&sort_r->vzones, y));
-}
-
+/* One row per distinct vendor zone name, in zone_audit.h's order
+ * (attention first, then by revenue). */
 static int write_zone_audit(struct report *r)
 {
     struct sheet *s = &r->sh[SH_ZONES];
-    size_t i, k, n = r->vzones.n;
-    int *ix = malloc((n ? n : 1) * sizeof(*ix));
-    struct buf files = BUF_INIT;
-    char sugg[1024];
+    struct buf files = BUF_INIT, sugg = BUF_INIT;
+    size_t i, k, n;
     int ret = -1;
 
-    if (!ix)
+    if (zone_audit_finish(r->za, &r->err) < 0)
         return nomem(r);
-    for (i = 0; i < n; i++)
-        ix[i] = (int)i;
-    sort_r = r;
-    qsort(ix, n, sizeof(*ix), cmp_vz);
     if (sheet_header(r, s, zone_heads, (int)NELEM(zone_heads)) < 0)
-        goto out;
+        return -1;
+    n = zone_audit_count(r->za);
     for (i = 0; i < n; i++) {
-        const struct vzone *v = &r->vz[ix[i]];
-        const char *name = sm_key(&r->vzones, ix[i]);
+        const struct zone_audit_row *v = zone_audit_row(r->za, i);
         lxw_row_t row;
         buf_reset(&files);
+        buf_reset(&sugg);
         for (k = 0; k < v->nfiles; k++)
-            if ((k && buf_addstr(&files, ", ") < 0) ||
-                buf_addstr(&files, sm_key(&r->files, v->files[k])) < 0) {
+            if ((k && buf_addstr(&files, ", ") < 0) || buf_addstr(&files, v->files[k]) < 0) {
                 nomem(r);
                 goto out;
             }
-        sugg[0] = '\0';
-        if (v->status == ZONE_DISCONNECTED && r->meta.suggest_zone)
-            r->meta.suggest_zone(r->meta.suggest_ctx, name, sugg, sizeof(sugg));
+        for (k = 0; k < v->nsuggest; k++)
+            if ((k && buf_addstr(&sugg, ", ") < 0) || buf_addstr(&sugg, v->suggest[k]) < 0) {
+                nomem(r);
+                goto out;
+            }
         if (sheet_next_row(r, s, &row) < 0 ||
-            put_str(r, s, row, 0, name, NULL) < 0 ||
+            put_strn(r, s, row, 0, v->vendor_zone, v->vendor_len, NULL) < 0 ||
             put_str(r, s, row, 1, v->status == ZONE_UNCHECKED ? "unchecked"
                                                                : zone_status_name(v->status),
                     NULL) < 0 ||
-            put_count(r, s, row, 2, v->m.records, NULL) < 0 ||
-            put_money(r, s, row, 3, v->m.cents[0], 0, 0) < 0 ||
-            put_money(r, s, row, 4, v->m.cents[1], 1, 0) < 0 ||
-            put_time(r, s, row, 5, v->first) < 0 ||
-            put_time(r, s, row, 6, v->last) < 0 ||
+            put_count(r, s, row, 2, v->rows, NULL) < 0 ||
+            put_money(r, s, row, 3, v->cents[CUR_CAD], 0, 0) < 0 ||
+            put_money(r, s, row, 4, v->cents[CUR_USD], 1, 0) < 0 ||
+            put_time(r, s, row, 5, v->first_start) < 0 ||
+            put_time(r, s, row, 6, v->last_start) < 0 ||
             (files.len && put_strn(r, s, row, 7, files.ptr, files.len, NULL) < 0) ||
-            put_str(r, s, row, 8, sugg, NULL) < 0)
+            (sugg.len && put_strn(r, s, row, 8, sugg.ptr, sugg.len, NULL) < 0))
             goto out;
     }
     ret = 0;
 out:
     buf_release(&files);
-    free(ix);
+    buf_release(&sugg);
     return ret;
 }
 
@@ -1569,8 +1511,6 @@ static void free_all(struct report *r)
 
     for (i = 0; i < SH_COUNT; i++)
         free(r->sh[i].parts);
-    for (i = 0; i < r->vzones.n; i++)
-        free(r->vz[i].files);
     for (i = 0; i < r->files.n; i++) {
         free(r->file_a[i].profile);
         free(r->file_a[i].status);
@@ -1580,14 +1520,13 @@ static void free_all(struct report *r)
     sm_free(&r->files);
     sm_free(&r->promos);
     sm_free(&r->promo_zones);
-    sm_free(&r->vzones);
     sm_free(&r->names);
     free(r->zone_m);
     free(r->day_m);
     free(r->file_a);
     free(r->promo_m);
     free(r->pz);
-    free(r->vz);
+    zone_audit_free(r->za);
     free(r->srows);
     free(r->live_zone);
     free(r->live_n);

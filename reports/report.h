@@ -50,6 +50,7 @@
 #define REPORT_MAX_ROWS_ENV "PERMIT_ETL_XLSX_MAX_ROWS"
 
 struct report;
+struct zones;
 
 struct report_meta {
     const char *title;          /* workbook title; NULL: "permit-etl report" */
@@ -62,11 +63,9 @@ struct report_meta {
     /* The business day of a UTC time (y, m, d); NULL: the UTC date. */
     int  (*local_date)(void *ctx, long long utc, int *y, int *m, int *d);
     void *local_date_ctx;
-    /* The suggested known zone(s) for a disconnected vendor zone name
-     * (writes "" when none); NULL: no suggestions. Called once per distinct
-     * disconnected name, at report_close(). */
-    void (*suggest_zone)(void *ctx, const char *vendor_zone, char *out, size_t cap);
-    void *suggest_ctx;
+    /* The zone table (borrowed, must outlive the report): Zone Audit
+     * statuses and suggestions (zone_audit.h); NULL: no zone list. */
+    const struct zones *zones;
 };
 
 /* Facts of one input file (Summary "Inputs"). */

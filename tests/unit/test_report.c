@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "report.h"
+#include "zones.h"
 
 #define PY "/usr/bin/python3"
 
@@ -131,12 +132,6 @@ static int tz_toronto(void *ctx, long long utc, int *y, int *m, int *d)
     return 0;
 }
 
-static void suggest(void *ctx, const char *vz, char *out, size_t cap)
-{
-    (void)ctx;
-    snprintf(out, cap, "%s", strcmp(vz, "=1+1") ? "" : "Lot 1");
-}
-
 /* Writes a report of n synthetic records (+ rejects) and the matching
  * JSONL / rejects CSV; runs the read-back checker with extra args. */
 static int run_case(int n, int aborted, const char *extra)
@@ -157,7 +152,6 @@ static int run_case(int n, int aborted, const char *extra)
     meta.command = "report";
     meta.business_tz = "America/Toronto";
     meta.local_date = tz_toronto;
-    meta.suggest_zone = suggest;
     r = report_open(xlsx, &meta, &err);
     ck_assert_msg(r != NULL, "report_open: %s", err.msg);
     jf = fopen(jsonl, "w");
@@ -237,6 +231,50 @@ START_TEST(test_continuation)
              "n[-1]=='Permits 29' else 1)\"", tmpdir, tmpdir);
     ck_assert_int_eq(system(cmd), 0);
     ck_assert_int_eq(unsetenv(REPORT_MAX_ROWS_ENV), 0);
+}
+END_TEST
+
+/* With a zone table: statuses from it, a suggestion for a misspelt name,
+ * read back from the Zone Audit sheet. */
+START_TEST(test_zone_audit_suggestion)
+{
+    static const char *const vendor[] = { "Harbourfront Grage", "lot01", "1001", "---" };
+    char root[256], zpath[512], apath[512], xlsx[300], cmd[1024];
+    struct report_meta meta;
+    struct report *r;
+    struct zones *z;
+    struct etl_err err;
+    struct permit p;
+    int i;
+
+    root_dir(root, sizeof(root));
+    snprintf(zpath, sizeof(zpath), "%s/samples/zones.txt", root);
+    snprintf(apath, sizeof(apath), "%s/samples/zone-aliases.csv", root);
+    z = zones_load(zpath, apath, &err);
+    ck_assert_msg(z != NULL, "zones_load: %s", err.msg);
+    memset(&meta, 0, sizeof(meta));
+    meta.zones = z;
+    path_in(xlsx, sizeof(xlsx), "z.xlsx");
+    r = report_open(xlsx, &meta, &err);
+    ck_assert_ptr_nonnull(r);
+    for (i = 0; i < 8; i++) {
+        make_permit(&p, i);
+        snprintf(p.vendor_zone, sizeof(p.vendor_zone), "%s", vendor[i % 4]);
+        snprintf(p.zone, sizeof(p.zone), "%s", vendor[i % 4]);
+        zones_resolve(z, &p);
+        ck_assert_int_eq(report_add_permit(r, &p), 0);
+    }
+    ck_assert_int_eq(report_close(r, 0, &err), 0);
+    zones_free(z);
+    snprintf(cmd, sizeof(cmd), PY " -c \"import openpyxl,sys; "
+             "rows={r[0] or '':r for r in openpyxl.load_workbook('%s')['Zone Audit']"
+             ".iter_rows(min_row=2, values_only=True)}; "
+             "g=rows['Harbourfront Grage']; "
+             "sys.exit(0 if g[1]=='disconnected' and g[2]==2 and g[8]=='Harbourfront Garage' "
+             "and rows['lot01'][1]=='matched' and rows['1001'][1]=='alias' "
+             "and rows['---'][1]=='missing' and list(rows)[0] in ('Harbourfront Grage','---') "
+             "else 1)\"", xlsx);
+    ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -352,6 +390,7 @@ int main(void)
     tcase_add_test(tc, test_continuation);
     tcase_add_loop_test(tc, test_max_rows_env, 0,
                         sizeof(max_rows_cases) / sizeof(max_rows_cases[0]));
+    tcase_add_test(tc, test_zone_audit_suggestion);
     tcase_add_test(tc, test_open_unwritable);
     tcase_add_test(tc, test_previous_file_intact);
     suite_add_tcase(s, tc);
