@@ -155,6 +155,16 @@ fuzz: deps
 bench:
 	@echo "bench: not built yet"; exit 2
 
+# Report overhead: the report writer vs a bare libxlsxwriter program writing
+# the same Permits cells (see bench/xlsx_bare.c; not part of make check).
+$(BUILD)/xlsx-bare: bench/xlsx_bare.c bench/synth.h $(BUILD)/libetl.a
+	@echo "  LD      $@"
+	@$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Ibench $(LDFLAGS) -o $@ bench/xlsx_bare.c $(BUILD)/libetl.a $(LDLIBS)
+
+$(BUILD)/report-synth: bench/report_synth.c bench/synth.h $(BUILD)/libetl.a
+	@echo "  LD      $@"
+	@$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Ibench $(LDFLAGS) -o $@ bench/report_synth.c $(BUILD)/libetl.a $(LDLIBS)
+
 demo: deps
 	@echo "demo: arrives with the run issue"; exit 2
 
