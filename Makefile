@@ -32,7 +32,7 @@ UNIT_HOBJ   := $(UNIT_HELP:%.c=$(BUILD)/obj/%.o)
 BIN     := $(BUILD)/permit-etl
 SANDBOX := $(BUILD)/opscom-sandbox
 
-.PHONY: all deps check check-run check-full unit asan e2e lint demo fuzz bench \
+.PHONY: all deps check check-run check-full unit asan e2e lint demo fuzz bench bench-tools \
         clean install corpus
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -124,6 +124,15 @@ check-full: check
 
 fuzz:
 	@echo "fuzz: not built yet"; exit 2
+
+# --- benchmarks (bench/; never part of libetl.a or `make check`) -----------
+BENCH_BIN := $(BUILD)/bench-gen
+
+bench-tools: $(BENCH_BIN)
+
+$(BUILD)/bench-gen: $(BUILD)/obj/bench/gen.o
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^
 
 bench:
 	@echo "bench: not built yet"; exit 2
