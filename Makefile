@@ -126,13 +126,17 @@ fuzz:
 	@echo "fuzz: not built yet"; exit 2
 
 # --- benchmarks (bench/; never part of libetl.a or `make check`) -----------
-BENCH_BIN := $(BUILD)/bench-gen
+BENCH_BIN := $(BUILD)/bench-gen $(BUILD)/bench-csv-bare
 
 bench-tools: $(BENCH_BIN)
 
 $(BUILD)/bench-gen: $(BUILD)/obj/bench/gen.o
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/bench-csv-bare: $(BUILD)/obj/bench/csv_bare.o
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ -lcsv
 
 bench:
 	@echo "bench: not built yet"; exit 2
