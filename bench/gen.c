@@ -1,7 +1,8 @@
 /* bench/gen.c — deterministic generator of realistic vendor export files.
  *
  *   bench-gen --profile paystation|mobile|hotspot --rows N [--seed S]
- *             [--dirt RATE] [--zones FILE] [--date YYYY-MM-DD] > out
+ *             [--dirt RATE] [--zones FILE] [--date YYYY-MM-DD] [--stats] > out
+ *   bench-gen --print-zones > zones.txt
  *
  * Writes one file in the layout of the named vendor profile (issue 3) to
  * stdout: N data rows of parking sessions on one business day (--date, local
@@ -1088,7 +1089,8 @@ static void emit_json(struct row *r, int first)
 static void usage(void)
 {
 	fputs("usage: bench-gen --profile paystation|mobile|hotspot --rows N [--seed S]\n"
-	      "                 [--dirt RATE] [--zones FILE] [--date YYYY-MM-DD] [--stats] > out\n",
+	      "                 [--dirt RATE] [--zones FILE] [--date YYYY-MM-DD] [--stats] > out\n"
+	      "       bench-gen --print-zones      (the built-in zone list, for --zones)\n",
 	      stderr);
 }
 
@@ -1143,6 +1145,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--stats")) {
 			opt.stats = 1;
 			continue;
+		} else if (!strcmp(a, "--print-zones")) {
+			for (size_t k = 0; k < sizeof builtin_zones / sizeof builtin_zones[0]; k++)
+				printf("%s\n", builtin_zones[k]);
+			return fflush(stdout) ? 3 : 0;
 		}
 		if (!v) {
 			usage();
