@@ -26,6 +26,7 @@ GEN=$BUILD/bench-gen
 CSVBARE=$BUILD/bench-csv-bare
 XLSXBARE=$BUILD/bench-xlsx-bare
 DIR=$BUILD/bench
+WRK_LUA=${WRK_LUA:-$ROOT/bench/load-push.lua}
 export PERMIT_ETL_FORMATS=${PERMIT_ETL_FORMATS:-$ROOT/formats}
 
 BIG=1000000 RUNS=5 ONLY=floors,validate,report,push,run OUT=
@@ -196,7 +197,8 @@ export OPSCOM_API_TOKEN=$TOKEN
 sandbox_start() {
   local slow=$1 i
   : >"$TMP/sandbox.out"
-  "$SANDBOX" --port 0 --token "$TOKEN" --slow-ms "$slow" --zones "$ZONES" >"$TMP/sandbox.out" 2>"$TMP/sandbox.err" &
+  OPSCOM_SANDBOX_TOKENS=$TOKEN "$SANDBOX" --port 0 --quiet --slow-ms "$slow" --zones "$ZONES" \
+    >"$TMP/sandbox.out" 2>"$TMP/sandbox.err" &
   SANDBOX_PID=$!
   for ((i = 0; i < 100; i++)); do
     PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/sandbox.out" "$TMP/sandbox.err" | head -n 1)
@@ -236,13 +238,15 @@ if want push; then
         if measure 1 "0 1" "$PE" -q push -c "$DIR/push.json" -f paystation "$f"; then
           pw=$M_WALL prss=$M_RSS
           cap=-
-          if command -v wrk >/dev/null && [ -f "$ROOT/bench/wrk-push.lua" ]; then
-            wrk -t "$([ "$c" -ge 2 ] && echo 2 || echo 1)" -c "$c" -d "${WRK_SECONDS:-5}" --latency \
-              -s "$ROOT/bench/wrk-push.lua" "http://127.0.0.1:$PORT/api/OC-TOMA/v1/permits/push" >"$TMP/wrk" 2>&1 \
+          if command -v wrk >/dev/null; then
+            wrk -t "$([ "$c" -ge 2 ] && echo 2 || echo 1)" -c "$c" -d "${WRK_SECONDS:-5}" \
+              -s "$WRK_LUA" "http://127.0.0.1:$PORT/api/OC-TOMA/v1/permits/push" >"$TMP/wrk" 2>&1 \
               && cap=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$TMP/wrk")
+            bad=$(awk '/Non-2xx/ {print $NF}' "$TMP/wrk")
+            [ -n "$bad" ] && cap="$cap (non-2xx: $bad!)"
           fi
           note="sandbox capacity (wrk, c=$c) $cap req/s"
-          [ "$cap" != - ] && note="$note; push = $(awk -v a="$(rate "$PUSH_ROWS" "$pw")" -v b="$cap" 'BEGIN {printf "%.0f%%", 100 * a / b}') of it"
+          [ "${cap%% *}" != - ] && note="$note; push = $(awk -v a="$(rate "$PUSH_ROWS" "$pw")" -v b="${cap%% *}" 'BEGIN {printf "%.0f%%", 100 * a / b}') of it"
           row "push $(human "$PUSH_ROWS") --slow-ms $s" "c=$c" "$pw" "$(rate "$PUSH_ROWS" "$pw")" - "$(mb "$prss")" "$note"
         else
           row "push $(human "$PUSH_ROWS") --slow-ms $s" "c=$c" - - - - "failed ($M_ERR)"
