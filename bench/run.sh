@@ -134,6 +134,7 @@ if want floors; then
     measure "$r" 0 "$CSVBARE" "$f" && row "floor: bare libcsv (1 MiB blocks)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$sz" "$M_WALL")" "$(mb "$M_RSS")" "bench/csv_bare.c"
     measure "$r" 0 "$CSVBARE" --per-line "$f" && row "floor: bare libcsv (per line)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$sz" "$M_WALL")" "$(mb "$M_RSS")" "strict, one parse per physical line"
     eval "FLOOR_$n=$M_WALL"
+    measure "$r" 0 "$CSVBARE" --split "$f" && row "floor: memchr split, libcsv if quoted" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$sz" "$M_WALL")" "$(mb "$M_RSS")" "what a quote-free fast path costs"
   done
 fi
 
