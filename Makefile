@@ -156,7 +156,10 @@ fuzz: deps
 # --- benchmarks (bench/; never part of libetl.a or `make check`) -----------
 BENCH_BIN := $(BUILD)/bench-gen $(BUILD)/bench-csv-bare
 
-bench-tools: $(BENCH_BIN)
+# xlsx-bare and report-synth (bench/xlsx_bare.c, bench/report_synth.c) come
+# with the report writer, with their own rules.
+bench-tools: $(BENCH_BIN) $(if $(wildcard bench/xlsx_bare.c),$(BUILD)/xlsx-bare) \
+             $(if $(wildcard bench/report_synth.c),$(BUILD)/report-synth)
 
 $(BUILD)/bench-gen: $(BUILD)/obj/bench/gen.o
 	@echo "  LD      $@"

@@ -24,7 +24,8 @@ PE=$BUILD/permit-etl
 SANDBOX=$BUILD/opscom-sandbox
 GEN=$BUILD/bench-gen
 CSVBARE=$BUILD/bench-csv-bare
-XLSXBARE=$BUILD/bench-xlsx-bare
+XLSXBARE=$BUILD/xlsx-bare         # bench/xlsx_bare.c (report helper's)
+REPSYNTH=$BUILD/report-synth      # bench/report_synth.c: the writer alone
 DIR=$BUILD/bench
 WRK_LUA=${WRK_LUA:-$ROOT/bench/load-push.lua}
 export PERMIT_ETL_FORMATS=${PERMIT_ETL_FORMATS:-$ROOT/formats}
@@ -161,34 +162,46 @@ if want validate; then
 fi
 
 # 3. report (offline, full Permits sheet) vs a bare libxlsxwriter program
+# writing the same Permits cells (bench/xlsx_bare.c) and the report writer
+# alone fed the same synthetic records (bench/report_synth.c)
 if want report; then
-  if ! implemented report; then
-    for n in $SIZES; do na "report -o OUT.xlsx (Permits)" "$(human "$n")"; done
-  else
-    for n in $SIZES; do
-      f=$(input paystation "$n"); r=$( [ "$n" -ge "$BIG" ] && echo 3 || echo "$RUNS")
+  for n in $SIZES; do
+    r=$( [ "$n" -ge "$BIG" ] && echo 3 || echo "$RUNS")
+    BARE_WALL=
+    if [ -x "$XLSXBARE" ]; then
+      bout=$DIR/bare-$n.xlsx
+      if measure "$r" 0 "$XLSXBARE" "$n" "$bout"; then
+        BARE_WALL=$M_WALL
+        row "floor: bare libxlsxwriter (Permits)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" - "$(mb "$M_RSS")" "bench/xlsx_bare.c, constant_memory, xlsx $(mb $(( $(fsize "$bout") / 1024 ))) MB"
+      else
+        row "floor: bare libxlsxwriter (Permits)" "$(human "$n")" - - - - "failed ($M_ERR)"
+      fi
+    else
+      na "floor: bare libxlsxwriter (Permits)" "$(human "$n")"
+    fi
+    ratio() { [ -n "$BARE_WALL" ] && awk -v a="$1" -v b="$BARE_WALL" 'BEGIN {printf "; %.2fx the bare program", a / b}'; }
+    if [ -x "$REPSYNTH" ]; then
+      sout=$DIR/synth-$n.xlsx
+      if measure "$r" 0 "$REPSYNTH" "$n" "$sout"; then
+        row "report writer alone (all sheets)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" - "$(mb "$M_RSS")" "bench/report_synth.c, same records, xlsx $(mb $(( $(fsize "$sout") / 1024 ))) MB$(ratio "$M_WALL")"
+      else
+        row "report writer alone (all sheets)" "$(human "$n")" - - - - "failed ($M_ERR)"
+      fi
+    else
+      na "report writer alone (all sheets)" "$(human "$n")"
+    fi
+    if implemented report; then
+      f=$(input paystation "$n")
       out=$DIR/report-$n.xlsx
       if measure "$r" "0 1" "$PE" -q report -f paystation --zones "$ZONES" -o "$out" "$f"; then
-        REP_WALL=$M_WALL
-        row "report -o OUT.xlsx (Permits)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" - "$(mb "$M_RSS")" "xlsx $(mb $(( $(fsize "$out") / 1024 ))) MB"
+        row "report -o OUT.xlsx (offline)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$(fsize "$f")" "$M_WALL")" "$(mb "$M_RSS")" "paystation file: ingest+normalize+zones+all sheets, xlsx $(mb $(( $(fsize "$out") / 1024 ))) MB$(ratio "$M_WALL")"
       else
-        REP_WALL=
-        row "report -o OUT.xlsx (Permits)" "$(human "$n")" - - - - "failed ($M_ERR)"
+        row "report -o OUT.xlsx (offline)" "$(human "$n")" - - - - "failed ($M_ERR)"
       fi
-      if [ -x "$XLSXBARE" ]; then
-        bout=$DIR/bare-$n.xlsx
-        if measure "$r" 0 "$XLSXBARE" "$n" "$bout"; then
-          note="bench/xlsx_bare.c, xlsx $(mb $(( $(fsize "$bout") / 1024 ))) MB"
-          [ -n "$REP_WALL" ] && note="$note; report = $(awk -v a="$REP_WALL" -v b="$M_WALL" 'BEGIN {printf "%.2fx", a / b}') bare"
-          row "floor: bare libxlsxwriter" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" - "$(mb "$M_RSS")" "$note"
-        else
-          row "floor: bare libxlsxwriter" "$(human "$n")" - - - - "failed ($M_ERR)"
-        fi
-      else
-        na "floor: bare libxlsxwriter" "$(human "$n")"
-      fi
-    done
-  fi
+    else
+      na "report -o OUT.xlsx (offline)" "$(human "$n")"
+    fi
+  done
 fi
 
 # --- sandbox helpers ------------------------------------------------------------
