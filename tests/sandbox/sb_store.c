@@ -46,7 +46,7 @@ struct sb_store *sb_store_new(void)
     if (!s)
         return NULL;
     s->nbucket = 1024;
-    s->bucket = calloc(s->nbucket, sizeof(*s->bucket));
+    s->bucket = calloc(s->nbucket, sizeof(struct sb_permit *));
     if (!s->bucket || pthread_mutex_init(&s->lock, NULL) != 0) {
         free(s->bucket);
         free(s);
@@ -97,8 +97,8 @@ static struct sb_permit *find(const struct sb_store *s, const char *ref)
 
 static int rehash(struct sb_store *s)
 {
-    size_t nb = s->nbucket * 2;
-    struct sb_permit **b = calloc(nb, sizeof(*b));
+    size_t nb = s->nbucket ? s->nbucket * 2 : 1024;
+    struct sb_permit **b = calloc(nb, sizeof(struct sb_permit *));
     if (!b)
         return -1;
     for (size_t i = 0; i < s->n; i++) {
@@ -118,7 +118,7 @@ static int insert(struct sb_store *s, struct sb_permit *p)
 {
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 1024;
-        struct sb_permit **a = realloc(s->all, nc * sizeof(*a));
+        struct sb_permit **a = realloc(s->all, nc * sizeof(struct sb_permit *));
         if (!a)
             return -1;
         s->all = a;
@@ -332,8 +332,9 @@ enum sb_res sb_store_delete(struct sb_store *s, const char *owner,
 }
 
 struct stat_row {
-    const char *zone;
+    const char *zone;       /* borrowed from a permit, valid under the lock */
     int         temp;       /* 0 standard, 1 temp */
+    size_t      count;
 };
 
 static int row_cmp(const void *a, const void *b)
@@ -359,51 +360,82 @@ static int in_list(const char *zone, const char *zones, size_t len)
     }
 }
 
+/* Counts per (zone, type) in an open-addressing table (cap a power of two,
+ * kept at most half full): one pass over the permits, no per-permit sort. */
+struct agg {
+    struct stat_row *slot;
+    size_t           cap, n;
+};
+
+static int agg_add(struct agg *g, const char *zone, int temp)
+{
+    if (2 * (g->n + 1) > g->cap) {
+        size_t nc = g->cap ? g->cap * 2 : 64;
+        struct stat_row *ns = calloc(nc, sizeof(struct stat_row));
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < g->cap; i++) {
+            if (!g->slot[i].zone)
+                continue;
+            size_t k = (hash_str(g->slot[i].zone) * 2 + (size_t)g->slot[i].temp) & (nc - 1);
+            while (ns[k].zone)
+                k = (k + 1) & (nc - 1);
+            ns[k] = g->slot[i];
+        }
+        free(g->slot);
+        g->slot = ns;
+        g->cap = nc;
+    }
+    size_t k = (hash_str(zone) * 2 + (size_t)temp) & (g->cap - 1);
+    while (g->slot[k].zone && (g->slot[k].temp != temp || strcmp(g->slot[k].zone, zone) != 0))
+        k = (k + 1) & (g->cap - 1);
+    if (!g->slot[k].zone) {
+        g->slot[k].zone = zone;
+        g->slot[k].temp = temp;
+        g->n++;
+    }
+    g->slot[k].count++;
+    return 0;
+}
+
 enum sb_res sb_store_stats(struct sb_store *s, const char *owner,
                            const char *zones, size_t zones_len, struct buf *out)
 {
     enum sb_res res = SB_OK;
-    struct stat_row *rows = NULL;
-    size_t nrows = 0;
+    struct agg g = { NULL, 0, 0 };
     int filter = zones && zones_len > 0;
 
     pthread_mutex_lock(&s->lock);
-    if (s->n) {
-        rows = malloc(s->n * sizeof(*rows));
-        if (!rows) {
-            res = SB_NOMEM;
-            goto unlock;
-        }
-    }
     for (size_t i = 0; i < s->n; i++) {
         const struct sb_permit *p = s->all[i];
         if (p->deleted || p->disconnected || !p->f[SBF_ZONE] || strcmp(p->owner, owner) != 0)
             continue;
         if (filter && !in_list(p->f[SBF_ZONE], zones, zones_len))
             continue;
-        rows[nrows].zone = p->f[SBF_ZONE];
-        rows[nrows].temp = !(p->f[SBF_PERMITNO] && p->f[SBF_PERMITNO][0]);
-        nrows++;
+        if (agg_add(&g, p->f[SBF_ZONE], !(p->f[SBF_PERMITNO] && p->f[SBF_PERMITNO][0])) != 0) {
+            res = SB_NOMEM;
+            goto unlock;
+        }
     }
+    size_t nrows = 0;
+    for (size_t i = 0; i < g.cap; i++)          /* compact, then sort the few rows */
+        if (g.slot[i].zone)
+            g.slot[nrows++] = g.slot[i];
     if (nrows)
-        qsort(rows, nrows, sizeof(*rows), row_cmp);
+        qsort(g.slot, nrows, sizeof(*g.slot), row_cmp);
     int rc = buf_addstr(out, "{\"data\":[");
-    for (size_t i = 0; i < nrows;) {
-        size_t j = i;
-        while (j < nrows && row_cmp(&rows[i], &rows[j]) == 0)
-            j++;
+    for (size_t i = 0; i < nrows; i++) {
         rc |= buf_addf(out, "%s{\"type\":\"%s\",\"zone\":\"", i ? "," : "",
-                       rows[i].temp ? "temp" : "standard");
-        rc |= buf_add_json_str(out, rows[i].zone, strlen(rows[i].zone));
-        rc |= buf_addf(out, "\",\"total\":\"%zu\"}", j - i);
-        i = j;
+                       g.slot[i].temp ? "temp" : "standard");
+        rc |= buf_add_json_str(out, g.slot[i].zone, strlen(g.slot[i].zone));
+        rc |= buf_addf(out, "\",\"total\":\"%zu\"}", g.slot[i].count);
     }
     rc |= buf_addstr(out, "]}");
     if (rc != 0)
         res = SB_NOMEM;
 unlock:
     pthread_mutex_unlock(&s->lock);
-    free(rows);
+    free(g.slot);
     return res;
 }
 
