@@ -157,6 +157,14 @@ expect "escaped NUL in a value: 422" push "$(pb "\"plate\":\"A\\u0000B\",$P")" 4
 expect "escaped unicode counted as a code point" push "$(pb "\"plate\":\"$(rep '\u00e9' 25)\",$P")" 200
 expect "invalid UTF-8 in a value: 400/9003" push "$(printf '{"apiToken":"%s","plate":"A\xff",%s}' "$T" "$P")" 400 9003
 expect "overlong UTF-8: 400" push "$(printf '{"apiToken":"%s","plate":"A\xc0\xaf",%s}' "$T" "$P")" 400 9003
+expect "unpaired high surrogate escape: 400" push "$(pb "\"plate\":\"A\\ud800\",$P")" 400 9003
+expect "unpaired low surrogate escape: 400" push "$(pb "\"plate\":\"A\\udc00B\",$P")" 400 9003
+expect "surrogate pair escape is one code point" push "$(pb "\"plate\":\"$(rep '\ud83d\ude00' 25)\",$P")" 200
+expect "surrogate pair: 26 code points refused" push "$(pb "\"plate\":\"$(rep '\ud83d\ude00' 26)\",$P")" 422 9006
+expect "NaN: 400" push "$(pb "\"plate\":\"A1\",\"Amount\":NaN,$P")" 400 9003
+expect "Infinity: 400" push "$(pb "\"plate\":\"A1\",\"Amount\":-Infinity,$P")" 400 9003
+expect "nesting deeper than 16: 400" push "$(pb "\"plate\":\"A1\",\"zone\":$(rep '[' 20)1$(rep ']' 20),$P")" 400 9003
+expect "a number with an exponent is a number: 422" push "$(pb "\"plate\":\"A1\",\"Amount\":1.45e1,$P")" 422 9003
 
 # --- update and delete --------------------------------------------------------
 ub() { printf '{"apiToken":"%s","%s":"%s"%s}' "${3:-$T}" "$1" "$2" "${4:-}"; }
