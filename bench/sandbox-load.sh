@@ -26,6 +26,7 @@ done
 port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$work/out")
 [ -n "$port" ] || { echo "sandbox-load: sandbox did not start" >&2; cat "$work/err" >&2; exit 1; }
 : >"$report"
+stored=0
 for c in 8 32; do
   for script in wrk-push wrk-stats; do
     cmd=(wrk -t2 -c"$c" -d"${SECS}s" --latency -s "$ROOT/bench/$script.lua" "http://127.0.0.1:$port")
@@ -35,7 +36,10 @@ for c in 8 32; do
     rps=$(sed -n 's/^Requests\/sec: *//p' "$work/wrk")
     non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$work/wrk")
     p99=$(awk '$1 == "99%" {print $2}' "$work/wrk")
-    echo "sandbox-load: $script concurrency $c: ${rps:-?} req/s, p99 ${p99:-?}, non-2xx ${non2xx:-0}"
+    done_n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$work/wrk")
+    extra=
+    if [ "$script" = wrk-push ]; then stored=$((stored + ${done_n:-0})); else extra=" (over ~$stored stored permits)"; fi
+    echo "sandbox-load: $script concurrency $c: ${rps:-?} req/s, p99 ${p99:-?}, non-2xx ${non2xx:-0}$extra"
   done
 done
 echo "sandbox-load: full wrk output in $report"
