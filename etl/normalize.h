@@ -13,9 +13,10 @@
  *
  * ---- Profile set-up ------------------------------------------------------
  * Fill a struct norm_profile (norm_profile_init() sets the defaults), then
- * call norm_profile_check() ONCE at profile load: it validates the time
- * patterns and the settings (E_CONFIG naming the problem). normalize_record()
- * assumes a checked profile.
+ * call norm_profile_prepare() ONCE at profile load: it validates the time
+ * patterns and the settings (E_CONFIG naming the problem) and compiles the
+ * patterns. normalize_record() assumes a prepared profile. If the profile
+ * struct is copied, the copy stays prepared (no pointers inside but tz).
  *
  * ---- Time patterns (time_kind TIME_PATTERN) -----------------------------
  * A pattern is matched against the whole trimmed value; the first of the
@@ -135,6 +136,7 @@ enum time_kind { TIME_PATTERN, TIME_ISO8601, TIME_EPOCH_S, TIME_EPOCH_MS };
 #define NORM_PATTERN_LEN     64
 #define NORM_MAX_VOID_VALUES 8
 #define NORM_VOID_VALUE_LEN  32
+#define NORM_PATTERN_OPS     (NORM_PATTERN_LEN * 2)
 
 /* The normalization part of a format profile (profile.h embeds it). */
 struct norm_profile {
@@ -153,6 +155,9 @@ struct norm_profile {
     int           opscom_keys;         /* key: _key, else permitNo, else t:+TicketNumber, else hash */
     /* --- added by the normalization core --- */
     int           amount_optional;     /* absent/empty Amount = free session (opscom profile) */
+    /* filled by norm_profile_prepare(): the patterns compiled once */
+    unsigned char pattern_ops[NORM_MAX_PATTERNS][NORM_PATTERN_OPS];
+    int           patterns_compiled;
 };
 
 /* field: canonical API key ("LicencePlate", "Amount", ..., "_row", "_key");
@@ -175,8 +180,12 @@ void norm_format_cents(long long cents, char *out);
 
 /* Zeroes p and sets the defaults: TIME_ISO8601, max_duration_days 31. */
 void norm_profile_init(struct norm_profile *p);
-/* Checks the profile once at load (patterns, settings). 0 or -1, E_CONFIG. */
+/* Checks the profile (patterns, settings). 0 or -1, E_CONFIG. */
 int norm_profile_check(const struct norm_profile *p, struct etl_err *err);
+/* Checks, then compiles the time patterns into p->pattern_ops: call once
+ * at profile load, after filling p. (An unprepared profile still works,
+ * interpreting the pattern strings per record, only slower.) */
+int norm_profile_prepare(struct norm_profile *p, struct etl_err *err);
 /* Checks one time pattern (see above). 0 or -1 with E_CONFIG in *err. */
 int norm_pattern_check(const char *pattern, struct etl_err *err);
 
