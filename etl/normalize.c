@@ -1071,7 +1071,7 @@ int norm_profile_prepare(struct norm_profile *p, struct etl_err *err)
         return -1;
     if (p->time_kind == TIME_PATTERN) {
         for (i = 0; i < p->npatterns; i++)
-            if (compile_pattern(p->patterns[i], p->pattern_ops[i], NORM_PATTERN_OPS) != 0)
+            if (compile_pattern(p->patterns[i], p->pattern_ops[i], sizeof(p->pattern_ops[i])) != 0)
                 return etl_fail(err, E_CONFIG, "profile '%s': cannot compile time pattern '%s'",
                                 p->name, p->patterns[i]);
         p->patterns_compiled = 1;

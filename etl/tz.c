@@ -11,6 +11,7 @@
 #define TZ_FILE_MAX   (1 << 20)
 #define TZ_NAME_MAX   255
 #define TZ_DEFAULT_DIR "/usr/share/zoneinfo"
+#define TWO_DAYS      (2 * 86400LL)
 
 /* One rule date of a POSIX TZ string: Jn, n or Mm.w.d, plus the time of
  * day (seconds, may be negative or beyond 24h). */
@@ -339,9 +340,9 @@ int tz_local_to_utc(const struct tz *z, long long local, long long utc[2])
 
     /* Fast path: no transition within a day either side of the instant
      * (offsets are within +-26 h), inside the transition table. */
-    if (z->ntrans > 0 && local - 86400 * 2 >= z->trans[0] &&
-        (local + 86400 * 2 < z->trans[z->ntrans - 1] || !z->has_rule)) {
-        int ia = trans_index(z, local - 86400 * 2), ib = trans_index(z, local + 86400 * 2);
+    if (z->ntrans > 0 && local - TWO_DAYS >= z->trans[0] &&
+        (local + TWO_DAYS < z->trans[z->ntrans - 1] || !z->has_rule)) {
+        int ia = trans_index(z, local - TWO_DAYS), ib = trans_index(z, local + TWO_DAYS);
 
         if (ia == ib) {
             utc[0] = local - z->type_off[z->trans_type[ia]];
