@@ -133,6 +133,20 @@ START_TEST(test_local_date_and_day_range)
     ck_assert_int_eq(tz_day_range(z, 2026, 11, 1, &from, &to), 0);
     ck_assert_int_eq(to - from, 25 * 3600);
     ck_assert_int_eq(tz_day_range(z, 2027, 2, 29, &from, &to), -1);
+    /* Sao Paulo 2018-11-04: midnight is inside the gap, the day starts at
+     * 01:00 local; 2019-02-16 ends with a repeated 23:00 hour (25 h) */
+    z = get("America/Sao_Paulo");
+    ck_assert_int_eq(tz_day_range(z, 2018, 11, 4, &from, &to), 0);
+    ck_assert_int_eq(from, 1541300400LL);
+    ck_assert_int_eq(to, 1541383200LL);
+    ck_assert_int_eq(tz_day_range(z, 2019, 2, 16, &from, &to), 0);
+    ck_assert_int_eq(from, 1550282400LL);
+    ck_assert_int_eq(to, 1550372400LL);
+    tz_local_date(z, 1541300399LL, &y, &m, &d);
+    ck_assert_int_eq(y * 10000 + m * 100 + d, 20181103);
+    tz_local_date(z, 1541300400LL, &y, &m, &d);
+    ck_assert_int_eq(y * 10000 + m * 100 + d, 20181104);
+    z = get("America/Toronto");
     ck_assert_int_eq(tz_day_range(z, 2028, 2, 29, &from, &to), 0);
 }
 END_TEST
