@@ -911,6 +911,8 @@ int norm_text(const char *s, size_t n, size_t max_cp, int upper, char *out, char
     cp = utf8_count(s, n);
     if (cp < 0)
         return plain(why, "invalid UTF-8");
+    if (memchr(s, '\0', n))
+        return plain(why, "contains a NUL character");
     if ((size_t)cp > max_cp)
         return reason(why, s, n, "is longer than %zu characters (%ld)", max_cp, cp);
     for (i = 0; i < n; i++)
@@ -1010,6 +1012,8 @@ int norm_key(const struct norm_profile *prof, const char *id, size_t idn, int id
     if (prof->opscom_keys && okeyn > 0) {
         if (!utf8_valid(okey, okeyn))
             return plain(why, "invalid UTF-8");
+        if (memchr(okey, '\0', okeyn))
+            return plain(why, "contains a NUL character");
         if (okeyn > KEY_BYTES_MAX)
             return reason(why, okey, okeyn, "is longer than %d bytes (%zu)", KEY_BYTES_MAX,
                           okeyn);
@@ -1020,6 +1024,8 @@ int norm_key(const struct norm_profile *prof, const char *id, size_t idn, int id
 
         if (!utf8_valid(id, idn))
             return plain(why, "id is invalid UTF-8");
+        if (memchr(id, '\0', idn))
+            return plain(why, "id contains a NUL character");
         if (id_json_number) {
             for (i = 0; i < idn; i++)
                 if (id[i] == 'e' || id[i] == 'E')

@@ -85,6 +85,24 @@
  * (field "_key"), never truncated. The key is computed only when every
  * field it depends on is valid.
  *
+ * ---- Amount details (decisions where DESIGN.md is silent) ----------------
+ * - A mark is exactly as written and touches the number ("$ 14.50",
+ *   "14.50  USD", "14.50USD", "us$14.50" are rejected); a leading minus may
+ *   stand before or after a prefix mark ("-$1", "$-1"): both are negative.
+ * - Any '-' anywhere (also "-0.00", "14.50-") is "negative amount (refund?)"
+ *   unless the row is voided.
+ * - Leading zeros are fine ("007.50"). Without decimal_comma "14,505" is
+ *   14505.00 (a thousands group), under decimal_comma "14.505" is 14505.00.
+ * - A JSON number is a number, not text: '.' is always its decimal point
+ *   (decimal_comma does not apply), and digits past the 2nd decimal must be
+ *   zeros ("14.500" = 14.50, "14.505" rejected); an exponent is rejected.
+ * - amount_unit cents: digits only, or digits + ".0..." (a JSON integral
+ *   float); marks are still recognised ("US$1450" = 14.50 USD).
+ * - Currency column values: CAD, USD, C$, CA$, US$ in any case; a bare "$"
+ *   or anything else is rejected. A mark conflicting with the column is
+ *   reported on CurrencyID even when the number itself failed.
+ * - Text fields and ids with a NUL character are rejected (no silent cut).
+ *
  * ---- Reasons ---------------------------------------------------------------
  * Each reject names the canonical field (LicencePlate, Amount, CurrencyID,
  * startTime, endTime, zone, permitNo, TicketNumber, promoCode, _key) and a

@@ -483,6 +483,8 @@ START_TEST(test_text_lengths)
     ck_assert_str_eq(out, "SUMMER20");
     ck_assert_int_eq(norm_text(" \t ", 3, PROMO_MAX, 1, out, why), 0);
     ck_assert_str_eq(out, "");
+    ck_assert_int_eq(norm_text("Lot\0 4", 6, ZONE_MAX, 0, out, why), -1);
+    ck_assert_str_eq(why, "contains a NUL character");
     ck_assert_int_eq(norm_text("Lot\xc3", 4, ZONE_MAX, 0, out, why), -1);
     ck_assert_str_eq(why, "invalid UTF-8");
     free(z200);
