@@ -1070,19 +1070,7 @@ int norm_key(const struct norm_profile *prof, const char *id, size_t idn, int id
 
 int norm_profile_prepare(struct norm_profile *p, struct etl_err *err)
 {
-    int i;
-
-    p->patterns_compiled = 0;
-    if (norm_profile_check(p, err) != 0)
-        return -1;
-    if (p->time_kind == TIME_PATTERN) {
-        for (i = 0; i < p->npatterns; i++)
-            if (compile_pattern(p->patterns[i], p->pattern_ops[i], sizeof(p->pattern_ops[i])) != 0)
-                return etl_fail(err, E_CONFIG, "profile '%s': cannot compile time pattern '%s'",
-                                p->name, p->patterns[i]);
-        p->patterns_compiled = 1;
-    }
-    return 0;
+    return norm_profile_check(p, err);
 }
 
 void norm_profile_init(struct norm_profile *p)
@@ -1092,10 +1080,11 @@ void norm_profile_init(struct norm_profile *p)
     p->max_duration_days = 31;
 }
 
-int norm_profile_check(const struct norm_profile *p, struct etl_err *err)
+int norm_profile_check(struct norm_profile *p, struct etl_err *err)
 {
     int i;
 
+    p->patterns_compiled = 0;
     if (!memchr(p->name, '\0', sizeof(p->name)) || p->name[0] == '\0')
         return etl_fail(err, E_CONFIG, "profile: name is empty");
     if (p->time_kind == TIME_PATTERN) {
@@ -1117,6 +1106,13 @@ int norm_profile_check(const struct norm_profile *p, struct etl_err *err)
     if (p->default_currency != CUR_NONE && p->default_currency != CUR_CAD &&
         p->default_currency != CUR_USD)
         return etl_fail(err, E_CONFIG, "profile '%s': bad default_currency", p->name);
+    if (p->time_kind == TIME_PATTERN) {
+        for (i = 0; i < p->npatterns; i++)
+            if (compile_pattern(p->patterns[i], p->pattern_ops[i], sizeof(p->pattern_ops[i])) != 0)
+                return etl_fail(err, E_CONFIG, "profile '%s': cannot compile time pattern '%s'",
+                                p->name, p->patterns[i]);
+        p->patterns_compiled = 1;
+    }
     return 0;
 }
 

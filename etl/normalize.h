@@ -13,7 +13,7 @@
  *
  * ---- Profile set-up ------------------------------------------------------
  * Fill a struct norm_profile (norm_profile_init() sets the defaults), then
- * call norm_profile_prepare() ONCE at profile load: it validates the time
+ * call norm_profile_check() ONCE at profile load: it validates the time
  * patterns and the settings (E_CONFIG naming the problem) and compiles the
  * patterns. normalize_record() assumes a prepared profile. If the profile
  * struct is copied, the copy stays prepared (no pointers inside but tz).
@@ -173,7 +173,7 @@ struct norm_profile {
     int           opscom_keys;         /* key: _key, else permitNo, else t:+TicketNumber, else hash */
     /* --- added by the normalization core --- */
     int           amount_optional;     /* absent/empty Amount = free session (opscom profile) */
-    /* filled by norm_profile_prepare(): the patterns compiled once */
+    /* filled by norm_profile_check(): the patterns compiled once */
     unsigned char pattern_ops[NORM_MAX_PATTERNS][NORM_PATTERN_OPS];
     int           patterns_compiled;
 };
@@ -198,11 +198,12 @@ void norm_format_cents(long long cents, char *out);
 
 /* Zeroes p and sets the defaults: TIME_ISO8601, max_duration_days 31. */
 void norm_profile_init(struct norm_profile *p);
-/* Checks the profile (patterns, settings). 0 or -1, E_CONFIG. */
-int norm_profile_check(const struct norm_profile *p, struct etl_err *err);
-/* Checks, then compiles the time patterns into p->pattern_ops: call once
- * at profile load, after filling p. (An unprepared profile still works,
- * interpreting the pattern strings per record, only slower.) */
+/* Checks the profile (patterns, settings; 0 or -1 with E_CONFIG) and
+ * compiles its time patterns into p->pattern_ops: call once at profile
+ * load, after filling p. (A profile with patterns_compiled == 0 still
+ * works, interpreting the pattern strings per record, only slower.) */
+int norm_profile_check(struct norm_profile *p, struct etl_err *err);
+/* The same as norm_profile_check(). */
 int norm_profile_prepare(struct norm_profile *p, struct etl_err *err);
 /* Checks one time pattern (see above). 0 or -1 with E_CONFIG in *err. */
 int norm_pattern_check(const char *pattern, struct etl_err *err);

@@ -380,8 +380,8 @@ START_TEST(test_time)
     if (times[_i].zone)
         p.tz = tz_get(times[_i].zone, &e);
     ck_assert_msg(norm_profile_check(&p, &e) == 0, "%s", e.msg);
-    if (_i % 2) /* both ways: patterns interpreted, and compiled once */
-        ck_assert_msg(norm_profile_prepare(&p, &e) == 0, "%s", e.msg);
+    if (_i % 2) /* both ways: patterns compiled once, and interpreted */
+        p.patterns_compiled = 0;
     r = norm_time(&p, times[_i].in, strlen(times[_i].in), &t, why);
     if (times[_i].n == 0) {
         ck_assert_msg(r == -1, "'%s' accepted", times[_i].in);
