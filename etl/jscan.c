@@ -301,7 +301,7 @@ static int parse_string(struct jscan *js, size_t *pp, int store, const char **s,
                 return need(js, p + 1);
             e = (unsigned char)w[p + 1];
             if (e == 'u') {
-                unsigned cp, lo;
+                unsigned cp = 0, lo = 0;
                 int r = hex4(js, p + 2, &cp);
                 if (r != P_OK)
                     return r;
