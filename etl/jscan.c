@@ -806,6 +806,8 @@ int jscan_next(struct jscan *js, struct jscan_record *rec, struct etl_err *err)
         }
         if (r == P_ERR)
             return fail(js, err);
+        if (r == P_OK && p - rs > js->max_record)
+            r = P_NEED;     /* over the limit whatever the read sizes: report it below */
         if (r == P_OK) {
             js->pos = p;
             break;
