@@ -10,6 +10,7 @@
 #include "inputs.h"
 #include "log.h"
 #include "normalize.h"
+#include "tz.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -476,5 +477,6 @@ done:
     ingest_free(in);
     inputs_free(&inp);
     buf_release(&v.line);
+    tz_cache_free();    /* the profiles' zones; nothing uses them after this */
     return status;
 }
