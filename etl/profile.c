@@ -817,8 +817,11 @@ const struct profile *profile_detect(const struct profile_set *s, unsigned kind,
         if (!(p->kinds & kind))
             continue;
         h.n = 0;
-        if (header(ctx, p->delimiter, &h) < 0)
+        if (header(ctx, p->delimiter, &h) < 0) {
+            buf_addf(&why, "%s%s: the header does not parse", why.len ? "; " : "",
+                     p->norm.name);
             continue;
+        }
         score[i] = match_header(p, &h, &missing);
         if (score[i] < 0) {
             buf_addf(&why, "%s%s: no column '%s'", why.len ? "; " : "", p->norm.name,
