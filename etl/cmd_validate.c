@@ -270,7 +270,15 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
     struct vctx *v = ctx;
     struct buf *b = &v->line;
 
-    log_row_error(file, line, field, reason);
+    if (!strcmp(field, "_file")) {
+        /* a whole file: always shown, never hidden behind "... and N more" */
+        if (line > 0)
+            log_error("%s:%ld: %s: %s", file, line, field, reason);
+        else
+            log_error("%s: %s: %s", file, field, reason);
+    } else {
+        log_row_error(file, line, field, reason);
+    }
     count_field(v, field);
     if (!v->rej || v->write_failed)
         return;
