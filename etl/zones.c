@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SIG_BUCKETS 32
+
 struct zone {
     char     *name;     /* as in zones.txt (trimmed) */
     char     *key;
@@ -20,6 +22,8 @@ struct zone {
     uint32_t *cp;       /* key as code points (suggestions) */
     int       ncp;
     long      line;
+    unsigned char sig[SIG_BUCKETS]; /* character counts by bucket (suggestions) */
+    int       sigsum;
 };
 
 struct alias {
@@ -203,6 +207,60 @@ static int utf8_decode(const char *s, size_t n, uint32_t *out, int *invalid)
     return k;
 }
 
+/* The bucket of a key character for the suggestion pre-filter: letters
+ * and digits apart, anything else hashed. Collisions only weaken the
+ * lower bound, never break it. */
+static unsigned sig_bucket(uint32_t c)
+{
+    if (c >= 'a' && c <= 'z')
+        return c - 'a';                     /* 0..25 */
+    if (c >= '0' && c <= '9')
+        return 26 + (c - '0') % 5;          /* 26..30 */
+    if (c == ' ')
+        return 31;
+    return (unsigned)((c * 2654435761u) >> 27);
+}
+
+static void sig_of(const uint32_t *cp, int n, unsigned char *sig)
+{
+    int i;
+
+    memset(sig, 0, SIG_BUCKETS);
+    for (i = 0; i < n; i++) {
+        unsigned char *b = &sig[sig_bucket(cp[i])];
+
+        if (*b < 255)
+            (*b)++;
+    }
+}
+
+/* A lower bound of the DL distance from the bucket counts: an edit removes
+ * at most one surplus character on each side (a transposition none). With
+ * counts capped at 255 the bound stays valid (a capped difference is
+ * smaller than the true one). */
+static int sig_bound(const unsigned char *a, int asum, const unsigned char *b, int bsum)
+{
+    unsigned pos = 0;
+    int i, neg;
+
+    for (i = 0; i < SIG_BUCKETS; i++) {   /* branch-free: vectorizes */
+        unsigned x = a[i], y = b[i];
+
+        pos += (x > y ? x : y) - y;
+    }
+    neg = (int)pos - (asum - bsum);       /* surplus of b */
+    return (int)pos > neg ? (int)pos : neg;
+}
+
+static int sig_sum(const unsigned char *sig)
+{
+    int i, n = 0;
+
+    for (i = 0; i < SIG_BUCKETS; i++)
+        n += sig[i];
+    return n;
+}
+
 /* ---- hash table ------------------------------------------------------- */
 
 static uint64_t hash_key(const char *k, size_t n)
@@ -277,7 +335,7 @@ static int table_add(struct zones *z, const char *k, size_t n, size_t zone, long
 
 /* ---- loading ---------------------------------------------------------- */
 
-static const struct zone no_zone = { (char *)"", (char *)"", 0, NULL, 0, 0 };
+static const struct zone no_zone = { (char *)"", (char *)"", 0, NULL, 0, 0, { 0 }, 0 };
 static const struct alias no_alias = { (char *)"", 0, 0 };
 
 /* Entries a slot points to (always present; the fallbacks only keep the
@@ -385,6 +443,8 @@ static int add_zone(struct zones *z, const char *path, long line, const char *s,
     }
     zn->keylen = (size_t)keylen;
     zn->ncp = utf8_decode(key, (size_t)keylen, zn->cp, NULL);
+    sig_of(zn->cp, zn->ncp, zn->sig);
+    zn->sigsum = sig_sum(zn->sig);
     zn->line = line;
     if (zn->ncp > z->maxcp)
         z->maxcp = zn->ncp;
@@ -792,14 +852,20 @@ size_t zones_alias_count(const struct zones *z)
 /*
  * Unrestricted Damerau–Levenshtein (Lowrance–Wagner) between the query a
  * (characters mapped to ids 1..k) and b (ids, 0 = not in a). d has room
- * for (la + 2) * (lb + 2) ints, da for k + 1. Stops early and returns
- * bound + 1 once every cell of a row exceeds bound (the row minimum never
- * decreases from one row to the next, transpositions included).
+ * for (la + 2) * (lb + 2) ints, da for k + 1. Returns the distance when it
+ * is <= bound, else some value > bound. Two savings, both exact for
+ * distances <= bound:
+ *   - only the band |i - j| <= bound is computed (a cell outside it is
+ *     worth at least |i - j| > bound; it reads as bound + 1);
+ *   - it stops once every cell of a row exceeds bound: the row minimum
+ *     never decreases from one row to the next (a transposition from row
+ *     r lands at row i with cost >= i - r, and a row minimum grows by at
+ *     most 1 per row).
  */
 static int dl_ids(const int *a, int la, const int *b, int lb, int k, int *d, int *da,
                   int bound)
 {
-    int w = lb + 2, maxd = la + lb, i, j;
+    int w = lb + 2, maxd = la + lb, inf = bound + 1, i, j;
 
 #define D(r, c) d[((r) + 1) * w + (c) + 1]
     D(-1, -1) = maxd;
@@ -813,9 +879,19 @@ static int dl_ids(const int *a, int la, const int *b, int lb, int k, int *d, int
     }
     memset(da, 0, (size_t)(k + 1) * sizeof(int));
     for (i = 1; i <= la; i++) {
-        int db = 0, rowmin = D(i, 0);
+        int db = 0, rowmin = inf;
+        int lo = i - bound > 1 ? i - bound : 1, hi = i + bound < lb ? i + bound : lb;
 
-        for (j = 1; j <= lb; j++) {
+        for (j = 1; j < lo; j++)    /* the last match before the band */
+            if (a[i - 1] == b[j - 1])
+                db = j;
+        if (lo - 1 >= 1)
+            D(i, lo - 1) = inf;
+        else if (D(i, 0) < rowmin)
+            rowmin = D(i, 0);
+        if (hi + 1 <= lb)
+            D(i, hi + 1) = inf;
+        for (j = lo; j <= hi; j++) {
             int i1 = da[b[j - 1]], j1 = db, cost = 1, v, t;
 
             if (a[i - 1] == b[j - 1]) {
@@ -827,15 +903,22 @@ static int dl_ids(const int *a, int la, const int *b, int lb, int k, int *d, int
                 v = t;
             if ((t = D(i - 1, j) + 1) < v)
                 v = t;
-            if ((t = D(i1 - 1, j1 - 1) + (i - i1 - 1) + 1 + (j - j1 - 1)) < v)
-                v = t;
+            if (i1 > 0 && j1 > 0) {
+                /* D(i1-1, j1-1): row/column 0 always valid, else only in the band */
+                int r = i1 - 1, c = j1 - 1;
+                int base = (r == 0 || c == 0 || (r > c ? r - c : c - r) <= bound)
+                               ? D(r, c) : inf;
+
+                if ((t = base + (i - i1 - 1) + 1 + (j - j1 - 1)) < v)
+                    v = t;
+            }
             D(i, j) = v;
             if (v < rowmin)
                 rowmin = v;
         }
         da[a[i - 1]] = i;
         if (rowmin > bound)
-            return bound + 1;
+            return inf;
     }
     return D(la, lb);
 #undef D
@@ -925,6 +1008,8 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
 {
     char key[ZONE_KEY_MAX];
     int keylen, la, best, bound, *aid = NULL, *bid = NULL, *d = NULL, *da = NULL;
+    unsigned char qsig[SIG_BUCKETS];
+    int qsum = 0;
     uint32_t *ac = NULL, *acp = NULL;
     struct alphabet al;
     size_t i, found = 0;
@@ -954,6 +1039,8 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
         da = malloc((size_t)(al.k + 1) * sizeof(int));
         if (!bid || !d || !da)
             goto nomem;
+        sig_of(ac, la, qsig);
+        qsum = sig_sum(qsig);
     }
     best = bound;
     for (i = 0; i < z->nzones; i++) {
@@ -961,6 +1048,9 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
         int diff = zn->ncp > la ? zn->ncp - la : la - zn->ncp, j, dd;
 
         if (diff > best)
+            continue;
+        /* cheap lower bound first (bucketed character counts) */
+        if (sig_bound(qsig, qsum, zn->sig, zn->sigsum) > best)
             continue;
         for (j = 0; j < zn->ncp; j++)
             bid[j] = alpha_id(&al, zn->cp[j]);
