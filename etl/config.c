@@ -1,28 +1,919 @@
-/* config.c — STUB: replaced by the push work (issue 6). */
+/*
+ * config.c — the JSON configuration file (DESIGN.md "Configuration").
+ *
+ * The file is parsed with json-c in strict mode, then scanned a second time
+ * by a tiny scanner that only looks for duplicate keys (json-c silently keeps
+ * the last one). Every key is checked for its type and range; errors are
+ * E_CONFIG with where = the config path and field = the key.
+ */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+
+#define CONFIG_MAX_BYTES   ((size_t)1024 * 1024)
+#define TOKEN_MAX          50
+#define TOKEN_FILE_MAX     4096
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = malloc(n + 1);
+
+    if (p)
+        memcpy(p, s, n + 1);
+    return p;
+}
+
+/* Copies a key for display: printable ASCII only, cut at 64 bytes. */
+static void safe_key(char *out, size_t cap, const char *key)
+{
+    size_t i, o = 0;
+
+    for (i = 0; key[i] && o + 1 < cap && i < 64; i++)
+        out[o++] = (key[i] >= 0x20 && key[i] < 0x7f) ? key[i] : '?';
+    out[o] = '\0';
+}
+
+static int cfail(struct etl_err *err, const char *path, const char *key,
+                 const char *what)
+{
+    char k[72];
+
+    safe_key(k, sizeof(k), key ? key : "");
+    return etl_fail_at(err, E_CONFIG, path, 0, k, "%s", what);
+}
+
+/* ---- duplicate-key scanner ---------------------------------------------- */
+
+struct scan {
+    const char *p, *end;
+    const char *dup;       /* first duplicate key found (decoded, owned) */
+    char *dupbuf;
+    int depth;
+};
+
+static void skip_ws(struct scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+/* Skips a string token starting at '"'; returns its start or NULL. */
+static const char *skip_string(struct scan *s)
+{
+    const char *start = s->p;
+
+    if (s->p >= s->end || *s->p != '"')
+        return NULL;
+    s->p++;
+    while (s->p < s->end && *s->p != '"') {
+        if (*s->p == '\\')
+            s->p++;
+        s->p++;
+    }
+    if (s->p >= s->end)
+        return NULL;
+    s->p++;
+    return start;
+}
+
+/* Decodes a string token with json-c itself (so "\u0061" equals "a"). */
+static char *decode_key(const char *tok, size_t len)
+{
+    struct json_tokener *t = json_tokener_new();
+    struct json_object *o;
+    char *out = NULL;
+
+    if (!t)
+        return NULL;
+    o = json_tokener_parse_ex(t, tok, (int)len);
+    if (o && json_object_is_type(o, json_type_string))
+        out = xstrdup(json_object_get_string(o));
+    json_object_put(o);
+    json_tokener_free(t);
+    return out;
+}
+
+static int scan_value(struct scan *s);
+
+static int scan_object(struct scan *s)
+{
+    char **keys = NULL;
+    size_t nkeys = 0, cap = 0, i;
+    int ret = -1;
+
+    s->p++; /* '{' */
+    skip_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return 0;
+    }
+    for (;;) {
+        const char *tok;
+        char *k;
+
+        skip_ws(s);
+        tok = skip_string(s);
+        if (!tok)
+            goto out;
+        k = decode_key(tok, (size_t)(s->p - tok));
+        if (!k)
+            goto out;
+        for (i = 0; i < nkeys; i++)
+            if (strcmp(keys[i], k) == 0 && !s->dup) {
+                s->dupbuf = k;
+                s->dup = k;
+                k = NULL;
+                break;
+            }
+        if (k) {
+            if (nkeys == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                char **nk = realloc(keys, ncap * sizeof(*nk));
+                if (!nk) {
+                    free(k);
+                    goto out;
+                }
+                keys = nk;
+                cap = ncap;
+            }
+            keys[nkeys++] = k;
+        }
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != ':')
+            goto out;
+        s->p++;
+        if (scan_value(s) < 0)
+            goto out;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (s->p < s->end && *s->p == '}') {
+            s->p++;
+            break;
+        }
+        goto out;
+    }
+    ret = 0;
+out:
+    for (i = 0; i < nkeys; i++)
+        free(keys[i]);
+    free(keys);
+    return ret;
+}
+
+static int scan_value(struct scan *s)
+{
+    int ret = 0;
+
+    if (++s->depth > 64)
+        return -1;
+    skip_ws(s);
+    if (s->p >= s->end) {
+        ret = -1;
+    } else if (*s->p == '{') {
+        ret = scan_object(s);
+    } else if (*s->p == '[') {
+        s->p++;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ']') {
+            s->p++;
+        } else {
+            for (;;) {
+                if (scan_value(s) < 0) {
+                    ret = -1;
+                    break;
+                }
+                skip_ws(s);
+                if (s->p < s->end && *s->p == ',') {
+                    s->p++;
+                    continue;
+                }
+                if (s->p < s->end && *s->p == ']')
+                    s->p++;
+                else
+                    ret = -1;
+                break;
+            }
+        }
+    } else if (*s->p == '"') {
+        if (!skip_string(s))
+            ret = -1;
+    } else {
+        while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+            s->p++;
+    }
+    s->depth--;
+    return ret;
+}
+
+/* ---- api_url ------------------------------------------------------------ */
+
+static int is_loopback_v4(const char *h, size_t n)
+{
+    int part = 0, val = -1, first = -1;
+    size_t i;
+
+    for (i = 0; i <= n; i++) {
+        if (i == n || h[i] == '.') {
+            if (val < 0)
+                return 0;
+            if (part == 0)
+                first = val;
+            part++;
+            val = -1;
+            continue;
+        }
+        if (!isdigit((unsigned char)h[i]))
+            return 0;
+        val = (val < 0 ? 0 : val * 10) + (h[i] - '0');
+        if (val > 255)
+            return 0;
+    }
+    return part == 4 && first == 127;
+}
+
+/*
+ * Checks scheme://host[:port] (an optional single trailing '/' is dropped)
+ * and returns the normalized copy: lower-case scheme, no trailing slash.
+ */
+static char *check_url(const char *url, const char **why)
+{
+    const char *p, *host, *hend, *rest;
+    size_t slen, n;
+    int https, loop;
+    char *out;
+
+    if (strncasecmp(url, "https://", 8) == 0) {
+        https = 1;
+        slen = 8;
+    } else if (strncasecmp(url, "http://", 7) == 0) {
+        https = 0;
+        slen = 7;
+    } else {
+        *why = "must start with https:// (or http:// for a loopback host)";
+        return NULL;
+    }
+    host = url + slen;
+    hend = host + strcspn(host, "/?#");
+    if (memchr(host, '@', (size_t)(hend - host))) {
+        *why = "must not carry credentials (user@host)";
+        return NULL;
+    }
+    if (*host == '[') {
+        hend = strchr(host, ']');
+        if (!hend) {
+            *why = "has an unterminated [IPv6] host";
+            return NULL;
+        }
+        hend++;
+        for (p = host + 1; p < hend - 1; p++)
+            if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.') {
+                *why = "has an invalid IPv6 host";
+                return NULL;
+            }
+        if (hend - host < 4) {
+            *why = "has an invalid IPv6 host";
+            return NULL;
+        }
+    } else {
+        hend = host;
+        while (*hend && (isalnum((unsigned char)*hend) || *hend == '-' || *hend == '.'))
+            hend++;
+        if (hend == host) {
+            *why = "has no host";
+            return NULL;
+        }
+    }
+    rest = hend;
+    if (*rest == ':') {
+        long port = 0;
+
+        rest++;
+        if (!isdigit((unsigned char)*rest)) {
+            *why = "has an invalid port";
+            return NULL;
+        }
+        while (isdigit((unsigned char)*rest)) {
+            port = port * 10 + (*rest - '0');
+            if (port > 65535)
+                break;
+            rest++;
+        }
+        if (port < 1 || port > 65535) {
+            *why = "has a port outside 1-65535";
+            return NULL;
+        }
+    }
+    if (*rest == '/' && rest[1] == '\0') {
+        /* a trailing slash alone is dropped */
+    } else if (*rest != '\0') {
+        *why = *rest == '@' ? "must not carry credentials"
+                            : "must be scheme://host[:port] with no path, query or fragment";
+        return NULL;
+    }
+    n = (size_t)(hend - host);
+    loop = (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+           (n == 5 && memcmp(host, "[::1]", 5) == 0) ||
+           is_loopback_v4(host, n);
+    if (!https && !loop) {
+        *why = "may use http:// only for a loopback host (127.0.0.0/8, localhost, [::1]); use https://";
+        return NULL;
+    }
+    n = (size_t)(rest - url);
+    out = malloc(n + 1);
+    if (!out) {
+        *why = "out of memory";
+        return NULL;
+    }
+    memcpy(out, url, n);
+    out[n] = '\0';
+    for (p = out; *p != ':'; p++)
+        out[p - out] = (char)tolower((unsigned char)*p);
+    return out;
+}
+
+/* ---- business_tz --------------------------------------------------------- */
+
+static int tz_exists(const char *name)
+{
+    const char *dir = getenv("TZDIR");
+    char path[PATH_MAX];
+    char magic[4];
+    struct stat st;
+    int fd, ok;
+    ssize_t r;
+
+    if (!*name || name[0] == '/' || strstr(name, "..") || strlen(name) > 128)
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("/_-+", *p))
+            return 0;
+    if (!dir || !*dir)
+        dir = "/usr/share/zoneinfo";
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+        return 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (ok) {
+        r = read(fd, magic, sizeof(magic));
+        ok = r == 4 && memcmp(magic, "TZif", 4) == 0;
+    }
+    close(fd);
+    return ok;
+}
+
+/* ---- key table ---------------------------------------------------------- */
+
+enum kind { K_URL, K_STR, K_PATH, K_ENVNAME, K_TZ, K_INT, K_RATIO, K_DISC, K_INPUTS };
+
+struct key_def {
+    const char *name;
+    enum kind kind;
+    size_t off;          /* offset of the field in struct config */
+    long lo, hi;         /* K_INT range */
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct key_def keys[] = {
+    { "api_url",           K_URL,     OFF(api_url), 0, 0 },
+    { "token_env",         K_ENVNAME, OFF(token_env), 0, 0 },
+    { "token_file",        K_PATH,    OFF(token_file), 0, 0 },
+    { "ca_file",           K_PATH,    OFF(ca_file), 0, 0 },
+    { "zones",             K_PATH,    OFF(zones), 0, 0 },
+    { "aliases",           K_PATH,    OFF(aliases), 0, 0 },
+    { "ledger",            K_PATH,    OFF(ledger), 0, 0 },
+    { "inputs",            K_INPUTS,  0, 0, 0 },
+    { "report_dir",        K_PATH,    OFF(report_dir), 0, 0 },
+    { "archive_dir",       K_PATH,    OFF(archive_dir), 0, 0 },
+    { "business_tz",       K_TZ,      OFF(business_tz), 0, 0 },
+    { "concurrency",       K_INT,     OFF(concurrency), 1, 256 },
+    { "batch_size",        K_INT,     OFF(batch_size), 1, 100000 },
+    { "connect_timeout_s", K_INT,     OFF(connect_timeout_s), 1, 600 },
+    { "timeout_s",         K_INT,     OFF(timeout_s), 1, 3600 },
+    { "max_attempts",      K_INT,     OFF(max_attempts), 1, 100 },
+    { "max_reject_ratio",  K_RATIO,   OFF(max_reject_ratio), 0, 0 },
+    { "disconnected",      K_DISC,    OFF(disconnected_hold), 0, 0 },
+};
+
+/* Joins dir and a relative path; absolute paths are copied. */
+static char *resolve_path(const char *dir, const char *p)
+{
+    struct buf b = BUF_INIT;
+
+    if (p[0] == '/')
+        return xstrdup(p);
+    if (buf_addstr(&b, dir) < 0 || buf_addch(&b, '/') < 0 || buf_addstr(&b, p) < 0) {
+        buf_release(&b);
+        return NULL;
+    }
+    return buf_detach(&b, NULL);
+}
+
+static int set_str(char **slot, char *v, struct etl_err *err)
+{
+    if (!v)
+        return etl_fail(err, E_NOMEM, "config: out of memory");
+    free(*slot);
+    *slot = v;
+    return 0;
+}
+
+static int load_inputs(struct config *c, struct json_object *v, struct etl_err *err)
+{
+    size_t i, n;
+    char k[64];
+
+    if (!json_object_is_type(v, json_type_array))
+        return cfail(err, c->path, "inputs", "must be a list of {\"glob\": ..., \"profile\": ...} objects");
+    n = json_object_array_length(v);
+    if (n == 0)
+        return 0;
+    c->inputs = calloc(n, sizeof(*c->inputs));
+    if (!c->inputs)
+        return etl_fail(err, E_NOMEM, "config: out of memory");
+    for (i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(v, i);
+        struct config_input *in = &c->inputs[i];
+
+        c->ninputs = i + 1;
+        snprintf(k, sizeof(k), "inputs[%zu]", i);
+        if (!json_object_is_type(e, json_type_object))
+            return cfail(err, c->path, k, "must be an object {\"glob\": ..., \"profile\": ...}");
+        json_object_object_foreach(e, ik, iv) {
+            int is_glob = strcmp(ik, "glob") == 0;
+            char sk[72], fk[256];
+
+            safe_key(sk, sizeof(sk), ik);
+            snprintf(fk, sizeof(fk), "%s.%s", k, sk);
+            if (!is_glob && strcmp(ik, "profile") != 0) {
+                snprintf(fk, sizeof(fk), "unknown key '%s' in %s (known: glob, profile)", sk, k);
+                return etl_fail_at(err, E_CONFIG, c->path, 0, k, "%s", fk);
+            }
+            if (!json_object_is_type(iv, json_type_string))
+                return cfail(err, c->path, fk, "must be a string");
+            if (json_object_get_string_len(iv) == 0)
+                return cfail(err, c->path, fk, "must not be empty");
+            if (is_glob) {
+                if (set_str(&in->glob, resolve_path(c->dir, json_object_get_string(iv)), err) < 0)
+                    return -1;
+            } else if (set_str(&in->profile, xstrdup(json_object_get_string(iv)), err) < 0) {
+                return -1;
+            }
+        }
+        if (!in->glob) {
+            snprintf(k, sizeof(k), "inputs[%zu].glob", i);
+            return cfail(err, c->path, k, "is required");
+        }
+    }
+    return 0;
+}
+
+static int load_key(struct config *c, const struct key_def *d, struct json_object *v,
+                    struct etl_err *err)
+{
+    char **slot = (char **)(void *)((char *)c + d->off);
+    const char *s;
+    char msg[160];
+
+    switch (d->kind) {
+    case K_INPUTS:
+        return load_inputs(c, v, err);
+    case K_INT: {
+        int64_t n;
+
+        if (!json_object_is_type(v, json_type_int)) {
+            snprintf(msg, sizeof(msg), "must be an integer from %ld to %ld", d->lo, d->hi);
+            return cfail(err, c->path, d->name, msg);
+        }
+        errno = 0;
+        n = json_object_get_int64(v);
+        if (errno != 0 || n < d->lo || n > d->hi) {
+            snprintf(msg, sizeof(msg), "must be an integer from %ld to %ld, got %s",
+                     d->lo, d->hi, json_object_to_json_string(v));
+            return cfail(err, c->path, d->name, msg);
+        }
+        if (d->off == OFF(connect_timeout_s) || d->off == OFF(timeout_s))
+            *(long *)(void *)((char *)c + d->off) = (long)n;
+        else
+            *(int *)(void *)((char *)c + d->off) = (int)n;
+        return 0;
+    }
+    case K_RATIO: {
+        double r;
+
+        if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+            return cfail(err, c->path, d->name, "must be a number from 0 to 1");
+        r = json_object_get_double(v);
+        if (!(r >= 0.0 && r <= 1.0))
+            return cfail(err, c->path, d->name, "must be a number from 0 to 1");
+        c->max_reject_ratio = r;
+        return 0;
+    }
+    default:
+        break;
+    }
+    if (!json_object_is_type(v, json_type_string))
+        return cfail(err, c->path, d->name, "must be a string");
+    s = json_object_get_string(v);
+    if (!*s)
+        return cfail(err, c->path, d->name, "must not be empty");
+    if (strlen(s) != (size_t)json_object_get_string_len(v))
+        return cfail(err, c->path, d->name, "must not contain a NUL character");
+    switch (d->kind) {
+    case K_URL: {
+        const char *why = NULL;
+        char *u = check_url(s, &why);
+
+        if (!u) {
+            snprintf(msg, sizeof(msg), "%s", why);
+            return cfail(err, c->path, d->name, msg);
+        }
+        return set_str(slot, u, err);
+    }
+    case K_ENVNAME:
+        if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+            return cfail(err, c->path, d->name, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+        for (const char *p = s; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '_')
+                return cfail(err, c->path, d->name, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+        return set_str(slot, xstrdup(s), err);
+    case K_PATH:
+        return set_str(slot, resolve_path(c->dir, s), err);
+    case K_TZ:
+        if (!tz_exists(s)) {
+            char tz[72];
+
+            safe_key(tz, sizeof(tz), s);
+            snprintf(msg, sizeof(msg), "unknown time zone '%s' (not in the zoneinfo database)", tz);
+            return cfail(err, c->path, d->name, msg);
+        }
+        return set_str(slot, xstrdup(s), err);
+    case K_DISC:
+        if (strcmp(s, "push") == 0)
+            c->disconnected_hold = 0;
+        else if (strcmp(s, "hold") == 0)
+            c->disconnected_hold = 1;
+        else
+            return cfail(err, c->path, d->name, "must be \"push\" or \"hold\"");
+        return 0;
+    default:
+        return cfail(err, c->path, d->name, "must be a string");
+    }
+}
+
+/* Reads the whole file (bounded). */
+static char *read_file(const char *path, size_t *len, struct etl_err *err)
+{
+    struct buf b;
+    char chunk[8192];
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f) {
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "cannot read the config: %s", strerror(errno));
+        return NULL;
+    }
+    buf_init(&b, CONFIG_MAX_BYTES);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_add(&b, chunk, n) < 0) {
+            fclose(f);
+            buf_release(&b);
+            etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is over %zu bytes", CONFIG_MAX_BYTES);
+            return NULL;
+        }
+    if (ferror(f)) {
+        fclose(f);
+        buf_release(&b);
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "cannot read the config: %s", strerror(errno));
+        return NULL;
+    }
+    fclose(f);
+    if (buf_addstr(&b, "") < 0 || !b.ptr) {
+        /* empty file: make it an empty string so the parser reports it */
+        if (buf_grow(&b, 1) < 0) {
+            etl_fail(err, E_NOMEM, "config: out of memory");
+            return NULL;
+        }
+    }
+    *len = b.len;
+    return buf_detach(&b, NULL);
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *d, *abs;
+
+    if (!slash)
+        d = xstrdup(".");
+    else if (slash == path)
+        d = xstrdup("/");
+    else {
+        d = malloc((size_t)(slash - path) + 1);
+        if (d) {
+            memcpy(d, path, (size_t)(slash - path));
+            d[slash - path] = '\0';
+        }
+    }
+    if (!d)
+        return NULL;
+    abs = realpath(d, NULL);
+    if (abs) {
+        free(d);
+        return abs;
+    }
+    return d;
+}
 
 struct config *config_load(const char *path, struct etl_err *err)
 {
-    (void)path;
-    etl_fail(err, E_CONFIG, "config: not implemented yet");
-    return NULL;
+    struct config *c = NULL;
+    struct json_tokener *tok = NULL;
+    struct json_object *root = NULL;
+    char *text = NULL;
+    size_t len = 0, i;
+    int ok = 0;
+
+    if (!path || !*path) {
+        etl_fail(err, E_CONFIG, "config: no config file given (-c CONFIG)");
+        return NULL;
+    }
+    text = read_file(path, &len, err);
+    if (!text)
+        return NULL;
+    if (len > 0 && memchr(text, '\0', len)) {
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not JSON (NUL byte)");
+        goto out;
+    }
+    c = calloc(1, sizeof(*c));
+    if (!c) {
+        etl_fail(err, E_NOMEM, "config: out of memory");
+        goto out;
+    }
+    c->concurrency = 8;
+    c->batch_size = 500;
+    c->connect_timeout_s = 10;
+    c->timeout_s = 30;
+    c->max_attempts = 5;
+    c->max_reject_ratio = 0.2;
+    c->path = xstrdup(path);
+    c->dir = dir_of(path);
+    if (!c->path || !c->dir) {
+        etl_fail(err, E_NOMEM, "config: out of memory");
+        goto out;
+    }
+
+    tok = json_tokener_new();
+    if (!tok) {
+        etl_fail(err, E_NOMEM, "config: out of memory");
+        goto out;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    {
+        const char *p = text;
+        size_t skip = 0;
+
+        if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+            skip = 3;
+        root = json_tokener_parse_ex(tok, p + skip, (int)(len - skip));
+        if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+            enum json_tokener_error je = json_tokener_get_error(tok);
+            etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not valid JSON: %s (byte %zu)",
+                        je == json_tokener_continue ? "unexpected end of file"
+                                                    : json_tokener_error_desc(je),
+                        skip + json_tokener_get_parse_end(tok));
+            goto out;
+        }
+        for (i = skip + json_tokener_get_parse_end(tok); i < len; i++)
+            if (!strchr(" \t\r\n", text[i])) {
+                etl_fail_at(err, E_CONFIG, path, 0, NULL,
+                            "config is not valid JSON: text after the object (byte %zu)", i);
+                goto out;
+            }
+        if (!json_object_is_type(root, json_type_object)) {
+            etl_fail_at(err, E_CONFIG, path, 0, NULL, "config must be a JSON object");
+            goto out;
+        }
+        {
+            struct scan s = { p + skip, text + len, NULL, NULL, 0 };
+
+            if (scan_value(&s) < 0) {
+                free(s.dupbuf);
+                etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not valid JSON");
+                goto out;
+            }
+            if (s.dup) {
+                char k[72], m[128];
+
+                safe_key(k, sizeof(k), s.dup);
+                snprintf(m, sizeof(m), "duplicate key '%s'", k);
+                free(s.dupbuf);
+                cfail(err, path, k, m);
+                goto out;
+            }
+        }
+    }
+
+    json_object_object_foreach(root, key, val) {
+        const struct key_def *d = NULL;
+
+        for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+            if (strcmp(keys[i].name, key) == 0)
+                d = &keys[i];
+        if (!d) {
+            char k[72], m[160];
+
+            safe_key(k, sizeof(k), key);
+            snprintf(m, sizeof(m), "unknown key '%s'", k);
+            cfail(err, path, k, m);
+            goto out;
+        }
+        if (load_key(c, d, val, err) < 0)
+            goto out;
+    }
+    if (c->token_env && c->token_file) {
+        cfail(err, path, "token_file", "token_env and token_file are both set: use one");
+        goto out;
+    }
+    if (!c->api_url && set_str(&c->api_url, xstrdup(CONFIG_DEFAULT_API_URL), err) < 0)
+        goto out;
+    if (!c->token_file && !c->token_env &&
+        set_str(&c->token_env, xstrdup("OPSCOM_API_TOKEN"), err) < 0)
+        goto out;
+    if (!c->business_tz && set_str(&c->business_tz, xstrdup("America/Toronto"), err) < 0)
+        goto out;
+    ok = 1;
+out:
+    json_object_put(root);
+    json_tokener_free(tok);
+    free(text);
+    if (!ok) {
+        config_free(c);
+        return NULL;
+    }
+    return c;
 }
 
 void config_free(struct config *c)
 {
-    (void)c;
+    size_t i;
+
+    if (!c)
+        return;
+    free(c->path);
+    free(c->dir);
+    free(c->api_url);
+    free(c->token_env);
+    free(c->token_file);
+    free(c->ca_file);
+    free(c->zones);
+    free(c->aliases);
+    free(c->ledger);
+    free(c->report_dir);
+    free(c->archive_dir);
+    for (i = 0; i < c->ninputs; i++) {
+        free(c->inputs[i].glob);
+        free(c->inputs[i].profile);
+    }
+    free(c->inputs);
+    free(c->business_tz);
+    free(c);
+}
+
+/* ---- the token ---------------------------------------------------------- */
+
+static int token_valid(const char *t)
+{
+    size_t n = 0;
+
+    for (; t[n]; n++)
+        if (!isalnum((unsigned char)t[n]) && t[n] != '-')
+            return 0;
+    return n >= 1 && n <= TOKEN_MAX;
+}
+
+/* Drops one trailing "\n" or "\r\n". */
+static void trim_newline(char *t)
+{
+    size_t n = strlen(t);
+
+    if (n && t[n - 1] == '\n')
+        t[--n] = '\0';
+    if (n && t[n - 1] == '\r')
+        t[--n] = '\0';
+}
+
+static char *token_from_file(const struct config *c, struct etl_err *err)
+{
+    char raw[TOKEN_FILE_MAX + 1];
+    struct stat st;
+    ssize_t r;
+    size_t got = 0;
+    char *tok = NULL;
+    int fd, has_nul;
+
+    fd = open(c->token_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        etl_fail_at(err, E_CONFIG, c->path, 0, "token_file", "cannot open %s: %s",
+                    c->token_file, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        etl_fail_at(err, E_CONFIG, c->path, 0, "token_file", "%s is not a regular file",
+                    c->token_file);
+        return NULL;
+    }
+    if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+        close(fd);
+        etl_fail_at(err, E_CONFIG, c->path, 0, "token_file",
+                    "%s is readable or writable by group or others (mode %04o): chmod 600 it",
+                    c->token_file, (unsigned)(st.st_mode & 07777));
+        return NULL;
+    }
+    while (got < TOKEN_FILE_MAX && (r = read(fd, raw + got, TOKEN_FILE_MAX - got)) != 0) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    raw[got] = '\0';
+    has_nul = memchr(raw, '\0', got) != NULL;
+    trim_newline(raw);
+    if (has_nul || !token_valid(raw)) {
+        explicit_bzero(raw, sizeof(raw));
+        etl_fail_at(err, E_CONFIG, c->path, 0, "token_file",
+                    "the token in %s is not a valid API token (1-50 characters A-Z, a-z, 0-9, '-')",
+                    c->token_file);
+        return NULL;
+    }
+    tok = xstrdup(raw);
+    explicit_bzero(raw, sizeof(raw));
+    if (!tok)
+        etl_fail(err, E_NOMEM, "config: out of memory");
+    return tok;
 }
 
 char *config_read_token(const struct config *c, struct etl_err *err)
 {
-    (void)c;
-    etl_fail(err, E_CONFIG, "config: not implemented yet");
-    return NULL;
+    const char *env;
+    char *tok;
+
+    if (!c)
+        return NULL;
+    if (c->token_file)
+        return token_from_file(c, err);
+    env = getenv(c->token_env ? c->token_env : "OPSCOM_API_TOKEN");
+    if (!env || !*env) {
+        etl_fail_at(err, E_CONFIG, c->path, 0, "token_env",
+                    "environment variable %s is not set or empty",
+                    c->token_env ? c->token_env : "OPSCOM_API_TOKEN");
+        return NULL;
+    }
+    tok = xstrdup(env);
+    if (!tok) {
+        etl_fail(err, E_NOMEM, "config: out of memory");
+        return NULL;
+    }
+    trim_newline(tok);
+    if (!token_valid(tok)) {
+        config_token_free(tok);
+        etl_fail_at(err, E_CONFIG, c->path, 0, "token_env",
+                    "environment variable %s does not hold a valid API token "
+                    "(1-50 characters A-Z, a-z, 0-9, '-')",
+                    c->token_env ? c->token_env : "OPSCOM_API_TOKEN");
+        return NULL;
+    }
+    return tok;
 }
 
 void config_token_free(char *token)
 {
+    if (!token)
+        return;
+    explicit_bzero(token, strlen(token));
     free(token);
 }

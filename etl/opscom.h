@@ -86,4 +86,84 @@ int opscom_stats(struct opscom *o, const char *zones,
  * are waited for (bounded by timeout_s). Async-signal-safe. */
 void opscom_interrupt(void);
 
+/* ---- additions (client owner) ------------------------------------------
+ *
+ * Details of opscom_run():
+ * - Slow start: until the first HTTP response that is not an auth refusal,
+ *   one request is in flight (a wrong token costs exactly one request);
+ *   then up to `concurrency`.
+ * - hooks->next_job returning 0 means "nothing right now": it is asked
+ *   again after the next on_done (a push that waits for its delete), and
+ *   the run ends when it returned 0, nothing is in flight and no retry is
+ *   waiting. A job's fields must stay valid until its on_done.
+ * - Jobs waiting for a retry do not block others (a timer queue).
+ *   Retry-After (seconds or HTTP date) is honoured as a minimum delay; a
+ *   429 also holds every new attempt until then. A Retry-After over
+ *   OPSCOM_RETRY_AFTER_MAX seconds ends the job as OC_RETRY_LATER.
+ * - 429 answers do not use up max_attempts (at most 4 x max_attempts
+ *   of them per job) and do not count towards the 20 consecutive failures.
+ *   Counted failures: transient ones (5xx of the list, 408, 425,
+ *   timeouts, connection errors); permanent 4xx neither count nor reset.
+ * - In doubt: the whole body was handed to the connection and then it
+ *   broke or timed out without a complete response. libcurl's silent
+ *   resend on a dead reused connection is disabled (it would hide a
+ *   possible duplicate): such a case is in doubt too. The job is retried;
+ *   the next on_send gets after_doubt = 1 and the result in_doubt = 1.
+ * - OC_OK needs 2xx and "status":"success"; reference_id is copied when
+ *   it is a string of 1-63 printable ASCII characters without spaces,
+ *   else it stays "" and message says so. OC_NOT_FOUND: 404 or 9009.
+ * - TLS certificate problems and unsupported URLs abort at once (E_NET).
+ * - After an abort (auth, failures, a hook returning non-zero, a signal),
+ *   requests in flight are waited for (bounded by timeout_s); their real
+ *   outcome is reported (OK, FAILED, NOT_FOUND, AUTH) or OC_ABORTED (with
+ *   in_doubt set when it was sent); waiting and unstarted jobs get
+ *   OC_ABORTED. Return codes of on_done are ignored from then on.
+ *   A hook may fill the run's err through its ctx before returning
+ *   non-zero: opscom_run() keeps an error already set.
+ * - Messages never contain the token (masked as "[token]" if a server
+ *   echoes it); control characters become spaces.
+ */
+#define OPSCOM_RETRY_AFTER_MAX 120
+#define OPSCOM_CONSECUTIVE_FAILURES_MAX 20
+
+/* 1 once opscom_interrupt() was called (until opscom_interrupt_clear()). */
+int  opscom_interrupted(void);
+void opscom_interrupt_clear(void);
+
+/* Request counters of this client (all runs): requests sent, in-doubt
+ * attempts, retries scheduled. */
+struct opscom_counters {
+    long requests, in_doubt, retries, throttled;
+};
+void opscom_counters(const struct opscom *o, struct opscom_counters *out);
+
+/* ---- request bodies ----------------------------------------------------
+ * Append JSON object members (no braces, no token) for struct opscom_job
+ * .fields; all values are JSON strings; -1 on out of memory. */
+struct buf;
+struct permit;
+
+/* push: LicencePlate, Amount (omitted for a free session), CurrencyID,
+ * startTime, endTime, zone, permitNo, TicketNumber, promoCode — in this
+ * order, absent optional fields (empty text) omitted. The zone sent is
+ * p->zone. This is also the canonical push body of DESIGN.md. */
+int opscom_push_fields(struct buf *out, const struct permit *p);
+
+/* update: the reference id as "referenceID", then the changed fields
+ * among LicencePlate, Amount, CurrencyID, endTime (flags below) taken
+ * from p. A change to or from a free session is not an update (delete +
+ * push): Amount with p->cents == 0 returns -1. */
+#define OPSCOM_UPD_PLATE    0x1u
+#define OPSCOM_UPD_AMOUNT   0x2u
+#define OPSCOM_UPD_CURRENCY 0x4u
+#define OPSCOM_UPD_END      0x8u
+int opscom_update_fields(struct buf *out, const char *reference_id,
+                         const struct permit *p, unsigned changed);
+
+/* delete: "referenceID":"<id>". */
+int opscom_ref_fields(struct buf *out, const char *reference_id);
+
+/* "YYYY-MM-DDTHH:MM:SS" (UTC) of t into out[20]; -1 outside 0000-9999. */
+int opscom_format_time(long long t, char out[20]);
+
 #endif
