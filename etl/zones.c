@@ -22,8 +22,14 @@ struct zone {
     uint32_t *cp;       /* key as code points (suggestions) */
     int       ncp;
     long      line;
-    unsigned char sig[SIG_BUCKETS]; /* character counts by bucket (suggestions) */
-    int       sigsum;
+};
+
+/* What the suggestion scan reads for every zone, kept contiguous (one
+ * cache line each) apart from struct zone. */
+struct zsig {
+    unsigned char sig[SIG_BUCKETS]; /* key character counts by bucket */
+    int           ncp;              /* key length, code points */
+    int           sigsum;           /* sum of sig[] */
 };
 
 struct alias {
@@ -42,6 +48,7 @@ struct slot {
 
 struct zones {
     struct zone  *zone;
+    struct zsig  *zsig;    /* parallel to zone */
     size_t        nzones, capzones;
     struct alias *alias;
     char        **akeys;   /* keys of aliases (owned), parallel to alias */
@@ -335,7 +342,7 @@ static int table_add(struct zones *z, const char *k, size_t n, size_t zone, long
 
 /* ---- loading ---------------------------------------------------------- */
 
-static const struct zone no_zone = { (char *)"", (char *)"", 0, NULL, 0, 0, { 0 }, 0 };
+static const struct zone no_zone = { (char *)"", (char *)"", 0, NULL, 0, 0 };
 static const struct alias no_alias = { (char *)"", 0, 0 };
 
 /* Entries a slot points to (always present; the fallbacks only keep the
@@ -425,9 +432,15 @@ static int add_zone(struct zones *z, const char *path, long line, const char *s,
         size_t nc = z->capzones ? z->capzones * 2 : 64;
         struct zone *nz = realloc(z->zone, nc * sizeof(*nz));
 
+        struct zsig *ns;
+
         if (!nz)
             return etl_fail(err, E_NOMEM, "zones: out of memory");
         z->zone = nz;
+        ns = realloc(z->zsig, nc * sizeof(*ns));
+        if (!ns)
+            return etl_fail(err, E_NOMEM, "zones: out of memory");
+        z->zsig = ns;
         z->capzones = nc;
     }
     zn = &z->zone[z->nzones];
@@ -443,8 +456,9 @@ static int add_zone(struct zones *z, const char *path, long line, const char *s,
     }
     zn->keylen = (size_t)keylen;
     zn->ncp = utf8_decode(key, (size_t)keylen, zn->cp, NULL);
-    sig_of(zn->cp, zn->ncp, zn->sig);
-    zn->sigsum = sig_sum(zn->sig);
+    sig_of(zn->cp, zn->ncp, z->zsig[z->nzones].sig);
+    z->zsig[z->nzones].sigsum = sig_sum(z->zsig[z->nzones].sig);
+    z->zsig[z->nzones].ncp = zn->ncp;
     zn->line = line;
     if (zn->ncp > z->maxcp)
         z->maxcp = zn->ncp;
@@ -755,6 +769,7 @@ void zones_free(struct zones *z)
         free(z->akeys[i]);
     }
     free(z->zone);
+    free(z->zsig);
     free(z->alias);
     free(z->akeys);
     free(z->slot);
@@ -1044,14 +1059,16 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
     }
     best = bound;
     for (i = 0; i < z->nzones; i++) {
-        const struct zone *zn = &z->zone[i];
-        int diff = zn->ncp > la ? zn->ncp - la : la - zn->ncp, j, dd;
+        const struct zsig *zs = &z->zsig[i];
+        const struct zone *zn;
+        int diff = zs->ncp > la ? zs->ncp - la : la - zs->ncp, j, dd;
 
         if (diff > best)
             continue;
         /* cheap lower bound first (bucketed character counts) */
-        if (sig_bound(qsig, qsum, zn->sig, zn->sigsum) > best)
+        if (sig_bound(qsig, qsum, zs->sig, zs->sigsum) > best)
             continue;
+        zn = &z->zone[i];
         for (j = 0; j < zn->ncp; j++)
             bid[j] = alpha_id(&al, zn->cp[j]);
         dd = dl_ids(aid, la, bid, zn->ncp, al.k, d, da, best);
