@@ -30,6 +30,7 @@ struct zsig {
     unsigned char sig[SIG_BUCKETS]; /* key character counts by bucket */
     int           ncp;              /* key length, code points */
     int           sigsum;           /* sum of sig[] */
+    size_t        zone;             /* index into zones (in bylen) */
 };
 
 struct alias {
@@ -49,6 +50,8 @@ struct slot {
 struct zones {
     struct zone  *zone;
     struct zsig  *zsig;    /* parallel to zone */
+    struct zsig  *bylen;   /* the same, sorted by key length then index */
+    size_t       *lenstart; /* bylen[lenstart[L] .. lenstart[L+1]) have length L */
     size_t        nzones, capzones;
     struct alias *alias;
     char        **akeys;   /* keys of aliases (owned), parallel to alias */
@@ -459,6 +462,7 @@ static int add_zone(struct zones *z, const char *path, long line, const char *s,
     sig_of(zn->cp, zn->ncp, z->zsig[z->nzones].sig);
     z->zsig[z->nzones].sigsum = sig_sum(z->zsig[z->nzones].sig);
     z->zsig[z->nzones].ncp = zn->ncp;
+    z->zsig[z->nzones].zone = z->nzones;
     zn->line = line;
     if (zn->ncp > z->maxcp)
         z->maxcp = zn->ncp;
@@ -731,6 +735,32 @@ out:
     return ret;
 }
 
+/* Sorts the zone signatures by key length (a counting sort: zones.txt
+ * order within a length) for the suggestion scan. */
+static int index_lengths(struct zones *z, struct etl_err *err)
+{
+    size_t i, nl = (size_t)z->maxcp + 2;
+
+    z->lenstart = calloc(nl + 1, sizeof(*z->lenstart));
+    z->bylen = malloc((z->nzones ? z->nzones : 1) * sizeof(*z->bylen));
+    if (!z->lenstart || !z->bylen)
+        return etl_fail(err, E_NOMEM, "zones: out of memory");
+    for (i = 0; i < z->nzones; i++)
+        z->lenstart[z->zsig[i].ncp + 1]++;
+    for (i = 1; i <= nl; i++)
+        z->lenstart[i] += z->lenstart[i - 1];
+    for (i = 0; i < z->nzones; i++) {
+        size_t *at = &z->lenstart[z->zsig[i].ncp];
+
+        z->bylen[(*at)++] = z->zsig[i];
+    }
+    /* lenstart[L] now points past length L: shift back */
+    for (i = nl; i > 0; i--)
+        z->lenstart[i] = z->lenstart[i - 1];
+    z->lenstart[0] = 0;
+    return 0;
+}
+
 struct zones *zones_load(const char *zones_path, const char *aliases_path,
                          struct etl_err *err)
 {
@@ -745,7 +775,7 @@ struct zones *zones_load(const char *zones_path, const char *aliases_path,
         etl_fail(err, E_NOMEM, "zones: out of memory");
         return NULL;
     }
-    if (load_zones(z, zones_path, err) < 0 ||
+    if (load_zones(z, zones_path, err) < 0 || index_lengths(z, err) < 0 ||
         (aliases_path && load_aliases(z, aliases_path, err) < 0)) {
         zones_free(z);
         return NULL;
@@ -770,6 +800,8 @@ void zones_free(struct zones *z)
     }
     free(z->zone);
     free(z->zsig);
+    free(z->bylen);
+    free(z->lenstart);
     free(z->alias);
     free(z->akeys);
     free(z->slot);
@@ -1018,6 +1050,13 @@ out:
     return ret;
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
 int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx,
                   size_t max, int *dist, struct etl_err *err)
 {
@@ -1027,8 +1066,8 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
     int qsum = 0;
     uint32_t *ac = NULL, *acp = NULL;
     struct alphabet al;
-    size_t i, found = 0;
-    int ret = -1;
+    size_t found = 0, *all = NULL;
+    int ret = -1, step;
 
     if (dist)
         *dist = -1;
@@ -1057,30 +1096,43 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
         sig_of(ac, la, qsig);
         qsum = sig_sum(qsig);
     }
+    all = malloc(z->nzones * sizeof(*all));
+    if (!all)
+        goto nomem;
+    /* Lengths nearest the query's first (la, la-1, la+1, la-2, ...), so a
+     * close zone is found early and `best` narrows the rest. */
     best = bound;
-    for (i = 0; i < z->nzones; i++) {
-        const struct zsig *zs = &z->zsig[i];
-        const struct zone *zn;
-        int diff = zs->ncp > la ? zs->ncp - la : la - zs->ncp, j, dd;
+    for (step = 0; step <= 2 * bound; step++) {
+        int len = la + ((step & 1) ? -(step + 1) / 2 : step / 2);
+        size_t e;
 
-        if (diff > best)
+        if ((len > la ? len - la : la - len) > best || len < 1 || len > z->maxcp)
             continue;
-        /* cheap lower bound first (bucketed character counts) */
-        if (sig_bound(qsig, qsum, zs->sig, zs->sigsum) > best)
-            continue;
-        zn = &z->zone[i];
-        for (j = 0; j < zn->ncp; j++)
-            bid[j] = alpha_id(&al, zn->cp[j]);
-        dd = dl_ids(aid, la, bid, zn->ncp, al.k, d, da, best);
-        if (dd > best)
-            continue;
-        if (dd < best) {
-            best = dd;
-            found = 0;
+        for (e = z->lenstart[len]; e < z->lenstart[len + 1]; e++) {
+            const struct zsig *zs = &z->bylen[e];
+            const struct zone *zn;
+            int j, dd;
+
+            /* cheap lower bound first (bucketed character counts) */
+            if (sig_bound(qsig, qsum, zs->sig, zs->sigsum) > best)
+                continue;
+            zn = &z->zone[zs->zone];
+            for (j = 0; j < zn->ncp; j++)
+                bid[j] = alpha_id(&al, zn->cp[j]);
+            dd = dl_ids(aid, la, bid, zn->ncp, al.k, d, da, best);
+            if (dd > best)
+                continue;
+            if (dd < best) {
+                best = dd;
+                found = 0;
+            }
+            all[found++] = zs->zone;
         }
-        if (found < max)
-            idx[found++] = i;
     }
+    qsort(all, found, sizeof(*all), cmp_size);   /* ties in zones.txt order */
+    if (found > max)
+        found = max;
+    memcpy(idx, all, found * sizeof(*idx));
     if (dist && found)
         *dist = best;
     ret = (int)found;
@@ -1094,5 +1146,6 @@ out:
     free(bid);
     free(d);
     free(da);
+    free(all);
     return ret;
 }
