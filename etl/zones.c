@@ -1088,7 +1088,7 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
     {
         int maxlb = la + bound < z->maxcp ? la + bound : z->maxcp;
 
-        bid = malloc(((size_t)maxlb + 1) * sizeof(int));
+        bid = calloc((size_t)maxlb + 1, sizeof(int));
         d = malloc((size_t)(la + 2) * (size_t)(maxlb + 2) * sizeof(int));
         da = malloc((size_t)(al.k + 1) * sizeof(int));
         if (!bid || !d || !da)
