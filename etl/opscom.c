@@ -521,7 +521,11 @@ static enum verdict classify_response(struct opscom *o, const struct slot *s, st
 
     if (status == 401 || status == 403 || (r->error_code >= 9000 && r->error_code <= 9002)) {
         vd = V_AUTH;
-    } else if (status >= 200 && status < 300 && bstatus && strcmp(bstatus, "success") == 0) {
+    } else if (status >= 200 && status < 300 &&
+               ((bstatus && strcmp(bstatus, "success") == 0) ||
+                (!bstatus && j->job.op == OP_STATS && root &&
+                 json_object_object_get_ex(root, "data", NULL)))) {
+        /* stats answers {"data":[...]} without a status (spec) */
         vd = V_OK;
         r->message[0] = '\0';
         if (j->job.op == OP_STATS) {
