@@ -29,6 +29,10 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP   := $(sort $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c)))
 UNIT_HOBJ   := $(UNIT_HELP:%.c=$(BUILD)/obj/%.o)
 
+FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_SECONDS ?= 60
+
 BIN     := $(BUILD)/permit-etl
 SANDBOX := $(BUILD)/opscom-sandbox
 
@@ -60,6 +64,16 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_HOBJ) $(BUILD)/li
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
+
+# Fuzz entry points: replayed over their corpus with gcc (make corpus), or
+# run by libFuzzer when built with clang (make fuzz).
+$(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(BUILD)/libetl.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/libfuzzer_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/libetl.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # --- set-up ---------------------------------------------------------------
 # The only target that uses the network: installs the Debian packages that
@@ -122,8 +136,20 @@ lint:
 check-full: check
 	@echo "check-full: nothing beyond check yet"
 
-fuzz:
-	@echo "fuzz: not built yet"; exit 2
+# make fuzz FUZZ_SECONDS=N: every target for N seconds (clang, libFuzzer).
+fuzz: deps
+	@for t in $(FUZZ_TARGETS); do \
+	  $(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" \
+	    SANITIZE=fuzzer-no-link,address,undefined build/fuzz/fuzz/libfuzzer_$$t || exit 1; \
+	done
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/work/$$t; cp -n tests/fuzz/corpus/$$t/* build/fuzz/work/$$t/ 2>/dev/null || true; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/fuzz/libfuzzer_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=2048 -artifact_prefix=build/fuzz/crash-$$t- \
+	    build/fuzz/work/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log || { tail -n 40 build/fuzz/$$t.log; exit 1; }; \
+	  grep -E '^#[0-9]+.*(DONE|pulse)' build/fuzz/$$t.log | tail -n 1; \
+	done
 
 bench:
 	@echo "bench: not built yet"; exit 2

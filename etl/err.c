@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 3, 0)))
 static void vfill(struct etl_err *e, int code, const char *fmt, va_list ap)
 {
     e->code = code;

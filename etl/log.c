@@ -39,6 +39,7 @@ static void clear_progress(void)
     }
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vsay(const char *level, const char *fmt, va_list ap)
 {
     char msg[2048];

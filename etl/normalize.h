@@ -9,8 +9,91 @@
  * permit.zone and permit.vendor_zone both get the trimmed vendor text.
  *
  * No heap allocation, no setenv("TZ")/mktime on this path. The per-field
- * functions are public so they can be tested table by table; their exact
- * set is owned by normalize.c's author and documented below them.
+ * functions are public so they can be tested table by table.
+ *
+ * ---- Profile set-up ------------------------------------------------------
+ * Fill a struct norm_profile (norm_profile_init() sets the defaults), then
+ * call norm_profile_check() ONCE at profile load: it validates the time
+ * patterns and the settings (E_CONFIG naming the problem). normalize_record()
+ * assumes a checked profile.
+ *
+ * ---- Time patterns (time_kind TIME_PATTERN) -----------------------------
+ * A pattern is matched against the whole trimmed value; the first of the
+ * profile's patterns that matches the text is used. Tokens:
+ *   YYYY  year, exactly 4 digits
+ *   MM    month, exactly 2 digits      M  month, 1 or 2 digits
+ *   DD    day, exactly 2 digits        D  day, 1 or 2 digits
+ *   HH    hour 00-23, 2 digits         H  hour 0-23, 1 or 2 digits
+ *   hh    hour 01-12, 2 digits         h  hour 1-12, 1 or 2 digits
+ *   mm    minute, exactly 2 digits
+ *   ss    second, exactly 2 digits (optional token: without it, second 0)
+ *   AM    (or PM) AM/PM marker, any case: AM, am, Pm, ... (needs hh or h;
+ *         12 AM = 00, 12 PM = 12)
+ *   \x    the character x literally (e.g. \M)
+ * Every other character is a literal that must match exactly (one space
+ * matches one space). A pattern needs YYYY, a month, a day, an hour and mm;
+ * a 1-2 digit token takes two digits when two are there, so it must be
+ * followed by a non-digit literal or the end. Example profile values:
+ *   "paystation":  "time_patterns": ["M/D/YYYY h:mm AM"]
+ *        matches "07/02/2018 09:00 AM" and "7/2/2018 9:00 am" (unpadded)
+ *   strictly padded: ["MM/DD/YYYY hh:mm AM"] (only "07/02/2018 09:00 AM")
+ *   24-hour:       ["YYYY-MM-DD HH:mm:ss", "YYYY-MM-DD HH:mm"]
+ * Local times are in the profile's tz (NULL = UTC).
+ *
+ * ---- ISO-8601 (TIME_ISO8601) --------------------------------------------
+ * Exactly YYYY-MM-DDTHH:MM:SS, then optional fractional seconds (.d+,
+ * dropped), then optional Z, +HH:MM or -HH:MM (used as given). Without an
+ * offset the time is local in the profile's tz (NULL = UTC). Rejected: +0500,
+ * lower-case z or t, a space instead of T, missing seconds, anything else.
+ *
+ * ---- Epochs (TIME_EPOCH_S / TIME_EPOCH_MS) ------------------------------
+ * Unsigned decimal digits (at most 15), optionally followed by "." and one
+ * or more zeros ("1530522000.0"); a JSON number or a string alike. No sign,
+ * exponent or non-zero fraction. Milliseconds are cut to whole seconds.
+ *
+ * ---- Local times, DST ----------------------------------------------------
+ * A local time in a DST gap is rejected; in an overlap it takes the earlier
+ * instant, except an end time whose earlier instant is at or before the
+ * start: it takes the later one. Calendar checks (month 1-12, day within
+ * the month, hour 0-23, minute/second 0-59) apply to the text as written;
+ * the year check (2000-2099) to the UTC result. end > start; end - start
+ * <= max_duration_days * 86400 (elapsed seconds; exactly the limit is ok).
+ *
+ * ---- Duration in minutes (end_is_duration) -----------------------------
+ * RF_DURATION: unsigned decimal digits (at most 9), or digits + "." + zeros
+ * ("60.0"), JSON number or string. Rejected (field endTime): empty, sign,
+ * non-zero fraction ("30.5"), exponent, separators; 0 fails "end after
+ * start". end = start + minutes * 60.
+ *
+ * ---- Voided rows -------------------------------------------------------
+ * A row whose RF_VOID value (trimmed, ASCII case-insensitive) equals one of
+ * void_values gets permit.voided = 1 and is otherwise normalized like any
+ * row (all rules, all rejects) so that it carries its key, with one
+ * difference: a minus sign on its amount is allowed and the magnitude is
+ * used — an id-less refund row hashes to the same key as the sale it
+ * cancels. Without the void indicator any minus sign rejects the amount
+ * ("negative amount (refund?)").
+ *
+ * ---- Keys ------------------------------------------------------------------
+ * "<profile name>:<id>" (RF_ID trimmed; a JSON-number id "12.0" is "12", an
+ * id with an exponent is rejected); no id: "<profile name>:" + lower-case
+ * hex sha256 of "plate|vendor zone|startTime|endTime|amount" (amount
+ * %d.%02d, zone "" when absent). opscom_keys: RF_KEY verbatim (trimmed),
+ * else "<name>:" + permitNo, else "<name>:t:" + TicketNumber, else the
+ * hash. A key over KEY_BYTES_MAX bytes or with invalid UTF-8 is rejected
+ * (field "_key"), never truncated. The key is computed only when every
+ * field it depends on is valid.
+ *
+ * ---- Reasons ---------------------------------------------------------------
+ * Each reject names the canonical field (LicencePlate, Amount, CurrencyID,
+ * startTime, endTime, zone, permitNo, TicketNumber, promoCode, _key) and a
+ * reason that quotes the trimmed value in single quotes (long values are
+ * cut to NORM_QUOTE_MAX bytes plus "..." in the reason only; `raw` carries
+ * the whole untrimmed value). A missing required field says "missing".
+ *
+ * Threads: normalize_record() may run in several threads at once with the
+ * same profile. Each thread that hashed keys should call
+ * norm_thread_cleanup() before it ends (frees its reused digest context).
  */
 #ifndef ETL_NORMALIZE_H
 #define ETL_NORMALIZE_H
@@ -68,6 +151,8 @@ struct norm_profile {
     char          void_values[NORM_MAX_VOID_VALUES][NORM_VOID_VALUE_LEN];
     int           nvoid_values;        /* RF_VOID values (trimmed, any case) meaning voided */
     int           opscom_keys;         /* key: _key, else permitNo, else t:+TicketNumber, else hash */
+    /* --- added by the normalization core --- */
+    int           amount_optional;     /* absent/empty Amount = free session (opscom profile) */
 };
 
 /* field: canonical API key ("LicencePlate", "Amount", ..., "_row", "_key");
@@ -85,5 +170,96 @@ int normalize_record(const struct norm_profile *p, const struct raw_record *r,
 void norm_format_time(long long utc, char *out);
 /* Formats cents as %d.%02d (out >= 24 bytes). */
 void norm_format_cents(long long cents, char *out);
+
+/* ---- profile ---------------------------------------------------------- */
+
+/* Zeroes p and sets the defaults: TIME_ISO8601, max_duration_days 31. */
+void norm_profile_init(struct norm_profile *p);
+/* Checks the profile once at load (patterns, settings). 0 or -1, E_CONFIG. */
+int norm_profile_check(const struct norm_profile *p, struct etl_err *err);
+/* Checks one time pattern (see above). 0 or -1 with E_CONFIG in *err. */
+int norm_pattern_check(const char *pattern, struct etl_err *err);
+
+/* Frees this thread's digest context (see Threads above). */
+void norm_thread_cleanup(void);
+
+/* ---- per-field functions ------------------------------------------------
+ * Each takes the value s[0..n) as given (they trim it themselves), returns
+ * 0 on success or -1 with a reason in why[NORM_REASON_MAX] (the field name
+ * is not part of the reason). */
+
+#define NORM_REASON_MAX 320
+#define NORM_QUOTE_MAX  80
+
+/* Trims ASCII whitespace (space, \t, \n, \v, \f, \r) from both ends. */
+void norm_trim(const char **s, size_t *n);
+
+/* Plate -> out[PLATE_MAX + 1]: [A-Z0-9]{1,25}. */
+int norm_plate(const char *s, size_t n, char *out, char *why);
+
+/* An amount: cents, and the currency mark found (CUR_NONE for none or a
+ * bare "$"; mark is the mark's text as written, "" if none). */
+struct norm_amount {
+    long long     cents;
+    enum currency mark_currency;
+    char          mark[5];
+    int           negative;      /* a minus sign was present (only ok when voided) */
+};
+/* json_number: the value was a JSON number token. allow_negative: the row
+ * is voided (the minus sign is dropped). On a failure after the mark was
+ * recognised, a->mark/mark_currency stay set (for the currency check). */
+int norm_amount(const struct norm_profile *p, const char *s, size_t n, int json_number,
+                int allow_negative, struct norm_amount *a, char *why);
+
+/* Currency column s[0..n) (may be empty/absent: n == 0), the mark from the
+ * amount, the profile default -> *out (CUR_CAD or CUR_USD). */
+int norm_currency(const char *s, size_t n, const struct norm_amount *a,
+                  enum currency dflt, enum currency *out, char *why);
+
+/* A wall-clock time as written. */
+struct norm_civil {
+    int  y, mo, d, h, mi, s;
+    int  has_off;                /* an ISO offset (Z, +HH:MM, -HH:MM) was given */
+    long off;                    /* seconds east of UTC */
+};
+/* Matches s[0..n) against one pattern (textually; no range checks).
+ * 0 or -1. */
+int norm_pattern_match(const char *pattern, const char *s, size_t n, struct norm_civil *c);
+/* Parses strict ISO-8601 (see above), textually. 0 or -1. */
+int norm_iso8601(const char *s, size_t n, struct norm_civil *c);
+/* Calendar check of c (month, day, hour, minute, second). 0 or -1. */
+int norm_civil_check(const struct norm_civil *c, const char *s, size_t n, char *why);
+/* Epoch seconds/milliseconds text -> UTC seconds. 0 or -1. */
+int norm_epoch(const char *s, size_t n, int ms, long long *utc, char *why);
+
+/* A parsed time: n = 1, or 2 for a DST overlap (utc[0] earlier). */
+struct norm_time {
+    int       n;
+    long long utc[2];
+};
+/* Parses a time field per the profile (kind, patterns, tz): rejects
+ * non-matching text, calendar-invalid values and DST-gap times. The UTC
+ * year check is left to the caller (it applies to the chosen instant). */
+int norm_time(const struct norm_profile *p, const char *s, size_t n, struct norm_time *t,
+              char *why);
+/* 1 if utc is in the years 2000-2099. */
+int norm_year_ok(long long utc);
+
+/* Duration in minutes (see above) -> *minutes. */
+int norm_duration(const char *s, size_t n, long long *minutes, char *why);
+
+/* Optional text field: trimmed; n == 0 after trimming = absent (out = "").
+ * Rejects invalid UTF-8 and more than max_cp code points. upper: ASCII
+ * upper-case (promo codes). out must hold max_cp * 4 + 1 bytes. */
+int norm_text(const char *s, size_t n, size_t max_cp, int upper, char *out, char *why);
+
+/* Lower-case hex sha256 of s[0..n) -> hex[65]. 0, or -1 if OpenSSL failed. */
+int norm_sha256_hex(const void *s, size_t n, char *hex);
+
+/* The key of a normalized record (p->plate, vendor_zone, start, end, cents,
+ * permit_no, ticket filled). id/okey: the trimmed RF_ID / RF_KEY values
+ * (n == 0: none). Writes out->key. 0 or -1 (field _key). */
+int norm_key(const struct norm_profile *prof, const char *id, size_t idn, int id_json_number,
+             const char *okey, size_t okeyn, struct permit *out, char *why);
 
 #endif
