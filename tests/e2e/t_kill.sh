@@ -14,11 +14,20 @@ start_sandbox --slow-ms 10 --quiet || exit 0
 mkconfig cfg.json concurrency=$CONC
 $PC gen "$N" day.csv 1
 
+count() { [ -f ledger.db ] && $PC ledger-count ledger.db "$1" 2>/dev/null || echo 0; }
 kills=0
 for t in $POINTS; do
+  base=$(count pushed)
   "$PE" push -c cfg.json day.csv >out 2>err &
   pid=$!
-  sleep "$t"
+  # the kill lands T/4 seconds after this run's first outcomes, so it hits
+  # the sending phase however slow the machine (staging comes first)
+  for i in $(seq 1 600); do
+    [ "$(count pushed)" -gt "$base" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  sleep "$(python3 -c "print($t / 4)")"
   if kill -9 "$pid" 2>/dev/null; then
     kills=$((kills + 1))
   fi

@@ -3,10 +3,20 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/push_lib.sh"
 
+# wait_pushed N: until the running push has N records pushed (30 s at most).
+wait_pushed() {
+  local i
+  for i in $(seq 1 300); do
+    [ -f ledger.db ] && [ "$($PC ledger-count ledger.db pushed 2>/dev/null || echo 0)" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # --- 1. --fail-every 3 --rate-limit 50 --slow-ms 50: completes, each pushed once
 mkdir f1 && cd f1
 start_sandbox --fail-every 3 --rate-limit 50 --slow-ms 50 || exit 0
-mkconfig cfg.json concurrency=8
+mkconfig cfg.json concurrency=8 max_attempts=10
 $PC gen 150 day.csv 1
 expect_exit "503s, 429s and slow answers: the run completes" 0 "$PE" push -c cfg.json day.csv
 state_now
@@ -45,7 +55,7 @@ $PC gen 1500 day.csv 1
 t0=$(date +%s)
 "$PE" push -c cfg.json day.csv >out 2>err &
 pid=$!
-sleep 1.5
+wait_pushed 50
 stop_sandbox
 wait "$pid"; rc=$?
 t1=$(date +%s)
@@ -79,7 +89,7 @@ mkconfig cfg.json concurrency=4
 $PC gen 1500 day.csv 1
 "$PE" push -c cfg.json day.csv >out 2>err &
 pid=$!
-sleep 1.5
+wait_pushed 50
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 eq "SIGTERM: exit 3" "$rc" 3
