@@ -66,7 +66,8 @@ log() { echo "bench: $*" >&2; }
 # --- inputs -----------------------------------------------------------------
 SEED=20261128 DIRT=0.01
 "$GEN" --print-zones >"$DIR/zones.txt.new" && mv "$DIR/zones.txt.new" "$DIR/zones.txt"
-ZONES=$DIR/zones.txt
+"$GEN" --print-aliases >"$DIR/zone-aliases.csv.new" && mv "$DIR/zone-aliases.csv.new" "$DIR/zone-aliases.csv"
+ZONES=$DIR/zones.txt ALIASES=$DIR/zone-aliases.csv
 "$GEN" --profile paystation --rows 10 --seed 1 >"$DIR/probe.csv"
 # input PROFILE ROWS [DIRT] -> prints the path, generating it when missing or stale
 input() {
@@ -148,7 +149,7 @@ if want validate; then
       for n in $SIZES; do
         [ "$prof" != paystation ] && [ "$n" -ne "$SMALL" ] && [ "${BENCH_ALL_PROFILES:-0}" = 0 ] && continue
         f=$(input "$prof" "$n"); sz=$(fsize "$f"); r=$( [ "$n" -ge "$BIG" ] && echo 3 || echo "$RUNS")
-        if measure "$r" "0 1" "$PE" -q validate -f "$prof" --zones "$ZONES" --json-out /dev/null "$f"; then
+        if measure "$r" "0 1" "$PE" -q validate -f "$prof" --zones "$ZONES" --aliases "$ALIASES" --json-out /dev/null "$f"; then
           fl=$(eval echo "\${FLOOR_$n:-}")
           note="$prof, user $M_USER s sys $M_SYS s"
           [ -n "$fl" ] && [ "$prof" = paystation ] && note="$note, $(awk -v a="$M_WALL" -v b="$fl" 'BEGIN {printf "%.1fx", a / b}') the per-line libcsv floor"
@@ -193,7 +194,7 @@ if want report; then
     if implemented report; then
       f=$(input paystation "$n")
       out=$DIR/report-$n.xlsx
-      if measure "$r" "0 1" "$PE" -q report -f paystation --zones "$ZONES" -o "$out" "$f"; then
+      if measure "$r" "0 1" "$PE" -q report -f paystation --zones "$ZONES" --aliases "$ALIASES" -o "$out" "$f"; then
         row "report -o OUT.xlsx (offline)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$(fsize "$f")" "$M_WALL")" "$(mb "$M_RSS")" "paystation file: ingest+normalize+zones+all sheets, xlsx $(mb $(( $(fsize "$out") / 1024 ))) MB$(ratio "$M_WALL")"
       else
         row "report -o OUT.xlsx (offline)" "$(human "$n")" - - - - "failed ($M_ERR)"
@@ -231,7 +232,7 @@ write_config() {
   local inputs=
   [ -n "${5:-}" ] && inputs=", \"inputs\": [{\"glob\": \"$5\", \"profile\": \"paystation\"}], \"report_dir\": \"$DIR/reports\""
   cat >"$1" <<EOF
-{"api_url": "http://127.0.0.1:$2", "token_env": "OPSCOM_API_TOKEN", "zones": "$ZONES",
+{"api_url": "http://127.0.0.1:$2", "token_env": "OPSCOM_API_TOKEN", "zones": "$ZONES", "aliases": "$ALIASES",
  "ledger": "$4", "concurrency": $3, "max_reject_ratio": 0.5$inputs}
 EOF
 }
