@@ -60,6 +60,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 log() { echo "bench: $*" >&2; }
 
@@ -101,6 +102,9 @@ measure() {
     us="$us $(grep 'User time' "$TMP/time" | awk '{print $NF}')"
     sy="$sy $(grep 'System time' "$TMP/time" | awk '{print $NF}')"
   done
+  local cpus= k=0 a=($us) b=($sy)
+  for ((k = 0; k < ${#a[@]}; k++)); do cpus="$cpus $(awk -v u="${a[k]}" -v s="${b[k]}" 'BEGIN {printf "%.2f", u + s}')"; done
+  M_CPU=$(median $cpus)
   M_WALL=$(median $walls | awk '{printf "%.3f", $1 / 1e6}')
   M_RSS=$(median $rss)
   M_USER=$(median $us)
@@ -124,7 +128,12 @@ implemented() {
 
 # --- the table ----------------------------------------------------------------
 ROWS_OUT=()
-row() { ROWS_OUT+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); printf '  %-34s %-10s %9s %12s %9s %10s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" >&2; }
+# row NAME INPUT WALL RATE MBPS RSS NOTE (the CPU column is M_CPU when WALL is set)
+row() {
+  local cpu=-; [ "$3" != - ] && cpu=${M_CPU:--}
+  ROWS_OUT+=("| $1 | $2 | $3 | $cpu | $4 | $5 | $6 | $7 |")
+  printf '  %-36s %-6s %8s %8s %9s %7s %7s  %s\n' "$1" "$2" "$3" "$cpu" "$4" "$5" "$6" "$7" >&2
+}
 na() { row "$1" "$2" - - - - "${3:-not available yet}"; }
 
 # 1. floors
@@ -298,8 +307,10 @@ fi
 
 # --- print ----------------------------------------------------------------------
 {
-  echo "| measurement | input | wall s (median) | rows/s | MB/s | peak RSS MB | notes |"
-  echo "|---|---|---:|---:|---:|---:|---|"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| measurement | input | wall s (median) | CPU s (user+sys) | rows/s (wall) | MB/s | peak RSS MB | notes |"
+  echo "|---|---|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${ROWS_OUT[@]}"
   if [ -s "$DIR/run-timings.txt" ] && want run; then
     echo
