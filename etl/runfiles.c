@@ -225,7 +225,7 @@ int runfiles_archive(struct runfiles *rf, struct ledger *l, const char *dir,
         int found, k;
         struct stat st;
 
-        if (!f->status || (strcmp(f->status, "read") && strcmp(f->status, "skipped")))
+        if (!f->status || (strcmp(f->status, "read") != 0 && strcmp(f->status, "skipped") != 0))
             continue;
         found = ledger_file_get(l, f->path, &lf, err);
         if (found < 0)
