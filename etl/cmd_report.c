@@ -494,7 +494,7 @@ int cmd_report(int argc, char **argv)
                 snprintf(msg, sizeof(msg), "error: %s", err.msg);
                 rf.status = msg;
                 report_add_file(rc.rep, &rf);
-                if (strcmp(err.field, "_file")) {
+                if (strcmp(err.field, "_file") != 0) {
                     /* not a file-level error: the report or the ledger failed */
                     log_err(&err);
                     status = EXIT_ABORTED;
