@@ -276,6 +276,7 @@ int cmd_run(int argc, char **argv)
     po.max_reject_ratio = cfg->max_reject_ratio;
     po.hold_disconnected = cfg->disconnected_hold;
     po.force = force;
+    po.partial = date != NULL;
     po.dry_run = dry;
     po.dry_out = stdout;
     po.zones = zones;
@@ -308,6 +309,7 @@ int cmd_run(int argc, char **argv)
         long over_before = push_counts(p)->files_over_ratio;
 
         memset(&st, 0, sizeof(st));
+        /* --date re-reads processed files: no skip check */
         if (!date && push_file_check(p, f->path, &skip, &err) < 0) {
             log_err(&err);
             ret = worst(ret, etl_exit_for(err.code));
@@ -336,8 +338,8 @@ int cmd_run(int argc, char **argv)
             runfile_status(f, "error", err.msg);
             etl_err_clear(&err);
         }
-        /* --date reads only one day of the file: never mark it processed */
-        if (push_file_end(p, f->path, &st, rcode == 0 && !date, &err) < 0)
+        /* with --date (po.partial) a file read for one day is never marked processed */
+        if (push_file_end(p, f->path, &st, rcode == 0, &err) < 0)
             goto fail;
         runfile_stats(f, &st);
         if (rcode == 0)
@@ -402,6 +404,7 @@ int cmd_run(int argc, char **argv)
     ret = worst(ret, push_exit_code(p));
     if (aborted)
         ret = EXIT_ABORTED;
+    aborted = ret == EXIT_ABORTED;   /* e.g. the stats pull found the API unreachable */
     timing_begin("report");
     report_counts_from(push_counts(p), ret, &rc);
     report_set_counts(rep, &rc);
