@@ -441,7 +441,7 @@ int norm_amount(const struct norm_profile *p, const char *s0, size_t n0, int jso
                           a->mark[0] ? "has two currency marks or text next to the number"
                                      : "has an unknown currency mark or text next to the number");
         if (p->amount_in_cents)
-            r = integral(s, n, 12, &cents) != 0 ? -1 : 0;
+            r = integral(s, n, 18, &cents) != 0 ? -1 : 0;
         else
             r = parse_units(s, n, p->decimal_comma, &cents);
     }

@@ -118,6 +118,7 @@ static const struct {
     { "1,450", CENTS, -1, CUR_NONE, "not a whole number of cents" },
     { "99999999", CENTS, 99999999, CUR_NONE, NULL },
     { "100000000", CENTS, -1, CUR_NONE, "over 999999.99" },
+    { "123456789012345678", CENTS, -1, CUR_NONE, "over 999999.99" },
     { "US$1450", CENTS, 1450, CUR_USD, NULL },
     { "-1450", CENTS, -1, CUR_NONE, "negative amount (refund?)" },
     /* voided rows: the minus sign is allowed, the magnitude kept */
