@@ -622,6 +622,26 @@ static int compile_pattern(const char *pat, unsigned char *ops, size_t cap)
         ops[k++] = (unsigned char)t;
         ops[k++] = (unsigned char)(t == T_LIT ? lit : 0);
     } while (t != T_END);
+    /* MM, DD, HH, hh also take one digit (unpadded) unless another number
+     * follows directly ("YYYYMMDD"): then exactly two. */
+    for (k = 0; ops[k] != T_END; k += 2) {
+        enum tok next = (enum tok)ops[k + 2];
+        int number_follows = next == T_YYYY || next == T_MM || next == T_M || next == T_DD ||
+                             next == T_D || next == T_HH || next == T_H || next == T_hh ||
+                             next == T_h || next == T_mi || next == T_ss ||
+                             (next == T_LIT && is_digit((char)ops[k + 3]));
+
+        if (number_follows)
+            continue;
+        if (ops[k] == T_MM)
+            ops[k] = T_M;
+        else if (ops[k] == T_DD)
+            ops[k] = T_D;
+        else if (ops[k] == T_HH)
+            ops[k] = T_H;
+        else if (ops[k] == T_hh)
+            ops[k] = T_h;
+    }
     return 0;
 }
 
