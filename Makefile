@@ -7,7 +7,9 @@ PKGS    := libcurl json-c libpcre2-8 sqlite3 xlsxwriter libcrypto
 DEB_PKGS := build-essential pkg-config libcsv-dev libjson-c-dev libpcre2-dev \
             libcurl4-openssl-dev libssl-dev libxlsxwriter-dev libsqlite3-dev sqlite3 \
             check libmicrohttpd-dev valgrind cppcheck clang-tidy clang \
-            libclang-rt-14-dev curl python3 python3-openpyxl tzdata
+            libclang-rt-14-dev curl python3 python3-openpyxl tzdata time
+# only `make bench` needs these (installed by bench-deps, never by check)
+BENCH_DEB_PKGS := time wrk
 
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes -Wformat=2
@@ -36,7 +38,7 @@ FUZZ_SECONDS ?= 60
 BIN     := $(BUILD)/permit-etl
 SANDBOX := $(BUILD)/opscom-sandbox
 
-.PHONY: all deps check check-run check-full unit asan e2e lint demo fuzz bench \
+.PHONY: all deps check check-run check-full unit asan e2e lint demo fuzz bench bench-tools bench-deps \
         clean install corpus
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -127,9 +129,10 @@ lint:
 	@cppcheck -q --enable=warning,performance,portability --error-exitcode=1 \
 	  --inline-suppr --std=c11 -D__GNUC__ -Ietl -Ireports $(LINT_SRC)
 	@echo "  CLANG-TIDY"
-	@clang-tidy --quiet $(LINT_SRC) -- -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	  -DPCRE2_CODE_UNIT_WIDTH=8 -Ietl -Ireports $(shell pkg-config --cflags $(PKGS) libmicrohttpd check) \
-	  2>/dev/null | grep -E 'warning|error' && exit 1 || true
+	@printf '%s\n' $(LINT_SRC) | xargs -P2 -n4 sh -c 'clang-tidy --quiet "$$@" -- -std=c11 \
+	  -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DPCRE2_CODE_UNIT_WIDTH=8 -Ietl -Ireports \
+	  $(shell pkg-config --cflags $(PKGS) libmicrohttpd check 2>/dev/null) 2>/dev/null' sh \
+	  | grep -E 'warning:|error:' && exit 1 || true
 	@echo "lint: clean"
 
 # Scale and soak tests (later issues extend this).
@@ -151,8 +154,48 @@ fuzz: deps
 	  grep -E '^#[0-9]+.*(DONE|pulse)' build/fuzz/$$t.log | tail -n 1; \
 	done
 
-bench:
-	@echo "bench: not built yet"; exit 2
+# --- benchmarks (bench/; never part of libetl.a or `make check`) -----------
+BENCH_BIN := $(BUILD)/bench-gen $(BUILD)/bench-csv-bare
+
+# xlsx-bare and report-synth (bench/xlsx_bare.c, bench/report_synth.c) come
+# with the report writer, with their own rules.
+bench-tools: $(BENCH_BIN) $(if $(wildcard bench/xlsx_bare.c),$(BUILD)/xlsx-bare) \
+             $(if $(wildcard bench/report_synth.c),$(BUILD)/report-synth)
+
+$(BUILD)/bench-gen: $(BUILD)/obj/bench/gen.o
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/bench-csv-bare: $(BUILD)/obj/bench/csv_bare.o
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ -lcsv
+
+# bench-deps: like deps, for the load tools of the benchmark only.
+bench-deps:
+	@missing=$$(for p in $(BENCH_DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "bench-deps: installing" $$missing; \
+	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "bench-deps: all present"; fi
+
+# bench: the table of issue 10 (bench/run.sh; BENCH_ARGS="--rows 200000" etc.)
+bench: bench-deps
+	@$(MAKE) --no-print-directory all bench-tools
+	@BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_ARGS)
+
+# Report overhead: the report writer vs a bare libxlsxwriter program writing
+# the same Permits cells (see bench/xlsx_bare.c; not part of make check).
+$(BUILD)/xlsx-bare: bench/xlsx_bare.c bench/synth.h $(BUILD)/libetl.a
+	@echo "  LD      $@"
+	@$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Ibench $(LDFLAGS) -o $@ bench/xlsx_bare.c $(BUILD)/libetl.a $(LDLIBS)
+
+$(BUILD)/report-synth: bench/report_synth.c bench/synth.h $(BUILD)/libetl.a
+	@echo "  LD      $@"
+	@$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Ibench $(LDFLAGS) -o $@ bench/report_synth.c $(BUILD)/libetl.a $(LDLIBS)
 
 demo: deps
 	@echo "demo: arrives with the run issue"; exit 2

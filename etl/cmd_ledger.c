@@ -1,13 +1,292 @@
-/* cmd_ledger.c — `permit-etl ledger`. */
+/* cmd_ledger.c — `permit-etl ledger`: list, show or prune ledger records. */
 #include "cli.h"
 #include "cmd.h"
+#include "config.h"
+#include "err.h"
+#include "ledger.h"
+#include "log.h"
+#include "push.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 static const char usage[] =
 "usage: permit-etl ledger -c CONFIG list [--state S] [--plate P] [--file F] [--json]\n"
 "       permit-etl ledger -c CONFIG show KEY\n"
-"       permit-etl ledger -c CONFIG prune --before YYYY-MM-DD\n";
+"       permit-etl ledger -c CONFIG prune --before YYYY-MM-DD\n"
+"\n"
+"  list    one line per record (oldest first), or JSON Lines with --json;\n"
+"          --state: pending, held, sending, pushed, failed, deleted;\n"
+"          --plate: a normalized plate; --file: the source path as pushed\n"
+"  show    everything the ledger knows about one idempotency key\n"
+"  prune   remove final records (pushed, failed, deleted) whose end time is\n"
+"          before YYYY-MM-DD 00:00 UTC, then compact the ledger file\n";
+
+enum { OPT_STATE = CLI_FIRST_CMD_OPT, OPT_PLATE, OPT_FILE, OPT_JSON, OPT_BEFORE };
+
+static void put_json_str(FILE *f, const char *s)
+{
+    struct buf b = BUF_INIT;
+
+    buf_addch(&b, '"');
+    buf_add_json_str(&b, s, strlen(s));
+    buf_addch(&b, '"');
+    fputs(b.ptr ? b.ptr : "\"\"", f);
+    buf_release(&b);
+}
+
+static void fmt_time(long long t, char out[24])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm))
+        strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+    else
+        out[0] = '\0';
+}
+
+static int print_json(void *ctx, const struct ledger_rec *r)
+{
+    FILE *f = ctx;
+    char st[24], en[24], amount[32];
+
+    fmt_time(r->p.start, st);
+    fmt_time(r->p.end, en);
+    snprintf(amount, sizeof(amount), "%lld.%02lld", r->p.cents / 100, r->p.cents % 100);
+    fputs("{\"key\":", f);
+    put_json_str(f, r->p.key);
+    fputs(",\"state\":", f);
+    put_json_str(f, ledger_state_name(r->state));
+    fputs(",\"action\":", f);
+    put_json_str(f, ledger_action_name(r->action));
+    fputs(",\"LicencePlate\":", f);
+    put_json_str(f, r->p.plate);
+    fprintf(f, ",\"Amount\":\"%s\",\"CurrencyID\":\"%s\",\"startTime\":\"%s\",\"endTime\":\"%s\"",
+            amount, currency_name(r->p.currency), st, en);
+    fputs(",\"zone\":", f);
+    put_json_str(f, r->p.zone);
+    fputs(",\"vendor_zone\":", f);
+    put_json_str(f, r->p.vendor_zone);
+    fputs(",\"zone_status\":", f);
+    put_json_str(f, zone_status_name(r->p.zone_status));
+    fputs(",\"permitNo\":", f);
+    put_json_str(f, r->p.permit_no);
+    fputs(",\"TicketNumber\":", f);
+    put_json_str(f, r->p.ticket);
+    fputs(",\"promoCode\":", f);
+    put_json_str(f, r->p.promo);
+    fputs(",\"reference_id\":", f);
+    put_json_str(f, r->reference_id);
+    fprintf(f, ",\"attempts\":%d,\"resent_after_doubt\":%s,\"voided\":%s", r->attempts,
+            r->resent_after_doubt ? "true" : "false", r->p.voided ? "true" : "false");
+    fputs(",\"last_error\":", f);
+    put_json_str(f, r->last_error.ptr ? r->last_error.ptr : "");
+    fputs(",\"source\":", f);
+    put_json_str(f, r->p.source);
+    fprintf(f, ",\"line\":%ld,\"hash\":\"%s\"", r->p.line, r->hash);
+    fprintf(f, ",\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"last_sent\":\"%s\"}\n",
+            r->first_seen, r->last_seen, r->last_sent);
+    return ferror(f) ? 1 : 0;
+}
+
+static int print_line(void *ctx, const struct ledger_rec *r)
+{
+    FILE *f = ctx;
+    char st[24];
+
+    fmt_time(r->p.start, st);
+    fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\tattempts=%d", r->p.key, ledger_state_name(r->state),
+            r->p.plate, r->p.zone[0] ? r->p.zone : "-", st,
+            r->reference_id[0] ? r->reference_id : "-", r->attempts);
+    if (r->state == LS_PENDING || r->state == LS_HELD)
+        fprintf(f, "\taction=%s", ledger_action_name(r->action));
+    if (r->resent_after_doubt)
+        fputs("\tresent-after-doubt", f);
+    if (r->last_error.len)
+        fprintf(f, "\terror=%s", r->last_error.ptr);
+    fputc('\n', f);
+    return ferror(f) ? 1 : 0;
+}
+
+static void show(const struct ledger_rec *r)
+{
+    char st[24], en[24];
+
+    fmt_time(r->p.start, st);
+    fmt_time(r->p.end, en);
+    printf("key:                %s\n", r->p.key);
+    printf("state:              %s\n", ledger_state_name(r->state));
+    printf("pending action:     %s\n", ledger_action_name(r->action));
+    printf("reference_id:       %s\n", r->reference_id);
+    printf("plate:              %s\n", r->p.plate);
+    printf("amount:             %lld.%02lld %s%s\n", r->p.cents / 100, r->p.cents % 100,
+           currency_name(r->p.currency), r->p.cents == 0 ? " (free session)" : "");
+    printf("start / end (UTC):  %s / %s\n", st, en);
+    printf("zone:               %s (%s; vendor: %s)\n", r->p.zone,
+           zone_status_name(r->p.zone_status)[0] ? zone_status_name(r->p.zone_status)
+                                                  : "unchecked",
+           r->p.vendor_zone);
+    printf("permitNo:           %s\n", r->p.permit_no);
+    printf("TicketNumber:       %s\n", r->p.ticket);
+    printf("promoCode:          %s\n", r->p.promo);
+    printf("voided:             %s\n", r->p.voided ? "yes" : "no");
+    printf("attempts:           %d\n", r->attempts);
+    printf("resent after doubt: %s\n", r->resent_after_doubt ? "yes" : "no");
+    printf("in doubt:           %s\n", r->doubt ? "yes" : "no");
+    printf("last error:         %s\n", r->last_error.ptr ? r->last_error.ptr : "");
+    printf("source:             %s:%ld\n", r->p.source, r->p.line);
+    printf("first seen:         %s\n", r->first_seen);
+    printf("last seen:          %s\n", r->last_seen);
+    printf("last sent:          %s\n", r->last_sent);
+    printf("content hash:       %s\n", r->hash);
+    printf("record:             %s\n", r->record.ptr ? r->record.ptr : "");
+    printf("staged body:        %s\n", r->body.ptr ? r->body.ptr : "");
+    printf("server has:         %s\n", r->srv_body.ptr ? r->srv_body.ptr : "(nothing)");
+    if (r->upd.len)
+        printf("update to send:     {%s}\n", r->upd.ptr);
+}
 
 int cmd_ledger(int argc, char **argv)
 {
-    return cli_not_implemented("ledger", usage, argc, argv);
+    static const struct option lo[] = {
+        CLI_GLOBAL_LONGOPTS,
+        { "config", required_argument, NULL, 'c' },
+        { "state",  required_argument, NULL, OPT_STATE },
+        { "plate",  required_argument, NULL, OPT_PLATE },
+        { "file",   required_argument, NULL, OPT_FILE },
+        { "json",   no_argument,       NULL, OPT_JSON },
+        { "before", required_argument, NULL, OPT_BEFORE },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *cfg_path = NULL, *verb, *before = NULL;
+    struct ledger_filter flt = { -1, NULL, NULL, 0 };
+    int json = 0, c, ret = EXIT_ABORTED, list_opts = 0;
+    struct etl_err err;
+    struct config *cfg = NULL;
+    struct ledger *l = NULL;
+    struct buf lpath = BUF_INIT;
+    struct ledger_rec r;
+
+    etl_err_clear(&err);
+    ledger_rec_init(&r);
+    cli_reset_getopt();
+    while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            cfg_path = optarg;
+            break;
+        case OPT_STATE:
+            flt.state = ledger_state_parse(optarg);
+            if (flt.state < 0)
+                return cli_usage_error("ledger", "--state: unknown state '%s' (pending, held, "
+                                       "sending, pushed, failed, deleted)", optarg);
+            list_opts = 1;
+            break;
+        case OPT_PLATE:
+            flt.plate = optarg;
+            list_opts = 1;
+            break;
+        case OPT_FILE:
+            flt.file = optarg;
+            list_opts = 1;
+            break;
+        case OPT_JSON:
+            json = 1;
+            list_opts = 1;
+            break;
+        case OPT_BEFORE:
+            before = optarg;
+            break;
+        default:
+            switch (cli_global_opt(c, "ledger", usage, argv)) {
+            case CLI_OK:
+                break;
+            case CLI_EXIT_HELP:
+                return EXIT_GOOD;
+            default:
+                return EXIT_USAGE;
+            }
+        }
+    }
+    if (!cfg_path)
+        return cli_usage_error("ledger", "-c CONFIG is required");
+    if (optind >= argc)
+        return cli_usage_error("ledger", "missing verb: list, show or prune");
+    verb = argv[optind++];
+    if (!strcmp(verb, "list")) {
+        if (before || optind < argc)
+            return cli_usage_error("ledger", "list takes [--state S] [--plate P] [--file F] "
+                                   "[--json] only");
+    } else if (!strcmp(verb, "show")) {
+        if (before || list_opts || optind + 1 != argc)
+            return cli_usage_error("ledger", "usage: ledger -c CONFIG show KEY");
+    } else if (!strcmp(verb, "prune")) {
+        if (list_opts || optind < argc || !before)
+            return cli_usage_error("ledger", "usage: ledger -c CONFIG prune --before YYYY-MM-DD");
+    } else {
+        return cli_usage_error("ledger", "unknown verb '%s': list, show or prune", verb);
+    }
+
+    cfg = config_load(cfg_path, &err);
+    if (!cfg)
+        goto fail;
+    if (push_ledger_path(cfg, &lpath, &err) < 0)
+        goto fail;
+    if (!strcmp(verb, "prune")) {
+        int y, m, d;
+        struct tm tm;
+        long removed;
+
+        if (cli_parse_date(before, &y, &m, &d) < 0) {
+            ret = cli_usage_error("ledger", "--before: '%s' is not a date (YYYY-MM-DD)", before);
+            goto out;
+        }
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = y - 1900;
+        tm.tm_mon = m - 1;
+        tm.tm_mday = d;
+        l = ledger_open(lpath.ptr, LEDGER_LOCK, &err);
+        if (!l || ledger_prune(l, (long long)timegm(&tm), &removed, &err) < 0)
+            goto fail;
+        log_summary(EXIT_GOOD, "ledger prune: %ld record%s removed (final, ended before %s)",
+                    removed, removed == 1 ? "" : "s", before);
+        ret = EXIT_GOOD;
+        goto out;
+    }
+    l = ledger_open(lpath.ptr, LEDGER_READONLY, &err);
+    if (!l)
+        goto fail;
+    if (!strcmp(verb, "show")) {
+        int rc = ledger_get(l, argv[optind], &r, &err);
+
+        if (rc < 0)
+            goto fail;
+        if (rc == 0) {
+            log_error("ledger: no record with key '%s'", argv[optind]);
+            ret = EXIT_USAGE;
+            goto out;
+        }
+        show(&r);
+        ret = EXIT_GOOD;
+        goto out;
+    }
+    if (ledger_list(l, &flt, json ? print_json : print_line, stdout, &err) < 0)
+        goto fail;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        etl_fail(&err, E_IO, "cannot write the listing");
+        goto fail;
+    }
+    ret = EXIT_GOOD;
+    goto out;
+fail:
+    log_err(&err);
+    ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
+out:
+    ledger_rec_release(&r);
+    ledger_close(l);
+    buf_release(&lpath);
+    config_free(cfg);
+    return ret;
 }

@@ -1,12 +1,490 @@
-/* cmd_validate.c — `permit-etl validate`. */
+/*
+ * cmd_validate.c — `permit-etl validate`: ingest + normalize (+ zone
+ * status) over one or more files; writes the accepted records as JSON
+ * Lines (--json-out) and every rejected field as CSV (--rejects).
+ */
+#include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "ingest.h"
+#include "inputs.h"
+#include "log.h"
+#include "normalize.h"
+#include "tz.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char usage[] =
 "usage: permit-etl validate [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F]\n"
-"                           [--json-out F] [--rejects F] FILE...\n";
+"                           [--json-out F] [--rejects F] FILE...\n"
+"\n"
+"Reads vendor files, applies the normalization rules and reports every\n"
+"rejected field. Nothing is pushed.\n"
+"\n"
+INPUTS_HELP
+"      --json-out F  accepted records as JSON Lines (F '-' = stdout)\n"
+"      --rejects F   rejected fields as CSV: file,line,field,reason,raw\n"
+"\n"
+"Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
+"missing; 2 usage, configuration or profile error; 3 unreadable input.\n";
+
+enum { OPT_JSON_OUT = CLI_FIRST_CMD_OPT, OPT_REJECTS };
+
+#define MAX_FIELDS 24
+
+struct vctx {
+    FILE *json, *rej;
+    const char *json_path, *rej_path;
+    struct buf line;
+    int   have_zones;
+    long  disconnected, missing, records;
+    struct { char name[32]; long n; } fields[MAX_FIELDS];
+    int   nfields;
+    int   write_failed;
+};
+
+static void count_field(struct vctx *v, const char *field)
+{
+    int i;
+
+    for (i = 0; i < v->nfields; i++)
+        if (!strcmp(v->fields[i].name, field)) {
+            v->fields[i].n++;
+            return;
+        }
+    if (v->nfields < MAX_FIELDS) {
+        snprintf(v->fields[v->nfields].name, sizeof(v->fields[0].name), "%s", field);
+        v->fields[v->nfields++].n = 1;
+    }
+}
+
+/*
+ * The JSON Lines writer: one reusable buffer, grown once to the worst case
+ * of a record (every byte escaped as \u00XX), then filled with plain
+ * stores. No printf on this path.
+ */
+/* Copies n bytes; returns the end. (Output is not NUL-terminated until
+ * the record is complete: the buffer's length is set at the end.) */
+static char *put_mem(char *o, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        o[i] = s[i];
+    return o + n;
+}
+
+static char *put_num(char *o, long long n)
+{
+    char t[24];
+    int i = (int)sizeof(t);
+    unsigned long long u = n < 0 ? 0 - (unsigned long long)n : (unsigned long long)n;
+
+    do {
+        t[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (n < 0)
+        t[--i] = '-';
+    return put_mem(o, t + i, sizeof(t) - (size_t)i);
+}
+
+static char *put_2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
+/* YYYY-MM-DDTHH:MM:SS of a UTC time (the civil-from-days algorithm of
+ * H. Hinnant; the same text as norm_format_time()). */
+static char *put_time(char *o, long long utc)
+{
+    long long days = utc / 86400, rem = utc % 86400, z, era, doe, yoe, y, doy, mp, d, m;
+
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    z = days + 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = yoe + era * 400;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    if (y < 0 || y > 9999) {
+        char t[24];
+        norm_format_time(utc, t);
+        return put_mem(o, t, strlen(t));
+    }
+    o = put_2(o, (int)(y / 100));
+    o = put_2(o, (int)(y % 100));
+    *o++ = '-';
+    o = put_2(o, (int)m);
+    *o++ = '-';
+    o = put_2(o, (int)d);
+    *o++ = 'T';
+    o = put_2(o, (int)(rem / 3600));
+    *o++ = ':';
+    o = put_2(o, (int)(rem / 60 % 60));
+    *o++ = ':';
+    return put_2(o, (int)(rem % 60));
+}
+
+static char *put_str(char *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            o = put_mem(o, "u00", 3);
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    return o;
+}
+
+/* ,"key":"value" (key plain ASCII) */
+static char *put_kv(char *o, const char *key, size_t klen, const char *val, size_t n)
+{
+    *o++ = ',';
+    *o++ = '"';
+    o = put_mem(o, key, klen);
+    o = put_mem(o, "\":\"", 3);
+    o = put_str(o, val, n);
+    *o++ = '"';
+    return o;
+}
+
+#define KV(o, k, v, n) put_kv(o, k, sizeof(k) - 1, v, n)
+
+static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
+{
+    struct vctx *v = ctx;
+    struct buf *b = &v->line;
+    size_t lplate, lzone, lpno, ltick, lpromo, lsrc, lkey, worst;
+    const char *src = p->source ? p->source : "";
+    char *o;
+
+    if (p->voided)
+        return 0;
+    v->records++;
+    if ((v->records & 0xffff) == 0)
+        log_progress("validate: %ld records", v->records);
+    if (p->zone_status == ZONE_DISCONNECTED)
+        v->disconnected++;
+    else if (p->zone_status == ZONE_MISSING)
+        v->missing++;
+    if (!v->json)
+        return 0;
+    lplate = strlen(p->plate);
+    lzone = strlen(p->zone);
+    lpno = strlen(p->permit_no);
+    ltick = strlen(p->ticket);
+    lpromo = strlen(p->promo);
+    lsrc = strlen(src);
+    lkey = strlen(p->key);
+    worst = 6 * (lplate + lzone + lpno + ltick + lpromo + lsrc + lkey) + 400;
+    buf_reset(b);
+    if (buf_grow(b, worst) < 0)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    o = b->ptr;
+    o = put_mem(o, "{\"LicencePlate\":\"", 17);
+    o = put_str(o, p->plate, lplate);
+    *o++ = '"';
+    if (p->cents > 0) {
+        long long c = p->cents;
+        o = put_mem(o, ",\"Amount\":\"", 11);
+        o = put_num(o, c / 100);
+        *o++ = '.';
+        o = put_2(o, (int)(c % 100));
+        *o++ = '"';
+    }
+    if (p->currency != CUR_NONE)
+        o = KV(o, "CurrencyID", currency_name(p->currency), 3);
+    o = put_mem(o, ",\"startTime\":\"", 14);
+    o = put_time(o, p->start);
+    o = put_mem(o, "\",\"endTime\":\"", 13);
+    o = put_time(o, p->end);
+    *o++ = '"';
+    if (lzone)
+        o = KV(o, "zone", p->zone, lzone);
+    if (lpno)
+        o = KV(o, "permitNo", p->permit_no, lpno);
+    if (ltick)
+        o = KV(o, "TicketNumber", p->ticket, ltick);
+    if (lpromo)
+        o = KV(o, "promoCode", p->promo, lpromo);
+    o = KV(o, "_source", src, lsrc);
+    o = put_mem(o, ",\"_line\":", 9);
+    o = put_num(o, p->line);
+    o = KV(o, "_key", p->key, lkey);
+    if (v->have_zones) {
+        const char *zs = zone_status_name(p->zone_status);
+        o = KV(o, "_zone_status", zs, strlen(zs));
+    }
+    *o++ = '}';
+    *o++ = '\n';
+    b->len = (size_t)(o - b->ptr);
+    b->ptr[b->len] = '\0';
+    if (fwrite(b->ptr, 1, b->len, v->json) != b->len) {
+        v->write_failed = 1;
+        return etl_fail(err, E_IO, "%s: write error: %s", v->json_path, strerror(errno));
+    }
+    return 0;
+}
+
+static void add_num(struct buf *b, long long n)
+{
+    char t[24];
+    char *e = put_num(t, n);
+
+    buf_add(b, t, (size_t)(e - t));
+}
+
+static void on_reject(void *ctx, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen)
+{
+    struct vctx *v = ctx;
+    struct buf *b = &v->line;
+
+    if (!strcmp(field, "_file")) {
+        /* a whole file: always shown, never hidden behind "... and N more" */
+        if (line > 0)
+            log_error("%s:%ld: %s: %s", file, line, field, reason);
+        else
+            log_error("%s: %s: %s", file, field, reason);
+    } else {
+        log_row_error(file, line, field, reason);
+    }
+    count_field(v, field);
+    if (!v->rej || v->write_failed)
+        return;
+    buf_reset(b);
+    buf_add_csv_cell(b, file, strlen(file), 1);
+    buf_addch(b, ',');
+    if (line > 0)
+        add_num(b, line);
+    buf_addch(b, ',');
+    buf_add_csv_cell(b, field, strlen(field), 1);
+    buf_addch(b, ',');
+    buf_add_csv_cell(b, reason, strlen(reason), 1);
+    buf_addch(b, ',');
+    buf_add_csv_cell(b, raw, rawlen, 1);
+    buf_addch(b, '\n');
+    if (!b->ptr || fwrite(b->ptr, 1, b->len, v->rej) != b->len)
+        v->write_failed = 1;
+}
+
+static FILE *open_out(const char *path, struct etl_err *err)
+{
+    FILE *f;
+
+    if (!strcmp(path, "-"))
+        return stdout;
+    f = fopen(path, "w");
+    if (!f)
+        etl_fail_at(err, E_IO, path, 0, "", "cannot write: %s", strerror(errno));
+    return f;
+}
+
+static int close_out(FILE *f, const char *path, struct etl_err *err)
+{
+    int bad;
+
+    if (!f)
+        return 0;
+    bad = fflush(f) != 0 || ferror(f);
+    if (f != stdout)
+        bad |= fclose(f) != 0;
+    if (bad)
+        return etl_fail_at(err, E_IO, path, 0, "", "write error: %s", strerror(errno));
+    return 0;
+}
+
+static int worse(int a, int b)
+{
+    return a > b ? a : b;
+}
 
 int cmd_validate(int argc, char **argv)
 {
-    return cli_not_implemented("validate", usage, argc, argv);
+    static const struct option lo[] = {
+        CLI_GLOBAL_LONGOPTS,
+        INPUTS_LONGOPTS,
+        { "json-out", required_argument, NULL, OPT_JSON_OUT },
+        { "rejects",  required_argument, NULL, OPT_REJECTS },
+        { NULL, 0, NULL, 0 }
+    };
+    struct inputs inp;
+    struct vctx v;
+    struct ingest *in = NULL;
+    struct ingest_opts io;
+    struct ingest_sink sink;
+    struct ingest_stats st, tot;
+    struct etl_err err;
+    int c, i, status = EXIT_GOOD;
+
+    memset(&v, 0, sizeof(v));
+    memset(&tot, 0, sizeof(tot));
+    buf_init(&v.line, 0);
+    inputs_init(&inp);
+    etl_err_clear(&err);
+    cli_reset_getopt();
+    while ((c = getopt_long(argc, argv, ":" CLI_GLOBAL_SHORT INPUTS_SHORT, lo, NULL)) != -1) {
+        if (inputs_opt(&inp, c, optarg))
+            continue;
+        if (c == OPT_JSON_OUT) {
+            v.json_path = optarg;
+            continue;
+        }
+        if (c == OPT_REJECTS) {
+            v.rej_path = optarg;
+            continue;
+        }
+        switch (cli_global_opt(c, "validate", usage, argv)) {
+        case CLI_OK:
+            continue;
+        case CLI_EXIT_HELP:
+            return EXIT_GOOD;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    inputs_files(&inp, argc, argv, optind);
+    if (inp.nfiles == 0)
+        return cli_usage_error("validate", "no input files");
+    timing_begin("validate");
+    if (inputs_load(&inp, &err) < 0) {
+        log_err(&err);
+        status = etl_exit_for(err.code);
+        goto done;
+    }
+    v.have_zones = inp.zones != NULL;
+    io.profile = inp.profile;
+    io.zones = inp.zones;
+    in = ingest_new(&io, &err);
+    if (!in) {
+        log_err(&err);
+        status = etl_exit_for(err.code);
+        goto done;
+    }
+    if (v.json_path && !(v.json = open_out(v.json_path, &err))) {
+        log_err(&err);
+        status = EXIT_ABORTED;
+        goto done;
+    }
+    if (v.rej_path) {
+        if (!(v.rej = open_out(v.rej_path, &err))) {
+            log_err(&err);
+            status = EXIT_ABORTED;
+            goto done;
+        }
+        if (fputs("file,line,field,reason,raw\n", v.rej) == EOF)
+            v.write_failed = 1;
+    }
+    if (v.json && v.json != stdout)
+        setvbuf(v.json, NULL, _IOFBF, 1 << 20);
+    sink.record = on_record;
+    sink.reject = on_reject;
+    sink.ctx = &v;
+    for (i = 0; i < inp.nfiles; i++) {
+        const char *path = inp.files[i];
+        int r = ingest_file(in, path, &sink, &st, &err);
+        char rows[24], acc[24], rej[24];
+        const char *kv[] = { "file", path, "profile", st.profile, "rows", rows,
+                             "accepted", acc, "rejected", rej, NULL };
+
+        tot.rows += st.rows;
+        tot.accepted += st.accepted;
+        tot.rejected += st.rejected;
+        tot.duplicates += st.duplicates;
+        tot.voids += st.voids;
+        tot.free_sessions += st.free_sessions;
+        snprintf(rows, sizeof(rows), "#%ld", st.rows);
+        snprintf(acc, sizeof(acc), "#%ld", st.accepted);
+        snprintf(rej, sizeof(rej), "#%ld", st.rejected);
+        log_json_line(r < 0 ? "error" : "info", "ingest", kv);
+        if (r < 0) {
+            if (v.write_failed || strcmp(err.field, "_file") != 0) {
+                /* our own output failed: stop */
+                log_err(&err);
+                status = EXIT_ABORTED;
+                break;
+            }
+            /* already reported as a "_file" reject */
+            status = worse(status, etl_exit_for(err.code));
+            continue;
+        }
+        log_debug("%s: profile %s, %ld rows, %ld accepted, %ld rejected", path, st.profile,
+                  st.rows, st.accepted, st.rejected);
+    }
+    log_progress_done();
+    if (close_out(v.json, v.json_path, &err) < 0 || v.write_failed) {
+        if (err.code == E_OK)
+            etl_fail_at(&err, E_IO, v.rej_path, 0, "", "write error");
+        log_err(&err);
+        status = EXIT_ABORTED;
+    }
+    v.json = NULL;
+    if (close_out(v.rej, v.rej_path, &err) < 0) {
+        log_err(&err);
+        status = EXIT_ABORTED;
+    }
+    v.rej = NULL;
+    if (tot.rejected || tot.duplicates || v.disconnected || v.missing)
+        status = worse(status, EXIT_ATTENTION);
+    log_row_errors_flush();
+    if (v.nfields) {
+        struct buf b = BUF_INIT;
+        for (i = 0; i < v.nfields; i++)
+            buf_addf(&b, "%s%s %ld", i ? ", " : "", v.fields[i].name, v.fields[i].n);
+        log_info("rejected fields: %s", b.ptr ? b.ptr : "");
+        buf_release(&b);
+    }
+done:
+    timing_end("validate");
+    if (v.json && v.json != stdout)
+        fclose(v.json);
+    if (v.rej && v.rej != stdout)
+        fclose(v.rej);
+    if (v.have_zones)
+        log_summary(status, "validate: %d file%s, %ld rows read, %ld accepted, %ld rejected, "
+                    "%ld duplicates, %ld voids, %ld free sessions, %ld disconnected, "
+                    "%ld missing zone", inp.nfiles, inp.nfiles == 1 ? "" : "s", tot.rows,
+                    tot.accepted, tot.rejected, tot.duplicates, tot.voids,
+                    tot.free_sessions, v.disconnected, v.missing);
+    else
+        log_summary(status, "validate: %d file%s, %ld rows read, %ld accepted, %ld rejected, "
+                    "%ld duplicates, %ld voids, %ld free sessions", inp.nfiles,
+                    inp.nfiles == 1 ? "" : "s", tot.rows, tot.accepted, tot.rejected,
+                    tot.duplicates, tot.voids, tot.free_sessions);
+    timing_report();
+    ingest_free(in);
+    inputs_free(&inp);
+    buf_release(&v.line);
+    tz_cache_free();    /* the profiles' zones; nothing uses them after this */
+    return status;
 }

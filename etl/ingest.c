@@ -1,0 +1,382 @@
+/* ingest.c — one run's files: kind sniffing, profile choice, the row
+ * pipeline (normalize -> zones -> duplicate index -> sink). */
+#include "ingest_priv.h"
+
+#include "zones.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RBUF_CAP ((size_t)INGEST_MAX_LINE * 2 + (1 << 16))
+
+struct ingest *ingest_new(const struct ingest_opts *o, struct etl_err *err)
+{
+    struct ingest *in = calloc(1, sizeof(*in));
+
+    if (!in) {
+        etl_fail(err, E_NOMEM, "out of memory");
+        return NULL;
+    }
+    in->opts = *o;
+    in->fd = -1;
+    buf_init(&in->dup.arena, 0);
+    buf_init(&in->idbuf, INGEST_MAX_LINE);
+    in->rcap = RBUF_CAP;
+    in->rbuf = malloc(in->rcap);
+    if (!in->rbuf) {
+        etl_fail(err, E_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (o->profile) {
+        if (profile_set_load_one(&in->profiles, o->profile, err) < 0)
+            goto fail;
+    } else if (profile_set_load_all(&in->profiles, err) < 0) {
+        goto fail;
+    }
+    return in;
+fail:
+    ingest_free(in);
+    return NULL;
+}
+
+void ingest_free(struct ingest *in)
+{
+    size_t i;
+
+    if (!in)
+        return;
+    profile_set_free(&in->profiles);
+    free(in->dup.slots);
+    free(in->dup.ents);
+    buf_release(&in->dup.arena);
+    buf_release(&in->idbuf);
+    for (i = 0; i < in->nfiles; i++)
+        free(in->files[i]);
+    free(in->files);
+    free(in->rbuf);
+    free(in);
+}
+
+/* --- the duplicate-key index ---------------------------------------------- */
+
+static uint64_t key_hash(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static int dup_grow(struct dup_index *d)
+{
+    size_t ns = d->nslots ? d->nslots * 2 : 1024, i;
+    uint64_t *slots = NULL;
+    size_t bytes = ns * sizeof(*slots);
+
+    /* The table is probed at random: on a big one, huge pages save a TLB
+     * miss per row (a hint; ignored where unsupported). */
+    if (bytes >= (2u << 20)) {
+        void *mem = NULL;
+        if (posix_memalign(&mem, 2u << 20, bytes) != 0)
+            return -1;
+        (void)madvise(mem, bytes, MADV_HUGEPAGE);
+        memset(mem, 0, bytes);
+        slots = mem;
+    } else if (!(slots = calloc(ns, sizeof(*slots)))) {
+        return -1;
+    }
+    for (i = 0; i < d->n; i++) {
+        uint64_t h = d->ents[i].hash;
+        size_t j = (size_t)h & (ns - 1);
+        while (slots[j])
+            j = (j + 1) & (ns - 1);
+        slots[j] = (h & 0xffffffff00000000ULL) | (uint64_t)(i + 1);
+    }
+    free(d->slots);
+    d->slots = slots;
+    d->nslots = ns;
+    return 0;
+}
+
+/*
+ * Looks `key` up; if absent inserts it (file, line) and returns 0; if
+ * present returns 1 with the first occurrence's file index and line; -1
+ * out of memory.
+ */
+static int dup_check(struct dup_index *d, const char *key, size_t n, uint32_t file,
+                     long line, uint32_t *ofile, long *oline)
+{
+    uint64_t h = key_hash(key, n);
+    size_t j;
+    struct dup_entry *e;
+    unsigned char hdr[6];
+    uint16_t len16 = (uint16_t)n;
+
+    if ((d->n + 1) * 4 >= d->nslots * 3 && dup_grow(d) < 0)
+        return -1;
+    j = (size_t)h & (d->nslots - 1);
+    while (d->slots[j]) {
+        uint64_t sl = d->slots[j];
+        if ((sl ^ h) >> 32) {       /* tag differs: no need to look at the entry */
+            j = (j + 1) & (d->nslots - 1);
+            continue;
+        }
+        e = &d->ents[(sl & 0xffffffffULL) - 1];
+        if (e->hash == h) {
+            const unsigned char *a = (const unsigned char *)d->arena.ptr + e->off;
+            uint16_t l;
+            memcpy(&l, a + 4, 2);
+            if (l == n && !memcmp(a + 6, key, n)) {
+                memcpy(ofile, a, 4);
+                *oline = (long)e->line;
+                return 1;
+            }
+        }
+        j = (j + 1) & (d->nslots - 1);
+    }
+    if (n > 0xffff || d->arena.len + n + 6 > 0xffffffffUL || d->n >= 0xfffffffeUL)
+        return -1;
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 1024;
+        struct dup_entry *ne = realloc(d->ents, nc * sizeof(*ne));
+        if (!ne)
+            return -1;
+        d->ents = ne;
+        d->cap = nc;
+    }
+    memcpy(hdr, &file, 4);
+    memcpy(hdr + 4, &len16, 2);
+    if (buf_add(&d->arena, hdr, 6) < 0)
+        return -1;
+    if (buf_add(&d->arena, key, n) < 0) {
+        d->arena.len -= 6;
+        return -1;
+    }
+    e = &d->ents[d->n];
+    e->hash = h;
+    e->off = (uint32_t)(d->arena.len - n - 6);
+    e->line = line > 0 && line < 0xffffffffL ? (uint32_t)line : 0;
+    d->n++;
+    d->slots[j] = (h & 0xffffffff00000000ULL) | (uint64_t)d->n;
+    return 0;
+}
+
+/* --- rows ----------------------------------------------------------------- */
+
+void ingest_reject(struct ingest *in, long line, const char *field, const char *reason,
+                   const char *raw, size_t rawlen)
+{
+    in->row_rejects++;
+    if (in->sink && in->sink->reject)
+        in->sink->reject(in->sink->ctx, in->path, line, field, reason, raw ? raw : "",
+                         raw ? rawlen : 0);
+}
+
+void ingest_row_rejected(struct ingest *in)
+{
+    if (in->row_rejects)
+        in->st->rejected++;
+    in->row_rejects = 0;
+}
+
+static void norm_reject(void *ctx, const char *field, const char *reason, const char *raw,
+                        size_t rawlen)
+{
+    struct ingest *in = ctx;
+
+    ingest_reject(in, in->raw.line, field, reason, raw, rawlen);
+}
+
+int ingest_row(struct ingest *in, struct etl_err *err)
+{
+    struct permit *p = &in->permit;
+    int r;
+
+    in->row_rejects = 0;
+    in->raw.file = in->path;
+    r = normalize_record(&in->prof->norm, &in->raw, p, norm_reject, in);
+    if (r != 0 || in->row_rejects) {
+        if (!in->row_rejects)
+            ingest_reject(in, in->raw.line, "_row", "rejected", "", 0);
+        ingest_row_rejected(in);
+        return 0;
+    }
+    p->source = in->path;
+    p->line = in->raw.line;
+    if (p->voided) {
+        in->st->voids++;
+        if (in->sink->record && in->sink->record(in->sink->ctx, p, err) != 0)
+            return -1;
+        return 0;
+    }
+    zones_resolve(in->opts.zones, p);
+    {
+        uint32_t ofile = 0;
+        long oline = 0;
+        size_t klen = strlen(p->key);
+        int d = dup_check(&in->dup, p->key, klen, in->file_index, p->line, &ofile, &oline);
+        if (d < 0)
+            return etl_fail(err, E_NOMEM, "out of memory (duplicate-key index)");
+        if (d == 1) {
+            char reason[1200];
+            snprintf(reason, sizeof(reason), "duplicate of %s:%ld",
+                     ofile < in->nfiles ? in->files[ofile] : "?", oline);
+            in->st->duplicates++;
+            if (in->sink->reject)
+                in->sink->reject(in->sink->ctx, in->path, p->line, "_key", reason, p->key,
+                                 klen);
+            return 0;
+        }
+    }
+    in->st->accepted++;
+    if (p->cents == 0)
+        in->st->free_sessions++;
+    if (in->sink->record && in->sink->record(in->sink->ctx, p, err) != 0)
+        return -1;
+    return 0;
+}
+
+int ingest_file_error(struct ingest *in, struct etl_err *err, int code, long line,
+                      const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (in->sink && in->sink->reject)
+        in->sink->reject(in->sink->ctx, in->path, line, "_file", msg, "", 0);
+    return etl_fail_at(err, code, in->path, line, "_file", "%s", msg);
+}
+
+int ingest_utf8_ok(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned c = s[i], cp;
+        int len, k;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + (size_t)len > n)
+            return 0;
+        for (k = 1; k < len; k++) {
+            if ((s[i + (size_t)k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + (size_t)k] & 0x3f);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += (size_t)len;
+    }
+    return 1;
+}
+
+ssize_t ingest_read(struct ingest *in, char *buf, size_t cap)
+{
+    ssize_t n;
+
+    do
+        n = read(in->fd, buf, cap);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+static int remember_file(struct ingest *in, const char *path, struct etl_err *err)
+{
+    if (in->nfiles == in->capfiles) {
+        size_t nc = in->capfiles ? in->capfiles * 2 : 16;
+        char **nf = realloc(in->files, nc * sizeof(*nf));
+        if (!nf)
+            return etl_fail(err, E_NOMEM, "out of memory");
+        in->files = nf;
+        in->capfiles = nc;
+    }
+    in->files[in->nfiles] = strdup(path);
+    if (!in->files[in->nfiles])
+        return etl_fail(err, E_NOMEM, "out of memory");
+    in->file_index = (uint32_t)in->nfiles++;
+    return 0;
+}
+
+int ingest_file(struct ingest *in, const char *path, const struct ingest_sink *sink,
+                struct ingest_stats *st, struct etl_err *err)
+{
+    size_t have = 0, i;
+    ssize_t n;
+    int ret;
+
+    memset(st, 0, sizeof(*st));
+    etl_err_clear(err);
+    in->path = path;
+    in->sink = sink;
+    in->st = st;
+    in->prof = in->opts.profile && in->profiles.n == 1 ? in->profiles.p[0] : NULL;
+    in->row_rejects = 0;
+    if (remember_file(in, path, err) < 0)
+        return -1;
+    if (!strcmp(path, "-"))
+        in->fd = STDIN_FILENO;
+    else
+        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0)
+        return ingest_file_error(in, err, E_IO, 0, "cannot open: %s", strerror(errno));
+    /* Sniff: the first byte after a BOM and whitespace tells CSV from JSON. */
+    for (;;) {
+        n = ingest_read(in, in->rbuf + have, 65536 - have);
+        if (n < 0) {
+            ret = ingest_file_error(in, err, E_IO, 0, "read error: %s", strerror(errno));
+            goto out;
+        }
+        have += (size_t)n;
+        i = have >= 3 && !memcmp(in->rbuf, "\xef\xbb\xbf", 3) ? 3 : 0;
+        while (i < have && (in->rbuf[i] == ' ' || in->rbuf[i] == '\t' ||
+                            in->rbuf[i] == '\r' || in->rbuf[i] == '\n'))
+            i++;
+        if (i < have || n == 0 || have == 65536)
+            break;
+    }
+    if (i >= have) {
+        ret = ingest_file_error(in, err, E_DATA, 0, "empty file");
+        goto out;
+    }
+    if (in->rbuf[i] == '[' || in->rbuf[i] == '{')
+        ret = ingest_json_run(in, in->rbuf, have, err);
+    else
+        ret = ingest_csv_run(in, in->rbuf, have, err);
+    if (in->prof)
+        snprintf(st->profile, sizeof(st->profile), "%s", in->prof->norm.name);
+out:
+    if (in->fd != STDIN_FILENO && in->fd >= 0)
+        close(in->fd);
+    in->fd = -1;
+    return ret;
+}

@@ -1,0 +1,1330 @@
+/* ledger.c — the SQLite ledger (see ledger.h). */
+#include "ledger.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Columns of a full record read, in this order (read_rec()). */
+#define REC_COLS                                                              \
+    "id, key, plate, cents, currency, start_time, end_time, vendor_zone, "   \
+    "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
+    "body, hash, upd, target, srv_body, record, reference_id, state, "       \
+    "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
+    "last_seen, last_sent"
+
+enum stmt_id {
+    ST_GET_KEY, ST_GET_REF, ST_GET_ID, ST_INSERT, ST_RESTAGE, ST_TOUCH, ST_SET_HELD_PENDING,
+    ST_VOID_DELETE, ST_VOID_DROP, ST_NEXT_PENDING, ST_COUNT_STATE, ST_RECOVER,
+    ST_RETRY_FAILED, ST_NEXT_HELD, ST_MARK_SENDING, ST_OK_PUSHED, ST_OK_DELETED,
+    ST_OK_REPUSH_DELETED, ST_FAILED, ST_RETRY, ST_ADMIN_UPDATE, ST_ADMIN_DELETE,
+    ST_FILE_GET, ST_FILE_PUT, ST_FILE_NONFINAL, ST_FILE_SET_FINAL, ST_TMP_ADD,
+    ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_PRUNE,
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_GET_KEY] = "SELECT " REC_COLS " FROM records WHERE key = ?1",
+    [ST_GET_REF] = "SELECT " REC_COLS " FROM records WHERE reference_id = ?1 "
+                   "ORDER BY id DESC LIMIT 1",
+    [ST_GET_ID] = "SELECT " REC_COLS " FROM records WHERE id = ?1",
+    [ST_INSERT] =
+        "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
+        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, "
+        "line, body, hash, upd, target, srv_body, record, reference_id, state, action, "
+        "doubt, resent_after_doubt, attempts, last_error, first_seen, last_seen) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, ?14, ?15, ?16, "
+        "NULL, ?15, NULL, ?17, NULL, ?18, 'push', 0, 0, 0, NULL, ?19, ?19)",
+    /* new content: ?18 state, ?19 action, ?20 upd, ?21 now */
+    [ST_RESTAGE] =
+        "UPDATE records SET plate = ?2, cents = ?3, currency = ?4, start_time = ?5, "
+        "end_time = ?6, vendor_zone = ?7, zone = ?8, zone_status = ?9, permit_no = ?10, "
+        "ticket = ?11, promo = ?12, voided = 0, source = ?13, line = ?14, body = ?15, "
+        "hash = ?16, record = ?17, state = ?18, action = ?19, upd = ?20, target = ?15, "
+        "attempts = 0, last_error = NULL, last_seen = ?21 WHERE id = ?1",
+    [ST_TOUCH] = "UPDATE records SET source = ?2, line = ?3, last_seen = ?4 WHERE id = ?1",
+    [ST_SET_HELD_PENDING] = "UPDATE records SET state = 'pending' WHERE id = ?1",
+    [ST_VOID_DELETE] =
+        "UPDATE records SET voided = 1, state = 'pending', action = 'delete', upd = NULL, "
+        "target = NULL, attempts = 0, last_error = NULL, last_seen = ?2 WHERE id = ?1",
+    [ST_VOID_DROP] =
+        "UPDATE records SET voided = 1, state = 'deleted', action = 'none', upd = NULL, "
+        "target = NULL, last_seen = ?2 WHERE id = ?1",
+    [ST_NEXT_PENDING] = "SELECT " REC_COLS " FROM records WHERE state = 'pending' "
+                        "AND id > ?1 ORDER BY id LIMIT 1",
+    [ST_COUNT_STATE] = "SELECT count(*) FROM records WHERE state = ?1",
+    [ST_RECOVER] = "UPDATE records SET state = 'pending', doubt = 1 WHERE state = 'sending'",
+    [ST_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed'",
+    [ST_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
+                     "AND id > ?1 ORDER BY id LIMIT 1",
+    [ST_MARK_SENDING] =
+        "UPDATE records SET state = 'sending', attempts = attempts + 1, last_sent = ?3, "
+        "resent_after_doubt = (resent_after_doubt OR ?2 OR doubt) WHERE id = ?1",
+    [ST_OK_PUSHED] =
+        "UPDATE records SET state = 'pushed', action = 'none', srv_body = target, "
+        "reference_id = coalesce(?2, reference_id), upd = NULL, doubt = 0, "
+        "last_error = NULL WHERE id = ?1",
+    [ST_OK_DELETED] =
+        "UPDATE records SET state = 'deleted', action = 'none', srv_body = NULL, "
+        "upd = NULL, doubt = 0, last_error = ?2 WHERE id = ?1",
+    [ST_OK_REPUSH_DELETED] =
+        "UPDATE records SET state = 'pending', action = 'push', srv_body = NULL, "
+        "reference_id = NULL, upd = NULL, doubt = 0 WHERE id = ?1",
+    [ST_FAILED] = "UPDATE records SET state = 'failed', last_error = ?2, doubt = 0 "
+                  "WHERE id = ?1",
+    [ST_RETRY] = "UPDATE records SET state = 'pending', doubt = (doubt OR ?2), "
+                 "last_error = ?3 WHERE id = ?1",
+    [ST_ADMIN_UPDATE] =
+        "UPDATE records SET state = 'pending', action = 'update', upd = ?2, target = ?3, "
+        "attempts = 0, last_error = NULL WHERE id = ?1",
+    [ST_ADMIN_DELETE] =
+        "UPDATE records SET state = 'pending', action = 'delete', upd = NULL, "
+        "target = NULL, attempts = 0, last_error = NULL WHERE id = ?1",
+    [ST_FILE_GET] = "SELECT size, mtime, sha256, ctx, final FROM files WHERE path = ?1",
+    [ST_FILE_PUT] =
+        "INSERT INTO files (path, size, mtime, sha256, ctx, final, seen) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(path) DO UPDATE SET "
+        "size = ?2, mtime = ?3, sha256 = ?4, ctx = ?5, final = ?6, seen = ?7",
+    [ST_FILE_NONFINAL] =
+        "SELECT count(*) FROM records WHERE source = ?1 "
+        "AND state IN ('pending', 'held', 'sending')",
+    [ST_FILE_SET_FINAL] = "UPDATE files SET final = ?2 WHERE path = ?1",
+    [ST_TMP_ADD] =
+        "INSERT INTO temp.stage (key, plate, cents, currency, start_time, end_time, "
+        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, line) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [ST_TMP_NEXT] =
+        "SELECT rowid, key, plate, cents, currency, start_time, end_time, vendor_zone, "
+        "zone, zone_status, permit_no, ticket, promo, voided, source, line "
+        "FROM temp.stage WHERE rowid > ?1 ORDER BY rowid LIMIT 1",
+    [ST_TMP_CLEAR] = "DELETE FROM temp.stage",
+    [ST_LIST] = "SELECT " REC_COLS " FROM records WHERE (?1 IS NULL OR state = ?1) "
+                "AND (?2 IS NULL OR plate = ?2) AND (?3 IS NULL OR source = ?3) "
+                "AND (?4 = 0 OR resent_after_doubt = 1) ORDER BY id",
+    [ST_RANGE] = "SELECT " REC_COLS " FROM records WHERE start_time >= ?1 "
+                 "AND start_time < ?2 ORDER BY start_time, id",
+    [ST_LIVE] =
+        "SELECT CASE WHEN json_extract(srv_body, '$.permitNo') IS NULL "
+        "THEN 'temp' ELSE 'standard' END AS type, "
+        "coalesce(json_extract(srv_body, '$.zone'), '') AS szone, "
+        "CASE WHEN coalesce(json_extract(srv_body, '$.zone'), '') = zone "
+        "THEN zone_status ELSE '' END AS zst, count(*) "
+        "FROM records WHERE srv_body IS NOT NULL GROUP BY type, szone, zst "
+        "ORDER BY type, szone, zst",
+    [ST_PRUNE] = "DELETE FROM records WHERE end_time < ?1 "
+                 "AND state IN ('pushed', 'failed', 'deleted')",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+};
+
+/* Schema migrations: migrations[v] takes the schema from version v to v+1. */
+static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
+    "CREATE TABLE records ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL UNIQUE,"
+    " plate TEXT NOT NULL, cents INTEGER NOT NULL, currency TEXT NOT NULL,"
+    " start_time INTEGER NOT NULL, end_time INTEGER NOT NULL,"
+    " vendor_zone TEXT NOT NULL, zone TEXT NOT NULL, zone_status TEXT NOT NULL,"
+    " permit_no TEXT NOT NULL, ticket TEXT NOT NULL, promo TEXT NOT NULL,"
+    " voided INTEGER NOT NULL DEFAULT 0,"
+    " source TEXT NOT NULL, line INTEGER NOT NULL,"
+    " body TEXT NOT NULL, hash TEXT NOT NULL,"
+    " upd TEXT, target TEXT, srv_body TEXT,"
+    " record TEXT NOT NULL,"
+    " reference_id TEXT,"
+    " state TEXT NOT NULL CHECK (state IN ('pending','held','sending','pushed','failed','deleted')),"
+    " action TEXT NOT NULL CHECK (action IN ('none','push','update','delete','repush')),"
+    " doubt INTEGER NOT NULL DEFAULT 0,"
+    " resent_after_doubt INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_sent TEXT);"
+    "CREATE INDEX records_state ON records (state, id);"
+    "CREATE INDEX records_ref ON records (reference_id);"
+    "CREATE INDEX records_source ON records (source);"
+    "CREATE INDEX records_start ON records (start_time);"
+    "CREATE INDEX records_plate ON records (plate);"
+    "CREATE TABLE files ("
+    " path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
+    " sha256 TEXT NOT NULL, ctx TEXT NOT NULL, final INTEGER NOT NULL, seen TEXT NOT NULL);",
+};
+
+struct ledger {
+    sqlite3      *db;
+    sqlite3_stmt *st[ST_COUNT];
+    int           lock_fd;
+    int           in_tx;
+    int           readonly;
+    /* scratch of ledger_stage(), reused: no allocation per record */
+    struct buf    body, record, upd;
+    struct ledger_rec rec;
+};
+
+static const char *const state_names[LS_COUNT] = {
+    "pending", "held", "sending", "pushed", "failed", "deleted"
+};
+static const char *const action_names[LA_COUNT] = {
+    "none", "push", "update", "delete", "repush"
+};
+
+const char *ledger_state_name(enum ledger_state s)
+{
+    return (unsigned)s < LS_COUNT ? state_names[s] : "";
+}
+
+int ledger_state_parse(const char *s)
+{
+    int i;
+
+    for (i = 0; i < LS_COUNT; i++)
+        if (!strcmp(s, state_names[i]))
+            return i;
+    return -1;
+}
+
+const char *ledger_action_name(enum ledger_action a)
+{
+    return (unsigned)a < LA_COUNT ? action_names[a] : "";
+}
+
+static int action_parse(const char *s)
+{
+    int i;
+
+    for (i = 0; i < LA_COUNT; i++)
+        if (!strcmp(s, action_names[i]))
+            return i;
+    return LA_NONE;
+}
+
+int ledger_state_final(enum ledger_state s)
+{
+    return s == LS_PUSHED || s == LS_FAILED || s == LS_DELETED;
+}
+
+static int db_fail(struct ledger *l, struct etl_err *err, const char *what)
+{
+    return etl_fail(err, E_DB, "ledger: %s: %s", what, sqlite3_errmsg(l->db));
+}
+
+/* --- formatting helpers --------------------------------------------------- */
+
+static void fmt_utc(long long t, char out[24])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (!gmtime_r(&tt, &tm)) {
+        out[0] = '\0';
+        return;
+    }
+    strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+static void now_iso(char out[24])
+{
+    fmt_utc((long long)time(NULL), out);
+}
+
+static int digits(const char *s, int n, int *v)
+{
+    int i;
+
+    *v = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 0;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" -> epoch seconds; -1 if malformed. */
+static int parse_utc(const char *s, long long *out)
+{
+    struct tm tm;
+    int y, mo, d, h, mi, se;
+
+    if (strlen(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':')
+        return -1;
+    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
+        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    *out = (long long)timegm(&tm);
+    return 0;
+}
+
+void ledger_sha256_hex(const void *data, size_t len, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    size_t i;
+
+    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+        n = 0;
+    for (i = 0; i < n && i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[2 * i] = '\0';
+}
+
+static int add_member(struct buf *b, int *first, const char *key, const char *val)
+{
+    if (!val || !*val)
+        return 0;
+    if (buf_addstr(b, *first ? "\"" : ",\"") < 0 || buf_addstr(b, key) < 0 ||
+        buf_addstr(b, "\":\"") < 0 || buf_add_json_str(b, val, strlen(val)) < 0 ||
+        buf_addch(b, '"') < 0)
+        return -1;
+    *first = 0;
+    return 0;
+}
+
+static void fmt_cents(long long c, char out[24])
+{
+    snprintf(out, 24, "%lld.%02lld", c / 100, c % 100);
+}
+
+static int add_canonical(const struct permit *p, struct buf *out, int *first)
+{
+    char amount[24], st[24], en[24];
+
+    amount[0] = '\0';
+    if (p->cents > 0)
+        fmt_cents(p->cents, amount);
+    fmt_utc(p->start, st);
+    fmt_utc(p->end, en);
+    if (add_member(out, first, "LicencePlate", p->plate) < 0 ||
+        add_member(out, first, "Amount", amount) < 0 ||
+        add_member(out, first, "CurrencyID", currency_name(p->currency)) < 0 ||
+        add_member(out, first, "startTime", st) < 0 ||
+        add_member(out, first, "endTime", en) < 0 ||
+        add_member(out, first, "zone", p->zone) < 0 ||
+        add_member(out, first, "permitNo", p->permit_no) < 0 ||
+        add_member(out, first, "TicketNumber", p->ticket) < 0 ||
+        add_member(out, first, "promoCode", p->promo) < 0)
+        return -1;
+    return 0;
+}
+
+int ledger_body(const struct permit *p, struct buf *out)
+{
+    int first = 1;
+
+    if (buf_addch(out, '{') < 0 || add_canonical(p, out, &first) < 0)
+        return -1;
+    return buf_addch(out, '}');
+}
+
+int ledger_record_json(const struct permit *p, struct buf *out)
+{
+    int first = 1;
+    const char *zs = zone_status_name(p->zone_status);
+
+    if (buf_addch(out, '{') < 0 || add_canonical(p, out, &first) < 0 ||
+        add_member(out, &first, "_source", p->source ? p->source : "") < 0 ||
+        buf_addf(out, ",\"_line\":%ld", p->line) < 0 ||
+        add_member(out, &first, "_key", p->key) < 0 ||
+        add_member(out, &first, "_zone_status", zs) < 0)
+        return -1;
+    return buf_addch(out, '}');
+}
+
+/* Copies a JSON string member into dst (cap bytes); "" if absent. */
+static void json_str(struct json_object *o, const char *key, char *dst, size_t cap)
+{
+    struct json_object *v;
+
+    dst[0] = '\0';
+    if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+        snprintf(dst, cap, "%s", json_object_get_string(v));
+}
+
+static long long parse_cents(const char *s)
+{
+    long long v = 0;
+    int frac = -1;
+
+    for (; *s; s++) {
+        if (*s == '.') {
+            frac = 0;
+            continue;
+        }
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (*s - '0');
+        if (frac >= 0)
+            frac++;
+    }
+    while (frac >= 0 && frac < 2) {
+        v *= 10;
+        frac++;
+    }
+    return v;
+}
+
+/* Parses a canonical body back into the push fields of *p (key, source,
+ * vendor zone and status untouched). -1 if it is not one. */
+
+int ledger_body_parse(const char *body, struct permit *p)
+{
+    struct json_object *o = json_tokener_parse(body);
+    char tmp[64] = { 0 };
+    int ret = -1;
+
+    if (!o || !json_object_is_type(o, json_type_object))
+        goto out;
+    json_str(o, "LicencePlate", p->plate, sizeof(p->plate));
+    json_str(o, "Amount", tmp, sizeof(tmp));
+    p->cents = tmp[0] ? parse_cents(tmp) : 0;
+    json_str(o, "CurrencyID", tmp, sizeof(tmp));
+    p->currency = !strcmp(tmp, "CAD") ? CUR_CAD : !strcmp(tmp, "USD") ? CUR_USD : CUR_NONE;
+    json_str(o, "startTime", tmp, sizeof(tmp));
+    if (parse_utc(tmp, &p->start) < 0)
+        goto out;
+    json_str(o, "endTime", tmp, sizeof(tmp));
+    if (parse_utc(tmp, &p->end) < 0)
+        goto out;
+    json_str(o, "zone", p->zone, sizeof(p->zone));
+    json_str(o, "permitNo", p->permit_no, sizeof(p->permit_no));
+    json_str(o, "TicketNumber", p->ticket, sizeof(p->ticket));
+    json_str(o, "promoCode", p->promo, sizeof(p->promo));
+    ret = p->cents < 0 ? -1 : 0;
+out:
+    json_object_put(o);
+    return ret;
+}
+
+/* --- open / close ---------------------------------------------------------- */
+
+static int exec(struct ledger *l, const char *sql, struct etl_err *err)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(l->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        etl_fail(err, E_DB, "ledger: %s", msg ? msg : sqlite3_errmsg(l->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int take_lock(struct ledger *l, const char *path, struct etl_err *err)
+{
+    struct buf lp = BUF_INIT;
+    char pid[32];
+    int fd, n;
+
+    if (buf_addstr(&lp, path) < 0 || buf_addstr(&lp, ".lock") < 0) {
+        buf_release(&lp);
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    }
+    fd = open(lp.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        etl_fail(err, E_IO, "ledger: cannot open lock file '%s': %s", lp.ptr, strerror(errno));
+        buf_release(&lp);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        ssize_t r = pread(fd, pid, sizeof(pid) - 1, 0);
+
+        pid[r > 0 ? r : 0] = '\0';
+        pid[strcspn(pid, "\r\n")] = '\0';
+        if (e == EWOULDBLOCK)
+            etl_fail(err, E_LOCKED, "ledger '%s' is locked by another run (pid %s)", path,
+                     pid[0] ? pid : "unknown");
+        else
+            etl_fail(err, E_IO, "ledger: cannot lock '%s': %s", lp.ptr, strerror(e));
+        close(fd);
+        buf_release(&lp);
+        return -1;
+    }
+    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        etl_fail(err, E_IO, "ledger: cannot write lock file '%s': %s", lp.ptr,
+                 strerror(errno));
+        close(fd);
+        buf_release(&lp);
+        return -1;
+    }
+    buf_release(&lp);
+    l->lock_fd = fd;
+    return 0;
+}
+
+static int migrate(struct ledger *l, struct etl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int v = 0, rc;
+
+    if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, err, "user_version");
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(l, err, "user_version");
+    if (v > LEDGER_SCHEMA_VERSION)
+        return etl_fail(err, E_DB, "ledger: schema version %d is newer than this tool's (%d)",
+                        v, LEDGER_SCHEMA_VERSION);
+    if (v == LEDGER_SCHEMA_VERSION)
+        return 0;
+    if (l->readonly)
+        return etl_fail(err, E_DB, "ledger: schema version %d needs a migration "
+                        "(run push once)", v);
+    for (; v < LEDGER_SCHEMA_VERSION; v++) {
+        char sql[64];
+
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+        if (exec(l, "BEGIN IMMEDIATE", err) < 0)
+            return -1;
+        if (exec(l, migrations[v], err) < 0 || exec(l, sql, err) < 0) {
+            sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+        if (exec(l, "COMMIT", err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int copy_into_memory(struct ledger *l, const char *path, struct etl_err *err)
+{
+    sqlite3 *src = NULL;
+    sqlite3_backup *bk;
+    int rc;
+
+    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
+                 src ? sqlite3_errmsg(src) : "out of memory");
+        sqlite3_close(src);
+        return -1;
+    }
+    sqlite3_busy_timeout(src, 10000);
+    bk = sqlite3_backup_init(l->db, "main", src, "main");
+    if (!bk) {
+        sqlite3_close(src);
+        return db_fail(l, err, "copy for --dry-run");
+    }
+    rc = sqlite3_backup_step(bk, -1);
+    sqlite3_backup_finish(bk);
+    if (rc != SQLITE_DONE) {
+        etl_fail(err, E_DB, "ledger: cannot read '%s': %s", path, sqlite3_errstr(rc));
+        sqlite3_close(src);
+        return -1;
+    }
+    sqlite3_close(src);
+    return 0;
+}
+
+struct ledger *ledger_open(const char *path, int flags, struct etl_err *err)
+{
+    struct ledger *l = calloc(1, sizeof(*l));
+    struct stat sb;
+    int exists = stat(path, &sb) == 0, i;
+    const char *dbpath = path;
+    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+    if (!l) {
+        etl_fail(err, E_NOMEM, "ledger: out of memory");
+        return NULL;
+    }
+    l->lock_fd = -1;
+    if ((flags & LEDGER_DRY) || ((flags & LEDGER_READONLY) && !exists))
+        dbpath = ":memory:";      /* a copy, or nothing to read: an empty ledger */
+    else if (flags & LEDGER_READONLY) {
+        oflags = SQLITE_OPEN_READONLY;
+        l->readonly = 1;
+    }
+    if ((flags & LEDGER_LOCK) && !(flags & (LEDGER_DRY | LEDGER_READONLY)) &&
+        take_lock(l, path, err) < 0)
+        goto fail;
+    if (sqlite3_open_v2(dbpath, &l->db, oflags, NULL) != SQLITE_OK) {
+        etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
+                 l->db ? sqlite3_errmsg(l->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(l->db, 10000);
+    sqlite3_extended_result_codes(l->db, 0);
+    if ((flags & LEDGER_DRY) && exists && copy_into_memory(l, path, err) < 0)
+        goto fail;
+    if (!strcmp(dbpath, path) && !l->readonly &&
+        exec(l, "PRAGMA journal_mode=WAL", err) < 0)
+        goto fail;
+    if (exec(l, "PRAGMA synchronous=NORMAL", err) < 0 ||
+        exec(l, "PRAGMA wal_autocheckpoint=4000", err) < 0)
+        goto fail;
+    if (migrate(l, err) < 0)
+        goto fail;
+    if (exec(l, "CREATE TEMP TABLE IF NOT EXISTS stage (key TEXT, plate TEXT, cents INTEGER,"
+             " currency TEXT, start_time INTEGER, end_time INTEGER, vendor_zone TEXT,"
+             " zone TEXT, zone_status TEXT, permit_no TEXT, ticket TEXT, promo TEXT,"
+             " voided INTEGER, source TEXT, line INTEGER)", err) < 0)
+        goto fail;
+    for (i = 0; i < ST_COUNT; i++)
+        if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i],
+                               NULL) != SQLITE_OK) {
+            db_fail(l, err, "prepare");
+            goto fail;
+        }
+    return l;
+fail:
+    ledger_close(l);
+    return NULL;
+}
+
+void ledger_close(struct ledger *l)
+{
+    int i;
+
+    if (!l)
+        return;
+    if (l->in_tx && l->db)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    for (i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(l->st[i]);
+    sqlite3_close(l->db);
+    buf_release(&l->body);
+    buf_release(&l->record);
+    buf_release(&l->upd);
+    ledger_rec_release(&l->rec);
+    if (l->lock_fd >= 0)
+        close(l->lock_fd);    /* releases the flock */
+    free(l);
+}
+
+/* --- statement helpers ------------------------------------------------------ */
+
+static sqlite3_stmt *stmt(struct ledger *l, enum stmt_id id)
+{
+    sqlite3_stmt *s = l->st[id];
+
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+/* Steps a writing statement to its end. */
+static int run_done(struct ledger *l, sqlite3_stmt *s, struct etl_err *err, const char *what)
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(l, err, what);
+    return 0;
+}
+
+int ledger_begin(struct ledger *l, struct etl_err *err)
+{
+    if (l->in_tx)
+        return 0;
+    if (run_done(l, stmt(l, ST_BEGIN), err, "begin") < 0)
+        return -1;
+    l->in_tx = 1;
+    return 0;
+}
+
+int ledger_commit(struct ledger *l, struct etl_err *err)
+{
+    if (!l->in_tx)
+        return 0;
+    if (run_done(l, stmt(l, ST_COMMIT), err, "commit") < 0)
+        return -1;
+    l->in_tx = 0;
+    return 0;
+}
+
+void ledger_rollback(struct ledger *l)
+{
+    if (!l->in_tx)
+        return;
+    sqlite3_step(stmt(l, ST_ROLLBACK));
+    sqlite3_reset(l->st[ST_ROLLBACK]);
+    l->in_tx = 0;
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+
+    return t ? (const char *)t : "";
+}
+
+static void col_copy(sqlite3_stmt *s, int i, char *dst, size_t cap)
+{
+    snprintf(dst, cap, "%s", col_text(s, i));
+}
+
+static int col_buf(sqlite3_stmt *s, int i, struct buf *b)
+{
+    buf_reset(b);
+    if (sqlite3_column_type(s, i) == SQLITE_NULL)
+        return 0;
+    return buf_add(b, sqlite3_column_text(s, i), (size_t)sqlite3_column_bytes(s, i));
+}
+
+static enum currency currency_parse(const char *s)
+{
+    return !strcmp(s, "CAD") ? CUR_CAD : !strcmp(s, "USD") ? CUR_USD : CUR_NONE;
+}
+
+static enum zone_status zone_status_parse(const char *s)
+{
+    static const enum zone_status all[] = { ZONE_MATCHED, ZONE_ALIAS, ZONE_DISCONNECTED,
+                                            ZONE_MISSING };
+    size_t i;
+
+    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (!strcmp(s, zone_status_name(all[i])))
+            return all[i];
+    return ZONE_UNCHECKED;
+}
+
+/* Reads the permit columns starting at column `c` (key at c). */
+static void read_permit(sqlite3_stmt *s, int c, struct permit *p)
+{
+    col_copy(s, c, p->key, sizeof(p->key));
+    col_copy(s, c + 1, p->plate, sizeof(p->plate));
+    p->cents = sqlite3_column_int64(s, c + 2);
+    p->currency = currency_parse(col_text(s, c + 3));
+    p->start = sqlite3_column_int64(s, c + 4);
+    p->end = sqlite3_column_int64(s, c + 5);
+    col_copy(s, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
+    col_copy(s, c + 7, p->zone, sizeof(p->zone));
+    p->zone_status = zone_status_parse(col_text(s, c + 8));
+    col_copy(s, c + 9, p->permit_no, sizeof(p->permit_no));
+    col_copy(s, c + 10, p->ticket, sizeof(p->ticket));
+    col_copy(s, c + 11, p->promo, sizeof(p->promo));
+    p->voided = sqlite3_column_int(s, c + 12);
+    p->line = (long)sqlite3_column_int64(s, c + 14);
+}
+
+static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
+{
+    read_permit(s, 1, &r->p);
+    r->id = sqlite3_column_int64(s, 0);
+    if (col_buf(s, 14, &r->source) < 0 || col_buf(s, 16, &r->body) < 0 ||
+        col_buf(s, 18, &r->upd) < 0 || col_buf(s, 19, &r->target) < 0 ||
+        col_buf(s, 20, &r->srv_body) < 0 || col_buf(s, 21, &r->record) < 0 ||
+        col_buf(s, 28, &r->last_error) < 0)
+        return -1;
+    r->p.source = r->source.ptr ? r->source.ptr : "";
+    col_copy(s, 17, r->hash, sizeof(r->hash));
+    col_copy(s, 22, r->reference_id, sizeof(r->reference_id));
+    r->state = (enum ledger_state)ledger_state_parse(col_text(s, 23));
+    r->action = (enum ledger_action)action_parse(col_text(s, 24));
+    r->doubt = sqlite3_column_int(s, 25);
+    r->resent_after_doubt = sqlite3_column_int(s, 26);
+    r->attempts = sqlite3_column_int(s, 27);
+    col_copy(s, 29, r->first_seen, sizeof(r->first_seen));
+    col_copy(s, 30, r->last_seen, sizeof(r->last_seen));
+    col_copy(s, 31, r->last_sent, sizeof(r->last_sent));
+    return 0;
+}
+
+void ledger_rec_init(struct ledger_rec *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void ledger_rec_release(struct ledger_rec *r)
+{
+    buf_release(&r->source);
+    buf_release(&r->body);
+    buf_release(&r->upd);
+    buf_release(&r->target);
+    buf_release(&r->srv_body);
+    buf_release(&r->record);
+    buf_release(&r->last_error);
+}
+
+/* Steps a one-row query into r: 1 found, 0 none, -1 error. */
+static int fetch_one(struct ledger *l, sqlite3_stmt *s, struct ledger_rec *r,
+                     struct etl_err *err)
+{
+    int rc = sqlite3_step(s), ret;
+
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return db_fail(l, err, "read");
+    }
+    ret = read_rec(s, r) < 0 ? etl_fail(err, E_NOMEM, "ledger: out of memory") : 1;
+    sqlite3_reset(s);
+    return ret;
+}
+
+int ledger_get(struct ledger *l, const char *key, struct ledger_rec *r, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_GET_KEY);
+
+    bind_text(s, 1, key);
+    return fetch_one(l, s, r, err);
+}
+
+int ledger_get_by_ref(struct ledger *l, const char *ref, struct ledger_rec *r,
+                      struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_GET_REF);
+
+    bind_text(s, 1, ref);
+    return fetch_one(l, s, r, err);
+}
+
+int ledger_get_by_id(struct ledger *l, int64_t id, struct ledger_rec *r, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_GET_ID);
+
+    sqlite3_bind_int64(s, 1, id);
+    return fetch_one(l, s, r, err);
+}
+
+int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r,
+                        struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_NEXT_PENDING);
+    int rc;
+
+    sqlite3_bind_int64(s, 1, *cursor);
+    rc = fetch_one(l, s, r, err);
+    if (rc == 1)
+        *cursor = r->id;
+    return rc;
+}
+
+static long count_query(struct ledger *l, sqlite3_stmt *s, struct etl_err *err)
+{
+    long n = -1;
+
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(s, 0);
+    else
+        db_fail(l, err, "count");
+    sqlite3_reset(s);
+    return n;
+}
+
+long ledger_count_state(struct ledger *l, enum ledger_state st, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_COUNT_STATE);
+
+    bind_text(s, 1, ledger_state_name(st));
+    return count_query(l, s, err);
+}
+
+static long run_changes(struct ledger *l, enum stmt_id id, struct etl_err *err,
+                        const char *what)
+{
+    if (run_done(l, stmt(l, id), err, what) < 0)
+        return -1;
+    return (long)sqlite3_changes(l->db);
+}
+
+long ledger_recover_sending(struct ledger *l, struct etl_err *err)
+{
+    return run_changes(l, ST_RECOVER, err, "recover");
+}
+
+long ledger_retry_failed(struct ledger *l, struct etl_err *err)
+{
+    return run_changes(l, ST_RETRY_FAILED, err, "retry failed");
+}
+
+/* --- staging --------------------------------------------------------------- */
+
+static void bind_permit(sqlite3_stmt *s, int c, const struct permit *p)
+{
+    bind_text(s, c, p->plate);
+    sqlite3_bind_int64(s, c + 1, p->cents);
+    bind_text(s, c + 2, currency_name(p->currency));
+    sqlite3_bind_int64(s, c + 3, p->start);
+    sqlite3_bind_int64(s, c + 4, p->end);
+    bind_text(s, c + 5, p->vendor_zone);
+    bind_text(s, c + 6, p->zone);
+    bind_text(s, c + 7, zone_status_name(p->zone_status));
+    bind_text(s, c + 8, p->permit_no);
+    bind_text(s, c + 9, p->ticket);
+    bind_text(s, c + 10, p->promo);
+}
+
+/*
+ * Decides what the server needs to go from srv (its current body) to the
+ * new body: LA_UPDATE with the changed fields in *upd, or LA_REPUSH.
+ */
+static enum ledger_action diff_action(const char *srv_body, const char *ref,
+                                      const struct permit *p, struct buf *upd)
+{
+    struct permit s;
+    char a[24], b[24];
+    int first = 0, changed = 0;
+
+    memset(&s, 0, sizeof(s));
+    if (ledger_body_parse(srv_body, &s) < 0)
+        return LA_REPUSH;
+    if (s.start != p->start || strcmp(s.zone, p->zone) != 0 ||
+        strcmp(s.permit_no, p->permit_no) != 0 || strcmp(s.ticket, p->ticket) != 0 ||
+        strcmp(s.promo, p->promo) != 0 ||
+        (s.cents == 0) != (p->cents == 0))
+        return LA_REPUSH;
+    buf_reset(upd);
+    if (buf_addstr(upd, "\"reference_id\":\"") < 0 ||
+        buf_add_json_str(upd, ref, strlen(ref)) < 0 || buf_addch(upd, '"') < 0)
+        return LA_REPUSH;
+    if (strcmp(s.plate, p->plate) != 0) {
+        changed++;
+        if (add_member(upd, &first, "LicencePlate", p->plate) < 0)
+            return LA_REPUSH;
+    }
+    if (s.cents != p->cents) {
+        changed++;
+        fmt_cents(p->cents, a);
+        if (add_member(upd, &first, "Amount", a) < 0)
+            return LA_REPUSH;
+    }
+    if (s.currency != p->currency) {
+        changed++;
+        if (add_member(upd, &first, "CurrencyID", currency_name(p->currency)) < 0)
+            return LA_REPUSH;
+    }
+    if (s.end != p->end) {
+        changed++;
+        fmt_utc(p->end, b);
+        if (add_member(upd, &first, "endTime", b) < 0)
+            return LA_REPUSH;
+    }
+    return changed ? LA_UPDATE : LA_NONE;   /* LA_NONE: the server has it already */
+}
+
+int ledger_stage(struct ledger *l, const struct permit *p, int hold,
+                 enum ledger_stage_outcome *out, struct etl_err *err)
+{
+    sqlite3_stmt *s;
+    struct ledger_rec *rec = &l->rec;
+    char hash[65], now[24];
+    int found;
+    enum ledger_action act;
+    enum ledger_stage_outcome oc;
+
+    now_iso(now);
+    found = ledger_get(l, p->key, rec, err);
+    if (found < 0)
+        return -1;
+    if (p->voided) {
+        if (!found) {
+            *out = LSO_VOID;
+            return 0;
+        }
+        if (rec->p.voided && (rec->state == LS_DELETED || rec->action == LA_DELETE)) {
+            *out = LSO_UNCHANGED;   /* this void was staged before */
+            return 0;
+        }
+        if (rec->srv_body.len && rec->reference_id[0]) {
+            s = stmt(l, ST_VOID_DELETE);
+            *out = LSO_VOID_DELETE;
+        } else {
+            s = stmt(l, ST_VOID_DROP);
+            *out = LSO_VOID;
+        }
+        sqlite3_bind_int64(s, 1, rec->id);
+        bind_text(s, 2, now);
+        return run_done(l, s, err, "stage void");
+    }
+    buf_reset(&l->body);
+    buf_reset(&l->record);
+    if (ledger_body(p, &l->body) < 0 || ledger_record_json(p, &l->record) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    ledger_sha256_hex(l->body.ptr, l->body.len, hash);
+    if (!found) {
+        s = stmt(l, ST_INSERT);
+        bind_text(s, 1, p->key);
+        bind_permit(s, 2, p);
+        bind_text(s, 13, p->source ? p->source : "");
+        sqlite3_bind_int64(s, 14, p->line);
+        bind_text(s, 15, l->body.ptr);
+        bind_text(s, 16, hash);
+        bind_text(s, 17, l->record.ptr);
+        bind_text(s, 18, hold ? "held" : "pending");
+        bind_text(s, 19, now);
+        *out = LSO_NEW;
+        return run_done(l, s, err, "stage insert");
+    }
+    if (!strcmp(hash, rec->hash)) {
+        oc = LSO_UNCHANGED;
+        if (rec->state == LS_HELD && !hold) {
+            s = stmt(l, ST_SET_HELD_PENDING);
+            sqlite3_bind_int64(s, 1, rec->id);
+            if (run_done(l, s, err, "stage") < 0)
+                return -1;
+            oc = rec->action == LA_UPDATE ? LSO_UPDATE
+               : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
+        }
+        s = stmt(l, ST_TOUCH);
+        sqlite3_bind_int64(s, 1, rec->id);
+        bind_text(s, 2, p->source ? p->source : "");
+        sqlite3_bind_int64(s, 3, p->line);
+        bind_text(s, 4, now);
+        *out = oc;
+        return run_done(l, s, err, "stage touch");
+    }
+    /* Changed content: what does the server need? */
+    buf_reset(&l->upd);
+    if (!rec->srv_body.len || !rec->reference_id[0]) {
+        act = LA_PUSH;
+        oc = LSO_PUSH;
+    } else {
+        act = diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
+        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
+    }
+    s = stmt(l, ST_RESTAGE);
+    sqlite3_bind_int64(s, 1, rec->id);
+    bind_permit(s, 2, p);
+    bind_text(s, 13, p->source ? p->source : "");
+    sqlite3_bind_int64(s, 14, p->line);
+    bind_text(s, 15, l->body.ptr);
+    bind_text(s, 16, hash);
+    bind_text(s, 17, l->record.ptr);
+    bind_text(s, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
+    bind_text(s, 19, ledger_action_name(act));
+    bind_text(s, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
+    bind_text(s, 21, now);
+    *out = oc;
+    return run_done(l, s, err, "stage change");
+}
+
+int ledger_tmp_add(struct ledger *l, const struct permit *p, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_TMP_ADD);
+
+    bind_text(s, 1, p->key);
+    bind_permit(s, 2, p);
+    sqlite3_bind_int(s, 13, p->voided);
+    bind_text(s, 14, p->source ? p->source : "");
+    sqlite3_bind_int64(s, 15, p->line);
+    return run_done(l, s, err, "stage");
+}
+
+int ledger_tmp_next(struct ledger *l, int64_t *cursor, struct permit *p, struct buf *src,
+                    struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_TMP_NEXT);
+    int rc;
+
+    sqlite3_bind_int64(s, 1, *cursor);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return db_fail(l, err, "read stage");
+    }
+    *cursor = sqlite3_column_int64(s, 0);
+    read_permit(s, 1, p);
+    if (col_buf(s, 14, src) < 0) {
+        sqlite3_reset(s);
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    }
+    p->source = src->ptr ? src->ptr : "";
+    sqlite3_reset(s);
+    return 1;
+}
+
+int ledger_tmp_clear(struct ledger *l, struct etl_err *err)
+{
+    return run_done(l, stmt(l, ST_TMP_CLEAR), err, "clear stage");
+}
+
+int ledger_each_held(struct ledger *l,
+                     int (*fn)(void *ctx, struct ledger_rec *rec, struct etl_err *err),
+                     void *ctx, struct etl_err *err)
+{
+    struct ledger_rec r;
+    int64_t cursor = 0;
+    int rc, ret = 0;
+
+    ledger_rec_init(&r);
+    for (;;) {
+        sqlite3_stmt *s = stmt(l, ST_NEXT_HELD);
+
+        sqlite3_bind_int64(s, 1, cursor);
+        rc = fetch_one(l, s, &r, err);
+        if (rc <= 0) {
+            ret = rc;
+            break;
+        }
+        cursor = r.id;
+        if (fn(ctx, &r, err) != 0) {
+            ret = -1;
+            break;
+        }
+    }
+    ledger_rec_release(&r);
+    return ret;
+}
+
+/* --- push transitions ------------------------------------------------------ */
+
+int ledger_mark_sending(struct ledger *l, int64_t id, int after_doubt, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_MARK_SENDING);
+    char now[24];
+
+    now_iso(now);
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, after_doubt ? 1 : 0);
+    bind_text(s, 3, now);
+    return run_done(l, s, err, "mark sending");
+}
+
+int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const char *ref,
+                   int *more, struct etl_err *err)
+{
+    sqlite3_stmt *s;
+
+    *more = 0;
+    switch (act) {
+    case LA_DELETE:
+        s = stmt(l, ST_OK_DELETED);
+        bind_text(s, 2, NULL);
+        break;
+    case LA_REPUSH:
+        s = stmt(l, ST_OK_REPUSH_DELETED);
+        *more = 1;
+        break;
+    default:
+        s = stmt(l, ST_OK_PUSHED);
+        bind_text(s, 2, ref && *ref ? ref : NULL);
+        break;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    return run_done(l, s, err, "record outcome");
+}
+
+int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act,
+                          const char *msg, int *more, struct etl_err *err)
+{
+    sqlite3_stmt *s;
+
+    *more = 0;
+    if (act == LA_UPDATE)
+        return ledger_done_failed(l, id, msg, err);
+    if (act == LA_PUSH)   /* not a meaningful answer to a push: keep it as failed */
+        return ledger_done_failed(l, id, msg, err);
+    if (act == LA_REPUSH) {
+        s = stmt(l, ST_OK_REPUSH_DELETED);
+        *more = 1;
+    } else {
+        s = stmt(l, ST_OK_DELETED);
+        bind_text(s, 2, msg);
+    }
+    sqlite3_bind_int64(s, 1, id);
+    return run_done(l, s, err, "record outcome");
+}
+
+int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_FAILED);
+
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, msg && *msg ? msg : "failed");
+    return run_done(l, s, err, "record outcome");
+}
+
+int ledger_done_retry(struct ledger *l, int64_t id, int in_doubt, const char *msg,
+                      struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_RETRY);
+
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, in_doubt ? 1 : 0);
+    bind_text(s, 3, msg && *msg ? msg : NULL);
+    return run_done(l, s, err, "record outcome");
+}
+
+int ledger_admin_update(struct ledger *l, int64_t id, const char *upd, const char *target,
+                        struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_ADMIN_UPDATE);
+
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, upd);
+    bind_text(s, 3, target);
+    return run_done(l, s, err, "admin update");
+}
+
+int ledger_admin_delete(struct ledger *l, int64_t id, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_ADMIN_DELETE);
+
+    sqlite3_bind_int64(s, 1, id);
+    return run_done(l, s, err, "admin delete");
+}
+
+/* --- files ----------------------------------------------------------------- */
+
+int ledger_file_get(struct ledger *l, const char *path, struct ledger_file *f,
+                    struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_FILE_GET);
+    int rc;
+
+    bind_text(s, 1, path);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        f->size = sqlite3_column_int64(s, 0);
+        f->mtime = sqlite3_column_int64(s, 1);
+        col_copy(s, 2, f->sha256, sizeof(f->sha256));
+        col_copy(s, 3, f->ctx, sizeof(f->ctx));
+        f->final = sqlite3_column_int(s, 4);
+        sqlite3_reset(s);
+        return 1;
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+    return db_fail(l, err, "read file");
+}
+
+int ledger_file_put(struct ledger *l, const char *path, const struct ledger_file *f,
+                    struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_FILE_PUT);
+    char now[24];
+
+    now_iso(now);
+    bind_text(s, 1, path);
+    sqlite3_bind_int64(s, 2, f->size);
+    sqlite3_bind_int64(s, 3, f->mtime);
+    bind_text(s, 4, f->sha256);
+    bind_text(s, 5, f->ctx);
+    sqlite3_bind_int(s, 6, f->final);
+    bind_text(s, 7, now);
+    return run_done(l, s, err, "write file");
+}
+
+int ledger_file_update_final(struct ledger *l, const char *path, int *final,
+                             struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_FILE_NONFINAL);
+    long n;
+
+    bind_text(s, 1, path);
+    n = count_query(l, s, err);
+    if (n < 0)
+        return -1;
+    *final = n == 0;
+    s = stmt(l, ST_FILE_SET_FINAL);
+    bind_text(s, 1, path);
+    sqlite3_bind_int(s, 2, *final);
+    return run_done(l, s, err, "write file");
+}
+
+/* --- queries ------------------------------------------------------------- */
+
+static int each_row(struct ledger *l, sqlite3_stmt *s, ledger_rec_fn fn, void *ctx,
+                    struct etl_err *err)
+{
+    struct ledger_rec r;
+    int rc, ret = 0;
+
+    ledger_rec_init(&r);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (read_rec(s, &r) < 0) {
+            ret = etl_fail(err, E_NOMEM, "ledger: out of memory");
+            break;
+        }
+        if (fn(ctx, &r) != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = db_fail(l, err, "read");
+    sqlite3_reset(s);
+    ledger_rec_release(&r);
+    return ret;
+}
+
+int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn,
+                void *ctx, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_LIST);
+
+    bind_text(s, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
+    bind_text(s, 2, f->plate);
+    bind_text(s, 3, f->file);
+    sqlite3_bind_int(s, 4, f->resent ? 1 : 0);
+    return each_row(l, s, fn, ctx, err);
+}
+
+int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
+                         void *ctx, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_RANGE);
+
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, to);
+    return each_row(l, s, fn, ctx, err);
+}
+
+int ledger_live_counts(struct ledger *l,
+                       void (*fn)(void *ctx, const char *type, const char *zone,
+                                  const char *zone_status, long count),
+                       void *ctx, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_LIVE);
+    int rc;
+
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        fn(ctx, col_text(s, 0), col_text(s, 1), col_text(s, 2),
+           (long)sqlite3_column_int64(s, 3));
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(l, err, "live counts");
+    return 0;
+}
+
+int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_PRUNE);
+
+    sqlite3_bind_int64(s, 1, before);
+    if (run_done(l, s, err, "prune") < 0)
+        return -1;
+    *removed = (long)sqlite3_changes(l->db);
+    return exec(l, "VACUUM", err);
+}

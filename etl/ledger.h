@@ -1,0 +1,237 @@
+/*
+ * ledger.h — the SQLite ledger: what was staged, what was sent, what the
+ * OPSCOM server currently holds (DESIGN.md "Ledger, push, reruns").
+ *
+ * One row per idempotency key (table `records`):
+ *   - the record as staged: its struct permit fields as columns, the
+ *     canonical record JSON (`record`, the --json-out keys), the canonical
+ *     push body (`body`: LicencePlate, Amount, CurrencyID, startTime,
+ *     endTime, zone, permitNo, TicketNumber, promoCode — absent ones
+ *     omitted, resolved zone, no token) and `hash` = lower-case hex sha256
+ *     of `body`;
+ *   - what the server has: `srv_body` (the canonical body of the live
+ *     permit, NULL when the server has none) and `reference_id`;
+ *   - what is to be done: `state` (pending, held, sending, pushed, failed,
+ *     deleted), `action` (push, update, delete, repush = delete then push,
+ *     none), `upd` (the update request's changed fields), `target` (the
+ *     body the server holds once the action succeeded);
+ *   - `doubt` (an attempt broke after it was sent and no later answer
+ *     settled it: the next send is a resend after doubt),
+ *     `resent_after_doubt`, `attempts`, `last_error`, `source`, `line`,
+ *     `voided`, first/last seen, last sent (UTC, ISO 8601).
+ * One row per input file (table `files`): path, size, mtime, sha256, the
+ * fingerprint of the zone tables it was staged with (`ctx`), `final`.
+ *
+ * Final states are pushed, failed and deleted. The content hash changes
+ * only when the staged content changes: admin update/delete
+ * (ledger_admin_*) change state, reference and srv_body, never the hash,
+ * so a rerun on the same file does not undo them.
+ *
+ * Storage: WAL, synchronous=NORMAL, busy_timeout, schema versioned by
+ * PRAGMA user_version (migrations in ledger.c, a newer version than this
+ * tool knows is refused). Every statement is prepared once at open and
+ * reused. The lock: flock() on "<ledger>.lock" (LEDGER_LOCK), the holder's
+ * pid written into it; a second locker gets E_LOCKED naming that pid.
+ *
+ * Errors: E_DB (SQLite), E_IO (lock file), E_LOCKED, E_NOMEM, E_USAGE
+ * (unknown key/reference). Strings passed in are copied; ledger_rec owns
+ * its buffers (ledger_rec_release()).
+ */
+#ifndef ETL_LEDGER_H
+#define ETL_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "permit.h"
+
+#define LEDGER_SCHEMA_VERSION 1
+
+enum ledger_state { LS_PENDING, LS_HELD, LS_SENDING, LS_PUSHED, LS_FAILED, LS_DELETED,
+                    LS_COUNT };
+enum ledger_action { LA_NONE, LA_PUSH, LA_UPDATE, LA_DELETE, LA_REPUSH, LA_COUNT };
+
+const char *ledger_state_name(enum ledger_state s);     /* "pending", ... */
+int ledger_state_parse(const char *s);                  /* -1 if unknown */
+const char *ledger_action_name(enum ledger_action a);   /* "push", ... "none" */
+int ledger_state_final(enum ledger_state s);            /* pushed, failed, deleted */
+
+/* ledger_open() flags. */
+enum {
+    LEDGER_LOCK     = 1,  /* take the run lock (push, update, delete, prune) */
+    LEDGER_READONLY = 2,  /* open read-only, no lock (list, show, reports) */
+    LEDGER_DRY      = 4   /* copy the ledger (if any) into memory: nothing is
+                             ever written to the file (push --dry-run) */
+};
+
+struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
+void ledger_close(struct ledger *l);                    /* NULL-safe; releases the lock */
+
+/* Explicit transactions (staging batches). ledger_* writers outside one
+ * commit on their own. */
+int ledger_begin(struct ledger *l, struct etl_err *err);
+int ledger_commit(struct ledger *l, struct etl_err *err);
+void ledger_rollback(struct ledger *l);
+
+/* The canonical push body of p (appended to out) and its hash (65 bytes). */
+int ledger_body(const struct permit *p, struct buf *out);
+/* The canonical record JSON (--json-out keys + _source, _line, _key,
+ * _zone_status) of p, appended to out. */
+int ledger_record_json(const struct permit *p, struct buf *out);
+void ledger_sha256_hex(const void *data, size_t len, char out[65]);
+/* Parses a canonical body back into the push fields of *p (plate, cents,
+ * currency, start, end, zone, permitNo, ticket, promo; the rest untouched).
+ * -1 if it is not one. */
+int ledger_body_parse(const char *body, struct permit *p);
+
+/* --- staging ----------------------------------------------------------- */
+
+enum ledger_stage_outcome {
+    LSO_NEW,         /* new key: pending push (or held) */
+    LSO_UNCHANGED,   /* same content hash: nothing to do */
+    LSO_UPDATE,      /* changed plate/amount/currency/end: pending update */
+    LSO_REPUSH,      /* other change: pending delete + push */
+    LSO_PUSH,        /* changed, but the server has nothing: pending push */
+    LSO_VOID_DELETE, /* a void for a pushed permit: pending delete */
+    LSO_VOID         /* a void for a key never pushed: counted only */
+};
+
+/*
+ * Stages one record (p->voided for a void row): decides the action per
+ * key as DESIGN.md says. `hold`: the record's zone is disconnected and the
+ * config says "hold" — the record becomes `held` instead of `pending`
+ * (with the action it will need). Returns 0 and *out, or -1.
+ */
+int ledger_stage(struct ledger *l, const struct permit *p, int hold,
+                 enum ledger_stage_outcome *out, struct etl_err *err);
+
+/* The file-level staging area (a TEMP table): records of one input file
+ * are parked there until its reject ratio is known, then merged with
+ * ledger_stage() (through ledger_tmp_next()) or dropped. */
+int ledger_tmp_add(struct ledger *l, const struct permit *p, struct etl_err *err);
+/* Reads the parked record after rowid *cursor into *p (source points into
+ * `src`, which must outlive the use of p); 1 found, 0 none, -1 error. */
+int ledger_tmp_next(struct ledger *l, int64_t *cursor, struct permit *p,
+                    struct buf *src, struct etl_err *err);
+int ledger_tmp_clear(struct ledger *l, struct etl_err *err);
+
+/* --- records ----------------------------------------------------------- */
+
+struct ledger_rec {
+    int64_t  id;
+    struct permit p;          /* p.source points into `source` */
+    struct buf source;
+    struct buf body, upd, target, srv_body, record, last_error;
+    char     hash[65];
+    char     reference_id[64];
+    enum ledger_state state;
+    enum ledger_action action;
+    int      doubt, resent_after_doubt, attempts;
+    char     first_seen[24], last_seen[24], last_sent[24];
+};
+
+void ledger_rec_init(struct ledger_rec *r);
+void ledger_rec_release(struct ledger_rec *r);          /* frees buffers, reusable */
+
+/* 1 found, 0 not found, -1 error. */
+int ledger_get(struct ledger *l, const char *key, struct ledger_rec *r, struct etl_err *err);
+int ledger_get_by_ref(struct ledger *l, const char *ref, struct ledger_rec *r,
+                      struct etl_err *err);
+int ledger_get_by_id(struct ledger *l, int64_t id, struct ledger_rec *r, struct etl_err *err);
+
+/* The next `pending` record after id *cursor (ascending id); 1/0/-1. */
+int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r,
+                        struct etl_err *err);
+long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *err);
+
+/* Start of a run: every `sending` record (the process died while it was in
+ * flight) becomes pending with doubt=1; returns how many, -1 on error. */
+long ledger_recover_sending(struct ledger *l, struct etl_err *err);
+/* --retry-failed: failed -> pending (action kept); returns how many. */
+long ledger_retry_failed(struct ledger *l, struct etl_err *err);
+
+/* Held records, one by one (ascending id), to re-resolve their zone:
+ * `fn` may call ledger_stage() on an updated copy of rec->p. */
+int ledger_each_held(struct ledger *l,
+                     int (*fn)(void *ctx, struct ledger_rec *rec, struct etl_err *err),
+                     void *ctx, struct etl_err *err);
+
+/* --- push transitions (each commits unless inside ledger_begin) --------- */
+
+/* Before an attempt leaves: state sending, attempts+1, last_sent=now;
+ * resent_after_doubt set when `after_doubt` or the record's doubt flag. */
+int ledger_mark_sending(struct ledger *l, int64_t id, int after_doubt, struct etl_err *err);
+/* 2xx success of the record's current action. For a repush's delete phase
+ * the record goes back to pending with action push (*more = 1). */
+int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const char *ref,
+                   int *more, struct etl_err *err);
+/* 404/9009: a delete is already gone (deleted; a repush goes on with its
+ * push, *more = 1); an update fails with msg. */
+int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act,
+                          const char *msg, int *more, struct etl_err *err);
+/* Permanent failure: failed with msg. */
+int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, struct etl_err *err);
+/* No final answer (attempts ran out, run aborted): pending again; doubt
+ * kept set when `in_doubt` (the next send is flagged). */
+int ledger_done_retry(struct ledger *l, int64_t id, int in_doubt, const char *msg,
+                      struct etl_err *err);
+
+/* --- admin ------------------------------------------------------------- */
+
+/* Prepares an admin update of a pushed record: `upd` = the changed fields
+ * (JSON members, canonical keys, reference_id included), `target` = the
+ * server's body once applied. State pending, action update; hash kept. */
+int ledger_admin_update(struct ledger *l, int64_t id, const char *upd, const char *target,
+                        struct etl_err *err);
+/* Prepares an admin delete: pending, action delete; hash kept. */
+int ledger_admin_delete(struct ledger *l, int64_t id, struct etl_err *err);
+
+/* --- files ------------------------------------------------------------- */
+
+struct ledger_file {
+    long long size, mtime;
+    char sha256[65];
+    char ctx[65];
+    int  final;
+};
+/* 1 found, 0 not, -1 error. */
+int ledger_file_get(struct ledger *l, const char *path, struct ledger_file *f,
+                    struct etl_err *err);
+int ledger_file_put(struct ledger *l, const char *path, const struct ledger_file *f,
+                    struct etl_err *err);
+/* Sets `final` = no record staged from path is in a non-final state;
+ * *final receives it. */
+int ledger_file_update_final(struct ledger *l, const char *path, int *final,
+                             struct etl_err *err);
+
+/* --- queries (ledger list, reports) ----------------------------------- */
+
+struct ledger_filter {
+    int         state;   /* -1: any */
+    const char *plate;   /* NULL: any */
+    const char *file;    /* source path; NULL: any */
+    int         resent;  /* 1: only resent_after_doubt */
+};
+typedef int (*ledger_rec_fn)(void *ctx, const struct ledger_rec *r);
+
+/* Calls fn per matching record (ascending id); fn's non-zero stops. */
+int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn,
+                void *ctx, struct etl_err *err);
+/* Records whose start time is in [from, to) (UTC epoch seconds). */
+int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
+                         void *ctx, struct etl_err *err);
+/* Live (on the server: srv_body not NULL) permits per (type, zone,
+ * zone_status): type "standard" (sent with a permitNo) or "temp"; zone as
+ * the server has it. For the "OPSCOM Stats" sheet and `stats`. */
+int ledger_live_counts(struct ledger *l,
+                       void (*fn)(void *ctx, const char *type, const char *zone,
+                                  const char *zone_status, long count),
+                       void *ctx, struct etl_err *err);
+
+/* Removes final records whose end time is before `before` (UTC epoch
+ * seconds), then VACUUMs; *removed receives the count. */
+int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err);
+
+#endif

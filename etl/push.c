@@ -1,0 +1,817 @@
+/* push.c — the push engine (see push.h). */
+#include "push.h"
+
+#include "config.h"
+#include "log.h"
+#include "zones.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A job handed to the client; reused through the free list. */
+struct slot {
+    int64_t  id;
+    enum ledger_action act;      /* the action of this request */
+    int      resent;             /* this send is a resend after doubt */
+    struct buf fields;
+    struct slot *next;           /* free list or requeue list */
+    struct slot *all_next;       /* every slot allocated, for push_free() */
+};
+
+struct push {
+    struct ledger     *l;
+    struct push_opts   o;
+    struct push_counts c;
+    /* file staging */
+    int                in_file;
+    long               batch_n;
+    struct ledger_file cur;
+    char             **done_files;   /* files read to their end this run */
+    size_t             ndone, capdone;
+    /* sending */
+    int64_t            cursor;
+    struct slot       *free, *requeue, *all;
+    long               finished;
+    double             t0;
+    struct ledger_rec  rec;
+    struct buf         src;
+    struct etl_err     hook_err;
+};
+
+static volatile sig_atomic_t interrupted;
+
+void push_interrupt(void)
+{
+    interrupted = 1;
+}
+
+int push_interrupted(void)
+{
+    return interrupted != 0;
+}
+
+struct push *push_new(struct ledger *l, const struct push_opts *o, struct etl_err *err)
+{
+    struct push *p = calloc(1, sizeof(*p));
+
+    if (!p) {
+        etl_fail(err, E_NOMEM, "push: out of memory");
+        return NULL;
+    }
+    p->l = l;
+    p->o = *o;
+    if (p->o.batch_size <= 0)
+        p->o.batch_size = 500;
+    if (!p->o.dry_out)
+        p->o.dry_out = stdout;
+    ledger_rec_init(&p->rec);
+    return p;
+}
+
+void push_free(struct push *p)
+{
+    struct slot *s, *n;
+    size_t i;
+
+    if (!p)
+        return;
+    for (s = p->all; s; s = n) {
+        n = s->all_next;
+        buf_release(&s->fields);
+        free(s);
+    }
+    for (i = 0; i < p->ndone; i++)
+        free(p->done_files[i]);
+    free(p->done_files);
+    ledger_rec_release(&p->rec);
+    buf_release(&p->src);
+    free(p);
+}
+
+const struct push_counts *push_counts(const struct push *p)
+{
+    return &p->c;
+}
+
+/* --- start of a run ---------------------------------------------------------- */
+
+static int reresolve_held(void *ctx, struct ledger_rec *r, struct etl_err *err)
+{
+    struct push *p = ctx;
+    struct permit q = r->p;
+    enum ledger_stage_outcome oc;
+    int hold;
+
+    q.voided = 0;
+    q.source = r->source.ptr ? r->source.ptr : "";
+    memcpy(q.zone, q.vendor_zone, sizeof(q.zone));
+    if (p->o.zones)
+        zones_resolve(p->o.zones, &q);
+    else
+        q.zone_status = ZONE_UNCHECKED;
+    hold = p->o.hold_disconnected && q.zone_status == ZONE_DISCONNECTED;
+    return ledger_stage(p->l, &q, hold, &oc, err);
+}
+
+int push_begin(struct push *p, struct etl_err *err)
+{
+    long n;
+
+    n = ledger_recover_sending(p->l, err);
+    if (n < 0)
+        return -1;
+    p->c.recovered = n;
+    if (n > 0)
+        log_warn("%ld record%s found in flight from an earlier run: resent after doubt",
+                 n, n == 1 ? "" : "s");
+    if (p->o.retry_failed && ledger_retry_failed(p->l, err) < 0)
+        return -1;
+    if (ledger_begin(p->l, err) < 0)
+        return -1;
+    if (ledger_each_held(p->l, reresolve_held, p, err) < 0) {
+        ledger_rollback(p->l);
+        return -1;
+    }
+    return ledger_commit(p->l, err);
+}
+
+/* --- files ------------------------------------------------------------------ */
+
+int push_file_sha256(const char *path, char out[65], struct etl_err *err)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE], chunk[65536];
+    unsigned int n = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+    ssize_t got;
+    size_t i;
+
+    if (fd < 0) {
+        etl_fail_at(err, E_IO, path, 0, "_file", "cannot open: %s", strerror(errno));
+        goto out;
+    }
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        etl_fail(err, E_NOMEM, "sha256: out of memory");
+        goto out;
+    }
+    while ((got = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            etl_fail_at(err, E_IO, path, 0, "_file", "read error: %s", strerror(errno));
+            goto out;
+        }
+        if (EVP_DigestUpdate(ctx, chunk, (size_t)got) != 1) {
+            etl_fail(err, E_INTERNAL, "sha256 failed");
+            goto out;
+        }
+    }
+    if (EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32) {
+        etl_fail(err, E_INTERNAL, "sha256 failed");
+        goto out;
+    }
+    for (i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+    ret = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    EVP_MD_CTX_free(ctx);
+    return ret;
+}
+
+static int file_identity(const char *path, struct ledger_file *f, struct etl_err *err)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) < 0)
+        return etl_fail_at(err, E_IO, path, 0, "_file", "cannot read: %s", strerror(errno));
+    f->size = (long long)sb.st_size;
+    f->mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+    return 0;
+}
+
+int push_file_check(struct push *p, const char *path, int *skip, struct etl_err *err)
+{
+    struct ledger_file old, now;
+    int rc;
+
+    *skip = 0;
+    memset(&now, 0, sizeof(now));
+    rc = ledger_file_get(p->l, path, &old, err);
+    if (rc <= 0)
+        return rc;
+    if (!old.final || strcmp(old.ctx, p->o.ctx_hash ? p->o.ctx_hash : "") != 0)
+        return 0;
+    if (file_identity(path, &now, err) < 0)
+        return -1;
+    if (now.size != old.size || now.mtime != old.mtime)
+        return 0;
+    if (push_file_sha256(path, now.sha256, err) < 0)
+        return -1;
+    if (strcmp(now.sha256, old.sha256) != 0)
+        return 0;
+    *skip = 1;
+    p->c.files_skipped++;
+    return 0;
+}
+
+int push_file_begin(struct push *p, const char *path, struct etl_err *err)
+{
+    memset(&p->cur, 0, sizeof(p->cur));
+    if (file_identity(path, &p->cur, err) < 0 || push_file_sha256(path, p->cur.sha256, err) < 0)
+        return -1;
+    snprintf(p->cur.ctx, sizeof(p->cur.ctx), "%s", p->o.ctx_hash ? p->o.ctx_hash : "");
+    if (ledger_tmp_clear(p->l, err) < 0 || ledger_begin(p->l, err) < 0)
+        return -1;
+    p->in_file = 1;
+    p->batch_n = 0;
+    p->c.files++;
+    return 0;
+}
+
+/* Commits every batch_size records. */
+static int batch_tick(struct push *p, struct etl_err *err)
+{
+    if (++p->batch_n < p->o.batch_size)
+        return 0;
+    p->batch_n = 0;
+    if (ledger_commit(p->l, err) < 0)
+        return -1;
+    return ledger_begin(p->l, err);
+}
+
+int push_sink_record(void *ctx, const struct permit *rec, struct etl_err *err)
+{
+    struct push *p = ctx;
+
+    if (!p->in_file)
+        return etl_fail(err, E_INTERNAL, "push: record outside a file");
+    if (!rec->voided) {
+        if (rec->zone_status == ZONE_DISCONNECTED)
+            p->c.zone_disconnected++;
+        else if (rec->zone_status == ZONE_MISSING)
+            p->c.zone_missing++;
+    }
+    if (ledger_tmp_add(p->l, rec, err) < 0)
+        return -1;
+    return batch_tick(p, err);
+}
+
+void push_sink_reject(void *ctx, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen)
+{
+    (void)ctx;
+    (void)raw;
+    (void)rawlen;
+    log_row_error(file, line, field, reason);
+}
+
+void push_sink(struct push *p, struct ingest_sink *sink)
+{
+    sink->record = push_sink_record;
+    sink->reject = push_sink_reject;
+    sink->ctx = p;
+}
+
+static void log_entry(struct push *p, const struct ledger_rec *r, const char *action)
+{
+    struct push_log_entry e;
+
+    if (!p->o.log)
+        return;
+    e.key = r->p.key;
+    e.plate = r->p.plate;
+    e.zone = r->p.zone;
+    e.action = action;
+    e.reference_id = r->reference_id;
+    e.state = ledger_state_name(r->state);
+    e.attempts = r->attempts;
+    e.last_error = r->last_error.ptr ? r->last_error.ptr : "";
+    e.resent_after_doubt = r->resent_after_doubt;
+    p->o.log(p->o.log_ctx, &e);
+}
+
+static int merge(struct push *p, struct etl_err *err)
+{
+    struct permit q;
+    int64_t cursor = 0;
+    enum ledger_stage_outcome oc;
+    int rc, hold;
+
+    p->batch_n = 0;
+    while ((rc = ledger_tmp_next(p->l, &cursor, &q, &p->src, err)) == 1) {
+        hold = !q.voided && p->o.hold_disconnected && q.zone_status == ZONE_DISCONNECTED;
+        if (ledger_stage(p->l, &q, hold, &oc, err) < 0)
+            return -1;
+        switch (oc) {
+        case LSO_NEW:
+            p->c.staged_new++;
+            break;
+        case LSO_UNCHANGED:
+            p->c.unchanged++;
+            break;
+        case LSO_VOID:
+            break;
+        default:
+            p->c.staged_changed++;
+            break;
+        }
+        if (p->o.log && (oc == LSO_UNCHANGED || oc == LSO_VOID || hold)) {
+            if (ledger_get(p->l, q.key, &p->rec, err) < 0)
+                return -1;
+            if (oc != LSO_VOID || p->rec.id)
+                log_entry(p, &p->rec, hold ? "held" : oc == LSO_VOID ? "void" : "none");
+        }
+        if (batch_tick(p, err) < 0)
+            return -1;
+    }
+    return rc;
+}
+
+int push_file_end(struct push *p, const char *path, const struct ingest_stats *st,
+                  int read_ok, struct etl_err *err)
+{
+    double ratio = st->rows > 0 ? (double)st->rejected / (double)st->rows : 0.0;
+    int over = ratio > p->o.max_reject_ratio;
+
+    if (!p->in_file)
+        return etl_fail(err, E_INTERNAL, "push: no file begun");
+    p->in_file = 0;
+    if (ledger_commit(p->l, err) < 0)
+        return -1;
+    p->c.rows += st->rows;
+    p->c.accepted += st->accepted;
+    p->c.rejected += st->rejected;
+    p->c.duplicates += st->duplicates;
+    p->c.voids += st->voids;
+    if (!read_ok)
+        p->c.files_failed++;
+    if (over && !p->o.force) {
+        p->c.files_over_ratio++;
+        log_warn("%s: %ld of %ld rows rejected (%.0f%%, over max_reject_ratio %.2f): "
+                 "its records are not pushed (--force pushes them)", path, st->rejected,
+                 st->rows, ratio * 100.0, p->o.max_reject_ratio);
+        p->cur.final = 0;
+        if (ledger_tmp_clear(p->l, err) < 0 || ledger_file_put(p->l, path, &p->cur, err) < 0)
+            return -1;
+        return 0;
+    }
+    if (ledger_begin(p->l, err) < 0)
+        return -1;
+    if (merge(p, err) < 0 || ledger_tmp_clear(p->l, err) < 0) {
+        ledger_rollback(p->l);
+        return -1;
+    }
+    p->cur.final = 0;
+    if (ledger_file_put(p->l, path, &p->cur, err) < 0) {
+        ledger_rollback(p->l);
+        return -1;
+    }
+    if (ledger_commit(p->l, err) < 0)
+        return -1;
+    if (read_ok) {
+        if (p->ndone == p->capdone) {
+            size_t cap = p->capdone ? p->capdone * 2 : 8;
+            char **n = realloc(p->done_files, cap * sizeof(*n));
+
+            if (!n)
+                return etl_fail(err, E_NOMEM, "push: out of memory");
+            p->done_files = n;
+            p->capdone = cap;
+        }
+        p->done_files[p->ndone] = strdup(path);
+        if (!p->done_files[p->ndone])
+            return etl_fail(err, E_NOMEM, "push: out of memory");
+        p->ndone++;
+    }
+    {
+        char rows[32], acc[32], rej[32];
+        const char *kv[] = { "file", path, "rows", rows, "accepted", acc, "rejected", rej,
+                             NULL };
+
+        snprintf(rows, sizeof(rows), "#%ld", st->rows);
+        snprintf(acc, sizeof(acc), "#%ld", st->accepted);
+        snprintf(rej, sizeof(rej), "#%ld", st->rejected);
+        log_json_line("info", "stage", kv);
+    }
+    return 0;
+}
+
+/* --- sending ----------------------------------------------------------------- */
+
+static struct slot *slot_get(struct push *p)
+{
+    struct slot *s = p->free;
+
+    if (s) {
+        p->free = s->next;
+        s->next = NULL;
+        return s;
+    }
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->all_next = p->all;
+    p->all = s;
+    return s;
+}
+
+static void slot_put(struct push *p, struct slot *s)
+{
+    s->next = p->free;
+    p->free = s;
+}
+
+/* Fills s->fields with the request of s->act for record r. */
+static int job_fields(struct slot *s, const struct ledger_rec *r)
+{
+    buf_reset(&s->fields);
+    switch (s->act) {
+    case LA_UPDATE:
+        return buf_add(&s->fields, r->upd.ptr ? r->upd.ptr : "", r->upd.len);
+    case LA_DELETE:
+    case LA_REPUSH:
+        if (buf_addstr(&s->fields, "\"reference_id\":\"") < 0 ||
+            buf_add_json_str(&s->fields, r->reference_id, strlen(r->reference_id)) < 0)
+            return -1;
+        return buf_addch(&s->fields, '"');
+    default:
+        /* the body without its braces */
+        if (r->body.len < 2)
+            return -1;
+        return buf_add(&s->fields, r->body.ptr + 1, r->body.len - 2);
+    }
+}
+
+static enum opscom_op op_of(enum ledger_action a)
+{
+    return a == LA_UPDATE ? OP_UPDATE : (a == LA_DELETE || a == LA_REPUSH) ? OP_DELETE : OP_PUSH;
+}
+
+/* The action a pending record needs now. */
+static enum ledger_action pending_action(const struct ledger_rec *r)
+{
+    if ((r->action == LA_DELETE || r->action == LA_REPUSH || r->action == LA_UPDATE) &&
+        !r->reference_id[0])
+        return r->action == LA_DELETE ? LA_NONE : LA_PUSH;   /* nothing to address */
+    if (r->action == LA_NONE)
+        return r->srv_body.len ? LA_NONE : LA_PUSH;
+    return r->action;
+}
+
+static int hook_next(void *ctx, struct opscom_job *job)
+{
+    struct push *p = ctx;
+    struct slot *s;
+    int rc;
+
+    if (interrupted || p->hook_err.code)
+        return 0;   /* stop sending; a queued push stays pending for the next run */
+    if (p->requeue) {
+        s = p->requeue;
+        p->requeue = s->next;
+        s->next = NULL;
+    } else {
+        for (;;) {
+            if (p->o.only_id > 0) {
+                if (p->cursor >= p->o.only_id)
+                    return 0;
+                p->cursor = p->o.only_id;
+                rc = ledger_get_by_id(p->l, p->o.only_id, &p->rec, &p->hook_err);
+                if (rc > 0 && p->rec.state != LS_PENDING)
+                    return 0;
+            } else {
+                rc = ledger_next_pending(p->l, &p->cursor, &p->rec, &p->hook_err);
+            }
+            if (rc <= 0)
+                return 0;    /* a read error stops handing out jobs */
+            if (pending_action(&p->rec) != LA_NONE)
+                break;
+            /* nothing to send: a delete with no permit to address, or the
+             * server has the content already */
+            if (ledger_done_ok(p->l, p->rec.id,
+                               p->rec.action == LA_DELETE ? LA_DELETE : LA_PUSH, NULL, &rc,
+                               &p->hook_err) < 0)
+                return 0;
+        }
+        s = slot_get(p);
+        if (!s) {
+            etl_fail(&p->hook_err, E_NOMEM, "push: out of memory");
+            return 0;
+        }
+        s->id = p->rec.id;
+        s->act = pending_action(&p->rec);
+        s->resent = p->rec.doubt;
+        if (job_fields(s, &p->rec) < 0) {
+            slot_put(p, s);
+            etl_fail(&p->hook_err, E_NOMEM, "push: out of memory");
+            return 0;
+        }
+    }
+    job->op = op_of(s->act);
+    job->fields = s->fields.ptr;
+    job->fields_len = s->fields.len;
+    job->user = s;
+    return 1;
+}
+
+static int hook_send(void *ctx, void *user, int attempt, int after_doubt)
+{
+    struct push *p = ctx;
+    struct slot *s = user;
+
+    if (attempt > 1)
+        p->c.retries++;
+    if (after_doubt) {
+        s->resent = 1;
+        p->c.in_doubt++;
+    }
+    /* `sending` is committed before the attempt leaves, together with the
+     * outcomes recorded since the last send (at most the in-flight window) */
+    if (ledger_begin(p->l, &p->hook_err) < 0 ||
+        ledger_mark_sending(p->l, s->id, after_doubt || s->resent, &p->hook_err) < 0 ||
+        ledger_commit(p->l, &p->hook_err) < 0)
+        return 1;
+    return 0;
+}
+
+static void progress(struct push *p)
+{
+    double el = log_now() - p->t0, rate = el > 0 ? (double)p->finished / el : 0;
+    long left = p->c.to_send - p->finished;
+    char eta[32];
+
+    if (rate > 0 && left > 0)
+        snprintf(eta, sizeof(eta), "%lds", (long)((double)left / rate + 0.5));
+    else
+        snprintf(eta, sizeof(eta), "-");
+    log_progress("push: %ld/%ld done, %.0f/s, %ld retries, %ld failed, %ld in doubt, ETA %s",
+                 p->finished, p->c.to_send, rate, p->c.retries, p->c.failed, p->c.in_doubt,
+                 eta);
+}
+
+static int hook_done(void *ctx, void *user, const struct opscom_result *r)
+{
+    struct push *p = ctx;
+    struct slot *s = user;
+    struct etl_err *err = &p->hook_err;
+    int more = 0, rc = 0;
+    enum ledger_action act = s->act;
+
+    /* committed by the next on_send, or at the end of the run */
+    if (ledger_begin(p->l, err) < 0)
+        return 1;
+    switch (r->outcome) {
+    case OC_OK:
+        rc = ledger_done_ok(p->l, s->id, act, r->reference_id, &more, err);
+        if (act == LA_PUSH)
+            p->c.pushed++;
+        else if (act == LA_UPDATE)
+            p->c.updated++;
+        else
+            p->c.deleted++;
+        break;
+    case OC_NOT_FOUND:
+        rc = ledger_done_not_found(p->l, s->id, act, r->message, &more, err);
+        if (act == LA_DELETE || act == LA_REPUSH)
+            p->c.deleted++;
+        else
+            p->c.failed++;
+        break;
+    case OC_FAILED:
+        rc = ledger_done_failed(p->l, s->id, r->message, err);
+        p->c.failed++;
+        break;
+    case OC_RETRY_LATER:
+        rc = ledger_done_retry(p->l, s->id, r->in_doubt, r->message, err);
+        p->c.retry_later++;
+        break;
+    default:   /* OC_AUTH, OC_ABORTED: left pending for the next run */
+        rc = ledger_done_retry(p->l, s->id, r->in_doubt, r->message, err);
+        p->c.aborted++;
+        break;
+    }
+    if (rc < 0)
+        return 1;
+    if (s->resent && r->attempts > 0 && r->outcome != OC_ABORTED && r->outcome != OC_AUTH &&
+        r->outcome != OC_RETRY_LATER)
+        p->c.resent_after_doubt++;
+    if (more) {
+        /* delete + push: the push goes out in this run */
+        if (ledger_get_by_id(p->l, s->id, &p->rec, err) <= 0)
+            return 1;
+        s->act = LA_PUSH;
+        s->resent = 0;     /* counted once per record */
+        if (job_fields(s, &p->rec) < 0) {
+            etl_fail(err, E_NOMEM, "push: out of memory");
+            return 1;
+        }
+        s->next = p->requeue;
+        p->requeue = s;
+        p->c.to_send++;
+    } else {
+        if (p->o.log) {
+            if (ledger_get_by_id(p->l, s->id, &p->rec, err) < 0)
+                return 1;
+            log_entry(p, &p->rec, ledger_action_name(act));
+        }
+        slot_put(p, s);
+    }
+    p->finished++;
+    progress(p);
+    return 0;
+}
+
+static int dry_send(struct push *p, struct etl_err *err)
+{
+    struct ledger_rec *r = &p->rec;
+    FILE *f = p->o.dry_out;
+    int rc;
+
+    p->cursor = 0;
+    while ((rc = ledger_next_pending(p->l, &p->cursor, r, err)) == 1) {
+        enum ledger_action a = pending_action(r);
+
+        switch (a) {
+        case LA_NONE:
+            continue;
+        case LA_UPDATE:
+            fprintf(f, "update %s {%s}\n", r->p.key, r->upd.ptr ? r->upd.ptr : "");
+            p->c.updated++;
+            break;
+        case LA_DELETE:
+            fprintf(f, "delete %s {\"reference_id\":\"%s\"}\n", r->p.key, r->reference_id);
+            p->c.deleted++;
+            break;
+        case LA_REPUSH:
+            fprintf(f, "delete %s {\"reference_id\":\"%s\"}\n", r->p.key, r->reference_id);
+            fprintf(f, "push %s %s\n", r->p.key, r->body.ptr);
+            p->c.deleted++;
+            p->c.pushed++;
+            p->c.to_send++;
+            break;
+        default:
+            fprintf(f, "push %s %s\n", r->p.key, r->body.ptr);
+            p->c.pushed++;
+            break;
+        }
+        p->c.to_send++;
+        if (r->doubt)
+            p->c.resent_after_doubt++;
+    }
+    if (fflush(f) != 0)
+        return etl_fail(err, E_IO, "cannot write the dry-run output: %s", strerror(errno));
+    return rc;
+}
+
+int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_err *err)
+{
+    static const struct opscom_hooks hooks = { hook_next, hook_send, hook_done };
+    long n;
+    int rc;
+
+    if (p->o.dry_run)
+        return dry_send(p, err);
+    n = p->o.only_id > 0 ? 1 : ledger_count_state(p->l, LS_PENDING, err);
+    if (n < 0)
+        return -1;
+    p->c.to_send += n;
+    p->cursor = 0;
+    p->t0 = log_now();
+    etl_err_clear(&p->hook_err);
+    {
+        char todo[32];
+        const char *kv[] = { "records", todo, NULL };
+
+        snprintf(todo, sizeof(todo), "#%ld", n);
+        log_json_line("info", "push", kv);
+    }
+    rc = n > 0 ? run(transport, &hooks, p, err) : 0;
+    log_progress_done();
+    if (ledger_commit(p->l, p->hook_err.code ? NULL : &p->hook_err) < 0 && rc == 0)
+        rc = -1;
+    if (p->hook_err.code) {
+        *err = p->hook_err;
+        return -1;
+    }
+    return rc;
+}
+
+int push_finish(struct push *p, struct etl_err *err)
+{
+    size_t i;
+    int final;
+    long held;
+
+    if (p->o.dry_run) {
+        held = ledger_count_state(p->l, LS_HELD, err);
+        if (held < 0)
+            return -1;
+        p->c.held = held;
+        return 0;
+    }
+    for (i = 0; i < p->ndone; i++)
+        if (ledger_file_update_final(p->l, p->done_files[i], &final, err) < 0)
+            return -1;
+    held = ledger_count_state(p->l, LS_HELD, err);
+    if (held < 0)
+        return -1;
+    p->c.held = held;
+    held = ledger_count_state(p->l, LS_PENDING, err);
+    if (held < 0)
+        return -1;
+    p->c.left_pending = held;
+    held = ledger_count_state(p->l, LS_SENDING, err);
+    if (held < 0)
+        return -1;
+    p->c.left_pending += held;
+    return 0;
+}
+
+int push_exit_code(const struct push *p)
+{
+    const struct push_counts *c = &p->c;
+
+    if (c->rejected || c->duplicates || c->zone_disconnected || c->zone_missing || c->held ||
+        c->failed || c->resent_after_doubt || c->files_over_ratio || c->files_failed ||
+        c->retry_later || c->aborted || (!p->o.dry_run && c->left_pending))
+        return EXIT_ATTENTION;
+    return EXIT_GOOD;
+}
+
+void push_summary_text(const struct push *p, char *out, size_t cap)
+{
+    const struct push_counts *c = &p->c;
+
+    snprintf(out, cap,
+             "%ld file%s (%ld skipped unchanged, %ld over the reject ratio): %ld rows, "
+             "%ld accepted, %ld rejected, %ld duplicates, %ld voids; "
+             "%ld pushed, %ld updated, %ld deleted, %ld failed, %ld held, "
+             "%ld resent after doubt, %ld left pending",
+             c->files + c->files_skipped, c->files + c->files_skipped == 1 ? "" : "s",
+             c->files_skipped, c->files_over_ratio, c->rows, c->accepted, c->rejected,
+             c->duplicates, c->voids, c->pushed, c->updated, c->deleted, c->failed, c->held,
+             c->resent_after_doubt, c->left_pending);
+}
+
+int push_ledger_path(const struct config *cfg, struct buf *out, struct etl_err *err)
+{
+    int rc;
+
+    buf_reset(out);
+    if (cfg->ledger)
+        rc = buf_addstr(out, cfg->ledger);
+    else
+        rc = buf_addf(out, "%s/ledger.db", cfg->dir && cfg->dir[0] ? cfg->dir : ".");
+    return rc < 0 ? etl_fail(err, E_NOMEM, "out of memory") : 0;
+}
+
+int push_context_hash(const char *zones, const char *aliases, int hold, const char *profile,
+                      char out[65], struct etl_err *err)
+{
+    char hz[65] = "-", ha[65] = "-";
+    struct buf b = BUF_INIT;
+
+    if (zones && push_file_sha256(zones, hz, err) < 0)
+        return -1;
+    if (aliases && push_file_sha256(aliases, ha, err) < 0)
+        return -1;
+    if (buf_addf(&b, "zones=%s\naliases=%s\nhold=%d\nprofile=%s\n", hz, ha, hold,
+                 profile ? profile : "") < 0) {
+        buf_release(&b);
+        return etl_fail(err, E_NOMEM, "out of memory");
+    }
+    ledger_sha256_hex(b.ptr, b.len, out);
+    buf_release(&b);
+    return 0;
+}
+
+int push_admin_send(struct ledger *l, int64_t id, push_runner_fn run, void *transport,
+                    struct ledger_rec *r, struct etl_err *err)
+{
+    struct push_opts o;
+    struct push *p;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.only_id = id;
+    p = push_new(l, &o, err);
+    if (!p)
+        return -1;
+    rc = push_send(p, run, transport, err);
+    push_free(p);
+    if (ledger_get_by_id(l, id, r, rc < 0 ? NULL : err) <= 0 && rc == 0)
+        return etl_fail(err, E_DB, "ledger: record vanished");
+    return rc;
+}

@@ -1,0 +1,161 @@
+/*
+ * push.h — the push engine: stages input files in the ledger, then sends
+ * everything pending to OPSCOM and records each outcome as it arrives
+ * (DESIGN.md "Ledger, push, reruns").
+ *
+ * A run, driven by the caller (cmd_push.c, cmd_run.c):
+ *
+ *   p = push_new(ledger, &opts, err);
+ *   push_begin(p, err);             // `sending` leftovers -> pending + doubt,
+ *                                   // --retry-failed, held records re-resolved
+ *   for each file:
+ *     push_file_check(p, path, &skip, err);   // unchanged and processed: skip
+ *     push_file_begin(p, path, err);
+ *     ingest_file(in, path, &sink, &st, err); // sink from push_sink(); its
+ *                                             // callbacks may be teed
+ *     push_file_end(p, path, &st, err);       // reject ratio; merge or drop
+ *   push_send(p, runner, transport, err);     // runner = opscom_run
+ *   push_finish(p, err);                      // files' final flags
+ *   push_counts(p), push_exit_code(p, ...)
+ *   push_free(p);
+ *
+ * Staging: accepted records of a file are parked in a TEMP table
+ * (batch_size per transaction) while the file is read; when it ends, the
+ * file's reject ratio (rejected / rows) is checked: over max_reject_ratio
+ * (and not --force) its records are dropped ("not pushed", exit 1); else
+ * each is merged into the ledger with ledger_stage() (batch_size per
+ * transaction), which decides push / nothing / update / delete+push /
+ * delete (void) / held per key.
+ *
+ * Sending: pull model on the opscom.h hooks; every `pending` record of the
+ * ledger (leftovers of earlier runs included) becomes a job: push (body),
+ * update (changed fields + reference id), delete (reference id), or
+ * delete then push (the push is queued again in the same run after the
+ * delete succeeded or found nothing). `sending` is committed in on_send
+ * before each attempt leaves; each outcome is committed in on_done as it
+ * arrives. A record sent again after doubt (the client's after_doubt, or
+ * found `sending`/in doubt at start) is flagged resent_after_doubt.
+ * Dry run: the ledger is an in-memory copy (LEDGER_DRY); push_send() prints
+ * each request that would be sent on opts.dry_out and sends nothing.
+ *
+ * The report hooks: opts.log is called once per record this run touched —
+ * each record sent (after its final outcome) and each staged record that
+ * needed no request (action "none" / "held") — with the "Push Log" fields.
+ * Ledger-wide queries for the report are in ledger.h
+ * (ledger_live_counts(), ledger_each_in_range()).
+ *
+ * Errors: E_DB, E_IO, E_NOMEM from the ledger and files; push_send()
+ * returns the runner's error (E_AUTH, E_NET) when the run aborted.
+ */
+#ifndef ETL_PUSH_H
+#define ETL_PUSH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "ingest.h"
+#include "ledger.h"
+#include "opscom.h"
+
+struct zones;
+
+/* One line of the "Push Log" sheet; all strings borrowed for the call. */
+struct push_log_entry {
+    const char *key, *plate, *zone;
+    const char *action;        /* push, update, delete, repush, none, held, void */
+    const char *reference_id;  /* "" if none */
+    const char *state;         /* the ledger state after this run */
+    int         attempts;
+    const char *last_error;    /* "" if none */
+    int         resent_after_doubt;
+};
+typedef void (*push_log_fn)(void *ctx, const struct push_log_entry *e);
+
+struct push_opts {
+    int          batch_size;          /* records per staging transaction (config) */
+    double       max_reject_ratio;    /* config */
+    int          hold_disconnected;   /* config "disconnected": "hold" */
+    int          force;               /* --force: ignore the reject ratio */
+    int          retry_failed;        /* --retry-failed */
+    int          dry_run;             /* print instead of sending */
+    FILE        *dry_out;             /* where the dry run prints (stdout) */
+    const struct zones *zones;        /* to re-resolve held records; may be NULL */
+    const char  *ctx_hash;            /* fingerprint of the zone tables and mode
+                                         (a changed one re-reads processed files) */
+    push_log_fn  log;                 /* may be NULL */
+    void        *log_ctx;
+    int64_t      only_id;             /* > 0: send only this record (admin
+                                         update/delete); others stay pending */
+};
+
+struct push_counts {
+    long files, files_skipped, files_over_ratio, files_failed;
+    long rows, accepted, rejected, duplicates, voids;      /* from ingest, this run */
+    long zone_disconnected, zone_missing;                 /* accepted, this run */
+    long staged_new, staged_changed, unchanged, held;     /* staging outcomes */
+    long to_send;                                          /* jobs planned */
+    long pushed, updated, deleted, failed, retry_later, aborted;
+    long resent_after_doubt, in_doubt, retries;
+    long recovered;                                        /* found `sending` at start */
+    long left_pending;                                     /* pending/sending after the run */
+};
+
+/* The client's run function (opscom_run), or a fake in tests. */
+typedef int (*push_runner_fn)(void *transport, const struct opscom_hooks *h, void *ctx,
+                              struct etl_err *err);
+
+struct push *push_new(struct ledger *l, const struct push_opts *o, struct etl_err *err);
+void push_free(struct push *p);                             /* NULL-safe */
+
+int push_begin(struct push *p, struct etl_err *err);
+
+/* Sets *skip when path was processed (all final), and its size, mtime and
+ * sha256 (and the zone fingerprint) are unchanged. */
+int push_file_check(struct push *p, const char *path, int *skip, struct etl_err *err);
+int push_file_begin(struct push *p, const char *path, struct etl_err *err);
+/* The ingest sink that parks records in the staging area. */
+void push_sink(struct push *p, struct ingest_sink *sink);
+/* Sink callbacks, to call from a caller's own (teeing) sink. */
+int  push_sink_record(void *p, const struct permit *rec, struct etl_err *err);
+void push_sink_reject(void *p, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen);
+/* `st` from ingest_file(); `read_ok` 0 when ingest failed on the file
+ * (its records are merged but the file is not marked processed). */
+int push_file_end(struct push *p, const char *path, const struct ingest_stats *st,
+                  int read_ok, struct etl_err *err);
+
+int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_err *err);
+int push_finish(struct push *p, struct etl_err *err);
+
+const struct push_counts *push_counts(const struct push *p);
+/* 0 all good, 1 something needs attention (per DESIGN.md). Aborts are the
+ * caller's (exit 3). */
+int push_exit_code(const struct push *p);
+/* "N pushed, N updated, ..." into out. */
+void push_summary_text(const struct push *p, char *out, size_t cap);
+
+/* Lower-case hex sha256 of a file's bytes (out: 65 bytes). E_IO. */
+int push_file_sha256(const char *path, char out[65], struct etl_err *err);
+
+/* Admin update/delete: sends the action prepared on record `id`
+ * (ledger_admin_update()/ledger_admin_delete()) alone, then reads the
+ * record back into *r. -1 when the run aborted (err: E_AUTH, E_NET...). */
+int push_admin_send(struct ledger *l, int64_t id, push_runner_fn run, void *transport,
+                    struct ledger_rec *r, struct etl_err *err);
+
+/* The ledger's path: the config's `ledger`, else "<config dir>/ledger.db". */
+struct config;
+int push_ledger_path(const struct config *cfg, struct buf *out, struct etl_err *err);
+
+/* The fingerprint of what staging depends on besides the file: the zone
+ * and alias files' contents (paths may be NULL), the hold mode and the
+ * profile forced with -f (NULL: detected). out: 65 bytes. */
+int push_context_hash(const char *zones, const char *aliases, int hold, const char *profile,
+                      char out[65], struct etl_err *err);
+
+/* Async-signal-safe: stop handing out jobs (SIGINT/SIGTERM). */
+void push_interrupt(void);
+int  push_interrupted(void);
+
+#endif

@@ -1,0 +1,1635 @@
+/* report.c — the XLSX report writer (report.h). */
+#include "report.h"
+
+#include "buf.h"
+#include "version.h"
+#include "zone_audit.h"
+
+#include <xlsxwriter.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_COLS        16
+#define MAX_WIDTH       60.0
+#define CELL_MAX_CHARS  32767
+#define NCUR            2          /* CAD, USD */
+#define EXCEL_EPOCH     25569.0    /* 1970-01-01 as an Excel serial date */
+
+
+/* ---- a string -> index map with an arena --------------------------------- */
+
+struct sm_ent { size_t off; unsigned h; int idx1; };   /* idx1 = index + 1, 0 = empty */
+
+struct strmap {
+    struct buf    arena;    /* keys, each NUL-terminated */
+    struct sm_ent *tab;     /* open addressing */
+    size_t        cap, n;
+    size_t       *offs;     /* idx -> key offset */
+    size_t        offs_cap;
+};
+
+static unsigned sm_hash(const char *s, size_t n)
+{
+    unsigned h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* Grows an array to hold `need` elements (doubling); NULL on ENOMEM, the
+ * old array still valid. Use through GROW(). */
+static void *grow_to(void *p, size_t *cap, size_t need, size_t elsz)
+{
+    size_t nc = *cap ? *cap : 16;
+    void *np;
+
+    while (nc < need)
+        nc *= 2;
+    np = realloc(p, nc * elsz);
+    if (np)
+        *cap = nc;
+    return np;
+}
+
+static void *grow_tmp;
+/* 0, or -1 when out of memory (arr unchanged). */
+#define GROW(arr, cap, need)                                                   \
+    ((size_t)(need) <= (cap) ? 0 :                                             \
+     (grow_tmp = grow_to((arr), &(cap), (size_t)(need), sizeof(*(arr)))) == NULL \
+         ? -1 : ((arr) = grow_tmp, 0))
+
+static int sm_rehash(struct strmap *m)
+{
+    size_t nc = m->cap ? m->cap * 2 : 64, i;
+    struct sm_ent *nt = calloc(nc, sizeof(*nt));
+
+    if (!nt)
+        return -1;
+    for (i = 0; i < m->cap; i++) {
+        size_t j;
+        if (!m->tab[i].idx1)
+            continue;
+        for (j = m->tab[i].h & (nc - 1); nt[j].idx1; j = (j + 1) & (nc - 1))
+            ;
+        nt[j] = m->tab[i];
+    }
+    free(m->tab);
+    m->tab = nt;
+    m->cap = nc;
+    return 0;
+}
+
+/* Index of key s[0..n); a new key gets the next index (*created = 1).
+ * -1 when out of memory. */
+static int sm_get(struct strmap *m, const char *s, size_t n, int *created)
+{
+    unsigned h = sm_hash(s, n);
+    size_t j;
+
+    *created = 0;
+    if ((m->n + 1) * 2 > m->cap && sm_rehash(m) < 0)
+        return -1;
+    for (j = h & (m->cap - 1); m->tab[j].idx1; j = (j + 1) & (m->cap - 1)) {
+        const char *k = m->arena.ptr + m->tab[j].off;
+        if (m->tab[j].h == h && !strncmp(k, s, n) && k[n] == '\0')
+            return m->tab[j].idx1 - 1;
+    }
+    if (GROW(m->offs, m->offs_cap, m->n + 1) < 0)
+        return -1;
+    m->tab[j].off = m->arena.len;
+    if (buf_add(&m->arena, s, n) < 0 || buf_addch(&m->arena, '\0') < 0)
+        return -1;
+    m->tab[j].h = h;
+    m->tab[j].idx1 = (int)m->n + 1;
+    m->offs[m->n] = m->tab[j].off;
+    *created = 1;
+    return (int)m->n++;
+}
+
+static const char *sm_key(const struct strmap *m, int idx)
+{
+    return m->arena.ptr + m->offs[idx];
+}
+
+static void sm_free(struct strmap *m)
+{
+    buf_release(&m->arena);
+    free(m->tab);
+    free(m->offs);
+    memset(m, 0, sizeof(*m));
+}
+
+/* ---- aggregates ------------------------------------------------------------ */
+
+struct money {
+    long      records, free_sessions;
+    long long cents[NCUR];
+    long      n[NCUR];
+};
+
+struct promo_zone { int code; int zone; struct money m; };
+
+struct file_agg {
+    struct money m;
+    int  has_facts;
+    struct report_file f;        /* strings owned (profile, status) */
+    char *profile, *status;
+};
+
+struct stats_row { int type, zone; long server, ledger; };
+
+/* ---- sheets ---------------------------------------------------------------- */
+
+enum { SH_SUMMARY, SH_PROMO, SH_ZONES, SH_REJECTED, SH_PUSH, SH_STATS, SH_PERMITS, SH_COUNT };
+
+static const char *const sheet_names[SH_COUNT] = {
+    "Summary", "Promo Codes", "Zone Audit", "Rejected", "Push Log", "OPSCOM Stats", "Permits"
+};
+
+struct sheet {
+    const char        *base;
+    const char *const *heads;    /* table header, NULL: free-form */
+    int                ncols;
+    lxw_worksheet     *ws;       /* current part */
+    lxw_worksheet    **parts;
+    size_t             nparts, parts_cap;
+    lxw_row_t          row;      /* next row of ws */
+    lxw_row_t          head_row; /* the table header's row in ws */
+    long               data;     /* data rows in the current part */
+    double             width[MAX_COLS];
+    int                table;    /* a table is open on ws */
+};
+
+static const char *const permit_heads[] = {
+    "LicencePlate", "Amount", "CurrencyID", "startTime (UTC)", "endTime (UTC)", "zone",
+    "permitNo", "TicketNumber", "promoCode", "_source", "_line", "_key", "_zone_status"
+};
+static const char *const reject_heads[] = { "File", "Line", "Field", "Reason", "Raw value" };
+static const char *const push_heads[] = {
+    "Key", "Plate", "Zone", "Action", "Reference ID", "State", "Attempts", "Last error",
+    "Resent after doubt"
+};
+static const char *const promo_heads[] = {
+    "Code", "Zone", "Uses", "Revenue CAD", "Revenue USD", "Share of accepted",
+    "Free sessions"
+};
+static const char *const zone_heads[] = {
+    "Vendor zone", "Status", "Rows", "Revenue CAD", "Revenue USD",
+    "First start (UTC)", "Last start (UTC)", "Files", "Suggested zone"
+};
+static const char *const stats_heads[] = {
+    "Type", "Zone", "Server total", "Ledger pushed (live)", "Difference"
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+enum fmt_id {
+    F_HEAD, F_TITLE, F_ABORTED, F_LABEL, F_DATE, F_DAY, F_COUNT, F_PCT, F_MONEY_CAD,
+    F_MONEY_USD, F_TOTAL, F_TOTAL_COUNT, F_TOTAL_CAD, F_TOTAL_USD, F_DIFF_BAD, F_SECTION,
+    F_BOLD, F_COUNT_MAX
+};
+
+struct report {
+    lxw_workbook      *wb;
+    char              *path, *tmp, *tmpdir;
+    struct report_meta meta;
+    char              *title, *command, *config_path, *business_tz, *business_day;
+    long               max_rows;
+    struct sheet       sh[SH_COUNT];
+    lxw_format        *fmt[F_COUNT_MAX];
+    struct buf         scratch;       /* sanitized cell text */
+    struct buf         scratch2;
+    int                failed;
+    struct etl_err     err;
+
+    /* accumulators */
+    struct money       total;
+    long               accepted, voids;
+    struct strmap      zones;         struct money *zone_m;   size_t zone_cap;
+    struct strmap      days;          struct money *day_m;    size_t day_cap;
+    struct strmap      files;         struct file_agg *file_a; size_t file_cap;
+    struct strmap      promos;        struct money *promo_m;  size_t promo_cap;
+    struct strmap      promo_zones;   struct promo_zone *pz;  size_t pz_cap;
+    struct zone_audit *za;            /* Zone Audit (zone_audit.h) */
+    const char        *last_src;      int last_src_idx;
+    long               rejected_rows;
+    struct report_counts counts;      int has_counts;
+
+    /* OPSCOM stats */
+    int                stats_online;
+    char              *stats_error;
+    struct strmap      names;         /* type and zone names of stats rows */
+    struct stats_row  *srows;         size_t nsrows, srows_cap;
+    int               *live_zone;     long *live_n; size_t nlive, live_cap, live_ncap;
+};
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static int fail(struct report *r, int code, const char *what, const char *detail)
+{
+    if (!r->failed) {
+        r->failed = 1;
+        etl_fail(&r->err, code, "report %s: %s: %s", r->path, what, detail);
+    }
+    return -1;
+}
+
+static int lxw_check(struct report *r, lxw_error e, const char *what)
+{
+    if (e == LXW_NO_ERROR)
+        return 0;
+    return fail(r, E_IO, what, lxw_strerror(e));
+}
+
+static int nomem(struct report *r)
+{
+    return fail(r, E_NOMEM, "out of memory", "aggregates");
+}
+
+long report_max_rows(void)
+{
+    const char *v = getenv(REPORT_MAX_ROWS_ENV);
+    char *end;
+    long n;
+
+    if (!v || !*v)
+        return REPORT_MAX_ROWS;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || *end || n < 1 || n > REPORT_MAX_ROWS)
+        return REPORT_MAX_ROWS;
+    return n;
+}
+
+/* ---- cell text --------------------------------------------------------------- */
+
+/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len, i;
+    unsigned cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (len == 3 && (cp == 0xfffe || cp == 0xffff)))
+        return 0;
+    return len;
+}
+
+/* Makes s[0..n) safe for a cell: invalid UTF-8 bytes and control characters
+ * (except TAB and LF) become the text \xNN; cut at CELL_MAX_CHARS code
+ * points. Returns the text (s itself when nothing changes) and its code
+ * point count in *chars; NULL when out of memory. */
+static const char *cell_text(struct report *r, const char *s, size_t n, size_t *chars)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, cps = 0;
+    int clean = 1;
+
+    for (i = 0; i < n; ) {
+        size_t l = utf8_len(u + i, n - i);
+        if (l == 0 || (l == 1 && ((u[i] < 0x20 && u[i] != '\t' && u[i] != '\n') ||
+                                  u[i] == 0x7f))) {
+            clean = 0;
+            break;
+        }
+        i += l;
+        cps++;
+    }
+    if (clean && cps <= CELL_MAX_CHARS && (n == 0 || s[n] == '\0')) {
+        *chars = cps;
+        return s;
+    }
+    buf_reset(&r->scratch);
+    cps = 0;
+    for (i = 0; i < n && cps < CELL_MAX_CHARS; ) {
+        size_t l = utf8_len(u + i, n - i);
+        int rc;
+        if (l == 0 || (l == 1 && ((u[i] < 0x20 && u[i] != '\t' && u[i] != '\n') ||
+                                  u[i] == 0x7f))) {
+            if (cps + 4 > CELL_MAX_CHARS)
+                break;
+            rc = buf_addf(&r->scratch, "\\x%02X", u[i]);
+            i++;
+            cps += 4;
+        } else {
+            rc = buf_add(&r->scratch, s + i, l);
+            i += l;
+            cps++;
+        }
+        if (rc < 0)
+            return NULL;
+    }
+    if (buf_addch(&r->scratch, '\0') < 0)
+        return NULL;
+    r->scratch.len--;
+    *chars = cps;
+    return r->scratch.ptr;
+}
+
+static void track(struct sheet *s, lxw_col_t col, double w)
+{
+    if (col >= MAX_COLS)
+        return;
+    if (w > MAX_WIDTH)
+        w = MAX_WIDTH;
+    if (w > s->width[col])
+        s->width[col] = w;
+}
+
+static int put_strn(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                    const char *str, size_t n, lxw_format *f)
+{
+    size_t chars;
+    const char *t;
+
+    if (n == 0)
+        return 0;
+    t = cell_text(r, str, n, &chars);
+    if (!t)
+        return nomem(r);
+    track(s, col, (double)chars + 2);
+    return lxw_check(r, worksheet_write_string(s->ws, row, col, t, f), "write");
+}
+
+/* A title that may overflow into the empty cells to its right: not counted
+ * in the column's width. */
+static int put_title(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                     const char *str, lxw_format *f)
+{
+    size_t chars;
+    const char *t = cell_text(r, str, strlen(str), &chars);
+
+    if (!t)
+        return nomem(r);
+    return lxw_check(r, worksheet_write_string(s->ws, row, col, t, f), "write");
+}
+
+static int put_str(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                   const char *str, lxw_format *f)
+{
+    return str ? put_strn(r, s, row, col, str, strlen(str), f) : 0;
+}
+
+static int digits(long long v)
+{
+    int d = 1;
+
+    if (v < 0) {
+        d++;
+        v = -v;
+    }
+    while (v >= 10) {
+        v /= 10;
+        d++;
+    }
+    return d;
+}
+
+static int put_num(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                   double v, double width, lxw_format *f)
+{
+    track(s, col, width);
+    return lxw_check(r, worksheet_write_number(s->ws, row, col, v, f), "write");
+}
+
+static int put_count(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                     long long v, lxw_format *f)
+{
+    int w = digits(v);
+
+    w += w / 3 + 2;   /* thousands separators, margin */
+    return put_num(r, s, row, col, (double)v, w, f ? f : r->fmt[F_COUNT]);
+}
+
+/* Money: summed in cents, a double only here. */
+static int put_money(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                     long long cents, int cur, int total)
+{
+    lxw_format *f = r->fmt[total ? (cur ? F_TOTAL_USD : F_TOTAL_CAD)
+                                 : (cur ? F_MONEY_USD : F_MONEY_CAD)];
+
+    int w = digits(cents / 100);
+
+    w += w / 3 + 8;   /* separators, ".00 CAD", margin */
+    return put_num(r, s, row, col, (double)cents / 100.0, w, f);
+}
+
+static int put_time(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                    long long utc)
+{
+    return put_num(r, s, row, col, (double)utc / 86400.0 + EXCEL_EPOCH, 21,
+                   r->fmt[F_DATE]);
+}
+
+/* ---- table sheets and continuation --------------------------------------- */
+
+static int sheet_finish_part(struct report *r, struct sheet *s)
+{
+    int c;
+
+    if (!s->ws)
+        return 0;
+    for (c = 0; c < MAX_COLS; c++)
+        if (s->width[c] > 0 &&
+            lxw_check(r, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c,
+                                              s->width[c], NULL), "set column") < 0)
+            return -1;
+    if (s->table && s->ncols > 0 &&
+        lxw_check(r, worksheet_autofilter(s->ws, s->head_row, 0,
+                                          s->row > s->head_row + 1 ? s->row - 1 : s->head_row,
+                                          (lxw_col_t)(s->ncols - 1)), "autofilter") < 0)
+        return -1;
+    return 0;
+}
+
+static int sheet_new_part(struct report *r, struct sheet *s)
+{
+    char name[40];
+    lxw_worksheet *ws;
+
+    if (s->ws && sheet_finish_part(r, s) < 0)
+        return -1;
+    if (s->nparts == 0)
+        snprintf(name, sizeof(name), "%s", s->base);
+    else
+        snprintf(name, sizeof(name), "%s %zu", s->base, s->nparts + 1);
+    ws = workbook_add_worksheet(r->wb, name);
+    if (!ws)
+        return fail(r, E_IO, "cannot add sheet", name);
+    if (GROW(s->parts, s->parts_cap, s->nparts + 1) < 0) /* NOLINT(bugprone-sizeof-expression) */
+        return nomem(r);
+    s->parts[s->nparts++] = ws;
+    s->ws = ws;
+    s->row = 0;
+    s->head_row = 0;
+    s->data = 0;
+    s->table = 0;
+    memset(s->width, 0, sizeof(s->width));
+    return 0;
+}
+
+/* Writes the table header at the current row and freezes above it. */
+static int sheet_header(struct report *r, struct sheet *s, const char *const *heads,
+                        int ncols)
+{
+    int c;
+
+    s->heads = heads;
+    s->ncols = ncols;
+    s->head_row = s->row;
+    for (c = 0; c < ncols; c++)
+        if (put_str(r, s, s->row, (lxw_col_t)c, heads[c], r->fmt[F_HEAD]) < 0)
+            return -1;
+    /* header text is bold: a little wider */
+    for (c = 0; c < ncols; c++)
+        track(s, (lxw_col_t)c, (double)strlen(heads[c]) + 4);
+    worksheet_freeze_panes(s->ws, s->row + 1, 0);
+    s->table = 1;
+    s->data = 0;
+    s->row++;
+    return 0;
+}
+
+/* The row for the next data row of the sheet's table (starts a part when
+ * the current one is full). */
+static int sheet_next_row(struct report *r, struct sheet *s, lxw_row_t *row)
+{
+    if (r->failed)
+        return -1;
+    if (s->data >= r->max_rows) {
+        if (sheet_new_part(r, s) < 0 || sheet_header(r, s, s->heads, s->ncols) < 0)
+            return -1;
+    }
+    *row = s->row++;
+    s->data++;
+    return 0;
+}
+
+/* ---- open ------------------------------------------------------------------ */
+
+static char *dupstr(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static lxw_format *mkfmt(lxw_workbook *wb, const char *num, int bold, lxw_color_t color,
+                         lxw_color_t bg, int size, int top)
+{
+    lxw_format *f = workbook_add_format(wb);
+
+    if (!f)
+        return NULL;
+    if (num)
+        format_set_num_format(f, num);
+    if (bold)
+        format_set_bold(f);
+    if (color)
+        format_set_font_color(f, color);
+    if (bg) {
+        format_set_pattern(f, LXW_PATTERN_SOLID);
+        format_set_bg_color(f, bg);
+    }
+    if (size)
+        format_set_font_size(f, size);
+    if (top)
+        format_set_top(f, LXW_BORDER_THIN);
+    return f;
+}
+
+static int make_formats(struct report *r)
+{
+    lxw_workbook *wb = r->wb;
+    const char *cad = "#,##0.00 \"CAD\"", *usd = "#,##0.00 \"USD\"";
+    int i;
+
+    r->fmt[F_HEAD] = mkfmt(wb, NULL, 1, 0, 0xD9E1F2, 0, 0);
+    if (r->fmt[F_HEAD])
+        format_set_bottom(r->fmt[F_HEAD], LXW_BORDER_THIN);
+    r->fmt[F_TITLE] = mkfmt(wb, NULL, 1, 0, 0, 14, 0);
+    r->fmt[F_ABORTED] = mkfmt(wb, NULL, 1, LXW_COLOR_RED, 0, 14, 0);
+    r->fmt[F_LABEL] = mkfmt(wb, NULL, 1, 0, 0, 0, 0);
+    r->fmt[F_DATE] = mkfmt(wb, "yyyy-mm-dd hh:mm:ss", 0, 0, 0, 0, 0);
+    r->fmt[F_DAY] = mkfmt(wb, "yyyy-mm-dd", 0, 0, 0, 0, 0);
+    if (r->fmt[F_DAY])
+        format_set_align(r->fmt[F_DAY], LXW_ALIGN_LEFT);
+    r->fmt[F_COUNT] = mkfmt(wb, "#,##0", 0, 0, 0, 0, 0);
+    r->fmt[F_PCT] = mkfmt(wb, "0.00%", 0, 0, 0, 0, 0);
+    r->fmt[F_MONEY_CAD] = mkfmt(wb, cad, 0, 0, 0, 0, 0);
+    r->fmt[F_MONEY_USD] = mkfmt(wb, usd, 0, 0, 0, 0, 0);
+    r->fmt[F_TOTAL] = mkfmt(wb, NULL, 1, 0, 0, 0, 1);
+    r->fmt[F_TOTAL_COUNT] = mkfmt(wb, "#,##0", 1, 0, 0, 0, 1);
+    r->fmt[F_TOTAL_CAD] = mkfmt(wb, cad, 1, 0, 0, 0, 1);
+    r->fmt[F_TOTAL_USD] = mkfmt(wb, usd, 1, 0, 0, 0, 1);
+    r->fmt[F_DIFF_BAD] = mkfmt(wb, "#,##0", 1, 0x9C0006, 0xFFC7CE, 0, 0);
+    r->fmt[F_SECTION] = mkfmt(wb, NULL, 1, 0x1F4E78, 0, 12, 0);
+    r->fmt[F_BOLD] = mkfmt(wb, NULL, 1, 0, 0, 0, 0);
+    for (i = 0; i < F_COUNT_MAX; i++)
+        if (!r->fmt[i])
+            return nomem(r);
+    return 0;
+}
+
+struct report *report_open(const char *path, const struct report_meta *meta,
+                           struct etl_err *err)
+{
+    lxw_workbook_options opt = { LXW_TRUE, NULL, LXW_FALSE };
+    struct report *r = calloc(1, sizeof(*r));
+    size_t plen = strlen(path) + 32;
+    FILE *probe;
+    int i;
+
+    if (!r) {
+        etl_fail(err, E_NOMEM, "report %s: out of memory", path);
+        return NULL;
+    }
+    r->meta = *meta;
+    r->path = strdup(path);
+    r->tmp = malloc(plen);
+    r->title = dupstr(meta->title ? meta->title : "permit-etl report");
+    r->command = dupstr(meta->command);
+    r->config_path = dupstr(meta->config_path);
+    r->business_tz = dupstr(meta->business_tz ? meta->business_tz : "UTC");
+    r->business_day = dupstr(meta->business_day);
+    if (!r->path || !r->tmp || !r->title || !r->business_tz ||
+        (meta->command && !r->command) || (meta->config_path && !r->config_path) ||
+        (meta->business_day && !r->business_day)) {
+        etl_fail(err, E_NOMEM, "report %s: out of memory", path);
+        report_discard(r);
+        return NULL;
+    }
+    if (!r->meta.run_time)
+        r->meta.run_time = (long long)time(NULL);
+    r->max_rows = report_max_rows();
+    snprintf(r->tmp, plen, "%s.tmp.%ld", path, (long)getpid());
+    /* libxlsxwriter opens the file only at close: find an unwritable
+     * directory now, before the pass. */
+    probe = fopen(r->tmp, "wb");
+    if (!probe) {
+        etl_fail(err, E_IO, "report %s: cannot write: %s", path, strerror(errno));
+        free(r->tmp);
+        r->tmp = NULL;
+        report_discard(r);
+        return NULL;
+    }
+    fclose(probe);
+    /* libxlsxwriter's own temporary files go next to the output, so a full
+     * disk there fails workbook_close() instead of truncating silently */
+    r->tmpdir = strdup(path);
+    if (r->tmpdir) {
+        char *slash = strrchr(r->tmpdir, '/');
+        if (slash == r->tmpdir)
+            slash[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        else
+            snprintf(r->tmpdir, strlen(path) + 1, ".");
+    }
+    opt.tmpdir = r->tmpdir;
+    r->wb = workbook_new_opt(r->tmp, &opt);
+    if (!r->wb) {
+        etl_fail(err, E_IO, "report %s: cannot create the workbook", path);
+        report_discard(r);
+        return NULL;
+    }
+    r->za = zone_audit_new(meta->zones, &r->err);
+    if (!r->za) {
+        *err = r->err;
+        report_discard(r);
+        return NULL;
+    }
+    if (make_formats(r) < 0)
+        goto fail;
+    for (i = 0; i < SH_COUNT; i++) {
+        r->sh[i].base = sheet_names[i];
+        if (sheet_new_part(r, &r->sh[i]) < 0)
+            goto fail;
+    }
+    /* streamed sheets: headers now */
+    if (sheet_header(r, &r->sh[SH_PERMITS], permit_heads, (int)NELEM(permit_heads)) < 0 ||
+        sheet_header(r, &r->sh[SH_REJECTED], reject_heads, (int)NELEM(reject_heads)) < 0)
+        goto fail;
+    if (r->meta.online &&
+        sheet_header(r, &r->sh[SH_PUSH], push_heads, (int)NELEM(push_heads)) < 0)
+        goto fail;
+    r->last_src_idx = -1;
+    return r;
+fail:
+    *err = r->err;
+    report_discard(r);
+    return NULL;
+}
+
+/* ---- accumulators ----------------------------------------------------------- */
+
+static int cur_index(enum currency c)
+{
+    return c == CUR_USD ? 1 : 0;
+}
+
+static void money_add(struct money *m, const struct permit *p)
+{
+    int c = cur_index(p->currency);
+
+    m->records++;
+    m->n[c]++;
+    m->cents[c] += p->cents;
+    if (p->cents == 0)
+        m->free_sessions++;
+}
+
+/* Index in a map whose values are `struct money`, growing the array. */
+static int money_slot(struct report *r, struct strmap *m, struct money **arr, size_t *cap,
+                      const char *key, size_t n)
+{
+    int created, idx = sm_get(m, key, n, &created);
+    struct money *a = *arr;
+
+    if (idx < 0)
+        return nomem(r);
+    if (created) {
+        if (GROW(a, *cap, (size_t)idx + 1) < 0)
+            return nomem(r);
+        *arr = a;
+        memset(&a[idx], 0, sizeof(*a));
+    }
+    return idx;
+}
+
+static int file_slot(struct report *r, const char *path)
+{
+    int created, idx;
+
+    if (!path)
+        path = "";
+    if (r->last_src == path && r->last_src_idx >= 0)
+        return r->last_src_idx;
+    idx = sm_get(&r->files, path, strlen(path), &created);
+    if (idx < 0)
+        return nomem(r);
+    if (created) {
+        if (GROW(r->file_a, r->file_cap, (size_t)idx + 1) < 0)
+            return nomem(r);
+        memset(&r->file_a[idx], 0, sizeof(*r->file_a));
+    }
+    r->last_src = path;
+    r->last_src_idx = idx;
+    return idx;
+}
+
+static void utc_date(long long t, int *y, int *m, int *d)
+{
+    /* days since 1970-01-01 -> civil date (Howard Hinnant's algorithm) */
+    long long z = (t >= 0 ? t : t - 86399) / 86400 + 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int add_promo(struct report *r, const struct permit *p)
+{
+    size_t cl = strlen(p->promo), zl = strlen(p->zone);
+    int code, zone, created, idx;
+
+    code = money_slot(r, &r->promos, &r->promo_m, &r->promo_cap, p->promo, cl);
+    if (code < 0)
+        return -1;
+    money_add(&r->promo_m[code], p);
+    /* key: code \x1f zone */
+    buf_reset(&r->scratch2);
+    if (buf_add(&r->scratch2, p->promo, cl) < 0 || buf_addch(&r->scratch2, '\x1f') < 0 ||
+        buf_add(&r->scratch2, p->zone, zl) < 0)
+        return nomem(r);
+    idx = sm_get(&r->promo_zones, r->scratch2.ptr, r->scratch2.len, &created);
+    if (idx < 0)
+        return nomem(r);
+    if (created) {
+        zone = sm_get(&r->zones, p->zone, zl, &created);  /* exists: added before */
+        if (zone < 0 || GROW(r->pz, r->pz_cap, (size_t)idx + 1) < 0)
+            return nomem(r);
+        memset(&r->pz[idx], 0, sizeof(*r->pz));
+        r->pz[idx].code = code;
+        r->pz[idx].zone = zone;
+    }
+    money_add(&r->pz[idx].m, p);
+    return 0;
+}
+
+static int write_permit_row(struct report *r, const struct permit *p, int file)
+{
+    struct sheet *s = &r->sh[SH_PERMITS];
+    int cur = cur_index(p->currency);
+    lxw_row_t row;
+
+    (void)file;
+    if (sheet_next_row(r, s, &row) < 0)
+        return -1;
+    if (put_str(r, s, row, 0, p->plate, NULL) < 0 ||
+        put_money(r, s, row, 1, p->cents, cur, 0) < 0 ||
+        put_str(r, s, row, 2, currency_name(p->currency), NULL) < 0 ||
+        put_time(r, s, row, 3, p->start) < 0 ||
+        put_time(r, s, row, 4, p->end) < 0 ||
+        put_str(r, s, row, 5, p->zone, NULL) < 0 ||
+        put_str(r, s, row, 6, p->permit_no, NULL) < 0 ||
+        put_str(r, s, row, 7, p->ticket, NULL) < 0 ||
+        put_str(r, s, row, 8, p->promo, NULL) < 0 ||
+        put_str(r, s, row, 9, p->source, NULL) < 0 ||
+        put_count(r, s, row, 10, p->line, NULL) < 0 ||
+        put_str(r, s, row, 11, p->key, NULL) < 0 ||
+        put_str(r, s, row, 12, zone_status_name(p->zone_status), NULL) < 0)
+        return -1;
+    return 0;
+}
+
+int report_add_permit(struct report *r, const struct permit *p)
+{
+    char day[16];
+    int file, zone, idx, y, m, d;
+
+    if (r->failed)
+        return -1;
+    file = file_slot(r, p->source);
+    if (file < 0 || write_permit_row(r, p, file) < 0)
+        return -1;
+    r->accepted++;
+    money_add(&r->total, p);
+    money_add(&r->file_a[file].m, p);
+    zone = money_slot(r, &r->zones, &r->zone_m, &r->zone_cap, p->zone, strlen(p->zone));
+    if (zone < 0)
+        return -1;
+    money_add(&r->zone_m[zone], p);
+    if (!r->meta.local_date ||
+        r->meta.local_date(r->meta.local_date_ctx, p->start, &y, &m, &d) < 0)
+        utc_date(p->start, &y, &m, &d);
+    snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
+    idx = money_slot(r, &r->days, &r->day_m, &r->day_cap, day, strlen(day));
+    if (idx < 0)
+        return -1;
+    money_add(&r->day_m[idx], p);
+    if (p->promo[0] && add_promo(r, p) < 0)
+        return -1;
+    if (zone_audit_add(r->za, p, &r->err) < 0)
+        return nomem(r);
+    return 0;
+}
+
+int report_add_void(struct report *r, const struct permit *p)
+{
+    if (r->failed)
+        return -1;
+    if (file_slot(r, p->source) < 0)
+        return -1;
+    r->voids++;
+    return 0;
+}
+
+int report_add_reject(struct report *r, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen)
+{
+    struct sheet *s = &r->sh[SH_REJECTED];
+    lxw_row_t row;
+
+    if (sheet_next_row(r, s, &row) < 0)
+        return -1;
+    r->rejected_rows++;
+    if (put_str(r, s, row, 0, file, NULL) < 0 ||
+        (line > 0 && put_count(r, s, row, 1, line, NULL) < 0) ||
+        put_str(r, s, row, 2, field, NULL) < 0 ||
+        put_str(r, s, row, 3, reason, NULL) < 0 ||
+        (raw && put_strn(r, s, row, 4, raw, rawlen, NULL) < 0))
+        return -1;
+    return 0;
+}
+
+int report_add_push(struct report *r, const struct report_push *p)
+{
+    struct sheet *s = &r->sh[SH_PUSH];
+    lxw_row_t row;
+
+    if (r->failed)
+        return -1;
+    if (!s->table && sheet_header(r, s, push_heads, (int)NELEM(push_heads)) < 0)
+        return -1;
+    r->meta.online = 1;
+    if (sheet_next_row(r, s, &row) < 0)
+        return -1;
+    if (put_str(r, s, row, 0, p->key, NULL) < 0 ||
+        put_str(r, s, row, 1, p->plate, NULL) < 0 ||
+        put_str(r, s, row, 2, p->zone, NULL) < 0 ||
+        put_str(r, s, row, 3, p->action, NULL) < 0 ||
+        put_str(r, s, row, 4, p->reference_id, NULL) < 0 ||
+        put_str(r, s, row, 5, p->state, NULL) < 0 ||
+        put_count(r, s, row, 6, p->attempts, NULL) < 0 ||
+        put_str(r, s, row, 7, p->last_error, NULL) < 0 ||
+        put_str(r, s, row, 8, p->resent_after_doubt ? "yes" : "no", NULL) < 0)
+        return -1;
+    return 0;
+}
+
+int report_add_file(struct report *r, const struct report_file *f)
+{
+    struct file_agg *a;
+    int idx;
+
+    if (r->failed)
+        return -1;
+    idx = file_slot(r, f->path);
+    if (idx < 0)
+        return -1;
+    a = &r->file_a[idx];
+    free(a->profile);
+    free(a->status);
+    a->profile = dupstr(f->profile);
+    a->status = dupstr(f->status ? f->status : "ok");
+    if ((f->profile && !a->profile) || !a->status)
+        return nomem(r);
+    a->f = *f;
+    a->f.path = NULL;
+    a->has_facts = 1;
+    return 0;
+}
+
+void report_set_counts(struct report *r, const struct report_counts *c)
+{
+    r->counts = *c;
+    r->has_counts = 1;
+}
+
+int report_add_stats_row(struct report *r, const char *type, const char *zone,
+                         long server_total, long ledger_pushed)
+{
+    int created, t, z;
+
+    if (r->failed)
+        return -1;
+    r->stats_online = 1;
+    t = sm_get(&r->names, type, strlen(type), &created);
+    z = sm_get(&r->names, zone, strlen(zone), &created);
+    if (t < 0 || z < 0 || GROW(r->srows, r->srows_cap, r->nsrows + 1) < 0)
+        return nomem(r);
+    r->srows[r->nsrows].type = t;
+    r->srows[r->nsrows].zone = z;
+    r->srows[r->nsrows].server = server_total;
+    r->srows[r->nsrows].ledger = ledger_pushed;
+    r->nsrows++;
+    return 0;
+}
+
+int report_add_live_disconnected(struct report *r, const char *vendor_zone, long count)
+{
+    int created, z;
+    if (r->failed)
+        return -1;
+    r->stats_online = 1;
+    z = sm_get(&r->names, vendor_zone, strlen(vendor_zone), &created);
+    if (z < 0 || GROW(r->live_zone, r->live_cap, r->nlive + 1) < 0 ||
+        GROW(r->live_n, r->live_ncap, r->nlive + 1) < 0)
+        return nomem(r);
+    r->live_zone[r->nlive] = z;
+    r->live_n[r->nlive] = count;
+    r->nlive++;
+    return 0;
+}
+
+void report_set_stats_pulled(struct report *r)
+{
+    r->stats_online = 1;
+}
+
+void report_set_stats_error(struct report *r, const char *message)
+{
+    free(r->stats_error);
+    r->stats_error = dupstr(message ? message : "stats could not be pulled");
+}
+
+/* ---- aggregate sheets --------------------------------------------------------- */
+
+static const struct strmap *sort_map;
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(sm_key(sort_map, *(const int *)a), sm_key(sort_map, *(const int *)b));
+}
+
+/* Indices 0..n-1 of a map, sorted by key; NULL on ENOMEM (n == 0: non-NULL). */
+static int *sorted_keys(const struct strmap *m)
+{
+    int *ix = malloc((m->n ? m->n : 1) * sizeof(*ix));
+    size_t i;
+
+    if (!ix)
+        return NULL;
+    for (i = 0; i < m->n; i++)
+        ix[i] = (int)i;
+    sort_map = m;
+    qsort(ix, m->n, sizeof(*ix), cmp_key);
+    return ix;
+}
+
+/* A free-form row cursor of the Summary. */
+static lxw_row_t next_row(struct sheet *s)
+{
+    return s->row++;
+}
+
+/* Writes a money table: name | Records | Free sessions | Revenue CAD | Revenue USD,
+ * then a total row per currency column. Returns the first and last data rows. */
+static int money_table(struct report *r, struct sheet *s, const char *title,
+                       const char *first_head, const struct strmap *m,
+                       const struct money *vals, const int *order, int as_day,
+                       lxw_row_t *first, lxw_row_t *last)
+{
+    static const char *const heads[] = { "", "Records", "Free sessions", "Revenue CAD",
+                                         "Revenue USD" };
+    struct money tot;
+    lxw_row_t row;
+    size_t i;
+    int c;
+
+    memset(&tot, 0, sizeof(tot));
+    if (put_title(r, s, next_row(s), 0, title, r->fmt[F_SECTION]) < 0)
+        return -1;
+    row = next_row(s);
+    for (c = 0; c < 5; c++)
+        if (put_str(r, s, row, (lxw_col_t)c, c ? heads[c] : first_head, r->fmt[F_HEAD]) < 0)
+            return -1;
+    *first = s->row;
+    for (i = 0; i < m->n; i++) {
+        int k = order ? order[i] : (int)i;
+        const struct money *v = &vals[k];
+        const char *name = sm_key(m, k);
+        row = next_row(s);
+        if (as_day) {
+            int y = 0, mo = 0, d = 0;
+            /* "YYYY-MM-DD" -> an Excel date */
+            long long t;
+            y = (name[0] - '0') * 1000 + (name[1] - '0') * 100 + (name[2] - '0') * 10 +
+                (name[3] - '0');
+            mo = (name[5] - '0') * 10 + (name[6] - '0');
+            d = (name[8] - '0') * 10 + (name[9] - '0');
+            {
+                /* days from civil (inverse of utc_date) */
+                long long yy = y - (mo <= 2);
+                long long era = (yy >= 0 ? yy : yy - 399) / 400;
+                long long yoe = yy - era * 400;
+                long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+                long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+                t = era * 146097 + doe - 719468;
+            }
+            if (put_num(r, s, row, 0, (double)t + EXCEL_EPOCH, 12, r->fmt[F_DAY]) < 0)
+                return -1;
+        } else if (put_str(r, s, row, 0, name[0] ? name : "(none)", NULL) < 0) {
+            return -1;
+        }
+        if (put_count(r, s, row, 1, v->records, NULL) < 0 ||
+            put_count(r, s, row, 2, v->free_sessions, NULL) < 0 ||
+            put_money(r, s, row, 3, v->cents[0], 0, 0) < 0 ||
+            put_money(r, s, row, 4, v->cents[1], 1, 0) < 0)
+            return -1;
+        tot.records += v->records;
+        tot.free_sessions += v->free_sessions;
+        tot.cents[0] += v->cents[0];
+        tot.cents[1] += v->cents[1];
+    }
+    *last = s->row ? s->row - 1 : 0;
+    row = next_row(s);
+    if (put_str(r, s, row, 0, "Total", r->fmt[F_TOTAL]) < 0 ||
+        put_count(r, s, row, 1, tot.records, r->fmt[F_TOTAL_COUNT]) < 0 ||
+        put_count(r, s, row, 2, tot.free_sessions, r->fmt[F_TOTAL_COUNT]) < 0 ||
+        put_money(r, s, row, 3, tot.cents[0], 0, 1) < 0 ||
+        put_money(r, s, row, 4, tot.cents[1], 1, 1) < 0)
+        return -1;
+    next_row(s);
+    return 0;
+}
+
+static const char *exit_text(int code)
+{
+    switch (code) {
+    case EXIT_GOOD:      return "0 (all good)";
+    case EXIT_ATTENTION: return "1 (needs attention)";
+    case EXIT_USAGE:     return "2 (usage or configuration error)";
+    default:             return "3 (aborted)";
+    }
+}
+
+static int fact(struct report *r, struct sheet *s, const char *label, const char *value,
+                lxw_format *f)
+{
+    lxw_row_t row = next_row(s);
+
+    if (put_str(r, s, row, 0, label, r->fmt[F_LABEL]) < 0)
+        return -1;
+    return put_str(r, s, row, 1, value, f);
+}
+
+static int fact_count(struct report *r, struct sheet *s, const char *label, long v,
+                      int online)
+{
+    lxw_row_t row = next_row(s);
+
+    if (put_str(r, s, row, 0, label, r->fmt[F_LABEL]) < 0)
+        return -1;
+    if (!online)
+        return put_str(r, s, row, 1, "offline", NULL);
+    if (v < 0)
+        return put_str(r, s, row, 1, "-", NULL);
+    return put_count(r, s, row, 1, v, NULL);
+}
+
+static int write_summary(struct report *r, int aborted)
+{
+    static const char *const in_heads[] = {
+        "File", "Profile", "Rows read", "Accepted", "Rejected", "Duplicates", "Voids",
+        "Free sessions", "Status"
+    };
+    struct sheet *s = &r->sh[SH_SUMMARY];
+    char buf[256];
+    long tot[6] = { 0, 0, 0, 0, 0, 0 };
+    lxw_row_t row, zfirst = 0, zlast = 0, dummy1, dummy2;
+    int *order = NULL, c, online = r->meta.online;
+    size_t i;
+    int ret = -1;
+
+    row = next_row(s);
+    if (put_title(r, s, row, 0, r->title, r->fmt[F_TITLE]) < 0)
+        return -1;
+    if (aborted && put_str(r, s, row, 1, "ABORTED", r->fmt[F_ABORTED]) < 0)
+        return -1;
+    worksheet_freeze_panes(s->ws, 1, 0);
+    worksheet_set_landscape(s->ws);
+    worksheet_fit_to_pages(s->ws, 1, 0);
+    next_row(s);
+    row = next_row(s);
+    if (put_str(r, s, row, 0, "Run time (UTC)", r->fmt[F_LABEL]) < 0 ||
+        put_time(r, s, row, 1, r->meta.run_time) < 0)
+        return -1;
+    snprintf(buf, sizeof(buf), "permit-etl %s", PERMIT_ETL_VERSION);
+    if (fact(r, s, "Tool version", buf, NULL) < 0 ||
+        fact(r, s, "Command", r->command ? r->command : "report", NULL) < 0 ||
+        fact(r, s, "Config", r->config_path ? r->config_path : "none (offline)", NULL) < 0)
+        return -1;
+    if (r->business_day && fact(r, s, "Business day", r->business_day, NULL) < 0)
+        return -1;
+    if (fact(r, s, "Business time zone", r->business_tz, NULL) < 0)
+        return -1;
+    if (fact(r, s, "Exit status", exit_text(aborted ? EXIT_ABORTED : r->counts.exit_code),
+             aborted ? r->fmt[F_ABORTED] : NULL) < 0 ||
+        fact(r, s, "Run", aborted ? "ABORTED" : "completed",
+             aborted ? r->fmt[F_ABORTED] : NULL) < 0)
+        return -1;
+    next_row(s);
+
+    /* inputs */
+    if (put_title(r, s, next_row(s), 0, "Inputs", r->fmt[F_SECTION]) < 0)
+        return -1;
+    row = next_row(s);
+    for (c = 0; c < (int)NELEM(in_heads); c++)
+        if (put_str(r, s, row, (lxw_col_t)c, in_heads[c], r->fmt[F_HEAD]) < 0)
+            return -1;
+    for (i = 0; i < r->files.n; i++) {
+        const struct file_agg *a = &r->file_a[i];
+        long v[6];
+        v[0] = a->has_facts ? a->f.rows : a->m.records;
+        v[1] = a->has_facts ? a->f.accepted : a->m.records;
+        v[2] = a->has_facts ? a->f.rejected : 0;
+        v[3] = a->has_facts ? a->f.duplicates : 0;
+        v[4] = a->has_facts ? a->f.voids : 0;
+        v[5] = a->has_facts ? a->f.free_sessions : a->m.free_sessions;
+        row = next_row(s);
+        if (put_str(r, s, row, 0, sm_key(&r->files, (int)i), NULL) < 0 ||
+            put_str(r, s, row, 1, a->profile, NULL) < 0)
+            return -1;
+        for (c = 0; c < 6; c++) {
+            tot[c] += v[c];
+            if (put_count(r, s, row, (lxw_col_t)(c + 2), v[c], NULL) < 0)
+                return -1;
+        }
+        if (put_str(r, s, row, 8, a->status ? a->status : "ok", NULL) < 0)
+            return -1;
+    }
+    row = next_row(s);
+    if (put_str(r, s, row, 0, "Total", r->fmt[F_TOTAL]) < 0)
+        return -1;
+    for (c = 0; c < 6; c++)
+        if (put_count(r, s, row, (lxw_col_t)(c + 2), tot[c], r->fmt[F_TOTAL_COUNT]) < 0)
+            return -1;
+    next_row(s);
+
+    /* push counts */
+    if (put_title(r, s, next_row(s), 0, "OPSCOM push", r->fmt[F_SECTION]) < 0 ||
+        fact_count(r, s, "Pushed", r->counts.pushed, online) < 0 ||
+        fact_count(r, s, "Updated", r->counts.updated, online) < 0 ||
+        fact_count(r, s, "Deleted", r->counts.deleted, online) < 0 ||
+        fact_count(r, s, "Failed", r->counts.failed, online) < 0 ||
+        fact_count(r, s, "Held", r->counts.held, online) < 0 ||
+        fact_count(r, s, "Resent after doubt", r->counts.resent_after_doubt, online) < 0)
+        return -1;
+    next_row(s);
+
+    order = sorted_keys(&r->zones);
+    if (!order)
+        return nomem(r);
+    if (money_table(r, s, "Revenue by zone", "Zone", &r->zones, r->zone_m, order, 0,
+                    &zfirst, &zlast) < 0)
+        goto out;
+    {
+        /* by source file: input order; the struct money lives in file_agg */
+        struct money *fm = malloc((r->files.n ? r->files.n : 1) * sizeof(*fm));
+        if (!fm) {
+            nomem(r);
+            goto out;
+        }
+        for (i = 0; i < r->files.n; i++)
+            fm[i] = r->file_a[i].m;
+        c = money_table(r, s, "Revenue by source file", "File", &r->files, fm, NULL, 0,
+                        &dummy1, &dummy2);
+        free(fm);
+        if (c < 0)
+            goto out;
+    }
+    free(order);
+    order = sorted_keys(&r->days);
+    if (!order) {
+        nomem(r);
+        goto out;
+    }
+    snprintf(buf, sizeof(buf), "Revenue by business day (%s, by start time)", r->business_tz);
+    if (money_table(r, s, buf, "Business day", &r->days, r->day_m, order, 1,
+                    &dummy1, &dummy2) < 0)
+        goto out;
+
+    /* the chart: revenue by zone, one series per currency */
+    if (r->zones.n > 0) {
+        lxw_chart *ch = workbook_add_chart(r->wb, LXW_CHART_BAR);
+        lxw_chart_options co;
+        lxw_chart_series *ser;
+        if (!ch) {
+            nomem(r);
+            goto out;
+        }
+        chart_title_set_name(ch, "Revenue by zone");
+        for (c = 0; c < NCUR; c++) {
+            ser = chart_add_series(ch, NULL, NULL);
+            if (!ser) {
+                nomem(r);
+                goto out;
+            }
+            chart_series_set_categories(ser, "Summary", zfirst, 0, zlast, 0);
+            chart_series_set_values(ser, "Summary", zfirst, (lxw_col_t)(3 + c), zlast,
+                                    (lxw_col_t)(3 + c));
+            chart_series_set_name(ser, c ? "USD" : "CAD");
+        }
+        /* a bar chart's x axis is the value axis; zones read top-down */
+        chart_axis_set_num_format(ch->x_axis, "#,##0");
+        chart_axis_set_reverse(ch->y_axis);
+        chart_axis_set_interval_unit(ch->y_axis, 1);   /* every zone named */
+        {
+            lxw_chart_font small;
+            memset(&small, 0, sizeof(small));
+            small.size = 8;
+            chart_axis_set_num_font(ch->y_axis, &small);
+        }
+        chart_legend_set_position(ch, LXW_CHART_LEGEND_BOTTOM);
+        memset(&co, 0, sizeof(co));
+        co.x_offset = 20;
+        co.y_offset = 0;
+        co.x_scale = 1.6;
+        /* about 20 pixels per zone, so every zone name shows */
+        co.y_scale = r->zones.n > 6 ? 1.0 + (double)(r->zones.n - 6) / 7.0 : 1.0;
+        if (co.y_scale > 6)
+            co.y_scale = 6;
+        if (lxw_check(r, worksheet_insert_chart_opt(s->ws, zfirst - 2, 6, ch, &co), "chart") < 0)
+            goto out;
+    }
+    ret = 0;
+out:
+    free(order);
+    return ret;
+}
+
+static const struct report *sort_r;
+
+static int cmp_pz(const void *a, const void *b)
+{
+    const struct promo_zone *x = &sort_r->pz[*(const int *)a], *y = &sort_r->pz[*(const int *)b];
+    int c = strcmp(sm_key(&sort_r->promos, x->code), sm_key(&sort_r->promos, y->code));
+
+    if (c)
+        return c;
+    return strcmp(sm_key(&sort_r->zones, x->zone), sm_key(&sort_r->zones, y->zone));
+}
+
+static int promo_row(struct report *r, struct sheet *s, const char *code, const char *zone,
+                     const struct money *m, int total)
+{
+    lxw_format *bold = total ? r->fmt[F_BOLD] : NULL;
+    lxw_row_t row;
+
+    if (sheet_next_row(r, s, &row) < 0)
+        return -1;
+    if (put_str(r, s, row, 0, code, bold) < 0 ||
+        put_str(r, s, row, 1, zone, bold) < 0 ||
+        put_count(r, s, row, 2, m->records, NULL) < 0 ||
+        put_money(r, s, row, 3, m->cents[0], 0, 0) < 0 ||
+        put_money(r, s, row, 4, m->cents[1], 1, 0) < 0 ||
+        put_num(r, s, row, 5, r->accepted ? (double)m->records / (double)r->accepted : 0.0,
+                10, r->fmt[F_PCT]) < 0 ||
+        put_count(r, s, row, 6, m->free_sessions, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+/* One row per code ("(all zones)"), followed by its rows per zone. */
+static int write_promos(struct report *r)
+{
+    struct sheet *s = &r->sh[SH_PROMO];
+    int *codes = sorted_keys(&r->promos), *pz = NULL;
+    size_t i, j = 0, n = r->promo_zones.n;
+    int ret = -1;
+
+    pz = malloc((n ? n : 1) * sizeof(*pz));
+    if (!codes || !pz) {
+        nomem(r);
+        goto out;
+    }
+    for (i = 0; i < n; i++)
+        pz[i] = (int)i;
+    sort_r = r;
+    qsort(pz, n, sizeof(*pz), cmp_pz);
+    if (sheet_header(r, s, promo_heads, (int)NELEM(promo_heads)) < 0)
+        goto out;
+    for (i = 0; i < r->promos.n; i++) {
+        int code = codes[i];
+        const char *name = sm_key(&r->promos, code);
+        if (promo_row(r, s, name, "(all zones)", &r->promo_m[code], 1) < 0)
+            goto out;
+        while (j < n && !strcmp(sm_key(&r->promos, r->pz[pz[j]].code), name)) {
+            if (promo_row(r, s, name, sm_key(&r->zones, r->pz[pz[j]].zone),
+                          &r->pz[pz[j]].m, 0) < 0)
+                goto out;
+            j++;
+        }
+    }
+    ret = 0;
+out:
+    free(codes);
+    free(pz);
+    return ret;
+}
+
+/* One row per distinct vendor zone name, in zone_audit.h's order
+ * (attention first, then by revenue). */
+static int write_zone_audit(struct report *r)
+{
+    struct sheet *s = &r->sh[SH_ZONES];
+    struct buf files = BUF_INIT, sugg = BUF_INIT;
+    size_t i, k, n;
+    int ret = -1;
+
+    if (zone_audit_finish(r->za, &r->err) < 0)
+        return nomem(r);
+    if (sheet_header(r, s, zone_heads, (int)NELEM(zone_heads)) < 0)
+        return -1;
+    n = zone_audit_count(r->za);
+    for (i = 0; i < n; i++) {
+        const struct zone_audit_row *v = zone_audit_row(r->za, i);
+        lxw_row_t row;
+        buf_reset(&files);
+        buf_reset(&sugg);
+        for (k = 0; k < v->nfiles; k++)
+            if ((k && buf_addstr(&files, ", ") < 0) || buf_addstr(&files, v->files[k]) < 0) {
+                nomem(r);
+                goto out;
+            }
+        for (k = 0; k < v->nsuggest; k++)
+            if ((k && buf_addstr(&sugg, ", ") < 0) || buf_addstr(&sugg, v->suggest[k]) < 0) {
+                nomem(r);
+                goto out;
+            }
+        if (sheet_next_row(r, s, &row) < 0 ||
+            put_strn(r, s, row, 0, v->vendor_zone, v->vendor_len, NULL) < 0 ||
+            put_str(r, s, row, 1, v->status == ZONE_UNCHECKED ? "unchecked"
+                                                               : zone_status_name(v->status),
+                    NULL) < 0 ||
+            put_count(r, s, row, 2, v->rows, NULL) < 0 ||
+            put_money(r, s, row, 3, v->cents[CUR_CAD], 0, 0) < 0 ||
+            put_money(r, s, row, 4, v->cents[CUR_USD], 1, 0) < 0 ||
+            put_time(r, s, row, 5, v->first_start) < 0 ||
+            put_time(r, s, row, 6, v->last_start) < 0 ||
+            (files.len && put_strn(r, s, row, 7, files.ptr, files.len, NULL) < 0) ||
+            (sugg.len && put_strn(r, s, row, 8, sugg.ptr, sugg.len, NULL) < 0))
+            goto out;
+    }
+    ret = 0;
+out:
+    buf_release(&files);
+    buf_release(&sugg);
+    return ret;
+}
+
+static int write_offline(struct report *r, struct sheet *s, const char *what)
+{
+    if (put_str(r, s, 0, 0, "offline", r->fmt[F_TITLE]) < 0 ||
+        put_title(r, s, 1, 0, what, NULL) < 0)
+        return -1;
+    s->row = 2;
+    return 0;
+}
+
+static int write_stats(struct report *r)
+{
+    static const char *const live_heads[] = { "Vendor zone", "Live disconnected records" };
+    struct sheet *s = &r->sh[SH_STATS];
+    size_t i;
+    int c;
+
+    if (!r->stats_online && !r->stats_error)
+        return write_offline(r, s, "no config (-c): OPSCOM stats were not pulled");
+    if (sheet_header(r, s, stats_heads, (int)NELEM(stats_heads)) < 0)
+        return -1;
+    for (i = 0; i < r->nsrows; i++) {
+        const struct stats_row *x = &r->srows[i];
+        long diff = x->server - x->ledger;
+        lxw_row_t row;
+        if (sheet_next_row(r, s, &row) < 0 ||
+            put_str(r, s, row, 0, sm_key(&r->names, x->type), NULL) < 0 ||
+            put_str(r, s, row, 1, sm_key(&r->names, x->zone), NULL) < 0 ||
+            put_count(r, s, row, 2, x->server, NULL) < 0 ||
+            put_count(r, s, row, 3, x->ledger, NULL) < 0 ||
+            put_count(r, s, row, 4, diff, diff ? r->fmt[F_DIFF_BAD] : NULL) < 0)
+            return -1;
+    }
+    if (r->stats_error) {
+        lxw_row_t row = s->row++;
+        if (put_str(r, s, row, 0, "stats error", r->fmt[F_ABORTED]) < 0 ||
+            put_str(r, s, row, 1, r->stats_error, NULL) < 0)
+            return -1;
+    }
+    /* second table: no autofilter (one per sheet), same header style */
+    s->row++;
+    if (put_title(r, s, s->row++, 0, "Live disconnected records (the server does not count them)",
+                r->fmt[F_SECTION]) < 0)
+        return -1;
+    for (c = 0; c < 2; c++)
+        if (put_str(r, s, s->row, (lxw_col_t)c, live_heads[c], r->fmt[F_HEAD]) < 0)
+            return -1;
+    s->row++;
+    for (i = 0; i < r->nlive; i++) {
+        lxw_row_t row = s->row++;
+        if (put_str(r, s, row, 0, sm_key(&r->names, r->live_zone[i]), NULL) < 0 ||
+            put_count(r, s, row, 1, r->live_n[i], NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Continuation sheets were appended at the end of the workbook; put each
+ * right after its base sheet. libxlsxwriter has no API for this: the sheet
+ * lists are rebuilt and the indices renumbered before workbook_close()
+ * (which derives sheetId, rId and localSheetId from them). */
+static int reorder_sheets(struct report *r)
+{
+    lxw_workbook *wb = r->wb;
+    size_t total = 0, k = 0, i, j;
+    lxw_worksheet **order;
+    lxw_sheet **entries;
+    lxw_sheet *e;
+    int moved = 0;
+
+    for (i = 0; i < SH_COUNT; i++) {
+        total += r->sh[i].nparts;
+        if (r->sh[i].nparts > 1 && i != SH_COUNT - 1)
+            moved = 1;
+    }
+    if (!moved)
+        return 0;
+    order = malloc(total * sizeof(lxw_worksheet *));
+    entries = malloc(total * sizeof(lxw_sheet *));
+    if (!order || !entries) {
+        free(order);
+        free(entries);
+        return nomem(r);
+    }
+    for (i = 0; i < SH_COUNT; i++)
+        for (j = 0; j < r->sh[i].nparts; j++)
+            order[k++] = r->sh[i].parts[j];
+    for (i = 0; i < total; i++) {
+        entries[i] = NULL;
+        STAILQ_FOREACH(e, wb->sheets, list_pointers)
+            if (!e->is_chartsheet && e->u.worksheet == order[i])
+                entries[i] = e;
+        if (!entries[i]) {
+            free(order);
+            free(entries);
+            return fail(r, E_INTERNAL, "reorder", "sheet not found");
+        }
+    }
+    STAILQ_INIT(wb->sheets);
+    STAILQ_INIT(wb->worksheets);
+    for (i = 0; i < total; i++) {
+        order[i]->index = (uint16_t)i;
+        STAILQ_INSERT_TAIL(wb->sheets, entries[i], list_pointers);
+        STAILQ_INSERT_TAIL(wb->worksheets, order[i], list_pointers);
+    }
+    free(order);
+    free(entries);
+    return 0;
+}
+
+static void free_all(struct report *r)
+{
+    size_t i;
+
+    for (i = 0; i < SH_COUNT; i++)
+        free(r->sh[i].parts);
+    for (i = 0; i < r->files.n; i++) {
+        free(r->file_a[i].profile);
+        free(r->file_a[i].status);
+    }
+    sm_free(&r->zones);
+    sm_free(&r->days);
+    sm_free(&r->files);
+    sm_free(&r->promos);
+    sm_free(&r->promo_zones);
+    sm_free(&r->names);
+    free(r->zone_m);
+    free(r->day_m);
+    free(r->file_a);
+    free(r->promo_m);
+    free(r->pz);
+    zone_audit_free(r->za);
+    free(r->srows);
+    free(r->live_zone);
+    free(r->live_n);
+    free(r->stats_error);
+    buf_release(&r->scratch);
+    buf_release(&r->scratch2);
+    free(r->title);
+    free(r->command);
+    free(r->config_path);
+    free(r->business_tz);
+    free(r->business_day);
+    free(r->path);
+    free(r->tmp);
+    free(r->tmpdir);
+    free(r);
+}
+
+int report_close(struct report *r, int aborted, struct etl_err *err)
+{
+    lxw_doc_properties props;
+    char comments[512];
+    lxw_error le;
+    int i;
+
+    if (!r)
+        return 0;
+    if (!r->failed) {
+        if (!r->meta.online)
+            write_offline(r, &r->sh[SH_PUSH], "no config (-c): nothing was pushed");
+        write_summary(r, aborted);
+        if (!r->failed)
+            write_promos(r);
+        if (!r->failed)
+            write_zone_audit(r);
+        if (!r->failed)
+            write_stats(r);
+        for (i = 0; i < SH_COUNT && !r->failed; i++)
+            sheet_finish_part(r, &r->sh[i]);
+        if (!r->failed)
+            reorder_sheets(r);
+    }
+    if (!r->failed) {
+        memset(&props, 0, sizeof(props));
+        snprintf(comments, sizeof(comments), "permit-etl %s; run %lld (UTC epoch)%s",
+                 PERMIT_ETL_VERSION, r->meta.run_time, aborted ? "; ABORTED" : "");
+        props.title = r->title;
+        props.subject = "Parking permits: revenue, zones, push and OPSCOM stats";
+        props.author = "permit-etl";
+        props.comments = comments;
+        props.status = aborted ? "ABORTED" : "completed";
+        props.created = (time_t)r->meta.run_time;
+        if (lxw_check(r, workbook_set_properties(r->wb, &props), "properties") == 0)
+            lxw_check(r, workbook_set_custom_property_string(r->wb, "permit-etl version",
+                                                             PERMIT_ETL_VERSION), "properties");
+        if (!r->failed) {
+            char rt[32];
+            struct tm tm;
+            time_t t = (time_t)r->meta.run_time;
+            if (gmtime_r(&t, &tm) && strftime(rt, sizeof(rt), "%Y-%m-%dT%H:%M:%SZ", &tm))
+                lxw_check(r, workbook_set_custom_property_string(r->wb, "run time (UTC)", rt),
+                          "properties");
+        }
+    }
+    if (r->failed) {
+        if (err)
+            *err = r->err;
+        report_discard(r);
+        return -1;
+    }
+    le = workbook_close(r->wb);
+    r->wb = NULL;
+    if (le != LXW_NO_ERROR) {
+        fail(r, E_IO, "cannot write", lxw_strerror(le));
+    } else if (rename(r->tmp, r->path) < 0) {
+        fail(r, E_IO, "cannot rename", strerror(errno));
+    }
+    if (r->failed) {
+        if (err)
+            *err = r->err;
+        unlink(r->tmp);
+        free_all(r);
+        return -1;
+    }
+    free_all(r);
+    return 0;
+}
+
+void report_discard(struct report *r)
+{
+    if (!r)
+        return;
+    if (r->wb) {
+        /* libxlsxwriter has no "free without writing": close to the temp
+         * file, then remove it. */
+        workbook_close(r->wb);
+        r->wb = NULL;
+    }
+    if (r->tmp)
+        unlink(r->tmp);
+    free_all(r);
+}

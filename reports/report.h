@@ -1,0 +1,129 @@
+/*
+ * report.h — the XLSX report (DESIGN.md "Report"), written by libxlsxwriter
+ * in constant_memory mode and fed record by record by the pipeline: the
+ * report comes out of the same pass as ingest/push, inputs are never read
+ * twice.
+ *
+ * Lifecycle:
+ *     r = report_open(path, &meta, &err);        creates every sheet, in order:
+ *         Summary, Promo Codes, Zone Audit, Rejected, Push Log, OPSCOM Stats, Permits
+ *     during the pass, in any interleaving:
+ *         report_add_permit()     streams a `Permits` row, updates the accumulators
+ *         report_add_reject()     streams a `Rejected` row
+ *         report_add_push()       streams a `Push Log` row
+ *         report_add_void()       counts a voided row (no Permits row)
+ *         report_add_file()       the per-input facts of the Summary
+ *         report_set_counts()     the push counts and exit status of the Summary
+ *         report_add_stats_row(), report_add_live_disconnected()   OPSCOM Stats
+ *     report_close(r, aborted, &err);   writes the aggregate sheets top to
+ *         bottom, closes to PATH.tmp.PID and renames it to PATH; frees r.
+ *     report_discard(r);   frees r and removes the temp file (no report).
+ *
+ * Streamed sheets write as they go (constant_memory: ascending rows per
+ * sheet); memory grows only with the aggregates (zones, promo codes, vendor
+ * zones, business days, files), never with the number of rows. Strings
+ * given to report_* are borrowed for the call only.
+ *
+ * Money is summed in integer cents and written as a number (cents/100) with
+ * a currency format only at the cell; CAD and USD are never added together.
+ * Times are Excel dates in UTC. Data strings are always written as strings
+ * (a plate "=1+1" stays text); invalid UTF-8 and control characters are
+ * shown as \xNN, cells over Excel's 32,767 characters are cut for display.
+ *
+ * Any sheet past REPORT_MAX_ROWS data rows (1,048,575; lowered by the
+ * environment variable PERMIT_ETL_XLSX_MAX_ROWS, for tests) continues on
+ * "NAME 2", "NAME 3", ..., placed right after NAME.
+ *
+ * Errors are sticky: after the first failure (libxlsxwriter error, out of
+ * memory) every report_add_* is a no-op returning -1 and report_close()
+ * fails with that error; the previous file at PATH is left intact.
+ */
+#ifndef ETL_REPORT_H
+#define ETL_REPORT_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "permit.h"
+
+#define REPORT_MAX_ROWS 1048575L
+#define REPORT_MAX_ROWS_ENV "PERMIT_ETL_XLSX_MAX_ROWS"
+
+struct report;
+struct zones;
+
+struct report_meta {
+    const char *title;          /* workbook title; NULL: "permit-etl report" */
+    long long   run_time;       /* UTC seconds since the epoch; 0: now */
+    const char *command;        /* "report", "push", "run", ... (shown) */
+    const char *config_path;    /* NULL: none */
+    const char *business_day;   /* --date YYYY-MM-DD when rebuilt from the ledger, else NULL */
+    int         online;         /* 0: Push Log and OPSCOM Stats say "offline" */
+    const char *business_tz;    /* IANA name shown; NULL: "UTC" */
+    /* The business day of a UTC time (y, m, d); NULL: the UTC date. */
+    int  (*local_date)(void *ctx, long long utc, int *y, int *m, int *d);
+    void *local_date_ctx;
+    /* The zone table (borrowed, must outlive the report): Zone Audit
+     * statuses and suggestions (zone_audit.h); NULL: no zone list. */
+    const struct zones *zones;
+};
+
+/* Facts of one input file (Summary "Inputs"). */
+struct report_file {
+    const char *path;           /* as given */
+    const char *profile;        /* may be NULL */
+    long rows, accepted, rejected, duplicates, voids, free_sessions;
+    const char *status;         /* "ok", "skipped (reject ratio)", "error: ...", NULL = "ok" */
+};
+
+/* Run counts (Summary); -1 = not applicable (shown as "offline"/"-"). */
+struct report_counts {
+    long pushed, updated, deleted, unchanged, failed, held, pending, resent_after_doubt;
+    int  exit_code;             /* enum etl_exit */
+};
+
+/* One key handled by this run (Push Log). */
+struct report_push {
+    const char *key, *plate, *zone;
+    const char *action;         /* "push", "update", "delete", "none", ... */
+    const char *reference_id;   /* may be NULL */
+    const char *state;          /* ledger state after the run */
+    int         attempts;
+    const char *last_error;     /* may be NULL */
+    int         resent_after_doubt;
+};
+
+struct report *report_open(const char *path, const struct report_meta *meta,
+                           struct etl_err *err);               /* NULL on error */
+
+/* An accepted record (p->voided must be 0; use report_add_void()). */
+int report_add_permit(struct report *r, const struct permit *p);
+/* A voided row of `file` (counted, not listed). */
+int report_add_void(struct report *r, const struct permit *p);
+/* A rejected field; raw may hold any bytes. */
+int report_add_reject(struct report *r, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen);
+int report_add_push(struct report *r, const struct report_push *p);
+/* Replaces the facts of f->path if already added (files keep their first order). */
+int report_add_file(struct report *r, const struct report_file *f);
+void report_set_counts(struct report *r, const struct report_counts *c);
+/* OPSCOM Stats: one (type, zone) of a known zone: the server's total and the
+ * ledger-wide count of live pushed records. Marks the sheet online. */
+int report_add_stats_row(struct report *r, const char *type, const char *zone,
+                         long server_total, long ledger_pushed);
+/* OPSCOM Stats: live disconnected records of one vendor zone. */
+int report_add_live_disconnected(struct report *r, const char *vendor_zone, long count);
+/* OPSCOM Stats were pulled (the sheet shows its tables even when empty). */
+void report_set_stats_pulled(struct report *r);
+/* OPSCOM Stats could not be pulled: the sheet says so (message shown). */
+void report_set_stats_error(struct report *r, const char *message);
+
+/* Writes the aggregate sheets, closes and renames; frees r (NULL-safe).
+ * `aborted`: the Summary says ABORTED in red. 0 or -1 with err (E_IO). */
+int report_close(struct report *r, int aborted, struct etl_err *err);
+void report_discard(struct report *r);                         /* NULL-safe */
+
+/* The data rows per sheet in effect (REPORT_MAX_ROWS or the environment). */
+long report_max_rows(void);
+
+#endif

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""push_check.py — helpers of the push end-to-end tests (t_push*.sh,
+t_kill*.sh, t_ledger*.sh): generate inputs, read the sandbox's state file and
+the SQLite ledger, check that they agree.
+
+  gen N OUT [FIRST]            paystation CSV with N rows (ids R<FIRST>...)
+  requests STATE [OP]          requests the sandbox received (total or per op)
+  live STATE                   live (not deleted) permits
+  dropped STATE                responses dropped by --drop-every
+  ledger-count LEDGER [STATE]  records in the ledger (in that state)
+  ledger-field LEDGER KEY COL  one column of one record
+  compare-jsonout STATE JSONL  live permits == the --json-out records, field for field
+  check STATE LEDGER N [MAXDUP]
+      every one of N records is pushed in the ledger, its reference_id is a
+      live permit with exactly the ledger's server copy; every live permit
+      not referenced by the ledger duplicates a record flagged
+      resent_after_doubt; at most MAXDUP such duplicates (default: no limit).
+      Prints "pushed=.. live=.. dups=.. resent=..".
+"""
+import json
+import sqlite3
+import sys
+from collections import Counter
+
+CANON = ["LicencePlate", "Amount", "CurrencyID", "startTime", "endTime", "zone",
+         "permitNo", "TicketNumber", "promoCode"]
+ZONES = ["Lot 01", "Lot 02", "Lot 03", "Lot 04", "Lot 05", "Lot 06", "Red Lot", "Blue Lot"]
+
+
+def gen(n, out, first=1):
+    with open(out, "w", newline="") as f:
+        f.write("Receipt No,Plate,Zone,Start,End,Amount,Currency,Promo,Ticket No\r\n")
+        for i in range(first, first + n):
+            day = 1 + (i // 600) % 28
+            minute = (i * 7) % 600
+            h, m = 7 + minute // 60, minute % 60
+            h2, m2 = h + 1, m
+            def ampm(hh, mm):
+                suffix = "AM" if hh < 12 else "PM"
+                hh12 = hh % 12 or 12
+                return "%d:%02d %s" % (hh12, mm, suffix)
+            f.write("R%d,P%06d,%s,11/%d/2026 %s,11/%d/2026 %s,%d.%02d,,,\r\n" % (
+                i, i, ZONES[i % len(ZONES)], day, ampm(h, m), day, ampm(h2, m2),
+                1 + i % 40, (i * 25) % 100))
+
+
+def state(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def live(st):
+    return [p for p in st["permits"] if not p["deleted"]]
+
+
+def norm(fields):
+    return tuple((k, fields[k]) for k in CANON if k in fields)
+
+
+def main():
+    a = sys.argv[1:]
+    cmd = a[0]
+    if cmd == "gen":
+        gen(int(a[1]), a[2], int(a[3]) if len(a) > 3 else 1)
+    elif cmd == "requests":
+        r = state(a[1])["counters"]["requests"]
+        print(r[a[2]] if len(a) > 2 else r["total"])
+    elif cmd == "live":
+        print(len(live(state(a[1]))))
+    elif cmd == "dropped":
+        print(state(a[1])["counters"]["faults"]["dropped"])
+    elif cmd == "ledger-count":
+        db = sqlite3.connect(a[1])
+        if len(a) > 2:
+            print(db.execute("SELECT count(*) FROM records WHERE state = ?", (a[2],)).fetchone()[0])
+        else:
+            print(db.execute("SELECT count(*) FROM records").fetchone()[0])
+    elif cmd == "ledger-field":
+        db = sqlite3.connect(a[1])
+        row = db.execute("SELECT %s FROM records WHERE key = ?" % a[3], (a[2],)).fetchone()
+        print("" if row is None or row[0] is None else row[0])
+    elif cmd == "compare-jsonout":
+        want = Counter()
+        with open(a[2]) as f:
+            for line in f:
+                if line.strip():
+                    want[norm(json.loads(line))] += 1
+        have = Counter(norm(p["fields"]) for p in live(state(a[1])))
+        if want != have:
+            print("missing on the server: %s" % list((want - have).elements())[:3])
+            print("extra on the server: %s" % list((have - want).elements())[:3])
+            sys.exit(1)
+        print("live=%d" % sum(have.values()))
+    elif cmd == "check":
+        st = state(a[1])
+        n = int(a[3])
+        maxdup = int(a[4]) if len(a) > 4 else -1
+        lv = {p["reference_id"]: p for p in live(st)}
+        db = sqlite3.connect(a[2])
+        rows = db.execute("SELECT key, state, reference_id, srv_body, resent_after_doubt "
+                          "FROM records").fetchall()
+        bad = []
+        pushed = [r for r in rows if r[1] == "pushed"]
+        if len(pushed) != n:
+            bad.append("%d records pushed in the ledger, wanted %d (states: %s)" % (
+                len(pushed), n, Counter(r[1] for r in rows)))
+        refs = set()
+        for key, _, ref, srv, _ in pushed:
+            refs.add(ref)
+            if ref not in lv:
+                bad.append("%s: reference %s is not live on the server" % (key, ref))
+            elif norm(lv[ref]["fields"]) != norm(json.loads(srv)):
+                bad.append("%s: server has %s, ledger says %s" % (key, lv[ref]["fields"], srv))
+        resent_bodies = Counter(norm(json.loads(r[3])) for r in pushed if r[4])
+        dups = [p for ref, p in lv.items() if ref not in refs]
+        for p in dups:
+            k = norm(p["fields"])
+            if resent_bodies[k] <= 0:
+                bad.append("duplicate not flagged resent_after_doubt: %s" % (p["fields"],))
+        if maxdup >= 0 and len(dups) > maxdup:
+            bad.append("%d duplicates, at most %d allowed" % (len(dups), maxdup))
+        print("pushed=%d live=%d dups=%d resent=%d" % (len(pushed), len(lv), len(dups),
+                                                       sum(1 for r in rows if r[4])))
+        if bad:
+            for b in bad[:10]:
+                print(b)
+            sys.exit(1)
+    else:
+        sys.exit("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()

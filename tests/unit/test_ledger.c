@@ -1,0 +1,709 @@
+/* test_ledger.c — the SQLite ledger, on real files in a temp dir. */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "ledger.h"
+
+static char dir[256];
+static char path[320];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/test_ledger.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/ledger.db", dir);
+}
+
+static void teardown(void)
+{
+    char cmd[400];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* 2026-11-28T14:00:00Z */
+#define T0 1795874400LL
+
+static void mk(struct permit *p, const char *key, const char *plate, long long cents,
+               const char *zone)
+{
+    memset(p, 0, sizeof(*p));
+    snprintf(p->key, sizeof(p->key), "%s", key);
+    snprintf(p->plate, sizeof(p->plate), "%s", plate);
+    p->cents = cents;
+    p->currency = CUR_CAD;
+    p->start = T0;
+    p->end = T0 + 3600;
+    snprintf(p->zone, sizeof(p->zone), "%s", zone);
+    snprintf(p->vendor_zone, sizeof(p->vendor_zone), "%s", zone);
+    p->zone_status = ZONE_MATCHED;
+    p->source = "in.csv";
+    p->line = 2;
+}
+
+static struct ledger *open_ok(int flags)
+{
+    struct etl_err e;
+    struct ledger *l = ledger_open(path, flags, &e);
+
+    ck_assert_msg(l != NULL, "open: %s", e.msg);
+    return l;
+}
+
+static enum ledger_stage_outcome stage(struct ledger *l, const struct permit *p, int hold)
+{
+    struct etl_err e;
+    enum ledger_stage_outcome oc;
+
+    ck_assert_msg(ledger_stage(l, p, hold, &oc, &e) == 0, "stage: %s", e.msg);
+    return oc;
+}
+
+static void get(struct ledger *l, const char *key, struct ledger_rec *r)
+{
+    struct etl_err e;
+
+    ck_assert_int_eq(ledger_get(l, key, r, &e), 1);
+}
+
+/* Sends the record's current action and answers OK with `ref`. */
+static void push_ok(struct ledger *l, const char *key, const char *ref)
+{
+    struct ledger_rec r;
+    struct etl_err e;
+    int more = 1;
+
+    ledger_rec_init(&r);
+    while (more) {
+        get(l, key, &r);
+        ck_assert_int_eq(r.state, LS_PENDING);
+        ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+        ck_assert_int_eq(ledger_done_ok(l, r.id, r.action, ref, &more, &e), 0);
+    }
+    ledger_rec_release(&r);
+}
+
+START_TEST(test_schema)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    struct etl_err e;
+
+    ledger_close(l);
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), LEDGER_SCHEMA_VERSION);
+    sqlite3_finalize(st);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    /* reopening an existing ledger works */
+    l = open_ok(LEDGER_LOCK);
+    ledger_close(l);
+    /* a newer schema is refused */
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    ck_assert_ptr_null(ledger_open(path, 0, &e));
+    ck_assert_int_eq(e.code, E_DB);
+    ck_assert_ptr_nonnull(strstr(e.msg, "schema version 99"));
+}
+END_TEST
+
+START_TEST(test_lock)
+{
+    struct ledger *a = open_ok(LEDGER_LOCK), *b;
+    struct etl_err e;
+    char want[64];
+
+    b = ledger_open(path, LEDGER_LOCK, &e);
+    ck_assert_ptr_null(b);
+    ck_assert_int_eq(e.code, E_LOCKED);
+    snprintf(want, sizeof(want), "(pid %ld)", (long)getpid());
+    ck_assert_msg(strstr(e.msg, want) != NULL, "message: %s", e.msg);
+    ck_assert_int_eq(etl_exit_for(e.code), 3);
+    /* readers are not locked out */
+    b = open_ok(LEDGER_READONLY);
+    ledger_close(b);
+    ledger_close(a);
+    b = open_ok(LEDGER_LOCK);
+    ledger_close(b);
+}
+END_TEST
+
+START_TEST(test_body)
+{
+    struct permit p, q;
+    struct buf b = BUF_INIT;
+    char h[65];
+
+    mk(&p, "ps:1", "ABC123", 1450, "Lot 4");
+    snprintf(p.promo, sizeof(p.promo), "DISCOUNT20");
+    snprintf(p.permit_no, sizeof(p.permit_no), "L4-1138");
+    ck_assert_int_eq(ledger_body(&p, &b), 0);
+    ck_assert_str_eq(b.ptr, "{\"LicencePlate\":\"ABC123\",\"Amount\":\"14.50\","
+                     "\"CurrencyID\":\"CAD\",\"startTime\":\"2026-11-28T14:00:00\","
+                     "\"endTime\":\"2026-11-28T15:00:00\",\"zone\":\"Lot 4\","
+                     "\"permitNo\":\"L4-1138\",\"promoCode\":\"DISCOUNT20\"}");
+    memset(&q, 0, sizeof(q));
+    ck_assert_int_eq(ledger_body_parse(b.ptr, &q), 0);
+    ck_assert_str_eq(q.plate, "ABC123");
+    ck_assert_int_eq(q.cents, 1450);
+    ck_assert_int_eq(q.start, p.start);
+    ck_assert_int_eq(q.end, p.end);
+    ck_assert_str_eq(q.permit_no, "L4-1138");
+    ledger_sha256_hex("abc", 3, h);
+    ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    /* free session: no Amount, CurrencyID kept; record JSON carries the extras */
+    buf_reset(&b);
+    p.cents = 0;
+    p.promo[0] = p.permit_no[0] = '\0';
+    ck_assert_int_eq(ledger_record_json(&p, &b), 0);
+    ck_assert_str_eq(b.ptr, "{\"LicencePlate\":\"ABC123\",\"CurrencyID\":\"CAD\","
+                     "\"startTime\":\"2026-11-28T14:00:00\",\"endTime\":\"2026-11-28T15:00:00\","
+                     "\"zone\":\"Lot 4\",\"_source\":\"in.csv\",\"_line\":2,\"_key\":\"ps:1\","
+                     "\"_zone_status\":\"matched\"}");
+    buf_release(&b);
+}
+END_TEST
+
+/* The per-key decisions of DESIGN.md: one table of changes from a pushed
+ * record {ABC123, 14.50 CAD, T0..T0+1h, Lot 4}. */
+static const struct {
+    const char *name;
+    const char *plate;
+    long long   cents;
+    int         usd;
+    long long   dstart, dend;
+    const char *zone;
+    const char *ticket;
+    enum ledger_stage_outcome want;
+    const char *upd;     /* expected update fields */
+} change_cases[] = {
+    { "same", "ABC123", 1450, 0, 0, 0, "Lot 4", "", LSO_UNCHANGED, NULL },
+    { "amount", "ABC123", 1500, 0, 0, 0, "Lot 4", "", LSO_UPDATE,
+      "\"reference_id\":\"R1\",\"Amount\":\"15.00\"" },
+    { "end", "ABC123", 1450, 0, 0, 600, "Lot 4", "", LSO_UPDATE,
+      "\"reference_id\":\"R1\",\"endTime\":\"2026-11-28T15:10:00\"" },
+    { "plate+currency", "XYZ9", 1450, 1, 0, 0, "Lot 4", "", LSO_UPDATE,
+      "\"reference_id\":\"R1\",\"LicencePlate\":\"XYZ9\",\"CurrencyID\":\"USD\"" },
+    { "zone", "ABC123", 1450, 0, 0, 0, "Lot 5", "", LSO_REPUSH, NULL },
+    { "start", "ABC123", 1450, 0, -60, 0, "Lot 4", "", LSO_REPUSH, NULL },
+    { "ticket", "ABC123", 1450, 0, 0, 0, "Lot 4", "T1", LSO_REPUSH, NULL },
+    { "to free", "ABC123", 0, 0, 0, 0, "Lot 4", "", LSO_REPUSH, NULL },
+};
+
+START_TEST(test_changes)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    char hash0[65];
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "ABC123", 1450, "Lot 4");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_NEW);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.action, LA_PUSH);
+    snprintf(hash0, sizeof(hash0), "%s", r.hash);
+    push_ok(l, "ps:1", "R1");
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_str_eq(r.reference_id, "R1");
+    ck_assert_str_eq(r.srv_body.ptr, r.body.ptr);
+
+    snprintf(p.plate, sizeof(p.plate), "%s", change_cases[_i].plate);
+    p.cents = change_cases[_i].cents;
+    p.currency = change_cases[_i].usd ? CUR_USD : CUR_CAD;
+    p.start += change_cases[_i].dstart;
+    p.end += change_cases[_i].dend;
+    snprintf(p.zone, sizeof(p.zone), "%s", change_cases[_i].zone);
+    snprintf(p.ticket, sizeof(p.ticket), "%s", change_cases[_i].ticket);
+    ck_assert_int_eq(stage(l, &p, 0), change_cases[_i].want);
+    get(l, "ps:1", &r);
+    if (change_cases[_i].want == LSO_UNCHANGED) {
+        ck_assert_int_eq(r.state, LS_PUSHED);
+        ck_assert_str_eq(r.hash, hash0);
+    } else {
+        ck_assert_int_eq(r.state, LS_PENDING);
+        ck_assert_str_ne(r.hash, hash0);
+        ck_assert_int_eq(r.action, change_cases[_i].want == LSO_UPDATE ? LA_UPDATE : LA_REPUSH);
+        if (change_cases[_i].upd)
+            ck_assert_str_eq(r.upd.ptr, change_cases[_i].upd);
+        push_ok(l, "ps:1", "R2");
+        get(l, "ps:1", &r);
+        ck_assert_int_eq(r.state, LS_PUSHED);
+        /* update keeps the reference; delete + push gets a new one */
+        ck_assert_str_eq(r.reference_id, "R2");
+        ck_assert_str_eq(r.srv_body.ptr, r.body.ptr);
+        /* the same content again: nothing */
+        ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);
+    }
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_change_before_push)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "ABC123", 1450, "Lot 4");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_NEW);
+    p.cents = 900;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_PUSH);   /* the server has nothing yet */
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.action, LA_PUSH);
+    ck_assert_ptr_nonnull(strstr(r.body.ptr, "\"Amount\":\"9.00\""));
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_voids)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+    int more;
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "ABC123", 1450, "Lot 4");
+    stage(l, &p, 0);
+    push_ok(l, "ps:1", "R1");
+    mk(&p, "ps:2", "DEF", 100, "Lot 4");
+    stage(l, &p, 0);                        /* never pushed */
+    /* void of a pushed permit: delete */
+    mk(&p, "ps:1", "ABC123", 1450, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_DELETE);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.action, LA_DELETE);
+    ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);   /* seen again */
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_DELETE, "R1", &more, &e), 0);
+    ck_assert_int_eq(more, 0);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_DELETED);
+    ck_assert_int_eq(r.srv_body.len, 0);
+    /* void of a record never pushed: dropped, counted */
+    mk(&p, "ps:2", "DEF", 100, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(r.state, LS_DELETED);
+    /* void of an unknown key: counted, nothing stored */
+    mk(&p, "ps:3", "GHI", 100, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID);
+    ck_assert_int_eq(ledger_get(l, "ps:3", &r, &e), 0);
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_held)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "ABC123", 1450, "Lott 4");
+    p.zone_status = ZONE_DISCONNECTED;
+    ck_assert_int_eq(stage(l, &p, 1), LSO_NEW);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_HELD);
+    ck_assert_int_eq(ledger_count_state(l, LS_HELD, &e), 1);
+    ck_assert_int_eq(stage(l, &p, 1), LSO_UNCHANGED);
+    /* the alias now resolves it: new zone, new hash, pending push */
+    snprintf(p.zone, sizeof(p.zone), "Lot 4");
+    p.zone_status = ZONE_ALIAS;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_PUSH);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_ptr_nonnull(strstr(r.body.ptr, "\"zone\":\"Lot 4\""));
+    /* held, then config says push: same hash, pending */
+    mk(&p, "ps:2", "X1", 100, "Nowhere");
+    p.zone_status = ZONE_DISCONNECTED;
+    stage(l, &p, 1);
+    ck_assert_int_eq(stage(l, &p, 0), LSO_PUSH);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_doubt)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+    int more;
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    stage(l, &p, 0);
+    mk(&p, "ps:2", "A2", 100, "Lot 4");
+    stage(l, &p, 0);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ledger_close(l);   /* "killed" with both in flight */
+
+    l = open_ok(LEDGER_LOCK);
+    ck_assert_int_eq(ledger_count_state(l, LS_SENDING, &e), 2);
+    ck_assert_int_eq(ledger_recover_sending(l, &e), 2);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.doubt, 1);
+    ck_assert_int_eq(r.resent_after_doubt, 0);
+    ck_assert_int_eq(r.attempts, 1);
+    /* ps:1 resent: flagged */
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "R1", &more, &e), 0);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_int_eq(r.resent_after_doubt, 1);
+    ck_assert_int_eq(r.doubt, 0);
+    ck_assert_int_eq(r.attempts, 2);
+    /* ps:2: attempts ran out in this run: pending, doubt kept for the next */
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(ledger_done_retry(l, r.id, 0, "503", &e), 0);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.doubt, 1);
+    ck_assert_str_eq(r.last_error.ptr, "503");
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(r.resent_after_doubt, 1);
+    /* a resend after doubt inside one run (client's after_doubt flag) */
+    mk(&p, "ps:3", "A3", 100, "Lot 4");
+    stage(l, &p, 0);
+    get(l, "ps:3", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    get(l, "ps:3", &r);
+    ck_assert_int_eq(r.resent_after_doubt, 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 1, &e), 0);
+    get(l, "ps:3", &r);
+    ck_assert_int_eq(r.resent_after_doubt, 1);
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_outcomes)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+    int more;
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    stage(l, &p, 0);
+    push_ok(l, "ps:1", "R1");
+    /* repush: delete phase, then push */
+    snprintf(p.zone, sizeof(p.zone), "Lot 5");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_REPUSH);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_REPUSH, "R1", &more, &e), 0);
+    ck_assert_int_eq(more, 1);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.action, LA_PUSH);
+    ck_assert_int_eq(r.srv_body.len, 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "R9", &more, &e), 0);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_str_eq(r.reference_id, "R9");
+    /* update answered "not found": failed with the message */
+    p.cents = 200;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_UPDATE);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_done_not_found(l, r.id, LA_UPDATE, "record not found", &more, &e), 0);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_FAILED);
+    ck_assert_str_eq(r.last_error.ptr, "record not found");
+    /* --retry-failed brings it back with its action */
+    ck_assert_int_eq(ledger_retry_failed(l, &e), 1);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.action, LA_UPDATE);
+    /* delete answered "not found": already gone */
+    ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    ck_assert_int_eq(ledger_done_not_found(l, r.id, LA_DELETE, "gone", &more, &e), 0);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_DELETED);
+    /* permanent failure */
+    mk(&p, "ps:2", "A2", 100, "Lot 4");
+    stage(l, &p, 0);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", &e), 0);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(r.state, LS_FAILED);
+    ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);   /* not retried unchanged */
+    p.end += 60;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_PUSH);         /* content changed: retried */
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_admin_keeps_hash)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+    char hash[65];
+    int more;
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    stage(l, &p, 0);
+    push_ok(l, "ps:1", "R1");
+    get(l, "ps:1", &r);
+    snprintf(hash, sizeof(hash), "%s", r.hash);
+    ck_assert_int_eq(ledger_admin_update(l, r.id, "\"reference_id\":\"R1\",\"LicencePlate\":\"B2\"",
+                                         "{\"LicencePlate\":\"B2\"}", &e), 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_UPDATE, "R1", &more, &e), 0);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_str_eq(r.hash, hash);
+    ck_assert_str_eq(r.srv_body.ptr, "{\"LicencePlate\":\"B2\"}");
+    ck_assert_int_eq(ledger_get_by_ref(l, "R1", &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:1");
+    /* rerun with the same file: nothing undoes the admin change */
+    ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);
+    ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_DELETE, "R1", &more, &e), 0);
+    ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_DELETED);
+    ck_assert_str_eq(r.hash, hash);
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+static int count_cb(void *ctx, const struct ledger_rec *r)
+{
+    (void)r;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+struct live { char rows[8][96]; int n; };
+
+static void live_cb(void *ctx, const char *type, const char *zone, const char *zs, long n)
+{
+    struct live *lv = ctx;
+
+    if (lv->n < 8)
+        snprintf(lv->rows[lv->n++], sizeof(lv->rows[0]), "%s|%s|%s|%ld", type, zone, zs, n);
+}
+
+START_TEST(test_queries_and_prune)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_filter f = { -1, NULL, NULL, 0 };
+    struct live lv;
+    struct permit p;
+    struct etl_err e;
+    long removed;
+    int n;
+
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    snprintf(p.permit_no, sizeof(p.permit_no), "P1");
+    stage(l, &p, 0);
+    push_ok(l, "ps:1", "R1");
+    mk(&p, "ps:2", "A2", 100, "Lot 4");
+    stage(l, &p, 0);
+    push_ok(l, "ps:2", "R2");
+    mk(&p, "ps:3", "A2", 100, "Lot 4");
+    p.start -= 86400LL * 10;
+    p.end -= 86400LL * 10;
+    stage(l, &p, 0);
+    push_ok(l, "ps:3", "R3");
+    mk(&p, "ps:4", "A4", 100, "Lot 4");    /* old but pending: never pruned */
+    p.start -= 86400LL * 10;
+    p.end -= 86400LL * 10;
+    stage(l, &p, 0);
+
+    n = 0;
+    ck_assert_int_eq(ledger_list(l, &f, count_cb, &n, &e), 0);
+    ck_assert_int_eq(n, 4);
+    n = 0;
+    f.plate = "A2";
+    ck_assert_int_eq(ledger_list(l, &f, count_cb, &n, &e), 0);
+    ck_assert_int_eq(n, 2);
+    n = 0;
+    f.plate = NULL;
+    f.state = LS_PENDING;
+    ck_assert_int_eq(ledger_list(l, &f, count_cb, &n, &e), 0);
+    ck_assert_int_eq(n, 1);
+    n = 0;
+    ck_assert_int_eq(ledger_each_in_range(l, T0, T0 + 86400, count_cb, &n, &e), 0);
+    ck_assert_int_eq(n, 2);
+
+    memset(&lv, 0, sizeof(lv));
+    ck_assert_int_eq(ledger_live_counts(l, live_cb, &lv, &e), 0);
+    ck_assert_int_eq(lv.n, 2);
+    ck_assert_str_eq(lv.rows[0], "standard|Lot 4|matched|1");
+    ck_assert_str_eq(lv.rows[1], "temp|Lot 4|matched|2");
+
+    ck_assert_int_eq(ledger_prune(l, T0 - 86400, &removed, &e), 0);
+    ck_assert_int_eq(removed, 1);
+    {
+        struct ledger_rec r;
+
+        ledger_rec_init(&r);
+        ck_assert_int_eq(ledger_get(l, "ps:3", &r, &e), 0);
+        ck_assert_int_eq(ledger_get(l, "ps:4", &r, &e), 1);
+        ledger_rec_release(&r);
+    }
+    n = 0;
+    f.state = -1;
+    ck_assert_int_eq(ledger_list(l, &f, count_cb, &n, &e), 0);
+    ck_assert_int_eq(n, 3);
+    ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_files_and_tmp)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_file f = { 120, 1700000000, "ab", "cd", 0 }, g;
+    struct permit p, q;
+    struct buf src = BUF_INIT;
+    struct etl_err e;
+    int64_t cur = 0;
+    int final;
+
+    ck_assert_int_eq(ledger_file_get(l, "in.csv", &g, &e), 0);
+    ck_assert_int_eq(ledger_file_put(l, "in.csv", &f, &e), 0);
+    ck_assert_int_eq(ledger_file_get(l, "in.csv", &g, &e), 1);
+    ck_assert_int_eq(g.size, 120);
+    ck_assert_int_eq(g.mtime, 1700000000);
+    ck_assert_str_eq(g.sha256, "ab");
+    ck_assert_int_eq(g.final, 0);
+
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(ledger_begin(l, &e), 0);
+    ck_assert_int_eq(ledger_tmp_add(l, &p, &e), 0);
+    mk(&p, "ps:2", "A2", 250, "Lot 5");
+    ck_assert_int_eq(ledger_tmp_add(l, &p, &e), 0);
+    ck_assert_int_eq(ledger_commit(l, &e), 0);
+    ck_assert_int_eq(ledger_tmp_next(l, &cur, &q, &src, &e), 1);
+    ck_assert_str_eq(q.key, "ps:1");
+    ck_assert_int_eq(q.voided, 1);
+    ck_assert_int_eq(ledger_tmp_next(l, &cur, &q, &src, &e), 1);
+    ck_assert_str_eq(q.key, "ps:2");
+    ck_assert_int_eq(q.cents, 250);
+    ck_assert_str_eq(q.zone, "Lot 5");
+    ck_assert_str_eq(q.source, "in.csv");
+    ck_assert_int_eq(q.line, 2);
+    ck_assert_int_eq(q.start, T0);
+    ck_assert_int_eq(ledger_tmp_next(l, &cur, &q, &src, &e), 0);
+    ck_assert_int_eq(ledger_tmp_clear(l, &e), 0);
+    cur = 0;
+    ck_assert_int_eq(ledger_tmp_next(l, &cur, &q, &src, &e), 0);
+
+    stage(l, &p, 0);
+    ck_assert_int_eq(ledger_file_update_final(l, "in.csv", &final, &e), 0);
+    ck_assert_int_eq(final, 0);
+    push_ok(l, "ps:2", "R2");
+    ck_assert_int_eq(ledger_file_update_final(l, "in.csv", &final, &e), 0);
+    ck_assert_int_eq(final, 1);
+    ck_assert_int_eq(ledger_file_get(l, "in.csv", &g, &e), 1);
+    ck_assert_int_eq(g.final, 1);
+    buf_release(&src);
+    ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_dry_and_readonly)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    stage(l, &p, 0);
+    ledger_close(l);
+    /* dry: sees the ledger, writes go nowhere */
+    l = open_ok(LEDGER_DRY);
+    get(l, "ps:1", &r);
+    mk(&p, "ps:2", "A2", 100, "Lot 4");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_NEW);
+    ledger_close(l);
+    l = open_ok(LEDGER_READONLY);
+    ck_assert_int_eq(ledger_get(l, "ps:2", &r, &e), 0);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_stage(l, &p, 0, &(enum ledger_stage_outcome){0}, &e), -1);
+    ledger_close(l);
+    /* neither creates a missing ledger */
+    snprintf(path, sizeof(path), "%s/none.db", dir);
+    l = open_ok(LEDGER_READONLY);
+    ck_assert_int_eq(ledger_get(l, "ps:1", &r, &e), 0);
+    ledger_close(l);
+    l = open_ok(LEDGER_DRY);
+    ledger_close(l);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ledger_rec_release(&r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ledger");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_schema);
+    tcase_add_test(tc, test_lock);
+    tcase_add_test(tc, test_body);
+    tcase_add_loop_test(tc, test_changes, 0, sizeof(change_cases) / sizeof(change_cases[0]));
+    tcase_add_test(tc, test_change_before_push);
+    tcase_add_test(tc, test_voids);
+    tcase_add_test(tc, test_held);
+    tcase_add_test(tc, test_doubt);
+    tcase_add_test(tc, test_outcomes);
+    tcase_add_test(tc, test_admin_keeps_hash);
+    tcase_add_test(tc, test_queries_and_prune);
+    tcase_add_test(tc, test_files_and_tmp);
+    tcase_add_test(tc, test_dry_and_readonly);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
