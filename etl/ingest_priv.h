@@ -29,7 +29,7 @@ struct dup_entry {
 };
 
 struct dup_index {
-    uint32_t *slots;   /* 0 empty, else entry index + 1 */
+    uint64_t *slots;   /* 0 empty, else hash tag (high 32 bits) | entry index + 1 */
     size_t    nslots;
     struct dup_entry *ents;
     size_t    n, cap;
@@ -39,6 +39,7 @@ struct dup_index {
 struct ingest {
     struct ingest_opts opts;
     struct profile_set profiles;
+    struct profile_set extra;           /* profiles named by ingest_file_as() */
     struct dup_index dup;
     char   **files;          /* paths seen, for "duplicate of FILE:LINE" */
     size_t   nfiles, capfiles;
