@@ -32,7 +32,6 @@
 #define BACKOFF_CAP_S    30.0
 #define RESP_MAX         ((size_t)64 * 1024)
 #define STATS_RESP_MAX   ((size_t)32 * 1024 * 1024)
-#define MESSAGE_MAX      500
 #define POLL_MAX_MS      200
 
 static volatile sig_atomic_t interrupted;
@@ -133,36 +132,41 @@ static char *xstrdup(const char *s)
     return p;
 }
 
-/* Copies text into a result message: control characters become spaces,
- * the token is masked, cut at MESSAGE_MAX bytes on a UTF-8 boundary. */
-static void set_message(const struct opscom *o, char *out, size_t cap,
-                        const char *s, size_t n)
+void opscom_clean_message(char *out, size_t cap, const char *s, size_t n, const char *token)
 {
-    size_t i = 0, w = 0, lim = cap - 1 < MESSAGE_MAX ? cap - 1 : MESSAGE_MAX;
+    size_t i = 0, w = 0, lim, tlen = token ? strlen(token) : 0;
+    static const char mask[] = "[token]";
 
+    if (cap == 0)
+        return;
+    lim = cap - 1 < OPSCOM_MESSAGE_MAX ? cap - 1 : OPSCOM_MESSAGE_MAX;
     while (i < n && w < lim) {
-        if (o->token_len && n - i >= o->token_len &&
-            memcmp(s + i, o->token, o->token_len) == 0) {
-            static const char mask[] = "[token]";
+        if (tlen && n - i >= tlen && memcmp(s + i, token, tlen) == 0) {
             if (w + sizeof(mask) - 1 > lim)
                 break;
             memcpy(out + w, mask, sizeof(mask) - 1);
             w += sizeof(mask) - 1;
-            i += o->token_len;
+            i += tlen;
             continue;
         }
         out[w++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
         i++;
     }
-    if (i < n) /* cut: back off to a code point boundary */
-        while (w > 0 && ((unsigned char)out[w] & 0xc0) == 0x80 && i > 0 &&
-               ((unsigned char)s[i] & 0xc0) == 0x80) {
+    /* cut inside a UTF-8 sequence: drop its first bytes too */
+    if (i < n)
+        while (w > 0 && i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80 &&
+               (unsigned char)out[w - 1] >= 0x80) {
             w--;
             i--;
         }
     while (w > 0 && out[w - 1] == ' ')
         w--;
     out[w] = '\0';
+}
+
+static void set_message(const struct opscom *o, char *out, size_t cap, const char *s, size_t n)
+{
+    opscom_clean_message(out, cap, s, n, o->token);
 }
 
 /* ---- heap of waiting retries --------------------------------------------- */

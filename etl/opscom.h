@@ -128,6 +128,13 @@ void opscom_interrupt(void);
  *   echoes it); control characters become spaces.
  */
 #define OPSCOM_RETRY_AFTER_MAX 120
+#define OPSCOM_MESSAGE_MAX 500
+
+/* How result messages are made from a server's text (exported for tests):
+ * at most OPSCOM_MESSAGE_MAX bytes (and cap - 1), never cut inside a UTF-8
+ * sequence, control characters as spaces, trailing spaces dropped, every
+ * occurrence of token (if not NULL) replaced by "[token]". */
+void opscom_clean_message(char *out, size_t cap, const char *s, size_t n, const char *token);
 #define OPSCOM_CONSECUTIVE_FAILURES_MAX 20
 
 /* 1 once opscom_interrupt() was called (until opscom_interrupt_clear()). */

@@ -397,6 +397,44 @@ START_TEST(test_fields)
 }
 END_TEST
 
+START_TEST(test_clean_message)
+{
+    char in[700], out[512];
+    size_t i;
+
+    opscom_clean_message(out, sizeof(out), "abc\ndef\t ", 10, NULL);
+    ck_assert_str_eq(out, "abc def");
+    opscom_clean_message(out, sizeof(out), "bad " TOKEN " here " TOKEN, strlen("bad " TOKEN " here " TOKEN), TOKEN);
+    ck_assert_str_eq(out, "bad [token] here [token]");
+    for (i = 0; i < 600; i++)
+        in[i] = 'a';
+    opscom_clean_message(out, sizeof(out), in, 600, TOKEN);
+    ck_assert_uint_eq(strlen(out), OPSCOM_MESSAGE_MAX);
+    memcpy(in + 499, "\xc3\xa9xyz", 5);           /* a 2-byte character across the cut */
+    opscom_clean_message(out, sizeof(out), in, 504, NULL);
+    ck_assert_uint_eq(strlen(out), 499);
+    memcpy(in + 498, "\xc3\xa9xyz", 5);           /* ends exactly at the cut */
+    opscom_clean_message(out, sizeof(out), in, 503, NULL);
+    ck_assert_uint_eq(strlen(out), 500);
+    ck_assert_str_eq(out + 498, "\xc3\xa9");
+    memcpy(in + 497, "\xe2\x82\xac\xe2\x82\xac", 6); /* euro signs: 3 bytes */
+    opscom_clean_message(out, sizeof(out), in, 503, NULL);
+    ck_assert_uint_eq(strlen(out), 500);
+    opscom_clean_message(out, sizeof(out), in, 504, NULL);  /* no change: 497 + 3 */
+    ck_assert_uint_eq(strlen(out), 500);
+    memcpy(in + 496, "\xe2\x82\xac\xe2\x82\xac", 6);
+    opscom_clean_message(out, sizeof(out), in, 503, NULL);
+    ck_assert_uint_eq(strlen(out), 499);
+    opscom_clean_message(out, 4, "abcdef", 6, NULL);
+    ck_assert_str_eq(out, "abc");
+    /* a token cut by the limit is not half-shown */
+    memset(in, 'b', 495);
+    memcpy(in + 495, TOKEN, strlen(TOKEN));
+    opscom_clean_message(out, sizeof(out), in, 495 + strlen(TOKEN), TOKEN);
+    ck_assert_ptr_null(strstr(out, "tok-"));
+}
+END_TEST
+
 START_TEST(test_new_refuses_bad_token)
 {
     struct config *c = cfg_for(1, 1, 1, 5);
@@ -844,6 +882,7 @@ int main(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_fields);
+    tcase_add_test(tc, test_clean_message);
     tcase_add_test(tc, test_new_refuses_bad_token);
     tcase_add_test(tc, test_push_update_delete);
     tcase_add_test(tc, test_concurrency_overlaps);
