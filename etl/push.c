@@ -728,6 +728,14 @@ int push_finish(struct push *p, struct etl_err *err)
     if (held < 0)
         return -1;
     p->c.held = held;
+    held = ledger_count_state(p->l, LS_PENDING, err);
+    if (held < 0)
+        return -1;
+    p->c.left_pending = held;
+    held = ledger_count_state(p->l, LS_SENDING, err);
+    if (held < 0)
+        return -1;
+    p->c.left_pending += held;
     return 0;
 }
 
@@ -737,7 +745,7 @@ int push_exit_code(const struct push *p)
 
     if (c->rejected || c->duplicates || c->zone_disconnected || c->zone_missing || c->held ||
         c->failed || c->resent_after_doubt || c->files_over_ratio || c->files_failed ||
-        c->retry_later || c->aborted)
+        c->retry_later || c->aborted || (!p->o.dry_run && c->left_pending))
         return EXIT_ATTENTION;
     return EXIT_GOOD;
 }
@@ -754,7 +762,7 @@ void push_summary_text(const struct push *p, char *out, size_t cap)
              c->files + c->files_skipped, c->files + c->files_skipped == 1 ? "" : "s",
              c->files_skipped, c->files_over_ratio, c->rows, c->accepted, c->rejected,
              c->duplicates, c->voids, c->pushed, c->updated, c->deleted, c->failed, c->held,
-             c->resent_after_doubt, c->retry_later + c->aborted);
+             c->resent_after_doubt, c->left_pending);
 }
 
 int push_ledger_path(const struct config *cfg, struct buf *out, struct etl_err *err)

@@ -98,6 +98,7 @@ struct push_counts {
     long pushed, updated, deleted, failed, retry_later, aborted;
     long resent_after_doubt, in_doubt, retries;
     long recovered;                                        /* found `sending` at start */
+    long left_pending;                                     /* pending/sending after the run */
 };
 
 /* The client's run function (opscom_run), or a fake in tests. */

@@ -1,23 +1,27 @@
 # push_lib.sh — sourced by the push/ledger/kill end-to-end tests after lib.sh.
 PC="python3 $ROOT/tests/e2e/push_check.py"
 
-# mkconfig FILE [EXTRA_JSON_MEMBERS]: a config for the running sandbox with
-# ./ledger.db, the sample zone tables, small timeouts.
+# mkconfig FILE [KEY=JSON_VALUE...]: a config for the running sandbox with
+# ./ledger.db, the sample zone tables, small timeouts; KEY=VALUE pairs
+# override or add keys (VALUE is JSON: 8, "hold", "http://...").
 mkconfig() {
-  local f=$1 extra=${2:-}
-  cat >"$f" <<EOF
-{
-  "api_url": "${SANDBOX_URL:-http://127.0.0.1:9}",
-  "ledger": "ledger.db",
-  "zones": "$ROOT/samples/zones.txt",
-  "aliases": "$ROOT/samples/zone-aliases.csv",
-  "concurrency": 4,
-  "connect_timeout_s": 2,
-  "timeout_s": 5,
-  "max_attempts": 5${extra:+,
-  $extra}
+  local f=$1; shift
+  python3 - "$f" "${SANDBOX_URL:-http://127.0.0.1:9}" "$ROOT" "$@" <<'PYEOF'
+import json, sys
+f, url, root = sys.argv[1:4]
+c = {"api_url": url, "ledger": "ledger.db", "zones": root + "/samples/zones.txt",
+     "aliases": root + "/samples/zone-aliases.csv", "concurrency": 4,
+     "connect_timeout_s": 2, "timeout_s": 5, "max_attempts": 5}
+for kv in sys.argv[4:]:
+    k, v = kv.split("=", 1)
+    c[k] = json.loads(v)
+json.dump(c, open(f, "w"), indent=1)
+PYEOF
 }
-EOF
+
+# not_in NAME FILE: $TOKEN_CHECK does not occur in FILE (a missing file passes).
+not_in() {
+  if [ ! -e "$2" ] || ! grep -qaF -- "$TOKEN_CHECK" "$2"; then ok "$1"; else not_ok "$1" "token found in $2"; fi
 }
 
 # state_now: refreshes ./sandbox-state.json from the running sandbox.
