@@ -2,12 +2,14 @@
  *
  *   bench-gen --profile paystation|mobile|hotspot --rows N [--seed S]
  *             [--dirt RATE] [--zones FILE] [--date YYYY-MM-DD] [--stats] > out
- *   bench-gen --print-zones > zones.txt
+ *   bench-gen --print-zones > zones.txt; bench-gen --print-aliases > aliases.csv
  *
  * Writes one file in the layout of the named vendor profile (issue 3) to
  * stdout: N data rows of parking sessions on one business day (--date, local
  * America/Toronto, default 2026-11-28), roughly sorted by start time, with
- * unique ids, realistic plates, zones drawn from a zone list (built in, or
+ * unique ids, realistic plates, zones drawn from a zone list (built in: the
+ * names of samples/zones.txt, with the vendor names and HotSpot numeric codes
+ * of samples/zone-aliases.csv on some rows; or
  * --zones FILE: one name a line, blank lines and lines starting with '#'
  * skipped), promo codes on ~10% of rows and free sessions (amount 0) on ~2%.
  * Clean rows use every spelling the profile allows (padded and unpadded
@@ -221,20 +223,38 @@ static void split_time(int64_t t, struct tm_lite *tm)
 
 /* ----------------------------------------------------------------- zones */
 
+/* The built-in city: the zone names of samples/zones.txt, and the vendor
+ * names that samples/zone-aliases.csv maps onto them (`--print-zones`,
+ * `--print-aliases` write both out). */
 static const char *const builtin_zones[] = {
 	"Lot 01", "Lot 02", "Lot 03", "Lot 04", "Lot 05", "Lot 06", "Lot 07",
-	"Lot 08", "Lot 09", "Lot 10", "Lot 11", "Lot 12", "King St W",
-	"Queen St E", "Harbourfront", "Union Station", "St. Lawrence Market",
-	"Distillery District", "Exhibition Place", "City Hall",
-	"Nathan Phillips Square", "Kensington Market", "Liberty Village",
-	"High Park North", "Danforth Ave", "Garage A", "Garage B",
-	"Carré Saint-Louis", "1001", "1002", "1003", "1004",
+	"Lot 08", "Lot 09", "Lot 10", "Lot 11", "Lot 12", "Red Lot", "Blue Lot",
+	"Garage A", "Garage B", "Harbourfront Garage", "Street Parking - Main St",
+	"Street Parking - King St", "Street Parking - Queen St", "H\xc3\xb4tel de Ville",
+	"Arena", "Public Library",
 };
+
+struct alias {
+	const char *alias;
+	unsigned zone; /* index in builtin_zones */
+};
+
+/* numeric codes (HotSpot) first, then vendor spellings */
+static const struct alias builtin_aliases[] = {
+	{ "1001", 0 }, { "1002", 1 }, { "1003", 2 }, { "1004", 3 }, { "1005", 4 },
+	{ "1006", 5 }, { "1007", 6 }, { "1008", 7 }, { "1009", 8 }, { "1010", 9 },
+	{ "1011", 10 }, { "1012", 11 }, { "2001", 12 }, { "2002", 13 },
+	{ "3001", 14 }, { "3002", 15 }, { "3003", 16 },
+	{ "Main Street", 17 }, { "King Street", 18 }, { "Queen Street", 19 },
+	{ "City Hall", 20 }, { "Hotel de Ville", 20 }, { "Library", 22 },
+};
+#define N_ALIASES (sizeof builtin_aliases / sizeof builtin_aliases[0])
 
 #define MAX_ZONES 4096
 static const char *zones[MAX_ZONES];
 static size_t nzones;
 static char *zone_text; /* owns the names read from --zones */
+static int use_aliases;  /* built-in list: vendor names from builtin_aliases */
 
 static int load_zones(const char *path)
 {
@@ -643,12 +663,23 @@ static void build_row(struct row *r, uint64_t i)
 		zone_variant(&r->zone, zname);
 	} else {
 		sb_reset(&r->zone);
-		sb_str(&r->zone, zname);
+		const char *al = NULL;
+		if (use_aliases) { /* HotSpot uses numeric codes, others a few vendor names */
+			double p = opt.prof == P_HOTSPOT ? 0.7 : 0.04;
+			for (size_t k = 0; k < N_ALIASES; k++)
+				if (builtin_aliases[k].zone == zi &&
+				    (opt.prof == P_HOTSPOT) == is_digit(builtin_aliases[k].alias[0])) {
+					if (chance(p))
+						al = builtin_aliases[k].alias;
+					break;
+				}
+		}
+		sb_str(&r->zone, al ? al : zname);
 		if (opt.prof == P_HOTSPOT && chance(0.5)) {
-			const char *p = zname;
+			const char *p = r->zone.b;
 			while (is_digit(*p))
 				p++;
-			r->zone_numeric = *p == '\0' && zname[0] != '0' && p - zname < 10;
+			r->zone_numeric = *p == '\0' && r->zone.b[0] != '0' && r->zone.n < 10;
 		}
 	}
 	if (r->dirt == D_BAD_UTF8) {
@@ -1090,7 +1121,7 @@ static void usage(void)
 {
 	fputs("usage: bench-gen --profile paystation|mobile|hotspot --rows N [--seed S]\n"
 	      "                 [--dirt RATE] [--zones FILE] [--date YYYY-MM-DD] [--stats] > out\n"
-	      "       bench-gen --print-zones      (the built-in zone list, for --zones)\n",
+	      "       bench-gen --print-zones | --print-aliases   (the built-in city)\n",
 	      stderr);
 }
 
@@ -1149,6 +1180,12 @@ int main(int argc, char **argv)
 			for (size_t k = 0; k < sizeof builtin_zones / sizeof builtin_zones[0]; k++)
 				printf("%s\n", builtin_zones[k]);
 			return fflush(stdout) ? 3 : 0;
+		} else if (!strcmp(a, "--print-aliases")) {
+			printf("alias,zone\n");
+			for (size_t k = 0; k < N_ALIASES; k++)
+				printf("%s,%s\n", builtin_aliases[k].alias,
+				       builtin_zones[builtin_aliases[k].zone]);
+			return fflush(stdout) ? 3 : 0;
 		}
 		if (!v) {
 			usage();
@@ -1206,6 +1243,7 @@ bad:
 		nzones = sizeof builtin_zones / sizeof builtin_zones[0];
 		for (size_t k = 0; k < nzones; k++)
 			zones[k] = builtin_zones[k];
+		use_aliases = 1;
 	}
 	setup_kinds(opt.prof);
 	rng_state = mix64(opt.seed ^ 0x5eed5eed5eedULL) + (uint64_t)opt.prof;

@@ -60,13 +60,15 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 log() { echo "bench: $*" >&2; }
 
 # --- inputs -----------------------------------------------------------------
 SEED=20261128 DIRT=0.01
 "$GEN" --print-zones >"$DIR/zones.txt.new" && mv "$DIR/zones.txt.new" "$DIR/zones.txt"
-ZONES=$DIR/zones.txt
+"$GEN" --print-aliases >"$DIR/zone-aliases.csv.new" && mv "$DIR/zone-aliases.csv.new" "$DIR/zone-aliases.csv"
+ZONES=$DIR/zones.txt ALIASES=$DIR/zone-aliases.csv
 "$GEN" --profile paystation --rows 10 --seed 1 >"$DIR/probe.csv"
 # input PROFILE ROWS [DIRT] -> prints the path, generating it when missing or stale
 input() {
@@ -100,6 +102,9 @@ measure() {
     us="$us $(grep 'User time' "$TMP/time" | awk '{print $NF}')"
     sy="$sy $(grep 'System time' "$TMP/time" | awk '{print $NF}')"
   done
+  local cpus= k=0 a=($us) b=($sy)
+  for ((k = 0; k < ${#a[@]}; k++)); do cpus="$cpus $(awk -v u="${a[k]}" -v s="${b[k]}" 'BEGIN {printf "%.2f", u + s}')"; done
+  M_CPU=$(median $cpus)
   M_WALL=$(median $walls | awk '{printf "%.3f", $1 / 1e6}')
   M_RSS=$(median $rss)
   M_USER=$(median $us)
@@ -123,7 +128,12 @@ implemented() {
 
 # --- the table ----------------------------------------------------------------
 ROWS_OUT=()
-row() { ROWS_OUT+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); printf '  %-34s %-10s %9s %12s %9s %10s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" >&2; }
+# row NAME INPUT WALL RATE MBPS RSS NOTE (the CPU column is M_CPU when WALL is set)
+row() {
+  local cpu=-; [ "$3" != - ] && cpu=${M_CPU:--}
+  ROWS_OUT+=("| $1 | $2 | $3 | $cpu | $4 | $5 | $6 | $7 |")
+  printf '  %-36s %-6s %8s %8s %9s %7s %7s  %s\n' "$1" "$2" "$3" "$cpu" "$4" "$5" "$6" "$7" >&2
+}
 na() { row "$1" "$2" - - - - "${3:-not available yet}"; }
 
 # 1. floors
@@ -148,7 +158,7 @@ if want validate; then
       for n in $SIZES; do
         [ "$prof" != paystation ] && [ "$n" -ne "$SMALL" ] && [ "${BENCH_ALL_PROFILES:-0}" = 0 ] && continue
         f=$(input "$prof" "$n"); sz=$(fsize "$f"); r=$( [ "$n" -ge "$BIG" ] && echo 3 || echo "$RUNS")
-        if measure "$r" "0 1" "$PE" -q validate -f "$prof" --zones "$ZONES" --json-out /dev/null "$f"; then
+        if measure "$r" "0 1" "$PE" -q validate -f "$prof" --zones "$ZONES" --aliases "$ALIASES" --json-out /dev/null "$f"; then
           fl=$(eval echo "\${FLOOR_$n:-}")
           note="$prof, user $M_USER s sys $M_SYS s"
           [ -n "$fl" ] && [ "$prof" = paystation ] && note="$note, $(awk -v a="$M_WALL" -v b="$fl" 'BEGIN {printf "%.1fx", a / b}') the per-line libcsv floor"
@@ -193,7 +203,7 @@ if want report; then
     if implemented report; then
       f=$(input paystation "$n")
       out=$DIR/report-$n.xlsx
-      if measure "$r" "0 1" "$PE" -q report -f paystation --zones "$ZONES" -o "$out" "$f"; then
+      if measure "$r" "0 1" "$PE" -q report -f paystation --zones "$ZONES" --aliases "$ALIASES" -o "$out" "$f"; then
         row "report -o OUT.xlsx (offline)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$(fsize "$f")" "$M_WALL")" "$(mb "$M_RSS")" "paystation file: ingest+normalize+zones+all sheets, xlsx $(mb $(( $(fsize "$out") / 1024 ))) MB$(ratio "$M_WALL")"
       else
         row "report -o OUT.xlsx (offline)" "$(human "$n")" - - - - "failed ($M_ERR)"
@@ -231,7 +241,7 @@ write_config() {
   local inputs=
   [ -n "${5:-}" ] && inputs=", \"inputs\": [{\"glob\": \"$5\", \"profile\": \"paystation\"}], \"report_dir\": \"$DIR/reports\""
   cat >"$1" <<EOF
-{"api_url": "http://127.0.0.1:$2", "token_env": "OPSCOM_API_TOKEN", "zones": "$ZONES",
+{"api_url": "http://127.0.0.1:$2", "token_env": "OPSCOM_API_TOKEN", "zones": "$ZONES", "aliases": "$ALIASES",
  "ledger": "$4", "concurrency": $3, "max_reject_ratio": 0.5$inputs}
 EOF
 }
@@ -297,8 +307,10 @@ fi
 
 # --- print ----------------------------------------------------------------------
 {
-  echo "| measurement | input | wall s (median) | rows/s | MB/s | peak RSS MB | notes |"
-  echo "|---|---|---:|---:|---:|---:|---|"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| measurement | input | wall s (median) | CPU s (user+sys) | rows/s (wall) | MB/s | peak RSS MB | notes |"
+  echo "|---|---|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${ROWS_OUT[@]}"
   if [ -s "$DIR/run-timings.txt" ] && want run; then
     echo

@@ -1,12 +1,555 @@
-/* cmd_report.c — `permit-etl report`. */
+/*
+ * cmd_report.c — `permit-etl report`: reads vendor files once and writes
+ * the XLSX report (reports/report.h) from the same pass: every accepted
+ * record streams into `Permits` and the accumulators, every rejected field
+ * into `Rejected`. Without -c the Push Log and OPSCOM Stats sheets say
+ * "offline".
+ */
+#include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "config.h"
+#include "ingest.h"
+#include "inputs.h"
+#include "ledger.h"
+#include "log.h"
+#include "opscom.h"
+#include "report.h"
+#include "tz.h"
+#include "zones.h"
+
+#include <unistd.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char usage[] =
 "usage: permit-etl report [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F] -o OUT.xlsx FILE...\n"
-"       permit-etl report -c CONFIG --date YYYY-MM-DD -o OUT.xlsx\n";
+"       permit-etl report -c CONFIG --date YYYY-MM-DD -o OUT.xlsx\n"
+"\n"
+"Reads vendor files once and writes the XLSX report: Summary (run facts,\n"
+"revenue by zone, source file and business day, per currency), Promo Codes,\n"
+"Zone Audit, Rejected, Push Log, OPSCOM Stats and Permits. Without -c the\n"
+"Push Log and OPSCOM Stats say \"offline\".\n"
+"\n"
+INPUTS_HELP
+"  -o, --output F     the workbook to write (replaced atomically)\n"
+"      --date D       the business day D (YYYY-MM-DD) rebuilt from the ledger\n"
+"\n"
+"Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
+"missing; 2 usage, configuration or profile error; 3 unreadable input or\n"
+"the report could not be written.\n";
+
+enum { OPT_DATE = CLI_FIRST_CMD_OPT };
+
+#define DEFAULT_BUSINESS_TZ "America/Toronto"
+
+struct rctx {
+    struct report *rep;
+    long disconnected, missing, records;
+    struct ledger *led;          /* -c: the ledger (read-only), NULL if none yet */
+    struct ledger_rec rec;
+    long states[LS_COUNT], resent, not_staged;
+    struct etl_err led_err;      /* first ledger error */
+    int rep_online;              /* -c given */
+};
+
+/* -c: the record's ledger state as a Push Log row ("not staged" when the
+ * ledger does not have its key). */
+static void log_ledger_state(struct rctx *c, const struct permit *p)
+{
+    struct report_push e;
+    int found;
+
+    memset(&e, 0, sizeof(e));
+    e.key = p->key;
+    e.plate = p->plate;
+    e.zone = p->zone;
+    e.action = "none";
+    found = c->led ? ledger_get(c->led, p->key, &c->rec, &c->led_err) : 0;
+    if (found < 0)
+        return;
+    if (found == 1) {
+        const struct ledger_rec *r = &c->rec;
+        if (r->state == LS_PENDING || r->state == LS_HELD || r->state == LS_SENDING)
+            e.action = ledger_action_name(r->action);   /* what the next push does */
+        e.reference_id = r->reference_id;
+        e.state = ledger_state_name(r->state);
+        e.attempts = r->attempts;
+        e.last_error = r->last_error.ptr;
+        e.resent_after_doubt = r->resent_after_doubt;
+        c->states[r->state]++;
+        c->resent += r->resent_after_doubt != 0;
+    } else {
+        e.state = "not staged";
+        c->not_staged++;
+    }
+    report_add_push(c->rep, &e);
+}
+
+static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
+{
+    struct rctx *c = ctx;
+
+    if (p->voided)
+        return report_add_void(c->rep, p) < 0
+                   ? etl_fail(err, E_IO, "report: cannot write") : 0;
+    c->records++;
+    if ((c->records & 0xffff) == 0)
+        log_progress("report: %ld records", c->records);
+    if (p->zone_status == ZONE_DISCONNECTED)
+        c->disconnected++;
+    else if (p->zone_status == ZONE_MISSING)
+        c->missing++;
+    if (report_add_permit(c->rep, p) < 0)
+        return etl_fail(err, E_IO, "report: cannot write");
+    if (c->led || c->rep_online)
+        log_ledger_state(c, p);
+    if (c->led_err.code != E_OK) {
+        *err = c->led_err;
+        return -1;
+    }
+    return 0;
+}
+
+static void on_reject(void *ctx, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen)
+{
+    struct rctx *c = ctx;
+
+    log_row_error(file, line, field, reason);
+    report_add_reject(c->rep, file, line, field, reason, raw, rawlen);  /* sticky error */
+}
+
+/* The business day of a UTC time in business_tz (tz.h). */
+static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
+{
+    return tz_local_date(ctx, utc, y, m, d);
+}
+
+/* --- OPSCOM Stats (-c) ------------------------------------------------ */
+
+#define MAX_STATS_ROWS 4096
+
+struct srow { char *type, *zone; long server, ledger; int known; };
+
+struct sctx {
+    const struct zones *zones;
+    struct srow rows[MAX_STATS_ROWS];
+    int nrows, overflow;
+    struct { char *zone; long n; } live[MAX_STATS_ROWS];
+    int nlive;
+};
+
+static int known_zone(const struct sctx *s, const char *zone)
+{
+    size_t i, n;
+
+    if (!s->zones)
+        return 1;
+    n = zones_count(s->zones);
+    for (i = 0; i < n; i++)
+        if (!strcmp(zones_name(s->zones, i), zone))
+            return 1;
+    return 0;
+}
+
+static struct srow *srow_get(struct sctx *s, const char *type, const char *zone)
+{
+    int i;
+
+    for (i = 0; i < s->nrows; i++)
+        if (!strcmp(s->rows[i].type, type) && !strcmp(s->rows[i].zone, zone))
+            return &s->rows[i];
+    if (s->nrows == MAX_STATS_ROWS) {
+        s->overflow = 1;
+        return NULL;
+    }
+    s->rows[s->nrows].type = strdup(type);
+    s->rows[s->nrows].zone = strdup(zone);
+    if (!s->rows[s->nrows].type || !s->rows[s->nrows].zone) {
+        free(s->rows[s->nrows].type);
+        free(s->rows[s->nrows].zone);
+        s->overflow = 1;
+        return NULL;
+    }
+    s->rows[s->nrows].server = s->rows[s->nrows].ledger = 0;
+    s->rows[s->nrows].known = known_zone(s, zone);
+    return &s->rows[s->nrows++];
+}
+
+static void on_server_row(void *ctx, const char *type, const char *zone, long total)
+{
+    struct srow *r = srow_get(ctx, type, zone);
+
+    if (r)
+        r->server += total;
+}
+
+static void on_live(void *ctx, const char *type, const char *zone, const char *zone_status,
+                    long count)
+{
+    struct sctx *s = ctx;
+    struct srow *r;
+    int i;
+
+    if (!strcmp(zone_status, "disconnected")) {
+        for (i = 0; i < s->nlive; i++)
+            if (!strcmp(s->live[i].zone, zone)) {
+                s->live[i].n += count;
+                return;
+            }
+        if (s->nlive == MAX_STATS_ROWS || !(s->live[s->nlive].zone = strdup(zone))) {
+            s->overflow = 1;
+            return;
+        }
+        s->live[s->nlive++].n = count;
+        return;
+    }
+    r = srow_get(s, type, zone);
+    if (r)
+        r->ledger += count;
+}
+
+static int cmp_srow(const void *a, const void *b)
+{
+    const struct srow *x = a, *y = b;
+    int c = strcmp(x->zone, y->zone);
+
+    return c ? c : strcmp(x->type, y->type);
+}
+
+/* The known zones as the API's one comma-delimited filter; NULL (pull
+ * everything, filter here) without a zone list or when a name has a comma. */
+static char *zone_filter(const struct zones *z)
+{
+    struct buf b = BUF_INIT;
+    size_t i, n = z ? zones_count(z) : 0;
+
+    if (!n)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        const char *name = zones_name(z, i);
+        if (strchr(name, ',') || (i && buf_addch(&b, ',') < 0) || buf_addstr(&b, name) < 0) {
+            buf_release(&b);
+            return NULL;
+        }
+    }
+    return buf_detach(&b, NULL);
+}
+
+/* Pulls the server's stats and the ledger's live counts into the OPSCOM
+ * Stats sheet. A failed pull is shown on the sheet and returned (-1). */
+static int pull_stats(struct report *rep, const struct config *cfg, const char *token,
+                      const struct zones *zones, struct ledger *led, struct etl_err *err)
+{
+    struct sctx *s = calloc(1, sizeof(*s));
+    struct opscom *o = NULL;
+    char *filter = NULL;
+    int i, ret = -1;
+
+    if (!s)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    s->zones = zones;
+    o = opscom_new(cfg, token, err);
+    if (!o)
+        goto out;
+    filter = zone_filter(zones);
+    if (opscom_stats(o, filter, on_server_row, s, err) < 0)
+        goto out;
+    if (led && ledger_live_counts(led, on_live, s, err) < 0)
+        goto out;
+    if (s->overflow) {
+        etl_fail(err, E_NOMEM, "stats: too many (type, zone) rows");
+        goto out;
+    }
+    qsort(s->rows, (size_t)s->nrows, sizeof(s->rows[0]), cmp_srow);
+    for (i = 0; i < s->nrows; i++)
+        if (s->rows[i].known)
+            report_add_stats_row(rep, s->rows[i].type, s->rows[i].zone, s->rows[i].server,
+                                 s->rows[i].ledger);
+    for (i = 0; i < s->nlive; i++)
+        report_add_live_disconnected(rep, s->live[i].zone, s->live[i].n);
+    report_set_stats_pulled(rep);
+    ret = 0;
+out:
+    if (ret < 0)
+        report_set_stats_error(rep, err->msg);
+    for (i = 0; i < s->nrows; i++) {
+        free(s->rows[i].type);
+        free(s->rows[i].zone);
+    }
+    for (i = 0; i < s->nlive; i++)
+        free(s->live[i].zone);
+    free(s);
+    free(filter);
+    opscom_free(o);
+    return ret;
+}
+
+/* --date: every stored record of the business day, as the pass would have
+ * fed them. */
+static int on_day_record(void *ctx, const struct ledger_rec *r)
+{
+    struct rctx *c = ctx;
+    struct report_push e;
+
+    if (r->state == LS_DELETED || r->p.voided)
+        return 0;
+    c->records++;
+    if (r->p.zone_status == ZONE_DISCONNECTED)
+        c->disconnected++;
+    else if (r->p.zone_status == ZONE_MISSING)
+        c->missing++;
+    if (report_add_permit(c->rep, &r->p) < 0)
+        return -1;
+    memset(&e, 0, sizeof(e));
+    e.key = r->p.key;
+    e.plate = r->p.plate;
+    e.zone = r->p.zone;
+    e.action = (r->state == LS_PENDING || r->state == LS_HELD || r->state == LS_SENDING)
+                   ? ledger_action_name(r->action) : "none";
+    e.reference_id = r->reference_id;
+    e.state = ledger_state_name(r->state);
+    e.attempts = r->attempts;
+    e.last_error = r->last_error.ptr;
+    e.resent_after_doubt = r->resent_after_doubt;
+    c->states[r->state]++;
+    c->resent += r->resent_after_doubt != 0;
+    return report_add_push(c->rep, &e) < 0 ? -1 : 0;
+}
+
+static int worse(int a, int b)
+{
+    return a > b ? a : b;
+}
 
 int cmd_report(int argc, char **argv)
 {
-    return cli_not_implemented("report", usage, argc, argv);
+    static const struct option lo[] = {
+        CLI_GLOBAL_LONGOPTS,
+        INPUTS_LONGOPTS,
+        { "output", required_argument, NULL, 'o' },
+        { "date",   required_argument, NULL, OPT_DATE },
+        { NULL, 0, NULL, 0 }
+    };
+    struct inputs inp;
+    struct rctx rc;
+    struct ingest *in = NULL;
+    struct ingest_opts io;
+    struct ingest_sink sink;
+    struct ingest_stats st, tot;
+    struct report_meta meta;
+    struct report_counts counts;
+    struct etl_err err;
+    const struct tz *btz = NULL;
+    char *token = NULL;
+    const char *out = NULL, *date = NULL, *tzname = DEFAULT_BUSINESS_TZ;
+    int c, i, y = 0, mo = 0, d = 0, status = EXIT_GOOD, aborted = 0, written = 0;
+
+    memset(&rc, 0, sizeof(rc));
+    memset(&tot, 0, sizeof(tot));
+    ledger_rec_init(&rc.rec);
+    etl_err_clear(&rc.led_err);
+    inputs_init(&inp);
+    etl_err_clear(&err);
+    cli_reset_getopt();
+    while ((c = getopt_long(argc, argv, ":" CLI_GLOBAL_SHORT INPUTS_SHORT "o:", lo,
+                            NULL)) != -1) {
+        if (inputs_opt(&inp, c, optarg))
+            continue;
+        if (c == 'o') {
+            out = optarg;
+            continue;
+        }
+        if (c == OPT_DATE) {
+            date = optarg;
+            continue;
+        }
+        switch (cli_global_opt(c, "report", usage, argv)) {
+        case CLI_OK:
+            continue;
+        case CLI_EXIT_HELP:
+            return EXIT_GOOD;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    inputs_files(&inp, argc, argv, optind);
+    if (!out)
+        return cli_usage_error("report", "-o OUT.xlsx is required");
+    if (date) {
+        if (cli_parse_date(date, &y, &mo, &d) < 0)
+            return cli_usage_error("report", "--date: '%s' is not a YYYY-MM-DD date", date);
+        if (!inp.config_path)
+            return cli_usage_error("report", "--date needs -c CONFIG (the ledger)");
+        if (inp.nfiles)
+            return cli_usage_error("report", "--date takes no input files");
+    } else if (inp.nfiles == 0) {
+        return cli_usage_error("report", "no input files");
+    }
+    timing_begin("report");
+    if (inputs_load(&inp, &err) < 0) {
+        log_err(&err);
+        status = etl_exit_for(err.code);
+        goto done;
+    }
+    if (inp.config && inp.config->business_tz)
+        tzname = inp.config->business_tz;
+    btz = tz_get(tzname, &err);
+    if (!btz) {
+        log_err(&err);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (inp.config) {
+        /* the token first: a bad one stops before any work (exit 2) */
+        token = config_read_token(inp.config, &err);
+        if (!token) {
+            log_err(&err);
+            status = etl_exit_for(err.code);
+            goto done;
+        }
+        rc.rep_online = 1;
+        if (inp.config->ledger && access(inp.config->ledger, F_OK) == 0) {
+            rc.led = ledger_open(inp.config->ledger, LEDGER_READONLY, &err);
+            if (!rc.led) {
+                log_err(&err);
+                status = EXIT_ABORTED;
+                goto done;
+            }
+        } else if (date) {
+            etl_fail(&err, E_CONFIG, "report --date: no ledger%s%s",
+                     inp.config->ledger ? " at " : " in the config",
+                     inp.config->ledger ? inp.config->ledger : "");
+            log_err(&err);
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
+    memset(&meta, 0, sizeof(meta));
+    meta.command = date ? "report --date" : "report";
+    meta.config_path = inp.config_path;
+    meta.online = rc.rep_online;
+    meta.business_tz = tzname;
+    meta.business_day = date;
+    meta.zones = inp.zones;
+    meta.local_date = local_date;
+    meta.local_date_ctx = (void *)btz;
+    rc.rep = report_open(out, &meta, &err);
+    if (!rc.rep) {
+        log_err(&err);
+        status = EXIT_ABORTED;
+        goto done;
+    }
+    if (date) {
+        long long from, to;
+        if (tz_day_range(btz, y, mo, d, &from, &to) < 0 ||
+            ledger_each_in_range(rc.led, from, to, on_day_record, &rc, &err) < 0) {
+            if (err.code == E_OK)
+                etl_fail(&err, E_IO, "report: cannot write");
+            log_err(&err);
+            status = EXIT_ABORTED;
+            aborted = 1;
+        }
+        tot.accepted = rc.records;
+    } else {
+        io.profile = inp.profile;
+        io.zones = inp.zones;
+        in = ingest_new(&io, &err);
+        if (!in) {
+            log_err(&err);
+            status = etl_exit_for(err.code);
+            goto done;
+        }
+        sink.record = on_record;
+        sink.reject = on_reject;
+        sink.ctx = &rc;
+        for (i = 0; i < inp.nfiles; i++) {
+            const char *path = inp.files[i];
+            struct report_file rf;
+            char msg[sizeof(err.msg) + 8];
+            int r;
+
+            memset(&st, 0, sizeof(st));
+            r = ingest_file(in, path, &sink, &st, &err);
+            tot.rows += st.rows;
+            tot.accepted += st.accepted;
+            tot.rejected += st.rejected;
+            tot.duplicates += st.duplicates;
+            tot.voids += st.voids;
+            tot.free_sessions += st.free_sessions;
+            memset(&rf, 0, sizeof(rf));
+            rf.path = path;
+            rf.profile = st.profile[0] ? st.profile : NULL;
+            rf.rows = st.rows;
+            rf.accepted = st.accepted;
+            rf.rejected = st.rejected;
+            rf.duplicates = st.duplicates;
+            rf.voids = st.voids;
+            rf.free_sessions = st.free_sessions;
+            rf.status = "ok";
+            if (r < 0) {
+                snprintf(msg, sizeof(msg), "error: %s", err.msg);
+                rf.status = msg;
+                report_add_file(rc.rep, &rf);
+                if (strcmp(err.field, "_file")) {
+                    /* not a file-level error: the report or the ledger failed */
+                    log_err(&err);
+                    status = EXIT_ABORTED;
+                    aborted = 1;
+                    break;
+                }
+                status = worse(status, etl_exit_for(err.code));
+                if (etl_exit_for(err.code) == EXIT_ABORTED)
+                    aborted = 1;
+                continue;
+            }
+            report_add_file(rc.rep, &rf);
+        }
+        log_progress_done();
+    }
+    if (rc.rep_online && !aborted) {
+        if (pull_stats(rc.rep, inp.config, token, inp.zones, rc.led, &err) < 0) {
+            log_err(&err);
+            status = worse(status, etl_exit_for(err.code));
+            aborted = etl_exit_for(err.code) == EXIT_ABORTED;
+        }
+    }
+    if (tot.rejected || tot.duplicates || rc.disconnected || rc.missing ||
+        rc.states[LS_FAILED] || rc.states[LS_HELD] || rc.resent)
+        status = worse(status, EXIT_ATTENTION);
+    memset(&counts, 0, sizeof(counts));
+    counts.updated = counts.unchanged = counts.pending = -1;
+    counts.pushed = rc.states[LS_PUSHED];
+    counts.deleted = rc.states[LS_DELETED];
+    counts.failed = rc.states[LS_FAILED];
+    counts.held = rc.states[LS_HELD];
+    counts.resent_after_doubt = rc.resent;
+    counts.exit_code = status;
+    report_set_counts(rc.rep, &counts);
+    if (report_close(rc.rep, aborted, &err) < 0) {
+        log_err(&err);
+        status = EXIT_ABORTED;
+    } else {
+        written = 1;
+    }
+    rc.rep = NULL;
+    log_row_errors_flush();
+done:
+    timing_end("report");
+    report_discard(rc.rep);
+    log_summary(status, "report: %d file%s, %ld rows read, %ld accepted, %ld rejected, "
+                "%ld duplicates, %ld voids, %ld free sessions%s%s", inp.nfiles,
+                inp.nfiles == 1 ? "" : "s", tot.rows, tot.accepted, tot.rejected,
+                tot.duplicates, tot.voids, tot.free_sessions,
+                written ? ", written to " : "", written ? out : "");
+    timing_report();
+    ingest_free(in);
+    ledger_rec_release(&rc.rec);
+    ledger_close(rc.led);
+    config_token_free(token);
+    inputs_free(&inp);
+    return status;
 }

@@ -1,11 +1,267 @@
-/* cmd_stats.c — `permit-etl stats`. */
+/*
+ * cmd_stats.c — `permit-etl stats`: OPSCOM's counts of live permits per
+ * (type, zone). Zone names given with --zone are sent as the API's one
+ * comma-delimited `zones` string, unless a name contains a comma: then the
+ * stats are pulled unfiltered and filtered here (exact match).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "opscom.h"
 
 static const char usage[] =
-"usage: permit-etl stats -c CONFIG [--zone NAME]... [--json]\n";
+"usage: permit-etl stats -c CONFIG [--zone NAME]... [--json]\n"
+"\n"
+"Pulls OPSCOM's counts of live permits per (type, zone) and prints them.\n"
+"  -c, --config FILE  the configuration (api_url, token)\n"
+"      --zone NAME    only this zone (repeatable; matched exactly)\n"
+"      --json         print {\"data\":[{\"type\":..,\"zone\":..,\"total\":N},...]}\n";
+
+enum { OPT_ZONE = CLI_FIRST_CMD_OPT, OPT_JSON };
+
+struct row {
+    char *type, *zone;
+    long  total;
+};
+
+struct rows {
+    struct row *v;
+    size_t n, cap;
+    char *const *only;   /* local filter, NULL: none */
+    size_t nonly;
+    int nomem;
+};
+
+static void on_row(void *ctx, const char *type, const char *zone, long total)
+{
+    struct rows *r = ctx;
+    struct row *nv;
+    size_t i;
+
+    if (r->only) {
+        for (i = 0; i < r->nonly; i++)
+            if (strcmp(r->only[i], zone) == 0)
+                break;
+        if (i == r->nonly)
+            return;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+
+        nv = realloc(r->v, cap * sizeof(*nv));
+        if (!nv) {
+            r->nomem = 1;
+            return;
+        }
+        r->v = nv;
+        r->cap = cap;
+    }
+    r->v[r->n].type = strdup(type);
+    r->v[r->n].zone = strdup(zone);
+    r->v[r->n].total = total;
+    if (!r->v[r->n].type || !r->v[r->n].zone) {
+        free(r->v[r->n].type);
+        free(r->v[r->n].zone);
+        r->nomem = 1;
+        return;
+    }
+    r->n++;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    int c = strcmp(x->zone, y->zone);
+
+    return c ? c : strcmp(x->type, y->type);
+}
+
+/* Display width: code points (good enough for a table). */
+static size_t cps(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+static void print_table(const struct rows *r)
+{
+    size_t tw = 4, zw = 4, i, k;
+
+    for (i = 0; i < r->n; i++) {
+        if (cps(r->v[i].type) > tw)
+            tw = cps(r->v[i].type);
+        if (cps(r->v[i].zone) > zw)
+            zw = cps(r->v[i].zone);
+    }
+    printf("%-*s  %-*s  %10s\n", (int)tw, "type", (int)zw, "zone", "total");
+    for (i = 0; i < r->n; i++) {
+        fputs(r->v[i].type, stdout);
+        for (k = cps(r->v[i].type); k < tw + 2; k++)
+            putchar(' ');
+        fputs(r->v[i].zone, stdout);
+        for (k = cps(r->v[i].zone); k < zw + 2; k++)
+            putchar(' ');
+        printf("%10ld\n", r->v[i].total);
+    }
+}
+
+static int print_json(const struct rows *r)
+{
+    struct buf b = BUF_INIT;
+    size_t i;
+    int bad = 0;
+
+    bad |= buf_addstr(&b, "{\"data\":[");
+    for (i = 0; i < r->n; i++) {
+        bad |= buf_addstr(&b, i ? ",{\"type\":\"" : "{\"type\":\"");
+        bad |= buf_add_json_str(&b, r->v[i].type, strlen(r->v[i].type));
+        bad |= buf_addstr(&b, "\",\"zone\":\"");
+        bad |= buf_add_json_str(&b, r->v[i].zone, strlen(r->v[i].zone));
+        bad |= buf_addf(&b, "\",\"total\":%ld}", r->v[i].total);
+    }
+    bad |= buf_addstr(&b, "]}\n");
+    if (!bad)
+        fputs(b.ptr, stdout);
+    buf_release(&b);
+    return bad ? -1 : 0;
+}
 
 int cmd_stats(int argc, char **argv)
 {
-    return cli_not_implemented("stats", usage, argc, argv);
+    static const struct option lo[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "zone",   required_argument, NULL, OPT_ZONE },
+        { "json",   no_argument,       NULL, OPT_JSON },
+        CLI_GLOBAL_LONGOPTS,
+        { NULL, 0, NULL, 0 }
+    };
+    const char *cfgpath = NULL;
+    char **zones = NULL;
+    size_t nzones = 0, i;
+    int json = 0, c, ret = EXIT_USAGE, comma = 0;
+    struct etl_err err;
+    struct config *cfg = NULL;
+    char *token = NULL;
+    struct opscom *o = NULL;
+    struct buf filter = BUF_INIT;
+    struct rows rows;
+    long sum = 0;
+
+    memset(&rows, 0, sizeof(rows));
+    etl_err_clear(&err);
+    zones = calloc((size_t)argc + 1, sizeof(char *));
+    if (!zones) {
+        log_error("stats: out of memory");
+        return EXIT_ABORTED;
+    }
+    cli_reset_getopt();
+    while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            cfgpath = optarg;
+            break;
+        case OPT_ZONE:
+            if (!*optarg) {
+                ret = cli_usage_error("stats", "--zone needs a zone name");
+                goto out;
+            }
+            zones[nzones++] = optarg;
+            if (strchr(optarg, ','))
+                comma = 1;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        default: {
+            enum cli_result r = cli_global_opt(c, "stats", usage, argv);
+
+            if (r == CLI_EXIT_HELP) {
+                ret = EXIT_GOOD;
+                goto out;
+            }
+            if (r == CLI_EXIT_USAGE)
+                goto out;
+        }
+        }
+    }
+    if (optind < argc) {
+        ret = cli_usage_error("stats", "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (!cfgpath) {
+        ret = cli_usage_error("stats", "-c CONFIG is required");
+        goto out;
+    }
+    cfg = config_load(cfgpath, &err);
+    if (!cfg)
+        goto fail;
+    token = config_read_token(cfg, &err);
+    if (!token)
+        goto fail;
+    o = opscom_new(cfg, token, &err);
+    if (!o)
+        goto fail;
+    if (nzones && !comma) {
+        for (i = 0; i < nzones; i++)
+            if ((i && buf_addch(&filter, ',') < 0) || buf_addstr(&filter, zones[i]) < 0) {
+                etl_fail(&err, E_NOMEM, "stats: out of memory");
+                goto fail;
+            }
+    } else if (nzones) {
+        rows.only = zones;
+        rows.nonly = nzones;
+        log_info("stats: a zone name contains a comma: pulling all stats and filtering here");
+    }
+    if (opscom_stats(o, filter.len ? filter.ptr : NULL, on_row, &rows, &err) < 0)
+        goto fail;
+    if (rows.nomem) {
+        etl_fail(&err, E_NOMEM, "stats: out of memory");
+        goto fail;
+    }
+    if (rows.n)
+        qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);
+    for (i = 0; i < rows.n; i++)
+        sum += rows.v[i].total;
+    if (json) {
+        if (print_json(&rows) < 0) {
+            etl_fail(&err, E_NOMEM, "stats: out of memory");
+            goto fail;
+        }
+    } else {
+        print_table(&rows);
+    }
+    if (fflush(stdout) != 0) {
+        etl_fail(&err, E_IO, "stats: cannot write the output");
+        goto fail;
+    }
+    ret = EXIT_GOOD;
+    log_summary(ret, "stats: %zu rows, %ld live permits", rows.n, sum);
+    goto out;
+fail:
+    log_err(&err);
+    ret = etl_exit_for(err.code);
+    log_summary(ret, "stats: failed");
+out:
+    for (i = 0; i < rows.n; i++) {
+        free(rows.v[i].type);
+        free(rows.v[i].zone);
+    }
+    free(rows.v);
+    buf_release(&filter);
+    opscom_free(o);
+    config_token_free(token);
+    config_free(cfg);
+    free(zones);
+    return ret;
 }

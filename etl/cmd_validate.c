@@ -10,6 +10,7 @@
 #include "inputs.h"
 #include "log.h"
 #include "normalize.h"
+#include "tz.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -65,6 +66,17 @@ static void count_field(struct vctx *v, const char *field)
  * of a record (every byte escaped as \u00XX), then filled with plain
  * stores. No printf on this path.
  */
+/* Copies n bytes; returns the end. (Output is not NUL-terminated until
+ * the record is complete: the buffer's length is set at the end.) */
+static char *put_mem(char *o, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        o[i] = s[i];
+    return o + n;
+}
+
 static char *put_num(char *o, long long n)
 {
     char t[24];
@@ -77,8 +89,7 @@ static char *put_num(char *o, long long n)
     } while (u);
     if (n < 0)
         t[--i] = '-';
-    memcpy(o, t + i, sizeof(t) - (size_t)i);
-    return o + (sizeof(t) - (size_t)i);
+    return put_mem(o, t + i, sizeof(t) - (size_t)i);
 }
 
 static char *put_2(char *o, int v)
@@ -112,8 +123,7 @@ static char *put_time(char *o, long long utc)
     if (y < 0 || y > 9999) {
         char t[24];
         norm_format_time(utc, t);
-        memcpy(o, t, strlen(t));
-        return o + strlen(t);
+        return put_mem(o, t, strlen(t));
     }
     o = put_2(o, (int)(y / 100));
     o = put_2(o, (int)(y % 100));
@@ -148,10 +158,9 @@ static char *put_str(char *o, const char *s, size_t n)
         case '\r': *o++ = 'r'; break;
         case '\t': *o++ = 't'; break;
         default:
-            memcpy(o, "u00", 3);
-            o[3] = hex[c >> 4];
-            o[4] = hex[c & 15];
-            o += 5;
+            o = put_mem(o, "u00", 3);
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
         }
     }
     return o;
@@ -162,10 +171,8 @@ static char *put_kv(char *o, const char *key, size_t klen, const char *val, size
 {
     *o++ = ',';
     *o++ = '"';
-    memcpy(o, key, klen);
-    o += klen;
-    memcpy(o, "\":\"", 3);
-    o += 3;
+    o = put_mem(o, key, klen);
+    o = put_mem(o, "\":\"", 3);
     o = put_str(o, val, n);
     *o++ = '"';
     return o;
@@ -204,23 +211,23 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     if (buf_grow(b, worst) < 0)
         return etl_fail(err, E_NOMEM, "out of memory");
     o = b->ptr;
-    memcpy(o, "{\"LicencePlate\":\"", 17);
-    o = put_str(o + 17, p->plate, lplate);
+    o = put_mem(o, "{\"LicencePlate\":\"", 17);
+    o = put_str(o, p->plate, lplate);
     *o++ = '"';
     if (p->cents > 0) {
         long long c = p->cents;
-        memcpy(o, ",\"Amount\":\"", 11);
-        o = put_num(o + 11, c / 100);
+        o = put_mem(o, ",\"Amount\":\"", 11);
+        o = put_num(o, c / 100);
         *o++ = '.';
         o = put_2(o, (int)(c % 100));
         *o++ = '"';
     }
     if (p->currency != CUR_NONE)
         o = KV(o, "CurrencyID", currency_name(p->currency), 3);
-    memcpy(o, ",\"startTime\":\"", 14);
-    o = put_time(o + 14, p->start);
-    memcpy(o, "\",\"endTime\":\"", 13);
-    o = put_time(o + 13, p->end);
+    o = put_mem(o, ",\"startTime\":\"", 14);
+    o = put_time(o, p->start);
+    o = put_mem(o, "\",\"endTime\":\"", 13);
+    o = put_time(o, p->end);
     *o++ = '"';
     if (lzone)
         o = KV(o, "zone", p->zone, lzone);
@@ -231,8 +238,8 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     if (lpromo)
         o = KV(o, "promoCode", p->promo, lpromo);
     o = KV(o, "_source", src, lsrc);
-    memcpy(o, ",\"_line\":", 9);
-    o = put_num(o + 9, p->line);
+    o = put_mem(o, ",\"_line\":", 9);
+    o = put_num(o, p->line);
     o = KV(o, "_key", p->key, lkey);
     if (v->have_zones) {
         const char *zs = zone_status_name(p->zone_status);
@@ -263,7 +270,15 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
     struct vctx *v = ctx;
     struct buf *b = &v->line;
 
-    log_row_error(file, line, field, reason);
+    if (!strcmp(field, "_file")) {
+        /* a whole file: always shown, never hidden behind "... and N more" */
+        if (line > 0)
+            log_error("%s:%ld: %s: %s", file, line, field, reason);
+        else
+            log_error("%s: %s: %s", file, field, reason);
+    } else {
+        log_row_error(file, line, field, reason);
+    }
     count_field(v, field);
     if (!v->rej || v->write_failed)
         return;
@@ -413,7 +428,7 @@ int cmd_validate(int argc, char **argv)
         snprintf(rej, sizeof(rej), "#%ld", st.rejected);
         log_json_line(r < 0 ? "error" : "info", "ingest", kv);
         if (r < 0) {
-            if (v.write_failed || strcmp(err.field, "_file")) {
+            if (v.write_failed || strcmp(err.field, "_file") != 0) {
                 /* our own output failed: stop */
                 log_err(&err);
                 status = EXIT_ABORTED;
@@ -470,5 +485,6 @@ done:
     ingest_free(in);
     inputs_free(&inp);
     buf_release(&v.line);
+    tz_cache_free();    /* the profiles' zones; nothing uses them after this */
     return status;
 }

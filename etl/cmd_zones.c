@@ -1,12 +1,576 @@
-/* cmd_zones.c — `permit-etl zones`. */
+/*
+ * cmd_zones.c — `permit-etl zones`: the zone audit of vendor files.
+ *
+ * Reads every FILE through ingest (normalize + zone resolution), feeds the
+ * accepted records to the zone audit (zone_audit.h), then prints one row
+ * per distinct vendor zone name as it appears (trimmed):
+ *   default         a human table on stdout;
+ *   --json          a JSON array on stdout, one object per row with exactly
+ *                   the keys vendor_zone (string), status ("matched" |
+ *                   "alias" | "disconnected" | "missing"), rows (number),
+ *                   revenue (object: currency code -> decimal string "%d.%02d",
+ *                   only the currencies that occurred, e.g.
+ *                   {"CAD":"14.50","USD":"3.00"}; {} never happens since
+ *                   every row has a currency), first_start and last_start
+ *                   ("YYYY-MM-DDTHH:MM:SS", UTC), files (array of paths as
+ *                   given, first-seen order), suggestion (array of known zone
+ *                   names, ties in zones.txt order; null when there is none
+ *                   or the name is not disconnected);
+ *   --csv-out F     the same rows as CSV with the header
+ *                   vendor_zone,status,rows,revenue_cad,revenue_usd,
+ *                   first_start,last_start,files,suggestion — revenue empty
+ *                   when the currency did not occur, files and suggestions
+ *                   joined with "; ", cells starting with = + - @ prefixed
+ *                   with ' (formula guard);
+ *   --aliases-out F appends `alias,zone` lines for every disconnected name
+ *                   with exactly one suggestion (one line per alias key),
+ *                   RFC 4180 quoting, no formula guard (the file is read
+ *                   back by zones_load()). The header `alias,zone` is written
+ *                   only when F does not exist or is empty, so F may be
+ *                   zone-aliases.csv itself: review, then the next run
+ *                   reports those names as `alias`.
+ * Exit: 0 all good; 1 a record disconnected or missing, a row rejected or
+ * a duplicate; 2 usage/configuration (no zones list, bad zones file);
+ * 3 an input could not be read.
+ */
+#include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "config.h"
+#include "err.h"
+#include "ingest.h"
+#include "inputs.h"
+#include "log.h"
+#include "normalize.h"
+#include "zone_audit.h"
+#include "zones.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
 "usage: permit-etl zones [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F]\n"
-"                        [--json] [--csv-out F] [--aliases-out F] FILE...\n";
+"                        [--json] [--csv-out F] [--aliases-out F] FILE...\n"
+"\n"
+"Audits the vendor zone names of FILE... against the known zones: one row\n"
+"per distinct name with its status (matched, alias, disconnected, missing),\n"
+"rows, revenue per currency, first/last start time (UTC), files and the\n"
+"suggested zone. Disconnected and missing names come first, then by revenue\n"
+"(CAD, then USD; currencies are never added).\n"
+"\n"
+INPUTS_HELP
+"                    (a zone list is required: --zones or the config's)\n"
+"      --json        print a JSON array instead of the table\n"
+"      --csv-out F   also write the rows as CSV to F\n"
+"      --aliases-out F  append alias,zone lines for disconnected names with\n"
+"                    exactly one suggestion (header only if F is new)\n"
+"\n"
+"Exit: 0 all good; 1 a zone disconnected or missing, or a row rejected;\n"
+"2 usage or configuration error; 3 an input could not be read.\n"
+CLI_GLOBAL_HELP;
+
+enum {
+    OPT_JSON = CLI_FIRST_CMD_OPT,
+    OPT_CSV_OUT,
+    OPT_ALIASES_OUT
+};
+
+struct run {
+    struct zone_audit *audit;
+    long rejected_fields;
+    struct etl_err err;
+};
+
+static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
+{
+    struct run *r = ctx;
+
+    return zone_audit_add(r->audit, p, err);
+}
+
+static void on_reject(void *ctx, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen)
+{
+    struct run *r = ctx;
+
+    (void)raw;
+    (void)rawlen;
+    r->rejected_fields++;
+    if (strcmp(field, "_file") != 0)    /* a file-level error is printed by log_err() */
+        log_row_error(file, line, field, reason);
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static size_t width_of(const char *s)
+{
+    size_t w = 0;
+
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void fmt_money(const struct zone_audit_row *r, enum currency c, char *out)
+{
+    if (r->cur_rows[c])
+        norm_format_cents(r->cents[c], out);
+    else
+        out[0] = '\0';
+}
+
+/* "a; b; c" into b (reset first). */
+static int join(struct buf *b, const char *const *v, size_t n)
+{
+    size_t i;
+
+    buf_reset(b);
+    if (buf_addstr(b, "") < 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if ((i && buf_addstr(b, "; ") < 0) || buf_addstr(b, v[i]) < 0)
+            return -1;
+    return 0;
+}
+
+enum { C_NAME, C_STATUS, C_ROWS, C_CAD, C_USD, C_FIRST, C_LAST, C_ZONE, C_FILES, NCOLS };
+
+static const char *const col_title[NCOLS] = {
+    "VENDOR ZONE", "STATUS", "ROWS", "CAD", "USD", "FIRST START (UTC)",
+    "LAST START (UTC)", "ZONE / SUGGESTION", "FILES"
+};
+
+/* Fills the cells of one row of the human table (strings in bufs). */
+static int table_cells(const struct zone_audit_row *r, struct buf *cell)
+{
+    char tmp[32];
+    size_t i;
+
+    for (i = 0; i < NCOLS; i++)
+        buf_reset(&cell[i]);
+    if (buf_addstr(&cell[C_NAME], r->vendor_len ? r->vendor_zone : "(empty)") < 0 ||
+        buf_addstr(&cell[C_STATUS], zone_status_name(r->status)) < 0 ||
+        buf_addf(&cell[C_ROWS], "%ld", r->rows) < 0)
+        return -1;
+    fmt_money(r, CUR_CAD, tmp);
+    if (buf_addstr(&cell[C_CAD], tmp[0] ? tmp : "-") < 0)
+        return -1;
+    fmt_money(r, CUR_USD, tmp);
+    if (buf_addstr(&cell[C_USD], tmp[0] ? tmp : "-") < 0)
+        return -1;
+    norm_format_time(r->first_start, tmp);
+    if (buf_addstr(&cell[C_FIRST], tmp) < 0)
+        return -1;
+    norm_format_time(r->last_start, tmp);
+    if (buf_addstr(&cell[C_LAST], tmp) < 0)
+        return -1;
+    if (r->zone) {
+        if (buf_addstr(&cell[C_ZONE], r->zone) < 0)
+            return -1;
+    } else if (r->nsuggest) {
+        for (i = 0; i < r->nsuggest; i++)
+            if ((i && buf_addstr(&cell[C_ZONE], " | ") < 0) ||
+                buf_addstr(&cell[C_ZONE], r->suggest[i]) < 0)
+                return -1;
+        if (buf_addch(&cell[C_ZONE], '?') < 0)
+            return -1;
+    } else if (buf_addstr(&cell[C_ZONE], "-") < 0) {
+        return -1;
+    }
+    for (i = 0; i < r->nfiles; i++)
+        if ((i && buf_addstr(&cell[C_FILES], ", ") < 0) ||
+            buf_addstr(&cell[C_FILES], r->files[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int print_table(const struct zone_audit *a, FILE *out)
+{
+    struct buf cell[NCOLS];
+    size_t w[NCOLS], i, j, n = zone_audit_count(a);
+    int ret = -1;
+
+    for (i = 0; i < NCOLS; i++) {
+        buf_init(&cell[i], 0);
+        w[i] = width_of(col_title[i]);
+    }
+    for (j = 0; j < n; j++) {
+        if (table_cells(zone_audit_row(a, j), cell) < 0)
+            goto out;
+        for (i = 0; i < NCOLS; i++)
+            if (width_of(cell[i].ptr ? cell[i].ptr : "") > w[i])
+                w[i] = width_of(cell[i].ptr ? cell[i].ptr : "");
+    }
+    for (j = 0; j <= n; j++) {
+        if (j && table_cells(zone_audit_row(a, j - 1), cell) < 0)
+            goto out;
+        for (i = 0; i < NCOLS; i++) {
+            const char *s = j ? (cell[i].ptr ? cell[i].ptr : "") : col_title[i];
+            size_t pad = w[i] - width_of(s);
+            int right = i == C_ROWS || i == C_CAD || i == C_USD;
+
+            if (right)
+                fprintf(out, "%*s", (int)pad, "");
+            fputs(s, out);
+            if (i + 1 < NCOLS)
+                fprintf(out, "%*s", (int)(right ? 2 : pad + 2), "");
+        }
+        fputc('\n', out);
+    }
+    ret = 0;
+out:
+    for (i = 0; i < NCOLS; i++)
+        buf_release(&cell[i]);
+    return ret;
+}
+
+static int json_str(struct buf *b, const char *s, size_t n)
+{
+    return buf_addch(b, '"') < 0 || buf_add_json_str(b, s, n) < 0 || buf_addch(b, '"') < 0
+               ? -1 : 0;
+}
+
+static int json_row(struct buf *b, const struct zone_audit_row *r)
+{
+    char tmp[32];
+    size_t i;
+    int first = 1;
+    static const enum currency curs[] = { CUR_CAD, CUR_USD };
+
+    if (buf_addstr(b, "{\"vendor_zone\":") < 0 || json_str(b, r->vendor_zone, r->vendor_len) < 0 ||
+        buf_addf(b, ",\"status\":\"%s\",\"rows\":%ld,\"revenue\":{",
+                 zone_status_name(r->status), r->rows) < 0)
+        return -1;
+    for (i = 0; i < sizeof(curs) / sizeof(curs[0]); i++) {
+        if (!r->cur_rows[curs[i]])
+            continue;
+        norm_format_cents(r->cents[curs[i]], tmp);
+        if (buf_addf(b, "%s\"%s\":\"%s\"", first ? "" : ",", currency_name(curs[i]), tmp) < 0)
+            return -1;
+        first = 0;
+    }
+    norm_format_time(r->first_start, tmp);
+    if (buf_addf(b, "},\"first_start\":\"%s\"", tmp) < 0)
+        return -1;
+    norm_format_time(r->last_start, tmp);
+    if (buf_addf(b, ",\"last_start\":\"%s\",\"files\":[", tmp) < 0)
+        return -1;
+    for (i = 0; i < r->nfiles; i++)
+        if ((i && buf_addch(b, ',') < 0) || json_str(b, r->files[i], strlen(r->files[i])) < 0)
+            return -1;
+    if (buf_addstr(b, "],\"suggestion\":") < 0)
+        return -1;
+    if (r->status == ZONE_DISCONNECTED && r->nsuggest) {
+        if (buf_addch(b, '[') < 0)
+            return -1;
+        for (i = 0; i < r->nsuggest; i++)
+            if ((i && buf_addch(b, ',') < 0) ||
+                json_str(b, r->suggest[i], strlen(r->suggest[i])) < 0)
+                return -1;
+        if (buf_addch(b, ']') < 0)
+            return -1;
+    } else if (buf_addstr(b, "null") < 0) {
+        return -1;
+    }
+    return buf_addch(b, '}');
+}
+
+static int print_json(const struct zone_audit *a, FILE *out)
+{
+    struct buf b = BUF_INIT;
+    size_t j, n = zone_audit_count(a);
+
+    fputc('[', out);
+    for (j = 0; j < n; j++) {
+        buf_reset(&b);
+        if (json_row(&b, zone_audit_row(a, j)) < 0) {
+            buf_release(&b);
+            return -1;
+        }
+        fprintf(out, "%s\n  %s", j ? "," : "", b.ptr);
+    }
+    fputs(n ? "\n]\n" : "]\n", out);
+    buf_release(&b);
+    return 0;
+}
+
+static int write_all(FILE *f, const struct buf *b)
+{
+    return b->len && fwrite(b->ptr, 1, b->len, f) != b->len ? -1 : 0;
+}
+
+static int write_csv(const struct zone_audit *a, const char *path, struct etl_err *err)
+{
+    static const char header[] =
+        "vendor_zone,status,rows,revenue_cad,revenue_usd,first_start,last_start,files,"
+        "suggestion\n";
+    struct buf line = BUF_INIT, tmp = BUF_INIT;
+    FILE *f = fopen(path, "w");
+    size_t j, n = zone_audit_count(a);
+    int ret = -1;
+
+    if (!f)
+        return etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
+    if (fputs(header, f) < 0)
+        goto io;
+    for (j = 0; j < n; j++) {
+        const struct zone_audit_row *r = zone_audit_row(a, j);
+        char cad[32], usd[32], t1[32], t2[32];
+
+        fmt_money(r, CUR_CAD, cad);
+        fmt_money(r, CUR_USD, usd);
+        norm_format_time(r->first_start, t1);
+        norm_format_time(r->last_start, t2);
+        buf_reset(&line);
+        if (buf_add_csv_cell(&line, r->vendor_zone, r->vendor_len, 1) < 0 ||
+            buf_addf(&line, ",%s,%ld,%s,%s,%s,%s,", zone_status_name(r->status), r->rows,
+                     cad, usd, t1, t2) < 0 ||
+            join(&tmp, r->files, r->nfiles) < 0 ||
+            buf_add_csv_cell(&line, tmp.ptr, tmp.len, 1) < 0 || buf_addch(&line, ',') < 0 ||
+            join(&tmp, r->suggest, r->status == ZONE_DISCONNECTED ? r->nsuggest : 0) < 0 ||
+            buf_add_csv_cell(&line, tmp.ptr, tmp.len, 1) < 0 || buf_addstr(&line, "\n") < 0) {
+            etl_fail(err, E_NOMEM, "zones: out of memory");
+            goto out;
+        }
+        if (write_all(f, &line) < 0)
+            goto io;
+    }
+    if (fflush(f) != 0 || ferror(f))
+        goto io;
+    ret = 0;
+    goto out;
+io:
+    etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno ? errno : EIO));
+out:
+    if (fclose(f) != 0 && ret == 0)
+        ret = etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
+    buf_release(&line);
+    buf_release(&tmp);
+    return ret;
+}
+
+/* Appends alias,zone lines; returns the number written or -1. */
+static long write_aliases(const struct zone_audit *a, const char *path, struct etl_err *err)
+{
+    struct stat st;
+    struct buf out = BUF_INIT, keys = BUF_INIT;
+    int is_new = stat(path, &st) != 0 || st.st_size == 0, need_nl = 0;
+    FILE *f;
+    size_t j, n = zone_audit_count(a);
+    long written = 0;
+
+    if (!is_new) {   /* an existing file not ending in a newline gets one first */
+        FILE *r = fopen(path, "rb");
+
+        if (r && fseek(r, -1, SEEK_END) == 0)
+            need_nl = fgetc(r) != '\n';
+        if (r)
+            fclose(r);
+    }
+    if ((is_new && buf_addstr(&out, "alias,zone\n") < 0) ||
+        (need_nl && buf_addch(&out, '\n') < 0))
+        goto nomem;
+    for (j = 0; j < n; j++) {
+        const struct zone_audit_row *r = zone_audit_row(a, j);
+        char key[ZONE_KEY_MAX + 3];
+        int kl;
+
+        if (r->status != ZONE_DISCONNECTED || r->nsuggest != 1 ||
+            memchr(r->vendor_zone, '\n', r->vendor_len) ||
+            memchr(r->vendor_zone, '\r', r->vendor_len))
+            continue;
+        /* one line per alias key: "LTO 01" and "Lto-01" are the same alias;
+         * keys holds "\nKEY1\nKEY2\n..." (a key never contains '\n') */
+        kl = zone_key(r->vendor_zone, r->vendor_len, key + 1, sizeof(key) - 2);
+        if (kl <= 0)
+            continue;
+        key[0] = '\n';
+        key[kl + 1] = '\n';
+        key[kl + 2] = '\0';
+        if (!keys.ptr && buf_addch(&keys, '\n') < 0)
+            goto nomem;
+        if (strstr(keys.ptr, key))
+            continue;
+        if (buf_add(&keys, key + 1, (size_t)kl + 1) < 0 ||
+            buf_add_csv_cell(&out, r->vendor_zone, r->vendor_len, 0) < 0 ||
+            buf_addch(&out, ',') < 0 ||
+            buf_add_csv_cell(&out, r->suggest[0], strlen(r->suggest[0]), 0) < 0 ||
+            buf_addch(&out, '\n') < 0)
+            goto nomem;
+        written++;
+    }
+    f = fopen(path, "a");
+    if (!f) {
+        etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
+        goto fail;
+    }
+    if (write_all(f, &out) < 0 || fflush(f) != 0) {
+        etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
+        fclose(f);
+        goto fail;
+    }
+    if (fclose(f) != 0) {
+        etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
+        goto fail;
+    }
+    buf_release(&out);
+    buf_release(&keys);
+    return written;
+nomem:
+    etl_fail(err, E_NOMEM, "zones: out of memory");
+fail:
+    buf_release(&out);
+    buf_release(&keys);
+    return -1;
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+static int worse(int a, int b)
+{
+    return a > b ? a : b;
+}
 
 int cmd_zones(int argc, char **argv)
 {
-    return cli_not_implemented("zones", usage, argc, argv);
+    static const struct option lo[] = {
+        INPUTS_LONGOPTS,
+        { "json",        no_argument,       NULL, OPT_JSON },
+        { "csv-out",     required_argument, NULL, OPT_CSV_OUT },
+        { "aliases-out", required_argument, NULL, OPT_ALIASES_OUT },
+        CLI_GLOBAL_LONGOPTS,
+        { NULL, 0, NULL, 0 }
+    };
+    const char *csv_out = NULL, *aliases_out = NULL;
+    int json = 0, c, i, rc = EXIT_GOOD;
+    struct inputs inp;
+    struct zones *z;
+    struct ingest *in = NULL;
+    struct ingest_opts io;
+    struct ingest_sink sink;
+    struct run run;
+    long rows = 0, accepted = 0, rejected = 0, dups = 0, voids = 0, files_failed = 0;
+
+    memset(&run, 0, sizeof(run));
+    inputs_init(&inp);
+    cli_reset_getopt();
+    while ((c = getopt_long(argc, argv, INPUTS_SHORT CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
+        if (inputs_opt(&inp, c, optarg))
+            continue;
+        switch (c) {
+        case OPT_JSON: json = 1; break;
+        case OPT_CSV_OUT: csv_out = optarg; break;
+        case OPT_ALIASES_OUT: aliases_out = optarg; break;
+        default:
+            switch (cli_global_opt(c, "zones", usage, argv)) {
+            case CLI_OK: break;
+            case CLI_EXIT_HELP: return EXIT_GOOD;
+            default: return EXIT_USAGE;
+            }
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("zones", "no input FILE given");
+    inputs_files(&inp, argc, argv, optind);
+    if (!inp.zones_path && !inp.config_path)
+        return cli_usage_error("zones", "a zones list is required (--zones F or \"zones\" "
+                               "in the configuration)");
+    if (inputs_load(&inp, &run.err) < 0)
+        goto fail;
+    z = inp.zones;
+    if (!z) {
+        rc = cli_usage_error("zones", "a zones list is required (--zones F or \"zones\" "
+                             "in the configuration)");
+        goto out;
+    }
+    if (inp.config)
+        zones_set_disconnected_hold(z, inp.config->disconnected_hold);
+    log_debug("zones: %zu known zones, %zu aliases", zones_count(z), zones_alias_count(z));
+    run.audit = zone_audit_new(z, &run.err);
+    if (!run.audit)
+        goto fail;
+    io.profile = inp.profile;
+    io.zones = z;
+    in = ingest_new(&io, &run.err);
+    if (!in)
+        goto fail;
+    sink.record = on_record;
+    sink.reject = on_reject;
+    sink.ctx = &run;
+    timing_begin("zones");
+    for (i = 0; i < inp.nfiles; i++) {
+        const char *path = inp.files[i];
+        struct ingest_stats st;
+        struct etl_err ferr;
+
+        memset(&st, 0, sizeof(st));
+        etl_err_clear(&ferr);
+        if (ingest_file(in, path, &sink, &st, &ferr) < 0) {
+            log_err(&ferr);
+            rc = worse(rc, etl_exit_for(ferr.code ? ferr.code : E_IO));
+            files_failed++;
+        }
+        rows += st.rows;
+        accepted += st.accepted;
+        rejected += st.rejected;
+        dups += st.duplicates;
+        voids += st.voids;
+        log_progress("zones: %s: %ld rows", path, rows);
+    }
+    log_progress_done();
+    log_row_errors_flush();
+    if (zone_audit_finish(run.audit, &run.err) < 0)
+        goto fail;
+    timing_end("zones");
+    if ((json ? print_json(run.audit, stdout) : print_table(run.audit, stdout)) < 0) {
+        etl_fail(&run.err, E_NOMEM, "zones: out of memory");
+        goto fail;
+    }
+    if (fflush(stdout) != 0) {
+        etl_fail(&run.err, E_IO, "cannot write to stdout: %s", strerror(errno));
+        goto fail;
+    }
+    if (csv_out && write_csv(run.audit, csv_out, &run.err) < 0)
+        goto fail;
+    if (aliases_out) {
+        long k = write_aliases(run.audit, aliases_out, &run.err);
+
+        if (k < 0)
+            goto fail;
+        log_info("zones: %ld alias line%s written to %s (review before use)", k,
+                 k == 1 ? "" : "s", aliases_out);
+    }
+    if (zone_audit_attention(run.audit) || rejected || dups)
+        rc = worse(rc, EXIT_ATTENTION);
+    {
+        char nrec[32], nd[32], nm[32];
+        const char *kv[] = { "names", nrec, "disconnected", nd, "missing", nm, NULL };
+
+        snprintf(nrec, sizeof(nrec), "#%zu", zone_audit_count(run.audit));
+        snprintf(nd, sizeof(nd), "#%ld", zone_audit_records(run.audit, ZONE_DISCONNECTED));
+        snprintf(nm, sizeof(nm), "#%ld", zone_audit_records(run.audit, ZONE_MISSING));
+        log_json_line("info", "zones", kv);
+    }
+    log_summary(rc, "zones: %ld rows, %ld accepted, %ld rejected, %ld duplicates, %ld voids"
+                "%s; %zu zone names: %ld records matched, %ld alias, %ld disconnected, "
+                "%ld missing", rows, accepted, rejected, dups, voids,
+                files_failed ? " (a file failed)" : "", zone_audit_count(run.audit),
+                zone_audit_records(run.audit, ZONE_MATCHED),
+                zone_audit_records(run.audit, ZONE_ALIAS),
+                zone_audit_records(run.audit, ZONE_DISCONNECTED),
+                zone_audit_records(run.audit, ZONE_MISSING));
+    timing_report();
+    goto out;
+fail:
+    log_err(&run.err);
+    rc = worse(rc, etl_exit_for(run.err.code ? run.err.code : E_INTERNAL));
+    log_summary(rc, "zones: failed");
+out:
+    ingest_free(in);
+    zone_audit_free(run.audit);
+    inputs_free(&inp);
+    return rc;
 }

@@ -29,7 +29,7 @@ struct dup_entry {
 };
 
 struct dup_index {
-    uint32_t *slots;   /* 0 empty, else entry index + 1 */
+    uint64_t *slots;   /* 0 empty, else hash tag (high 32 bits) | entry index + 1 */
     size_t    nslots;
     struct dup_entry *ents;
     size_t    n, cap;

@@ -301,7 +301,7 @@ static int parse_string(struct jscan *js, size_t *pp, int store, const char **s,
                 return need(js, p + 1);
             e = (unsigned char)w[p + 1];
             if (e == 'u') {
-                unsigned cp, lo;
+                unsigned cp = 0, lo = 0;
                 int r = hex4(js, p + 2, &cp);
                 if (r != P_OK)
                     return r;
@@ -806,6 +806,8 @@ int jscan_next(struct jscan *js, struct jscan_record *rec, struct etl_err *err)
         }
         if (r == P_ERR)
             return fail(js, err);
+        if (r == P_OK && p - rs > js->max_record)
+            r = P_NEED;     /* over the limit whatever the read sizes: report it below */
         if (r == P_OK) {
             js->pos = p;
             break;

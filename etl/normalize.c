@@ -75,26 +75,63 @@ static int plain(char *why, const char *msg)
     return -1;
 }
 
+static char *put2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
+/* Hand-formatted: this runs for every id-less record (the key hash). */
 void norm_format_time(long long utc, char *out)
 {
     long long days = utc / 86400, rem = utc % 86400;
     int y, m, d;
+    char *o = out;
 
     if (rem < 0) {
         rem += 86400;
         days--;
     }
     tz_civil_from_days(days, &y, &m, &d);
-    snprintf(out, 20, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60));
+    if (y < 0 || y > 9999) {
+        snprintf(out, 20, "%04d-%02d-%02dT00:00:00", y, m, d);
+        return;
+    }
+    o = put2(o, y / 100);
+    o = put2(o, y % 100);
+    *o++ = '-';
+    o = put2(o, m);
+    *o++ = '-';
+    o = put2(o, d);
+    *o++ = 'T';
+    o = put2(o, (int)(rem / 3600));
+    *o++ = ':';
+    o = put2(o, (int)(rem / 60 % 60));
+    *o++ = ':';
+    o = put2(o, (int)(rem % 60));
+    *o = '\0';
 }
 
 void norm_format_cents(long long cents, char *out)
 {
-    if (cents < 0)
-        snprintf(out, 24, "-%lld.%02lld", -cents / 100, -cents % 100);
-    else
-        snprintf(out, 24, "%lld.%02lld", cents / 100, cents % 100);
+    char tmp[24];
+    int k = 0, neg = cents < 0;
+    unsigned long long v = neg ? 0ULL - (unsigned long long)cents : (unsigned long long)cents;
+    unsigned long long units = v / 100;
+    char *o = out;
+
+    do {
+        tmp[k++] = (char)('0' + units % 10);
+        units /= 10;
+    } while (units > 0);
+    if (neg)
+        *o++ = '-';
+    while (k > 0)
+        *o++ = tmp[--k];
+    *o++ = '.';
+    o = put2(o, (int)(v % 100));
+    *o = '\0';
 }
 
 /* ---- plate ------------------------------------------------------------------ */
@@ -439,6 +476,8 @@ int norm_currency(const char *s, size_t n, const struct norm_amount *a, enum cur
         *out = c;
         return 0;
     }
+    if (!utf8_valid(s, n))
+        return plain(why, "invalid UTF-8");
     if (n < sizeof(up)) {
         for (i = 0; i < n; i++)
             up[i] = to_upper(s[i]);
@@ -567,16 +606,34 @@ static int digits(const char *s, size_t n, size_t *i, size_t min, size_t max, in
     return 0;
 }
 
-int norm_pattern_match(const char *pat, const char *s, size_t n, struct norm_civil *c)
+/* Compiles a (checked) pattern into (token, literal) byte pairs ending
+ * with T_END. -1 if it does not fit or has a bad token. */
+static int compile_pattern(const char *pat, unsigned char *ops, size_t cap)
 {
     const char *p = pat;
-    size_t i = 0;
+    size_t k = 0;
     enum tok t;
     char lit = 0;
+
+    do {
+        t = next_tok(&p, &lit);
+        if (t == T_BAD || k + 2 > cap)
+            return -1;
+        ops[k++] = (unsigned char)t;
+        ops[k++] = (unsigned char)(t == T_LIT ? lit : 0);
+    } while (t != T_END);
+    return 0;
+}
+
+static int match_ops(const unsigned char *ops, const char *s, size_t n, struct norm_civil *c)
+{
+    size_t i = 0;
+    enum tok t;
     int h12 = -1, pm = -1;
 
     memset(c, 0, sizeof(*c));
-    while ((t = next_tok(&p, &lit)) != T_END) {
+    for (; (t = (enum tok)ops[0]) != T_END; ops += 2) {
+        char lit = (char)ops[1];
         int r = 0;
 
         switch (t) {
@@ -648,6 +705,15 @@ int norm_pattern_match(const char *pat, const char *s, size_t n, struct norm_civ
             c->h = h12 % 12 + (pm == 1 ? 12 : 0);
     }
     return 0;
+}
+
+int norm_pattern_match(const char *pat, const char *s, size_t n, struct norm_civil *c)
+{
+    unsigned char ops[NORM_PATTERN_OPS];
+
+    if (compile_pattern(pat, ops, sizeof(ops)) != 0)
+        return -1;
+    return match_ops(ops, s, n, c);
 }
 
 /* ---- ISO-8601 ------------------------------------------------------------ */
@@ -794,7 +860,8 @@ int norm_time(const struct norm_profile *p, const char *s, size_t n, struct norm
                           "is not ISO-8601 YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|-HH:MM]");
     } else {
         for (i = 0; i < p->npatterns; i++)
-            if (norm_pattern_match(p->patterns[i], s, n, &c) == 0)
+            if (p->patterns_compiled ? match_ops(p->pattern_ops[i], s, n, &c) == 0
+                                     : norm_pattern_match(p->patterns[i], s, n, &c) == 0)
                 break;
         if (i == p->npatterns) {
             if (p->npatterns == 1)
@@ -844,6 +911,8 @@ int norm_text(const char *s, size_t n, size_t max_cp, int upper, char *out, char
     cp = utf8_count(s, n);
     if (cp < 0)
         return plain(why, "invalid UTF-8");
+    if (memchr(s, '\0', n))
+        return plain(why, "contains a NUL character");
     if ((size_t)cp > max_cp)
         return reason(why, s, n, "is longer than %zu characters (%ld)", max_cp, cp);
     for (i = 0; i < n; i++)
@@ -907,14 +976,25 @@ static int key3(struct permit *out, const char *a, size_t an, const char *b, siz
 static int key_hash(const struct norm_profile *prof, struct permit *out, char *why)
 {
     char buf[PLATE_MAX + ZONE_MAX * 4 + 80];
-    char st[20], en[20], am[24], hex[65];
-    int k;
+    char hex[65];
+    size_t pl = strlen(out->plate), zl = strlen(out->vendor_zone), k;
 
-    norm_format_time(out->start, st);
-    norm_format_time(out->end, en);
-    norm_format_cents(out->cents, am);
-    k = snprintf(buf, sizeof(buf), "%s|%s|%s|%s|%s", out->plate, out->vendor_zone, st, en, am);
-    if (k < 0 || (size_t)k >= sizeof(buf) || norm_sha256_hex(buf, (size_t)k, hex) != 0)
+    /* plate|zone|start|end|amount, without printf: runs per id-less record */
+    memcpy(buf, out->plate, pl);
+    k = pl;
+    buf[k++] = '|';
+    memcpy(buf + k, out->vendor_zone, zl);
+    k += zl;
+    buf[k++] = '|';
+    norm_format_time(out->start, buf + k);
+    k += 19;
+    buf[k++] = '|';
+    norm_format_time(out->end, buf + k);
+    k += 19;
+    buf[k++] = '|';
+    norm_format_cents(out->cents, buf + k);
+    k += strlen(buf + k);
+    if (norm_sha256_hex(buf, k, hex) != 0)
         return plain(why, "cannot compute the sha256 key hash");
     if (key3(out, prof->name, strlen(prof->name), ":", 1, hex, 64) != 0)
         return plain(why, "profile name makes the key too long");
@@ -932,6 +1012,8 @@ int norm_key(const struct norm_profile *prof, const char *id, size_t idn, int id
     if (prof->opscom_keys && okeyn > 0) {
         if (!utf8_valid(okey, okeyn))
             return plain(why, "invalid UTF-8");
+        if (memchr(okey, '\0', okeyn))
+            return plain(why, "contains a NUL character");
         if (okeyn > KEY_BYTES_MAX)
             return reason(why, okey, okeyn, "is longer than %d bytes (%zu)", KEY_BYTES_MAX,
                           okeyn);
@@ -942,6 +1024,8 @@ int norm_key(const struct norm_profile *prof, const char *id, size_t idn, int id
 
         if (!utf8_valid(id, idn))
             return plain(why, "id is invalid UTF-8");
+        if (memchr(id, '\0', idn))
+            return plain(why, "id contains a NUL character");
         if (id_json_number) {
             for (i = 0; i < idn; i++)
                 if (id[i] == 'e' || id[i] == 'E')
@@ -984,6 +1068,11 @@ int norm_key(const struct norm_profile *prof, const char *id, size_t idn, int id
 
 /* ---- profile --------------------------------------------------------- */
 
+int norm_profile_prepare(struct norm_profile *p, struct etl_err *err)
+{
+    return norm_profile_check(p, err);
+}
+
 void norm_profile_init(struct norm_profile *p)
 {
     memset(p, 0, sizeof(*p));
@@ -991,10 +1080,11 @@ void norm_profile_init(struct norm_profile *p)
     p->max_duration_days = 31;
 }
 
-int norm_profile_check(const struct norm_profile *p, struct etl_err *err)
+int norm_profile_check(struct norm_profile *p, struct etl_err *err)
 {
     int i;
 
+    p->patterns_compiled = 0;
     if (!memchr(p->name, '\0', sizeof(p->name)) || p->name[0] == '\0')
         return etl_fail(err, E_CONFIG, "profile: name is empty");
     if (p->time_kind == TIME_PATTERN) {
@@ -1016,6 +1106,13 @@ int norm_profile_check(const struct norm_profile *p, struct etl_err *err)
     if (p->default_currency != CUR_NONE && p->default_currency != CUR_CAD &&
         p->default_currency != CUR_USD)
         return etl_fail(err, E_CONFIG, "profile '%s': bad default_currency", p->name);
+    if (p->time_kind == TIME_PATTERN) {
+        for (i = 0; i < p->npatterns; i++)
+            if (compile_pattern(p->patterns[i], p->pattern_ops[i], sizeof(p->pattern_ops[i])) != 0)
+                return etl_fail(err, E_CONFIG, "profile '%s': cannot compile time pattern '%s'",
+                                p->name, p->patterns[i]);
+        p->patterns_compiled = 1;
+    }
     return 0;
 }
 
@@ -1164,13 +1261,14 @@ int normalize_record(const struct norm_profile *p, const struct raw_record *r,
         enum raw_field ef = p->end_is_duration ? RF_DURATION : RF_END;
         char t1[20], t2[20];
 
-        norm_format_time(out->end, t2);
         val(r, ef, &s, &n);
         norm_trim(&s, &n);
         if (!norm_year_ok(out->end)) {
+            norm_format_time(out->end, t2);
             reason(why, s, n, "is %.4s in UTC (%s); years 2000-2099 only", t2, t2);
             ok_end = 0;
         } else if (ok_start && out->end <= out->start) {
+            norm_format_time(out->end, t2);
             norm_format_time(out->start, t1);
             reason(why, s, n, "is not after startTime (%s <= %s UTC)", t2, t1);
             ok_end = 0;

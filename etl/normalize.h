@@ -14,8 +14,9 @@
  * ---- Profile set-up ------------------------------------------------------
  * Fill a struct norm_profile (norm_profile_init() sets the defaults), then
  * call norm_profile_check() ONCE at profile load: it validates the time
- * patterns and the settings (E_CONFIG naming the problem). normalize_record()
- * assumes a checked profile.
+ * patterns and the settings (E_CONFIG naming the problem) and compiles the
+ * patterns. normalize_record() assumes a prepared profile. If the profile
+ * struct is copied, the copy stays prepared (no pointers inside but tz).
  *
  * ---- Time patterns (time_kind TIME_PATTERN) -----------------------------
  * A pattern is matched against the whole trimmed value; the first of the
@@ -84,6 +85,24 @@
  * (field "_key"), never truncated. The key is computed only when every
  * field it depends on is valid.
  *
+ * ---- Amount details (decisions where DESIGN.md is silent) ----------------
+ * - A mark is exactly as written and touches the number ("$ 14.50",
+ *   "14.50  USD", "14.50USD", "us$14.50" are rejected); a leading minus may
+ *   stand before or after a prefix mark ("-$1", "$-1"): both are negative.
+ * - Any '-' anywhere (also "-0.00", "14.50-") is "negative amount (refund?)"
+ *   unless the row is voided.
+ * - Leading zeros are fine ("007.50"). Without decimal_comma "14,505" is
+ *   14505.00 (a thousands group), under decimal_comma "14.505" is 14505.00.
+ * - A JSON number is a number, not text: '.' is always its decimal point
+ *   (decimal_comma does not apply), and digits past the 2nd decimal must be
+ *   zeros ("14.500" = 14.50, "14.505" rejected); an exponent is rejected.
+ * - amount_unit cents: digits only, or digits + ".0..." (a JSON integral
+ *   float); marks are still recognised ("US$1450" = 14.50 USD).
+ * - Currency column values: CAD, USD, C$, CA$, US$ in any case; a bare "$"
+ *   or anything else is rejected. A mark conflicting with the column is
+ *   reported on CurrencyID even when the number itself failed.
+ * - Text fields and ids with a NUL character are rejected (no silent cut).
+ *
  * ---- Reasons ---------------------------------------------------------------
  * Each reject names the canonical field (LicencePlate, Amount, CurrencyID,
  * startTime, endTime, zone, permitNo, TicketNumber, promoCode, _key) and a
@@ -135,6 +154,7 @@ enum time_kind { TIME_PATTERN, TIME_ISO8601, TIME_EPOCH_S, TIME_EPOCH_MS };
 #define NORM_PATTERN_LEN     64
 #define NORM_MAX_VOID_VALUES 8
 #define NORM_VOID_VALUE_LEN  32
+#define NORM_PATTERN_OPS     (NORM_PATTERN_LEN * 2)
 
 /* The normalization part of a format profile (profile.h embeds it). */
 struct norm_profile {
@@ -153,6 +173,9 @@ struct norm_profile {
     int           opscom_keys;         /* key: _key, else permitNo, else t:+TicketNumber, else hash */
     /* --- added by the normalization core --- */
     int           amount_optional;     /* absent/empty Amount = free session (opscom profile) */
+    /* filled by norm_profile_check(): the patterns compiled once */
+    unsigned char pattern_ops[NORM_MAX_PATTERNS][NORM_PATTERN_OPS];
+    int           patterns_compiled;
 };
 
 /* field: canonical API key ("LicencePlate", "Amount", ..., "_row", "_key");
@@ -175,8 +198,13 @@ void norm_format_cents(long long cents, char *out);
 
 /* Zeroes p and sets the defaults: TIME_ISO8601, max_duration_days 31. */
 void norm_profile_init(struct norm_profile *p);
-/* Checks the profile once at load (patterns, settings). 0 or -1, E_CONFIG. */
-int norm_profile_check(const struct norm_profile *p, struct etl_err *err);
+/* Checks the profile (patterns, settings; 0 or -1 with E_CONFIG) and
+ * compiles its time patterns into p->pattern_ops: call once at profile
+ * load, after filling p. (A profile with patterns_compiled == 0 still
+ * works, interpreting the pattern strings per record, only slower.) */
+int norm_profile_check(struct norm_profile *p, struct etl_err *err);
+/* The same as norm_profile_check(). */
+int norm_profile_prepare(struct norm_profile *p, struct etl_err *err);
 /* Checks one time pattern (see above). 0 or -1 with E_CONFIG in *err. */
 int norm_pattern_check(const char *pattern, struct etl_err *err);
 

@@ -521,7 +521,11 @@ static enum verdict classify_response(struct opscom *o, const struct slot *s, st
 
     if (status == 401 || status == 403 || (r->error_code >= 9000 && r->error_code <= 9002)) {
         vd = V_AUTH;
-    } else if (status >= 200 && status < 300 && bstatus && strcmp(bstatus, "success") == 0) {
+    } else if (status >= 200 && status < 300 &&
+               ((bstatus && strcmp(bstatus, "success") == 0) ||
+                (!bstatus && j->job.op == OP_STATS && root &&
+                 json_object_object_get_ex(root, "data", NULL)))) {
+        /* stats answers {"data":[...]} without a status (spec) */
         vd = V_OK;
         r->message[0] = '\0';
         if (j->job.op == OP_STATS) {
@@ -697,10 +701,12 @@ static void retry_or_end(struct opscom *o, struct ojob *j, enum verdict vd, doub
     double d, cap;
     int n;
 
-    if (vd == V_TRANSIENT) {
-        j->counted++;
+    if (vd == V_TRANSIENT)
         o->consecutive++;
+    if (vd == V_TRANSIENT && retry_after <= 0) {
+        j->counted++;
     } else {
+        /* 429, or the server said when to come back: the larger allowance */
         j->throttled++;
         o->counters.throttled++;
     }
@@ -717,8 +723,7 @@ static void retry_or_end(struct opscom *o, struct ojob *j, enum verdict vd, doub
         finish(o, j, OC_ABORTED);
         return;
     }
-    if ((vd == V_TRANSIENT && j->counted >= o->max_attempts) ||
-        (vd == V_THROTTLED && j->throttled >= 4 * o->max_attempts) ||
+    if (j->counted >= o->max_attempts || j->throttled >= 4 * o->max_attempts ||
         retry_after > OPSCOM_RETRY_AFTER_MAX) {
         finish(o, j, OC_RETRY_LATER);
         return;
@@ -729,9 +734,12 @@ static void retry_or_end(struct opscom *o, struct ojob *j, enum verdict vd, doub
         cap *= 2;
     if (cap > BACKOFF_CAP_S)
         cap = BACKOFF_CAP_S;
-    d = rand01(o) * cap;
-    if (retry_after > 0 && d < (double)retry_after)
-        d = (double)retry_after;
+    if (retry_after > 0)
+        /* what the server asked, spread over BACKOFF_BASE_S so that the
+           jobs it paced do not all come back at the same instant */
+        d = (double)retry_after + rand01(o) * BACKOFF_BASE_S;
+    else
+        d = rand01(o) * cap; /* full jitter */
     if (vd == V_THROTTLED && now + d > o->hold_until)
         o->hold_until = now + d;
     j->ready_at = now + d;

@@ -100,10 +100,14 @@ void opscom_interrupt(void);
  *   Retry-After (seconds or HTTP date) is honoured as a minimum delay; a
  *   429 also holds every new attempt until then. A Retry-After over
  *   OPSCOM_RETRY_AFTER_MAX seconds ends the job as OC_RETRY_LATER.
- * - 429 answers do not use up max_attempts (at most 4 x max_attempts
- *   of them per job) and do not count towards the 20 consecutive failures.
- *   Counted failures: transient ones (5xx of the list, 408, 425,
- *   timeouts, connection errors); permanent 4xx neither count nor reset.
+ * - max_attempts: transient failures per job in one run (then
+ *   OC_RETRY_LATER). Answers where the server said when to come back
+ *   (429, or a transient status with Retry-After) use a separate allowance
+ *   of 4 x max_attempts instead, so a busy server that paces us does not
+ *   push records to the next run. 429 does not count towards the 20
+ *   consecutive failures; every other transient failure (5xx of the list,
+ *   408, 425, timeouts, connection errors) does; permanent 4xx neither
+ *   count nor reset; OC_OK resets.
  * - In doubt: the whole body was handed to the connection and then it
  *   broke or timed out without a complete response. libcurl's silent
  *   resend on a dead reused connection is disabled (it would hide a

@@ -195,7 +195,7 @@ static int parse_columns(const char *path, struct profile *p, json_object *v,
     len = json_object_array_length(v);
     for (i = 0; i < len; i++) {
         json_object *o = json_object_array_get_idx(v, i);
-        char names[PROFILE_MAX_NAMES][PROFILE_NAME_LEN];
+        char names[PROFILE_MAX_NAMES][PROFILE_NAME_LEN] = { "" };
         char fname[64] = "";
         int nnames = 0, optional = 0, field, have_names = 0;
 
@@ -232,7 +232,7 @@ static int parse_columns(const char *path, struct profile *p, json_object *v,
 static int parse_ids(const char *path, struct profile *p, json_object *v,
                      struct etl_err *err)
 {
-    char names[PROFILE_MAX_IDS][PROFILE_NAME_LEN];
+    char names[PROFILE_MAX_IDS][PROFILE_NAME_LEN] = { "" };
     int n, i;
 
     if (get_names(path, v, "id", names, PROFILE_MAX_IDS, &n, err) < 0)
@@ -255,7 +255,7 @@ static int parse_ids(const char *path, struct profile *p, json_object *v,
 static int parse_void(const char *path, struct profile *p, json_object *v,
                       struct etl_err *err)
 {
-    char names[PROFILE_MAX_NAMES][PROFILE_NAME_LEN];
+    char names[PROFILE_MAX_NAMES][PROFILE_NAME_LEN] = { "" };
     int nnames = 0, optional = 1, have_values = 0;
 
     if (!json_object_is_type(v, json_type_object))
@@ -266,7 +266,7 @@ static int parse_void(const char *path, struct profile *p, json_object *v,
                           err) < 0)
                 return -1;
         } else if (!strcmp(k, "values")) {
-            char vals[NORM_MAX_VOID_VALUES][PROFILE_NAME_LEN];
+            char vals[NORM_MAX_VOID_VALUES][PROFILE_NAME_LEN] = { "" };
             int nv, i;
             if (get_names(path, val, "void.values", vals, NORM_MAX_VOID_VALUES, &nv,
                           err) < 0)
@@ -293,7 +293,7 @@ static int parse_void(const char *path, struct profile *p, json_object *v,
 static int parse_kind(const char *path, struct profile *p, json_object *v,
                       struct etl_err *err)
 {
-    char names[3][PROFILE_NAME_LEN];
+    char names[3][PROFILE_NAME_LEN] = { "" };
     int n, i;
 
     if (get_names(path, v, "kind", names, 3, &n, err) < 0)
@@ -315,7 +315,7 @@ static int parse_kind(const char *path, struct profile *p, json_object *v,
 static int parse_time_format(const char *path, struct profile *p, json_object *v,
                              struct etl_err *err)
 {
-    char s[32];
+    char s[32] = "";
 
     if (get_string(path, v, "time_format", s, sizeof(s), err) < 0)
         return -1;
@@ -336,7 +336,7 @@ static int parse_time_format(const char *path, struct profile *p, json_object *v
 static int parse_currency(const char *path, struct profile *p, json_object *v,
                           struct etl_err *err)
 {
-    char s[16];
+    char s[16] = "";
 
     if (json_object_is_type(v, json_type_null)) {
         p->norm.default_currency = CUR_NONE;
@@ -388,7 +388,7 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
                 return -1;
             have_kind = 1;
         } else if (!strcmp(k, "delimiter")) {
-            char d[8];
+            char d[8] = "";
             if (get_string(path, val, "delimiter", d, sizeof(d), err) < 0)
                 return -1;
             if (strlen(d) != 1 || d[0] == '"' || d[0] == '\n' || d[0] == '\r')
@@ -402,7 +402,7 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
             if (parse_time_format(path, p, val, err) < 0)
                 return -1;
         } else if (!strcmp(k, "time_patterns")) {
-            char pats[NORM_MAX_PATTERNS][PROFILE_NAME_LEN];
+            char pats[NORM_MAX_PATTERNS][PROFILE_NAME_LEN] = { "" };
             int n;
             if (get_names(path, val, "time_patterns", pats, NORM_MAX_PATTERNS, &n, err) < 0)
                 return -1;
@@ -420,7 +420,7 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
             if (get_bool(path, val, "decimal_comma", &p->norm.decimal_comma, err) < 0)
                 return -1;
         } else if (!strcmp(k, "amount_unit")) {
-            char u[16];
+            char u[16] = "";
             if (get_string(path, val, "amount_unit", u, sizeof(u), err) < 0)
                 return -1;
             if (!strcmp(u, "cents"))
@@ -631,7 +631,7 @@ static int load_dir(struct profile_set *s, const char *dir, struct etl_err *err)
         return 0;   /* a missing directory is skipped */
     while ((de = readdir(d)) != NULL) {
         size_t l = strlen(de->d_name);
-        if (l < 6 || strcmp(de->d_name + l - 5, ".json") || de->d_name[0] == '.')
+        if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0 || de->d_name[0] == '.')
             continue;
         if (n == cap) {
             char **nn = realloc(names, (cap ? cap * 2 : 16) * sizeof(*names));
@@ -737,7 +737,7 @@ int profile_set_load_one(struct profile_set *s, const char *name, struct etl_err
                 return -1;
             }
             for (k = 0; k < all.n; k++) {
-                if (!p && !strcmp(all.p[k]->norm.name, name)) {
+                if (!p && strcmp(all.p[k]->norm.name, name) == 0) {
                     p = all.p[k];
                     all.p[k] = NULL;
                 } else if (all.p[k]) {
@@ -817,8 +817,11 @@ const struct profile *profile_detect(const struct profile_set *s, unsigned kind,
         if (!(p->kinds & kind))
             continue;
         h.n = 0;
-        if (header(ctx, p->delimiter, &h) < 0)
+        if (header(ctx, p->delimiter, &h) < 0) {
+            buf_addf(&why, "%s%s: the header does not parse", why.len ? "; " : "",
+                     p->norm.name);
             continue;
+        }
         score[i] = match_header(p, &h, &missing);
         if (score[i] < 0) {
             buf_addf(&why, "%s%s: no column '%s'", why.len ? "; " : "", p->norm.name,

@@ -11,6 +11,7 @@
 #define TZ_FILE_MAX   (1 << 20)
 #define TZ_NAME_MAX   255
 #define TZ_DEFAULT_DIR "/usr/share/zoneinfo"
+#define TWO_DAYS      (2 * 86400LL)
 
 /* One rule date of a POSIX TZ string: Jn, n or Mm.w.d, plus the time of
  * day (seconds, may be negative or beyond 24h). */
@@ -280,9 +281,11 @@ static long rule_offset(const struct posix_tz *p, long long utc, int *isdst)
 
 /* ---- lookup ------------------------------------------------------------- */
 
+static int trans_index(const struct tz *z, long long utc);
+
 static long offset_at(const struct tz *z, long long utc, int *isdst)
 {
-    int lo, hi, t;
+    int t;
 
     if (z->ntrans == 0 || utc < z->trans[0]) {
         if (z->ntrans == 0 && z->has_rule)
@@ -292,17 +295,7 @@ static long offset_at(const struct tz *z, long long utc, int *isdst)
     }
     if (utc >= z->trans[z->ntrans - 1] && z->has_rule)
         return rule_offset(&z->rule, utc, isdst);
-    lo = 0;
-    hi = z->ntrans - 1;                     /* trans[lo] <= utc */
-    while (lo < hi) {
-        int mid = lo + (hi - lo + 1) / 2;
-
-        if (z->trans[mid] <= utc)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    t = z->trans_type[lo];
+    t = z->trans_type[trans_index(z, utc)];
     *isdst = z->type_dst[t];
     return z->type_off[t];
 }
@@ -319,6 +312,24 @@ const char *tz_name(const struct tz *z)
     return z->name;
 }
 
+/* Index of the last transition <= utc; -1 before the first. */
+static int trans_index(const struct tz *z, long long utc)
+{
+    int lo = 0, hi = z->ntrans - 1;
+
+    if (z->ntrans == 0 || utc < z->trans[0])
+        return -1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+
+        if (z->trans[mid] <= utc)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
 int tz_local_to_utc(const struct tz *z, long long local, long long utc[2])
 {
     long cand[6];
@@ -327,6 +338,17 @@ int tz_local_to_utc(const struct tz *z, long long local, long long utc[2])
     long long a, b;
     static const long probe[2] = { -2 * 86400L, 2 * 86400L };
 
+    /* Fast path: no transition within a day either side of the instant
+     * (offsets are within +-26 h), inside the transition table. */
+    if (z->ntrans > 0 && local - TWO_DAYS >= z->trans[0] &&
+        (local + TWO_DAYS < z->trans[z->ntrans - 1] || !z->has_rule)) {
+        int ia = trans_index(z, local - TWO_DAYS), ib = trans_index(z, local + TWO_DAYS);
+
+        if (ia == ib) {
+            utc[0] = local - z->type_off[z->trans_type[ia]];
+            return 1;
+        }
+    }
     /* Candidate offsets: those in effect around the instant. Real zones
      * never change offset twice within two days. */
     for (i = 0; i < 2; i++) {

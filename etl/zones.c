@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SIG_BUCKETS 32
+
 struct zone {
     char     *name;     /* as in zones.txt (trimmed) */
     char     *key;
@@ -20,6 +22,15 @@ struct zone {
     uint32_t *cp;       /* key as code points (suggestions) */
     int       ncp;
     long      line;
+};
+
+/* What the suggestion scan reads for every zone, kept contiguous (one
+ * cache line each) apart from struct zone. */
+struct zsig {
+    unsigned char sig[SIG_BUCKETS]; /* key character counts by bucket */
+    int           ncp;              /* key length, code points */
+    int           sigsum;           /* sum of sig[] */
+    size_t        zone;             /* index into zones (in bylen) */
 };
 
 struct alias {
@@ -38,6 +49,9 @@ struct slot {
 
 struct zones {
     struct zone  *zone;
+    struct zsig  *zsig;    /* parallel to zone */
+    struct zsig  *bylen;   /* the same, sorted by key length then index */
+    size_t       *lenstart; /* bylen[lenstart[L] .. lenstart[L+1]) have length L */
     size_t        nzones, capzones;
     struct alias *alias;
     char        **akeys;   /* keys of aliases (owned), parallel to alias */
@@ -201,6 +215,60 @@ static int utf8_decode(const char *s, size_t n, uint32_t *out, int *invalid)
         i += adv;
     }
     return k;
+}
+
+/* The bucket of a key character for the suggestion pre-filter: letters
+ * and digits apart, anything else hashed. Collisions only weaken the
+ * lower bound, never break it. */
+static unsigned sig_bucket(uint32_t c)
+{
+    if (c >= 'a' && c <= 'z')
+        return c - 'a';                     /* 0..25 */
+    if (c >= '0' && c <= '9')
+        return 26 + (c - '0') % 5;          /* 26..30 */
+    if (c == ' ')
+        return 31;
+    return (unsigned)((c * 2654435761u) >> 27);
+}
+
+static void sig_of(const uint32_t *cp, int n, unsigned char *sig)
+{
+    int i;
+
+    memset(sig, 0, SIG_BUCKETS);
+    for (i = 0; i < n; i++) {
+        unsigned char *b = &sig[sig_bucket(cp[i])];
+
+        if (*b < 255)
+            (*b)++;
+    }
+}
+
+/* A lower bound of the DL distance from the bucket counts: an edit removes
+ * at most one surplus character on each side (a transposition none). With
+ * counts capped at 255 the bound stays valid (a capped difference is
+ * smaller than the true one). */
+static int sig_bound(const unsigned char *a, int asum, const unsigned char *b, int bsum)
+{
+    unsigned pos = 0;
+    int i, neg;
+
+    for (i = 0; i < SIG_BUCKETS; i++) {   /* branch-free: vectorizes */
+        unsigned x = a[i], y = b[i];
+
+        pos += (x > y ? x : y) - y;
+    }
+    neg = (int)pos - (asum - bsum);       /* surplus of b */
+    return (int)pos > neg ? (int)pos : neg;
+}
+
+static int sig_sum(const unsigned char *sig)
+{
+    int i, n = 0;
+
+    for (i = 0; i < SIG_BUCKETS; i++)
+        n += sig[i];
+    return n;
 }
 
 /* ---- hash table ------------------------------------------------------- */
@@ -367,9 +435,15 @@ static int add_zone(struct zones *z, const char *path, long line, const char *s,
         size_t nc = z->capzones ? z->capzones * 2 : 64;
         struct zone *nz = realloc(z->zone, nc * sizeof(*nz));
 
+        struct zsig *ns;
+
         if (!nz)
             return etl_fail(err, E_NOMEM, "zones: out of memory");
         z->zone = nz;
+        ns = realloc(z->zsig, nc * sizeof(*ns));
+        if (!ns)
+            return etl_fail(err, E_NOMEM, "zones: out of memory");
+        z->zsig = ns;
         z->capzones = nc;
     }
     zn = &z->zone[z->nzones];
@@ -385,6 +459,10 @@ static int add_zone(struct zones *z, const char *path, long line, const char *s,
     }
     zn->keylen = (size_t)keylen;
     zn->ncp = utf8_decode(key, (size_t)keylen, zn->cp, NULL);
+    sig_of(zn->cp, zn->ncp, z->zsig[z->nzones].sig);
+    z->zsig[z->nzones].sigsum = sig_sum(z->zsig[z->nzones].sig);
+    z->zsig[z->nzones].ncp = zn->ncp;
+    z->zsig[z->nzones].zone = z->nzones;
     zn->line = line;
     if (zn->ncp > z->maxcp)
         z->maxcp = zn->ncp;
@@ -657,6 +735,32 @@ out:
     return ret;
 }
 
+/* Sorts the zone signatures by key length (a counting sort: zones.txt
+ * order within a length) for the suggestion scan. */
+static int index_lengths(struct zones *z, struct etl_err *err)
+{
+    size_t i, nl = (size_t)z->maxcp + 2;
+
+    z->lenstart = calloc(nl + 1, sizeof(*z->lenstart));
+    z->bylen = malloc((z->nzones ? z->nzones : 1) * sizeof(*z->bylen));
+    if (!z->lenstart || !z->bylen)
+        return etl_fail(err, E_NOMEM, "zones: out of memory");
+    for (i = 0; i < z->nzones; i++)
+        z->lenstart[z->zsig[i].ncp + 1]++;
+    for (i = 1; i <= nl; i++)
+        z->lenstart[i] += z->lenstart[i - 1];
+    for (i = 0; i < z->nzones; i++) {
+        size_t *at = &z->lenstart[z->zsig[i].ncp];
+
+        z->bylen[(*at)++] = z->zsig[i];
+    }
+    /* lenstart[L] now points past length L: shift back */
+    for (i = nl; i > 0; i--)
+        z->lenstart[i] = z->lenstart[i - 1];
+    z->lenstart[0] = 0;
+    return 0;
+}
+
 struct zones *zones_load(const char *zones_path, const char *aliases_path,
                          struct etl_err *err)
 {
@@ -671,7 +775,7 @@ struct zones *zones_load(const char *zones_path, const char *aliases_path,
         etl_fail(err, E_NOMEM, "zones: out of memory");
         return NULL;
     }
-    if (load_zones(z, zones_path, err) < 0 ||
+    if (load_zones(z, zones_path, err) < 0 || index_lengths(z, err) < 0 ||
         (aliases_path && load_aliases(z, aliases_path, err) < 0)) {
         zones_free(z);
         return NULL;
@@ -695,6 +799,9 @@ void zones_free(struct zones *z)
         free(z->akeys[i]);
     }
     free(z->zone);
+    free(z->zsig);
+    free(z->bylen);
+    free(z->lenstart);
     free(z->alias);
     free(z->akeys);
     free(z->slot);
@@ -792,14 +899,20 @@ size_t zones_alias_count(const struct zones *z)
 /*
  * Unrestricted Damerau–Levenshtein (Lowrance–Wagner) between the query a
  * (characters mapped to ids 1..k) and b (ids, 0 = not in a). d has room
- * for (la + 2) * (lb + 2) ints, da for k + 1. Stops early and returns
- * bound + 1 once every cell of a row exceeds bound (the row minimum never
- * decreases from one row to the next, transpositions included).
+ * for (la + 2) * (lb + 2) ints, da for k + 1. Returns the distance when it
+ * is <= bound, else some value > bound. Two savings, both exact for
+ * distances <= bound:
+ *   - only the band |i - j| <= bound is computed (a cell outside it is
+ *     worth at least |i - j| > bound; it reads as bound + 1);
+ *   - it stops once every cell of a row exceeds bound: the row minimum
+ *     never decreases from one row to the next (a transposition from row
+ *     r lands at row i with cost >= i - r, and a row minimum grows by at
+ *     most 1 per row).
  */
 static int dl_ids(const int *a, int la, const int *b, int lb, int k, int *d, int *da,
                   int bound)
 {
-    int w = lb + 2, maxd = la + lb, i, j;
+    int w = lb + 2, maxd = la + lb, inf = bound + 1, i, j;
 
 #define D(r, c) d[((r) + 1) * w + (c) + 1]
     D(-1, -1) = maxd;
@@ -813,9 +926,19 @@ static int dl_ids(const int *a, int la, const int *b, int lb, int k, int *d, int
     }
     memset(da, 0, (size_t)(k + 1) * sizeof(int));
     for (i = 1; i <= la; i++) {
-        int db = 0, rowmin = D(i, 0);
+        int db = 0, rowmin = inf;
+        int lo = i - bound > 1 ? i - bound : 1, hi = i + bound < lb ? i + bound : lb;
 
-        for (j = 1; j <= lb; j++) {
+        for (j = 1; j < lo; j++)    /* the last match before the band */
+            if (a[i - 1] == b[j - 1])
+                db = j;
+        if (lo - 1 >= 1)
+            D(i, lo - 1) = inf;
+        else if (D(i, 0) < rowmin)
+            rowmin = D(i, 0);
+        if (hi + 1 <= lb)
+            D(i, hi + 1) = inf;
+        for (j = lo; j <= hi; j++) {
             int i1 = da[b[j - 1]], j1 = db, cost = 1, v, t;
 
             if (a[i - 1] == b[j - 1]) {
@@ -827,15 +950,22 @@ static int dl_ids(const int *a, int la, const int *b, int lb, int k, int *d, int
                 v = t;
             if ((t = D(i - 1, j) + 1) < v)
                 v = t;
-            if ((t = D(i1 - 1, j1 - 1) + (i - i1 - 1) + 1 + (j - j1 - 1)) < v)
-                v = t;
+            if (i1 > 0 && j1 > 0) {
+                /* D(i1-1, j1-1): row/column 0 always valid, else only in the band */
+                int r = i1 - 1, c = j1 - 1;
+                int base = (r == 0 || c == 0 || (r > c ? r - c : c - r) <= bound)
+                               ? D(r, c) : inf;
+
+                if ((t = base + (i - i1 - 1) + 1 + (j - j1 - 1)) < v)
+                    v = t;
+            }
             D(i, j) = v;
             if (v < rowmin)
                 rowmin = v;
         }
         da[a[i - 1]] = i;
         if (rowmin > bound)
-            return bound + 1;
+            return inf;
     }
     return D(la, lb);
 #undef D
@@ -920,15 +1050,24 @@ out:
     return ret;
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
 int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx,
                   size_t max, int *dist, struct etl_err *err)
 {
     char key[ZONE_KEY_MAX];
     int keylen, la, best, bound, *aid = NULL, *bid = NULL, *d = NULL, *da = NULL;
+    unsigned char qsig[SIG_BUCKETS];
+    int qsum = 0;
     uint32_t *ac = NULL, *acp = NULL;
     struct alphabet al;
-    size_t i, found = 0;
-    int ret = -1;
+    size_t found = 0, *all = NULL;
+    int ret = -1, step;
 
     if (dist)
         *dist = -1;
@@ -949,31 +1088,51 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
     {
         int maxlb = la + bound < z->maxcp ? la + bound : z->maxcp;
 
-        bid = malloc(((size_t)maxlb + 1) * sizeof(int));
+        bid = calloc((size_t)maxlb + 1, sizeof(int));
         d = malloc((size_t)(la + 2) * (size_t)(maxlb + 2) * sizeof(int));
         da = malloc((size_t)(al.k + 1) * sizeof(int));
         if (!bid || !d || !da)
             goto nomem;
+        sig_of(ac, la, qsig);
+        qsum = sig_sum(qsig);
     }
+    all = malloc(z->nzones * sizeof(*all));
+    if (!all)
+        goto nomem;
+    /* Lengths nearest the query's first (la, la-1, la+1, la-2, ...), so a
+     * close zone is found early and `best` narrows the rest. */
     best = bound;
-    for (i = 0; i < z->nzones; i++) {
-        const struct zone *zn = &z->zone[i];
-        int diff = zn->ncp > la ? zn->ncp - la : la - zn->ncp, j, dd;
+    for (step = 0; step <= 2 * bound; step++) {
+        int len = la + ((step & 1) ? -(step + 1) / 2 : step / 2);
+        size_t e;
 
-        if (diff > best)
+        if ((len > la ? len - la : la - len) > best || len < 1 || len > z->maxcp)
             continue;
-        for (j = 0; j < zn->ncp; j++)
-            bid[j] = alpha_id(&al, zn->cp[j]);
-        dd = dl_ids(aid, la, bid, zn->ncp, al.k, d, da, best);
-        if (dd > best)
-            continue;
-        if (dd < best) {
-            best = dd;
-            found = 0;
+        for (e = z->lenstart[len]; e < z->lenstart[len + 1]; e++) {
+            const struct zsig *zs = &z->bylen[e];
+            const struct zone *zn;
+            int j, dd;
+
+            /* cheap lower bound first (bucketed character counts) */
+            if (sig_bound(qsig, qsum, zs->sig, zs->sigsum) > best)
+                continue;
+            zn = &z->zone[zs->zone];
+            for (j = 0; j < zn->ncp; j++)
+                bid[j] = alpha_id(&al, zn->cp[j]);
+            dd = dl_ids(aid, la, bid, zn->ncp, al.k, d, da, best);
+            if (dd > best)
+                continue;
+            if (dd < best) {
+                best = dd;
+                found = 0;
+            }
+            all[found++] = zs->zone;
         }
-        if (found < max)
-            idx[found++] = i;
     }
+    qsort(all, found, sizeof(*all), cmp_size);   /* ties in zones.txt order */
+    if (found > max)
+        found = max;
+    memcpy(idx, all, found * sizeof(*idx));
     if (dist && found)
         *dist = best;
     ret = (int)found;
@@ -987,5 +1146,6 @@ out:
     free(bid);
     free(d);
     free(da);
+    free(all);
     return ret;
 }

@@ -964,6 +964,11 @@ int report_add_live_disconnected(struct report *r, const char *vendor_zone, long
     return 0;
 }
 
+void report_set_stats_pulled(struct report *r)
+{
+    r->stats_online = 1;
+}
+
 void report_set_stats_error(struct report *r, const char *message)
 {
     free(r->stats_error);

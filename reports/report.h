@@ -113,6 +113,8 @@ int report_add_stats_row(struct report *r, const char *type, const char *zone,
                          long server_total, long ledger_pushed);
 /* OPSCOM Stats: live disconnected records of one vendor zone. */
 int report_add_live_disconnected(struct report *r, const char *vendor_zone, long count);
+/* OPSCOM Stats were pulled (the sheet shows its tables even when empty). */
+void report_set_stats_pulled(struct report *r);
 /* OPSCOM Stats could not be pulled: the sheet says so (message shown). */
 void report_set_stats_error(struct report *r, const char *message);
 

@@ -33,7 +33,8 @@ expect_exit() {
 #   Waits for "listening on 127.0.0.1:PORT" (10 s), then sets SANDBOX_PORT,
 #   SANDBOX_URL (http://127.0.0.1:PORT), SANDBOX_PID and an EXIT trap that
 #   stops it. Returns 1 (and prints "not ok start_sandbox") if it did not
-#   start; its stdout is in ./sandbox.out.
+#   start; its stdout is in ./sandbox.out. A sandbox this test already
+#   runs is stopped first (one sandbox per test at a time).
 # stop_sandbox
 #   SIGTERM, then waits: in-flight requests finish and the state file is
 #   written. Sets SANDBOX_EXIT to its exit status (0 expected).
@@ -48,6 +49,7 @@ expect_exit() {
 #   POSTs a body to $SANDBOX_URL/api/OC-TOMA/v1/permits/OP with the right
 #   headers; prints the response body then a last line with the HTTP status.
 start_sandbox() {
+  stop_sandbox
   if [ -z "${_SANDBOX_TOKEN:-}" ] || [ "${SANDBOX_NEW_TOKEN:-0}" = 1 ]; then
     _SANDBOX_TOKEN="t-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
   fi

@@ -133,3 +133,9 @@ check "a 64 KiB zone passes the ingest limit (zone has its own)" grep -q "^limit
 printf '%s' "$H" >wide.csv; for i in $(seq 1 251); do printf ',c%d' "$i" >>wide.csv; done; echo >>wide.csv
 expect_exit "header over 256 columns: exit 1" 1 "$PE" validate -f paystation --rejects w.csv wide.csv
 check "header over 256 columns: _file" grep -q "_file,header: more than 256 columns" w.csv
+printf 'Receipt No,"Plate,Zone\nx\n' >badhdr.csv
+expect_exit "unparsable header: exit 2" 2 "$PE" validate badhdr.csv
+check "unparsable header explained" grep -q "paystation: the header does not parse" err
+expect_exit "file errors after 20 row errors: exit 2" 2 "$PE" validate "$ROOT/samples/paystation-20261128.csv" "$ROOT/samples/mobile-20261128.csv" "$ROOT/$D/unknown.csv"
+check "file errors are always shown" grep -q "unknown.csv:1: _file: unknown format" err
+check "row errors past 20 are counted" grep -q "^permit-etl: ... and 1 more (see --rejects / report)$" err

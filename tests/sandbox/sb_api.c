@@ -231,6 +231,71 @@ static size_t count_members(const char *s, size_t n)
     return count;
 }
 
+static int hex4(const char *s, size_t avail, unsigned *v)
+{
+    *v = 0;
+    if (avail < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        unsigned d = (c >= '0' && c <= '9') ? (unsigned)(c - '0')
+                   : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
+                   : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10) : 16u;
+        if (d > 15)
+            return -1;
+        *v = *v * 16 + d;
+    }
+    return 0;
+}
+
+/* What json-c lets through but a strict decoder (PHP's json_decode, the
+ * RFC) refuses: NaN / Infinity and other bare words, and unpaired UTF-16
+ * surrogate escapes (json-c turns them into U+FFFD). NULL if none. */
+static const char *raw_json_problem(const char *s, size_t n)
+{
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '"') {
+                in_str = 0;
+            } else if (c == '\\' && i + 1 < n) {
+                unsigned u, lo;
+                if (s[i + 1] != 'u') {
+                    i++;
+                    continue;
+                }
+                if (hex4(s + i + 2, n - i - 2, &u) != 0)
+                    return NULL;            /* json-c reports it */
+                i += 5;
+                if (u >= 0xdc00 && u <= 0xdfff)
+                    return "unpaired UTF-16 surrogate escape";
+                if (u >= 0xd800 && u <= 0xdbff) {
+                    if (i + 2 >= n || s[i + 1] != '\\' || s[i + 2] != 'u'
+                        || hex4(s + i + 3, n - i - 3, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
+                        return "unpaired UTF-16 surrogate escape";
+                    i += 6;
+                }
+            }
+        } else if (c == '"') {
+            in_str = 1;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            size_t j = i;
+            while (j < n && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z')))
+                j++;
+            size_t w = j - i;
+            int exp = w == 1 && (c == 'e' || c == 'E') && i > 0
+                      && ((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.');
+            if (!exp && !(w == 4 && memcmp(s + i, "true", 4) == 0)
+                && !(w == 5 && memcmp(s + i, "false", 5) == 0)
+                && !(w == 4 && memcmp(s + i, "null", 4) == 0))
+                return "a bare word that is not true, false or null";
+            i = j - 1;
+        }
+    }
+    return NULL;
+}
+
 static const char *type_name(struct json_object *v)
 {
     switch (json_object_get_type(v)) {
@@ -574,6 +639,11 @@ void sb_api_handle(const struct sb_api *a, enum sb_ep ep, const char *body, size
                         "request could not be parsed: data after the JSON object");
             goto out;
         }
+    }
+    const char *problem = raw_json_problem(body, len);
+    if (problem) {
+        reply_error(status, out, 400, EC_PARSE, "request could not be parsed: %s", problem);
+        goto out;
     }
     if (!json_object_is_type(obj, json_type_object)) {
         reply_error(status, out, 400, EC_PARSE,

@@ -33,6 +33,7 @@
 
 #define PROG "opscom-sandbox"
 #define API_PREFIX "/api/OC-TOMA/v1/permits/"
+#define POOL_THREADS 4
 
 static const char usage[] =
     "usage: " PROG " [OPTIONS]\n"
@@ -684,15 +685,20 @@ int main(int argc, char **argv)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((unsigned short)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
-                         | MHD_USE_POLL | MHD_USE_ITC,
-                         0, NULL, NULL, on_request, NULL,
+    /* Without --slow-ms: a pool of epoll threads (no thread per client).
+     * With it: one thread per connection, so a sleeping response never
+     * holds up another connection. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC
+                     | (g.slow_ms > 0 ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL
+                                      : MHD_USE_EPOLL);
+    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                          MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                          MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(g.slow_ms > 0 ? 0 : POOL_THREADS),
                          MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, PROG ": cannot listen on 127.0.0.1:%ld\n", port);

@@ -32,8 +32,24 @@ struct sb_permit {
     struct sb_permit *hnext;
 };
 
+/* Live, connected permits counted per (owner, zone, type): stats read these
+ * counts instead of scanning every permit. Keys borrow the owner and zone
+ * of a permit (never freed before the store, and never changed). */
+struct stat_row {
+    const char *owner;
+    const char *zone;
+    int         temp;       /* 0 standard (non-empty permitNo), 1 temp */
+    size_t      count;
+};
+
+struct agg {
+    struct stat_row *slot;  /* open addressing, cap a power of two, <= half full */
+    size_t           cap, n;
+};
+
 struct sb_store {
     pthread_mutex_t    lock;
+    struct agg         live;
     struct sb_permit **all;     /* creation order */
     size_t             n, cap;
     struct sb_permit **bucket;  /* hash chains, nbucket a power of two */
@@ -46,7 +62,7 @@ struct sb_store *sb_store_new(void)
     if (!s)
         return NULL;
     s->nbucket = 1024;
-    s->bucket = calloc(s->nbucket, sizeof(*s->bucket));
+    s->bucket = calloc(s->nbucket, sizeof(struct sb_permit *));
     if (!s->bucket || pthread_mutex_init(&s->lock, NULL) != 0) {
         free(s->bucket);
         free(s);
@@ -73,6 +89,7 @@ void sb_store_free(struct sb_store *s)
         permit_free(s->all[i]);
     free(s->all);
     free(s->bucket);
+    free(s->live.slot);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -97,8 +114,8 @@ static struct sb_permit *find(const struct sb_store *s, const char *ref)
 
 static int rehash(struct sb_store *s)
 {
-    size_t nb = s->nbucket * 2;
-    struct sb_permit **b = calloc(nb, sizeof(*b));
+    size_t nb = s->nbucket ? s->nbucket * 2 : 1024;
+    struct sb_permit **b = calloc(nb, sizeof(struct sb_permit *));
     if (!b)
         return -1;
     for (size_t i = 0; i < s->n; i++) {
@@ -118,7 +135,7 @@ static int insert(struct sb_store *s, struct sb_permit *p)
 {
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 1024;
-        struct sb_permit **a = realloc(s->all, nc * sizeof(*a));
+        struct sb_permit **a = realloc(s->all, nc * sizeof(struct sb_permit *));
         if (!a)
             return -1;
         s->all = a;
@@ -131,6 +148,65 @@ static int insert(struct sb_store *s, struct sb_permit *p)
     s->bucket[k] = p;
     s->all[s->n++] = p;
     return 0;
+}
+
+static size_t row_hash(const char *owner, const char *zone, int temp)
+{
+    return (size_t)(hash_str(owner) ^ (hash_str(zone) * 31u)) * 2u + (size_t)temp;
+}
+
+/* The slot of (owner, zone, temp), or the empty slot where it goes. */
+static struct stat_row *agg_slot(struct agg *g, const char *owner, const char *zone, int temp)
+{
+    size_t k = row_hash(owner, zone, temp) & (g->cap - 1);
+    while (g->slot[k].zone && (g->slot[k].temp != temp || strcmp(g->slot[k].zone, zone) != 0
+                               || strcmp(g->slot[k].owner, owner) != 0))
+        k = (k + 1) & (g->cap - 1);
+    return &g->slot[k];
+}
+
+/* Makes room for one more row: after it, agg_count(+1) never allocates. */
+static int agg_reserve(struct agg *g)
+{
+    if (2 * (g->n + 1) <= g->cap)
+        return 0;
+    struct agg ng = { NULL, g->cap ? g->cap * 2 : 64, 0 };
+    ng.slot = calloc(ng.cap, sizeof(struct stat_row));
+    if (!ng.slot)
+        return -1;
+    for (size_t i = 0; i < g->cap; i++) {
+        if (g->slot[i].zone) {
+            *agg_slot(&ng, g->slot[i].owner, g->slot[i].zone, g->slot[i].temp) = g->slot[i];
+            ng.n++;
+        }
+    }
+    free(g->slot);
+    *g = ng;
+    return 0;
+}
+
+/* Counts permit p in (+1, after agg_reserve) or out (-1) when it is live
+ * and connected. Never allocates. */
+static void agg_count(struct agg *g, const struct sb_permit *p, int delta)
+{
+    if (p->deleted || p->disconnected || !p->f[SBF_ZONE])
+        return;
+    int temp = !(p->f[SBF_PERMITNO] && p->f[SBF_PERMITNO][0]);
+    if (!g->cap || (delta > 0 && 2 * (g->n + 1) > g->cap))
+        return;                 /* not reserved: cannot happen */
+    struct stat_row *r = agg_slot(g, p->owner, p->f[SBF_ZONE], temp);
+    if (!r->zone) {
+        if (delta < 0)
+            return;
+        r->owner = p->owner;
+        r->zone = p->f[SBF_ZONE];
+        r->temp = temp;
+        g->n++;
+    }
+    if (delta > 0)
+        r->count++;
+    else if (r->count > 0)
+        r->count--;
 }
 
 int sb_owner_of(const char *token, size_t len, char *owner)
@@ -258,9 +334,13 @@ enum sb_res sb_store_push(struct sb_store *s, const char *owner,
             return SB_NOMEM;
         }
     } while (find(s, p->ref));
-    int rc = insert(s, p);
+    int rc = agg_reserve(&s->live);
     if (rc == 0)
+        rc = insert(s, p);
+    if (rc == 0) {
+        agg_count(&s->live, p, +1);
         memcpy(ref_out, p->ref, SB_REF_LEN);
+    }
     pthread_mutex_unlock(&s->lock);
     if (rc != 0) {
         permit_free(p);
@@ -325,22 +405,12 @@ enum sb_res sb_store_delete(struct sb_store *s, const char *owner,
         res = SB_NOT_FOUND;
     else if (hist_add(p, "delete", h, NULL) != 0)
         res = SB_NOMEM;
-    else
+    else {
+        agg_count(&s->live, p, -1);
         p->deleted = 1;
+    }
     pthread_mutex_unlock(&s->lock);
     return res;
-}
-
-struct stat_row {
-    const char *zone;
-    int         temp;       /* 0 standard, 1 temp */
-};
-
-static int row_cmp(const void *a, const void *b)
-{
-    const struct stat_row *x = a, *y = b;
-    int c = strcmp(x->zone, y->zone);
-    return c ? c : x->temp - y->temp;
 }
 
 /* 1 if zone is an item of the comma list [zones, zones+len). */
@@ -359,6 +429,13 @@ static int in_list(const char *zone, const char *zones, size_t len)
     }
 }
 
+static int row_cmp(const void *a, const void *b)
+{
+    const struct stat_row *x = a, *y = b;
+    int c = strcmp(x->zone, y->zone);
+    return c ? c : x->temp - y->temp;
+}
+
 enum sb_res sb_store_stats(struct sb_store *s, const char *owner,
                            const char *zones, size_t zones_len, struct buf *out)
 {
@@ -368,35 +445,27 @@ enum sb_res sb_store_stats(struct sb_store *s, const char *owner,
     int filter = zones && zones_len > 0;
 
     pthread_mutex_lock(&s->lock);
-    if (s->n) {
-        rows = malloc(s->n * sizeof(*rows));
-        if (!rows) {
-            res = SB_NOMEM;
-            goto unlock;
-        }
+    rows = malloc((s->live.n ? s->live.n : 1) * sizeof(*rows));
+    if (!rows) {
+        res = SB_NOMEM;
+        goto unlock;
     }
-    for (size_t i = 0; i < s->n; i++) {
-        const struct sb_permit *p = s->all[i];
-        if (p->deleted || p->disconnected || !p->f[SBF_ZONE] || strcmp(p->owner, owner) != 0)
+    for (size_t i = 0; i < s->live.cap; i++) {
+        const struct stat_row *r = &s->live.slot[i];
+        if (!r->zone || r->count == 0 || strcmp(r->owner, owner) != 0)
             continue;
-        if (filter && !in_list(p->f[SBF_ZONE], zones, zones_len))
+        if (filter && !in_list(r->zone, zones, zones_len))
             continue;
-        rows[nrows].zone = p->f[SBF_ZONE];
-        rows[nrows].temp = !(p->f[SBF_PERMITNO] && p->f[SBF_PERMITNO][0]);
-        nrows++;
+        rows[nrows++] = *r;
     }
     if (nrows)
         qsort(rows, nrows, sizeof(*rows), row_cmp);
     int rc = buf_addstr(out, "{\"data\":[");
-    for (size_t i = 0; i < nrows;) {
-        size_t j = i;
-        while (j < nrows && row_cmp(&rows[i], &rows[j]) == 0)
-            j++;
+    for (size_t i = 0; i < nrows; i++) {
         rc |= buf_addf(out, "%s{\"type\":\"%s\",\"zone\":\"", i ? "," : "",
                        rows[i].temp ? "temp" : "standard");
         rc |= buf_add_json_str(out, rows[i].zone, strlen(rows[i].zone));
-        rc |= buf_addf(out, "\",\"total\":\"%zu\"}", j - i);
-        i = j;
+        rc |= buf_addf(out, "\",\"total\":\"%zu\"}", rows[i].count);
     }
     rc |= buf_addstr(out, "]}");
     if (rc != 0)
@@ -619,12 +688,13 @@ int sb_store_load(struct sb_store *s, const char *path, char *msg, size_t cap)
         char m[200] = "";
         struct sb_permit *p = permit_from_json(json_object_array_get_idx(permits, i), i, m,
                                                sizeof(m));
-        if (!p || find(s, p->ref) || insert(s, p) != 0) {
+        if (!p || find(s, p->ref) || agg_reserve(&s->live) != 0 || insert(s, p) != 0) {
             snprintf(msg, cap, "%s: %s", path, p ? "duplicate reference_id or out of memory" : m);
             permit_free(p);
             pthread_mutex_unlock(&s->lock);
             goto out;
         }
+        agg_count(&s->live, p, +1);
     }
     pthread_mutex_unlock(&s->lock);
     ret = 0;

@@ -218,6 +218,30 @@ START_TEST(test_limits)
     ck_assert_str_eq(got, "L1@1{a=num:1} ERR JSON syntax error at byte 9 (line 1): "
                      "record longer than 256 bytes");
     free(got);
+    /* just over the limit: an error whatever the read sizes */
+    {
+        static const size_t steps[] = { 1, 5, 64, 1000 };
+        size_t k;
+        buf_reset(&in);
+        buf_addstr(&in, "[{\"a\":\"");
+        while (in.len < 256)
+            buf_addch(&in, 'x');
+        buf_addstr(&in, "\"}]");          /* the record is 257 bytes */
+        for (k = 0; k < 4; k++) {
+            got = scan(in.ptr, in.len, steps[k], 64, 256);
+            ck_assert_str_eq(got, "ERR JSON syntax error at byte 1 (line 1): "
+                             "record longer than 256 bytes");
+            free(got);
+        }
+        in.len -= 4;
+        in.ptr[in.len] = '\0';
+        buf_addstr(&in, "\"}]");          /* 256 bytes: fine */
+        for (k = 0; k < 4; k++) {
+            got = scan(in.ptr, in.len, steps[k], 64, 256);
+            ck_assert_msg(!strncmp(got, "L1@1{a=str:xxx", 14), "%s", got);
+            free(got);
+        }
+    }
     /* a string value over 64 KiB rejects the record only */
     buf_reset(&in);
     buf_addstr(&in, "[{\"a\":\"");

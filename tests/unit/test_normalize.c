@@ -380,6 +380,8 @@ START_TEST(test_time)
     if (times[_i].zone)
         p.tz = tz_get(times[_i].zone, &e);
     ck_assert_msg(norm_profile_check(&p, &e) == 0, "%s", e.msg);
+    if (_i % 2) /* both ways: patterns compiled once, and interpreted */
+        p.patterns_compiled = 0;
     r = norm_time(&p, times[_i].in, strlen(times[_i].in), &t, why);
     if (times[_i].n == 0) {
         ck_assert_msg(r == -1, "'%s' accepted", times[_i].in);
@@ -481,6 +483,8 @@ START_TEST(test_text_lengths)
     ck_assert_str_eq(out, "SUMMER20");
     ck_assert_int_eq(norm_text(" \t ", 3, PROMO_MAX, 1, out, why), 0);
     ck_assert_str_eq(out, "");
+    ck_assert_int_eq(norm_text("Lot\0 4", 6, ZONE_MAX, 0, out, why), -1);
+    ck_assert_str_eq(why, "contains a NUL character");
     ck_assert_int_eq(norm_text("Lot\xc3", 4, ZONE_MAX, 0, out, why), -1);
     ck_assert_str_eq(why, "invalid UTF-8");
     free(z200);

@@ -7,6 +7,7 @@
 
 #include "normalize.h"
 #include "tz.h"
+#include "utf8.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXREJ 16
@@ -49,7 +50,7 @@ static void paystation(struct norm_profile *p)
     p->tz = tz_get("America/Toronto", &e);
     ck_assert_ptr_nonnull(p->tz);
     p->default_currency = CUR_CAD;
-    ck_assert_int_eq(norm_profile_check(p, &e), 0);
+    ck_assert_int_eq(norm_profile_prepare(p, &e), 0);
 }
 
 static void iso(struct norm_profile *p)
@@ -61,7 +62,7 @@ static void iso(struct norm_profile *p)
     p->tz = tz_get("America/Toronto", &e);
     ck_assert_ptr_nonnull(p->tz);
     p->default_currency = CUR_CAD;
-    ck_assert_int_eq(norm_profile_check(p, &e), 0);
+    ck_assert_int_eq(norm_profile_prepare(p, &e), 0);
 }
 
 static struct raw_record row(const char *plate, const char *amount, const char *cur,
@@ -457,6 +458,134 @@ START_TEST(test_opscom_keys)
 }
 END_TEST
 
+
+/* Random junk and near-miss values in every field: never a crash (run
+ * under ASan too), and whatever is accepted satisfies the output rules. */
+static unsigned long long rng = 88172645463325252ULL;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static const char *const seeds[] = {
+    "14.50", "$1,234.50", "1.234,50", "C$0.00", "-1", "7/2/2018 9:00 AM", "12/31/2099 11:59 PM",
+    "2026-11-01T01:30:00", "2026-03-08T02:30:00Z", "1530536400", "60.0", "ABC-123", "Lot 4",
+    "\xc3\xa9", "\xf0\x9f\x85\xbf", "\xff", " ", "USD", "CA$", "1e5", "0", "99999999999999999999",
+};
+
+static void junk(char *buf, size_t cap, size_t *len)
+{
+    size_t n = 0, want = rnd(4) == 0 ? rnd((unsigned)cap - 1) : rnd(40);
+
+    while (n < want) {
+        if (rnd(3) == 0) {
+            const char *sd = seeds[rnd(sizeof(seeds) / sizeof(seeds[0]))];
+            size_t k = strlen(sd);
+
+            if (n + k > want)
+                break;
+            memcpy(buf + n, sd, k);
+            n += k;
+        } else {
+            buf[n++] = (char)(rnd(4) ? (unsigned)"0123456789.,:/- $TAMPZ+"[rnd(24)] : rnd(256));
+        }
+    }
+    buf[n] = '\0';
+    *len = n;
+}
+
+/* three plausible values per field (for either profile kind) */
+static const char *const valid[RF_COUNT][3] = {
+    [RF_PLATE] = { "abc-123", "PL8RDR", "x 1" },
+    [RF_AMOUNT] = { "14.50", "$1,234.50", "0" },
+    [RF_CURRENCY] = { "", "usd", "CAD" },
+    [RF_START] = { "7/2/2018 9:00 AM", "2026-11-01T01:52:00", "1530536400" },
+    [RF_END] = { "7/2/2018 9:30 AM", "2026-11-01T01:22:00", "1530538200" },
+    [RF_DURATION] = { "30", "60.0", "1" },
+    [RF_ZONE] = { "Lot 4", "", "\xc3\xa9" },
+    [RF_PERMITNO] = { "", "P1", "" },
+    [RF_TICKET] = { "", "T1", "" },
+    [RF_PROMO] = { "", "summer", "" },
+    [RF_ID] = { "", "17", "" },
+    [RF_VOID] = { "", "", "" },
+    [RF_KEY] = { "", "k:1", "" },
+};
+
+static void discard(void *ctx, const char *field, const char *reason, const char *raw,
+                    size_t rawlen)
+{
+    (void)field;
+    (void)raw;
+    (void)rawlen;
+    ck_assert(reason[0] != '\0');
+    ++*(int *)ctx;
+}
+
+START_TEST(test_random_records)
+{
+    static char bufs[RF_COUNT][1400];
+    struct norm_profile p;
+    struct raw_record r;
+    struct permit out;
+    int iter, f, accepted = 0;
+
+    for (iter = 0; iter < 30000; iter++) {
+        int nrej = 0, n;
+
+        if (iter % 3 == 0)
+            paystation(&p);
+        else
+            iso(&p);
+        p.decimal_comma = iter % 5 == 0;
+        p.end_is_duration = iter % 7 == 0;
+        p.opscom_keys = iter % 11 == 0;
+        p.time_kind = iter % 13 == 0 ? TIME_EPOCH_S : p.time_kind;
+        memset(&r, 0, sizeof(r));
+        r.file = "fuzz";
+        for (f = 0; f < RF_COUNT; f++) {
+            size_t len;
+
+            if (rnd(20) == 0 && f != RF_PLATE)
+                continue;
+            if (rnd(8) != 0 && valid[f][0]) {   /* mostly plausible values */
+                const char *v = valid[f][rnd(3)];
+
+                len = strlen(v);
+                memcpy(bufs[f], v, len + 1);
+            } else {
+                junk(bufs[f], sizeof(bufs[f]), &len);
+            }
+            r.v[f].ptr = bufs[f];
+            r.v[f].len = len;
+            r.v[f].present = 1;
+            r.v[f].json_number = rnd(4) == 0;
+        }
+        n = normalize_record(&p, &r, &out, discard, &nrej);
+        ck_assert_int_eq(n, nrej);
+        if (n == 0) {
+            size_t i, pl = strlen(out.plate);
+
+            accepted++;
+            ck_assert(pl >= 1 && pl <= PLATE_MAX);
+            for (i = 0; i < pl; i++)
+                ck_assert((out.plate[i] >= 'A' && out.plate[i] <= 'Z') ||
+                          (out.plate[i] >= '0' && out.plate[i] <= '9'));
+            ck_assert(out.cents >= 0 && out.cents <= AMOUNT_MAX_CENTS);
+            ck_assert(out.currency == CUR_CAD || out.currency == CUR_USD);
+            ck_assert(norm_year_ok(out.start) && norm_year_ok(out.end));
+            ck_assert(out.end > out.start && out.end - out.start <= 31 * 86400LL);
+            ck_assert(out.key[0] != '\0' && strlen(out.key) <= KEY_BYTES_MAX);
+        }
+    }
+    /* the plausible values make enough records valid to test the invariants */
+    ck_assert_int_gt(accepted, 1000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("normalize_record");
@@ -475,6 +604,7 @@ int main(void)
     tcase_add_test(tc, test_duration_profile);
     tcase_add_test(tc, test_key_limits);
     tcase_add_test(tc, test_opscom_keys);
+    tcase_add_test(tc, test_random_records);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

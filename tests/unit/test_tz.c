@@ -1,8 +1,10 @@
 /* test_tz.c — IANA zones from TZif files: offsets, gaps, overlaps, days. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "tz.h"
@@ -131,6 +133,20 @@ START_TEST(test_local_date_and_day_range)
     ck_assert_int_eq(tz_day_range(z, 2026, 11, 1, &from, &to), 0);
     ck_assert_int_eq(to - from, 25 * 3600);
     ck_assert_int_eq(tz_day_range(z, 2027, 2, 29, &from, &to), -1);
+    /* Sao Paulo 2018-11-04: midnight is inside the gap, the day starts at
+     * 01:00 local; 2019-02-16 ends with a repeated 23:00 hour (25 h) */
+    z = get("America/Sao_Paulo");
+    ck_assert_int_eq(tz_day_range(z, 2018, 11, 4, &from, &to), 0);
+    ck_assert_int_eq(from, 1541300400LL);
+    ck_assert_int_eq(to, 1541383200LL);
+    ck_assert_int_eq(tz_day_range(z, 2019, 2, 16, &from, &to), 0);
+    ck_assert_int_eq(from, 1550282400LL);
+    ck_assert_int_eq(to, 1550372400LL);
+    tz_local_date(z, 1541300399LL, &y, &m, &d);
+    ck_assert_int_eq(y * 10000 + m * 100 + d, 20181103);
+    tz_local_date(z, 1541300400LL, &y, &m, &d);
+    ck_assert_int_eq(y * 10000 + m * 100 + d, 20181104);
+    z = get("America/Toronto");
     ck_assert_int_eq(tz_day_range(z, 2028, 2, 29, &from, &to), 0);
 }
 END_TEST
@@ -153,6 +169,69 @@ START_TEST(test_get_errors_and_cache)
         ck_assert_msg(strstr(e.msg, "time zone") != NULL, "%s", e.msg);
     }
     ck_assert_ptr_null(tz_get(NULL, &e));
+}
+END_TEST
+
+
+/* A "slim" TZif file (zic -b slim) has almost no transitions: every
+ * recent instant goes through the POSIX TZ footer rule. Build one with the
+ * system's zic and compare it with the full America/Toronto and
+ * Australia/Sydney data. */
+static const char slim_src[] =
+    "Rule T 2007 max - Mar Sun>=8 2:00 1:00 D\n"
+    "Rule T 2007 max - Nov Sun>=1 2:00 0 S\n"
+    "Zone Test/Slim -5:00 T E%sT\n"
+    "Rule A 2008 max - Apr Sun>=1 2:00s 0 S\n"
+    "Rule A 2008 max - Oct Sun>=1 2:00s 1:00 D\n"
+    "Zone Test/SlimSouth 10:00 A AE%sT\n";
+
+START_TEST(test_slim_footer_rule)
+{
+    char dir[] = "/tmp/test_tz_XXXXXX", src[64], cmd[256];
+    const struct tz *slim, *slims, *tor, *syd;
+    struct etl_err e;
+    FILE *f;
+    long long t;
+
+    if (access("/usr/sbin/zic", X_OK) != 0) {
+        fprintf(stderr, "test_slim_footer_rule: no /usr/sbin/zic, skipped\n");
+        return;
+    }
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(src, sizeof(src), "%s/src", dir);
+    f = fopen(src, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(slim_src, f);
+    ck_assert_int_eq(fclose(f), 0);
+    snprintf(cmd, sizeof(cmd), "/usr/sbin/zic -b slim -d %s %s", dir, src);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(setenv("TZDIR", dir, 1), 0);
+    slim = tz_get("Test/Slim", &e);
+    ck_assert_msg(slim != NULL, "%s", e.msg);
+    slims = tz_get("Test/SlimSouth", &e);
+    ck_assert_msg(slims != NULL, "%s", e.msg);
+    unsetenv("TZDIR");
+    tor = get("America/Toronto");
+    syd = get("Australia/Sydney");
+    for (t = 1230768000LL; t < 4102444800LL; t += 86400LL + 3571) {   /* 2009-2099 */
+        long long a[2], b[2];
+        int na, nb;
+
+        ck_assert_int_eq(tz_offset(slim, t), tz_offset(tor, t));
+        ck_assert_int_eq(tz_offset(slims, t), tz_offset(syd, t));
+        na = tz_local_to_utc(slim, t, a);
+        nb = tz_local_to_utc(tor, t, b);
+        ck_assert_int_eq(na, nb);
+        ck_assert_int_eq(a[0], b[0]);
+        if (na == 2)
+            ck_assert_int_eq(a[1], b[1]);
+        na = tz_local_to_utc(slims, t, a);
+        nb = tz_local_to_utc(syd, t, b);
+        ck_assert_int_eq(na, nb);
+        ck_assert_int_eq(a[0], b[0]);
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -197,6 +276,7 @@ int main(void)
     tcase_add_loop_test(tc, test_against_libc, 0, sizeof(oracle_zones) / sizeof(oracle_zones[0]));
     tcase_add_test(tc, test_local_date_and_day_range);
     tcase_add_test(tc, test_get_errors_and_cache);
+    tcase_add_test(tc, test_slim_footer_rule);
     tcase_add_loop_test(tc, test_civil, 0, sizeof(civil) / sizeof(civil[0]));
     tcase_add_test(tc, test_month_lengths);
     suite_add_tcase(s, tc);

@@ -171,6 +171,72 @@ START_TEST(test_dl)
 }
 END_TEST
 
+/* Textbook unrestricted Damerau–Levenshtein (Lowrance–Wagner) on bytes,
+ * full matrix, for cross-checking zone_dl_distance() on random strings. */
+static int dl_reference(const char *a, int la, const char *b, int lb)
+{
+    int d[12][12], da[256] = { 0 }, i, j, maxd = la + lb;
+
+    d[0][0] = maxd;
+    for (i = 0; i <= la; i++) {
+        d[i + 1][0] = maxd;
+        d[i + 1][1] = i;
+    }
+    for (j = 0; j <= lb; j++) {
+        d[0][j + 1] = maxd;
+        d[1][j + 1] = j;
+    }
+    for (i = 1; i <= la; i++) {
+        int db = 0;
+
+        for (j = 1; j <= lb; j++) {
+            int i1 = da[(unsigned char)b[j - 1]], j1 = db, cost = 1, v;
+
+            if (a[i - 1] == b[j - 1]) {
+                cost = 0;
+                db = j;
+            }
+            v = d[i][j] + cost;
+            if (d[i + 1][j] + 1 < v)
+                v = d[i + 1][j] + 1;
+            if (d[i][j + 1] + 1 < v)
+                v = d[i][j + 1] + 1;
+            if (d[i1][j1] + (i - i1 - 1) + 1 + (j - j1 - 1) < v)
+                v = d[i1][j1] + (i - i1 - 1) + 1 + (j - j1 - 1);
+            d[i + 1][j + 1] = v;
+        }
+        da[(unsigned char)a[i - 1]] = i;
+    }
+    return d[la + 1][lb + 1];
+}
+
+START_TEST(test_dl_reference)
+{
+    unsigned seed = 777;
+    int t;
+
+    for (t = 0; t < 3000; t++) {
+        char a[10], b[10];
+        int la, lb, i;
+
+        seed = seed * 1103515245u + 12345u;
+        la = (int)((seed >> 16) % 10);
+        seed = seed * 1103515245u + 12345u;
+        lb = (int)((seed >> 16) % 10);
+        for (i = 0; i < la; i++) {
+            seed = seed * 1103515245u + 12345u;
+            a[i] = "abcd"[(seed >> 16) % 4];
+        }
+        for (i = 0; i < lb; i++) {
+            seed = seed * 1103515245u + 12345u;
+            b[i] = "abcd"[(seed >> 16) % 4];
+        }
+        ck_assert_int_eq(zone_dl_distance(a, (size_t)la, b, (size_t)lb),
+                         dl_reference(a, la, b, lb));
+    }
+}
+END_TEST
+
 /* ---- loading and resolving -------------------------------------------- */
 
 static const struct {
@@ -602,6 +668,74 @@ START_TEST(test_suggest_bruteforce)
 }
 END_TEST
 
+/* Random names over a small alphabet (many near ties, transpositions):
+ * zones_suggest() (banded, filtered, early stop) against every distance. */
+START_TEST(test_suggest_random)
+{
+    struct etl_err err;
+    struct zones *z;
+    char path[256], names[300][16];
+    FILE *f;
+    int i, t, nz = 0;
+
+    mk_tmpdir();
+    snprintf(path, sizeof(path), "%s/zones.txt", tmpdir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (i = 0; i < 300; i++) {
+        char nm[16], key[ZONE_KEY_MAX];
+        int len = 3 + (int)(rnd() % 10), j, k, dup = 0;
+
+        for (j = 0; j < len; j++)
+            nm[j] = "abcde"[rnd() % 5];
+        nm[len] = '\0';
+        zone_key(nm, (size_t)len, key, sizeof(key));
+        for (k = 0; k < nz && !dup; k++)
+            dup = strcmp(names[k], key) == 0;
+        if (dup)
+            continue;
+        memcpy(names[nz++], key, strlen(key) + 1);
+        fprintf(f, "%s\n", nm);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    z = zones_load(path, NULL, &err);
+    ck_assert_msg(z != NULL, "load: %s", err.msg);
+    ck_assert_uint_eq(zones_count(z), (size_t)nz);
+    for (t = 0; t < 300; t++) {
+        char q[24];
+        size_t idx[ZONE_SUGGEST_MAX], want[ZONE_SUGGEST_MAX], nwant = 0;
+        int len = 1 + (int)(rnd() % 16), j, n, dist, best, bound;
+
+        for (j = 0; j < len; j++)
+            q[j] = "abcdef"[rnd() % 6];
+        q[len] = '\0';
+        if (zones_lookup(z, q, (size_t)len, NULL) != ZONE_DISCONNECTED)
+            continue;
+        bound = len / 4 > 2 ? len / 4 : 2;
+        best = bound + 1;
+        for (i = 0; i < nz; i++) {
+            int d = zone_dl_distance(q, (size_t)len, names[i], strlen(names[i]));
+
+            if (d < best) {
+                best = d;
+                nwant = 0;
+            }
+            if (d == best && nwant < ZONE_SUGGEST_MAX)
+                want[nwant++] = (size_t)i;
+        }
+        if (best > bound)
+            nwant = 0;
+        n = zones_suggest(z, q, (size_t)len, idx, ZONE_SUGGEST_MAX, &dist, &err);
+        ck_assert_msg(n == (int)nwant, "'%s': %d suggestions, want %zu", q, n, nwant);
+        for (j = 0; j < n; j++)
+            ck_assert_uint_eq(idx[j], want[j]);
+        ck_assert_int_eq(dist, n ? best : -1);
+    }
+    zones_free(z);
+    rm_tmpdir();
+}
+END_TEST
+
 /* ---- the audit accumulator -------------------------------------------- */
 
 static void audit_add(struct zone_audit *a, const char *vz, long long cents,
@@ -777,6 +911,7 @@ int main(void)
     tcase_add_loop_test(tc, test_key, 0, sizeof(key_cases) / sizeof(key_cases[0]));
     tcase_add_test(tc, test_key_bounds);
     tcase_add_loop_test(tc, test_dl, 0, sizeof(dl_cases) / sizeof(dl_cases[0]));
+    tcase_add_test(tc, test_dl_reference);
     tcase_add_loop_test(tc, test_resolve, 0, sizeof(resolve_cases) / sizeof(resolve_cases[0]));
     tcase_add_test(tc, test_resolve_null_table);
     tcase_add_loop_test(tc, test_load_errors, 0, sizeof(load_errors) / sizeof(load_errors[0]));
@@ -784,6 +919,7 @@ int main(void)
     tcase_add_loop_test(tc, test_suggest, 0, sizeof(suggest_cases) / sizeof(suggest_cases[0]));
     tcase_add_test(tc, test_scale);
     tcase_add_test(tc, test_suggest_bruteforce);
+    tcase_add_test(tc, test_suggest_random);
     tcase_add_test(tc, test_audit);
     tcase_add_test(tc, test_audit_no_table);
     tcase_add_test(tc, test_audit_many);
