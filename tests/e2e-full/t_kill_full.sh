@@ -4,6 +4,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 KILL_RECORDS=${KILL_RECORDS:-20000}
 KILL_POINTS=${KILL_POINTS:-$(python3 -c 'import random; print(" ".join("%.2f" % random.uniform(0.3, 3.0) for _ in range(50)))')}
-export KILL_RECORDS KILL_POINTS
+KILL_SLOW_MS=${KILL_SLOW_MS:-40}   # slow enough that 50 short runs do not finish the job
+export KILL_RECORDS KILL_POINTS KILL_SLOW_MS
 echo "# kill points: $KILL_POINTS"
 exec bash "$here/../e2e/t_kill.sh"
