@@ -455,6 +455,17 @@ START_TEST(test_opscom_keys)
     ck_assert_str_eq(out.key,
         "opscom:38e47aa609740e6d704f48a698aa3995a1f82d8dc98dcf39bed89c6d2f18775b");
     ck_assert_int_eq(rj.n, 0);
+    {
+        static char longkey[514];
+
+        memset(longkey, 'k', 513);     /* a `_key` of 513 bytes: rejected, never cut */
+        set(&r, RF_KEY, longkey);
+        ck_assert_int_eq(normalize_record(&p, &r, &out, collect, &rj), 1);
+        ASSERT_REJ(rj, "_key", "is longer than 512 bytes (513)");
+        ck_assert_str_eq(out.key, "");
+        ck_assert_uint_eq(strlen(rj.raw[0]), 127);   /* raw = the _key value */
+        ck_assert_int_eq(rj.raw[0][0], 'k');
+    }
 }
 END_TEST
 
