@@ -15,6 +15,7 @@
 #include "log.h"
 #include "opscom.h"
 #include "report.h"
+#include "report_stats.h"
 #include "tz.h"
 #include "zones.h"
 
@@ -126,166 +127,6 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
 static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
 {
     return tz_local_date(ctx, utc, y, m, d);
-}
-
-/* --- OPSCOM Stats (-c) ------------------------------------------------ */
-
-#define MAX_STATS_ROWS 4096
-
-struct srow { char *type, *zone; long server, ledger; int known; };
-
-struct sctx {
-    const struct zones *zones;
-    struct srow rows[MAX_STATS_ROWS];
-    int nrows, overflow;
-    struct { char *zone; long n; } live[MAX_STATS_ROWS];
-    int nlive;
-};
-
-static int known_zone(const struct sctx *s, const char *zone)
-{
-    size_t i, n;
-
-    if (!s->zones)
-        return 1;
-    n = zones_count(s->zones);
-    for (i = 0; i < n; i++)
-        if (!strcmp(zones_name(s->zones, i), zone))
-            return 1;
-    return 0;
-}
-
-static struct srow *srow_get(struct sctx *s, const char *type, const char *zone)
-{
-    int i;
-
-    for (i = 0; i < s->nrows; i++)
-        if (!strcmp(s->rows[i].type, type) && !strcmp(s->rows[i].zone, zone))
-            return &s->rows[i];
-    if (s->nrows == MAX_STATS_ROWS) {
-        s->overflow = 1;
-        return NULL;
-    }
-    s->rows[s->nrows].type = strdup(type);
-    s->rows[s->nrows].zone = strdup(zone);
-    if (!s->rows[s->nrows].type || !s->rows[s->nrows].zone) {
-        free(s->rows[s->nrows].type);
-        free(s->rows[s->nrows].zone);
-        s->overflow = 1;
-        return NULL;
-    }
-    s->rows[s->nrows].server = s->rows[s->nrows].ledger = 0;
-    s->rows[s->nrows].known = known_zone(s, zone);
-    return &s->rows[s->nrows++];
-}
-
-static void on_server_row(void *ctx, const char *type, const char *zone, long total)
-{
-    struct srow *r = srow_get(ctx, type, zone);
-
-    if (r)
-        r->server += total;
-}
-
-static void on_live(void *ctx, const char *type, const char *zone, const char *zone_status,
-                    long count)
-{
-    struct sctx *s = ctx;
-    struct srow *r;
-    int i;
-
-    if (!strcmp(zone_status, "disconnected")) {
-        for (i = 0; i < s->nlive; i++)
-            if (!strcmp(s->live[i].zone, zone)) {
-                s->live[i].n += count;
-                return;
-            }
-        if (s->nlive == MAX_STATS_ROWS || !(s->live[s->nlive].zone = strdup(zone))) {
-            s->overflow = 1;
-            return;
-        }
-        s->live[s->nlive++].n = count;
-        return;
-    }
-    r = srow_get(s, type, zone);
-    if (r)
-        r->ledger += count;
-}
-
-static int cmp_srow(const void *a, const void *b)
-{
-    const struct srow *x = a, *y = b;
-    int c = strcmp(x->zone, y->zone);
-
-    return c ? c : strcmp(x->type, y->type);
-}
-
-/* The known zones as the API's one comma-delimited filter; NULL (pull
- * everything, filter here) without a zone list or when a name has a comma. */
-static char *zone_filter(const struct zones *z)
-{
-    struct buf b = BUF_INIT;
-    size_t i, n = z ? zones_count(z) : 0;
-
-    if (!n)
-        return NULL;
-    for (i = 0; i < n; i++) {
-        const char *name = zones_name(z, i);
-        if (strchr(name, ',') || (i && buf_addch(&b, ',') < 0) || buf_addstr(&b, name) < 0) {
-            buf_release(&b);
-            return NULL;
-        }
-    }
-    return buf_detach(&b, NULL);
-}
-
-/* Pulls the server's stats and the ledger's live counts into the OPSCOM
- * Stats sheet. A failed pull is shown on the sheet and returned (-1). */
-static int pull_stats(struct report *rep, const struct config *cfg, const char *token,
-                      const struct zones *zones, struct ledger *led, struct etl_err *err)
-{
-    struct sctx *s = calloc(1, sizeof(*s));
-    struct opscom *o = NULL;
-    char *filter = NULL;
-    int i, ret = -1;
-
-    if (!s)
-        return etl_fail(err, E_NOMEM, "out of memory");
-    s->zones = zones;
-    o = opscom_new(cfg, token, err);
-    if (!o)
-        goto out;
-    filter = zone_filter(zones);
-    if (opscom_stats(o, filter, on_server_row, s, err) < 0)
-        goto out;
-    if (led && ledger_live_counts(led, on_live, s, err) < 0)
-        goto out;
-    if (s->overflow) {
-        etl_fail(err, E_NOMEM, "stats: too many (type, zone) rows");
-        goto out;
-    }
-    qsort(s->rows, (size_t)s->nrows, sizeof(s->rows[0]), cmp_srow);
-    for (i = 0; i < s->nrows; i++)
-        if (s->rows[i].known)
-            report_add_stats_row(rep, s->rows[i].type, s->rows[i].zone, s->rows[i].server,
-                                 s->rows[i].ledger);
-    for (i = 0; i < s->nlive; i++)
-        report_add_live_disconnected(rep, s->live[i].zone, s->live[i].n);
-    report_set_stats_pulled(rep);
-    ret = 0;
-out:
-    if (ret < 0)
-        report_set_stats_error(rep, err->msg);
-    for (i = 0; i < s->nrows; i++) {
-        free(s->rows[i].type);
-        free(s->rows[i].zone);
-    }
-    for (i = 0; i < s->nlive; i++)
-        free(s->live[i].zone);
-    free(s);
-    free(filter);
-    opscom_free(o);
-    return ret;
 }
 
 /* --date: every stored record of the business day, as the pass would have
@@ -494,7 +335,7 @@ int cmd_report(int argc, char **argv)
                 snprintf(msg, sizeof(msg), "error: %s", err.msg);
                 rf.status = msg;
                 report_add_file(rc.rep, &rf);
-                if (strcmp(err.field, "_file")) {
+                if (strcmp(err.field, "_file") != 0) {
                     /* not a file-level error: the report or the ledger failed */
                     log_err(&err);
                     status = EXIT_ABORTED;
@@ -511,7 +352,7 @@ int cmd_report(int argc, char **argv)
         log_progress_done();
     }
     if (rc.rep_online && !aborted) {
-        if (pull_stats(rc.rep, inp.config, token, inp.zones, rc.led, &err) < 0) {
+        if (report_pull_stats(rc.rep, inp.config, token, inp.zones, rc.led, &err) < 0) {
             log_err(&err);
             status = worse(status, etl_exit_for(err.code));
             aborted = etl_exit_for(err.code) == EXIT_ABORTED;

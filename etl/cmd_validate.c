@@ -33,7 +33,15 @@ INPUTS_HELP
 
 enum { OPT_JSON_OUT = CLI_FIRST_CMD_OPT, OPT_REJECTS };
 
-#define MAX_FIELDS 24
+#define MAX_GROUPS 64
+
+/* Rejects grouped by field and the kind of reason (the reason without
+ * the quoted values and details), for the summary. */
+struct rgroup {
+    char field[32];
+    char reason[96];
+    long n;
+};
 
 struct vctx {
     FILE *json, *rej;
@@ -41,24 +49,93 @@ struct vctx {
     struct buf line;
     int   have_zones;
     long  disconnected, missing, records;
-    struct { char name[32]; long n; } fields[MAX_FIELDS];
-    int   nfields;
+    struct rgroup groups[MAX_GROUPS];
+    int   ngroups;
+    long  other_rejects;      /* past MAX_GROUPS kinds */
     int   write_failed;
 };
 
-static void count_field(struct vctx *v, const char *field)
+/* "'14,50' is not a valid amount" -> "is not a valid amount";
+ * "duplicate of F:L" -> "duplicate"; cut at '(' or ','; quoted values
+ * become '...'. */
+static void reason_kind(const char *r, char *out, size_t cap)
 {
+    size_t o = 0;
+
+    if (!strncmp(r, "duplicate of ", 13)) {
+        snprintf(out, cap, "duplicate");
+        return;
+    }
+    if (r[0] == '\'') {
+        const char *e = strstr(r + 1, "' ");
+        if (e)
+            r = e + 2;
+    }
+    while (*r && *r != '(' && *r != ',' && o + 4 < cap) {
+        if (*r == '\'' && (o == 0 || out[o - 1] == ' ')) {   /* not an apostrophe */
+            const char *e = strchr(r + 1, '\'');
+            if (e) {
+                const char *q = "'...'";
+                while (*q && o + 1 < cap)
+                    out[o++] = *q++;
+                r = e + 1;
+                continue;
+            }
+        }
+        out[o++] = *r++;
+    }
+    while (o && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+}
+
+static void count_reject(struct vctx *v, const char *field, const char *reason)
+{
+    char kind[96];
     int i;
 
-    for (i = 0; i < v->nfields; i++)
-        if (!strcmp(v->fields[i].name, field)) {
-            v->fields[i].n++;
+    reason_kind(reason, kind, sizeof(kind));
+    for (i = 0; i < v->ngroups; i++)
+        if (!strcmp(v->groups[i].field, field) && !strcmp(v->groups[i].reason, kind)) {
+            v->groups[i].n++;
             return;
         }
-    if (v->nfields < MAX_FIELDS) {
-        snprintf(v->fields[v->nfields].name, sizeof(v->fields[0].name), "%s", field);
-        v->fields[v->nfields++].n = 1;
+    if (v->ngroups == MAX_GROUPS) {
+        v->other_rejects++;
+        return;
     }
+    snprintf(v->groups[v->ngroups].field, sizeof(v->groups[0].field), "%s", field);
+    snprintf(v->groups[v->ngroups].reason, sizeof(v->groups[0].reason), "%s", kind);
+    v->groups[v->ngroups++].n = 1;
+}
+
+/* One line per field: "rejected Amount: 6 (is not a valid amount 3, ...)". */
+static void log_reject_groups(const struct vctx *v)
+{
+    struct buf b = BUF_INIT;
+    int i, j;
+
+    for (i = 0; i < v->ngroups; i++) {
+        long total = 0;
+        int seen = 0;
+        for (j = 0; j < i; j++)
+            if (!strcmp(v->groups[j].field, v->groups[i].field))
+                seen = 1;
+        if (seen)
+            continue;
+        for (j = i; j < v->ngroups; j++)
+            if (!strcmp(v->groups[j].field, v->groups[i].field))
+                total += v->groups[j].n;
+        buf_reset(&b);
+        for (j = i; j < v->ngroups; j++)
+            if (!strcmp(v->groups[j].field, v->groups[i].field))
+                buf_addf(&b, "%s%s %ld", b.len ? ", " : "", v->groups[j].reason[0] ?
+                         v->groups[j].reason : "rejected", v->groups[j].n);
+        log_info("rejected %s: %ld (%s)", v->groups[i].field, total, b.ptr ? b.ptr : "");
+    }
+    if (v->other_rejects)
+        log_info("rejected, other reasons: %ld", v->other_rejects);
+    buf_release(&b);
 }
 
 /*
@@ -279,7 +356,7 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
     } else {
         log_row_error(file, line, field, reason);
     }
-    count_field(v, field);
+    count_reject(v, field, reason);
     if (!v->rej || v->write_failed)
         return;
     buf_reset(b);
@@ -457,13 +534,7 @@ int cmd_validate(int argc, char **argv)
     if (tot.rejected || tot.duplicates || v.disconnected || v.missing)
         status = worse(status, EXIT_ATTENTION);
     log_row_errors_flush();
-    if (v.nfields) {
-        struct buf b = BUF_INIT;
-        for (i = 0; i < v.nfields; i++)
-            buf_addf(&b, "%s%s %ld", i ? ", " : "", v.fields[i].name, v.fields[i].n);
-        log_info("rejected fields: %s", b.ptr ? b.ptr : "");
-        buf_release(&b);
-    }
+    log_reject_groups(&v);
 done:
     timing_end("validate");
     if (v.json && v.json != stdout)
@@ -485,6 +556,5 @@ done:
     ingest_free(in);
     inputs_free(&inp);
     buf_release(&v.line);
-    tz_cache_free();    /* the profiles' zones; nothing uses them after this */
     return status;
 }

@@ -455,6 +455,8 @@ int cmd_zones(int argc, char **argv)
     long rows = 0, accepted = 0, rejected = 0, dups = 0, voids = 0, files_failed = 0;
 
     memset(&run, 0, sizeof(run));
+    memset(&io, 0, sizeof(io));       /* fields added to the contracts later stay 0 */
+    memset(&sink, 0, sizeof(sink));
     inputs_init(&inp);
     cli_reset_getopt();
     while ((c = getopt_long(argc, argv, INPUTS_SHORT CLI_GLOBAL_SHORT, lo, NULL)) != -1) {

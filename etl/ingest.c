@@ -52,6 +52,7 @@ void ingest_free(struct ingest *in)
     if (!in)
         return;
     profile_set_free(&in->profiles);
+    profile_set_free(&in->extra);
     free(in->dup.slots);
     free(in->dup.ents);
     buf_release(&in->dup.arena);
@@ -327,8 +328,9 @@ static int remember_file(struct ingest *in, const char *path, struct etl_err *er
     return 0;
 }
 
-int ingest_file(struct ingest *in, const char *path, const struct ingest_sink *sink,
-                struct ingest_stats *st, struct etl_err *err)
+static int ingest_file_prof(struct ingest *in, const char *path, const struct profile *prof,
+                            const struct ingest_sink *sink, struct ingest_stats *st,
+                            struct etl_err *err)
 {
     size_t have = 0, i;
     ssize_t n;
@@ -339,7 +341,7 @@ int ingest_file(struct ingest *in, const char *path, const struct ingest_sink *s
     in->path = path;
     in->sink = sink;
     in->st = st;
-    in->prof = in->opts.profile && in->profiles.n == 1 ? in->profiles.p[0] : NULL;
+    in->prof = prof;
     in->row_rejects = 0;
     if (remember_file(in, path, err) < 0)
         return -1;
@@ -379,4 +381,55 @@ out:
         close(in->fd);
     in->fd = -1;
     return ret;
+}
+
+int ingest_file(struct ingest *in, const char *path, const struct ingest_sink *sink,
+                struct ingest_stats *st, struct etl_err *err)
+{
+    const struct profile *prof =
+        in->opts.profile && in->profiles.n == 1 ? in->profiles.p[0] : NULL;
+
+    return ingest_file_prof(in, path, prof, sink, st, err);
+}
+
+/* A profile by name among those loaded, else loaded (name or path) once
+ * into in->extra. */
+static const struct profile *named_profile(struct ingest *in, const char *name,
+                                           struct etl_err *err)
+{
+    struct profile_set one = { { NULL }, 0 };
+    int i;
+
+    for (i = 0; i < in->profiles.n; i++)
+        if (!strcmp(in->profiles.p[i]->norm.name, name) || !strcmp(in->profiles.p[i]->path, name))
+            return in->profiles.p[i];
+    for (i = 0; i < in->extra.n; i++)
+        if (!strcmp(in->extra.p[i]->norm.name, name) || !strcmp(in->extra.p[i]->path, name))
+            return in->extra.p[i];
+    if (in->extra.n == PROFILE_MAX) {
+        etl_fail(err, E_CONFIG, "profile '%s': too many profiles named", name);
+        return NULL;
+    }
+    if (profile_set_load_one(&one, name, err) < 0)
+        return NULL;
+    in->extra.p[in->extra.n++] = one.p[0];
+    return one.p[0];
+}
+
+int ingest_file_as(struct ingest *in, const char *path, const char *profile,
+                   const struct ingest_sink *sink, struct ingest_stats *st,
+                   struct etl_err *err)
+{
+    const struct profile *prof;
+
+    if (!profile)
+        return ingest_file(in, path, sink, st, err);
+    prof = named_profile(in, profile, err);
+    if (!prof) {
+        memset(st, 0, sizeof(*st));
+        in->path = path;
+        in->sink = sink;
+        return ingest_file_error(in, err, E_CONFIG, 0, "%s", err->msg);
+    }
+    return ingest_file_prof(in, path, prof, sink, st, err);
 }

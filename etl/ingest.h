@@ -61,4 +61,11 @@ void ingest_free(struct ingest *in);                       /* NULL-safe */
 int ingest_file(struct ingest *in, const char *path, const struct ingest_sink *sink,
                 struct ingest_stats *st, struct etl_err *err);
 
+/* ingest_file() with the file's profile given by name or path (the
+ * config's per-input profile); NULL = as ingest_file(). The duplicate-key
+ * index is the run's, as for ingest_file(). */
+int ingest_file_as(struct ingest *in, const char *path, const char *profile,
+                   const struct ingest_sink *sink, struct ingest_stats *st,
+                   struct etl_err *err);
+
 #endif

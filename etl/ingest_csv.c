@@ -264,7 +264,7 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
     struct split *sp = &cf->sp;
     const char *why;
     char reason[160];
-    int c, bad = 0, ascii;
+    int c, bad = 0, ascii, nul;
 
     in->st->rows++;
     in->row_rejects = 0;
@@ -282,6 +282,7 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
     memset(&in->raw, 0, sizeof(in->raw));
     in->raw.line = line;
     ascii = all_ascii(s, n);
+    nul = memchr(s, '\0', n) != NULL;
     for (c = 0; c < p->ncols; c++) {
         int h = cf->hidx[c];
         const char *v;
@@ -293,6 +294,12 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
         if (vl > INGEST_MAX_FIELD) {
             snprintf(reason, sizeof(reason), "field longer than %d bytes (column '%s')",
                      INGEST_MAX_FIELD, p->cols[c].names[0]);
+            ingest_reject(in, line, col_field(p, c), reason, "", 0);
+            bad = 1;
+            continue;
+        }
+        if (nul && memchr(v, '\0', vl)) {
+            snprintf(reason, sizeof(reason), "NUL byte (column '%s')", p->cols[c].names[0]);
             ingest_reject(in, line, col_field(p, c), reason, "", 0);
             bad = 1;
             continue;

@@ -39,6 +39,7 @@ struct dup_index {
 struct ingest {
     struct ingest_opts opts;
     struct profile_set profiles;
+    struct profile_set extra;           /* profiles named by ingest_file_as() */
     struct dup_index dup;
     char   **files;          /* paths seen, for "duplicate of FILE:LINE" */
     size_t   nfiles, capfiles;

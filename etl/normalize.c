@@ -441,7 +441,7 @@ int norm_amount(const struct norm_profile *p, const char *s0, size_t n0, int jso
                           a->mark[0] ? "has two currency marks or text next to the number"
                                      : "has an unknown currency mark or text next to the number");
         if (p->amount_in_cents)
-            r = integral(s, n, 12, &cents) != 0 ? -1 : 0;
+            r = integral(s, n, 18, &cents) != 0 ? -1 : 0;
         else
             r = parse_units(s, n, p->decimal_comma, &cents);
     }
@@ -622,6 +622,26 @@ static int compile_pattern(const char *pat, unsigned char *ops, size_t cap)
         ops[k++] = (unsigned char)t;
         ops[k++] = (unsigned char)(t == T_LIT ? lit : 0);
     } while (t != T_END);
+    /* MM, DD, HH, hh also take one digit (unpadded) unless another number
+     * follows directly ("YYYYMMDD"): then exactly two. */
+    for (k = 0; ops[k] != T_END; k += 2) {
+        enum tok next = (enum tok)ops[k + 2];
+        int number_follows = next == T_YYYY || next == T_MM || next == T_M || next == T_DD ||
+                             next == T_D || next == T_HH || next == T_H || next == T_hh ||
+                             next == T_h || next == T_mi || next == T_ss ||
+                             (next == T_LIT && is_digit((char)ops[k + 3]));
+
+        if (number_follows)
+            continue;
+        if (ops[k] == T_MM)
+            ops[k] = T_M;
+        else if (ops[k] == T_DD)
+            ops[k] = T_D;
+        else if (ops[k] == T_HH)
+            ops[k] = T_H;
+        else if (ops[k] == T_hh)
+            ops[k] = T_h;
+    }
     return 0;
 }
 
@@ -1310,21 +1330,29 @@ int normalize_record(const struct norm_profile *p, const struct raw_record *r,
     {
         const char *a = s, *b = s2;
         size_t an = n, bn = n2;
-        int by_id, needs;
+        int needs;
+        enum raw_field src;     /* what the key is made of (for `raw`) */
 
         norm_trim(&a, &an);
         norm_trim(&b, &bn);
-        by_id = (p->opscom_keys && bn > 0) || an > 0;
-        if (by_id)
+        if (p->opscom_keys && bn > 0) {
             needs = 1;
-        else if (p->opscom_keys && (out->permit_no[0] || !ok_pn))
+            src = RF_KEY;
+        } else if (an > 0) {
+            needs = 1;
+            src = RF_ID;
+        } else if (p->opscom_keys && (out->permit_no[0] || !ok_pn)) {
             needs = ok_pn;
-        else if (p->opscom_keys && (out->ticket[0] || !ok_tk))
-            needs = ok_tk && ok_pn;
-        else
+            src = RF_PERMITNO;
+        } else if (p->opscom_keys && (out->ticket[0] || !ok_tk)) {
+            needs = ok_tk;
+            src = RF_TICKET;
+        } else {
             needs = ok_plate && ok_amount && ok_start && ok_end && ok_zone && ok_pn && ok_tk;
+            src = RF_ID;
+        }
         if (needs && norm_key(p, s, n, r->v[RF_ID].json_number, s2, n2, out, why) != 0)
-            fail(&rc, "_key", (p->opscom_keys && bn > 0) ? RF_KEY : RF_ID, why);
+            fail(&rc, "_key", src, why);
     }
     return rc.fails;
 }

@@ -21,29 +21,35 @@
  * ---- Time patterns (time_kind TIME_PATTERN) -----------------------------
  * A pattern is matched against the whole trimmed value; the first of the
  * profile's patterns that matches the text is used. Tokens:
- *   YYYY  year, exactly 4 digits
- *   MM    month, exactly 2 digits      M  month, 1 or 2 digits
- *   DD    day, exactly 2 digits        D  day, 1 or 2 digits
- *   HH    hour 00-23, 2 digits         H  hour 0-23, 1 or 2 digits
- *   hh    hour 01-12, 2 digits         h  hour 1-12, 1 or 2 digits
- *   mm    minute, exactly 2 digits
- *   ss    second, exactly 2 digits (optional token: without it, second 0)
- *   AM    (or PM) AM/PM marker, any case: AM, am, Pm, ... (needs hh or h;
- *         12 AM = 00, 12 PM = 12)
- *   \x    the character x literally (e.g. \M)
- * Every other character is a literal that must match exactly (one space
- * matches one space). A pattern needs YYYY, a month, a day, an hour and mm;
- * a 1-2 digit token takes two digits when two are there, so it must be
- * followed by a non-digit literal or the end. Example profile values:
- *   "paystation":  "time_patterns": ["M/D/YYYY h:mm AM"]
- *        matches "07/02/2018 09:00 AM" and "7/2/2018 9:00 am" (unpadded)
- *   strictly padded: ["MM/DD/YYYY hh:mm AM"] (only "07/02/2018 09:00 AM")
- *   24-hour:       ["YYYY-MM-DD HH:mm:ss", "YYYY-MM-DD HH:mm"]
+ *   YYYY    year, exactly 4 digits
+ *   MM, M   month 1-12
+ *   DD, D   day of the month
+ *   HH, H   hour 0-23 (24-hour clock)
+ *   hh, h   hour 1-12 (12-hour clock; needs AM)
+ *   mm      minute, exactly 2 digits
+ *   ss      second, exactly 2 digits (optional token: without it, second 0)
+ *   AM      (or PM) the AM/PM marker, any case: AM, am, Pm, ... (12 AM = 00,
+ *           12 PM = 12)
+ *   \x      the character x literally (e.g. \M)
+ * Month, day and hour allow unpadded values (DESIGN.md): MM/M, DD/D, HH/H
+ * and hh/h take 1 or 2 digits ("07" or "7") — except a doubled token
+ * directly followed by another number (e.g. "YYYYMMDD"), which takes
+ * exactly 2. A single-letter token must be followed by a non-digit literal,
+ * AM or the end (checked at load). Every other character is a literal that
+ * must match exactly (one space matches one space; "T" matches "T"). A
+ * pattern needs YYYY, a month, a day, an hour and mm. Example profile
+ * values ("time_format": "pattern"):
+ *   paystation:  "time_patterns": ["MM/DD/YYYY hh:mm AM"]  (or the same
+ *        "M/D/YYYY h:mm AM"): matches "07/02/2018 09:00 AM" and
+ *        "7/2/2018 9:00 am"; not "7/2/2018 9:00" or "7/2/2018 09:00:00 AM"
+ *   24-hour, seconds optional: ["YYYY-MM-DD HH:mm:ss", "YYYY-MM-DD HH:mm"]
+ *   compact:     ["YYYYMMDDHHmmss"] (every number exactly as wide as written)
  * Local times are in the profile's tz (NULL = UTC).
  *
  * ---- ISO-8601 (TIME_ISO8601) --------------------------------------------
  * Exactly YYYY-MM-DDTHH:MM:SS, then optional fractional seconds (.d+,
- * dropped), then optional Z, +HH:MM or -HH:MM (used as given). Without an
+ * dropped), then optional Z, +HH:MM or -HH:MM (HH 00-23, MM 00-59; used
+ * as given; "-00:00" = "Z"). Without an
  * offset the time is local in the profile's tz (NULL = UTC). Rejected: +0500,
  * lower-case z or t, a space instead of T, missing seconds, anything else.
  *
@@ -101,6 +107,8 @@
  * - Currency column values: CAD, USD, C$, CA$, US$ in any case; a bare "$"
  *   or anything else is rejected. A mark conflicting with the column is
  *   reported on CurrencyID even when the number itself failed.
+ * - amount_optional (the opscom profile, reading --json-out back): an
+ *   absent or empty Amount is a free session (0); CurrencyID still applies.
  * - Text fields and ids with a NUL character are rejected (no silent cut).
  *
  * ---- Reasons ---------------------------------------------------------------
@@ -112,7 +120,8 @@
  *
  * Threads: normalize_record() may run in several threads at once with the
  * same profile. Each thread that hashed keys should call
- * norm_thread_cleanup() before it ends (frees its reused digest context).
+ * norm_thread_cleanup() before it ends, the main thread at exit (frees
+ * that thread's reused EVP_MD_CTX; otherwise a leak checker reports it).
  */
 #ifndef ETL_NORMALIZE_H
 #define ETL_NORMALIZE_H

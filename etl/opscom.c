@@ -32,7 +32,6 @@
 #define BACKOFF_CAP_S    30.0
 #define RESP_MAX         ((size_t)64 * 1024)
 #define STATS_RESP_MAX   ((size_t)32 * 1024 * 1024)
-#define MESSAGE_MAX      500
 #define POLL_MAX_MS      200
 
 static volatile sig_atomic_t interrupted;
@@ -133,36 +132,41 @@ static char *xstrdup(const char *s)
     return p;
 }
 
-/* Copies text into a result message: control characters become spaces,
- * the token is masked, cut at MESSAGE_MAX bytes on a UTF-8 boundary. */
-static void set_message(const struct opscom *o, char *out, size_t cap,
-                        const char *s, size_t n)
+void opscom_clean_message(char *out, size_t cap, const char *s, size_t n, const char *token)
 {
-    size_t i = 0, w = 0, lim = cap - 1 < MESSAGE_MAX ? cap - 1 : MESSAGE_MAX;
+    size_t i = 0, w = 0, lim, tlen = token ? strlen(token) : 0;
+    static const char mask[] = "[token]";
 
+    if (cap == 0)
+        return;
+    lim = cap - 1 < OPSCOM_MESSAGE_MAX ? cap - 1 : OPSCOM_MESSAGE_MAX;
     while (i < n && w < lim) {
-        if (o->token_len && n - i >= o->token_len &&
-            memcmp(s + i, o->token, o->token_len) == 0) {
-            static const char mask[] = "[token]";
+        if (tlen && n - i >= tlen && memcmp(s + i, token, tlen) == 0) {
             if (w + sizeof(mask) - 1 > lim)
                 break;
             memcpy(out + w, mask, sizeof(mask) - 1);
             w += sizeof(mask) - 1;
-            i += o->token_len;
+            i += tlen;
             continue;
         }
         out[w++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
         i++;
     }
-    if (i < n) /* cut: back off to a code point boundary */
-        while (w > 0 && ((unsigned char)out[w] & 0xc0) == 0x80 && i > 0 &&
-               ((unsigned char)s[i] & 0xc0) == 0x80) {
+    /* cut inside a UTF-8 sequence: drop its first bytes too */
+    if (i < n)
+        while (w > 0 && i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80 &&
+               (unsigned char)out[w - 1] >= 0x80) {
             w--;
             i--;
         }
     while (w > 0 && out[w - 1] == ' ')
         w--;
     out[w] = '\0';
+}
+
+static void set_message(const struct opscom *o, char *out, size_t cap, const char *s, size_t n)
+{
+    opscom_clean_message(out, cap, s, n, o->token);
 }
 
 /* ---- heap of waiting retries --------------------------------------------- */
@@ -472,17 +476,26 @@ static int ref_ok(const char *s)
 static int stats_parse(struct opscom *o, struct json_object *root, int emit, char *why,
                        size_t cap);
 
-static enum verdict classify_response(struct opscom *o, const struct slot *s, struct ojob *j,
-                                      long status)
+/*
+ * Classifies one HTTP answer (spec "Assumptions", DESIGN.md): fills
+ * r->error_code, r->message and, on success, r->reference_id. `cut`: the
+ * body was too large and is incomplete. *rootp gets the parsed body (the
+ * caller puts it) when rootp is not NULL.
+ */
+static enum verdict classify_core(const char *token, enum opscom_op op, long status,
+                                  const char *body, size_t blen, int cut,
+                                  struct opscom_result *r, struct json_object **rootp)
 {
-    struct opscom_result *r = &j->res;
-    struct json_object *root = NULL, *v;
-    const char *body = s->resp.ptr ? s->resp.ptr : "";
-    size_t blen = s->resp.len;
+    struct json_object *root = NULL, *v = NULL;
     const char *bstatus = NULL, *msg = NULL;
     enum verdict vd;
 
-    if (blen && !s->resp_cut) {
+    r->error_code = 0;
+    r->message[0] = '\0';
+    r->reference_id[0] = '\0';
+    if (!body)
+        body = "";
+    if (blen && !cut) {
         struct json_tokener *t = json_tokener_new();
 
         if (t) {
@@ -513,9 +526,9 @@ static enum verdict classify_response(struct opscom *o, const struct slot *s, st
             msg = json_object_get_string(v);
     }
     if (msg)
-        set_message(o, r->message, sizeof(r->message), msg, strlen(msg));
+        opscom_clean_message(r->message, sizeof(r->message), msg, strlen(msg), token);
     else if (blen)
-        set_message(o, r->message, sizeof(r->message), body, blen);
+        opscom_clean_message(r->message, sizeof(r->message), body, blen, token);
     else
         snprintf(r->message, sizeof(r->message), "HTTP %ld with an empty body", status);
 
@@ -523,15 +536,15 @@ static enum verdict classify_response(struct opscom *o, const struct slot *s, st
         vd = V_AUTH;
     } else if (status >= 200 && status < 300 &&
                ((bstatus && strcmp(bstatus, "success") == 0) ||
-                (!bstatus && j->job.op == OP_STATS && root &&
+                (!bstatus && op == OP_STATS && root &&
                  json_object_object_get_ex(root, "data", NULL)))) {
         /* stats answers {"data":[...]} without a status (spec) */
         vd = V_OK;
         r->message[0] = '\0';
-        if (j->job.op == OP_STATS) {
+        if (op == OP_STATS) {
             char why[200];
 
-            if (stats_parse(o, root, 0, why, sizeof(why)) < 0) {
+            if (stats_parse(NULL, root, 0, why, sizeof(why)) < 0) {
                 snprintf(r->message, sizeof(r->message), "malformed stats response: %s", why);
                 vd = V_FAILED;
             }
@@ -551,12 +564,46 @@ static enum verdict classify_response(struct opscom *o, const struct slot *s, st
     } else {
         vd = V_FAILED; /* other 4xx/5xx/3xx, or a 2xx without "status":"success" */
     }
+    if (rootp)
+        *rootp = root;
+    else
+        json_object_put(root);
+    return vd;
+}
+
+static enum verdict classify_response(struct opscom *o, const struct slot *s, struct ojob *j,
+                                      long status)
+{
+    struct json_object *root = NULL;
+    enum verdict vd = classify_core(o->token, j->job.op, status, s->resp.ptr, s->resp.len,
+                                    s->resp_cut, &j->res, &root);
+
     if (vd == V_OK && j->job.op == OP_STATS && o->stats_row) {
         char why[8];
+
         stats_parse(o, root, 1, why, sizeof(why));
     }
     json_object_put(root);
     return vd;
+}
+
+enum opscom_class opscom_classify(enum opscom_op op, long status, const char *body,
+                                  size_t len, struct opscom_result *r)
+{
+    switch (classify_core(NULL, op, status, body, len, 0, r, NULL)) {
+    case V_OK:
+        return OPSCOM_CLASS_OK;
+    case V_TRANSIENT:
+        return OPSCOM_CLASS_TRANSIENT;
+    case V_THROTTLED:
+        return OPSCOM_CLASS_THROTTLED;
+    case V_NOT_FOUND:
+        return OPSCOM_CLASS_NOT_FOUND;
+    case V_AUTH:
+        return OPSCOM_CLASS_AUTH;
+    default:
+        return OPSCOM_CLASS_FAILED;
+    }
 }
 
 /* Curl errors where nothing was sent: the connection never came up. */

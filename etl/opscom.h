@@ -128,7 +128,28 @@ void opscom_interrupt(void);
  *   echoes it); control characters become spaces.
  */
 #define OPSCOM_RETRY_AFTER_MAX 120
+#define OPSCOM_MESSAGE_MAX 500
+
+/* How result messages are made from a server's text (exported for tests):
+ * at most OPSCOM_MESSAGE_MAX bytes (and cap - 1), never cut inside a UTF-8
+ * sequence, control characters as spaces, trailing spaces dropped, every
+ * occurrence of token (if not NULL) replaced by "[token]". */
+void opscom_clean_message(char *out, size_t cap, const char *s, size_t n, const char *token);
 #define OPSCOM_CONSECUTIVE_FAILURES_MAX 20
+
+/* How one HTTP answer is classified (what opscom_run() does with it;
+ * exported for tests): OK = 2xx + "status":"success" (stats: 2xx with a
+ * "data" list and no other status); AUTH = 401/403 or ErrorCode 9000-9002
+ * under any status; NOT_FOUND = 404 or ErrorCode 9009; THROTTLED = 429;
+ * TRANSIENT = 408, 425, 500, 502, 503, 504; FAILED = anything else
+ * (other 4xx/5xx/3xx, a 2xx without success, malformed stats). Fills
+ * r->error_code, r->message, r->reference_id. */
+enum opscom_class {
+    OPSCOM_CLASS_OK, OPSCOM_CLASS_TRANSIENT, OPSCOM_CLASS_THROTTLED,
+    OPSCOM_CLASS_FAILED, OPSCOM_CLASS_NOT_FOUND, OPSCOM_CLASS_AUTH
+};
+enum opscom_class opscom_classify(enum opscom_op op, long status, const char *body,
+                                  size_t len, struct opscom_result *r);
 
 /* 1 once opscom_interrupt() was called (until opscom_interrupt_clear()). */
 int  opscom_interrupted(void);

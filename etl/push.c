@@ -355,7 +355,7 @@ int push_file_end(struct push *p, const char *path, const struct ingest_stats *s
     p->c.rejected += st->rejected;
     p->c.duplicates += st->duplicates;
     p->c.voids += st->voids;
-    if (!read_ok)
+    if (!read_ok && !p->o.partial)
         p->c.files_failed++;
     if (over && !p->o.force) {
         p->c.files_over_ratio++;
@@ -380,7 +380,7 @@ int push_file_end(struct push *p, const char *path, const struct ingest_stats *s
     }
     if (ledger_commit(p->l, err) < 0)
         return -1;
-    if (read_ok) {
+    if (read_ok && !p->o.partial) {
         if (p->ndone == p->capdone) {
             size_t cap = p->capdone ? p->capdone * 2 : 8;
             char **n = realloc(p->done_files, cap * sizeof(*n));

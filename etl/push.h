@@ -85,6 +85,8 @@ struct push_opts {
                                          (a changed one re-reads processed files) */
     push_log_fn  log;                 /* may be NULL */
     void        *log_ctx;
+    int          partial;             /* run --date: files are read for one day only,
+                                         so none is marked processed (not a failure) */
     int64_t      only_id;             /* > 0: send only this record (admin
                                          update/delete); others stay pending */
 };

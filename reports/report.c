@@ -220,7 +220,7 @@ struct report {
     struct strmap      promos;        struct money *promo_m;  size_t promo_cap;
     struct strmap      promo_zones;   struct promo_zone *pz;  size_t pz_cap;
     struct zone_audit *za;            /* Zone Audit (zone_audit.h) */
-    const char        *last_src;      int last_src_idx;
+    int                last_src_idx;  /* the file of the previous record */
     long               rejected_rows;
     struct report_counts counts;      int has_counts;
 
@@ -729,7 +729,9 @@ static int file_slot(struct report *r, const char *path)
 
     if (!path)
         path = "";
-    if (r->last_src == path && r->last_src_idx >= 0)
+    /* the caller's pointer may be reused for another path (a ledger row
+     * buffer): compare the text */
+    if (r->last_src_idx >= 0 && !strcmp(sm_key(&r->files, r->last_src_idx), path))
         return r->last_src_idx;
     idx = sm_get(&r->files, path, strlen(path), &created);
     if (idx < 0)
@@ -739,7 +741,6 @@ static int file_slot(struct report *r, const char *path)
             return nomem(r);
         memset(&r->file_a[idx], 0, sizeof(*r->file_a));
     }
-    r->last_src = path;
     r->last_src_idx = idx;
     return idx;
 }

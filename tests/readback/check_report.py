@@ -114,6 +114,8 @@ def main():
     ap.add_argument("--offline", action="store_true")
     ap.add_argument("--aborted", action="store_true")
     ap.add_argument("--token", default=None)
+    ap.add_argument("--any-order", action="store_true",
+                    help="Permits rows may come in another order (--date: by start time)")
     args = ap.parse_args()
 
     recs = []
@@ -166,7 +168,12 @@ def main():
     check("Permits row count", len(prow) == len(recs),
           "%d rows, %d records" % (len(prow), len(recs)))
     bad = []
-    for i, (r, j) in enumerate(zip(prow, recs)):
+    if args.any_order:
+        prow = sorted(prow, key=lambda r: r[11] or "")
+        recs_cmp = sorted(recs, key=lambda j: j.get("_key", ""))
+    else:
+        recs_cmp = recs
+    for i, (r, j) in enumerate(zip(prow, recs_cmp)):
         got = {
             "LicencePlate": r[0], "Amount": cents(r[1]), "CurrencyID": r[2],
             "startTime": iso(r[3]), "endTime": iso(r[4]), "zone": r[5],

@@ -172,6 +172,25 @@ START_TEST(test_cases)
 }
 END_TEST
 
+/* A NUL byte in a mapped field rejects the row (never a cut string); in
+ * an ignored column it does not matter. */
+START_TEST(test_nul)
+{
+    static const char in[] = PH "A1,P1,Z\0Z," T1 ",1.00\n" "A2,P2,Z," T1 ",1.00\n";
+    static const char in2[] = "Receipt No,Plate,Zone,Start,End,Amount,X\n"
+                              "A1,P1,Z," T1 ",1.00,x\0y\n";
+    struct ingest_stats st;
+    int rc;
+    char *got = run("paystation", in, sizeof(in) - 1, &st, &rc);
+
+    ck_assert_str_eq(got, "R2:zone:NUL byte (column 'Zone');A3:paystation:A2:P2:Z;");
+    free(got);
+    got = run("paystation", in2, sizeof(in2) - 1, &st, &rc);
+    ck_assert_str_eq(got, "A2:paystation:A1:P1:Z;");
+    free(got);
+}
+END_TEST
+
 /* Lines at and over the 1 MiB limit; a field at and over 64 KiB. */
 START_TEST(test_limits)
 {
@@ -304,6 +323,7 @@ int main(void)
     setenv("PERMIT_ETL_FORMATS", "formats", 1);
     tcase_add_loop_test(tc, test_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
     tcase_add_test(tc, test_limits);
+    tcase_add_test(tc, test_nul);
     tcase_set_timeout(big, 120);
     tcase_add_loop_test(big, test_generated, 0, 4);
     suite_add_tcase(s, tc);

@@ -397,6 +397,117 @@ START_TEST(test_fields)
 }
 END_TEST
 
+START_TEST(test_clean_message)
+{
+    char in[700], out[512];
+    size_t i;
+
+    opscom_clean_message(out, sizeof(out), "abc\ndef\t ", 10, NULL);
+    ck_assert_str_eq(out, "abc def");
+    opscom_clean_message(out, sizeof(out), "bad " TOKEN " here " TOKEN, strlen("bad " TOKEN " here " TOKEN), TOKEN);
+    ck_assert_str_eq(out, "bad [token] here [token]");
+    for (i = 0; i < 600; i++)
+        in[i] = 'a';
+    opscom_clean_message(out, sizeof(out), in, 600, TOKEN);
+    ck_assert_uint_eq(strlen(out), OPSCOM_MESSAGE_MAX);
+    memcpy(in + 499, "\xc3\xa9xyz", 5);           /* a 2-byte character across the cut */
+    opscom_clean_message(out, sizeof(out), in, 504, NULL);
+    ck_assert_uint_eq(strlen(out), 499);
+    memcpy(in + 498, "\xc3\xa9xyz", 5);           /* ends exactly at the cut */
+    opscom_clean_message(out, sizeof(out), in, 503, NULL);
+    ck_assert_uint_eq(strlen(out), 500);
+    ck_assert_str_eq(out + 498, "\xc3\xa9");
+    memcpy(in + 497, "\xe2\x82\xac\xe2\x82\xac", 6); /* euro signs: 3 bytes */
+    opscom_clean_message(out, sizeof(out), in, 503, NULL);
+    ck_assert_uint_eq(strlen(out), 500);
+    opscom_clean_message(out, sizeof(out), in, 504, NULL);  /* no change: 497 + 3 */
+    ck_assert_uint_eq(strlen(out), 500);
+    memcpy(in + 496, "\xe2\x82\xac\xe2\x82\xac", 6);
+    opscom_clean_message(out, sizeof(out), in, 503, NULL);
+    ck_assert_uint_eq(strlen(out), 499);
+    opscom_clean_message(out, 4, "abcdef", 6, NULL);
+    ck_assert_str_eq(out, "abc");
+    /* a token cut by the limit is not half-shown */
+    memset(in, 'b', 495);
+    memcpy(in + 495, TOKEN, strlen(TOKEN));
+    opscom_clean_message(out, sizeof(out), in, 495 + strlen(TOKEN), TOKEN);
+    ck_assert_ptr_null(strstr(out, "tok-"));
+}
+END_TEST
+
+static const struct {
+    enum opscom_op op;
+    long status;
+    const char *body;
+    enum opscom_class want;
+    int code;
+    const char *msg;    /* expected message (NULL: not checked) */
+    const char *ref;
+} classes[] = {
+    { OP_PUSH, 200, "{\"status\":\"success\",\"reference_id\":\"R-1\",\"InternalReferenceID\":\"R-1\"}",
+      OPSCOM_CLASS_OK, 0, "", "R-1" },
+    { OP_PUSH, 201, "{\"status\":\"success\",\"reference_id\":\"R-2\"}\n", OPSCOM_CLASS_OK, 0, "", "R-2" },
+    { OP_PUSH, 200, "{\"status\":\"success\"}", OPSCOM_CLASS_OK, 0,
+      "success without a usable reference_id", "" },
+    { OP_PUSH, 200, "{\"status\":\"error\",\"message\":\"nope\"}", OPSCOM_CLASS_FAILED, 0, "nope", "" },
+    { OP_PUSH, 200, "{\"reference_id\":\"R-3\"}", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_PUSH, 200, "OK", OPSCOM_CLASS_FAILED, 0, "OK", "" },
+    { OP_PUSH, 200, "", OPSCOM_CLASS_FAILED, 0, "HTTP 200 with an empty body", "" },
+    { OP_PUSH, 204, "", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_PUSH, 200, "{\"ErrorCode\":9001,\"ErrorMessage\":\"API Token is missing\"}",
+      OPSCOM_CLASS_AUTH, 9001, "API Token is missing", "" },
+    { OP_PUSH, 503, "{\"ErrorCode\":\"9002\",\"ErrorMessage\":\"no permission\"}", OPSCOM_CLASS_AUTH, 9002, NULL, "" },
+    { OP_PUSH, 422, "{\"ErrorCode\":9000,\"ErrorMessage\":\"client code\"}", OPSCOM_CLASS_AUTH, 9000, NULL, "" },
+    { OP_PUSH, 401, "Unauthorized", OPSCOM_CLASS_AUTH, 0, "Unauthorized", "" },
+    { OP_PUSH, 403, "", OPSCOM_CLASS_AUTH, 0, NULL, "" },
+    { OP_DELETE, 404, "{\"ErrorCode\":9009,\"ErrorMessage\":\"record not found\"}",
+      OPSCOM_CLASS_NOT_FOUND, 9009, "record not found", "" },
+    { OP_UPDATE, 422, "{\"ErrorCode\":9009,\"ErrorMessage\":\"gone\"}", OPSCOM_CLASS_NOT_FOUND, 9009, "gone", "" },
+    { OP_DELETE, 404, "<html>Not Found</html>", OPSCOM_CLASS_NOT_FOUND, 0, "<html>Not Found</html>", "" },
+    { OP_PUSH, 429, "{\"status\":\"error\",\"message\":\"slow down\"}", OPSCOM_CLASS_THROTTLED, 0, "slow down", "" },
+    { OP_PUSH, 408, "", OPSCOM_CLASS_TRANSIENT, 0, NULL, "" },
+    { OP_PUSH, 425, "", OPSCOM_CLASS_TRANSIENT, 0, NULL, "" },
+    { OP_PUSH, 500, "Internal Server Error", OPSCOM_CLASS_TRANSIENT, 0, "Internal Server Error", "" },
+    { OP_PUSH, 502, "bad gateway\r\n", OPSCOM_CLASS_TRANSIENT, 0, "bad gateway", "" },
+    { OP_PUSH, 503, "{\"status\":\"error\",\"message\":\"busy\"}", OPSCOM_CLASS_TRANSIENT, 0, "busy", "" },
+    { OP_PUSH, 504, "", OPSCOM_CLASS_TRANSIENT, 0, NULL, "" },
+    { OP_PUSH, 422, "{\"ErrorCode\":9006,\"ErrorMessage\":\"plate required\",\"message\":\"other\"}",
+      OPSCOM_CLASS_FAILED, 9006, "plate required", "" },
+    { OP_PUSH, 400, "{\"ErrorCode\":9003}", OPSCOM_CLASS_FAILED, 9003, "{\"ErrorCode\":9003}", "" },
+    { OP_PUSH, 409, "conflict", OPSCOM_CLASS_FAILED, 0, "conflict", "" },
+    { OP_PUSH, 413, "", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_PUSH, 501, "", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_PUSH, 301, "", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_STATS, 200, "{\"data\":[{\"type\":\"temp\",\"zone\":\"z\",\"total\":\"4\"}]}", OPSCOM_CLASS_OK, 0, "", "" },
+    { OP_STATS, 200, "{\"data\":[]}", OPSCOM_CLASS_OK, 0, "", "" },
+    { OP_STATS, 200, "{\"status\":\"success\",\"data\":[]}", OPSCOM_CLASS_OK, 0, "", "" },
+    { OP_STATS, 200, "{\"status\":\"error\",\"data\":[]}", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_STATS, 200, "{\"data\":[{\"type\":\"temp\",\"zone\":\"z\",\"total\":\"4a\"}]}", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_STATS, 200, "{\"data\":[{\"type\":\"temp\",\"zone\":\"z\",\"total\":\"-1\"}]}", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_STATS, 200, "{\"data\":[{\"type\":\"temp\",\"zone\":\"z\",\"total\":\"\"}]}", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_STATS, 200, "{\"data\":[{\"type\":\"temp\",\"zone\":\"z\"}]}", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_STATS, 200, "{\"data\":{}}", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+};
+
+START_TEST(test_classify)
+{
+    struct opscom_result r;
+    enum opscom_class c;
+
+    memset(&r, 0, sizeof(r));
+    c = opscom_classify(classes[_i].op, classes[_i].status, classes[_i].body,
+                        strlen(classes[_i].body), &r);
+    ck_assert_msg(c == classes[_i].want, "case %d (HTTP %ld %s): class %d, wanted %d", _i,
+                  classes[_i].status, classes[_i].body, c, classes[_i].want);
+    ck_assert_int_eq(r.error_code, classes[_i].code);
+    if (classes[_i].msg)
+        ck_assert_str_eq(r.message, classes[_i].msg);
+    if (c != OPSCOM_CLASS_OK && !classes[_i].msg)
+        ck_assert_uint_gt(strlen(r.message), 0);
+    ck_assert_str_eq(r.reference_id, classes[_i].ref);
+}
+END_TEST
+
 START_TEST(test_new_refuses_bad_token)
 {
     struct config *c = cfg_for(1, 1, 1, 5);
@@ -844,6 +955,8 @@ int main(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_fields);
+    tcase_add_test(tc, test_clean_message);
+    tcase_add_loop_test(tc, test_classify, 0, sizeof(classes) / sizeof(classes[0]));
     tcase_add_test(tc, test_new_refuses_bad_token);
     tcase_add_test(tc, test_push_update_delete);
     tcase_add_test(tc, test_concurrency_overlaps);

@@ -1,0 +1,364 @@
+#include "runfiles.h"
+
+#include "config.h"
+#include "ingest.h"
+#include "ledger.h"
+#include "normalize.h"
+#include "push.h"
+#include "version.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void runfiles_init(struct runfiles *rf)
+{
+    memset(rf, 0, sizeof(*rf));
+}
+
+void runfiles_free(struct runfiles *rf)
+{
+    size_t i;
+
+    for (i = 0; i < rf->n; i++) {
+        free(rf->v[i].path);
+        free(rf->v[i].archived_to);
+    }
+    free(rf->v);
+    runfiles_init(rf);
+}
+
+static int runfiles_add(struct runfiles *rf, const char *path, const char *profile)
+{
+    size_t i;
+    struct runfile *f;
+
+    for (i = 0; i < rf->n; i++)
+        if (!strcmp(rf->v[i].path, path))
+            return 0;
+    if (rf->n == rf->cap) {
+        size_t cap = rf->cap ? rf->cap * 2 : 16;
+        struct runfile *v = realloc(rf->v, cap * sizeof(*v));
+
+        if (!v)
+            return -1;
+        rf->v = v;
+        rf->cap = cap;
+    }
+    f = &rf->v[rf->n];
+    memset(f, 0, sizeof(*f));
+    f->path = strdup(path);
+    if (!f->path)
+        return -1;
+    f->profile = profile;
+    rf->n++;
+    return 0;
+}
+
+int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err)
+{
+    size_t i, k;
+
+    for (i = 0; i < cfg->ninputs; i++) {
+        glob_t g;
+        int rc;
+
+        memset(&g, 0, sizeof(g));
+        rc = glob(cfg->inputs[i].glob, GLOB_ERR, NULL, &g);
+        if (rc == GLOB_NOMATCH) {
+            globfree(&g);
+            continue;
+        }
+        if (rc != 0) {
+            globfree(&g);
+            return etl_fail(err, rc == GLOB_NOSPACE ? E_NOMEM : E_IO,
+                            "inputs: cannot expand '%s'", cfg->inputs[i].glob);
+        }
+        for (k = 0; k < g.gl_pathc; k++) {
+            struct stat st;
+
+            /* a directory matched by a glob is not an input file */
+            if (stat(g.gl_pathv[k], &st) == 0 && S_ISDIR(st.st_mode))
+                continue;
+            if (runfiles_add(rf, g.gl_pathv[k], cfg->inputs[i].profile) < 0) {
+                globfree(&g);
+                return etl_fail(err, E_NOMEM, "out of memory");
+            }
+        }
+        globfree(&g);
+    }
+    return 0;
+}
+
+void runfile_status(struct runfile *f, const char *status, const char *msg)
+{
+    f->status = status;
+    if (msg && *msg)
+        snprintf(f->status_text, sizeof(f->status_text), "%s: %s", status, msg);
+    else if (!strcmp(status, "read"))
+        snprintf(f->status_text, sizeof(f->status_text), "ok");
+    else if (!strcmp(status, "over_ratio"))
+        snprintf(f->status_text, sizeof(f->status_text),
+                 "not pushed: reject ratio over max_reject_ratio");
+    else
+        snprintf(f->status_text, sizeof(f->status_text), "%s", status);
+}
+
+void runfile_stats(struct runfile *f, const struct ingest_stats *st)
+{
+    f->rows = st->rows;
+    f->accepted = st->accepted;
+    f->rejected = st->rejected;
+    f->duplicates = st->duplicates;
+    f->voids = st->voids;
+    f->free_sessions = st->free_sessions;
+    snprintf(f->profile_used, sizeof(f->profile_used), "%s", st->profile);
+}
+
+size_t runfiles_count(const struct runfiles *rf, const char *status)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < rf->n; i++)
+        n += rf->v[i].status && !strcmp(rf->v[i].status, status);
+    return n;
+}
+
+static int make_dir(const char *dir, struct etl_err *err)
+{
+    struct stat st;
+
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return etl_fail(err, E_IO, "%s: not a directory", dir);
+        return 0;
+    }
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return etl_fail(err, E_IO, "%s: cannot create directory: %s", dir, strerror(errno));
+    return 0;
+}
+
+int runfiles_report_paths(const struct config *cfg, time_t t, struct buf *xlsx,
+                          struct buf *summary, struct etl_err *err)
+{
+    const char *dir = cfg->report_dir ? cfg->report_dir : cfg->dir;
+    struct tm tm;
+    char stamp[32];
+
+    if (make_dir(dir, err) < 0)
+        return -1;
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    buf_reset(xlsx);
+    buf_reset(summary);
+    if (buf_addf(xlsx, "%s/permit-etl-%s.xlsx", dir, stamp) < 0 ||
+        buf_addf(summary, "%s/permit-etl-%s-summary.json", dir, stamp) < 0)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    return 0;
+}
+
+/* rename(2), or copy + fsync + unlink across file systems. */
+static int move_file(const char *from, const char *to, struct etl_err *err)
+{
+    char chunk[65536];
+    int in = -1, out = -1, ret = -1;
+    ssize_t n;
+
+    if (rename(from, to) == 0)
+        return 0;
+    if (errno != EXDEV)
+        return etl_fail(err, E_IO, "%s: cannot move to %s: %s", from, to, strerror(errno));
+    in = open(from, O_RDONLY);
+    out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (in < 0 || out < 0) {
+        etl_fail(err, E_IO, "%s: cannot copy to %s: %s", from, to, strerror(errno));
+        goto out;
+    }
+    while ((n = read(in, chunk, sizeof(chunk))) > 0)
+        if (write(out, chunk, (size_t)n) != n) {
+            etl_fail(err, E_IO, "%s: write failed: %s", to, strerror(errno));
+            goto out;
+        }
+    if (n < 0 || fsync(out) < 0) {
+        etl_fail(err, E_IO, "%s: copy failed: %s", to, strerror(errno));
+        goto out;
+    }
+    if (close(out) < 0) {
+        out = -1;
+        etl_fail(err, E_IO, "%s: copy failed: %s", to, strerror(errno));
+        goto out;
+    }
+    out = -1;
+    if (unlink(from) < 0) {
+        etl_fail(err, E_IO, "%s: cannot remove after copying: %s", from, strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (in >= 0)
+        close(in);
+    if (out >= 0) {
+        close(out);
+        unlink(to);
+    }
+    return ret;
+}
+
+int runfiles_archive(struct runfiles *rf, struct ledger *l, const char *dir,
+                     struct etl_err *err)
+{
+    size_t i;
+    int ret = 0;
+
+    if (make_dir(dir, err) < 0)
+        return -1;
+    for (i = 0; i < rf->n; i++) {
+        struct runfile *f = &rf->v[i];
+        struct ledger_file lf;
+        struct buf to = BUF_INIT;
+        const char *base;
+        int found, k;
+        struct stat st;
+
+        if (!f->status || (strcmp(f->status, "read") != 0 && strcmp(f->status, "skipped") != 0))
+            continue;
+        found = ledger_file_get(l, f->path, &lf, err);
+        if (found < 0)
+            return -1;
+        if (!found || !lf.final)
+            continue;
+        base = strrchr(f->path, '/');
+        base = base ? base + 1 : f->path;
+        for (k = 0; k < 1000; k++) {
+            buf_reset(&to);
+            if ((k ? buf_addf(&to, "%s/%s.%d", dir, base, k)
+                   : buf_addf(&to, "%s/%s", dir, base)) < 0) {
+                buf_release(&to);
+                return etl_fail(err, E_NOMEM, "out of memory");
+            }
+            if (lstat(to.ptr, &st) < 0)
+                break;
+        }
+        if (move_file(f->path, to.ptr, err) < 0) {
+            buf_release(&to);
+            ret = -1;
+            continue;
+        }
+        f->archived_to = buf_detach(&to, NULL);
+        f->status = "archived";
+    }
+    return ret;
+}
+
+static void json_str(struct buf *b, const char *s)
+{
+    buf_addch(b, '"');
+    buf_add_json_str(b, s, strlen(s));
+    buf_addch(b, '"');
+}
+
+int runfiles_write_summary(const struct runfiles *rf, const char *path, const char *report,
+                           const struct push_counts *pc, const long long cents[3],
+                           time_t started, int dry_run, const char *date, int exit_code,
+                           int aborted, struct etl_err *err)
+{
+    struct buf b = BUF_INIT, tmp = BUF_INIT;
+    char when[32], money[24];
+    struct tm tm;
+    time_t now = time(NULL);
+    size_t i;
+    FILE *f = NULL;
+    int ret = -1;
+
+    gmtime_r(&started, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    buf_addf(&b, "{\n  \"tool\": \"permit-etl %s\",\n  \"started\": \"%s\",\n",
+             PERMIT_ETL_VERSION, when);
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    buf_addf(&b, "  \"finished\": \"%s\",\n  \"exit_status\": %d,\n  \"aborted\": %s,\n"
+                 "  \"dry_run\": %s,\n  \"date\": ",
+             when, exit_code, aborted ? "true" : "false", dry_run ? "true" : "false");
+    if (date)
+        json_str(&b, date);
+    else
+        buf_addstr(&b, "null");
+    buf_addstr(&b, ",\n  \"report\": ");
+    if (report)
+        json_str(&b, report);
+    else
+        buf_addstr(&b, "null");
+    buf_addf(&b, ",\n  \"counts\": {\"files\": %zu, \"files_skipped\": %zu, "
+                 "\"rows\": %ld, \"accepted\": %ld, \"rejected\": %ld, \"duplicates\": %ld, "
+                 "\"voids\": %ld, \"pushed\": %ld, \"updated\": %ld, \"deleted\": %ld, "
+                 "\"unchanged\": %ld, \"failed\": %ld, \"held\": %ld, \"pending\": %ld, "
+                 "\"resent_after_doubt\": %ld, \"zone_disconnected\": %ld, "
+                 "\"zone_missing\": %ld},\n",
+             rf->n, runfiles_count(rf, "skipped"), pc->rows, pc->accepted, pc->rejected,
+             pc->duplicates, pc->voids, pc->pushed, pc->updated, pc->deleted, pc->unchanged,
+             pc->failed, pc->held, pc->retry_later + pc->aborted, pc->resent_after_doubt,
+             pc->zone_disconnected, pc->zone_missing);
+    buf_addstr(&b, "  \"totals\": {");
+    norm_format_cents(cents[CUR_CAD], money);
+    buf_addf(&b, "\"CAD\": \"%s\", ", money);
+    norm_format_cents(cents[CUR_USD], money);
+    buf_addf(&b, "\"USD\": \"%s\"},\n  \"files\": [", money);
+    for (i = 0; i < rf->n; i++) {
+        const struct runfile *r = &rf->v[i];
+
+        buf_addstr(&b, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
+        json_str(&b, r->path);
+        buf_addstr(&b, ", \"profile\": ");
+        json_str(&b, r->profile_used[0] ? r->profile_used : r->profile ? r->profile : "");
+        buf_addstr(&b, ", \"status\": ");
+        json_str(&b, r->status ? r->status : "not read");
+        buf_addstr(&b, ", \"message\": ");
+        json_str(&b, r->status_text);
+        buf_addf(&b, ", \"rows\": %ld, \"accepted\": %ld, \"rejected\": %ld, "
+                     "\"duplicates\": %ld, \"voids\": %ld, \"free_sessions\": %ld",
+                 r->rows, r->accepted, r->rejected, r->duplicates, r->voids, r->free_sessions);
+        if (r->archived_to) {
+            buf_addstr(&b, ", \"archived_to\": ");
+            json_str(&b, r->archived_to);
+        }
+        buf_addch(&b, '}');
+    }
+    buf_addstr(&b, rf->n ? "\n  ]\n}\n" : "]\n}\n");
+    if (!b.ptr || buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+        etl_fail(err, E_NOMEM, "out of memory");
+        goto out;
+    }
+    f = fopen(tmp.ptr, "w");
+    if (!f) {
+        etl_fail(err, E_IO, "%s: cannot write: %s", tmp.ptr, strerror(errno));
+        goto out;
+    }
+    if (fwrite(b.ptr, 1, b.len, f) != b.len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        etl_fail(err, E_IO, "%s: write failed: %s", tmp.ptr, strerror(errno));
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        etl_fail(err, E_IO, "%s: write failed: %s", tmp.ptr, strerror(errno));
+        goto out;
+    }
+    f = NULL;
+    if (rename(tmp.ptr, path) < 0) {
+        etl_fail(err, E_IO, "%s: cannot rename: %s", path, strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (f)
+        fclose(f);
+    if (ret < 0 && tmp.ptr)
+        unlink(tmp.ptr);
+    buf_release(&b);
+    buf_release(&tmp);
+    return ret;
+}

@@ -1,0 +1,68 @@
+/*
+ * runfiles.h — the file bookkeeping of `permit-etl run`: expanding the
+ * config's `inputs` globs, the per-file outcome, the report and summary
+ * paths, archiving final files, and the summary JSON.
+ *
+ * A struct runfiles owns its array and strings; runfiles_free() releases
+ * them and leaves the struct reusable.
+ */
+#ifndef ETL_RUNFILES_H
+#define ETL_RUNFILES_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct config;
+struct ingest_stats;
+struct ledger;
+struct push_counts;
+
+struct runfile {
+    char       *path;          /* as the glob produced it */
+    const char *profile;       /* the input's profile (borrowed from the config), NULL = detect */
+    const char *status;        /* "read", "skipped", "over_ratio", "error", "archived"; NULL = not read */
+    char        status_text[512]; /* shown in the report: status and message */
+    long rows, accepted, rejected, duplicates, voids, free_sessions;
+    char profile_used[64];
+    char *archived_to;         /* set when moved to archive_dir */
+};
+
+struct runfiles {
+    struct runfile *v;
+    size_t n, cap;
+};
+
+void runfiles_init(struct runfiles *rf);
+void runfiles_free(struct runfiles *rf);
+
+/* Expands every `inputs` glob (sorted by glob(3)); a path matched by two
+ * inputs is taken once, with the first input's profile. A glob matching
+ * nothing is not an error. E_IO on a glob read error, E_NOMEM. */
+int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err);
+
+void runfile_status(struct runfile *f, const char *status, const char *msg);
+void runfile_stats(struct runfile *f, const struct ingest_stats *st);
+size_t runfiles_count(const struct runfiles *rf, const char *status);
+
+/* REPORT_DIR/permit-etl-YYYYMMDD-HHMMSS.xlsx and ...-summary.json (UTC
+ * time `t`); report_dir defaults to the config file's directory; it is
+ * created if missing. */
+int runfiles_report_paths(const struct config *cfg, time_t t, struct buf *xlsx,
+                          struct buf *summary, struct etl_err *err);
+
+/* Moves every read or skipped file whose ledger record says final into
+ * dir (created if missing; an existing name gets a .N suffix). */
+int runfiles_archive(struct runfiles *rf, struct ledger *l, const char *dir,
+                     struct etl_err *err);
+
+/* Writes the summary JSON (temp file + rename). cents[] is indexed by
+ * enum currency. */
+int runfiles_write_summary(const struct runfiles *rf, const char *path, const char *report,
+                           const struct push_counts *pc, const long long cents[3],
+                           time_t started, int dry_run, const char *date, int exit_code,
+                           int aborted, struct etl_err *err);
+
+#endif
