@@ -556,6 +556,5 @@ done:
     ingest_free(in);
     inputs_free(&inp);
     buf_release(&v.line);
-    tz_cache_free();    /* the profiles' zones; nothing uses them after this */
     return status;
 }

@@ -6,6 +6,8 @@
 #include "cmd.h"
 #include "err.h"
 #include "log.h"
+#include "normalize.h"
+#include "tz.h"
 #include "version.h"
 
 #include <stdio.h>
@@ -85,7 +87,12 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     for (i = 0; i < NCOMMANDS; i++)
-        if (!strcmp(argv[optind], commands[i].name))
-            return commands[i].fn(argc - optind, argv + optind);
+        if (!strcmp(argv[optind], commands[i].name)) {
+            int rc = commands[i].fn(argc - optind, argv + optind);
+
+            norm_thread_cleanup();
+            tz_cache_free();
+            return rc;
+        }
     return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
 }

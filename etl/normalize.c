@@ -1330,21 +1330,29 @@ int normalize_record(const struct norm_profile *p, const struct raw_record *r,
     {
         const char *a = s, *b = s2;
         size_t an = n, bn = n2;
-        int by_id, needs;
+        int needs;
+        enum raw_field src;     /* what the key is made of (for `raw`) */
 
         norm_trim(&a, &an);
         norm_trim(&b, &bn);
-        by_id = (p->opscom_keys && bn > 0) || an > 0;
-        if (by_id)
+        if (p->opscom_keys && bn > 0) {
             needs = 1;
-        else if (p->opscom_keys && (out->permit_no[0] || !ok_pn))
+            src = RF_KEY;
+        } else if (an > 0) {
+            needs = 1;
+            src = RF_ID;
+        } else if (p->opscom_keys && (out->permit_no[0] || !ok_pn)) {
             needs = ok_pn;
-        else if (p->opscom_keys && (out->ticket[0] || !ok_tk))
-            needs = ok_tk && ok_pn;
-        else
+            src = RF_PERMITNO;
+        } else if (p->opscom_keys && (out->ticket[0] || !ok_tk)) {
+            needs = ok_tk;
+            src = RF_TICKET;
+        } else {
             needs = ok_plate && ok_amount && ok_start && ok_end && ok_zone && ok_pn && ok_tk;
+            src = RF_ID;
+        }
         if (needs && norm_key(p, s, n, r->v[RF_ID].json_number, s2, n2, out, why) != 0)
-            fail(&rc, "_key", (p->opscom_keys && bn > 0) ? RF_KEY : RF_ID, why);
+            fail(&rc, "_key", src, why);
     }
     return rc.fails;
 }

@@ -48,7 +48,8 @@
  *
  * ---- ISO-8601 (TIME_ISO8601) --------------------------------------------
  * Exactly YYYY-MM-DDTHH:MM:SS, then optional fractional seconds (.d+,
- * dropped), then optional Z, +HH:MM or -HH:MM (used as given). Without an
+ * dropped), then optional Z, +HH:MM or -HH:MM (HH 00-23, MM 00-59; used
+ * as given; "-00:00" = "Z"). Without an
  * offset the time is local in the profile's tz (NULL = UTC). Rejected: +0500,
  * lower-case z or t, a space instead of T, missing seconds, anything else.
  *
@@ -106,6 +107,8 @@
  * - Currency column values: CAD, USD, C$, CA$, US$ in any case; a bare "$"
  *   or anything else is rejected. A mark conflicting with the column is
  *   reported on CurrencyID even when the number itself failed.
+ * - amount_optional (the opscom profile, reading --json-out back): an
+ *   absent or empty Amount is a free session (0); CurrencyID still applies.
  * - Text fields and ids with a NUL character are rejected (no silent cut).
  *
  * ---- Reasons ---------------------------------------------------------------
@@ -117,7 +120,8 @@
  *
  * Threads: normalize_record() may run in several threads at once with the
  * same profile. Each thread that hashed keys should call
- * norm_thread_cleanup() before it ends (frees its reused digest context).
+ * norm_thread_cleanup() before it ends, the main thread at exit (frees
+ * that thread's reused EVP_MD_CTX; otherwise a leak checker reports it).
  */
 #ifndef ETL_NORMALIZE_H
 #define ETL_NORMALIZE_H

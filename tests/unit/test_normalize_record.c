@@ -1,6 +1,7 @@
 /* test_normalize_record.c — whole records through normalize_record(), with
  * every reject collected and asserted. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,6 +456,17 @@ START_TEST(test_opscom_keys)
     ck_assert_str_eq(out.key,
         "opscom:38e47aa609740e6d704f48a698aa3995a1f82d8dc98dcf39bed89c6d2f18775b");
     ck_assert_int_eq(rj.n, 0);
+    {
+        static char longkey[514];
+
+        memset(longkey, 'k', 513);     /* a `_key` of 513 bytes: rejected, never cut */
+        set(&r, RF_KEY, longkey);
+        ck_assert_int_eq(normalize_record(&p, &r, &out, collect, &rj), 1);
+        ASSERT_REJ(rj, "_key", "is longer than 512 bytes (513)");
+        ck_assert_str_eq(out.key, "");
+        ck_assert_uint_eq(strlen(rj.raw[0]), 127);   /* raw = the _key value */
+        ck_assert_int_eq(rj.raw[0][0], 'k');
+    }
 }
 END_TEST
 
@@ -586,6 +598,72 @@ START_TEST(test_random_records)
 }
 END_TEST
 
+
+/* Two threads normalizing (and hashing) at once with one shared profile:
+ * each thread has its own digest context; results equal the serial ones. */
+struct thr {
+    const struct norm_profile *p;
+    int base;
+    char keys[2000][KEY_BYTES_MAX + 1];
+};
+
+static void nop_reject(void *ctx, const char *f, const char *r, const char *raw, size_t n)
+{
+    (void)f;
+    (void)r;
+    (void)raw;
+    (void)n;
+    ++*(int *)ctx;
+}
+
+static void *thr_run(void *arg)
+{
+    struct thr *t = arg;
+    struct permit out;
+    char plate[16];
+    int i, bad = 0;
+
+    for (i = 0; i < 2000; i++) {
+        struct raw_record r = row(plate, "14.50", "", "2026-07-02T09:00:00",
+                                  "2026-07-02T10:00:00", "Lot 1");
+
+        snprintf(plate, sizeof(plate), "P%d", t->base + i);
+        r.v[RF_PLATE].len = strlen(plate);
+        if (normalize_record(t->p, &r, &out, nop_reject, &bad) == 0)
+            snprintf(t->keys[i], sizeof(t->keys[i]), "%s", out.key);
+    }
+    norm_thread_cleanup();
+    return bad ? t : NULL;
+}
+
+START_TEST(test_threads)
+{
+    static struct thr a, b, serial;
+    struct norm_profile p;
+    pthread_t ta, tb;
+    void *ra, *rb;
+    int i;
+
+    iso(&p);
+    a.p = b.p = serial.p = &p;
+    a.base = 0;
+    b.base = 0;
+    serial.base = 0;
+    ck_assert_ptr_null(thr_run(&serial));
+    ck_assert_int_eq(pthread_create(&ta, NULL, thr_run, &a), 0);
+    ck_assert_int_eq(pthread_create(&tb, NULL, thr_run, &b), 0);
+    ck_assert_int_eq(pthread_join(ta, &ra), 0);
+    ck_assert_int_eq(pthread_join(tb, &rb), 0);
+    ck_assert_ptr_null(ra);
+    ck_assert_ptr_null(rb);
+    for (i = 0; i < 2000; i++) {
+        ck_assert_str_eq(a.keys[i], serial.keys[i]);
+        ck_assert_str_eq(b.keys[i], serial.keys[i]);
+    }
+    ck_assert_str_ne(serial.keys[0], serial.keys[1]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("normalize_record");
@@ -605,6 +683,7 @@ int main(void)
     tcase_add_test(tc, test_key_limits);
     tcase_add_test(tc, test_opscom_keys);
     tcase_add_test(tc, test_random_records);
+    tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
