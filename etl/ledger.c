@@ -574,8 +574,12 @@ struct ledger *ledger_open(const char *path, int flags, struct etl_err *err)
     if (!strcmp(dbpath, path) && !l->readonly &&
         exec(l, "PRAGMA journal_mode=WAL", err) < 0)
         goto fail;
+    /* temp_store: the staging table never touches a temp file; a 64 MB
+     * page cache keeps a night's working set of pages in memory */
     if (exec(l, "PRAGMA synchronous=NORMAL", err) < 0 ||
-        exec(l, "PRAGMA wal_autocheckpoint=4000", err) < 0)
+        exec(l, "PRAGMA wal_autocheckpoint=4000", err) < 0 ||
+        exec(l, "PRAGMA temp_store=MEMORY", err) < 0 ||
+        exec(l, "PRAGMA cache_size=-65536", err) < 0)
         goto fail;
     if (migrate(l, err) < 0)
         goto fail;
@@ -630,7 +634,7 @@ static sqlite3_stmt *stmt(struct ledger *l, enum stmt_id id)
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);   /* valid until the step ends */
     else
         sqlite3_bind_null(s, i);
 }

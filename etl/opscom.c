@@ -890,6 +890,35 @@ static void cut_in_flight(struct opscom *o)
     }
 }
 
+/* Ends the attempts that have not handed a byte to the connection yet. */
+static void cut_unsent(struct opscom *o)
+{
+    size_t i;
+
+    for (i = 0; i < (size_t)o->concurrency; i++) {
+        struct slot *s = &o->slots[i];
+        struct ojob *j = s->j;
+
+        if (!j || s->req_off != 0)
+            continue;
+        curl_multi_remove_handle(o->multi, s->easy);
+        s->j = NULL;
+        o->in_flight--;
+        snprintf(j->res.message, sizeof(j->res.message), "not sent: the run stopped");
+        finish(o, j, OC_ABORTED);
+    }
+}
+
+/* hooks->flush: the caller makes what it recorded durable. */
+static void flush_hook(struct opscom *o)
+{
+    if (!o->h->flush || o->h->flush(o->ctx) == 0)
+        return;
+    if (!o->abort_code)
+        abort_run(o, E_INTERNAL, "", "opscom: the caller stopped the run (flush)");
+    cut_unsent(o);
+}
+
 int opscom_run(struct opscom *o, const struct opscom_hooks *h, void *ctx, struct etl_err *err)
 {
     double stop_deadline = 0;
@@ -907,6 +936,7 @@ int opscom_run(struct opscom *o, const struct opscom_hooks *h, void *ctx, struct
     o->asked_empty = 0;
     o->abort_code = 0;
     o->stopping = 0;
+    flush_hook(o);
 
     for (;;) {
         double now = log_now();
@@ -925,6 +955,7 @@ int opscom_run(struct opscom *o, const struct opscom_hooks *h, void *ctx, struct
         start_ready(o, now);
         if (o->abort_code)
             drain_waiting(o);
+        flush_hook(o);     /* `sending` durable before the attempts leave */
         mc = curl_multi_perform(o->multi, &running);
         if (mc != CURLM_OK) {
             abort_run(o, E_INTERNAL, "opscom: ", curl_multi_strerror(mc));
@@ -973,6 +1004,8 @@ int opscom_run(struct opscom *o, const struct opscom_hooks *h, void *ctx, struct
             ms = (int)((wake - log_now()) * 1000.0 + 0.999);
             if (ms < 0)
                 ms = 0;
+            if (ms > 0)
+                flush_hook(o);  /* outcomes durable before waiting */
             if (ms > 0 || o->in_flight) {
                 mc = curl_multi_poll(o->multi, NULL, 0, ms, NULL);
                 if (mc != CURLM_OK && mc != CURLM_UNRECOVERABLE_POLL) {
@@ -1092,7 +1125,7 @@ int opscom_stats(struct opscom *o, const char *zones,
                  void (*row)(void *ctx, const char *type, const char *zone, long total),
                  void *ctx, struct etl_err *err)
 {
-    static const struct opscom_hooks hooks = { stats_next, NULL, stats_done };
+    static const struct opscom_hooks hooks = { stats_next, NULL, stats_done, NULL };
     struct stats_run sr;
     struct buf f = BUF_INIT;
     int ret = -1;

@@ -67,6 +67,14 @@ struct opscom_hooks {
     int (*on_send)(void *ctx, void *user, int attempt, int after_doubt);
     /* Final outcome of a job; non-zero aborts the run. */
     int (*on_done)(void *ctx, void *user, const struct opscom_result *r);
+    /* Optional (NULL: not called). Called once when the run starts, then
+     * before libcurl is let to send the attempts announced by on_send since
+     * the last call, and before the run waits for the network: the caller
+     * may record on_send/on_done in groups and make them durable here (no
+     * group is larger than the in-flight window). Non-zero aborts the run;
+     * attempts announced but not sent yet then end as OC_ABORTED without
+     * leaving. */
+    int (*flush)(void *ctx);
 };
 
 struct opscom *opscom_new(const struct config *cfg, const char *token,

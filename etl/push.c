@@ -42,6 +42,8 @@ struct push {
     struct ledger_rec  rec;
     struct buf         src;
     struct etl_err     hook_err;
+    int                grouped;      /* the runner calls hooks->flush */
+    long               marked;       /* `sending` marks not committed yet */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -538,12 +540,35 @@ static int hook_send(void *ctx, void *user, int attempt, int after_doubt)
         p->c.in_doubt++;
     }
     /* `sending` is committed before the attempt leaves, together with the
-     * outcomes recorded since the last send (at most the in-flight window) */
+     * outcomes recorded since the last commit (at most the in-flight
+     * window): here, or by hook_flush() when the runner calls it (the
+     * client calls it before it lets the announced attempts leave) */
     if (ledger_begin(p->l, &p->hook_err) < 0 ||
         ledger_mark_sending(p->l, s->id, after_doubt || s->resent, &p->hook_err) < 0 ||
-        ledger_commit(p->l, &p->hook_err) < 0)
+        (!p->grouped && ledger_commit(p->l, &p->hook_err) < 0))
         return 1;
+    p->marked++;
     return 0;
+}
+
+/*
+ * The client calls this before it lets the attempts announced by on_send
+ * leave (and before it waits). One transaction then holds their `sending`
+ * marks and the outcomes that arrived since the last commit. Outcomes are
+ * committed only together with the next marks: an outcome frees a slot of
+ * the in-flight window and no new attempt leaves before that commit, so
+ * uncommitted outcomes plus requests in flight never exceed the window —
+ * kill -9 loses at most that many outcomes.
+ */
+static int hook_flush(void *ctx)
+{
+    struct push *p = ctx;
+
+    p->grouped = 1;
+    if (!p->marked)
+        return 0;
+    p->marked = 0;
+    return ledger_commit(p->l, &p->hook_err) < 0 ? 1 : 0;
 }
 
 static void progress(struct push *p)
@@ -677,7 +702,7 @@ static int dry_send(struct push *p, struct etl_err *err)
 
 int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_err *err)
 {
-    static const struct opscom_hooks hooks = { hook_next, hook_send, hook_done };
+    static const struct opscom_hooks hooks = { hook_next, hook_send, hook_done, hook_flush };
     long n;
     int rc;
 
@@ -689,6 +714,8 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
     p->c.to_send += n;
     p->cursor = 0;
     p->t0 = log_now();
+    p->grouped = 0;
+    p->marked = 0;
     etl_err_clear(&p->hook_err);
     {
         char todo[32];

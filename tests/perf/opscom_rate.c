@@ -47,7 +47,7 @@ static int on_done(void *ctx, void *user, const struct opscom_result *res)
 
 int main(int argc, char **argv)
 {
-    static const struct opscom_hooks h = { next_job, NULL, on_done };
+    static const struct opscom_hooks h = { next_job, NULL, on_done, NULL };
     struct etl_err err;
     struct config *c;
     struct opscom *o;

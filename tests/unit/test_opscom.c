@@ -312,7 +312,7 @@ static int d_done(void *ctx, void *user, const struct opscom_result *r)
     return 0;
 }
 
-static const struct opscom_hooks hooks = { d_next, d_send, d_done };
+static const struct opscom_hooks hooks = { d_next, d_send, d_done, NULL };
 
 static int count_outcome(const struct drv *d, enum opscom_outcome oc)
 {
