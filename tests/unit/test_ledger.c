@@ -176,6 +176,49 @@ START_TEST(test_body)
 }
 END_TEST
 
+/* ledger_stage() builds the stored record JSON from the body and hashes
+ * with its own digest context: both must equal the public functions'. */
+static const struct {
+    const char *key, *plate, *zone, *promo, *source;
+    long long   cents;
+    long        line;
+} staged_json_cases[] = {
+    { "ps:1", "ABC123", "Lot 4", "", "in.csv", 1450, 2 },
+    { "ps:2", "Q\"UOTE\\", "Zone \u00e9", "P1", "dir/a b.csv", 0, 99999 },
+    { "ps:3", "X", "", "", "", 1, 0 },
+};
+
+START_TEST(test_staged_json)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct permit p;
+    struct ledger_rec r;
+    struct buf b = BUF_INIT, j = BUF_INIT;
+    char h[65];
+
+    mk(&p, staged_json_cases[_i].key, staged_json_cases[_i].plate,
+       staged_json_cases[_i].cents, staged_json_cases[_i].zone);
+    snprintf(p.promo, sizeof(p.promo), "%s", staged_json_cases[_i].promo);
+    p.source = staged_json_cases[_i].source;
+    p.line = staged_json_cases[_i].line;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_NEW);
+    ledger_rec_init(&r);
+    get(l, p.key, &r);
+    ck_assert_int_eq(ledger_body(&p, &b), 0);
+    ck_assert_int_eq(ledger_record_json(&p, &j), 0);
+    ledger_sha256_hex(b.ptr, b.len, h);
+    ck_assert_str_eq(r.body.ptr, b.ptr);
+    ck_assert_str_eq(r.record.ptr, j.ptr);
+    ck_assert_str_eq(r.hash, h);
+    ck_assert_str_eq(r.p.plate, p.plate);
+    ck_assert_str_eq(r.p.zone, p.zone);
+    buf_release(&b);
+    buf_release(&j);
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
 /* The per-key decisions of DESIGN.md: one table of changes from a pushed
  * record {ABC123, 14.50 CAD, T0..T0+1h, Lot 4}. */
 static const struct {
@@ -700,6 +743,8 @@ int main(void)
     tcase_add_test(tc, test_schema);
     tcase_add_test(tc, test_lock);
     tcase_add_test(tc, test_body);
+    tcase_add_loop_test(tc, test_staged_json, 0,
+                        sizeof(staged_json_cases) / sizeof(staged_json_cases[0]));
     tcase_add_loop_test(tc, test_changes, 0, sizeof(change_cases) / sizeof(change_cases[0]));
     tcase_add_test(tc, test_change_before_push);
     tcase_add_test(tc, test_voids);
