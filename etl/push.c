@@ -44,6 +44,7 @@ struct push {
     struct etl_err     hook_err;
     int                grouped;      /* the runner calls hooks->flush */
     long               marked;       /* `sending` marks not committed yet */
+    double             shown;        /* last progress line */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -480,6 +481,10 @@ static int hook_next(void *ctx, struct opscom_job *job)
 
     if (interrupted || p->hook_err.code)
         return 0;   /* stop sending; a queued push stays pending for the next run */
+    /* grouped: read inside the transaction the next flush commits (one
+     * lock and snapshot per group instead of one per read) */
+    if (p->grouped && ledger_begin(p->l, &p->hook_err) < 0)
+        return 0;
     if (p->requeue) {
         s = p->requeue;
         p->requeue = s->next;
@@ -573,9 +578,13 @@ static int hook_flush(void *ctx)
 
 static void progress(struct push *p)
 {
-    double el = log_now() - p->t0, rate = el > 0 ? (double)p->finished / el : 0;
+    double now = log_now(), el = now - p->t0, rate = el > 0 ? (double)p->finished / el : 0;
     long left = p->c.to_send - p->finished;
     char eta[32];
+
+    if (now - p->shown < 0.1 && left > 0)
+        return;        /* log_progress() draws at most 10 times a second */
+    p->shown = now;
 
     if (rate > 0 && left > 0)
         snprintf(eta, sizeof(eta), "%lds", (long)((double)left / rate + 0.5));
