@@ -979,7 +979,8 @@ static void body_hash(struct ledger *l, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
+    unsigned int n = 0;
+    size_t i;
 
     if (!l->sha256)
         l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
