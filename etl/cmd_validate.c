@@ -13,6 +13,7 @@
 #include "tz.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,10 +148,7 @@ static void log_reject_groups(const struct vctx *v)
  * the record is complete: the buffer's length is set at the end.) */
 static char *put_mem(char *o, const char *s, size_t n)
 {
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        o[i] = s[i];
+    memcpy(o, s, n);
     return o + n;
 }
 
@@ -176,52 +174,41 @@ static char *put_2(char *o, int v)
     return o + 2;
 }
 
-/* YYYY-MM-DDTHH:MM:SS of a UTC time (the civil-from-days algorithm of
- * H. Hinnant; the same text as norm_format_time()). */
+/* YYYY-MM-DDTHH:MM:SS of a UTC time: norm_format_time()'s text (at most
+ * 19 bytes and a NUL, which the next put overwrites). */
 static char *put_time(char *o, long long utc)
 {
-    long long days = utc / 86400, rem = utc % 86400, z, era, doe, yoe, y, doy, mp, d, m;
+    norm_format_time(utc, o);
+    return o[19] == '\0' ? o + 19 : o + strlen(o);
+}
 
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    z = days + 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2)
-        y++;
-    if (y < 0 || y > 9999) {
-        char t[24];
-        norm_format_time(utc, t);
-        return put_mem(o, t, strlen(t));
-    }
-    o = put_2(o, (int)(y / 100));
-    o = put_2(o, (int)(y % 100));
-    *o++ = '-';
-    o = put_2(o, (int)m);
-    *o++ = '-';
-    o = put_2(o, (int)d);
-    *o++ = 'T';
-    o = put_2(o, (int)(rem / 3600));
-    *o++ = ':';
-    o = put_2(o, (int)(rem / 60 % 60));
-    *o++ = ':';
-    return put_2(o, (int)(rem % 60));
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Nonzero if a byte of w is < 0x20, '"', '\\' or 0x7f (needs escaping). */
+static uint64_t needs_escape(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\'), d = w ^ (ONES * 0x7f);
+
+    return ((w - ONES * 0x20) | (q - ONES) | (b - ONES) | (d - ONES)) & ~w & HIGHS;
 }
 
 static char *put_str(char *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t i;
+    size_t i = 0;
 
-    for (i = 0; i < n; i++) {
+    /* 8 plain bytes at a time (the buffer has room for the worst case) */
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (needs_escape(w))
+            break;
+        memcpy(o, &w, 8);
+        o += 8;
+        i += 8;
+    }
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
             *o++ = (char)c;

@@ -17,7 +17,9 @@
 
 static int is_ws(char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+    /* ' ', \t \n \v \f \r: one compare for the common (printable) case */
+    return (unsigned char)c <= ' ' &&
+           (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r');
 }
 
 static int is_digit(char c)
@@ -82,34 +84,52 @@ static char *put2(char *o, int v)
     return o + 2;
 }
 
-/* Hand-formatted: this runs for every id-less record (the key hash). */
+/* Hand-formatted: this runs for every id-less record (the key hash) and
+ * twice per record of validate's JSON Lines. Consecutive records mostly
+ * share a day: its "YYYY-MM-DDT" text is kept per thread. */
+static _Thread_local struct {
+    long long days;
+    int valid;
+    char text[12];
+} day_cache;
+
 void norm_format_time(long long utc, char *out)
 {
     long long days = utc / 86400, rem = utc % 86400;
-    int y, m, d;
+    int y, m, d, h, mi;
     char *o = out;
 
     if (rem < 0) {
         rem += 86400;
         days--;
     }
-    tz_civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) {
-        snprintf(out, 20, "%04d-%02d-%02dT00:00:00", y, m, d);
-        return;
+    if (!day_cache.valid || day_cache.days != days) {
+        tz_civil_from_days(days, &y, &m, &d);
+        if (y < 0 || y > 9999) {
+            snprintf(out, 20, "%04d-%02d-%02dT00:00:00", y, m, d);
+            return;
+        }
+        o = day_cache.text;
+        o = put2(o, y / 100);
+        o = put2(o, y % 100);
+        *o++ = '-';
+        o = put2(o, m);
+        *o++ = '-';
+        o = put2(o, d);
+        *o = 'T';
+        day_cache.days = days;
+        day_cache.valid = 1;
+        o = out;
     }
-    o = put2(o, y / 100);
-    o = put2(o, y % 100);
-    *o++ = '-';
-    o = put2(o, m);
-    *o++ = '-';
-    o = put2(o, d);
-    *o++ = 'T';
-    o = put2(o, (int)(rem / 3600));
+    memcpy(o, day_cache.text, 11);
+    o += 11;
+    h = (int)rem / 3600;
+    mi = (int)rem / 60 - h * 60;
+    o = put2(o, h);
     *o++ = ':';
-    o = put2(o, (int)(rem / 60 % 60));
+    o = put2(o, mi);
     *o++ = ':';
-    o = put2(o, (int)(rem % 60));
+    o = put2(o, (int)rem - h * 3600 - mi * 60);
     *o = '\0';
 }
 
