@@ -193,22 +193,13 @@ static uint64_t needs_escape(uint64_t w)
     return ((w - ONES * 0x20) | (q - ONES) | (b - ONES) | (d - ONES)) & ~w & HIGHS;
 }
 
-static char *put_str(char *o, const char *s, size_t n)
+/* The escaping copy, a byte at a time. */
+static char *put_str_slow(char *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t i = 0;
+    size_t i;
 
-    /* 8 plain bytes at a time (the buffer has room for the worst case) */
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (needs_escape(w))
-            break;
-        memcpy(o, &w, 8);
-        o += 8;
-        i += 8;
-    }
-    for (; i < n; i++) {
+    for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
             *o++ = (char)c;
@@ -228,6 +219,42 @@ static char *put_str(char *o, const char *s, size_t n)
         }
     }
     return o;
+}
+
+/* A JSON string's content: plain text is checked and copied with word
+ * loads (overlapping at the end; the output has room for the worst case),
+ * anything to escape goes the slow way. */
+static char *put_str(char *o, const char *s, size_t n)
+{
+    size_t i;
+    uint64_t w;
+
+    if (n >= 8) {
+        for (i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            if (needs_escape(w))
+                return put_str_slow(o + i, s + i, n - i);
+            memcpy(o + i, &w, 8);
+        }
+        if (i < n) {
+            memcpy(&w, s + n - 8, 8);
+            if (needs_escape(w))
+                return put_str_slow(o + i, s + i, n - i);
+            memcpy(o + n - 8, &w, 8);
+        }
+        return o + n;
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        if (needs_escape((uint64_t)a | (uint64_t)b << 32))
+            return put_str_slow(o, s, n);
+        memcpy(o, &a, 4);
+        memcpy(o + n - 4, &b, 4);
+        return o + n;
+    }
+    return put_str_slow(o, s, n);
 }
 
 /* ,"key":"value" (key plain ASCII) */
@@ -286,8 +313,11 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
         o = put_2(o, (int)(c % 100));
         *o++ = '"';
     }
-    if (p->currency != CUR_NONE)
-        o = KV(o, "CurrencyID", currency_name(p->currency), 3);
+    if (p->currency != CUR_NONE) {         /* "CAD" / "USD": nothing to escape */
+        o = put_mem(o, ",\"CurrencyID\":\"", 15);
+        o = put_mem(o, currency_name(p->currency), 3);
+        *o++ = '"';
+    }
     o = put_mem(o, ",\"startTime\":\"", 14);
     o = put_time(o, p->start);
     o = put_mem(o, "\",\"endTime\":\"", 13);
@@ -306,8 +336,10 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     o = put_num(o, p->line);
     o = KV(o, "_key", p->key, lkey);
     if (v->have_zones) {
-        const char *zs = zone_status_name(p->zone_status);
-        o = KV(o, "_zone_status", zs, strlen(zs));
+        const char *zs = zone_status_name(p->zone_status);   /* plain words */
+        o = put_mem(o, ",\"_zone_status\":\"", 17);
+        o = put_mem(o, zs, strlen(zs));
+        *o++ = '"';
     }
     *o++ = '}';
     *o++ = '\n';

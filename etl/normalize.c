@@ -609,23 +609,6 @@ int norm_pattern_check(const char *pat, struct etl_err *err)
     return 0;
 }
 
-/* Reads exactly `min`..`max` digits (greedy). */
-static int digits(const char *s, size_t n, size_t *i, size_t min, size_t max, int *out)
-{
-    size_t k = 0;
-    int v = 0;
-
-    while (k < max && *i + k < n && is_digit(s[*i + k])) {
-        v = v * 10 + (s[*i + k] - '0');
-        k++;
-    }
-    if (k < min)
-        return -1;
-    *i += k;
-    *out = v;
-    return 0;
-}
-
 /* Compiles a (checked) pattern into (token, literal) byte pairs ending
  * with T_END. -1 if it does not fit or has a bad token. */
 static int compile_pattern(const char *pat, unsigned char *ops, size_t cap)
@@ -665,76 +648,112 @@ static int compile_pattern(const char *pat, unsigned char *ops, size_t cap)
     return 0;
 }
 
+static int dig(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
+/* Exactly two digits at *pp (not past e). */
+static int two_digits(const char **pp, const char *e, int *out)
+{
+    const char *p = *pp;
+
+    if (e - p < 2 || !dig(p[0]) || !dig(p[1]))
+        return -1;
+    *out = (p[0] - '0') * 10 + (p[1] - '0');
+    *pp = p + 2;
+    return 0;
+}
+
+/* One or two digits (greedy). */
+static int one_two_digits(const char **pp, const char *e, int *out)
+{
+    const char *p = *pp;
+    int v;
+
+    if (p >= e || !dig(p[0]))
+        return -1;
+    v = p[0] - '0';
+    p++;
+    if (p < e && dig(p[0])) {
+        v = v * 10 + (p[0] - '0');
+        p++;
+    }
+    *out = v;
+    *pp = p;
+    return 0;
+}
+
 static int match_ops(const unsigned char *ops, const char *s, size_t n, struct norm_civil *c)
 {
-    size_t i = 0;
+    const char *p = s, *e = s + n;
     enum tok t;
     int h12 = -1, pm = -1;
 
     memset(c, 0, sizeof(*c));
     for (; (t = (enum tok)ops[0]) != T_END; ops += 2) {
-        char lit = (char)ops[1];
-        int r = 0;
+        int r;
 
         switch (t) {
         case T_LIT:
-            r = i < n && s[i] == lit ? 0 : -1;
-            i++;
-            break;
+            if (p >= e || *p != (char)ops[1])
+                return -1;
+            p++;
+            continue;
         case T_YYYY:
-            r = digits(s, n, &i, 4, 4, &c->y);
-            break;
+            if (e - p < 4 || !dig(p[0]) || !dig(p[1]) || !dig(p[2]) || !dig(p[3]))
+                return -1;
+            c->y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+            p += 4;
+            continue;
         case T_MM:
-            r = digits(s, n, &i, 2, 2, &c->mo);
+            r = two_digits(&p, e, &c->mo);
             break;
         case T_M:
-            r = digits(s, n, &i, 1, 2, &c->mo);
+            r = one_two_digits(&p, e, &c->mo);
             break;
         case T_DD:
-            r = digits(s, n, &i, 2, 2, &c->d);
+            r = two_digits(&p, e, &c->d);
             break;
         case T_D:
-            r = digits(s, n, &i, 1, 2, &c->d);
+            r = one_two_digits(&p, e, &c->d);
             break;
         case T_HH:
-            r = digits(s, n, &i, 2, 2, &c->h);
+            r = two_digits(&p, e, &c->h);
             break;
         case T_H:
-            r = digits(s, n, &i, 1, 2, &c->h);
+            r = one_two_digits(&p, e, &c->h);
             break;
         case T_hh:
-            r = digits(s, n, &i, 2, 2, &h12);
+            r = two_digits(&p, e, &h12);
             break;
         case T_h:
-            r = digits(s, n, &i, 1, 2, &h12);
+            r = one_two_digits(&p, e, &h12);
             break;
         case T_mi:
-            r = digits(s, n, &i, 2, 2, &c->mi);
+            r = two_digits(&p, e, &c->mi);
             break;
         case T_ss:
-            r = digits(s, n, &i, 2, 2, &c->s);
+            r = two_digits(&p, e, &c->s);
             break;
         case T_AMPM:
-            if (i + 2 <= n && (s[i + 1] == 'M' || s[i + 1] == 'm')) {
-                if (s[i] == 'A' || s[i] == 'a')
-                    pm = 0;
-                else if (s[i] == 'P' || s[i] == 'p')
-                    pm = 1;
-                else
-                    r = -1;
-            } else {
-                r = -1;
-            }
-            i += 2;
-            break;
+            if (e - p < 2 || (p[1] != 'M' && p[1] != 'm'))
+                return -1;
+            if (p[0] == 'A' || p[0] == 'a')
+                pm = 0;
+            else if (p[0] == 'P' || p[0] == 'p')
+                pm = 1;
+            else
+                return -1;
+            p += 2;
+            continue;
         default:
-            r = -1;
-            break;
+            return -1;
         }
         if (r != 0)
             return -1;
     }
-    if (i != n)
+    if (p != e)
         return -1;
     if (h12 >= 0) {
         /* 12-hour clock: 1-12 only; out of range is reported by the check
