@@ -974,8 +974,12 @@ int norm_text(const char *s, size_t n, size_t max_cp, int upper, char *out, char
         return plain(why, "contains a NUL character");
     if ((size_t)cp > max_cp)
         return reason(why, s, n, "is longer than %zu characters (%ld)", max_cp, cp);
-    for (i = 0; i < n; i++)
-        out[i] = upper ? to_upper(s[i]) : s[i];
+    if (upper) {
+        for (i = 0; i < n; i++)
+            out[i] = to_upper(s[i]);
+    } else {
+        memcpy(out, s, n);
+    }
     out[n] = '\0';
     return 0;
 }
