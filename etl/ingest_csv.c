@@ -29,6 +29,9 @@ struct split {
     size_t      used, cap;
     struct csv_parser csv;
     int         csv_ok;
+    int         plain;        /* split by split_plain(): the two below are set */
+    int         ascii;        /* the line is 7-bit ASCII */
+    int         nul;          /* the line holds a NUL byte */
 };
 
 struct csvfile {
@@ -132,12 +135,15 @@ static int split_plain(struct split *sp, const char *s, size_t n, char delim)
 {
     const char *p = s, *end = s + n, *b = s;
     const uint64_t d8 = ONES * (unsigned char)delim, q8 = ONES * '"', r8 = ONES * '\r';
+    uint64_t any = 0, nul = 0;
 
     while (end - p >= 8) {
         uint64_t w, hit;
         memcpy(&w, p, 8);
         if (eq_bytes(w, q8) | eq_bytes(w, r8))
             return 1;
+        any |= w;
+        nul |= eq_bytes(w, 0);
         hit = eq_bytes(w, d8);
         while (hit) {
             const char *d = p + (__builtin_ctzll(hit) >> 3);
@@ -151,6 +157,8 @@ static int split_plain(struct split *sp, const char *s, size_t n, char delim)
     for (; p < end; p++) {
         if (*p == '"' || *p == '\r')
             return 1;
+        any |= (unsigned char)*p;
+        nul |= *p == '\0';
         if (*p == delim) {
             if (add_cell(sp, b, p) < 0)
                 return quote_or_cr(p, end);
@@ -158,6 +166,9 @@ static int split_plain(struct split *sp, const char *s, size_t n, char delim)
         }
     }
     (void)add_cell(sp, b, end);
+    sp->plain = 1;
+    sp->ascii = !(any & 0x8080808080808080ULL);
+    sp->nul = nul != 0;
     return 0;
 }
 
@@ -168,6 +179,7 @@ static int split_line(struct split *sp, const char *s, size_t n, char delim, con
     sp->overflow = 0;
     sp->rows = 0;
     sp->used = 0;
+    sp->plain = 0;
     if (delim != '"' && delim != '\r' && split_plain(sp, s, n, delim) == 0) {
         /* split */
     } else {
@@ -341,8 +353,13 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
     }
     memset(&in->raw, 0, sizeof(in->raw));
     in->raw.line = line;
-    ascii = all_ascii(s, n);
-    nul = memchr(s, '\0', n) != NULL;
+    if (sp->plain) {
+        ascii = sp->ascii;
+        nul = sp->nul;
+    } else {
+        ascii = all_ascii(s, n);
+        nul = memchr(s, '\0', n) != NULL;
+    }
     for (c = 0; c < p->ncols; c++) {
         int h = cf->hidx[c];
         const char *v;

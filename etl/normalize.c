@@ -418,7 +418,7 @@ int norm_amount(const struct norm_profile *p, const char *s0, size_t n0, int jso
         for (i = 0; i < sizeof(pre_marks) / sizeof(pre_marks[0]); i++) {
             const struct mark_def *m = &pre_marks[i];
 
-            if (n >= m->len && memcmp(s, m->text, m->len) == 0) {
+            if (n >= m->len && s[0] == m->text[0] && memcmp(s, m->text, m->len) == 0) {
                 memcpy(a->mark, m->text, m->len + 1);
                 a->mark_currency = m->cur;
                 s += m->len;
@@ -434,7 +434,8 @@ int norm_amount(const struct norm_profile *p, const char *s0, size_t n0, int jso
         for (i = 0; i < sizeof(post_marks) / sizeof(post_marks[0]); i++) {
             const struct mark_def *m = &post_marks[i];
 
-            if (n >= m->len && memcmp(s + n - m->len, m->text, m->len) == 0) {
+            if (n >= m->len && s[n - m->len] == m->text[0] &&
+                memcmp(s + n - m->len, m->text, m->len) == 0) {
                 if (a->mark[0]) {
                     a->mark[0] = '\0';
                     a->mark_currency = CUR_NONE;
@@ -653,37 +654,6 @@ static int dig(char c)
     return (unsigned char)(c - '0') < 10;
 }
 
-/* Exactly two digits at *pp (not past e). */
-static int two_digits(const char **pp, const char *e, int *out)
-{
-    const char *p = *pp;
-
-    if (e - p < 2 || !dig(p[0]) || !dig(p[1]))
-        return -1;
-    *out = (p[0] - '0') * 10 + (p[1] - '0');
-    *pp = p + 2;
-    return 0;
-}
-
-/* One or two digits (greedy). */
-static int one_two_digits(const char **pp, const char *e, int *out)
-{
-    const char *p = *pp;
-    int v;
-
-    if (p >= e || !dig(p[0]))
-        return -1;
-    v = p[0] - '0';
-    p++;
-    if (p < e && dig(p[0])) {
-        v = v * 10 + (p[0] - '0');
-        p++;
-    }
-    *out = v;
-    *pp = p;
-    return 0;
-}
-
 static int match_ops(const unsigned char *ops, const char *s, size_t n, struct norm_civil *c)
 {
     const char *p = s, *e = s + n;
@@ -692,7 +662,7 @@ static int match_ops(const unsigned char *ops, const char *s, size_t n, struct n
 
     memset(c, 0, sizeof(*c));
     for (; (t = (enum tok)ops[0]) != T_END; ops += 2) {
-        int r;
+        int *dst, two, v;
 
         switch (t) {
         case T_LIT:
@@ -706,36 +676,6 @@ static int match_ops(const unsigned char *ops, const char *s, size_t n, struct n
             c->y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
             p += 4;
             continue;
-        case T_MM:
-            r = two_digits(&p, e, &c->mo);
-            break;
-        case T_M:
-            r = one_two_digits(&p, e, &c->mo);
-            break;
-        case T_DD:
-            r = two_digits(&p, e, &c->d);
-            break;
-        case T_D:
-            r = one_two_digits(&p, e, &c->d);
-            break;
-        case T_HH:
-            r = two_digits(&p, e, &c->h);
-            break;
-        case T_H:
-            r = one_two_digits(&p, e, &c->h);
-            break;
-        case T_hh:
-            r = two_digits(&p, e, &h12);
-            break;
-        case T_h:
-            r = one_two_digits(&p, e, &h12);
-            break;
-        case T_mi:
-            r = two_digits(&p, e, &c->mi);
-            break;
-        case T_ss:
-            r = two_digits(&p, e, &c->s);
-            break;
         case T_AMPM:
             if (e - p < 2 || (p[1] != 'M' && p[1] != 'm'))
                 return -1;
@@ -747,11 +687,31 @@ static int match_ops(const unsigned char *ops, const char *s, size_t n, struct n
                 return -1;
             p += 2;
             continue;
+        case T_MM: dst = &c->mo; two = 1; break;
+        case T_M:  dst = &c->mo; two = 0; break;
+        case T_DD: dst = &c->d;  two = 1; break;
+        case T_D:  dst = &c->d;  two = 0; break;
+        case T_HH: dst = &c->h;  two = 1; break;
+        case T_H:  dst = &c->h;  two = 0; break;
+        case T_hh: dst = &h12;   two = 1; break;
+        case T_h:  dst = &h12;   two = 0; break;
+        case T_mi: dst = &c->mi; two = 1; break;
+        case T_ss: dst = &c->s;  two = 1; break;
         default:
             return -1;
         }
-        if (r != 0)
+        /* exactly two digits, or (two == 0) one or two, greedy */
+        if (p >= e || !dig(p[0]))
             return -1;
+        v = p[0] - '0';
+        p++;
+        if (p < e && dig(p[0])) {
+            v = v * 10 + (p[0] - '0');
+            p++;
+        } else if (two) {
+            return -1;
+        }
+        *dst = v;
     }
     if (p != e)
         return -1;
