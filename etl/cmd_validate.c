@@ -13,6 +13,7 @@
 #include "tz.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,10 +148,7 @@ static void log_reject_groups(const struct vctx *v)
  * the record is complete: the buffer's length is set at the end.) */
 static char *put_mem(char *o, const char *s, size_t n)
 {
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        o[i] = s[i];
+    memcpy(o, s, n);
     return o + n;
 }
 
@@ -176,47 +174,27 @@ static char *put_2(char *o, int v)
     return o + 2;
 }
 
-/* YYYY-MM-DDTHH:MM:SS of a UTC time (the civil-from-days algorithm of
- * H. Hinnant; the same text as norm_format_time()). */
+/* YYYY-MM-DDTHH:MM:SS of a UTC time: norm_format_time()'s text (at most
+ * 19 bytes and a NUL, which the next put overwrites). */
 static char *put_time(char *o, long long utc)
 {
-    long long days = utc / 86400, rem = utc % 86400, z, era, doe, yoe, y, doy, mp, d, m;
-
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    z = days + 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2)
-        y++;
-    if (y < 0 || y > 9999) {
-        char t[24];
-        norm_format_time(utc, t);
-        return put_mem(o, t, strlen(t));
-    }
-    o = put_2(o, (int)(y / 100));
-    o = put_2(o, (int)(y % 100));
-    *o++ = '-';
-    o = put_2(o, (int)m);
-    *o++ = '-';
-    o = put_2(o, (int)d);
-    *o++ = 'T';
-    o = put_2(o, (int)(rem / 3600));
-    *o++ = ':';
-    o = put_2(o, (int)(rem / 60 % 60));
-    *o++ = ':';
-    return put_2(o, (int)(rem % 60));
+    norm_format_time(utc, o);
+    return o[19] == '\0' ? o + 19 : o + strlen(o);
 }
 
-static char *put_str(char *o, const char *s, size_t n)
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Nonzero if a byte of w is < 0x20, '"', '\\' or 0x7f (needs escaping). */
+static uint64_t needs_escape(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\'), d = w ^ (ONES * 0x7f);
+
+    return ((w - ONES * 0x20) | (q - ONES) | (b - ONES) | (d - ONES)) & ~w & HIGHS;
+}
+
+/* The escaping copy, a byte at a time. */
+static char *put_str_slow(char *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i;
@@ -241,6 +219,42 @@ static char *put_str(char *o, const char *s, size_t n)
         }
     }
     return o;
+}
+
+/* A JSON string's content: plain text is checked and copied with word
+ * loads (overlapping at the end; the output has room for the worst case),
+ * anything to escape goes the slow way. */
+static char *put_str(char *o, const char *s, size_t n)
+{
+    size_t i;
+    uint64_t w;
+
+    if (n >= 8) {
+        for (i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            if (needs_escape(w))
+                return put_str_slow(o + i, s + i, n - i);
+            memcpy(o + i, &w, 8);
+        }
+        if (i < n) {
+            memcpy(&w, s + n - 8, 8);
+            if (needs_escape(w))
+                return put_str_slow(o + i, s + i, n - i);
+            memcpy(o + n - 8, &w, 8);
+        }
+        return o + n;
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        if (needs_escape((uint64_t)a | (uint64_t)b << 32))
+            return put_str_slow(o, s, n);
+        memcpy(o, &a, 4);
+        memcpy(o + n - 4, &b, 4);
+        return o + n;
+    }
+    return put_str_slow(o, s, n);
 }
 
 /* ,"key":"value" (key plain ASCII) */
@@ -299,8 +313,11 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
         o = put_2(o, (int)(c % 100));
         *o++ = '"';
     }
-    if (p->currency != CUR_NONE)
-        o = KV(o, "CurrencyID", currency_name(p->currency), 3);
+    if (p->currency != CUR_NONE) {         /* "CAD" / "USD": nothing to escape */
+        o = put_mem(o, ",\"CurrencyID\":\"", 15);
+        o = put_mem(o, currency_name(p->currency), 3);
+        *o++ = '"';
+    }
     o = put_mem(o, ",\"startTime\":\"", 14);
     o = put_time(o, p->start);
     o = put_mem(o, "\",\"endTime\":\"", 13);
@@ -319,8 +336,10 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     o = put_num(o, p->line);
     o = KV(o, "_key", p->key, lkey);
     if (v->have_zones) {
-        const char *zs = zone_status_name(p->zone_status);
-        o = KV(o, "_zone_status", zs, strlen(zs));
+        const char *zs = zone_status_name(p->zone_status);   /* plain words */
+        o = put_mem(o, ",\"_zone_status\":\"", 17);
+        o = put_mem(o, zs, strlen(zs));
+        *o++ = '"';
     }
     *o++ = '}';
     *o++ = '\n';

@@ -66,16 +66,27 @@ void ingest_free(struct ingest *in)
 
 /* --- the duplicate-key index ---------------------------------------------- */
 
+/* 8 bytes at a time (keys are a profile name, ':' and an id: 15-80
+ * bytes); the tail is zero-padded, the length mixed in. */
 static uint64_t key_hash(const char *s, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    size_t i;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n, w;
+    size_t i = 0;
 
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
     }
-    return h ^ (h >> 29);
+    if (i < n) {
+        w = 0;
+        memcpy(&w, s + i, n - i);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 32);
 }
 
 static int dup_grow(struct dup_index *d)
@@ -114,10 +125,9 @@ static int dup_grow(struct dup_index *d)
  * present returns 1 with the first occurrence's file index and line; -1
  * out of memory.
  */
-static int dup_check(struct dup_index *d, const char *key, size_t n, uint32_t file,
-                     long line, uint32_t *ofile, long *oline)
+static int dup_check(struct dup_index *d, const char *key, size_t n, uint64_t h,
+                     uint32_t file, long line, uint32_t *ofile, long *oline)
 {
-    uint64_t h = key_hash(key, n);
     size_t j;
     struct dup_entry *e;
     unsigned char hdr[6];
@@ -198,6 +208,33 @@ static void norm_reject(void *ctx, const char *field, const char *reason, const 
     ingest_reject(in, in->raw.line, field, reason, raw, rawlen);
 }
 
+/* A guess of the row's key before normalizing it (a profile with an id:
+ * "name:id"), only to start loading its slot of the duplicate index early;
+ * what the guess is worth does not matter for the result. */
+static void prefetch_key(struct ingest *in)
+{
+    const struct raw_value *id = &in->raw.v[RF_ID];
+    const char *name = in->prof->norm.name, *s = id->ptr;
+    size_t nl, n = id->len;
+    char k[KEY_BYTES_MAX + 1];
+    uint64_t h;
+
+    if (!in->dup.nslots || !id->present || !s || in->prof->norm.opscom_keys)
+        return;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    nl = strnlen(name, sizeof(in->prof->norm.name));
+    if (!n || nl + 1 + n > KEY_BYTES_MAX)
+        return;
+    memcpy(k, name, nl);
+    k[nl] = ':';
+    memcpy(k + nl + 1, s, n);
+    h = key_hash(k, nl + 1 + n);
+    __builtin_prefetch(&in->dup.slots[(size_t)h & (in->dup.nslots - 1)]);
+}
+
 int ingest_row(struct ingest *in, struct etl_err *err)
 {
     struct permit *p = &in->permit;
@@ -205,6 +242,7 @@ int ingest_row(struct ingest *in, struct etl_err *err)
 
     in->row_rejects = 0;
     in->raw.file = in->path;
+    prefetch_key(in);
     r = normalize_record(&in->prof->norm, &in->raw, p, norm_reject, in);
     if (r != 0 || in->row_rejects) {
         if (!in->row_rejects)
@@ -220,12 +258,18 @@ int ingest_row(struct ingest *in, struct etl_err *err)
             return -1;
         return 0;
     }
-    zones_resolve(in->opts.zones, p);
     {
         uint32_t ofile = 0;
         long oline = 0;
-        size_t klen = strlen(p->key);
-        int d = dup_check(&in->dup, p->key, klen, in->file_index, p->line, &ofile, &oline);
+        size_t klen = strnlen(p->key, sizeof(p->key));
+        uint64_t h = key_hash(p->key, klen);
+        int d;
+
+        /* the index is probed at random: start loading the slot now */
+        if (in->dup.nslots)
+            __builtin_prefetch(&in->dup.slots[(size_t)h & (in->dup.nslots - 1)]);
+        zones_resolve(in->opts.zones, p);
+        d = dup_check(&in->dup, p->key, klen, h, in->file_index, p->line, &ofile, &oline);
         if (d < 0)
             return etl_fail(err, E_NOMEM, "out of memory (duplicate-key index)");
         if (d == 1) {

@@ -17,7 +17,9 @@
 
 static int is_ws(char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+    /* ' ', \t \n \v \f \r: one compare for the common (printable) case */
+    return (unsigned char)c <= ' ' &&
+           (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r');
 }
 
 static int is_digit(char c)
@@ -82,34 +84,52 @@ static char *put2(char *o, int v)
     return o + 2;
 }
 
-/* Hand-formatted: this runs for every id-less record (the key hash). */
+/* Hand-formatted: this runs for every id-less record (the key hash) and
+ * twice per record of validate's JSON Lines. Consecutive records mostly
+ * share a day: its "YYYY-MM-DDT" text is kept per thread. */
+static _Thread_local struct {
+    long long days;
+    int valid;
+    char text[12];
+} day_cache;
+
 void norm_format_time(long long utc, char *out)
 {
     long long days = utc / 86400, rem = utc % 86400;
-    int y, m, d;
+    int y, m, d, h, mi;
     char *o = out;
 
     if (rem < 0) {
         rem += 86400;
         days--;
     }
-    tz_civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) {
-        snprintf(out, 20, "%04d-%02d-%02dT00:00:00", y, m, d);
-        return;
+    if (!day_cache.valid || day_cache.days != days) {
+        tz_civil_from_days(days, &y, &m, &d);
+        if (y < 0 || y > 9999) {
+            snprintf(out, 20, "%04d-%02d-%02dT00:00:00", y, m, d);
+            return;
+        }
+        o = day_cache.text;
+        o = put2(o, y / 100);
+        o = put2(o, y % 100);
+        *o++ = '-';
+        o = put2(o, m);
+        *o++ = '-';
+        o = put2(o, d);
+        *o = 'T';
+        day_cache.days = days;
+        day_cache.valid = 1;
+        o = out;
     }
-    o = put2(o, y / 100);
-    o = put2(o, y % 100);
-    *o++ = '-';
-    o = put2(o, m);
-    *o++ = '-';
-    o = put2(o, d);
-    *o++ = 'T';
-    o = put2(o, (int)(rem / 3600));
+    memcpy(o, day_cache.text, 11);
+    o += 11;
+    h = (int)rem / 3600;
+    mi = (int)rem / 60 - h * 60;
+    o = put2(o, h);
     *o++ = ':';
-    o = put2(o, (int)(rem / 60 % 60));
+    o = put2(o, mi);
     *o++ = ':';
-    o = put2(o, (int)(rem % 60));
+    o = put2(o, (int)rem - h * 3600 - mi * 60);
     *o = '\0';
 }
 
@@ -398,7 +418,7 @@ int norm_amount(const struct norm_profile *p, const char *s0, size_t n0, int jso
         for (i = 0; i < sizeof(pre_marks) / sizeof(pre_marks[0]); i++) {
             const struct mark_def *m = &pre_marks[i];
 
-            if (n >= m->len && memcmp(s, m->text, m->len) == 0) {
+            if (n >= m->len && s[0] == m->text[0] && memcmp(s, m->text, m->len) == 0) {
                 memcpy(a->mark, m->text, m->len + 1);
                 a->mark_currency = m->cur;
                 s += m->len;
@@ -414,7 +434,8 @@ int norm_amount(const struct norm_profile *p, const char *s0, size_t n0, int jso
         for (i = 0; i < sizeof(post_marks) / sizeof(post_marks[0]); i++) {
             const struct mark_def *m = &post_marks[i];
 
-            if (n >= m->len && memcmp(s + n - m->len, m->text, m->len) == 0) {
+            if (n >= m->len && s[n - m->len] == m->text[0] &&
+                memcmp(s + n - m->len, m->text, m->len) == 0) {
                 if (a->mark[0]) {
                     a->mark[0] = '\0';
                     a->mark_currency = CUR_NONE;
@@ -589,23 +610,6 @@ int norm_pattern_check(const char *pat, struct etl_err *err)
     return 0;
 }
 
-/* Reads exactly `min`..`max` digits (greedy). */
-static int digits(const char *s, size_t n, size_t *i, size_t min, size_t max, int *out)
-{
-    size_t k = 0;
-    int v = 0;
-
-    while (k < max && *i + k < n && is_digit(s[*i + k])) {
-        v = v * 10 + (s[*i + k] - '0');
-        k++;
-    }
-    if (k < min)
-        return -1;
-    *i += k;
-    *out = v;
-    return 0;
-}
-
 /* Compiles a (checked) pattern into (token, literal) byte pairs ending
  * with T_END. -1 if it does not fit or has a bad token. */
 static int compile_pattern(const char *pat, unsigned char *ops, size_t cap)
@@ -645,76 +649,71 @@ static int compile_pattern(const char *pat, unsigned char *ops, size_t cap)
     return 0;
 }
 
+static int dig(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
 static int match_ops(const unsigned char *ops, const char *s, size_t n, struct norm_civil *c)
 {
-    size_t i = 0;
+    const char *p = s, *e = s + n;
     enum tok t;
     int h12 = -1, pm = -1;
 
     memset(c, 0, sizeof(*c));
     for (; (t = (enum tok)ops[0]) != T_END; ops += 2) {
-        char lit = (char)ops[1];
-        int r = 0;
+        int *dst, two, v;
 
         switch (t) {
         case T_LIT:
-            r = i < n && s[i] == lit ? 0 : -1;
-            i++;
-            break;
+            if (p >= e || *p != (char)ops[1])
+                return -1;
+            p++;
+            continue;
         case T_YYYY:
-            r = digits(s, n, &i, 4, 4, &c->y);
-            break;
-        case T_MM:
-            r = digits(s, n, &i, 2, 2, &c->mo);
-            break;
-        case T_M:
-            r = digits(s, n, &i, 1, 2, &c->mo);
-            break;
-        case T_DD:
-            r = digits(s, n, &i, 2, 2, &c->d);
-            break;
-        case T_D:
-            r = digits(s, n, &i, 1, 2, &c->d);
-            break;
-        case T_HH:
-            r = digits(s, n, &i, 2, 2, &c->h);
-            break;
-        case T_H:
-            r = digits(s, n, &i, 1, 2, &c->h);
-            break;
-        case T_hh:
-            r = digits(s, n, &i, 2, 2, &h12);
-            break;
-        case T_h:
-            r = digits(s, n, &i, 1, 2, &h12);
-            break;
-        case T_mi:
-            r = digits(s, n, &i, 2, 2, &c->mi);
-            break;
-        case T_ss:
-            r = digits(s, n, &i, 2, 2, &c->s);
-            break;
+            if (e - p < 4 || !dig(p[0]) || !dig(p[1]) || !dig(p[2]) || !dig(p[3]))
+                return -1;
+            c->y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+            p += 4;
+            continue;
         case T_AMPM:
-            if (i + 2 <= n && (s[i + 1] == 'M' || s[i + 1] == 'm')) {
-                if (s[i] == 'A' || s[i] == 'a')
-                    pm = 0;
-                else if (s[i] == 'P' || s[i] == 'p')
-                    pm = 1;
-                else
-                    r = -1;
-            } else {
-                r = -1;
-            }
-            i += 2;
-            break;
+            if (e - p < 2 || (p[1] != 'M' && p[1] != 'm'))
+                return -1;
+            if (p[0] == 'A' || p[0] == 'a')
+                pm = 0;
+            else if (p[0] == 'P' || p[0] == 'p')
+                pm = 1;
+            else
+                return -1;
+            p += 2;
+            continue;
+        case T_MM: dst = &c->mo; two = 1; break;
+        case T_M:  dst = &c->mo; two = 0; break;
+        case T_DD: dst = &c->d;  two = 1; break;
+        case T_D:  dst = &c->d;  two = 0; break;
+        case T_HH: dst = &c->h;  two = 1; break;
+        case T_H:  dst = &c->h;  two = 0; break;
+        case T_hh: dst = &h12;   two = 1; break;
+        case T_h:  dst = &h12;   two = 0; break;
+        case T_mi: dst = &c->mi; two = 1; break;
+        case T_ss: dst = &c->s;  two = 1; break;
         default:
-            r = -1;
-            break;
-        }
-        if (r != 0)
             return -1;
+        }
+        /* exactly two digits, or (two == 0) one or two, greedy */
+        if (p >= e || !dig(p[0]))
+            return -1;
+        v = p[0] - '0';
+        p++;
+        if (p < e && dig(p[0])) {
+            v = v * 10 + (p[0] - '0');
+            p++;
+        } else if (two) {
+            return -1;
+        }
+        *dst = v;
     }
-    if (i != n)
+    if (p != e)
         return -1;
     if (h12 >= 0) {
         /* 12-hour clock: 1-12 only; out of range is reported by the check
@@ -935,8 +934,12 @@ int norm_text(const char *s, size_t n, size_t max_cp, int upper, char *out, char
         return plain(why, "contains a NUL character");
     if ((size_t)cp > max_cp)
         return reason(why, s, n, "is longer than %zu characters (%ld)", max_cp, cp);
-    for (i = 0; i < n; i++)
-        out[i] = upper ? to_upper(s[i]) : s[i];
+    if (upper) {
+        for (i = 0; i < n; i++)
+            out[i] = to_upper(s[i]);
+    } else {
+        memcpy(out, s, n);
+    }
     out[n] = '\0';
     return 0;
 }

@@ -33,7 +33,7 @@ void runfiles_free(struct runfiles *rf)
     runfiles_init(rf);
 }
 
-static int runfiles_add(struct runfiles *rf, const char *path, const char *profile)
+int runfiles_add(struct runfiles *rf, const char *path, const char *profile)
 {
     size_t i;
     struct runfile *f;

@@ -43,6 +43,9 @@ void runfiles_free(struct runfiles *rf);
  * nothing is not an error. E_IO on a glob read error, E_NOMEM. */
 int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err);
 
+/* Adds one input (a path already listed is ignored); -1: out of memory. */
+int runfiles_add(struct runfiles *rf, const char *path, const char *profile);
+
 void runfile_status(struct runfile *f, const char *status, const char *msg);
 void runfile_stats(struct runfile *f, const struct ingest_stats *st);
 size_t runfiles_count(const struct runfiles *rf, const char *status);

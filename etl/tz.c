@@ -29,6 +29,7 @@ struct posix_tz {
 
 struct tz {
     struct tz *next;
+    unsigned long id;               /* unique per load (never reused) */
     char name[TZ_NAME_MAX + 1];
     long long *trans;               /* transition instants, ascending */
     unsigned char *trans_type;      /* type index of each transition */
@@ -42,6 +43,7 @@ struct tz {
 
 static struct tz *cache;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long next_id;
 
 /* ---- calendar ----------------------------------------------------------- */
 
@@ -330,6 +332,14 @@ static int trans_index(const struct tz *z, long long utc)
     return lo;
 }
 
+/* See tz_local_to_utc(). Keyed by the zone's id, not its address: a
+ * zone loaded after tz_cache_free() may get a freed one's address. */
+static _Thread_local struct {
+    unsigned long id;
+    long long lo, hi;
+    long off;
+} last_fast;
+
 int tz_local_to_utc(const struct tz *z, long long local, long long utc[2])
 {
     long cand[6];
@@ -338,6 +348,12 @@ int tz_local_to_utc(const struct tz *z, long long local, long long utc[2])
     long long a, b;
     static const long probe[2] = { -2 * 86400L, 2 * 86400L };
 
+    /* The last fast-path answer's range (this thread): local times of a
+     * batch mostly fall between the same two transitions. */
+    if (last_fast.id == z->id && local >= last_fast.lo && local < last_fast.hi) {
+        utc[0] = local - last_fast.off;
+        return 1;
+    }
     /* Fast path: no transition within a day either side of the instant
      * (offsets are within +-26 h), inside the transition table. */
     if (z->ntrans > 0 && local - TWO_DAYS >= z->trans[0] &&
@@ -345,7 +361,13 @@ int tz_local_to_utc(const struct tz *z, long long local, long long utc[2])
         int ia = trans_index(z, local - TWO_DAYS), ib = trans_index(z, local + TWO_DAYS);
 
         if (ia == ib) {
-            utc[0] = local - z->type_off[z->trans_type[ia]];
+            /* the same answer for every local in [lo, hi) */
+            last_fast.id = z->id;
+            last_fast.off = z->type_off[z->trans_type[ia]];
+            last_fast.lo = z->trans[ia] + TWO_DAYS;
+            last_fast.hi = ia + 1 < z->ntrans ? z->trans[ia + 1] - TWO_DAYS
+                         : z->has_rule ? last_fast.lo : LLONG_MAX;
+            utc[0] = local - last_fast.off;
             return 1;
         }
     }
@@ -663,6 +685,7 @@ const struct tz *tz_get(const char *name, struct etl_err *err)
     if (!z) {
         z = load(name, err);
         if (z) {
+            z->id = ++next_id;      /* under cache_lock */
             z->next = cache;
             cache = z;
         }

@@ -1,6 +1,9 @@
 /* utf8.c — see utf8.h. */
 #include "utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
 /* Length of the valid sequence at s[0..n) (1..4), or 0 if invalid. */
 static size_t seq_len(const unsigned char *s, size_t n)
 {
@@ -35,12 +38,46 @@ static size_t seq_len(const unsigned char *s, size_t n)
     return 0;                                /* 0x80..0xC1, 0xF5..0xFF */
 }
 
+#define HIGHS 0x8080808080808080ULL
+
+/* 1 if s[0..n) is all ASCII: a few overlapping word loads, no byte loop. */
+static int all_ascii(const unsigned char *s, size_t n)
+{
+    uint64_t w, x;
+    uint32_t a, b;
+    uint16_t c, d;
+    size_t i;
+
+    if (n >= 8) {
+        for (i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            if (w & HIGHS)
+                return 0;
+        }
+        memcpy(&x, s + n - 8, 8);
+        return !(x & HIGHS);
+    }
+    if (n >= 4) {
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        return !((a | b) & 0x80808080U);
+    }
+    if (n >= 2) {
+        memcpy(&c, s, 2);
+        memcpy(&d, s + n - 2, 2);
+        return !((c | d) & 0x8080U);
+    }
+    return n == 0 || s[0] < 0x80;
+}
+
 long utf8_count(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     long count = 0;
 
+    if (all_ascii(p, n))
+        return (long)n;
     while (i < n) {
         size_t k;
 

@@ -98,9 +98,18 @@ check "final file archived" test -f archive/good.csv
 check "final file gone from the inbox" test ! -e inbox2/good.csv
 check "file with a held record stays" test -f inbox2/held.csv
 
+# 6b. push with report_dir in the config writes the same report and summary
+mkconfig push.json 'report_dir="push-reports"' 'ledger="ledger4.db"'
+printf 'Receipt No,Plate,Zone,Start,End,Amount,Currency,Promo,Ticket No\r\nP1,BCD234,Lot 02,11/28/2026 09:00 AM,11/28/2026 09:30 AM,6.00,,,\r\n' >push-in.csv
+expect_exit "push with report_dir exits 0" 0 "$PE" push -c push.json push-in.csv
+xp=$(ls push-reports/permit-etl-*.xlsx 2>/dev/null | tail -n 1)
+check "push wrote a report into report_dir" test -s "$xp"
+eq "push's summary JSON counts the push" "$($RC summary-field "${xp%.xlsx}-summary.json" counts.pushed)" 1
+eq "push's report lists the permit" "$($RC xlsx-permits "$xp")" 1
+
 # 7. the token never reaches files or output
 TOKEN_CHECK=$OPSCOM_API_TOKEN
-for f in reports/* ledger.db out err; do not_in "token not in $f" "$f"; done
+for f in reports/* push-reports/* ledger.db out err; do not_in "token not in $f" "$f"; done
 
 # 8. unreachable API: exit 3, report still written and marked ABORTED
 stop_sandbox

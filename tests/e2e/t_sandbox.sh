@@ -368,7 +368,9 @@ T=$OPSCOM_API_TOKEN
 } >rl.cfg
 t0=$(date +%s)
 curl -s -K rl.cfg -w '%{http_code}\n' >rl.out
-secs=$(( $(date +%s) - t0 + 1 ))   # wall-clock seconds the burst touched
+# seconds the burst touched: the sandbox's one-second windows need not line
+# up with the wall clock's, so a burst inside one wall second can touch two
+secs=$(( $(date +%s) - t0 + 2 ))
 n200=$(grep -c '^200$' rl.out); n429=$(grep -c '^429$' rl.out)
 check "--rate-limit 5: at most 5 a second pass (burst of 20: $n200 passed in <= $secs s)" \
   [ "$n200" -ge 5 -a "$n200" -le $((5 * secs)) ]

@@ -1,0 +1,411 @@
+/*
+ * pipeline.c — the pass shared by `push` and `run` (pipeline.h).
+ */
+#include "pipeline.h"
+
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "ingest.h"
+#include "ledger.h"
+#include "log.h"
+#include "opscom.h"
+#include "push.h"
+#include "report.h"
+#include "report_stats.h"
+#include "runfiles.h"
+#include "tz.h"
+#include "zones.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct run_ctx {
+    struct push   *push;
+    struct report *rep;
+    int            have_day;
+    long long      day_from, day_to;   /* --date: [from, to) UTC */
+    long long      cents[3];           /* accepted this run, by enum currency */
+    long           outside_day;        /* --date: records of other days */
+    long           staged;             /* records read this run */
+};
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    push_interrupt();
+    opscom_interrupt();
+}
+
+static int run_opscom(void *transport, const struct opscom_hooks *h, void *ctx,
+                      struct etl_err *err)
+{
+    return opscom_run(transport, h, ctx, err);
+}
+
+static int worst(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+/* The ingest sink: the push engine's staging, teed into the report. */
+static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
+{
+    struct run_ctx *c = ctx;
+
+    if (c->have_day && (p->start < c->day_from || p->start >= c->day_to)) {
+        c->outside_day++;
+        return 0;
+    }
+    if (push_sink_record(c->push, p, err) < 0)
+        return -1;
+    if (++c->staged % 1024 == 0)
+        log_progress("run: staging %s: %ld records", p->source, c->staged);
+    if (p->voided) {
+        if (c->rep)
+            report_add_void(c->rep, p);        /* report errors are sticky */
+    } else {
+        if (c->rep)
+            report_add_permit(c->rep, p);
+        if (p->currency >= CUR_NONE && p->currency <= CUR_USD)
+            c->cents[p->currency] += p->cents;
+    }
+    return 0;
+}
+
+static void on_reject(void *ctx, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen)
+{
+    struct run_ctx *c = ctx;
+
+    push_sink_reject(c->push, file, line, field, reason, raw, rawlen);
+    if (c->rep)
+        report_add_reject(c->rep, file, line, field, reason, raw, rawlen);
+}
+
+static void on_push_log(void *ctx, const struct push_log_entry *e)
+{
+    struct run_ctx *c = ctx;
+    struct report_push rp;
+
+    memset(&rp, 0, sizeof(rp));
+    rp.key = e->key;
+    rp.plate = e->plate;
+    rp.zone = e->zone;
+    rp.action = e->action;
+    rp.reference_id = e->reference_id;
+    rp.state = e->state;
+    rp.attempts = e->attempts;
+    rp.last_error = e->last_error;
+    rp.resent_after_doubt = e->resent_after_doubt;
+    report_add_push(c->rep, &rp);
+}
+
+static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
+{
+    return tz_local_date(ctx, utc, y, m, d);
+}
+
+static void report_counts_from(const struct push_counts *pc, int exit_code,
+                               struct report_counts *rc)
+{
+    memset(rc, 0, sizeof(*rc));
+    rc->pushed = pc->pushed;
+    rc->updated = pc->updated;
+    rc->deleted = pc->deleted;
+    rc->unchanged = pc->unchanged;
+    rc->failed = pc->failed;
+    rc->held = pc->held;
+    rc->pending = pc->retry_later + pc->aborted;
+    rc->resent_after_doubt = pc->resent_after_doubt;
+    rc->exit_code = exit_code;
+}
+
+int pipeline_run(const struct pipeline_opts *o)
+{
+    const struct config *cfg = o->cfg;
+    const char *date = o->date;
+    int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0;
+    size_t i;
+    struct etl_err err;
+    const struct tz *btz = NULL;
+    char *token = NULL;
+    struct ingest *in = NULL;
+    struct ledger *l = NULL;
+    struct push *p = NULL;
+    struct opscom *oc = NULL;
+    struct report *rep = NULL;
+    struct runfiles *rf = o->files;
+    struct buf lpath = BUF_INIT, xlsx = BUF_INIT, sjson = BUF_INIT;
+    struct push_opts po;
+    struct ingest_opts io;
+    struct ingest_sink sink;
+    struct report_meta meta;
+    struct report_counts rc;
+    struct run_ctx rctx;
+    char ctxhash[65], summary[1024], title[64];
+    struct sigaction sa, old_int, old_term;
+    time_t started = time(NULL);
+
+    etl_err_clear(&err);
+    memset(&rctx, 0, sizeof(rctx));
+    timing_begin("config");
+    if (!dry) {
+        /* the token's format is checked before anything else happens */
+        token = config_read_token(cfg, &err);
+        if (!token)
+            goto fail;
+    }
+    btz = tz_get(cfg->business_tz, &err);
+    if (!btz)
+        goto fail;
+    if (date) {
+        if (cli_parse_date(date, &y, &m, &d) < 0 ||
+            tz_day_range(btz, y, m, d, &rctx.day_from, &rctx.day_to) < 0) {
+            etl_fail(&err, E_USAGE, "--date: '%s' is not a day in %s", date, cfg->business_tz);
+            goto fail;
+        }
+        rctx.have_day = 1;
+    }
+    if ((o->write_report && runfiles_report_paths(cfg, started, &xlsx, &sjson, &err) < 0) ||
+        push_ledger_path(cfg, &lpath, &err) < 0 ||
+        push_context_hash(o->zones_path, o->aliases_path, cfg->disconnected_hold, o->profile,
+                          ctxhash, &err) < 0)
+        goto fail;
+    memset(&io, 0, sizeof(io));
+    io.profile = o->profile;
+    io.zones = o->zones;
+    in = ingest_new(&io, &err);
+    if (!in)
+        goto fail;
+    timing_end("config");
+
+    l = ledger_open(lpath.ptr, dry ? LEDGER_DRY : LEDGER_LOCK, &err);
+    if (!l)
+        goto fail;
+    if (o->write_report) {
+        snprintf(title, sizeof(title), "permit-etl %s%s", o->command, dry ? " (dry run)" : "");
+        memset(&meta, 0, sizeof(meta));
+        meta.title = title;
+        meta.run_time = (long long)started;
+        meta.command = o->command;
+        meta.config_path = o->config_path;
+        meta.business_day = date;
+        meta.online = !dry;
+        meta.business_tz = cfg->business_tz;
+        meta.local_date = local_date;
+        meta.local_date_ctx = (void *)btz;
+        meta.zones = o->zones;
+        rep = report_open(xlsx.ptr, &meta, &err);
+        if (!rep)
+            goto fail;
+    }
+    memset(&po, 0, sizeof(po));
+    po.batch_size = cfg->batch_size;
+    po.max_reject_ratio = cfg->max_reject_ratio;
+    po.hold_disconnected = cfg->disconnected_hold;
+    po.force = o->force;
+    po.retry_failed = o->retry_failed;
+    po.partial = date != NULL;
+    po.dry_run = dry;
+    po.dry_out = stdout;
+    po.zones = o->zones;
+    po.ctx_hash = ctxhash;
+    po.log = rep ? on_push_log : NULL;
+    po.log_ctx = &rctx;
+    p = push_new(l, &po, &err);
+    if (!p || push_begin(p, &err) < 0)
+        goto fail;
+    rctx.push = p;
+    rctx.rep = rep;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    timing_begin("stage");
+    sink.record = on_record;
+    sink.reject = on_reject;
+    sink.ctx = &rctx;
+    if (!rf->n)
+        log_info("no input files match the config's inputs");
+    for (i = 0; i < rf->n && !push_interrupted(); i++) {
+        struct runfile *f = &rf->v[i];
+        struct ingest_stats st;
+        struct report_file fr;
+        int skip = 0, rcode;
+        long over_before = push_counts(p)->files_over_ratio;
+
+        memset(&st, 0, sizeof(st));
+        /* --date re-reads processed files: no skip check */
+        if (!date && push_file_check(p, f->path, &skip, &err) < 0) {
+            log_err(&err);
+            ret = worst(ret, etl_exit_for(err.code));
+            runfile_status(f, "error", err.msg);
+            etl_err_clear(&err);
+            continue;
+        }
+        if (skip) {
+            log_info("%s: processed before and unchanged: skipped", f->path);
+            runfile_status(f, "skipped", "processed before and unchanged");
+            continue;
+        }
+        if (push_file_begin(p, f->path, &err) < 0) {
+            log_err(&err);
+            ret = worst(ret, etl_exit_for(err.code));
+            runfile_status(f, "error", err.msg);
+            etl_err_clear(&err);
+            continue;
+        }
+        rcode = f->profile ? ingest_file_as(in, f->path, f->profile, &sink, &st, &err)
+                         : ingest_file(in, f->path, &sink, &st, &err);
+        if (rcode < 0) {
+            if (err.code == E_DB || err.code == E_NOMEM || err.code == E_INTERNAL)
+                goto fail;     /* the ledger itself failed */
+            log_err(&err);
+            ret = worst(ret, etl_exit_for(err.code));
+            runfile_status(f, "error", err.msg);
+            etl_err_clear(&err);
+        }
+        /* with --date (po.partial) a file read for one day is never marked processed */
+        if (push_file_end(p, f->path, &st, rcode == 0, &err) < 0)
+            goto fail;
+        runfile_stats(f, &st);
+        if (rcode == 0)
+            runfile_status(f, push_counts(p)->files_over_ratio > over_before
+                                  ? "over_ratio" : "read", NULL);
+        memset(&fr, 0, sizeof(fr));
+        fr.path = f->path;
+        fr.profile = st.profile[0] ? st.profile : f->profile;
+        fr.rows = st.rows;
+        fr.accepted = st.accepted;
+        fr.rejected = st.rejected;
+        fr.duplicates = st.duplicates;
+        fr.voids = st.voids;
+        fr.free_sessions = st.free_sessions;
+        fr.status = f->status_text;
+        if (rep)
+            report_add_file(rep, &fr);
+    }
+    log_progress_done();
+    log_row_errors_flush();
+    if (rctx.have_day)
+        log_info("--date %s: %ld records of other days left out", date, rctx.outside_day);
+    timing_end("stage");
+
+    timing_begin("push");
+    if (!push_interrupted()) {
+        if (!dry) {
+            oc = opscom_new(cfg, token, &err);
+            if (!oc)
+                goto fail;
+        }
+        if (push_send(p, run_opscom, oc, &err) < 0) {
+            log_err(&err);
+            aborted = 1;
+            etl_err_clear(&err);
+        }
+    }
+    timing_end("push");
+    if (push_finish(p, &err) < 0)
+        goto fail;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (push_interrupted())
+        aborted = 1;
+
+    timing_begin("stats");
+    if (!rep) {
+        /* no report: nothing to pull the stats into */
+    } else if (dry) {
+        report_set_stats_error(rep, "not pulled: dry run");
+    } else if (aborted) {
+        report_set_stats_error(rep, "not pulled: the run aborted");
+    } else if (report_pull_stats(rep, cfg, token, o->zones, l, &err) < 0) {
+        log_err(&err);
+        ret = worst(ret, etl_exit_for(err.code));
+        etl_err_clear(&err);
+    }
+    timing_end("stats");
+
+    if (!dry && o->archive && cfg->archive_dir &&
+        runfiles_archive(rf, l, cfg->archive_dir, &err) < 0) {
+        log_err(&err);
+        ret = worst(ret, etl_exit_for(err.code));
+        etl_err_clear(&err);
+    }
+
+    ret = worst(ret, push_exit_code(p));
+    if (aborted)
+        ret = EXIT_ABORTED;
+    aborted = ret == EXIT_ABORTED;   /* e.g. the stats pull found the API unreachable */
+    timing_begin("report");
+    report_counts_from(push_counts(p), ret, &rc);
+    if (rep) {
+        report_set_counts(rep, &rc);
+        if (report_close(rep, aborted, &err) < 0) {
+            log_err(&err);
+            ret = EXIT_ABORTED;
+            etl_err_clear(&err);
+            buf_reset(&xlsx);
+        } else {
+            log_info("report written: %s", xlsx.ptr);
+        }
+        rep = NULL;
+        if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, push_counts(p),
+                                   rctx.cents, started, dry, date, ret, aborted, &err) < 0) {
+            log_err(&err);
+            ret = EXIT_ABORTED;
+            etl_err_clear(&err);
+        }
+    }
+    timing_end("report");
+    push_summary_text(p, summary, sizeof(summary));
+    timing_report();
+    log_summary(ret, "%s%s%s: %s%s%s", o->command, dry ? " (dry run)" : "",
+                push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
+                o->write_report ? "; report " : "",
+                !o->write_report ? "" : xlsx.len ? xlsx.ptr : "not written");
+    goto out;
+fail:
+    log_err(&err);
+    ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
+    if (rep) {
+        /* the report is written even when the run aborts */
+        struct etl_err rerr;
+
+        etl_err_clear(&rerr);
+        if (p) {
+            report_counts_from(push_counts(p), ret, &rc);
+            report_set_counts(rep, &rc);
+        }
+        if (report_close(rep, 1, &rerr) == 0)
+            log_info("report written (ABORTED): %s", xlsx.ptr);
+        else
+            log_err(&rerr);
+        rep = NULL;
+    }
+    if (p) {
+        push_summary_text(p, summary, sizeof(summary));
+        log_summary(ret, "%s aborted: %s", o->command, summary);
+    } else {
+        log_summary(ret, "%s failed before any file was read", o->command);
+    }
+out:
+    report_discard(rep);
+    opscom_free(oc);
+    push_free(p);
+    ledger_close(l);
+    ingest_free(in);
+    if (token)
+        config_token_free(token);
+    buf_release(&lpath);
+    buf_release(&xlsx);
+    buf_release(&sjson);
+    return ret;
+}
