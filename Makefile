@@ -39,7 +39,7 @@ BIN     := $(BUILD)/permit-etl
 SANDBOX := $(BUILD)/opscom-sandbox
 
 .PHONY: all deps check check-run check-full unit asan e2e lint demo fuzz bench bench-tools bench-deps \
-        clean install corpus
+        clean install corpus failalloc
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -76,6 +76,17 @@ $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz
 $(BUILD)/fuzz/libfuzzer_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/libetl.a
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# Allocation-failure / file-change hooks (tests/alloc/failmalloc.c) linked
+# into an ASan+UBSan(+LSan) permit-etl: make BUILD=build/asan SANITIZE=... failalloc
+FAILALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=read
+$(BUILD)/permit-etl-failalloc: $(BUILD)/obj/etl/main.o $(BUILD)/obj/tests/alloc/failmalloc.o $(BUILD)/libetl.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) $(FAILALLOC_WRAP) -o $@ $^ $(LDLIBS)
+
+failalloc:
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined OPT="-O1 -g" \
+	  build/asan/permit-etl-failalloc
 
 # --- set-up ---------------------------------------------------------------
 # The only target that uses the network: installs the Debian packages that
