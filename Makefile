@@ -7,7 +7,7 @@ PKGS    := libcurl json-c libpcre2-8 sqlite3 xlsxwriter libcrypto
 DEB_PKGS := build-essential pkg-config libcsv-dev libjson-c-dev libpcre2-dev \
             libcurl4-openssl-dev libssl-dev libxlsxwriter-dev libsqlite3-dev sqlite3 \
             check libmicrohttpd-dev valgrind cppcheck clang-tidy clang \
-            libclang-rt-14-dev curl python3 python3-openpyxl tzdata time
+            libclang-rt-14-dev curl python3 python3-openpyxl tzdata time openssl
 # only `make bench` needs these (installed by bench-deps, never by check)
 BENCH_DEB_PKGS := time wrk
 
