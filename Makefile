@@ -14,7 +14,8 @@ BENCH_DEB_PKGS := time wrk
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes -Wformat=2
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-           -DPCRE2_CODE_UNIT_WIDTH=8 $(OPT) $(WARN) -MMD -MP -Ietl -Ireports \
+           -DPCRE2_CODE_UNIT_WIDTH=8 -DPERMIT_ETL_PREFIX='"$(PREFIX)"' \
+           $(OPT) $(WARN) -MMD -MP -Ietl -Ireports \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 ifdef SANITIZE
@@ -216,9 +217,15 @@ demo: deps
 clean:
 	rm -rf build
 
-install: $(BIN)
+# The installed binary looks for profiles in $(PREFIX)/share/permit-etl/formats,
+# so it is built apart with that PREFIX compiled in.
+install:
+	@$(MAKE) --no-print-directory BUILD=build/install-$(subst /,_,$(PREFIX)) \
+	  PREFIX=$(PREFIX) build/install-$(subst /,_,$(PREFIX))/permit-etl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/permit-etl/formats
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/permit-etl
+	install -m 755 build/install-$(subst /,_,$(PREFIX))/permit-etl $(DESTDIR)$(PREFIX)/bin/permit-etl
 	install -m 644 formats/*.json $(DESTDIR)$(PREFIX)/share/permit-etl/formats/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 permit-etl.1 $(DESTDIR)$(PREFIX)/share/man/man1/permit-etl.1
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -47,6 +47,11 @@ SMALL=100000
 SIZES="$SMALL"; [ "$BIG" -ne "$SMALL" ] && SIZES="$SMALL $BIG"
 PUSH_ROWS=${PUSH_ROWS:-20000}
 [ "$PUSH_ROWS" -gt "$BIG" ] && PUSH_ROWS=$BIG
+# --slow-ms 20 at concurrency 1 is at most 50 records/s: 20,000 would take 7
+# minutes, so the slow runs push fewer records (the rate is what is compared)
+PUSH_SLOW_ROWS=${PUSH_SLOW_ROWS:-2000}
+[ "$PUSH_SLOW_ROWS" -gt "$PUSH_ROWS" ] && PUSH_SLOW_ROWS=$PUSH_ROWS
+RUN_TIMEOUT=${RUN_TIMEOUT:-1200}     # seconds for `run` end to end
 
 for t in /usr/bin/time "$GEN" "$CSVBARE"; do
   [ -x "$t" ] || { echo "bench/run.sh: $t missing (make bench-deps bench-tools)" >&2; exit 2; }
@@ -91,8 +96,13 @@ measure() {
   local i rc t0 t1 walls= rss= us= sy= line
   for ((i = 0; i < runs; i++)); do
     t0=$(date +%s%N)
-    /usr/bin/time -v -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    if [ -n "${M_TIMEOUT:-}" ]; then
+      timeout "$M_TIMEOUT" /usr/bin/time -v -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    else
+      /usr/bin/time -v -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    fi
     t1=$(date +%s%N)
+    [ "$rc" -eq 124 ] && [ -n "${M_TIMEOUT:-}" ] && { M_ERR="did not finish within $M_TIMEOUT s"; return 1; }
     case " $ok " in *" $rc "*) ;; *)
       M_ERR="exit $rc: $(grep -v '^$' "$TMP/err" | tail -n 1 | cut -c1-160)"; return 1 ;;
     esac
@@ -110,6 +120,10 @@ measure() {
   M_USER=$(median $us)
   M_SYS=$(median $sy)
   return 0
+}
+# timings FILE: the --timings table of a stderr capture, on one line
+timings() {
+  awk '/timings \(seconds\)/ {p = 1; next} p && /^permit-etl:/ {p = 0} p && $2 ~ /^[0-9.]+$/ {printf "%s%s %s s (cpu %s)", sep, $1, $2, $3; sep = ", "}' "$1"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }          # KB -> MB
@@ -249,18 +263,20 @@ EOF
 # 4. push vs the sandbox's own capacity (wrk)
 if want push; then
   if [ ! -x "$SANDBOX" ] || ! implemented push; then
-    for s in 0 20; do for c in 1 8 32; do na "push $(human "$PUSH_ROWS") --slow-ms $s" "c=$c"; done; done
+    for s in 0 20; do for c in 1 8 32; do na "push --slow-ms $s" "c=$c"; done; done
   else
-    f=$(input paystation "$PUSH_ROWS" 0)
     for s in 0 20; do
+      nrec=$PUSH_ROWS; [ "$s" -gt 0 ] && nrec=$PUSH_SLOW_ROWS
+      f=$(input paystation "$nrec" 0)
       for c in 1 8 32; do
         if ! sandbox_start "$s"; then
           row "push --slow-ms $s" "c=$c" - - - - "sandbox did not start: $(tail -n 1 "$TMP/sandbox.err")"; continue
         fi
         rm -f "$DIR/push.db" "$DIR/push.db-wal" "$DIR/push.db-shm" "$DIR/push.db.lock"
         write_config "$DIR/push.json" "$PORT" "$c" "$DIR/push.db"
-        if measure 1 "0 1" "$PE" -q push -c "$DIR/push.json" -f paystation "$f"; then
-          pw=$M_WALL prss=$M_RSS
+        if measure 1 "0 1" "$PE" -q --timings push -c "$DIR/push.json" -f paystation "$f"; then
+          stages=$(timings "$TMP/err")
+          pw=$M_WALL prss=$M_RSS pcpu=$M_CPU
           cap=-
           if command -v wrk >/dev/null; then
             wrk -t "$([ "$c" -ge 2 ] && echo 2 || echo 1)" -c "$c" -d "${WRK_SECONDS:-5}" \
@@ -270,10 +286,12 @@ if want push; then
             [ -n "$bad" ] && cap="$cap (non-2xx: $bad!)"
           fi
           note="sandbox capacity (wrk, c=$c) $cap req/s"
-          [ "${cap%% *}" != - ] && note="$note; push = $(awk -v a="$(rate "$PUSH_ROWS" "$pw")" -v b="${cap%% *}" 'BEGIN {printf "%.0f%%", 100 * a / b}') of it"
-          row "push $(human "$PUSH_ROWS") --slow-ms $s" "c=$c" "$pw" "$(rate "$PUSH_ROWS" "$pw")" - "$(mb "$prss")" "$note"
+          [ "${cap%% *}" != - ] && note="$note; push = $(awk -v a="$(rate "$nrec" "$pw")" -v b="${cap%% *}" 'BEGIN {printf "%.0f%%", 100 * a / b}') of it"
+          [ -n "$stages" ] && note="$note; --timings: $stages"
+          M_CPU=$pcpu
+          row "push $(human "$nrec") --slow-ms $s" "c=$c" "$pw" "$(rate "$nrec" "$pw")" - "$(mb "$prss")" "$note"
         else
-          row "push $(human "$PUSH_ROWS") --slow-ms $s" "c=$c" - - - - "failed ($M_ERR)"
+          row "push $(human "$nrec") --slow-ms $s" "c=$c" - - - - "failed ($M_ERR)"
         fi
         sandbox_stop
       done
@@ -289,12 +307,12 @@ if want run; then
     f=$(input paystation "$BIG")
     mkdir -p "$DIR/run-in" "$DIR/reports"
     ln -sf "$f" "$DIR/run-in/day.csv"
-    rm -f "$DIR/run.db" "$DIR/run.db-wal" "$DIR/run.db-shm" "$DIR/run.db.lock"
+    rm -f "$DIR/run.db" "$DIR/run.db-wal" "$DIR/run.db-shm" "$DIR/run.db.lock" "$DIR/run-timings.txt"
     if sandbox_start 0; then
       write_config "$DIR/run.json" "$PORT" 8 "$DIR/run.db" "$DIR/run-in/*.csv"
-      if measure 1 "0 1" "$PE" --timings run -c "$DIR/run.json"; then
-        row "run end to end (--timings)" "$(human "$BIG")" "$M_WALL" "$(rate "$BIG" "$M_WALL")" - "$(mb "$M_RSS")" "concurrency 8, slow-ms 0; stages below"
-        cp "$TMP/err" "$DIR/run-timings.txt"
+      if M_TIMEOUT=$RUN_TIMEOUT measure 1 "0 1" "$PE" --timings run -c "$DIR/run.json"; then
+        row "run end to end (--timings)" "$(human "$BIG")" "$M_WALL" "$(rate "$BIG" "$M_WALL")" - "$(mb "$M_RSS")" "concurrency 8, slow-ms 0, exit $(sed -n 's/.*(exit \([0-9]\)).*/\1/p' "$TMP/err" | tail -n 1); --timings: $(timings "$TMP/err")"
+        awk '/timings \(seconds\)/ {p = 1} p' "$TMP/err" >"$DIR/run-timings.txt"
       else
         row "run end to end (--timings)" "$(human "$BIG")" - - - - "failed ($M_ERR)"
       fi
@@ -316,7 +334,7 @@ fi
     echo
     echo "run --timings (stderr):"
     echo '```'
-    grep -v '^$' "$DIR/run-timings.txt" | tail -n 40
+    cat "$DIR/run-timings.txt"
     echo '```'
   fi
 } >"$TMP/table"

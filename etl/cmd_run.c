@@ -55,6 +55,7 @@ struct run_ctx {
     long long      day_from, day_to;   /* --date: [from, to) UTC */
     long long      cents[3];           /* accepted this run, by enum currency */
     long           outside_day;        /* --date: records of other days */
+    long           staged;             /* records read this run */
 };
 
 static void on_signal(int sig)
@@ -86,6 +87,8 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     }
     if (push_sink_record(c->push, p, err) < 0)
         return -1;
+    if (++c->staged % 1024 == 0)
+        log_progress("run: staging %s: %ld records", p->source, c->staged);
     if (p->voided) {
         report_add_void(c->rep, p);            /* report errors are sticky */
     } else {
@@ -357,6 +360,7 @@ int cmd_run(int argc, char **argv)
         fr.status = f->status_text;
         report_add_file(rep, &fr);
     }
+    log_progress_done();
     log_row_errors_flush();
     if (rctx.have_day)
         log_info("--date %s: %ld records of other days left out", date, rctx.outside_day);

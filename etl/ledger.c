@@ -73,7 +73,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OK_PUSHED] =
         "UPDATE records SET state = 'pushed', action = 'none', srv_body = target, "
         "reference_id = coalesce(?2, reference_id), upd = NULL, doubt = 0, "
-        "last_error = NULL WHERE id = ?1",
+        "last_error = ?3 WHERE id = ?1",
     [ST_OK_DELETED] =
         "UPDATE records SET state = 'deleted', action = 'none', srv_body = NULL, "
         "upd = NULL, doubt = 0, last_error = ?2 WHERE id = ?1",
@@ -1130,6 +1130,10 @@ int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const c
     default:
         s = stmt(l, ST_OK_PUSHED);
         bind_text(s, 2, ref && *ref ? ref : NULL);
+        /* a success without a usable reference id: kept as pushed (the
+         * permit exists) but said, since it cannot be updated or deleted */
+        if (act == LA_PUSH && !(ref && *ref))
+            bind_text(s, 3, "success without a reference id");
         break;
     }
     sqlite3_bind_int64(s, 1, id);

@@ -11,6 +11,7 @@
 static struct log_opts opts;
 static long row_errors;
 static int progress_shown;
+static int stderr_tty = -1;     /* isatty(2), asked once */
 static double progress_last;
 
 void log_setup(const struct log_opts *o)
@@ -203,7 +204,9 @@ void log_progress(const char *fmt, ...)
     va_list ap;
     double now;
 
-    if (opts.quiet || !isatty(STDERR_FILENO))
+    if (stderr_tty < 0)
+        stderr_tty = isatty(STDERR_FILENO);
+    if (opts.quiet || !stderr_tty)
         return;
     now = log_now();
     if (progress_shown && now - progress_last < 0.1)

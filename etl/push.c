@@ -501,8 +501,8 @@ static int hook_next(void *ctx, struct opscom_job *job)
             /* nothing to send: a delete with no permit to address, or the
              * server has the content already */
             if (ledger_done_ok(p->l, p->rec.id,
-                               p->rec.action == LA_DELETE ? LA_DELETE : LA_PUSH, NULL, &rc,
-                               &p->hook_err) < 0)
+                               p->rec.action == LA_DELETE ? LA_DELETE : LA_PUSH,
+                               p->rec.reference_id, &rc, &p->hook_err) < 0)
                 return 0;
         }
         s = slot_get(p);

@@ -463,6 +463,16 @@ START_TEST(test_outcomes)
     get(l, "ps:2", &r);
     ck_assert_int_eq(r.state, LS_FAILED);
     ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);   /* not retried unchanged */
+    /* a success without a usable reference id: pushed, and said so */
+    mk(&p, "ps:5", "A5", 100, "Lot 4");
+    stage(l, &p, 0);
+    get(l, "ps:5", &r);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "", &more, &e), 0);
+    get(l, "ps:5", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_str_eq(r.reference_id, "");
+    ck_assert_str_eq(r.last_error.ptr, "success without a reference id");
+    mk(&p, "ps:2", "A2", 100, "Lot 4");
     p.end += 60;
     ck_assert_int_eq(stage(l, &p, 0), LSO_PUSH);         /* content changed: retried */
     ledger_rec_release(&r);
