@@ -149,7 +149,8 @@ lint:
 
 # Scale and soak tests (later issues extend this).
 check-full: check
-	@echo "check-full: nothing beyond check yet"
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(abspath $(BUILD)) tests/e2e-full/check-full.sh
 
 # make fuzz FUZZ_SECONDS=N: every target for N seconds (clang, libFuzzer).
 fuzz: deps
