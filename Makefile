@@ -7,7 +7,7 @@ PKGS    := libcurl json-c libpcre2-8 sqlite3 xlsxwriter libcrypto
 DEB_PKGS := build-essential pkg-config libcsv-dev libjson-c-dev libpcre2-dev \
             libcurl4-openssl-dev libssl-dev libxlsxwriter-dev libsqlite3-dev sqlite3 \
             check libmicrohttpd-dev valgrind cppcheck clang-tidy clang \
-            libclang-rt-14-dev curl python3 python3-openpyxl tzdata time
+            libclang-rt-14-dev curl python3 python3-openpyxl tzdata time openssl
 # only `make bench` needs these (installed by bench-deps, never by check)
 BENCH_DEB_PKGS := time wrk
 
@@ -40,7 +40,7 @@ BIN     := $(BUILD)/permit-etl
 SANDBOX := $(BUILD)/opscom-sandbox
 
 .PHONY: all deps check check-run check-full unit asan e2e lint demo fuzz bench bench-tools bench-deps \
-        clean install corpus
+        clean install corpus failalloc
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -77,6 +77,17 @@ $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz
 $(BUILD)/fuzz/libfuzzer_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/libetl.a
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# Allocation-failure / file-change hooks (tests/alloc/failmalloc.c) linked
+# into an ASan+UBSan(+LSan) permit-etl: make BUILD=build/asan SANITIZE=... failalloc
+FAILALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=read
+$(BUILD)/permit-etl-failalloc: $(BUILD)/obj/etl/main.o $(BUILD)/obj/tests/alloc/failmalloc.o $(BUILD)/libetl.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) $(FAILALLOC_WRAP) -o $@ $^ $(LDLIBS)
+
+failalloc:
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined OPT="-O1 -g" \
+	  build/asan/permit-etl-failalloc
 
 # --- set-up ---------------------------------------------------------------
 # The only target that uses the network: installs the Debian packages that
@@ -138,7 +149,8 @@ lint:
 
 # Scale and soak tests (later issues extend this).
 check-full: check
-	@echo "check-full: nothing beyond check yet"
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(abspath $(BUILD)) tests/e2e-full/check-full.sh
 
 # make fuzz FUZZ_SECONDS=N: every target for N seconds (clang, libFuzzer).
 fuzz: deps

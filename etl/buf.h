@@ -30,7 +30,9 @@ int   buf_addf(struct buf *b, const char *fmt, ...)
  * (the caller has checked UTF-8). */
 int   buf_add_json_str(struct buf *b, const char *s, size_t n);
 /* Appends a CSV cell (RFC 4180 quoting when needed). With `guard`, a cell
- * starting with = + - @ is prefixed with ' (formula injection). */
+ * starting with = + - @ TAB CR is prefixed with ' (formula injection), and
+ * invalid UTF-8 bytes and control characters other than TAB, LF and CR are
+ * written as \xHH (so a rejects file is valid UTF-8 and safe to display). */
 int   buf_add_csv_cell(struct buf *b, const char *s, size_t n, int guard);
 void  buf_reset(struct buf *b);                            /* len = 0, keeps memory */
 void  buf_release(struct buf *b);                          /* frees, reusable */

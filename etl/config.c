@@ -765,7 +765,8 @@ struct config *config_load(const char *path, struct etl_err *err)
     ok = 1;
 out:
     json_object_put(root);
-    json_tokener_free(tok);
+    if (tok)                        /* json-c: json_tokener_free(NULL) crashes */
+        json_tokener_free(tok);
     free(text);
     if (!ok) {
         config_free(c);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,6 +380,7 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
     size_t have = 0, i;
     ssize_t n;
     int ret;
+    struct stat sb0, sb1;
 
     memset(st, 0, sizeof(*st));
     etl_err_clear(err);
@@ -392,9 +394,20 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
     if (!strcmp(path, "-"))
         in->fd = STDIN_FILENO;
     else
-        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+        in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
     if (in->fd < 0)
         return ingest_file_error(in, err, E_IO, 0, "cannot open: %s", strerror(errno));
+    /* Only regular files (or stdin): a FIFO, device or directory could block
+     * or never end. Size and mtime are checked again after reading. */
+    if (fstat(in->fd, &sb0) < 0) {
+        ret = ingest_file_error(in, err, E_IO, 0, "cannot stat: %s", strerror(errno));
+        goto out;
+    }
+    if (in->fd != STDIN_FILENO && !S_ISREG(sb0.st_mode)) {
+        ret = ingest_file_error(in, err, E_IO, 0, "not a regular file (%s)",
+                                S_ISDIR(sb0.st_mode) ? "a directory" : "a device, FIFO or socket");
+        goto out;
+    }
     /* Sniff: the first byte after a BOM and whitespace tells CSV from JSON. */
     for (;;) {
         n = ingest_read(in, in->rbuf + have, 65536 - have);
@@ -420,6 +433,11 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
         ret = ingest_csv_run(in, in->rbuf, have, err);
     if (in->prof)
         snprintf(st->profile, sizeof(st->profile), "%s", in->prof->norm.name);
+    if (S_ISREG(sb0.st_mode) &&
+        (fstat(in->fd, &sb1) < 0 || sb1.st_size != sb0.st_size ||
+         sb1.st_mtim.tv_sec != sb0.st_mtim.tv_sec || sb1.st_mtim.tv_nsec != sb0.st_mtim.tv_nsec))
+        ret = ingest_file_error(in, err, E_IO, 0,
+                                "file changed while being read (size or mtime); not processed");
 out:
     if (in->fd != STDIN_FILENO && in->fd >= 0)
         close(in->fd);

@@ -377,7 +377,7 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
         }
         if (nul && memchr(v, '\0', vl)) {
             snprintf(reason, sizeof(reason), "NUL byte (column '%s')", p->cols[c].names[0]);
-            ingest_reject(in, line, col_field(p, c), reason, "", 0);
+            ingest_reject(in, line, col_field(p, c), reason, v, vl); /* raw shown escaped */
             bad = 1;
             continue;
         }

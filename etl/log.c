@@ -40,12 +40,23 @@ static void clear_progress(void)
     }
 }
 
+/* Data (file names, quoted values) reaches these messages: control
+ * characters (ESC, CR, NUL cut, ...) become '?' so that a hostile input
+ * cannot move the cursor, rewrite the terminal or forge a log line. */
+static void tty_safe(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 __attribute__((format(printf, 2, 0)))
 static void vsay(const char *level, const char *fmt, va_list ap)
 {
     char msg[2048];
 
     vsnprintf(msg, sizeof(msg), fmt, ap);
+    tty_safe(msg);
     clear_progress();
     fprintf(stderr, "permit-etl: %s%s\n", level, msg);
     if (opts.json) {
@@ -105,14 +116,18 @@ void log_err(const struct etl_err *e)
 void log_row_error(const char *file, long line, const char *field,
                    const char *reason)
 {
+    char msg[2048];
+
     row_errors++;
     if (row_errors > LOG_ROW_ERRORS_SHOWN)
         return;
-    clear_progress();
     if (line > 0)
-        fprintf(stderr, "permit-etl: %s:%ld: %s: %s\n", file, line, field, reason);
+        snprintf(msg, sizeof(msg), "%s:%ld: %s: %s", file, line, field, reason);
     else
-        fprintf(stderr, "permit-etl: %s: %s: %s\n", file, field, reason);
+        snprintf(msg, sizeof(msg), "%s: %s: %s", file, field, reason);
+    tty_safe(msg);
+    clear_progress();
+    fprintf(stderr, "permit-etl: %s\n", msg);
 }
 
 void log_row_errors_flush(void)

@@ -85,6 +85,8 @@ static int read_small_file(const char *path, struct buf *b, struct etl_err *err)
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         if (buf_add(b, chunk, n) < 0) {
             fclose(f);
+            if (!b->max || b->len + n <= b->max)  /* not the bound: memory */
+                return etl_fail(err, E_NOMEM, "%s: out of memory", path);
             return etl_fail_at(err, E_CONFIG, path, 0, "", "profile too large");
         }
     if (ferror(f)) {
@@ -488,7 +490,8 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
         struct etl_err e;
         p->norm.tz = tz_get(p->time_zone, &e);
         if (!p->norm.tz)
-            return PFAIL("time_zone: %s", e.msg);
+            return etl_fail_at(err, e.code == E_NOMEM ? E_NOMEM : E_CONFIG, path, 0, "",
+                               "time_zone: %s", e.msg);
     }
     {
         struct etl_err e;

@@ -651,7 +651,8 @@ static struct tz *load(const char *name, struct etl_err *err)
         goto fail;
     }
     if (parse_tzif(z, data, n, &msg) != 0) {
-        etl_fail(err, E_CONFIG, "time zone '%s': %s (%s)", name, msg, path);
+        etl_fail(err, strcmp(msg, "out of memory") ? E_CONFIG : E_NOMEM,
+                 "time zone '%s': %s (%s)", name, msg, path);
         goto fail;
     }
     snprintf(z->name, sizeof(z->name), "%s", name);

@@ -567,10 +567,13 @@ static int parse_csv_line(const char *s, size_t n, struct csvline *l)
         return -1;
     ok = csv_parse(&p, s, n, csv_field, csv_row, l) == n &&
          csv_fini(&p, csv_field, csv_row, l) == 0;
+    if (csv_error(&p) == CSV_ENOMEM)
+        l->nomem = 1;
     csv_free(&p);
     if (!ok || l->nomem || l->rows != 1) {
+        ok = l->nomem ? -2 : -1;    /* -2: out of memory, not a bad line */
         csvline_clear(l);
-        return -1;
+        return ok;
     }
     return 0;
 }
@@ -663,7 +666,7 @@ static int load_aliases(struct zones *z, const char *path, struct etl_err *err)
     size_t cap = 0;
     ssize_t got;
     long lineno = 0;
-    int ret = -1, header = 0;
+    int ret = -1, header = 0, rc;
     struct csvline l;
 
     memset(&l, 0, sizeof(l));
@@ -687,7 +690,12 @@ static int load_aliases(struct zones *z, const char *path, struct etl_err *err)
         trim(&s, &n);
         if (n == 0)
             continue;
-        if (parse_csv_line(s, n, &l) < 0) {
+        rc = parse_csv_line(s, n, &l);
+        if (rc == -2) {
+            etl_fail(err, E_NOMEM, "aliases: out of memory");
+            goto out;
+        }
+        if (rc < 0) {
             etl_fail_at(err, E_CONFIG, path, lineno, NULL, "alias: not a valid CSV line");
             goto out;
         }

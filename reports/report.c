@@ -305,9 +305,12 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 
 /* Makes s[0..n) safe for a cell: invalid UTF-8 bytes and control characters
  * (except TAB and LF) become the text \xNN; cut at CELL_MAX_CHARS code
- * points. Returns the text (s itself when nothing changes) and its code
- * point count in *chars; NULL when out of memory. */
-static const char *cell_text(struct report *r, const char *s, size_t n, size_t *chars)
+ * points. Returns the text (s itself when nothing changes and s is a C
+ * string, `terminated`; never peek at s[n] of a length-delimited value: it
+ * may be past the buffer or uninitialised) and its code point count in
+ * *chars; NULL when out of memory. */
+static const char *cell_text(struct report *r, const char *s, size_t n, int terminated,
+                             size_t *chars)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, cps = 0;
@@ -323,7 +326,7 @@ static const char *cell_text(struct report *r, const char *s, size_t n, size_t *
         i += l;
         cps++;
     }
-    if (clean && cps <= CELL_MAX_CHARS && (n == 0 || s[n] == '\0')) {
+    if (clean && cps <= CELL_MAX_CHARS && terminated) {
         *chars = cps;
         return s;
     }
@@ -364,19 +367,26 @@ static void track(struct sheet *s, lxw_col_t col, double w)
         s->width[col] = w;
 }
 
-static int put_strn(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
-                    const char *str, size_t n, lxw_format *f)
+static int put_text(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                    const char *str, size_t n, int terminated, lxw_format *f)
 {
     size_t chars;
     const char *t;
 
     if (n == 0)
         return 0;
-    t = cell_text(r, str, n, &chars);
+    t = cell_text(r, str, n, terminated, &chars);
     if (!t)
         return nomem(r);
     track(s, col, (double)chars + 2);
     return lxw_check(r, worksheet_write_string(s->ws, row, col, t, f), "write");
+}
+
+/* s[0..n), not necessarily NUL-terminated (raw values, buffers). */
+static int put_strn(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                    const char *str, size_t n, lxw_format *f)
+{
+    return put_text(r, s, row, col, str, n, 0, f);
 }
 
 /* A title that may overflow into the empty cells to its right: not counted
@@ -385,7 +395,7 @@ static int put_title(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t
                      const char *str, lxw_format *f)
 {
     size_t chars;
-    const char *t = cell_text(r, str, strlen(str), &chars);
+    const char *t = cell_text(r, str, strlen(str), 1, &chars);
 
     if (!t)
         return nomem(r);
@@ -395,7 +405,7 @@ static int put_title(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t
 static int put_str(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
                    const char *str, lxw_format *f)
 {
-    return str ? put_strn(r, s, row, col, str, strlen(str), f) : 0;
+    return str ? put_text(r, s, row, col, str, strlen(str), 1, f) : 0;
 }
 
 static int digits(long long v)

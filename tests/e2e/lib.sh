@@ -4,6 +4,9 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 PE=$BUILD/permit-etl
+# PE_WRAP (make check-full): an executable run instead of $PE with the same
+# arguments, e.g. tests/e2e-full/valgrind-pe.sh (valgrind memcheck).
+if [ -n "${PE_WRAP:-}" ]; then PE=$PE_WRAP; fi
 SANDBOX=$BUILD/opscom-sandbox
 export PERMIT_ETL_FORMATS=$ROOT/formats
 
