@@ -148,18 +148,28 @@ int runfiles_report_paths(const struct config *cfg, time_t t, struct buf *xlsx,
 {
     const char *dir = cfg->report_dir ? cfg->report_dir : cfg->dir;
     struct tm tm;
-    char stamp[32];
+    char stamp[32], suffix[16] = "";
+    int n;
 
     if (make_dir(dir, err) < 0)
         return -1;
     gmtime_r(&t, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-    buf_reset(xlsx);
-    buf_reset(summary);
-    if (buf_addf(xlsx, "%s/permit-etl-%s.xlsx", dir, stamp) < 0 ||
-        buf_addf(summary, "%s/permit-etl-%s-summary.json", dir, stamp) < 0)
-        return etl_fail(err, E_NOMEM, "out of memory");
-    return 0;
+    /* two runs in one second: the second gets -2, -3, ... (never replaces) */
+    for (n = 1; n < 1000; n++) {
+        struct stat st;
+
+        if (n > 1)
+            snprintf(suffix, sizeof(suffix), "-%d", n);
+        buf_reset(xlsx);
+        buf_reset(summary);
+        if (buf_addf(xlsx, "%s/permit-etl-%s%s.xlsx", dir, stamp, suffix) < 0 ||
+            buf_addf(summary, "%s/permit-etl-%s%s-summary.json", dir, stamp, suffix) < 0)
+            return etl_fail(err, E_NOMEM, "out of memory");
+        if (lstat(xlsx->ptr, &st) < 0 && lstat(summary->ptr, &st) < 0)
+            return 0;
+    }
+    return etl_fail(err, E_IO, "%s: too many reports named permit-etl-%s", dir, stamp);
 }
 
 /* rename(2), or copy + fsync + unlink across file systems. */

@@ -107,6 +107,11 @@ check "push wrote a report into report_dir" test -s "$xp"
 eq "push's summary JSON counts the push" "$($RC summary-field "${xp%.xlsx}-summary.json" counts.pushed)" 1
 eq "push's report lists the permit" "$($RC xlsx-permits "$xp")" 1
 
+# 6c. two runs in the same second keep both reports
+n_before=$(ls reports/permit-etl-*.xlsx | wc -l)
+"$PE" -q run -c run.json 2>/dev/null; "$PE" -q run -c run.json 2>/dev/null
+eq "two quick runs write two reports" "$(ls reports/permit-etl-*.xlsx | wc -l)" "$((n_before + 2))"
+
 # 7. the token never reaches files or output
 TOKEN_CHECK=$OPSCOM_API_TOKEN
 for f in reports/* push-reports/* ledger.db out err; do not_in "token not in $f" "$f"; done
