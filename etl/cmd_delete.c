@@ -42,10 +42,9 @@ int cmd_delete(int argc, char **argv)
     char *token = NULL;
     struct ledger *l = NULL;
     struct opscom *oc = NULL;
-    struct buf lpath = BUF_INIT;
     struct ledger_rec r;
     char refid[64];
-    int c, rc, ret = EXIT_ABORTED;
+    int c, ret = EXIT_ABORTED;
 
     etl_err_clear(&err);
     ledger_rec_init(&r);
@@ -73,28 +72,8 @@ int cmd_delete(int argc, char **argv)
     if (optind < argc)
         return cli_usage_error("delete", "unexpected argument '%s'", argv[optind]);
 
-    cfg = config_load(cfg_path, &err);
-    if (!cfg)
+    if (push_admin_open(cfg_path, ref, key, &cfg, &token, &l, &r, &err) < 0)
         goto fail;
-    token = config_read_token(cfg, &err);
-    if (!token || push_ledger_path(cfg, &lpath, &err) < 0)
-        goto fail;
-    l = ledger_open(lpath.ptr, LEDGER_LOCK, &err);
-    if (!l)
-        goto fail;
-    rc = ref ? ledger_get_by_ref(l, ref, &r, &err) : ledger_get(l, key, &r, &err);
-    if (rc < 0)
-        goto fail;
-    if (rc == 0) {
-        etl_fail(&err, E_USAGE, "no ledger record with %s '%s'", ref ? "reference id" : "key",
-                 ref ? ref : key);
-        goto fail;
-    }
-    if (!r.srv_body.len || !r.reference_id[0]) {
-        etl_fail(&err, E_USAGE, "'%s' has no live permit on OPSCOM (state %s)", r.p.key,
-                 ledger_state_name(r.state));
-        goto fail;
-    }
     snprintf(refid, sizeof(refid), "%s", r.reference_id);
     if (ledger_admin_delete(l, r.id, &err) < 0)
         goto fail;
@@ -128,6 +107,5 @@ out:
     if (token)
         config_token_free(token);
     config_free(cfg);
-    buf_release(&lpath);
     return ret;
 }

@@ -851,3 +851,38 @@ int push_admin_send(struct ledger *l, int64_t id, push_runner_fn run, void *tran
         return etl_fail(err, E_DB, "ledger: record vanished");
     return rc;
 }
+
+int push_admin_open(const char *cfg_path, const char *ref, const char *key,
+                    struct config **cfg, char **token, struct ledger **l,
+                    struct ledger_rec *r, struct etl_err *err)
+{
+    struct buf lpath = BUF_INIT;
+    int rc, ret = -1;
+
+    *cfg = config_load(cfg_path, err);
+    if (!*cfg)
+        return -1;
+    *token = config_read_token(*cfg, err);
+    if (!*token || push_ledger_path(*cfg, &lpath, err) < 0)
+        goto out;
+    *l = ledger_open(lpath.ptr, LEDGER_LOCK, err);
+    if (!*l)
+        goto out;
+    rc = ref ? ledger_get_by_ref(*l, ref, r, err) : ledger_get(*l, key, r, err);
+    if (rc < 0)
+        goto out;
+    if (rc == 0) {
+        etl_fail(err, E_USAGE, "no ledger record with %s '%s'", ref ? "reference id" : "key",
+                 ref ? ref : key);
+        goto out;
+    }
+    if (!r->srv_body.len || !r->reference_id[0]) {
+        etl_fail(err, E_USAGE, "'%s' has no live permit on OPSCOM (state %s)", r->p.key,
+                 ledger_state_name(r->state));
+        goto out;
+    }
+    ret = 0;
+out:
+    buf_release(&lpath);
+    return ret;
+}
