@@ -34,18 +34,6 @@ static int is_ws(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static uint64_t hash_name(const char *k, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)k[i];
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
-}
-
 struct zone_audit *zone_audit_new(const struct zones *z, struct etl_err *err)
 {
     struct zone_audit *a = calloc(1, sizeof(*a));
@@ -117,7 +105,7 @@ static struct zone_audit_row *find_row(struct zone_audit *a, const char *name, s
                                        enum zone_status rec_status, size_t *ri,
                                        struct etl_err *err)
 {
-    uint64_t h = hash_name(name, n);
+    uint64_t h = zone_hash(name, n);
     size_t j;
     struct zone_audit_row *r;
     char *copy;

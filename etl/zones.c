@@ -273,7 +273,7 @@ static int sig_sum(const unsigned char *sig)
 
 /* ---- hash table ------------------------------------------------------- */
 
-static uint64_t hash_key(const char *k, size_t n)
+uint64_t zone_hash(const char *k, size_t n)
 {
     uint64_t h = 1469598103934665603ULL;
     size_t i;
@@ -292,7 +292,7 @@ static const struct slot *table_find(const struct zones *z, const char *k, size_
 
     if (!z->nslots)
         return NULL;
-    h = hash_key(k, n);
+    h = zone_hash(k, n);
     mask = z->nslots - 1;
     i = (size_t)h & mask;
     for (;;) {
@@ -335,7 +335,7 @@ static int table_add(struct zones *z, const char *k, size_t n, size_t zone, long
     }
     s.key = k;
     s.keylen = n;
-    s.hash = hash_key(k, n);
+    s.hash = zone_hash(k, n);
     s.zone = zone;
     s.alias = alias;
     table_put_nogrow(z->slot, z->nslots, &s);
