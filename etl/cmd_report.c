@@ -16,6 +16,7 @@
 #include "opscom.h"
 #include "report.h"
 #include "report_stats.h"
+#include "report_voids.h"
 #include "tz.h"
 #include "zones.h"
 
@@ -136,7 +137,13 @@ static int on_day_record(void *ctx, const struct ledger_rec *r)
     struct rctx *c = ctx;
     struct report_push e;
 
-    if (r->state == LS_DELETED || r->p.voided)
+    if (r->state == LS_VOIDED)
+        return 0;                  /* a void whose sale is not known: no sale */
+    if (r->p.voided) {
+        /* a cancelled sale: in Gross and Voids, listed on Voids, not Net */
+        return report_voids_add(c->rep, r, RV_CANCELLED) < 0 ? -1 : 0;
+    }
+    if (r->state == LS_DELETED)
         return 0;
     c->records++;
     if (r->p.zone_status == ZONE_DISCONNECTED)

@@ -149,10 +149,12 @@ struct stats_row { int type, zone; long server, ledger; };
 
 /* ---- sheets ---------------------------------------------------------------- */
 
-enum { SH_SUMMARY, SH_PROMO, SH_ZONES, SH_REJECTED, SH_PUSH, SH_STATS, SH_PERMITS, SH_COUNT };
+enum { SH_SUMMARY, SH_PROMO, SH_ZONES, SH_VOIDS, SH_REJECTED, SH_PUSH, SH_STATS, SH_PERMITS,
+       SH_COUNT };
 
 static const char *const sheet_names[SH_COUNT] = {
-    "Summary", "Promo Codes", "Zone Audit", "Rejected", "Push Log", "OPSCOM Stats", "Permits"
+    "Summary", "Promo Codes", "Zone Audit", "Voids", "Rejected", "Push Log", "OPSCOM Stats",
+    "Permits"
 };
 
 struct sheet {
@@ -174,6 +176,10 @@ static const char *const permit_heads[] = {
     "permitNo", "TicketNumber", "promoCode", "_source", "_line", "_key", "_zone_status"
 };
 static const char *const reject_heads[] = { "File", "Line", "Field", "Reason", "Raw value" };
+static const char *const void_heads[] = {
+    "Kind", "Key", "Plate", "Zone", "Amount", "Currency", "Sale file", "Sale line",
+    "Void file", "Void line", "Void amount", "Delete sent", "State"
+};
 static const char *const push_heads[] = {
     "Key", "Plate", "Zone", "Action", "Reference ID", "State", "Attempts", "Last error",
     "Resent after doubt"
@@ -211,7 +217,10 @@ struct report {
     int                failed;
     struct etl_err     err;
 
-    /* accumulators */
+    /* accumulators: every revenue figure is Net (cancelled sales never
+     * enter them); Gross and Voids per currency apart */
+    long long          gross[NCUR], voided[NCUR], earlier_voided[NCUR];
+    long               n_cancelled, n_unmatched, n_earlier;
     struct money       total;
     long               accepted, voids;
     struct strmap      zones;         struct money *zone_m;   size_t zone_cap;
@@ -684,6 +693,7 @@ struct report *report_open(const char *path, const struct report_meta *meta,
     }
     /* streamed sheets: headers now */
     if (sheet_header(r, &r->sh[SH_PERMITS], permit_heads, (int)NELEM(permit_heads)) < 0 ||
+        sheet_header(r, &r->sh[SH_VOIDS], void_heads, (int)NELEM(void_heads)) < 0 ||
         sheet_header(r, &r->sh[SH_REJECTED], reject_heads, (int)NELEM(reject_heads)) < 0)
         goto fail;
     if (r->meta.online &&
@@ -836,6 +846,7 @@ int report_add_permit(struct report *r, const struct permit *p)
     if (file < 0 || write_permit_row(r, p, file) < 0)
         return -1;
     r->accepted++;
+    r->gross[cur_index(p->currency)] += p->cents;
     money_add(&r->total, p);
     money_add(&r->file_a[file].m, p);
     zone = money_slot(r, &r->zones, &r->zone_m, &r->zone_cap, p->zone, strlen(p->zone));
@@ -864,6 +875,49 @@ int report_add_void(struct report *r, const struct permit *p)
     if (file_slot(r, p->source) < 0)
         return -1;
     r->voids++;
+    return 0;
+}
+
+int report_add_voided(struct report *r, const struct report_void *v)
+{
+    struct sheet *s = &r->sh[SH_VOIDS];
+    int cur = cur_index(v->currency);
+    lxw_row_t row;
+
+    if (r->failed)
+        return -1;
+    switch (v->kind) {
+    case RV_CANCELLED:
+        r->gross[cur] += v->cents;
+        r->voided[cur] += v->cents;
+        r->n_cancelled++;
+        break;
+    case RV_EARLIER:
+        r->earlier_voided[cur] += v->cents;
+        r->n_earlier++;
+        break;
+    default:
+        r->n_unmatched++;
+        break;
+    }
+    if (sheet_next_row(r, s, &row) < 0)
+        return -1;
+    if (put_str(r, s, row, 0, v->kind == RV_CANCELLED ? "cancelled sale"
+                              : v->kind == RV_EARLIER ? "earlier sale voided"
+                              : "unmatched void", NULL) < 0 ||
+        put_str(r, s, row, 1, v->key, NULL) < 0 ||
+        put_str(r, s, row, 2, v->plate, NULL) < 0 ||
+        put_str(r, s, row, 3, v->zone, NULL) < 0 ||
+        (v->kind != RV_UNMATCHED && put_money(r, s, row, 4, v->cents, cur, 0) < 0) ||
+        put_str(r, s, row, 5, currency_name(v->currency), NULL) < 0 ||
+        (v->sale_file && put_str(r, s, row, 6, v->sale_file, NULL) < 0) ||
+        (v->sale_line > 0 && put_count(r, s, row, 7, v->sale_line, NULL) < 0) ||
+        put_str(r, s, row, 8, v->void_file, NULL) < 0 ||
+        (v->void_line > 0 && put_count(r, s, row, 9, v->void_line, NULL) < 0) ||
+        put_money(r, s, row, 10, v->void_cents, cur_index(v->void_currency), 0) < 0 ||
+        put_str(r, s, row, 11, v->delete_sent ? "yes" : "no", NULL) < 0 ||
+        put_str(r, s, row, 12, v->state, NULL) < 0)
+        return -1;
     return 0;
 }
 
@@ -1121,6 +1175,52 @@ static int fact_count(struct report *r, struct sheet *s, const char *label, long
     return put_count(r, s, row, 1, v, NULL);
 }
 
+/*
+ * Money as finance reads it: per currency (never added together) Gross =
+ * every sale of the run, Voids = those cancelled, Net = Gross - Voids (every
+ * other revenue figure of the workbook is Net); voids of earlier runs' sales
+ * apart, never subtracted.
+ */
+static int write_money_block(struct report *r, struct sheet *s)
+{
+    static const char *const heads[] = { "Money", "CAD", "USD" };
+    static const char *const labels[] = { "Gross (all sales)", "Voids (sales cancelled)",
+                                          "Net (Gross - Voids)" };
+    lxw_row_t row;
+    int c, k;
+
+    if (put_title(r, s, next_row(s), 0, "Gross, Voids, Net", r->fmt[F_SECTION]) < 0)
+        return -1;
+    row = next_row(s);
+    for (c = 0; c < 3; c++)
+        if (put_str(r, s, row, (lxw_col_t)c, heads[c], r->fmt[F_HEAD]) < 0)
+            return -1;
+    for (k = 0; k < 3; k++) {
+        row = next_row(s);
+        if (put_str(r, s, row, 0, labels[k], k == 2 ? r->fmt[F_TOTAL] : r->fmt[F_LABEL]) < 0)
+            return -1;
+        for (c = 0; c < NCUR; c++) {
+            long long v = k == 0 ? r->gross[c] : k == 1 ? r->voided[c]
+                                                        : r->gross[c] - r->voided[c];
+            if (put_money(r, s, row, (lxw_col_t)(1 + c), v, c, k == 2) < 0)
+                return -1;
+        }
+    }
+    if (r->n_earlier) {
+        row = next_row(s);
+        if (put_str(r, s, row, 0, "Earlier sales voided (not subtracted)", r->fmt[F_LABEL]) < 0)
+            return -1;
+        for (c = 0; c < NCUR; c++)
+            if (put_money(r, s, row, (lxw_col_t)(1 + c), r->earlier_voided[c], c, 0) < 0)
+                return -1;
+    }
+    if (r->n_unmatched && fact_count(r, s, "Unmatched voids (sale not seen yet)",
+                                     r->n_unmatched, 1) < 0)
+        return -1;
+    next_row(s);
+    return 0;
+}
+
 static int write_summary(struct report *r, int aborted)
 {
     static const char *const in_heads[] = {
@@ -1163,6 +1263,8 @@ static int write_summary(struct report *r, int aborted)
              aborted ? r->fmt[F_ABORTED] : NULL) < 0)
         return -1;
     next_row(s);
+    if (write_money_block(r, s) < 0)
+        return -1;
 
     /* inputs */
     if (put_title(r, s, next_row(s), 0, "Inputs", r->fmt[F_SECTION]) < 0)

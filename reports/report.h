@@ -6,7 +6,8 @@
  *
  * Lifecycle:
  *     r = report_open(path, &meta, &err);        creates every sheet, in order:
- *         Summary, Promo Codes, Zone Audit, Rejected, Push Log, OPSCOM Stats, Permits
+ *         Summary, Promo Codes, Zone Audit, Voids, Rejected, Push Log, OPSCOM Stats,
+ *         Permits
  *     during the pass, in any interleaving:
  *         report_add_permit()     streams a `Permits` row, updates the accumulators
  *         report_add_reject()     streams a `Rejected` row
@@ -98,8 +99,29 @@ struct report *report_open(const char *path, const struct report_meta *meta,
 
 /* An accepted record (p->voided must be 0; use report_add_void()). */
 int report_add_permit(struct report *r, const struct permit *p);
-/* A voided row of `file` (counted, not listed). */
+/* A voided row of `file` (counted per file, not listed: see report_add_voided). */
 int report_add_void(struct report *r, const struct permit *p);
+
+/* One row of the `Voids` sheet. A cancelled sale (a sale of this run whose
+ * key has a void, from any run) counts in Gross and Voids and never goes
+ * through report_add_permit(); an unmatched void (its sale not seen yet)
+ * and an earlier run's sale voided now are listed, never subtracted. */
+enum report_void_kind { RV_CANCELLED, RV_UNMATCHED, RV_EARLIER };
+struct report_void {
+    enum report_void_kind kind;
+    const char *key, *plate, *zone;
+    long long   cents;            /* the sale's (unmatched: not shown) */
+    enum currency currency;
+    const char *sale_file;        /* NULL: no sale seen */
+    long        sale_line;
+    const char *void_file;
+    long        void_line;
+    long long   void_cents;       /* the void row's own amount */
+    enum currency void_currency;
+    int         delete_sent;      /* a delete request was sent for it */
+    const char *state;            /* the ledger state */
+};
+int report_add_voided(struct report *r, const struct report_void *v);
 /* A rejected field; raw may hold any bytes. */
 int report_add_reject(struct report *r, const char *file, long line, const char *field,
                       const char *reason, const char *raw, size_t rawlen);

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import openpyxl
 
-BASE = ["Summary", "Promo Codes", "Zone Audit", "Rejected", "Push Log",
+BASE = ["Summary", "Promo Codes", "Zone Audit", "Voids", "Rejected", "Push Log",
         "OPSCOM Stats", "Permits"]
 PERMIT_HEADS = ["LicencePlate", "Amount", "CurrencyID", "startTime (UTC)",
                 "endTime (UTC)", "zone", "permitNo", "TicketNumber", "promoCode",

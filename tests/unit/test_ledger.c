@@ -337,24 +337,30 @@ START_TEST(test_voids)
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_PENDING);
     ck_assert_int_eq(r.action, LA_DELETE);
-    ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);   /* seen again */
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_UNCHANGED);   /* seen again */
     ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_DELETE, "R1", &more, &e), 0);
     ck_assert_int_eq(more, 0);
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_DELETED);
     ck_assert_int_eq(r.srv_body.len, 0);
-    /* void of a record never pushed: dropped, counted */
+    /* void of a record never pushed: cancelled, never sent */
     mk(&p, "ps:2", "DEF", 100, "Lot 4");
     p.voided = 1;
     ck_assert_int_eq(stage(l, &p, 0), LSO_VOID);
     get(l, "ps:2", &r);
-    ck_assert_int_eq(r.state, LS_DELETED);
-    /* void of an unknown key: counted, nothing stored */
+    ck_assert_int_eq(r.state, LS_CANCELLED);
+    /* void of an unknown key: kept as `voided`, cancels the sale on sight */
     mk(&p, "ps:3", "GHI", 100, "Lot 4");
     p.voided = 1;
-    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID);
-    ck_assert_int_eq(ledger_get(l, "ps:3", &r, &e), 0);
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_UNMATCHED);
+    get(l, "ps:3", &r);
+    ck_assert_int_eq(r.state, LS_VOIDED);
+    p.voided = 0;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_CANCELLED);
+    get(l, "ps:3", &r);
+    ck_assert_int_eq(r.state, LS_CANCELLED);
+    ck_assert_int_eq(ledger_count_state(l, LS_PENDING, &e), 0);
     ledger_rec_release(&r);
     ledger_close(l);
 }

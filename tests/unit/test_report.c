@@ -227,7 +227,7 @@ START_TEST(test_continuation)
     snprintf(cmd, sizeof(cmd),
              "grep -q '^ok sheet order' %s/check.out && "
              PY " -c \"import openpyxl,sys; n=openpyxl.load_workbook('%s/out.xlsx').sheetnames; "
-             "sys.exit(0 if n[3:6]==['Rejected','Rejected 2','Rejected 3'] and "
+             "sys.exit(0 if n[4:7]==['Rejected','Rejected 2','Rejected 3'] and "
              "n[-1]=='Permits 29' else 1)\"", tmpdir, tmpdir);
     ck_assert_int_eq(system(cmd), 0);
     ck_assert_int_eq(unsetenv(REPORT_MAX_ROWS_ENV), 0);
