@@ -568,6 +568,11 @@ static int take_lock(struct ledger *l, const char *path, struct etl_err *err)
     return 0;
 }
 
+const char *ledger_migration_sql(int v)
+{
+    return v >= 0 && v < LEDGER_SCHEMA_VERSION ? migrations[v] : NULL;
+}
+
 static long long pragma_int(struct ledger *l, const char *sql, struct etl_err *err)
 {
     sqlite3_stmt *st = NULL;

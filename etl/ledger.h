@@ -70,6 +70,9 @@ enum {
 };
 
 struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
+/* The SQL of migration step v (schema v -> v+1), NULL past the last: tests
+ * build older ledgers with it. */
+const char *ledger_migration_sql(int v);
 void ledger_close(struct ledger *l);                    /* NULL-safe; releases the lock */
 
 /* Explicit transactions (staging batches). ledger_* writers outside one
