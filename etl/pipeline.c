@@ -109,6 +109,28 @@ static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
     return tz_local_date(ctx, utc, y, m, d);
 }
 
+static long local_offset(void *ctx, long long utc)
+{
+    return tz_offset(ctx, utc);
+}
+
+/* The Summary's list of what made exit 1, from this run's counts. */
+static void report_causes_from(struct report *rep, const struct push_counts *pc)
+{
+    const struct report_cause c[] = {
+        { "rows rejected", pc->rejected, "Rejected" },
+        { "duplicate rows", pc->duplicates, "Rejected" },
+        { "records with a disconnected zone", pc->zone_disconnected, "Zone Audit" },
+        { "records without a zone", pc->zone_missing, "Zone Audit" },
+        { "records held", pc->held, "Push Log" },
+        { "records failed", pc->failed, "Push Log" },
+        { "records resent after doubt", pc->resent_after_doubt, "Push Log" },
+        { "files skipped for their reject ratio", pc->files_over_ratio, "Summary" },
+    };
+
+    report_set_causes(rep, c, sizeof(c) / sizeof(c[0]));   /* errors are sticky */
+}
+
 static void report_counts_from(const struct push_counts *pc, int exit_code,
                                struct report_counts *rc)
 {
@@ -197,6 +219,7 @@ int pipeline_run(const struct pipeline_opts *o)
         meta.online = !dry;
         meta.business_tz = cfg->business_tz;
         meta.local_date = local_date;
+        meta.local_offset = local_offset;
         meta.local_date_ctx = (void *)btz;
         meta.zones = o->zones;
         rep = report_open(xlsx.ptr, &meta, &err);
@@ -348,6 +371,7 @@ int pipeline_run(const struct pipeline_opts *o)
     report_counts_from(push_counts(p), ret, &rc);
     if (rep) {
         report_set_counts(rep, &rc);
+        report_causes_from(rep, push_counts(p));
         if (report_close(rep, aborted, &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
@@ -383,6 +407,7 @@ fail:
         if (p) {
             report_counts_from(push_counts(p), ret, &rc);
             report_set_counts(rep, &rc);
+            report_causes_from(rep, push_counts(p));
         }
         if (report_close(rep, 1, &rerr) == 0)
             log_info("report written (ABORTED): %s", xlsx.ptr);
