@@ -1197,17 +1197,26 @@ static int *sorted_keys(const struct strmap *m)
     return ix;
 }
 
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
 /* A free-form row cursor of the Summary. */
 static lxw_row_t next_row(struct sheet *s)
 {
     return s->row++;
 }
 
+enum { MT_NAME, MT_DAY, MT_FILE };   /* what money_table()'s keys are */
+
 /* Writes a money table: name | Records | Free sessions | Revenue CAD | Revenue USD,
  * then a total row per currency column. Returns the first and last data rows. */
 static int money_table(struct report *r, struct sheet *s, const char *title,
                        const char *first_head, const struct strmap *m,
-                       const struct money *vals, const int *order, int as_day,
+                       const struct money *vals, const int *order, int kind,
                        lxw_row_t *first, lxw_row_t *last)
 {
     static const char *const heads[] = { "", "Records", "Free sessions", "Revenue CAD",
@@ -1230,7 +1239,7 @@ static int money_table(struct report *r, struct sheet *s, const char *title,
         const struct money *v = &vals[k];
         const char *name = sm_key(m, k);
         row = next_row(s);
-        if (as_day) {
+        if (kind == MT_DAY) {
             int y = 0, mo = 0, d = 0;
             /* "YYYY-MM-DD" -> an Excel date */
             long long t;
@@ -1249,7 +1258,8 @@ static int money_table(struct report *r, struct sheet *s, const char *title,
             }
             if (put_num(r, s, row, 0, (double)t + EXCEL_EPOCH, 12, r->fmt[F_DAY]) < 0)
                 return -1;
-        } else if (put_str(r, s, row, 0, name[0] ? name : "(none)", NULL) < 0) {
+        } else if (put_str(r, s, row, 0, !name[0] ? "(none)" : kind == MT_FILE
+                                              ? base_name(name) : name, NULL) < 0) {
             return -1;
         }
         if (put_count(r, s, row, 1, v->records, NULL) < 0 ||
@@ -1291,7 +1301,9 @@ static int fact(struct report *r, struct sheet *s, const char *label, const char
 
     if (put_str(r, s, row, 0, label, r->fmt[F_LABEL]) < 0)
         return -1;
-    return put_str(r, s, row, 1, value, f);
+    /* a fact's value runs over the empty cells to its right: it does not
+     * widen column B (the tables below share it) */
+    return value ? put_title(r, s, row, 1, value, f) : 0;
 }
 
 static int fact_count(struct report *r, struct sheet *s, const char *label, long v,
@@ -1363,6 +1375,11 @@ static int write_causes(struct report *r, struct sheet *s, int aborted)
     return 0;
 }
 
+/* The charts stand right of every Summary table (the Inputs table is the
+ * widest: columns A-I), the zone chart at the top, the daily one below. */
+#define CHART_ROW 2
+#define CHART_COL 10
+
 /* The revenue-by-zone chart's height: about 20 pixels per zone. */
 static double zone_chart_scale(const struct report *r)
 {
@@ -1372,7 +1389,7 @@ static double zone_chart_scale(const struct report *r)
 }
 
 /* Daily revenue, a column series per currency (CAD and USD never added),
- * from the by-day table's rows first..last, placed at row `at`, column G. */
+ * from the by-day table's rows first..last, placed at row `at`. */
 static int daily_chart(struct report *r, struct sheet *s, lxw_row_t first, lxw_row_t last,
                        lxw_row_t at)
 {
@@ -1400,7 +1417,7 @@ static int daily_chart(struct report *r, struct sheet *s, lxw_row_t first, lxw_r
     co.x_offset = 20;
     co.x_scale = last - first > 14 ? 2.2 : 1.6;
     co.y_scale = 1.0;
-    return lxw_check(r, worksheet_insert_chart_opt(s->ws, at, 6, ch, &co), "chart");
+    return lxw_check(r, worksheet_insert_chart_opt(s->ws, at, CHART_COL, ch, &co), "chart");
 }
 
 static int write_summary(struct report *r, int aborted)
@@ -1488,7 +1505,7 @@ static int write_summary(struct report *r, int aborted)
         v[4] = a->has_facts ? a->f.voids : 0;
         v[5] = a->has_facts ? a->f.free_sessions : a->m.free_sessions;
         row = next_row(s);
-        if (put_str(r, s, row, 0, sm_key(&r->files, (int)i), NULL) < 0 ||
+        if (put_str(r, s, row, 0, base_name(sm_key(&r->files, (int)i)), NULL) < 0 ||
             put_str(r, s, row, 1, a->profile, NULL) < 0)
             return -1;
         for (c = 0; c < 6; c++) {
@@ -1521,7 +1538,7 @@ static int write_summary(struct report *r, int aborted)
     order = sorted_keys(&r->zones);
     if (!order)
         return nomem(r);
-    if (money_table(r, s, "Revenue by zone", "Zone", &r->zones, r->zone_m, order, 0,
+    if (money_table(r, s, "Revenue by zone", "Zone", &r->zones, r->zone_m, order, MT_NAME,
                     &zfirst, &zlast) < 0)
         goto out;
     {
@@ -1533,7 +1550,7 @@ static int write_summary(struct report *r, int aborted)
         }
         for (i = 0; i < r->files.n; i++)
             fm[i] = r->file_a[i].m;
-        c = money_table(r, s, "Revenue by source file", "File", &r->files, fm, NULL, 0,
+        c = money_table(r, s, "Revenue by source file", "File", &r->files, fm, NULL, MT_FILE,
                         &dummy1, &dummy2);
         free(fm);
         if (c < 0)
@@ -1546,11 +1563,11 @@ static int write_summary(struct report *r, int aborted)
         goto out;
     }
     snprintf(buf, sizeof(buf), "Revenue by business day (%s, by start time)", r->business_tz);
-    if (money_table(r, s, buf, "Business day", &r->days, r->day_m, order, 1,
+    if (money_table(r, s, buf, "Business day", &r->days, r->day_m, order, MT_DAY,
                     &dfirst, &dlast) < 0)
         goto out;
-    /* the zone chart (inserted below) takes rows zfirst - 2 .. zone_chart_end */
-    zone_chart_end = (zfirst >= 2 ? zfirst - 2 : 0) +
+    /* the zone chart (inserted below) takes rows CHART_ROW .. zone_chart_end */
+    zone_chart_end = CHART_ROW +
                      (lxw_row_t)(288.0 * zone_chart_scale(r) / 20.0) + 2;
     /* a daily revenue chart when the report spans days (a period lists
      * each of its days) */
@@ -1600,7 +1617,8 @@ static int write_summary(struct report *r, int aborted)
         co.x_scale = 1.6;
         /* about 20 pixels per zone, so every zone name shows */
         co.y_scale = zone_chart_scale(r);
-        if (lxw_check(r, worksheet_insert_chart_opt(s->ws, zfirst - 2, 6, ch, &co), "chart") < 0)
+        if (lxw_check(r, worksheet_insert_chart_opt(s->ws, CHART_ROW, CHART_COL, ch, &co),
+                      "chart") < 0)
             goto out;
     }
     ret = 0;
@@ -1695,13 +1713,6 @@ out:
     free(codes);
     free(pz);
     return ret;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    return slash ? slash + 1 : path;
 }
 
 /* One row per distinct vendor zone name, in zone_audit.h's order

@@ -299,7 +299,7 @@ def main():
         return t.strftime("%Y-%m-%d")
 
     for title, keyf in [("Revenue by zone", lambda j: j.get("zone") or "(none)"),
-                        ("Revenue by source file", lambda j: j["_source"]),
+                        ("Revenue by source file", lambda j: j["_source"].rsplit("/", 1)[-1]),
                         ("Revenue by business day", day)]:
         head, body, total = section(s, title)
         if head is None:
