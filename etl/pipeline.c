@@ -156,6 +156,20 @@ static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
     return tz_local_date(ctx, utc, y, m, d);
 }
 
+static long local_offset(void *ctx, long long utc)
+{
+    return tz_offset(ctx, utc);
+}
+
+/* The Summary's list of what made exit 1: the push engine's causes, about
+ * this run only (push_causes()). */
+static void report_causes_from(struct report *rep, const struct push *p)
+{
+    struct run_cause c[RUN_CAUSES_MAX];
+
+    report_set_causes(rep, c, push_causes(p, c, RUN_CAUSES_MAX));   /* errors are sticky */
+}
+
 static void report_counts_from(const struct push_counts *pc, int exit_code,
                                struct report_counts *rc)
 {
@@ -244,6 +258,7 @@ int pipeline_run(const struct pipeline_opts *o)
         meta.online = !dry;
         meta.business_tz = cfg->business_tz;
         meta.local_date = local_date;
+        meta.local_offset = local_offset;
         meta.local_date_ctx = (void *)btz;
         meta.zones = o->zones;
         rep = report_open(xlsx.ptr, &meta, &err);
@@ -396,6 +411,7 @@ int pipeline_run(const struct pipeline_opts *o)
     report_counts_from(push_counts(p), ret, &rc);
     if (rep) {
         report_set_counts(rep, &rc);
+        report_causes_from(rep, p);
         if (report_close(rep, aborted, &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
@@ -431,6 +447,7 @@ fail:
         if (p) {
             report_counts_from(push_counts(p), ret, &rc);
             report_set_counts(rep, &rc);
+            report_causes_from(rep, p);
         }
         if (report_close(rep, 1, &rerr) == 0)
             log_info("report written (ABORTED): %s", xlsx.ptr);

@@ -12,7 +12,7 @@
 struct run_cause {
     const char *what;     /* "rows rejected", "sales failed", ... */
     long        count;    /* > 0 */
-    const char *sheet;    /* "Rejected", "Push Log", "Voids", ... */
+    const char *sheet;    /* "Rejected", "Push Log", "Voids", ...; NULL: none */
 };
 
 #define RUN_CAUSES_MAX 16
