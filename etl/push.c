@@ -714,8 +714,6 @@ static int hook_done(void *ctx, void *user, const struct opscom_result *r)
     if (s->resent && r->attempts > 0 && r->outcome != OC_ABORTED && r->outcome != OC_AUTH &&
         r->outcome != OC_RETRY_LATER) {
         p->c.resent_after_doubt++;
-        if (!s->earlier)
-            p->c.run_resent++;
     }
     if (more) {
         /* delete + push: the push goes out in this run */
@@ -902,8 +900,9 @@ size_t push_causes(const struct push *p, struct run_cause *out, size_t cap)
         { "sales held", c->tallied ? c->sales[LB_S_HELD] : c->held, "Push Log" },
         { "sales failed", c->tallied ? c->sales[LB_S_FAILED] : c->failed, "Push Log" },
         { "sales without a usable reference id", c->unlinked, "Push Log" },
-        { "records resent after doubt", c->tallied ? c->run_resent : c->resent_after_doubt,
-          "Push Log" },
+        /* a resend happens in this run, whoever staged the record: a
+         * possible duplicate on the server now */
+        { "records resent after doubt", c->resent_after_doubt, "Push Log" },
         { "sales left pending", c->tallied ? c->sales[LB_S_PENDING] : c->left_pending,
           "Push Log" },
         { "voids failed (check OPSCOM by hand)", c->voids_b[LB_V_FAILED], "Voids" },
@@ -973,7 +972,7 @@ void push_summary_text(const struct push *p, char *out, size_t cap)
              sales, s[LB_S_PUSHED], s[LB_S_UPDATED], s[LB_S_REPUSHED], s[LB_S_UNCHANGED],
              s[LB_S_CANCELLED], s[LB_S_HELD], s[LB_S_FAILED], s[LB_S_PENDING], c->not_pushed,
              voids, v[LB_V_CANCELLING], v[LB_V_DELETED], v[LB_V_UNMATCHED], v[LB_V_FAILED],
-             v[LB_V_PENDING], v[LB_V_UNCHANGED], c->run_resent, c->earlier_pushed,
+             v[LB_V_PENDING], v[LB_V_UNCHANGED], c->resent_after_doubt, c->earlier_pushed,
              c->earlier_updated, c->earlier_deleted, c->earlier_failed, c->earlier_pending,
              c->earlier_attention);
 }

@@ -112,7 +112,6 @@ struct push_counts {
     long sales[LB_S_COUNT], not_pushed;
     long voids_b[LB_V_COUNT];
     long unlinked;                                         /* this run's sales */
-    long run_resent;                                       /* this run's records */
     /* Leftovers of earlier runs sent by this one, and those still held or
      * failed after it ("earlier: ..."; never a cause of exit 1). */
     long earlier_pushed, earlier_updated, earlier_deleted, earlier_failed,

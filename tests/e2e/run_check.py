@@ -33,7 +33,7 @@ def totals(path):
     t = {"CAD": 0, "USD": 0}
     for r in permits(path):
         if r.get("Amount") is not None:
-            t[r["CurrencyID"]] += round(r["Amount"] * 100)
+            t[r.get("Currency", r.get("CurrencyID"))] += round(r["Amount"] * 100)
     return t
 
 
@@ -69,7 +69,7 @@ def main():
         bad = 0
         rows = permits(a[1])
         for r in rows:
-            start = r["startTime (UTC)"].replace(tzinfo=timezone.utc)
+            start = r.get("Start (UTC)", r.get("startTime (UTC)")).replace(tzinfo=timezone.utc)
             if start.astimezone(tz).strftime("%Y-%m-%d") != a[2]:
                 bad += 1
         print("%d %d" % (len(rows), bad))
