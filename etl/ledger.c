@@ -20,8 +20,8 @@
     "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
     "body, hash, upd, target, srv_body, record, reference_id, state, "       \
     "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
-    "last_seen, last_sent, run, sale_stage, void_run, void_stage, void_source, "  \
-    "void_line, void_cents, void_currency, void_sent"
+    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, "    \
+    "void_source, void_line, void_cents, void_currency, void_sent"
 
 enum stmt_id {
     ST_GET_KEY, ST_GET_REF, ST_GET_ID, ST_INSERT, ST_RESTAGE, ST_TOUCH, ST_SET_HELD_PENDING,
@@ -205,6 +205,11 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "CREATE TABLE files ("
     " path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
     " sha256 TEXT NOT NULL, ctx TEXT NOT NULL, final INTEGER NOT NULL, seen TEXT NOT NULL);",
+    /* 1 -> 2: `unlinked` (a permit on the server whose reference id is
+     * unusable); a permit recorded live without a reference is one */
+    "ALTER TABLE records ADD COLUMN unlinked INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE records SET unlinked = 1 WHERE srv_body IS NOT NULL "
+    "AND coalesce(reference_id, '') = '';",
     /* Voids in any order (revision 2): the states `cancelled` and `voided`;
      * the run that last staged the sale / the void and what staging decided;
      * the void's file, line and amount; whether a delete was sent for it.
@@ -231,6 +236,11 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "WHERE type = 'table' AND name = 'records';"
     "PRAGMA writable_schema = OFF;",
 };
+
+const char *ledger_migration_sql(int v)
+{
+    return v >= 0 && v < LEDGER_SCHEMA_VERSION ? migrations[v] : NULL;
+}
 
 struct ledger {
     sqlite3      *db;
@@ -566,11 +576,6 @@ static int take_lock(struct ledger *l, const char *path, struct etl_err *err)
     buf_release(&lp);
     l->lock_fd = fd;
     return 0;
-}
-
-const char *ledger_migration_sql(int v)
-{
-    return v >= 0 && v < LEDGER_SCHEMA_VERSION ? migrations[v] : NULL;
 }
 
 static long long pragma_int(struct ledger *l, const char *sql, struct etl_err *err)
@@ -923,16 +928,17 @@ static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
     col_copy(s, 29, r->first_seen, sizeof(r->first_seen));
     col_copy(s, 30, r->last_seen, sizeof(r->last_seen));
     col_copy(s, 31, r->last_sent, sizeof(r->last_sent));
-    r->run = sqlite3_column_int64(s, 32);
-    col_copy(s, 33, r->sale_stage, sizeof(r->sale_stage));
-    r->void_run = sqlite3_column_int64(s, 34);
-    col_copy(s, 35, r->void_stage, sizeof(r->void_stage));
-    if (col_buf(s, 36, &r->void_source) < 0)
+    r->unlinked = sqlite3_column_int(s, 32);
+    r->run = sqlite3_column_int64(s, 33);
+    col_copy(s, 34, r->sale_stage, sizeof(r->sale_stage));
+    r->void_run = sqlite3_column_int64(s, 35);
+    col_copy(s, 36, r->void_stage, sizeof(r->void_stage));
+    if (col_buf(s, 37, &r->void_source) < 0)
         return -1;
-    r->void_line = (long)sqlite3_column_int64(s, 37);
-    r->void_cents = sqlite3_column_int64(s, 38);
-    r->void_currency = currency_parse(col_text(s, 39));
-    r->void_sent = sqlite3_column_int(s, 40);
+    r->void_line = (long)sqlite3_column_int64(s, 38);
+    r->void_cents = sqlite3_column_int64(s, 39);
+    r->void_currency = currency_parse(col_text(s, 40));
+    r->void_sent = sqlite3_column_int(s, 41);
     return 0;
 }
 
@@ -1146,8 +1152,8 @@ void ledger_set_run(struct ledger *l, int64_t run)
 
 int ledger_rec_unlinked(const struct ledger_rec *rec)
 {
-    /* merge note (issue 15): OR in rec->unlinked once that column exists */
-    return rec->srv_body.len > 0 && !rec->reference_id[0];
+    /* a live permit without a reference id is unlinked too (older rows) */
+    return rec->unlinked || (rec->srv_body.len > 0 && !rec->reference_id[0]);
 }
 
 /*

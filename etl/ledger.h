@@ -16,7 +16,8 @@
  *     none), `upd` (the update request's changed fields), `target` (the
  *     body the server holds once the action succeeded);
  *   - `doubt` (an attempt broke after it was sent and no later answer
- *     settled it: the next send is a resend after doubt),
+ *     settled it: the next send is a resend after doubt), `unlinked` (the
+ *     server has the permit but gave no usable reference id),
  *     `resent_after_doubt`, `attempts`, `last_error`, `source`, `line`,
  *     `voided`, first/last seen, last sent (UTC, ISO 8601).
  * One row per input file (table `files`): path, size, mtime, sha256, the
@@ -47,7 +48,7 @@
 #include "err.h"
 #include "permit.h"
 
-#define LEDGER_SCHEMA_VERSION 2
+#define LEDGER_SCHEMA_VERSION 3
 
 /* cancelled: a sale whose key has a void, never sent (or nothing left on the
  * server); voided: a void whose sale has not been seen yet (the row holds
@@ -70,8 +71,8 @@ enum {
 };
 
 struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
-/* The SQL of migration step v (schema v -> v+1), NULL past the last: tests
- * build older ledgers with it. */
+/* The SQL of schema migration v (v -> v + 1), NULL past the last one:
+ * for tests that build an old ledger. */
 const char *ledger_migration_sql(int v);
 void ledger_close(struct ledger *l);                    /* NULL-safe; releases the lock */
 
@@ -121,8 +122,8 @@ struct ledger_void_effect {
 /* The effect of a void on `rec` (NULL: the key has no row yet). Pure: the
  * one place the table lives (unit-tested row by row). */
 void ledger_void_effect(const struct ledger_rec *rec, struct ledger_void_effect *out);
-/* The reference id of a pushed record is unusable (issue 15's `unlinked`
- * flag where present; before it, a live permit without a reference id). */
+/* The reference id of a pushed record is unusable: `unlinked`, or a live
+ * permit without a reference id. */
 int ledger_rec_unlinked(const struct ledger_rec *rec);
 
 /* The run staging marks records with (ledger_stage() sets `run` of a sale
@@ -161,6 +162,7 @@ struct ledger_rec {
     enum ledger_state state;
     enum ledger_action action;
     int      doubt, resent_after_doubt, attempts;
+    int      unlinked;        /* on the server, but its reference id is unusable */
     char     first_seen[24], last_seen[24], last_sent[24];
     /* voids: the run that last staged the sale (run) and the void
      * (void_run); what staging decided for the sale ("new", "push",
