@@ -894,12 +894,12 @@ size_t push_causes(const struct push *p, struct run_cause *out, size_t cap)
         { "rows rejected", c->rejected, "Rejected" },
         { "duplicate rows", c->duplicates, "Rejected" },
         { "files not read to the end", c->files_failed, "Rejected" },
-        { "files over the reject ratio (not pushed)", c->files_over_ratio, "Summary" },
-        { "sales with a disconnected zone", c->zone_disconnected, "Zone Audit" },
-        { "sales with no zone", c->zone_missing, "Zone Audit" },
-        { "sales held", c->tallied ? c->sales[LB_S_HELD] : c->held, "Push Log" },
-        { "sales failed", c->tallied ? c->sales[LB_S_FAILED] : c->failed, "Push Log" },
-        { "sales without a usable reference id", c->unlinked, "Push Log" },
+        { "files skipped for their reject ratio", c->files_over_ratio, "Summary" },
+        { "records with a disconnected zone", c->zone_disconnected, "Zone Audit" },
+        { "records without a zone", c->zone_missing, "Zone Audit" },
+        { "records held", c->tallied ? c->sales[LB_S_HELD] : c->held, "Push Log" },
+        { "records failed", c->tallied ? c->sales[LB_S_FAILED] : c->failed, "Push Log" },
+        { "records without a usable reference id", c->unlinked, "Push Log" },
         /* a resend happens in this run, whoever staged the record: a
          * possible duplicate on the server now */
         { "records resent after doubt", c->resent_after_doubt, "Push Log" },

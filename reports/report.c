@@ -1838,7 +1838,7 @@ static int write_zone_audit(struct report *r)
         for (k = 0; k < v->nfiles; k++) {
             const char *b = base_name(v->files[k]);
             size_t j2;
-            for (j2 = 0; j2 < k && strcmp(base_name(v->files[j2]), b); j2++)
+            for (j2 = 0; j2 < k && strcmp(base_name(v->files[j2]), b) != 0; j2++)
                 ;
             if (j2 < k)
                 continue;       /* two directories, one base name: listed once */
