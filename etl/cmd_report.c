@@ -1,9 +1,13 @@
 /*
  * cmd_report.c — `permit-etl report`: reads vendor files once and writes
- * the XLSX report (reports/report.h) from the same pass: every accepted
- * record streams into `Permits` and the accumulators, every rejected field
- * into `Rejected`. Without -c the Push Log and OPSCOM Stats sheets say
- * "offline".
+ * the XLSX report (reports/report.h): every rejected field streams into
+ * `Rejected` as it is read. Voids are order-free (voidmatch.h): a void row
+ * cancels the sale with its key before or after it, in any of the files,
+ * so the sales are spilled to an unlinked temp file during the pass and
+ * streamed into the report after the last file: a sale with a void goes to
+ * Gross, Voids and the `Voids` sheet, any other into `Permits` and the
+ * (Net) revenue accumulators; a void of no sale in the files is listed as
+ * unmatched. Without -c the Push Log and OPSCOM Stats sheets say "offline".
  *
  * With --date D or --from D1 --to D2 (business days in business_tz) the
  * report is rebuilt from the ledger alone: no input file, no API token,
@@ -17,11 +21,13 @@
 #include "inputs.h"
 #include "ledger.h"
 #include "log.h"
+#include "normalize.h"
 #include "opscom.h"
 #include "report.h"
 #include "report_stats.h"
 #include "report_voids.h"
 #include "tz.h"
+#include "voidmatch.h"
 #include "zones.h"
 
 #include <strings.h>
@@ -37,9 +43,16 @@ static const char usage[] =
 "\n"
 "Reads vendor files once and writes the XLSX report: Summary (run facts,\n"
 "revenue by zone, source file and business day, per currency), Promo Codes,\n"
-"Zone Audit, Rejected, Push Log, OPSCOM Stats and Permits. Without -c the\n"
-"Push Log and OPSCOM Stats say \"offline\". Times are shown in the\n"
+"Zone Audit, Voids, Rejected, Push Log, OPSCOM Stats and Permits. Without\n"
+"-c the Push Log and OPSCOM Stats say \"offline\". Times are shown in the\n"
 "config's business_tz first, UTC after.\n"
+"\n"
+"A void row cancels the sale with its key wherever it is among the files,\n"
+"before or after it. Per currency: Gross = every sale read, Voids = those\n"
+"cancelled, Net = Gross - Voids; every other revenue figure is Net,\n"
+"Permits lists the sales not cancelled, the Voids sheet each cancelled\n"
+"sale and each void of no sale in the files. The sales wait in an unlinked\n"
+"temp file in $TMPDIR (else /tmp) until the last file is read.\n"
 "\n"
 "With --date or --from/--to the business days (in business_tz) are rebuilt\n"
 "from the ledger, with a by-day table and a daily revenue chart; no token\n"
@@ -70,6 +83,9 @@ struct rctx {
     long states[LS_COUNT], resent, not_staged;
     struct etl_err led_err;      /* first ledger error */
     int rep_online;              /* -c given */
+    struct voidmatch *vm;        /* files: sales spilled, void keys */
+    long cancelled, unmatched;   /* files: sales cancelled, voids of no sale */
+    long long gross[3], voided[3];   /* files: cents by enum currency */
 };
 
 /* -c: the record's ledger state as a Push Log row ("not staged" when the
@@ -109,18 +125,16 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 {
     struct rctx *c = ctx;
 
-    if (p->voided)
-        return report_add_void(c->rep, p) < 0
-                   ? etl_fail(err, E_IO, "report: cannot write") : 0;
+    if (p->voided) {
+        if (report_add_void(c->rep, p) < 0)          /* counted per file */
+            return etl_fail(err, E_IO, "report: cannot write");
+        return voidmatch_void(c->vm, p, err);
+    }
     c->records++;
     if ((c->records & 0xffff) == 0)
         log_progress("report: %ld records", c->records);
-    if (p->zone_status == ZONE_DISCONNECTED)
-        c->disconnected++;
-    else if (p->zone_status == ZONE_MISSING)
-        c->missing++;
-    if (report_add_permit(c->rep, p) < 0)
-        return etl_fail(err, E_IO, "report: cannot write");
+    if (voidmatch_sale(c->vm, p, err) < 0)
+        return -1;
     if (c->led || c->rep_online)
         log_ledger_state(c, p);
     if (c->led_err.code != E_OK) {
@@ -128,6 +142,76 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
         return -1;
     }
     return 0;
+}
+
+/* A `Voids` row: its ledger state and whether a delete was sent come from
+ * the ledger with -c ("not staged" when it lacks the key), else "offline". */
+static int add_voids_row(struct rctx *c, struct report_void *rv, struct etl_err *err)
+{
+    int found = c->led ? ledger_get(c->led, rv->key, &c->rec, err) : 0;
+
+    if (found < 0)
+        return -1;
+    rv->delete_sent = found == 1 && c->rec.void_sent;
+    rv->state = found == 1 ? ledger_state_name(c->rec.state)
+                : c->rep_online ? "not staged" : "offline";
+    return report_add_voided(c->rep, rv) < 0 ? etl_fail(err, E_IO, "report: cannot write")
+                                             : 0;
+}
+
+/* After the last file: a sale of the files, v its void (NULL: kept). */
+static int on_spilled_sale(void *ctx, const struct permit *p, const struct voidmatch_void *v,
+                           struct etl_err *err)
+{
+    struct rctx *c = ctx;
+    int cur = p->currency == CUR_USD ? CUR_USD : CUR_CAD;
+
+    c->gross[cur] += p->cents;
+    if (v) {
+        struct report_void rv;
+
+        c->cancelled++;
+        c->voided[cur] += p->cents;
+        memset(&rv, 0, sizeof(rv));
+        rv.kind = RV_CANCELLED;
+        rv.key = p->key;
+        rv.plate = p->plate;
+        rv.zone = p->zone;
+        rv.cents = p->cents;
+        rv.currency = p->currency;
+        rv.sale_file = p->source;
+        rv.sale_line = p->line;
+        rv.void_file = v->file;
+        rv.void_line = v->line;
+        rv.void_cents = v->cents;
+        rv.void_currency = v->currency;
+        return add_voids_row(c, &rv, err);
+    }
+    if (p->zone_status == ZONE_DISCONNECTED)
+        c->disconnected++;
+    else if (p->zone_status == ZONE_MISSING)
+        c->missing++;
+    return report_add_permit(c->rep, p) < 0 ? etl_fail(err, E_IO, "report: cannot write") : 0;
+}
+
+/* After the last file: a void whose sale is in none of the files. */
+static int on_unmatched_void(void *ctx, const struct voidmatch_void *v, struct etl_err *err)
+{
+    struct rctx *c = ctx;
+    struct report_void rv;
+
+    c->unmatched++;
+    memset(&rv, 0, sizeof(rv));
+    rv.kind = RV_UNMATCHED;
+    rv.key = v->key;
+    rv.plate = v->plate;
+    rv.zone = v->zone;
+    rv.currency = v->currency;
+    rv.void_file = v->file;
+    rv.void_line = v->line;
+    rv.void_cents = v->cents;
+    rv.void_currency = v->currency;
+    return add_voids_row(c, &rv, err);
 }
 
 static void on_reject(void *ctx, const char *file, long line, const char *field,
@@ -385,6 +469,12 @@ int cmd_report(int argc, char **argv)
             status = etl_exit_for(err.code);
             goto done;
         }
+        rc.vm = voidmatch_new(&err);
+        if (!rc.vm) {
+            log_err(&err);
+            status = etl_exit_for(err.code);
+            goto done;
+        }
         sink.record = on_record;
         sink.reject = on_reject;
         sink.ctx = &rc;
@@ -431,6 +521,12 @@ int cmd_report(int argc, char **argv)
             report_add_file(rc.rep, &rf);
         }
         log_progress_done();
+        /* every void is known now: the sales go to Permits or Voids */
+        if (voidmatch_replay(rc.vm, on_spilled_sale, on_unmatched_void, &rc, &err) < 0) {
+            log_err(&err);
+            status = EXIT_ABORTED;
+            aborted = 1;
+        }
     }
     if (period && !want_stats) {
         report_set_stats_offline(rc.rep, "rebuilt from the ledger: OPSCOM stats were not "
@@ -476,13 +572,32 @@ int cmd_report(int argc, char **argv)
 done:
     timing_end("report");
     report_discard(rc.rep);
-    log_summary(status, "report: %d file%s, %ld rows read, %ld accepted, %ld rejected, "
-                "%ld duplicates, %ld voids, %ld free sessions%s%s", inp.nfiles,
-                inp.nfiles == 1 ? "" : "s", tot.rows, tot.accepted, tot.rejected,
-                tot.duplicates, tot.voids, tot.free_sessions,
-                written ? ", written to " : "", written ? out : "");
+    if (period) {
+        log_summary(status, "report: %ld records rebuilt from the ledger%s%s", tot.accepted,
+                    written ? ", written to " : "", written ? out : "");
+    } else {
+        char g[2][24], v[2][24], n[2][24];
+        int k;
+
+        for (k = 0; k < 2; k++) {
+            norm_format_cents(rc.gross[k + 1], g[k]);
+            norm_format_cents(rc.voided[k + 1], v[k]);
+            norm_format_cents(rc.gross[k + 1] - rc.voided[k + 1], n[k]);
+        }
+        log_summary(status, "report: %d file%s: rows %ld = %ld sales + %ld rejected + "
+                    "%ld duplicates + %ld voids; sales %ld = %ld listed + %ld cancelled; "
+                    "voids %ld = %ld cancelling + %ld unmatched; %ld free sessions; "
+                    "CAD gross %s - voids %s = net %s; USD gross %s - voids %s = net %s%s%s",
+                    inp.nfiles, inp.nfiles == 1 ? "" : "s", tot.rows, tot.accepted,
+                    tot.rejected, tot.duplicates, tot.voids, tot.accepted,
+                    tot.accepted - rc.cancelled, rc.cancelled, tot.voids,
+                    tot.voids - rc.unmatched, rc.unmatched, tot.free_sessions, g[0], v[0],
+                    n[0], g[1], v[1], n[1], written ? "; written to " : "",
+                    written ? out : "");
+    }
     timing_report();
     ingest_free(in);
+    voidmatch_free(rc.vm);
     ledger_rec_release(&rc.rec);
     ledger_close(rc.led);
     config_token_free(token);

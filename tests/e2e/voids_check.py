@@ -201,4 +201,5 @@ def main():
         len(sales), len(cancelled), len(voids), gross["CAD"], vsum["CAD"], net["CAD"]))
 
 
-main()
+if __name__ == "__main__":
+    main()
