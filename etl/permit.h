@@ -7,6 +7,8 @@
  * against its limit in code points *before* copying, so nothing is ever
  * truncated: a value over the limit rejects the record. Empty text = absent.
  * A struct permit is filled per row and reused; no heap memory inside.
+ * voidmatch.c spills and restores every field (report FILE...): a new
+ * field must be added there too.
  */
 #ifndef ETL_PERMIT_H
 #define ETL_PERMIT_H
