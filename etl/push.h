@@ -69,6 +69,7 @@ struct push_log_entry {
     int         attempts;
     const char *last_error;    /* "" if none */
     int         resent_after_doubt;
+    int         unlinked;      /* live on OPSCOM, no usable reference id */
 };
 typedef void (*push_log_fn)(void *ctx, const struct push_log_entry *e);
 
@@ -99,6 +100,9 @@ struct push_counts {
     long to_send;                                          /* jobs planned */
     long pushed, updated, deleted, failed, retry_later, aborted;
     long resent_after_doubt, in_doubt, retries;
+    long unlinked;          /* pushed this run without a usable reference id */
+    long failed_doubt;      /* of `failed`: the answer left the outcome in doubt */
+    long unreachable;       /* left pending: the last attempt could not reach the API */
     long recovered;                                        /* found `sending` at start */
     long left_pending;                                     /* pending/sending after the run */
 };

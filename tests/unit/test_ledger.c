@@ -556,7 +556,7 @@ START_TEST(test_outcomes)
     mk(&p, "ps:2", "A2", 100, "Lot 4");
     stage(l, &p, 0);
     get(l, "ps:2", &r);
-    ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", &e), 0);
+    ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", 0, &e), 0);
     get(l, "ps:2", &r);
     ck_assert_int_eq(r.state, LS_FAILED);
     ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);   /* not retried unchanged */
@@ -568,7 +568,9 @@ START_TEST(test_outcomes)
     get(l, "ps:5", &r);
     ck_assert_int_eq(r.state, LS_PUSHED);
     ck_assert_str_eq(r.reference_id, "");
-    ck_assert_str_eq(r.last_error.ptr, "success without a reference id");
+    ck_assert_ptr_nonnull(strstr(r.last_error.ptr, "without a usable reference id"));
+    ck_assert_int_eq(r.unlinked, 1);
+    ck_assert_int_eq(ledger_rec_unlinked(&r), 1);
     mk(&p, "ps:2", "A2", 100, "Lot 4");
     p.end += 60;
     ck_assert_int_eq(stage(l, &p, 0), LSO_PUSH);         /* content changed: retried */
