@@ -546,8 +546,9 @@ int opscom_parse_ref(const char *body, size_t len, char out[OPSCOM_REF_MAX + 1],
     size_t vlen = 0, i, n;
     const char *v;
     static const char *const bad[] = {
-        "no reference_id", "an empty reference_id", "a reference_id that is neither a "
-        "string nor an integer", "a reference_id over 50 characters",
+        "no reference_id", "an empty reference_id",
+        "a reference_id that is neither a string nor an integer",
+        "a reference_id over 50 characters",
         "a reference_id with characters other than A-Z a-z 0-9 -",
         "a numeric reference_id that is not 1-50 digits"
     };

@@ -245,8 +245,7 @@ static void after_apply(struct req_ctx *r, int *status, struct buf *out)
         "{\"status\":\"success\",\"reference_id\":\"\"}",
         "{\"status\":\"success\",\"reference_id\":\"R 1\"}",
         "{\"status\":\"success\",\"reference_id\":10001.5}",
-        "{\"status\":\"success\",\"reference_id\":"
-        "\"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXY\"}",
+        "{\"status\":\"success\",\"reference_id\":\"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXY\"}",
     };
 
     if (r->ep == EP_PUSH && *status == 200 && g.bad_ref_every > 0) {
