@@ -255,7 +255,7 @@ mkconfig cfg.json max_reject_ratio=0.1
 $PC gen 4 day.csv 1
 printf ',,,,,,,,\r\n , ,,\t,,,,,\r\n"",,,,,,,,\r\n,,,,,,,,\r\n' >>day.csv
 expect_exit "cleared rows: exit 0" 0 "$PE" push -c cfg.json day.csv
-check "4 rows read, 0 rejected" grep -q "4 rows, 4 accepted, 0 rejected" err
+check "4 rows read, 0 rejected" grep -q "rows 4 = 4 sales + 0 rejected" err
 state_now
 check "4 live" $PC check sandbox-state.json ledger.db 4 0
 stop_sandbox
