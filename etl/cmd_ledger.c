@@ -79,8 +79,10 @@ static int print_json(void *ctx, const struct ledger_rec *r)
     put_json_str(f, r->p.promo);
     fputs(",\"reference_id\":", f);
     put_json_str(f, r->reference_id);
-    fprintf(f, ",\"attempts\":%d,\"resent_after_doubt\":%s,\"voided\":%s", r->attempts,
-            r->resent_after_doubt ? "true" : "false", r->p.voided ? "true" : "false");
+    fprintf(f, ",\"attempts\":%d,\"resent_after_doubt\":%s,\"voided\":%s,\"unlinked\":%s,"
+            "\"doubt\":%s", r->attempts, r->resent_after_doubt ? "true" : "false",
+            r->p.voided ? "true" : "false", ledger_rec_unlinked(r) ? "true" : "false",
+            r->doubt ? "true" : "false");
     fputs(",\"last_error\":", f);
     put_json_str(f, r->last_error.ptr ? r->last_error.ptr : "");
     fputs(",\"source\":", f);
@@ -104,6 +106,10 @@ static int print_line(void *ctx, const struct ledger_rec *r)
         fprintf(f, "\taction=%s", ledger_action_name(r->action));
     if (r->resent_after_doubt)
         fputs("\tresent-after-doubt", f);
+    if (ledger_rec_unlinked(r))
+        fputs("\tunlinked", f);
+    if (r->doubt)
+        fputs("\tin-doubt", f);
     if (r->last_error.len)
         fprintf(f, "\terror=%s", r->last_error.ptr);
     fputc('\n', f);
@@ -134,6 +140,8 @@ static void show(const struct ledger_rec *r)
     printf("voided:             %s\n", r->p.voided ? "yes" : "no");
     printf("attempts:           %d\n", r->attempts);
     printf("resent after doubt: %s\n", r->resent_after_doubt ? "yes" : "no");
+    printf("unlinked: %s\n", ledger_rec_unlinked(r) ? "yes" : "no");
+    printf("in doubt: %s\n", r->doubt ? "yes" : "no");
     printf("in doubt:           %s\n", r->doubt ? "yes" : "no");
     printf("last error:         %s\n", r->last_error.ptr ? r->last_error.ptr : "");
     printf("source:             %s:%ld\n", r->p.source, r->p.line);

@@ -26,7 +26,9 @@ static const char usage[] =
 INPUTS_HELP
 "      --dry-run         no network, no ledger writes: print what would be sent\n"
 "      --force           push the records of files over max_reject_ratio\n"
-"      --retry-failed    send `failed` records again (never one a void failed)\n";
+"      --retry-failed    send `failed` records again (a failure in doubt is\n"
+"                        resent flagged resent_after_doubt); never one a void\n"
+"                        failed, never an unlinked one (no usable reference id)\n";
 
 enum { OPT_DRY = CLI_FIRST_CMD_OPT, OPT_FORCE, OPT_RETRY };
 

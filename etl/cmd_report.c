@@ -112,6 +112,7 @@ static void log_ledger_state(struct rctx *c, const struct permit *p)
         e.attempts = r->attempts;
         e.last_error = r->last_error.ptr;
         e.resent_after_doubt = r->resent_after_doubt;
+        e.unlinked = ledger_rec_unlinked(r);
         c->states[r->state]++;
         c->resent += r->resent_after_doubt != 0;
     } else {
@@ -275,6 +276,7 @@ static int on_day_record(void *ctx, const struct ledger_rec *r)
     e.attempts = r->attempts;
     e.last_error = r->last_error.ptr;
     e.resent_after_doubt = r->resent_after_doubt;
+    e.unlinked = ledger_rec_unlinked(r);
     c->states[r->state]++;
     c->resent += r->resent_after_doubt != 0;
     return report_add_push(c->rep, &e) < 0 ? -1 : 0;

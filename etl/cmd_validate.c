@@ -187,38 +187,26 @@ static char *put_time(char *o, long long utc)
 #define ONES  0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* Nonzero if a byte of w is < 0x20, '"', '\\' or 0x7f (needs escaping). */
+/* Nonzero if a byte of w is < 0x20, '"', '\\', 0x7f or >= 0x80 (needs a look). */
 static uint64_t needs_escape(uint64_t w)
 {
     uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\'), d = w ^ (ONES * 0x7f);
 
-    return ((w - ONES * 0x20) | (q - ONES) | (b - ONES) | (d - ONES)) & ~w & HIGHS;
+    /* a byte >= 0x80 also goes the slow way: it may be invalid UTF-8 */
+    return ((((w - ONES * 0x20) | (q - ONES) | (b - ONES) | (d - ONES)) & ~w) | w) & HIGHS;
 }
 
-/* The escaping copy, a byte at a time. */
+/* The escaping copy: buf_json_unit(), the escaper of every JSON writer. */
 static char *put_str_slow(char *o, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
+    size_t i, k;
 
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
-            *o++ = (char)c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default:
-            o = put_mem(o, "u00", 3);
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
+    for (i = 0; i < n; i += k) {
+        char esc[6];
+        size_t elen;
+
+        k = buf_json_unit(s + i, n - i, esc, &elen);
+        o = elen ? put_mem(o, esc, elen) : put_mem(o, s + i, k);
     }
     return o;
 }

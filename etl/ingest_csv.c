@@ -329,6 +329,22 @@ static const char *col_field(const struct profile *p, int c)
     return p->cols[c].field == RF_COUNT ? "_row" : profile_field_name(p->cols[c].field);
 }
 
+/* 1 when every field of the split row is empty after trimming. */
+static int all_empty(const struct split *sp)
+{
+    int i;
+
+    for (i = 0; i < sp->n; i++) {
+        const char *v = sp->ptr[i];
+        size_t vl = sp->len[i];
+
+        trim(&v, &vl);
+        if (vl)
+            return 0;
+    }
+    return 1;
+}
+
 static int row(struct csvfile *cf, const char *s, size_t n, long line, struct etl_err *err)
 {
     struct ingest *in = cf->in;
@@ -338,13 +354,16 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
     char reason[160];
     int c, bad = 0, ascii, nul;
 
-    in->st->rows++;
     in->row_rejects = 0;
     if (split_line(sp, s, n, p->delimiter, &why) < 0) {
+        in->st->rows++;
         ingest_reject(in, line, "_row", why, s, n);
         ingest_row_rejected(in);
         return 0;
     }
+    if (all_empty(sp))
+        return 0;   /* a cleared row (Excel's ,,,,): skipped like a blank line */
+    in->st->rows++;
     if (sp->n != cf->ncols) {
         snprintf(reason, sizeof(reason), "expected %d fields, found %d", cf->ncols, sp->n);
         ingest_reject(in, line, "_row", reason, s, n);

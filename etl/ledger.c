@@ -29,7 +29,7 @@ enum stmt_id {
     ST_RETRY_FAILED, ST_NEXT_HELD, ST_MARK_SENDING, ST_OK_PUSHED, ST_OK_DELETED,
     ST_OK_REPUSH_DELETED, ST_FAILED, ST_RETRY, ST_ADMIN_UPDATE, ST_ADMIN_DELETE,
     ST_FILE_GET, ST_FILE_PUT, ST_FILE_NONFINAL, ST_FILE_SET_FINAL, ST_TMP_ADD,
-    ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_PRUNE,
+    ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_PRUNE, ST_UNLINKED_FAIL,
     ST_VOID_INSERT, ST_VOID_SET, ST_CANCEL_SALE, ST_RUN_RECS, ST_EARLIER_ATTN,
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
     ST_COUNT
@@ -72,9 +72,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "AND id > ?1 ORDER BY id LIMIT 1",
     [ST_COUNT_STATE] = "SELECT count(*) FROM records WHERE state = ?1",
     [ST_RECOVER] = "UPDATE records SET state = 'pending', doubt = 1 WHERE state = 'sending'",
-    /* a record failed by a void (in doubt, unlinked) is never sent again */
+    /* a record failed by a void (in doubt, unlinked) or unlinked is never sent again */
     [ST_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed' "
-                        "AND voided = 0",
+                        "AND voided = 0 AND unlinked = 0",
     [ST_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
                      "AND id > ?1 ORDER BY id LIMIT 1",
     [ST_MARK_SENDING] =
@@ -84,14 +84,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OK_PUSHED] =
         "UPDATE records SET state = 'pushed', action = 'none', srv_body = target, "
         "reference_id = coalesce(?2, reference_id), upd = NULL, doubt = 0, "
-        "last_error = ?3 WHERE id = ?1",
+        "last_error = ?3, unlinked = coalesce(?4, unlinked) WHERE id = ?1",
     [ST_OK_DELETED] =
         "UPDATE records SET state = 'deleted', action = 'none', srv_body = NULL, "
         "upd = NULL, doubt = 0, last_error = ?2 WHERE id = ?1",
     [ST_OK_REPUSH_DELETED] =
         "UPDATE records SET state = 'pending', action = 'push', srv_body = NULL, "
         "reference_id = NULL, upd = NULL, doubt = 0 WHERE id = ?1",
-    [ST_FAILED] = "UPDATE records SET state = 'failed', last_error = ?2, doubt = 0 "
+    [ST_FAILED] = "UPDATE records SET state = 'failed', last_error = ?2, doubt = ?3 "
                   "WHERE id = ?1",
     [ST_RETRY] = "UPDATE records SET state = 'pending', doubt = (doubt OR ?2), "
                  "last_error = ?3 WHERE id = ?1",
@@ -134,6 +134,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         "ORDER BY type, szone, zst",
     [ST_PRUNE] = "DELETE FROM records WHERE end_time < ?1 "
                  "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
+    /* ?2 message, ?3 voided */
+    [ST_UNLINKED_FAIL] =
+        "UPDATE records SET state = 'failed', action = 'none', upd = NULL, unlinked = 1, "
+        "voided = (voided OR ?3), last_error = ?2 WHERE id = ?1",
     /* a void whose sale has not been seen: ?1 key, ?2.. permit, ?13 source,
      * ?14 line, ?15 body, ?16 record, ?17 now, ?18 run; the hash is empty so
      * that the sale, when it comes, is never "unchanged" */
@@ -534,13 +538,59 @@ static int exec(struct ledger *l, const char *sql, struct etl_err *err)
     return 0;
 }
 
+int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err)
+{
+    char *real = realpath(path, NULL), *dir = NULL;
+    const char *base;
+    int rc = 0;
+
+    buf_reset(out);
+    if (real) {
+        rc = buf_addstr(out, real);
+        free(real);
+        return rc < 0 ? etl_fail(err, E_NOMEM, "ledger: out of memory") : 0;
+    }
+    if (errno != ENOENT)
+        return etl_fail(err, E_IO, "ledger: cannot resolve '%s': %s", path, strerror(errno));
+    /* not there yet: the canonical directory and the base name */
+    base = strrchr(path, '/');
+    if (base) {
+        struct buf d = BUF_INIT;
+
+        if (buf_add(&d, path, (size_t)(base - path)) < 0) {
+            buf_release(&d);
+            return etl_fail(err, E_NOMEM, "ledger: out of memory");
+        }
+        dir = realpath(base == path ? "/" : d.ptr, NULL);
+        buf_release(&d);
+        base++;
+    } else {
+        dir = realpath(".", NULL);
+        base = path;
+    }
+    if (!dir)
+        return etl_fail(err, E_IO, "ledger: cannot resolve the directory of '%s': %s", path,
+                        strerror(errno));
+    if (buf_addstr(out, dir) < 0 || (strcmp(dir, "/") != 0 && buf_addch(out, '/') < 0) ||
+        buf_addstr(out, base) < 0)
+        rc = etl_fail(err, E_NOMEM, "ledger: out of memory");
+    free(dir);
+    return rc;
+}
+
 static int take_lock(struct ledger *l, const char *path, struct etl_err *err)
 {
     struct buf lp = BUF_INIT;
     char pid[32];
     int fd, n;
 
-    if (buf_addstr(&lp, path) < 0 || buf_addstr(&lp, ".lock") < 0) {
+    /* the canonical path: every spelling of one ledger (a symlink,
+     * ./x vs ../d/x) meets the same lock */
+    if (ledger_canonical_path(path, &lp, err) < 0) {
+        buf_release(&lp);
+        return -1;
+    }
+    if (buf_addstr(&lp, ".lock") < 0) {
         buf_release(&lp);
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
     }
@@ -1206,7 +1256,7 @@ void ledger_void_effect(const struct ledger_rec *rec, struct ledger_void_effect 
     } else if (ledger_rec_unlinked(rec)) {
         out->outcome = LSO_VOID_FAILED;
         out->state = LS_FAILED;
-        out->error = "no usable reference id: change it in OPSCOM by hand";
+        out->error = LEDGER_UNLINKED_MSG;
     } else {
         /* pending or held (never sent), failed (never applied) */
         out->outcome = LSO_VOID;
@@ -1354,7 +1404,16 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold,
     }
     /* Changed content: what does the server need? */
     buf_reset(&l->upd);
-    if (!rec->srv_body.len || !rec->reference_id[0]) {
+    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
+        /* the server has another content under an unusable reference: no
+         * update, no second push; the new content is kept, the record
+         * failed (a rerun with the same content changes nothing) */
+        act = LA_NONE;
+        oc = LSO_UNLINKED;
+    } else if (ledger_rec_unlinked(rec)) {
+        act = LA_NONE;          /* back to what the server has */
+        oc = LSO_UNCHANGED;
+    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
         act = LA_PUSH;
         oc = LSO_PUSH;
     } else {
@@ -1377,7 +1436,9 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold,
     bind_text(s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
                      : act == LA_PUSH ? "push" : ledger_action_name(act));
     *out = oc;
-    return run_done(l, s, err, "stage change");
+    if (run_done(l, s, err, "stage change") < 0)
+        return -1;
+    return oc == LSO_UNLINKED ? ledger_fail_unlinked(l, rec->id, 0, err) : 0;
 }
 
 int ledger_tmp_add(struct ledger *l, const struct permit *p, struct etl_err *err)
@@ -1484,10 +1545,15 @@ int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const c
     default:
         s = stmt(l, ST_OK_PUSHED);
         bind_text(s, 2, ref && *ref ? ref : NULL);
-        /* a success without a usable reference id: kept as pushed (the
-         * permit exists) but said, since it cannot be updated or deleted */
-        if (act == LA_PUSH && !(ref && *ref))
-            bind_text(s, 3, "success without a reference id");
+        /* a push answered without a usable reference id: pushed (the
+         * permit exists) and unlinked, since it cannot be updated or
+         * deleted through the API */
+        if (act == LA_PUSH) {
+            sqlite3_bind_int(s, 4, ref && *ref ? 0 : 1);
+            if (!(ref && *ref))
+                bind_text(s, 3, "success without a usable reference id: "
+                          "the permit cannot be changed through the API");
+        }
         break;
     }
     sqlite3_bind_int64(s, 1, id);
@@ -1501,9 +1567,9 @@ int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act,
 
     *more = 0;
     if (act == LA_UPDATE)
-        return ledger_done_failed(l, id, msg, err);
+        return ledger_done_failed(l, id, msg, 0, err);
     if (act == LA_PUSH)   /* not a meaningful answer to a push: keep it as failed */
-        return ledger_done_failed(l, id, msg, err);
+        return ledger_done_failed(l, id, msg, 0, err);
     if (act == LA_REPUSH) {
         s = stmt(l, ST_OK_REPUSH_DELETED);
         *more = 1;
@@ -1515,12 +1581,24 @@ int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act,
     return run_done(l, s, err, "record outcome");
 }
 
-int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, struct etl_err *err)
+int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, int doubt,
+                       struct etl_err *err)
 {
     sqlite3_stmt *s = stmt(l, ST_FAILED);
 
     sqlite3_bind_int64(s, 1, id);
     bind_text(s, 2, msg && *msg ? msg : "failed");
+    sqlite3_bind_int(s, 3, doubt ? 1 : 0);
+    return run_done(l, s, err, "record outcome");
+}
+
+int ledger_fail_unlinked(struct ledger *l, int64_t id, int voided, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_UNLINKED_FAIL);
+
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, LEDGER_UNLINKED_MSG);
+    sqlite3_bind_int(s, 3, voided ? 1 : 0);
     return run_done(l, s, err, "record outcome");
 }
 

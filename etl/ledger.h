@@ -16,8 +16,10 @@
  *     none), `upd` (the update request's changed fields), `target` (the
  *     body the server holds once the action succeeded);
  *   - `doubt` (an attempt broke after it was sent and no later answer
- *     settled it: the next send is a resend after doubt), `unlinked` (the
- *     server has the permit but gave no usable reference id),
+ *     settled it, or a failed record's 2xx answer was not a well-formed
+ *     success: the next send is a resend after doubt), `unlinked` (the
+ *     server has the permit but gave no usable reference id: see
+ *     ledger_rec_unlinked()),
  *     `resent_after_doubt`, `attempts`, `last_error`, `source`, `line`,
  *     `voided`, first/last seen, last sent (UTC, ISO 8601).
  * One row per input file (table `files`): path, size, mtime, sha256, the
@@ -31,8 +33,10 @@
  * Storage: WAL, synchronous=NORMAL, busy_timeout, schema versioned by
  * PRAGMA user_version (migrations in ledger.c, a newer version than this
  * tool knows is refused). Every statement is prepared once at open and
- * reused. The lock: flock() on "<ledger>.lock" (LEDGER_LOCK), the holder's
- * pid written into it; a second locker gets E_LOCKED naming that pid.
+ * reused. The lock: flock() on "<canonical ledger path>.lock" (LEDGER_LOCK;
+ * ledger_canonical_path(), so a symlink or another spelling of the path
+ * meets the same lock), the holder's pid written into it; a second locker
+ * gets E_LOCKED naming that pid.
  *
  * Errors: E_DB (SQLite), E_IO (lock file), E_LOCKED, E_NOMEM, E_USAGE
  * (unknown key/reference). Strings passed in are copied; ledger_rec owns
@@ -71,6 +75,10 @@ enum {
 };
 
 struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
+/* The ledger's canonical path into out: realpath(path), or when it does
+ * not exist yet the realpath of its directory + its base name. The lock
+ * is "<canonical>.lock". E_IO (the directory is missing), E_NOMEM. */
+int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err);
 /* The SQL of schema migration v (v -> v + 1), NULL past the last one:
  * for tests that build an old ledger. */
 const char *ledger_migration_sql(int v);
@@ -107,7 +115,9 @@ enum ledger_stage_outcome {
     LSO_VOID_FAILED, /* a void of a permit it cannot delete (in doubt, no usable
                         reference id): the sale failed, check OPSCOM by hand */
     LSO_VOID_UNCHANGED, /* the sale was deleted or cancelled already */
-    LSO_CANCELLED    /* a sale whose key has a void: cancelled, never sent */
+    LSO_CANCELLED,   /* a sale whose key has a void: cancelled, never sent */
+    LSO_UNLINKED     /* a change of an unlinked record: failed
+                        (LEDGER_UNLINKED_MSG), nothing will be sent */
 };
 
 struct ledger_rec;
@@ -195,7 +205,8 @@ long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *e
 /* Start of a run: every `sending` record (the process died while it was in
  * flight) becomes pending with doubt=1; returns how many, -1 on error. */
 long ledger_recover_sending(struct ledger *l, struct etl_err *err);
-/* --retry-failed: failed -> pending (action kept); returns how many. */
+/* --retry-failed: failed -> pending (action kept; doubt kept, so a failure
+ * in doubt is resent flagged), never an unlinked record; returns how many. */
 long ledger_retry_failed(struct ledger *l, struct etl_err *err);
 
 /* Held records, one by one (ascending id), to re-resolve their zone:
@@ -217,8 +228,20 @@ int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const c
  * push, *more = 1); an update fails with msg. */
 int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act,
                           const char *msg, int *more, struct etl_err *err);
-/* Permanent failure: failed with msg. */
-int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, struct etl_err *err);
+/* Permanent failure: failed with msg; `doubt` set when the answer leaves
+ * the outcome in doubt (a 2xx that is not a well-formed success): then
+ * --retry-failed resends it flagged resent_after_doubt. */
+int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, int doubt,
+                       struct etl_err *err);
+
+/* Unlinked records: the permit is on the server but its reference id is
+ * unusable (or missing), so it can never be updated or deleted through
+ * the API. Nothing ever sends such a record again (not --retry-failed):
+ * a change, delete or void of it becomes `failed` with this message. */
+#define LEDGER_UNLINKED_MSG "no usable reference id: change it in OPSCOM by hand"
+/* Makes record id `failed` with LEDGER_UNLINKED_MSG (voided: also marks
+ * it voided), action none; it stays unlinked. */
+int ledger_fail_unlinked(struct ledger *l, int64_t id, int voided, struct etl_err *err);
 /* No final answer (attempts ran out, run aborted): pending again; doubt
  * kept set when `in_doubt` (the next send is flagged). */
 int ledger_done_retry(struct ledger *l, int64_t id, int in_doubt, const char *msg,

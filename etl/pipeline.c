@@ -148,6 +148,7 @@ static void on_push_log(void *ctx, const struct push_log_entry *e)
     rp.attempts = e->attempts;
     rp.last_error = e->last_error;
     rp.resent_after_doubt = e->resent_after_doubt;
+    rp.unlinked = e->unlinked;
     report_add_push(c->rep, &rp);
 }
 
@@ -182,6 +183,7 @@ static void report_counts_from(const struct push_counts *pc, int exit_code,
     rc->held = pc->held;
     rc->pending = pc->retry_later + pc->aborted;
     rc->resent_after_doubt = pc->resent_after_doubt;
+    rc->unlinked = pc->unlinked;
     rc->exit_code = exit_code;
 }
 

@@ -48,6 +48,7 @@ struct push {
     int                grouped;      /* the runner calls hooks->flush */
     long               marked;       /* `sending` marks not committed yet */
     double             shown;        /* last progress line */
+    char               unreach_msg[512]; /* last "could not reach the API" message */
     int64_t            run;          /* this run's id (ledger_set_run()) */
 };
 
@@ -322,6 +323,7 @@ static void log_entry(struct push *p, const struct ledger_rec *r, const char *ac
     e.attempts = r->attempts;
     e.last_error = r->last_error.ptr ? r->last_error.ptr : "";
     e.resent_after_doubt = r->resent_after_doubt;
+    e.unlinked = ledger_rec_unlinked(r);
     p->o.log(p->o.log_ctx, &e);
 }
 
@@ -351,6 +353,9 @@ static int merge(struct push *p, struct etl_err *err)
         case LSO_CANCELLED:
         case LSO_VOID_DELETE:
             break;
+        case LSO_UNLINKED:
+            p->c.failed++;      /* a change or void that can never be sent */
+            break;
         default:
             p->c.staged_changed++;
             break;
@@ -361,7 +366,8 @@ static int merge(struct push *p, struct etl_err *err)
             (oc == LSO_UNCHANGED || hold || oc >= LSO_VOID)) {
             if (ledger_get(p->l, q.key, &p->rec, err) < 0)
                 return -1;
-            log_entry(p, &p->rec, hold ? "held" : oc == LSO_UNCHANGED ? "none"
+            log_entry(p, &p->rec, hold && oc != LSO_UNLINKED ? "held"
+                                  : oc == LSO_UNCHANGED || oc == LSO_UNLINKED ? "none"
                                   : oc == LSO_CANCELLED ? "cancel" : "void");
         }
         if (batch_tick(p, err) < 0)
@@ -514,6 +520,32 @@ static enum ledger_action pending_action(const struct ledger_rec *r)
     return r->action;
 }
 
+/*
+ * An unlinked record (on the server, no usable reference id) that is
+ * pending for anything but "the server has it already" is never sent: no
+ * update or delete can address it, and a push would make a second live
+ * permit. It becomes failed (LEDGER_UNLINKED_MSG). 1 when r was so
+ * handled, 0 when it may be sent, -1 on error.
+ */
+static int never_send(struct push *p, const struct ledger_rec *r, struct etl_err *err)
+{
+    enum ledger_action act = r->action;
+    int64_t id = r->id;
+
+    if (!ledger_rec_unlinked(r) || (act == LA_NONE && r->srv_body.len))
+        return 0;
+    if (ledger_fail_unlinked(p->l, id, 0, err) < 0)
+        return -1;
+    p->c.failed++;
+    p->finished++;
+    if (p->o.log) {     /* r may be p->rec: read after the copies above */
+        if (ledger_get_by_id(p->l, id, &p->rec, err) < 0)
+            return -1;
+        log_entry(p, &p->rec, ledger_action_name(act));
+    }
+    return 1;
+}
+
 void push_count_unstaged(struct push *p, const struct permit *rec)
 {
     if (rec->voided)
@@ -552,6 +584,11 @@ static int hook_next(void *ctx, struct opscom_job *job)
             }
             if (rc <= 0)
                 return 0;    /* a read error stops handing out jobs */
+            rc = never_send(p, &p->rec, &p->hook_err);
+            if (rc < 0)
+                return 0;
+            if (rc > 0)
+                continue;
             if (pending_action(&p->rec) != LA_NONE)
                 break;
             /* nothing to send: a delete with no permit to address, or the
@@ -681,16 +718,26 @@ static int hook_done(void *ctx, void *user, const struct opscom_result *r)
             p->c.retry_later++;
             break;
         }
-        rc = ledger_done_failed(p->l, s->id, r->message, err);
+        rc = ledger_done_failed(p->l, s->id, r->message, r->answer_doubt, err);
         p->c.failed++;
+        if (r->answer_doubt)
+            p->c.failed_doubt++;
         break;
     case OC_RETRY_LATER:
         rc = ledger_done_retry(p->l, s->id, r->in_doubt, r->message, err);
         p->c.retry_later++;
+        if (r->unreachable) {
+            p->c.unreachable++;
+            snprintf(p->unreach_msg, sizeof(p->unreach_msg), "%s", r->message);
+        }
         break;
     default:   /* OC_AUTH, OC_ABORTED: left pending for the next run */
         rc = ledger_done_retry(p->l, s->id, r->in_doubt, r->message, err);
         p->c.aborted++;
+        if (r->unreachable) {
+            p->c.unreachable++;
+            snprintf(p->unreach_msg, sizeof(p->unreach_msg), "%s", r->message);
+        }
         break;
     }
     if (rc < 0)
@@ -749,7 +796,18 @@ static int dry_send(struct push *p, struct etl_err *err)
 
     p->cursor = 0;
     while ((rc = ledger_next_pending(p->l, &p->cursor, r, err)) == 1) {
-        enum ledger_action a = pending_action(r);
+        enum ledger_action a;
+        int64_t id = r->id;
+        int ns = never_send(p, r, err);
+
+        if (ns < 0)
+            return -1;
+        if (ns > 0) {
+            fprintf(f, "failed %s (%s)\n", r->p.key, LEDGER_UNLINKED_MSG);
+            p->cursor = id;
+            continue;
+        }
+        a = pending_action(r);
 
         switch (a) {
         case LA_NONE:
@@ -813,6 +871,20 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
         rc = -1;
     if (p->hook_err.code) {
         *err = p->hook_err;
+        return -1;
+    }
+    /* records left pending because the last attempts could not reach the
+     * API: an outage, not a data problem (exit 3), however few they were */
+    if (p->c.unreachable > 0 && !interrupted && (rc == 0 || err->code == E_NET)) {
+        char m[sizeof(err->msg)];
+
+        if (rc == 0)
+            snprintf(m, sizeof(m), "%ld record%s left pending; last: %s", p->c.unreachable,
+                     p->c.unreachable == 1 ? "" : "s", p->unreach_msg);
+        else
+            snprintf(m, sizeof(m), "%s", err->msg);
+        if (!strstr(m, "API unreachable"))
+            etl_fail(err, E_NET, "API unreachable: %s", m);
         return -1;
     }
     return rc;
@@ -957,22 +1029,23 @@ void push_summary_text(const struct push *p, char *out, size_t cap)
     if (!c->tallied) {
         snprintf(out + n, cap - (size_t)n,
                  "%ld pushed, %ld updated, %ld deleted, %ld failed, %ld held, "
-                 "%ld resent after doubt, %ld left pending",
+                 "%ld resent after doubt, %ld unlinked, %ld left pending",
                  c->pushed, c->updated, c->deleted, c->failed, c->held,
-                 c->resent_after_doubt, c->left_pending);
+                 c->resent_after_doubt, c->unlinked, c->left_pending);
         return;
     }
     snprintf(out + n, cap - (size_t)n,
              "sales %ld = %ld pushed + %ld updated + %ld repushed + %ld unchanged + "
              "%ld cancelled + %ld held + %ld failed + %ld left pending + %ld not pushed; "
              "voids %ld = %ld cancelling + %ld deleted + %ld unmatched + %ld failed + "
-             "%ld left pending + %ld unchanged; %ld resent after doubt; "
+             "%ld left pending + %ld unchanged; %ld resent after doubt, %ld unlinked; "
              "earlier: %ld pushed, %ld updated, %ld deleted, %ld failed, %ld left pending, "
              "%ld earlier records still held/failed",
              sales, s[LB_S_PUSHED], s[LB_S_UPDATED], s[LB_S_REPUSHED], s[LB_S_UNCHANGED],
              s[LB_S_CANCELLED], s[LB_S_HELD], s[LB_S_FAILED], s[LB_S_PENDING], c->not_pushed,
              voids, v[LB_V_CANCELLING], v[LB_V_DELETED], v[LB_V_UNMATCHED], v[LB_V_FAILED],
-             v[LB_V_PENDING], v[LB_V_UNCHANGED], c->resent_after_doubt, c->earlier_pushed,
+             v[LB_V_PENDING], v[LB_V_UNCHANGED], c->resent_after_doubt, c->unlinked,
+             c->earlier_pushed,
              c->earlier_updated, c->earlier_deleted, c->earlier_failed, c->earlier_pending,
              c->earlier_attention);
 }
@@ -1050,6 +1123,10 @@ int push_admin_open(const char *cfg_path, const char *ref, const char *key,
     if (rc == 0) {
         etl_fail(err, E_USAGE, "no ledger record with %s '%s'", ref ? "reference id" : "key",
                  ref ? ref : key);
+        goto out;
+    }
+    if (ledger_rec_unlinked(r)) {
+        etl_fail(err, E_USAGE, "'%s': " LEDGER_UNLINKED_MSG, r->p.key);
         goto out;
     }
     if (!r->srv_body.len || !r->reference_id[0]) {

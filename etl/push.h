@@ -70,6 +70,7 @@ struct push_log_entry {
     int         attempts;
     const char *last_error;    /* "" if none */
     int         resent_after_doubt;
+    int         unlinked;      /* live on OPSCOM, no usable reference id */
 };
 typedef void (*push_log_fn)(void *ctx, const struct push_log_entry *e);
 /* A record of a file over the reject ratio: read, never staged. */
@@ -103,6 +104,8 @@ struct push_counts {
     long to_send;                                          /* jobs planned */
     long pushed, updated, deleted, failed, retry_later, aborted;
     long resent_after_doubt, in_doubt, retries;
+    long failed_doubt;      /* of `failed`: the answer left the outcome in doubt */
+    long unreachable;       /* left pending: the last attempt could not reach the API */
     long recovered;                                        /* found `sending` at start */
     long left_pending;                                     /* pending/sending after the run */
     /* The summary buckets, this run's rows only (push_tally()): every sale

@@ -60,9 +60,97 @@ int runfiles_add(struct runfiles *rf, const char *path, const char *profile)
     return 0;
 }
 
+/* The tool's own files, canonical (ledger_canonical_path()): a config
+ * glob never matches them. */
+struct own_files {
+    struct buf ledger, config, report_dir, archive_dir;
+    int        under_report_dir;  /* report_dir set apart from the config's directory */
+};
+
+static void own_release(struct own_files *o)
+{
+    buf_release(&o->ledger);
+    buf_release(&o->config);
+    buf_release(&o->report_dir);
+    buf_release(&o->archive_dir);
+}
+
+/* A path that cannot be resolved (its directory missing) matches nothing. */
+static void canon_or_empty(const char *path, struct buf *out)
+{
+    struct etl_err e;
+
+    if (!path || ledger_canonical_path(path, out, &e) < 0)
+        buf_reset(out);
+}
+
+static int own_init(struct own_files *o, const struct config *cfg, struct etl_err *err)
+{
+    struct buf lp = BUF_INIT, d = BUF_INIT;
+
+    memset(o, 0, sizeof(*o));
+    if (push_ledger_path(cfg, &lp, err) < 0)
+        return -1;
+    canon_or_empty(lp.ptr, &o->ledger);
+    canon_or_empty(cfg->path, &o->config);
+    canon_or_empty(cfg->report_dir ? cfg->report_dir : cfg->dir, &o->report_dir);
+    canon_or_empty(cfg->archive_dir, &o->archive_dir);
+    canon_or_empty(cfg->dir, &d);
+    o->under_report_dir = cfg->report_dir && o->report_dir.len &&
+                          (!d.ptr || strcmp(d.ptr, o->report_dir.ptr) != 0);
+    buf_release(&lp);
+    buf_release(&d);
+    return 0;
+}
+
+static int has_prefix_dir(const char *path, const struct buf *dir)
+{
+    return dir->len && !strncmp(path, dir->ptr, dir->len) &&
+           (path[dir->len] == '/' || (dir->len == 1 && dir->ptr[0] == '/'));
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+
+    return n >= t && !strcmp(s + n - t, tail);
+}
+
+/* 1 when canonical path c is one of the tool's own files: the ledger
+ * (and its -wal, -shm, -journal, .lock), the config, anything under
+ * archive_dir or under a report_dir of its own, and the reports and
+ * summaries (permit-etl-*.xlsx, permit-etl-*-summary.json) in report_dir. */
+static int own_file(const struct own_files *o, const char *c)
+{
+    static const char *const side[] = { "", "-wal", "-shm", "-journal", ".lock" };
+    const char *base = strrchr(c, '/');
+    size_t i;
+
+    if (o->ledger.len && !strncmp(c, o->ledger.ptr, o->ledger.len))
+        for (i = 0; i < sizeof(side) / sizeof(side[0]); i++)
+            if (!strcmp(c + o->ledger.len, side[i]))
+                return 1;
+    if (o->config.len && !strcmp(c, o->config.ptr))
+        return 1;
+    if (has_prefix_dir(c, &o->archive_dir) || (o->under_report_dir &&
+                                               has_prefix_dir(c, &o->report_dir)))
+        return 1;
+    base = base ? base + 1 : c;
+    return o->report_dir.len && has_prefix_dir(c, &o->report_dir) &&
+           (size_t)(base - c) == o->report_dir.len + (o->report_dir.len > 1) &&
+           !strncmp(base, "permit-etl-", 11) &&
+           (ends_with(base, ".xlsx") || ends_with(base, "-summary.json"));
+}
+
 int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err)
 {
     size_t i, k;
+    struct own_files own;
+    struct buf canon = BUF_INIT;
+    int ret = -1;
+
+    if (own_init(&own, cfg, err) < 0)
+        return -1;
 
     for (i = 0; i < cfg->ninputs; i++) {
         glob_t g;
@@ -76,8 +164,9 @@ int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_er
         }
         if (rc != 0) {
             globfree(&g);
-            return etl_fail(err, rc == GLOB_NOSPACE ? E_NOMEM : E_IO,
-                            "inputs: cannot expand '%s'", cfg->inputs[i].glob);
+            etl_fail(err, rc == GLOB_NOSPACE ? E_NOMEM : E_IO,
+                     "inputs: cannot expand '%s'", cfg->inputs[i].glob);
+            goto out;
         }
         for (k = 0; k < g.gl_pathc; k++) {
             struct stat st;
@@ -85,14 +174,23 @@ int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_er
             /* a directory matched by a glob is not an input file */
             if (stat(g.gl_pathv[k], &st) == 0 && S_ISDIR(st.st_mode))
                 continue;
+            /* nor is one of the tool's own files (ledger, reports, ...) */
+            canon_or_empty(g.gl_pathv[k], &canon);
+            if (canon.len && own_file(&own, canon.ptr))
+                continue;
             if (runfiles_add(rf, g.gl_pathv[k], cfg->inputs[i].profile) < 0) {
                 globfree(&g);
-                return etl_fail(err, E_NOMEM, "out of memory");
+                etl_fail(err, E_NOMEM, "out of memory");
+                goto out;
             }
         }
         globfree(&g);
     }
-    return 0;
+    ret = 0;
+out:
+    own_release(&own);
+    buf_release(&canon);
+    return ret;
 }
 
 void runfile_status(struct runfile *f, const char *status, const char *msg)
@@ -377,12 +475,12 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
                  "\"rows\": %ld, \"accepted\": %ld, \"rejected\": %ld, \"duplicates\": %ld, "
                  "\"voids\": %ld, \"pushed\": %ld, \"updated\": %ld, \"deleted\": %ld, "
                  "\"unchanged\": %ld, \"failed\": %ld, \"held\": %ld, \"pending\": %ld, "
-                 "\"resent_after_doubt\": %ld, \"zone_disconnected\": %ld, "
+                 "\"resent_after_doubt\": %ld, \"unlinked\": %ld, \"zone_disconnected\": %ld, "
                  "\"zone_missing\": %ld},\n",
              rf->n, runfiles_count(rf, "skipped"), pc->rows, pc->accepted, pc->rejected,
              pc->duplicates, pc->voids, pc->pushed, pc->updated, pc->deleted, pc->unchanged,
              pc->failed, pc->held, pc->retry_later + pc->aborted, pc->resent_after_doubt,
-             pc->zone_disconnected, pc->zone_missing);
+             pc->unlinked, pc->zone_disconnected, pc->zone_missing);
     json_buckets(&b, p, run_money);
     /* Net per currency, as text */
     buf_addstr(&b, "  \"totals\": {");

@@ -46,7 +46,12 @@ void runfiles_free(struct runfiles *rf);
 
 /* Expands every `inputs` glob (sorted by glob(3)); a path matched by two
  * inputs is taken once, with the first input's profile. A glob matching
- * nothing is not an error. E_IO on a glob read error, E_NOMEM. */
+ * nothing is not an error. A glob never matches the tool's own files
+ * (paths compared canonical): the ledger with its -wal, -shm, -journal
+ * and .lock, the config file, anything under archive_dir or under a
+ * report_dir apart from the config's directory, and the reports and
+ * summaries (permit-etl-*.xlsx, permit-etl-*-summary.json) in the report
+ * directory. E_IO on a glob read error, E_NOMEM. */
 int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err);
 
 /* Adds one input (a path already listed is ignored); -1: out of memory. */

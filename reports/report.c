@@ -191,7 +191,7 @@ static const char *const void_heads[] = {
 };
 static const char *const push_heads[] = {
     "Key", "Plate", "Zone", "Action", "Reference ID", "State", "Attempts", "Last error",
-    "Resent after doubt"
+    "Resent after doubt", "Unlinked"
 };
 /* Promo Codes: the per-code table (columns A-F, the sheet's autofilter),
  * then the per-zone breakdown below it in columns H-M: no column and no
@@ -1115,7 +1115,8 @@ int report_add_push(struct report *r, const struct report_push *p)
         put_str(r, s, row, 5, p->state, NULL) < 0 ||
         put_count(r, s, row, 6, p->attempts, NULL) < 0 ||
         put_str(r, s, row, 7, p->last_error, NULL) < 0 ||
-        put_str(r, s, row, 8, p->resent_after_doubt ? "yes" : "no", NULL) < 0)
+        put_str(r, s, row, 8, p->resent_after_doubt ? "yes" : "no", NULL) < 0 ||
+        put_str(r, s, row, 9, p->unlinked ? "yes" : "no", NULL) < 0)
         return -1;
     return 0;
 }
@@ -1631,7 +1632,8 @@ static int write_summary(struct report *r, int aborted)
         fact_count(r, s, "Deleted", r->counts.deleted, online) < 0 ||
         fact_count(r, s, "Failed", r->counts.failed, online) < 0 ||
         fact_count(r, s, "Held", r->counts.held, online) < 0 ||
-        fact_count(r, s, "Resent after doubt", r->counts.resent_after_doubt, online) < 0)
+        fact_count(r, s, "Resent after doubt", r->counts.resent_after_doubt, online) < 0 ||
+        fact_count(r, s, "Unlinked (no usable reference id)", r->counts.unlinked, online) < 0)
         return -1;
     next_row(s);
 

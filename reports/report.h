@@ -101,6 +101,7 @@ struct report_file {
 /* Run counts (Summary); -1 = not applicable (shown as "offline"/"-"). */
 struct report_counts {
     long pushed, updated, deleted, unchanged, failed, held, pending, resent_after_doubt;
+    long unlinked;              /* pushed without a usable reference id */
     int  exit_code;             /* enum etl_exit */
 };
 
@@ -118,6 +119,7 @@ struct report_push {
     int         attempts;
     const char *last_error;     /* may be NULL */
     int         resent_after_doubt;
+    int         unlinked;       /* live on OPSCOM, no usable reference id */
 };
 
 struct report *report_open(const char *path, const struct report_meta *meta,

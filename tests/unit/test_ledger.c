@@ -473,7 +473,7 @@ static void void_setup(struct ledger *l, enum setup_kind k, struct permit *sale)
     switch (k) {
     case SU_FAILED:
         ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
-        ck_assert_int_eq(ledger_done_failed(l, r.id, "9006 plate required", &e), 0);
+        ck_assert_int_eq(ledger_done_failed(l, r.id, "9006 plate required", 0, &e), 0);
         break;
     case SU_PUSHED:
         push_ok(l, "ps:1", "R1");
@@ -852,7 +852,7 @@ START_TEST(test_outcomes)
     mk(&p, "ps:2", "A2", 100, "Lot 4");
     stage(l, &p, 0);
     get(l, "ps:2", &r);
-    ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", &e), 0);
+    ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", 0, &e), 0);
     get(l, "ps:2", &r);
     ck_assert_int_eq(r.state, LS_FAILED);
     ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);   /* not retried unchanged */
@@ -864,7 +864,9 @@ START_TEST(test_outcomes)
     get(l, "ps:5", &r);
     ck_assert_int_eq(r.state, LS_PUSHED);
     ck_assert_str_eq(r.reference_id, "");
-    ck_assert_str_eq(r.last_error.ptr, "success without a reference id");
+    ck_assert_ptr_nonnull(strstr(r.last_error.ptr, "without a usable reference id"));
+    ck_assert_int_eq(r.unlinked, 1);
+    ck_assert_int_eq(ledger_rec_unlinked(&r), 1);
     mk(&p, "ps:2", "A2", 100, "Lot 4");
     p.end += 60;
     ck_assert_int_eq(stage(l, &p, 0), LSO_PUSH);         /* content changed: retried */
