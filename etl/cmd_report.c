@@ -26,8 +26,9 @@
 #include <string.h>
 
 static const char usage[] =
-"usage: permit-etl report [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F] -o OUT.xlsx FILE...\n"
-"       permit-etl report -c CONFIG --date YYYY-MM-DD -o OUT.xlsx\n"
+"usage: permit-etl report [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F] [--redact]\n"
+"                        -o OUT.xlsx FILE...\n"
+"       permit-etl report -c CONFIG --date YYYY-MM-DD [--redact] -o OUT.xlsx\n"
 "\n"
 "Reads vendor files once and writes the XLSX report: Summary (run facts,\n"
 "revenue by zone, source file and business day, per currency), Promo Codes,\n"
@@ -35,14 +36,19 @@ static const char usage[] =
 "Push Log and OPSCOM Stats say \"offline\".\n"
 "\n"
 INPUTS_HELP
-"  -o, --output F     the workbook to write (replaced atomically)\n"
+"  -o, --output F     the workbook to write (replaced atomically; created\n"
+"                     0600, 0640 with group_readable, a replaced file keeps\n"
+"                     the stricter mode)\n"
 "      --date D       the business day D (YYYY-MM-DD) rebuilt from the ledger\n"
+"      --redact       a copy for readers outside finance: plates shown as\n"
+"                     their first 3 characters and ***, keys and raw\n"
+"                     rejected lines left out, amounts and counts untouched\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
 "missing; 2 usage, configuration or profile error; 3 unreadable input or\n"
 "the report could not be written.\n";
 
-enum { OPT_DATE = CLI_FIRST_CMD_OPT };
+enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_REDACT };
 
 #define DEFAULT_BUSINESS_TZ "America/Toronto"
 
@@ -173,6 +179,7 @@ int cmd_report(int argc, char **argv)
         INPUTS_LONGOPTS,
         { "output", required_argument, NULL, 'o' },
         { "date",   required_argument, NULL, OPT_DATE },
+        { "redact", no_argument,       NULL, OPT_REDACT },
         { NULL, 0, NULL, 0 }
     };
     struct inputs inp;
@@ -187,7 +194,7 @@ int cmd_report(int argc, char **argv)
     const struct tz *btz = NULL;
     char *token = NULL;
     const char *out = NULL, *date = NULL, *tzname = DEFAULT_BUSINESS_TZ;
-    int c, i, y = 0, mo = 0, d = 0, status = EXIT_GOOD, aborted = 0, written = 0;
+    int c, i, y = 0, mo = 0, d = 0, status = EXIT_GOOD, aborted = 0, written = 0, redact = 0;
 
     memset(&rc, 0, sizeof(rc));
     memset(&tot, 0, sizeof(tot));
@@ -206,6 +213,10 @@ int cmd_report(int argc, char **argv)
         }
         if (c == OPT_DATE) {
             date = optarg;
+            continue;
+        }
+        if (c == OPT_REDACT) {
+            redact = 1;
             continue;
         }
         switch (cli_global_opt(c, "report", usage, argv)) {
@@ -278,6 +289,7 @@ int cmd_report(int argc, char **argv)
     meta.zones = inp.zones;
     meta.local_date = local_date;
     meta.local_date_ctx = (void *)btz;
+    meta.redact = redact;
     rc.rep = report_open(out, &meta, &err);
     if (!rc.rep) {
         log_err(&err);

@@ -5,6 +5,7 @@
  */
 #include "buf.h"
 #include "cli.h"
+#include "fsutil.h"
 #include "cmd.h"
 #include "ingest.h"
 #include "inputs.h"
@@ -400,7 +401,7 @@ static FILE *open_out(const char *path, struct etl_err *err)
 
     if (!strcmp(path, "-"))
         return stdout;
-    f = fopen(path, "w");
+    f = fsutil_fopen(path, "w", fsutil_file_mode());   /* private (fsutil.h) */
     if (!f)
         etl_fail_at(err, E_IO, path, 0, "", "cannot write: %s", strerror(errno));
     return f;

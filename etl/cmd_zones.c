@@ -38,6 +38,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "err.h"
+#include "fsutil.h"
 #include "ingest.h"
 #include "inputs.h"
 #include "log.h"
@@ -308,7 +309,7 @@ static int write_csv(const struct zone_audit *a, const char *path, struct etl_er
         "vendor_zone,status,rows,revenue_cad,revenue_usd,first_start,last_start,files,"
         "suggestion\n";
     struct buf line = BUF_INIT, tmp = BUF_INIT;
-    FILE *f = fopen(path, "w");
+    FILE *f = fsutil_fopen(path, "w", fsutil_file_mode());   /* private (fsutil.h) */
     size_t j, n = zone_audit_count(a);
     int ret = -1;
 
@@ -402,7 +403,7 @@ static long write_aliases(const struct zone_audit *a, const char *path, struct e
             goto nomem;
         written++;
     }
-    f = fopen(path, "a");
+    f = fsutil_fopen(path, "a", fsutil_file_mode());   /* private (fsutil.h) */
     if (!f) {
         etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
         goto fail;
