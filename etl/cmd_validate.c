@@ -5,8 +5,8 @@
  */
 #include "buf.h"
 #include "cli.h"
-#include "fsutil.h"
 #include "cmd.h"
+#include "fsutil.h"
 #include "ingest.h"
 #include "inputs.h"
 #include "log.h"

@@ -187,7 +187,8 @@ static int move_file(const char *from, const char *to, struct etl_err *err)
         return etl_fail(err, E_IO, "%s: cannot move to %s: %s", from, to, strerror(errno));
     in = open(from, O_RDONLY);
     /* the copy is ours: private, or stricter if the input was */
-    out = in < 0 ? -1 : fsutil_open(to, O_WRONLY | O_EXCL, fsutil_stricter(from, fsutil_file_mode()));
+    out = in < 0 ? -1
+                 : fsutil_open(to, O_WRONLY | O_EXCL, fsutil_stricter(from, fsutil_file_mode()));
     if (in < 0 || out < 0) {
         etl_fail(err, E_IO, "%s: cannot copy to %s: %s", from, to, strerror(errno));
         goto out;

@@ -206,6 +206,7 @@ mkconfig b.json 'inputs=[{"glob": "inbox/*.csv", "profile": "paystation"}]' 'rep
 sleep 1
 "$PE" run -c b.json >out 2>err; rc=$?
 check "retention run exits 0 or 1 (earlier records held)" test "$rc" -le 1
+echo "# retention run: $(tail -n 1 err)"
 want=$((2 * N))   # the final records that ended 400 and 100 days ago
 check "the summary line says how many were pruned" grep -q "pruned $want\b" err
 s=$(ls rep/*-summary.json | tail -n 1)
