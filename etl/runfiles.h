@@ -20,6 +20,12 @@ struct ingest_stats;
 struct ledger;
 struct push_counts;
 
+/* This run's sales per currency (indexed by enum currency): Gross, the
+ * cancelled ones (Voids); Net = gross - voids. */
+struct run_money {
+    long long gross[3], voids[3];
+};
+
 struct runfile {
     char       *path;          /* as the glob produced it */
     const char *profile;       /* the input's profile (borrowed from the config), NULL = detect */
@@ -62,11 +68,14 @@ int runfiles_report_paths(const struct config *cfg, time_t t, struct buf *xlsx,
 int runfiles_archive(struct runfiles *rf, struct ledger *l, const char *dir,
                      struct etl_err *err);
 
-/* Writes the summary JSON (a private temp file + rename, fsutil.h). cents[]
- * is indexed by enum currency. `pruned`: records pruned by retention_days
- * this run ("pruned": N), -1 for none configured or not run ("pruned": null). */
+/* Writes the summary JSON (temp file + rename): the run's facts, the
+ * buckets `rows`, `sales`, `voids`, `earlier`, `money` (cents per currency),
+ * the causes of exit 1; a private temp file + rename (fsutil.h). `pruned`:
+ * records pruned by retention_days this run ("pruned": N), -1 for none
+ * configured or not run ("pruned": null). */
+struct push;
 int runfiles_write_summary(const struct runfiles *rf, const char *path, const char *report,
-                           const struct push_counts *pc, const long long cents[3],
+                           const struct push *p, const struct run_money *run_money,
                            time_t started, int dry_run, const char *date, int exit_code,
                            int aborted, long pruned, struct etl_err *err);
 
