@@ -20,8 +20,10 @@ static const char usage[] =
 "          --state: pending, held, sending, pushed, failed, deleted;\n"
 "          --plate: a normalized plate; --file: the source path as pushed\n"
 "  show    everything the ledger knows about one idempotency key\n"
-"  prune   remove final records (pushed, failed, deleted) whose end time is\n"
-"          before YYYY-MM-DD 00:00 UTC, then compact the ledger file\n";
+"  prune   prune final records (pushed, failed, deleted) whose end time is\n"
+"          before YYYY-MM-DD 00:00 UTC: their plates and record JSON are\n"
+"          dropped, a plate-free tombstone per key is kept (an old file seen\n"
+"          again is still recognised), and the space is given back\n";
 
 enum { OPT_STATE = CLI_FIRST_CMD_OPT, OPT_PLATE, OPT_FILE, OPT_JSON, OPT_BEFORE };
 
@@ -87,7 +89,8 @@ static int print_json(void *ctx, const struct ledger_rec *r)
     put_json_str(f, r->last_error.ptr ? r->last_error.ptr : "");
     fputs(",\"source\":", f);
     put_json_str(f, r->p.source);
-    fprintf(f, ",\"line\":%ld,\"hash\":\"%s\"", r->p.line, r->hash);
+    fprintf(f, ",\"line\":%ld,\"hash\":\"%s\",\"pruned\":%s", r->p.line, r->hash,
+            r->pruned ? "true" : "false");
     fprintf(f, ",\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"last_sent\":\"%s\"}\n",
             r->first_seen, r->last_seen, r->last_sent);
     return ferror(f) ? 1 : 0;
@@ -112,6 +115,8 @@ static int print_line(void *ctx, const struct ledger_rec *r)
         fputs("\tin-doubt", f);
     if (r->last_error.len)
         fprintf(f, "\terror=%s", r->last_error.ptr);
+    if (r->pruned)
+        fputs("\tpruned", f);
     fputc('\n', f);
     return ferror(f) ? 1 : 0;
 }
@@ -126,7 +131,7 @@ static void show(const struct ledger_rec *r)
     printf("state:              %s\n", ledger_state_name(r->state));
     printf("pending action:     %s\n", ledger_action_name(r->action));
     printf("reference_id:       %s\n", r->reference_id);
-    printf("plate:              %s\n", r->p.plate);
+    printf("plate:              %s\n", r->pruned ? "(pruned: a tombstone)" : r->p.plate);
     printf("amount:             %lld.%02lld %s%s\n", r->p.cents / 100, r->p.cents % 100,
            currency_name(r->p.currency), r->p.cents == 0 ? " (free session)" : "");
     printf("start / end (UTC):  %s / %s\n", st, en);
@@ -258,8 +263,8 @@ int cmd_ledger(int argc, char **argv)
         l = ledger_open(lpath.ptr, LEDGER_LOCK, &err);
         if (!l || ledger_prune(l, (long long)timegm(&tm), &removed, &err) < 0)
             goto fail;
-        log_summary(EXIT_GOOD, "ledger prune: %ld record%s removed (final, ended before %s)",
-                    removed, removed == 1 ? "" : "s", before);
+        log_summary(EXIT_GOOD, "ledger prune: %ld record%s pruned (final, ended before %s; "
+                    "plates dropped, tombstones kept)", removed, removed == 1 ? "" : "s", before);
         ret = EXIT_GOOD;
         goto out;
     }

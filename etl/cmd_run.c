@@ -24,7 +24,9 @@ static const char usage[] =
 "OPSCOM's stats, and writes REPORT_DIR/permit-etl-YYYYMMDD-HHMMSS.xlsx and\n"
 "...-summary.json beside it (UTC time of the run; report_dir defaults to the\n"
 "config's directory). Files whose records are all final are moved to\n"
-"archive_dir when it is set.\n"
+"archive_dir when it is set. With retention_days set, the run ends by\n"
+"pruning final records that ended longer ago (as `ledger prune`: plates\n"
+"dropped, plate-free tombstones kept) and says how many.\n"
 "Voids cancel their sale in any order (a pushed one is deleted); money is\n"
 "Gross, Voids and Net per currency; the summary line and JSON put every\n"
 "row of the run in one bucket (rows, sales, voids; earlier runs apart).\n"
@@ -60,6 +62,7 @@ int cmd_run(int argc, char **argv)
     po.command = "run";
     po.write_report = 1;
     po.archive = 1;
+    po.retention = 1;
     cli_reset_getopt();
     while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
         switch (c) {

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "fsutil.h"
 #include "ingest.h"
 #include "inputs.h"
 #include "log.h"
@@ -390,7 +391,7 @@ static FILE *open_out(const char *path, struct etl_err *err)
 
     if (!strcmp(path, "-"))
         return stdout;
-    f = fopen(path, "w");
+    f = fsutil_fopen(path, "w", fsutil_file_mode());   /* private (fsutil.h) */
     if (!f)
         etl_fail_at(err, E_IO, path, 0, "", "cannot write: %s", strerror(errno));
     return f;

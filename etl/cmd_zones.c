@@ -43,6 +43,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "err.h"
+#include "fsutil.h"
 #include "ingest.h"
 #include "inputs.h"
 #include "log.h"
@@ -318,7 +319,7 @@ static int write_csv(const struct zone_audit *a, const char *path, struct etl_er
         "vendor_zone,status,rows,revenue_cad,revenue_usd,first_start,last_start,files,"
         "suggestion\n";
     struct buf line = BUF_INIT, tmp = BUF_INIT;
-    FILE *f = fopen(path, "w");
+    FILE *f = fsutil_fopen(path, "w", fsutil_file_mode());   /* private (fsutil.h) */
     size_t j, n = zone_audit_count(a);
     int ret = -1;
 
@@ -437,6 +438,7 @@ static long write_aliases(const struct zone_audit *a, const char *path, const ch
     struct buf out = BUF_INIT, keys = BUF_INIT, seen = BUF_INIT, tmp = BUF_INIT;
     struct buf line = BUF_INIT;
     FILE *f;
+    int fd;
     size_t j, n = zone_audit_count(a);
     long written = 0;
 
@@ -477,9 +479,10 @@ static long write_aliases(const struct zone_audit *a, const char *path, const ch
         default: break;
         }
     }
-    if (buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-        goto nomem;
-    f = fopen(tmp.ptr, "wb");
+    fd = fsutil_tmp_open(path, fsutil_file_mode(), &tmp);   /* private (fsutil.h) */
+    f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!f && fd >= 0)
+        close(fd);
     if (!f) {
         etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
         goto fail;
@@ -490,7 +493,7 @@ static long write_aliases(const struct zone_audit *a, const char *path, const ch
         unlink(tmp.ptr);
         goto fail;
     }
-    if (fclose(f) != 0 || rename(tmp.ptr, path) != 0) {
+    if (fclose(f) != 0 || fsutil_replace(tmp.ptr, path) != 0) {
         etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
         unlink(tmp.ptr);
         goto fail;

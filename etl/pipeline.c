@@ -209,7 +209,8 @@ int pipeline_run(const struct pipeline_opts *o)
     struct report_meta meta;
     struct report_counts rc;
     struct run_ctx rctx;
-    char ctxhash[65], summary[1024], title[64];
+    char ctxhash[65], summary[1024], title[64], prunetext[48] = "";
+    long pruned = -1;
     struct sigaction sa, old_int, old_term;
     time_t started = time(NULL);
 
@@ -405,6 +406,24 @@ int pipeline_run(const struct pipeline_opts *o)
         etl_err_clear(&err);
     }
 
+    /* retention_days: the run ends with the equivalent of `ledger prune` */
+    if (o->retention && cfg->retention_days > 0 && !dry && !push_interrupted()) {
+        long long before = (long long)started - (long long)cfg->retention_days * 86400;
+
+        timing_begin("prune");
+        if (ledger_prune(l, before, &pruned, &err) < 0) {
+            log_err(&err);
+            ret = worst(ret, etl_exit_for(err.code));
+            etl_err_clear(&err);
+            pruned = -1;
+        } else {
+            log_info("retention: %ld record%s ended over %d days ago pruned", pruned,
+                     pruned == 1 ? "" : "s", cfg->retention_days);
+            snprintf(prunetext, sizeof(prunetext), "; pruned %ld", pruned);
+        }
+        timing_end("prune");
+    }
+
     ret = worst(ret, push_exit_code(p));
     if (aborted)
         ret = EXIT_ABORTED;
@@ -424,7 +443,8 @@ int pipeline_run(const struct pipeline_opts *o)
         }
         rep = NULL;
         if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, p,
-                                   &rctx.money, started, dry, date, ret, aborted, &err) < 0) {
+                                   &rctx.money, started, dry, date, ret, aborted, pruned,
+                                   &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
             etl_err_clear(&err);
@@ -433,8 +453,9 @@ int pipeline_run(const struct pipeline_opts *o)
     timing_end("report");
     push_summary_text(p, summary, sizeof(summary));
     timing_report();
-    log_summary(ret, "%s%s%s: %s%s%s", o->command, dry ? " (dry run)" : "",
+    log_summary(ret, "%s%s%s: %s%s%s%s", o->command, dry ? " (dry run)" : "",
                 push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
+                prunetext,
                 o->write_report ? "; report " : "",
                 !o->write_report ? "" : xlsx.len ? xlsx.ptr : "not written");
     goto out;

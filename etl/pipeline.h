@@ -28,6 +28,7 @@ struct pipeline_opts {
     const char *date;           /* run --date YYYY-MM-DD, else NULL */
     int write_report;           /* report + summary JSON into report_dir */
     int archive;                /* move final files into archive_dir */
+    int retention;              /* end with pruning per retention_days (run) */
 };
 
 /* Runs the pass; returns the exit code (enum etl_exit). */

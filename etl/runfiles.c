@@ -1,6 +1,7 @@
 #include "runfiles.h"
 
 #include "config.h"
+#include "fsutil.h"
 #include "ingest.h"
 #include "ledger.h"
 #include "normalize.h"
@@ -236,7 +237,8 @@ static int make_dir(const char *dir, struct etl_err *err)
             return etl_fail(err, E_IO, "%s: not a directory", dir);
         return 0;
     }
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+    /* private, with its missing parents (fsutil.h) */
+    if (fsutil_mkdirs(dir, fsutil_dir_mode()) < 0)
         return etl_fail(err, E_IO, "%s: cannot create directory: %s", dir, strerror(errno));
     return 0;
 }
@@ -282,7 +284,9 @@ static int move_file(const char *from, const char *to, struct etl_err *err)
     if (errno != EXDEV)
         return etl_fail(err, E_IO, "%s: cannot move to %s: %s", from, to, strerror(errno));
     in = open(from, O_RDONLY);
-    out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    /* the copy is ours: private, or stricter if the input was */
+    out = in < 0 ? -1
+                 : fsutil_open(to, O_WRONLY | O_EXCL, fsutil_stricter(from, fsutil_file_mode()));
     if (in < 0 || out < 0) {
         etl_fail(err, E_IO, "%s: cannot copy to %s: %s", from, to, strerror(errno));
         goto out;
@@ -442,7 +446,7 @@ static void json_buckets(struct buf *b, const struct push *p, const struct run_m
 int runfiles_write_summary(const struct runfiles *rf, const char *path, const char *report,
                            const struct push *p, const struct run_money *run_money,
                            time_t started, int dry_run, const char *date, int exit_code,
-                           int aborted, struct etl_err *err)
+                           int aborted, long pruned, struct etl_err *err)
 {
     struct buf b = BUF_INIT, tmp = BUF_INIT;
     char when[32], money[24];
@@ -450,7 +454,7 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
     time_t now = time(NULL);
     size_t i;
     FILE *f = NULL;
-    int ret = -1;
+    int ret = -1, fd;
     const struct push_counts *pc = push_counts(p);
 
     gmtime_r(&started, &tm);
@@ -481,6 +485,10 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
              pc->duplicates, pc->voids, pc->pushed, pc->updated, pc->deleted, pc->unchanged,
              pc->failed, pc->held, pc->retry_later + pc->aborted, pc->resent_after_doubt,
              pc->unlinked, pc->zone_disconnected, pc->zone_missing);
+    if (pruned >= 0)
+        buf_addf(&b, "  \"pruned\": %ld,\n", pruned);
+    else
+        buf_addstr(&b, "  \"pruned\": null,\n");
     json_buckets(&b, p, run_money);
     /* Net per currency, as text */
     buf_addstr(&b, "  \"totals\": {");
@@ -509,13 +517,16 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
         buf_addch(&b, '}');
     }
     buf_addstr(&b, rf->n ? "\n  ]\n}\n" : "]\n}\n");
-    if (!b.ptr || buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+    if (!b.ptr) {
         etl_fail(err, E_NOMEM, "out of memory");
         goto out;
     }
-    f = fopen(tmp.ptr, "w");
+    fd = fsutil_tmp_open(path, fsutil_file_mode(), &tmp);
+    f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f) {
-        etl_fail(err, E_IO, "%s: cannot write: %s", tmp.ptr, strerror(errno));
+        etl_fail(err, E_IO, "%s: cannot write: %s", tmp.ptr ? tmp.ptr : path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         goto out;
     }
     if (fwrite(b.ptr, 1, b.len, f) != b.len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
@@ -528,7 +539,7 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
         goto out;
     }
     f = NULL;
-    if (rename(tmp.ptr, path) < 0) {
+    if (fsutil_replace(tmp.ptr, path) < 0) {
         etl_fail(err, E_IO, "%s: cannot rename: %s", path, strerror(errno));
         goto out;
     }

@@ -63,22 +63,25 @@ size_t runfiles_count(const struct runfiles *rf, const char *status);
 
 /* REPORT_DIR/permit-etl-YYYYMMDD-HHMMSS.xlsx and ...-summary.json (UTC
  * time `t`); report_dir defaults to the config file's directory; it is
- * created if missing. */
+ * created if missing, private (fsutil.h), with its missing parents. */
 int runfiles_report_paths(const struct config *cfg, time_t t, struct buf *xlsx,
                           struct buf *summary, struct etl_err *err);
 
 /* Moves every read or skipped file whose ledger record says final into
- * dir (created if missing; an existing name gets a .N suffix). */
+ * dir (created private if missing, with its parents; an existing name gets
+ * a .N suffix; a copy across file systems is private). */
 int runfiles_archive(struct runfiles *rf, struct ledger *l, const char *dir,
                      struct etl_err *err);
 
 /* Writes the summary JSON (temp file + rename): the run's facts, the
  * buckets `rows`, `sales`, `voids`, `earlier`, `money` (cents per currency),
- * the causes of exit 1. */
+ * the causes of exit 1; a private temp file + rename (fsutil.h). `pruned`:
+ * records pruned by retention_days this run ("pruned": N), -1 for none
+ * configured or not run ("pruned": null). */
 struct push;
 int runfiles_write_summary(const struct runfiles *rf, const char *path, const char *report,
                            const struct push *p, const struct run_money *run_money,
                            time_t started, int dry_run, const char *date, int exit_code,
-                           int aborted, struct etl_err *err);
+                           int aborted, long pruned, struct etl_err *err);
 
 #endif
