@@ -291,8 +291,8 @@ void log_progress_file(const char *cmd, size_t idx, size_t total, const char *pa
     prog_total = total;
     prog_path = path;
     prog_rows = rows;
-    progress_at_once("%s: file %zu/%zu, %ld rows: %s", cmd, idx, total, rows ? *rows : 0L,
-                     path);
+    /* *rows may still hold the last file's count: this one starts at 0 */
+    progress_at_once("%s: file %zu/%zu, 0 rows: %s", cmd, idx, total, path);
 }
 
 void log_progress_tick(void)
