@@ -147,6 +147,8 @@ static ssize_t gz_read(struct instream *s, char *buf, size_t cap)
 ssize_t instream_read(struct instream *s, char *buf, size_t cap)
 {
     s->msg[0] = '\0';
+    if (cap == 0)
+        return 0;            /* as read(2) */
     if (s->gz)
         return gz_read(s, buf, cap);
     if (s->zpos < s->zlen) {
