@@ -438,6 +438,7 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
     struct stat sb0, sb1;
 
     memset(st, 0, sizeof(*st));
+    memset(&sb0, 0, sizeof(sb0));
     etl_err_clear(err);
     in->path = path;
     in->sink = sink;

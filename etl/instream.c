@@ -32,7 +32,7 @@ int instream_open(struct instream *s, int fd)
 
     memset(s, 0, sizeof(*s));
     s->fd = fd;
-    s->zbuf = malloc(ZCAP);
+    s->zbuf = calloc(1, ZCAP);
     if (!s->zbuf) {
         errno = ENOMEM;
         return -1;
@@ -123,11 +123,9 @@ static ssize_t gz_read(struct instream *s, char *buf, size_t cap)
         produced -= s->zs.avail_out;
         if (rc == Z_STREAM_END)
             s->member_done = 1;
-        else if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR)
-            return fail(s, "corrupt gzip data", s->zs.msg ? s->zs.msg : "invalid data");
         else if (rc == Z_MEM_ERROR)
             return fail(s, "gzip: out of memory", NULL);
-        else if (rc != Z_OK && rc != Z_BUF_ERROR)
+        else if (rc != Z_OK && rc != Z_BUF_ERROR)   /* Z_DATA_ERROR, Z_NEED_DICT */
             return fail(s, "corrupt gzip data", s->zs.msg ? s->zs.msg : "invalid data");
         s->out_total += produced;
         if (s->out_total > INSTREAM_GZ_FLOOR &&
