@@ -18,6 +18,8 @@ static const char usage[] =
 "Reads each FILE once, stages its accepted records in the ledger, then pushes\n"
 "everything pending in the ledger (leftovers of earlier runs too) to OPSCOM.\n"
 "A file already processed and unchanged (path, size, mtime, sha256) is skipped.\n"
+"A void row cancels the sale with its key in any order (a pushed one is\n"
+"deleted); the summary line puts every row of the run in one bucket.\n"
 "With report_dir in the config, the XLSX report and its summary JSON are\n"
 "written there too (OPSCOM's stats pulled into it), as `run` does.\n"
 "FILE must be a regular file (it is hashed, and compared on the next run);\n"
@@ -31,7 +33,7 @@ INPUTS_HELP
 "                    M, delete K, repush R, hold H'; with -v one line per\n"
 "                    record, updates as old -> new\n"
 "      --force       push the records of files over max_reject_ratio\n"
-"      --retry-failed  send `failed` records again\n"
+"      --retry-failed  send `failed` records again (never one a void failed)\n"
 "\n"
 PUSH_EXIT_HELP;
 

@@ -14,6 +14,7 @@
 #include "push.h"
 #include "report.h"
 #include "report_stats.h"
+#include "report_voids.h"
 #include "runfiles.h"
 #include "tz.h"
 #include "zones.h"
@@ -30,7 +31,7 @@ struct run_ctx {
     struct report *rep;
     int            have_day;
     long long      day_from, day_to;   /* --date: [from, to) UTC */
-    long long      cents[3];           /* accepted this run, by enum currency */
+    struct run_money money;            /* this run's sales, by enum currency */
     long           outside_day;        /* --date: records of other days */
     long           staged;             /* records read this run */
 };
@@ -80,21 +81,67 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 
     if (c->have_day && (p->start < c->day_from || p->start >= c->day_to)) {
         c->outside_day++;
+        push_count_unstaged(c->push, p);
         return 0;
     }
     if (push_sink_record(c->push, p, err) < 0)
         return -1;
     c->staged++;
     log_progress_tick();
-    if (p->voided) {
-        if (c->rep)
-            report_add_void(c->rep, p);        /* report errors are sticky */
-    } else {
-        if (c->rep)
-            report_add_permit(c->rep, p);
-        if (p->currency >= CUR_NONE && p->currency <= CUR_USD)
-            c->cents[p->currency] += p->cents;
+    /* sales reach the report after the push, from the ledger (on_run_record):
+     * only then is it known which were cancelled by a void later in the
+     * run; here the file's void rows are only counted */
+    if (p->voided && c->rep)
+        report_add_void(c->rep, p);            /* report errors are sticky */
+    return 0;
+}
+
+static void money_sale(struct run_money *m, const struct permit *p, int cancelled)
+{
+    int cur = p->currency == CUR_USD ? CUR_USD : CUR_CAD;
+
+    m->gross[cur] += p->cents;
+    if (cancelled)
+        m->voids[cur] += p->cents;
+}
+
+/* A record of a file over the reject ratio: an accepted sale, not pushed. */
+static void on_unstaged(void *ctx, const struct permit *p)
+{
+    struct run_ctx *c = ctx;
+
+    if (p->voided)
+        return;
+    money_sale(&c->money, p, 0);
+    if (c->rep)
+        report_add_permit(c->rep, p);
+}
+
+/*
+ * Each record this run staged, once, after the push (push_tally()): its
+ * sale goes to Permits and the Net accumulators, or — cancelled — to Gross,
+ * Voids and the Voids sheet; its void, when it cancelled nothing of this
+ * run, is listed as unmatched or as an earlier run's sale voided. Memory
+ * stays bounded: the ledger is read one record at a time.
+ */
+static int on_run_record(void *ctx, const struct ledger_rec *r)
+{
+    struct run_ctx *c = ctx;
+    int64_t run = push_run_id(c->push);
+    int sb = ledger_sale_bucket(r, run), vb = ledger_void_bucket(r, run);
+
+    if (sb >= 0)
+        money_sale(&c->money, &r->p, sb == LB_S_CANCELLED);
+    if (!c->rep)
+        return 0;
+    if (sb >= 0 && sb != LB_S_CANCELLED) {
+        report_add_permit(c->rep, &r->p);
+        return 0;
     }
+    if (sb < 0 && (vb < 0 || vb == LB_V_UNCHANGED))
+        return 0;
+    report_voids_add(c->rep, r, sb >= 0 ? RV_CANCELLED
+                              : r->state == LS_VOIDED ? RV_UNMATCHED : RV_EARLIER);
     return 0;
 }
 
@@ -129,6 +176,20 @@ static void on_push_log(void *ctx, const struct push_log_entry *e)
 static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
 {
     return tz_local_date(ctx, utc, y, m, d);
+}
+
+static long local_offset(void *ctx, long long utc)
+{
+    return tz_offset(ctx, utc);
+}
+
+/* The Summary's list of what made exit 1: the push engine's causes, about
+ * this run only (push_causes()). */
+static void report_causes_from(struct report *rep, const struct push *p)
+{
+    struct run_cause c[RUN_CAUSES_MAX];
+
+    report_set_causes(rep, c, push_causes(p, c, RUN_CAUSES_MAX));   /* errors are sticky */
 }
 
 static void report_counts_from(const struct push_counts *pc, int exit_code,
@@ -245,6 +306,7 @@ int pipeline_run(const struct pipeline_opts *o)
         meta.online = 1;
         meta.business_tz = cfg->business_tz;
         meta.local_date = local_date;
+        meta.local_offset = local_offset;
         meta.local_date_ctx = (void *)btz;
         meta.zones = o->zones;
         rep = report_open(xlsx.ptr, &meta, &err);
@@ -265,6 +327,7 @@ int pipeline_run(const struct pipeline_opts *o)
     po.ctx_hash = ctxhash;
     po.log = rep ? on_push_log : NULL;
     po.log_ctx = &rctx;
+    po.unstaged = on_unstaged;
     p = push_new(l, &po, &err);
     if (!p || push_begin(p, &err) < 0)
         goto fail;
@@ -378,7 +441,7 @@ int pipeline_run(const struct pipeline_opts *o)
         }
     }
     timing_end("push");
-    if (push_finish(p, &err) < 0)
+    if (push_finish(p, &err) < 0 || push_tally(p, on_run_record, &rctx, &err) < 0)
         goto fail;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -419,6 +482,7 @@ int pipeline_run(const struct pipeline_opts *o)
     report_counts_from(push_counts(p), ret, &rc);
     if (rep) {
         report_set_counts(rep, &rc);
+        report_causes_from(rep, p);
         if (report_close(rep, aborted, &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
@@ -428,8 +492,8 @@ int pipeline_run(const struct pipeline_opts *o)
             log_info("report written: %s", xlsx.ptr);
         }
         rep = NULL;
-        if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, push_counts(p),
-                                   rctx.cents, started, 0, date, ret, aborted, &err) < 0) {
+        if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, p,
+                                   &rctx.money, started, dry, date, ret, aborted, &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
             etl_err_clear(&err);
@@ -454,6 +518,7 @@ fail:
         if (p) {
             report_counts_from(push_counts(p), ret, &rc);
             report_set_counts(rep, &rc);
+            report_causes_from(rep, p);
         }
         if (report_close(rep, 1, &rerr) == 0)
             log_info("report written (ABORTED): %s", xlsx.ptr);

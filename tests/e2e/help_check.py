@@ -93,7 +93,7 @@ for cmd in commands:
     for name in longs:
         # the option at the start of a line, then its meaning on that line:
         # "  -c, --config F    configuration file ..."
-        pat = r"^[ \t]+(?:-[a-zA-Z], )?--%s(?:[ =][A-Z][A-Za-z.-]*)?[ \t]{2,}\S" % re.escape(name)
+        pat = r"^[ \t]+(?:-[a-zA-Z], )?--%s(?:[ =][A-Z][A-Za-z0-9.-]*)?[ \t]{2,}\S" % re.escape(name)
         report("%s --help explains --%s" % (cmd, name), re.search(pat, out, re.M) is not None,
                "no line '--%s ...  meaning'" % name)
         report("man page has %s's --%s" % (cmd, name), ("--%s" % name) in man_plain,
