@@ -46,6 +46,7 @@ static const char usage[] =
 "With --date or --from/--to the business days (in business_tz) are rebuilt\n"
 "from the ledger, with a by-day table and a daily revenue chart; no token\n"
 "is needed and nothing is sent unless --stats pulls OPSCOM's stats.\n"
+INPUTS_STREAMS_HELP
 "\n"
 INPUTS_HELP
 "  -o, --output F     the workbook to write, F.xlsx (replaced atomically;\n"
@@ -121,8 +122,7 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
         return report_add_void(c->rep, p) < 0
                    ? etl_fail(err, E_IO, "report: cannot write") : 0;
     c->records++;
-    if ((c->records & 0xffff) == 0)
-        log_progress("report: %ld records", c->records);
+    log_progress_tick();
     if (p->zone_status == ZONE_DISCONNECTED)
         c->disconnected++;
     else if (p->zone_status == ZONE_MISSING)
@@ -392,8 +392,10 @@ int cmd_report(int argc, char **argv)
         }
         tot.accepted = rc.records;
     } else {
+        memset(&io, 0, sizeof(io));
         io.profile = inp.profile;
         io.zones = inp.zones;
+        io.streams = 1;
         in = ingest_new(&io, &err);
         if (!in) {
             log_err(&err);
@@ -410,6 +412,7 @@ int cmd_report(int argc, char **argv)
             int r;
 
             memset(&st, 0, sizeof(st));
+            log_progress_file("report", (size_t)i + 1, (size_t)inp.nfiles, path, &st.rows);
             r = ingest_file(in, path, &sink, &st, &err);
             tot.rows += st.rows;
             tot.accepted += st.accepted;
@@ -487,6 +490,7 @@ int cmd_report(int argc, char **argv)
         written = 1;
     }
     rc.rep = NULL;
+    log_row_errors_where("the report's Rejected sheet");
     log_row_errors_flush();
 done:
     timing_end("report");

@@ -31,13 +31,20 @@ static const char usage[] =
 "Gross, Voids and Net per currency; the summary line and JSON put every\n"
 "row of the run in one bucket (rows, sales, voids; earlier runs apart).\n"
 "\n"
+"Inputs must be regular files (gzip data is decompressed whatever the name);\n"
+"one file matched by two paths is read once (the ledger records real paths).\n"
+"\n"
 "  -c, --config F    configuration file (required)\n"
-"      --dry-run     no network, no ledger writes, nothing archived: prints\n"
-"                    what would be sent; the report is still written\n"
+"      --dry-run     a plan, nothing sent or written (no token needed, no\n"
+"                    ledger change, no report or summary JSON, nothing\n"
+"                    archived): prints 'would push N, update M, delete K,\n"
+"                    repush R, hold H'; with -v one line per record\n"
 "      --force       push the records of files over max_reject_ratio\n"
 "      --date D      re-read the inputs for the records whose start falls on\n"
 "                    business day D (business_tz), even if processed; the\n"
-"                    ledger still prevents double pushes\n";
+"                    ledger still prevents double pushes\n"
+"\n"
+PUSH_EXIT_HELP;
 
 enum { OPT_DRY = CLI_FIRST_CMD_OPT, OPT_FORCE, OPT_DATE };
 

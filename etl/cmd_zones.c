@@ -68,6 +68,7 @@ static const char usage[] =
 "rows, revenue per currency, first/last start time (UTC), files and the\n"
 "suggested zone. Disconnected and missing names come first, then by revenue\n"
 "(CAD, then USD; currencies are never added).\n"
+INPUTS_STREAMS_HELP
 "\n"
 INPUTS_HELP
 "                    (a zone list is required: --zones or the config's)\n"
@@ -79,8 +80,7 @@ INPUTS_HELP
 "                    no line twice; F may be the aliases file itself)\n"
 "\n"
 "Exit: 0 all good; 1 a zone disconnected or missing, or a row rejected;\n"
-"2 usage or configuration error; 3 an input could not be read.\n"
-CLI_GLOBAL_HELP;
+"2 usage or configuration error; 3 an input could not be read.\n";
 
 enum {
     OPT_JSON = CLI_FIRST_CMD_OPT,
@@ -98,6 +98,7 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 {
     struct run *r = ctx;
 
+    log_progress_tick();
     return zone_audit_add(r->audit, p, err);
 }
 
@@ -584,6 +585,7 @@ int cmd_zones(int argc, char **argv)
         goto fail;
     io.profile = inp.profile;
     io.zones = z;
+    io.streams = 1;
     in = ingest_new(&io, &run.err);
     if (!in)
         goto fail;
@@ -598,6 +600,7 @@ int cmd_zones(int argc, char **argv)
 
         memset(&st, 0, sizeof(st));
         etl_err_clear(&ferr);
+        log_progress_file("zones", i + 1, (size_t)inp.nfiles, path, &st.rows);
         if (ingest_file(in, path, &sink, &st, &ferr) < 0) {
             log_err(&ferr);
             rc = worse(rc, etl_exit_for(ferr.code ? ferr.code : E_IO));
@@ -608,9 +611,9 @@ int cmd_zones(int argc, char **argv)
         rejected += st.rejected;
         dups += st.duplicates;
         voids += st.voids;
-        log_progress("zones: %s: %ld rows", path, rows);
     }
     log_progress_done();
+    log_row_errors_where("permit-etl validate --rejects F");
     log_row_errors_flush();
     if (zone_audit_finish(run.audit, &run.err) < 0)
         goto fail;

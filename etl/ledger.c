@@ -779,13 +779,55 @@ static int migrate(struct ledger *l, struct etl_err *err)
     return 0;
 }
 
+/*
+ * The source of a dry run's copy. Opening a WAL database, even read-only,
+ * creates its -wal and -shm files, which a read-only connection leaves
+ * behind: a dry run must not write them. Without a -wal file the main file
+ * holds every committed transaction, so it is opened immutable (no lock,
+ * no -shm); with one (a run in progress or killed), as usual. `uri` holds
+ * "file:PATH?immutable=1", PATH percent-encoded.
+ */
+static const char *dry_source(const char *path, struct buf *uri, int *flags)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    struct stat sb;
+    const unsigned char *c;
+
+    *flags = SQLITE_OPEN_READONLY;
+    buf_reset(uri);
+    if (buf_addf(uri, "%s-wal", path) < 0 || stat(uri->ptr, &sb) == 0)
+        return path;
+    buf_reset(uri);
+    if (buf_addstr(uri, "file:") < 0)
+        return path;
+    for (c = (const unsigned char *)path; *c; c++) {
+        char e[3] = { '%', hex[*c >> 4], hex[*c & 15] };
+
+        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+            *c == '/' || *c == '.' || *c == '_' || *c == '-') {
+            if (buf_addch(uri, (char)*c) < 0)
+                return path;
+        } else if (buf_add(uri, e, 3) < 0) {
+            return path;
+        }
+    }
+    if (buf_addstr(uri, "?immutable=1") < 0)
+        return path;
+    *flags |= SQLITE_OPEN_URI;
+    return uri->ptr;
+}
+
 static int copy_into_memory(struct ledger *l, const char *path, struct etl_err *err)
 {
     sqlite3 *src = NULL;
     sqlite3_backup *bk;
-    int rc;
+    struct buf uri = BUF_INIT;
+    int rc, oflags;
+    const char *name = dry_source(path, &uri, &oflags);
 
-    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    rc = sqlite3_open_v2(name, &src, oflags, NULL);
+    buf_release(&uri);
+    if (rc != SQLITE_OK) {
         etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
                  src ? sqlite3_errmsg(src) : "out of memory");
         sqlite3_close(src);

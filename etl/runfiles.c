@@ -28,6 +28,7 @@ void runfiles_free(struct runfiles *rf)
 
     for (i = 0; i < rf->n; i++) {
         free(rf->v[i].path);
+        free(rf->v[i].canon);
         free(rf->v[i].archived_to);
     }
     free(rf->v);
@@ -56,7 +57,17 @@ int runfiles_add(struct runfiles *rf, const char *path, const char *profile)
     f->path = strdup(path);
     if (!f->path)
         return -1;
+    f->canon = realpath(path, NULL);     /* NULL: missing; the read says why */
+    if (!f->canon && errno == ENOMEM) {
+        free(f->path);
+        return -1;
+    }
     f->profile = profile;
+    for (i = 0; f->canon && i < rf->n; i++)
+        if (rf->v[i].canon && !strcmp(rf->v[i].canon, f->canon)) {
+            f->same_as = i + 1;
+            break;
+        }
     rf->n++;
     return 0;
 }
@@ -141,6 +152,11 @@ static int own_file(const struct own_files *o, const char *c)
            (size_t)(base - c) == o->report_dir.len + (o->report_dir.len > 1) &&
            !strncmp(base, "permit-etl-", 11) &&
            (ends_with(base, ".xlsx") || ends_with(base, "-summary.json"));
+}
+
+const char *runfile_ledger_path(const struct runfile *f)
+{
+    return f->canon ? f->canon : f->path;
 }
 
 int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err)
@@ -337,9 +353,10 @@ int runfiles_archive(struct runfiles *rf, struct ledger *l, const char *dir,
         int found, k;
         struct stat st;
 
-        if (!f->status || (strcmp(f->status, "read") != 0 && strcmp(f->status, "skipped") != 0))
+        if (f->same_as || !f->status ||
+            (strcmp(f->status, "read") != 0 && strcmp(f->status, "skipped") != 0))
             continue;
-        found = ledger_file_get(l, f->path, &lf, err);
+        found = ledger_file_get(l, runfile_ledger_path(f), &lf, err);
         if (found < 0)
             return -1;
         if (!found || !lf.final)

@@ -27,7 +27,11 @@ struct run_money {
 };
 
 struct runfile {
-    char       *path;          /* as the glob produced it */
+    char       *path;          /* as the glob produced it (or as given) */
+    char       *canon;         /* realpath(path), NULL if it has none (missing file):
+                                  the name in the ledger's files table and records */
+    size_t      same_as;       /* > 0: the same file as v[same_as - 1] (another
+                                  spelling, a symlink): skipped, never read twice */
     const char *profile;       /* the input's profile (borrowed from the config), NULL = detect */
     const char *status;        /* "read", "skipped", "over_ratio", "error", "archived"; NULL = not read */
     char        status_text[512]; /* shown in the report: status and message */
@@ -54,12 +58,15 @@ void runfiles_free(struct runfiles *rf);
  * directory. E_IO on a glob read error, E_NOMEM. */
 int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err);
 
-/* Adds one input (a path already listed is ignored); -1: out of memory. */
+/* Adds one input (a path already listed is ignored; another spelling of a
+ * listed file is added with same_as set); -1: out of memory. */
 int runfiles_add(struct runfiles *rf, const char *path, const char *profile);
 
 void runfile_status(struct runfile *f, const char *status, const char *msg);
 void runfile_stats(struct runfile *f, const struct ingest_stats *st);
 size_t runfiles_count(const struct runfiles *rf, const char *status);
+/* The name the ledger knows the file by: canon, else path. */
+const char *runfile_ledger_path(const struct runfile *f);
 
 /* REPORT_DIR/permit-etl-YYYYMMDD-HHMMSS.xlsx and ...-summary.json (UTC
  * time `t`); report_dir defaults to the config file's directory; it is
