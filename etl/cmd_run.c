@@ -57,6 +57,7 @@ int cmd_run(int argc, char **argv)
     po.command = "run";
     po.write_report = 1;
     po.archive = 1;
+    po.nightly = 1;
     cli_reset_getopt();
     while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
         switch (c) {
@@ -113,6 +114,8 @@ int cmd_run(int argc, char **argv)
 fail:
     log_err(&err);
     ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
+    if (cfg && !po.dry_run)
+        pipeline_nightly(cfg, ret, "run failed before any file was read", NULL, NULL, NULL, NULL);
     log_summary(ret, "run failed before any file was read");
 out:
     zones_free(zones);

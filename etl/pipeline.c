@@ -10,6 +10,8 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "opscom.h"
 #include "push.h"
 #include "report.h"
@@ -19,6 +21,7 @@
 #include "zones.h"
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -124,11 +127,98 @@ static void report_counts_from(const struct push_counts *pc, int exit_code,
     rc->exit_code = exit_code;
 }
 
+/* What needs attention in this run (exit 1 causes), one per line. */
+static void run_causes(const struct push_counts *pc, struct buf *b)
+{
+    static const struct { size_t off; const char *what; } causes[] = {
+        { offsetof(struct push_counts, rejected),          "rows rejected" },
+        { offsetof(struct push_counts, duplicates),        "duplicate rows" },
+        { offsetof(struct push_counts, zone_disconnected), "records with a disconnected zone" },
+        { offsetof(struct push_counts, zone_missing),      "records with no zone" },
+        { offsetof(struct push_counts, held),              "records held" },
+        { offsetof(struct push_counts, failed),            "records failed" },
+        { offsetof(struct push_counts, resent_after_doubt), "records resent after doubt" },
+        { offsetof(struct push_counts, files_over_ratio),  "files over max_reject_ratio (not pushed)" },
+        { offsetof(struct push_counts, files_failed),      "files that could not be read" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
+        long n = *(const long *)(const void *)((const char *)pc + causes[i].off);
+
+        if (n > 0)
+            buf_addf(b, "%ld %s\n", n, causes[i].what);
+    }
+}
+
+/* The one place the nightly outputs read the run's figures from. */
+static void run_outcome_fill(struct run_outcome *r, const struct push_counts *pc,
+                             const long long cents[3])
+{
+#define ROW(name, v) r->rows[r->nrows++] = (struct run_count){ name, v }
+#define REC(name, v) r->records[r->nrecords++] = (struct run_count){ name, v }
+    ROW("read", pc->rows);
+    ROW("accepted", pc->accepted);
+    ROW("rejected", pc->rejected);
+    ROW("duplicate", pc->duplicates);
+    ROW("void", pc->voids);
+    ROW("zone_disconnected", pc->zone_disconnected);
+    ROW("zone_missing", pc->zone_missing);
+    REC("pushed", pc->pushed);
+    REC("updated", pc->updated);
+    REC("deleted", pc->deleted);
+    REC("unchanged", pc->unchanged);
+    REC("held", pc->held);
+    REC("failed", pc->failed);
+    REC("pending", pc->retry_later + pc->aborted);
+    REC("resent_after_doubt", pc->resent_after_doubt);
+#undef ROW
+#undef REC
+    if (cents)
+        memcpy(r->net_cents, cents, sizeof(r->net_cents));
+    r->have_figures = 1;
+}
+
+void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
+                      const struct push_counts *pc, const long long cents[3],
+                      const char *xlsx, const char *summary_json)
+{
+    struct run_outcome r;
+    struct buf causes = BUF_INIT;
+    struct etl_err err;
+
+    if (exit_code == EXIT_USAGE)
+        return;
+    memset(&r, 0, sizeof(r));
+    r.exit_code = exit_code;
+    r.finished = time(NULL);
+    r.summary = summary;
+    r.xlsx = xlsx;
+    r.summary_json = summary_json;
+    if (pc) {
+        run_outcome_fill(&r, pc, cents);
+        run_causes(pc, &causes);
+    }
+    if (exit_code == EXIT_ABORTED && log_last_error()[0])
+        buf_addf(&causes, "%s\n", log_last_error());
+    r.causes = causes.ptr ? causes.ptr : "";
+    etl_err_clear(&err);
+    if (cfg->metrics_file) {
+        if (metrics_write(cfg->metrics_file, &r, &err) < 0)
+            log_err(&err);
+        else
+            log_debug("metrics written: %s", cfg->metrics_file);
+    }
+    notify_send(cfg, &r);
+    buf_release(&causes);
+}
+
 int pipeline_run(const struct pipeline_opts *o)
 {
     const struct config *cfg = o->cfg;
     const char *date = o->date;
-    int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0;
+    int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0, sjson_ok = 0;
+    int xlsx_ok = 0;
     size_t i;
     struct etl_err err;
     const struct tz *btz = NULL;
@@ -146,7 +236,7 @@ int pipeline_run(const struct pipeline_opts *o)
     struct report_meta meta;
     struct report_counts rc;
     struct run_ctx rctx;
-    char ctxhash[65], summary[1024], title[64];
+    char ctxhash[65], summary[1024], title[64], line[1600];
     struct sigaction sa, old_int, old_term;
     time_t started = time(NULL);
 
@@ -362,15 +452,21 @@ int pipeline_run(const struct pipeline_opts *o)
             log_err(&err);
             ret = EXIT_ABORTED;
             etl_err_clear(&err);
+        } else {
+            sjson_ok = 1;
         }
     }
     timing_end("report");
     push_summary_text(p, summary, sizeof(summary));
     timing_report();
-    log_summary(ret, "%s%s%s: %s%s%s", o->command, dry ? " (dry run)" : "",
-                push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
-                o->write_report ? "; report " : "",
-                !o->write_report ? "" : xlsx.len ? xlsx.ptr : "not written");
+    snprintf(line, sizeof(line), "%s%s%s: %s%s%s", o->command, dry ? " (dry run)" : "",
+             push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
+             o->write_report ? "; report " : "",
+             !o->write_report ? "" : xlsx.len ? xlsx.ptr : "not written");
+    if (o->nightly && !dry)
+        pipeline_nightly(cfg, ret, line, push_counts(p), rctx.cents, xlsx.len ? xlsx.ptr : NULL,
+                         sjson_ok ? sjson.ptr : NULL);
+    log_summary(ret, "%s", line);
     goto out;
 fail:
     log_err(&err);
@@ -384,18 +480,24 @@ fail:
             report_counts_from(push_counts(p), ret, &rc);
             report_set_counts(rep, &rc);
         }
-        if (report_close(rep, 1, &rerr) == 0)
+        if (report_close(rep, 1, &rerr) == 0) {
             log_info("report written (ABORTED): %s", xlsx.ptr);
-        else
+            xlsx_ok = 1;
+        } else {
             log_err(&rerr);
+        }
         rep = NULL;
     }
     if (p) {
         push_summary_text(p, summary, sizeof(summary));
-        log_summary(ret, "%s aborted: %s", o->command, summary);
+        snprintf(line, sizeof(line), "%s aborted: %s", o->command, summary);
     } else {
-        log_summary(ret, "%s failed before any file was read", o->command);
+        snprintf(line, sizeof(line), "%s failed before any file was read", o->command);
     }
+    if (o->nightly && !dry)
+        pipeline_nightly(cfg, ret, line, p ? push_counts(p) : NULL, p ? rctx.cents : NULL,
+                         xlsx_ok ? xlsx.ptr : NULL, NULL);
+    log_summary(ret, "%s", line);
 out:
     report_discard(rep);
     opscom_free(oc);

@@ -28,9 +28,22 @@ struct pipeline_opts {
     const char *date;           /* run --date YYYY-MM-DD, else NULL */
     int write_report;           /* report + summary JSON into report_dir */
     int archive;                /* move final files into archive_dir */
+    int nightly;                /* `run`: metrics_file and notify at the end */
 };
 
 /* Runs the pass; returns the exit code (enum etl_exit). */
 int pipeline_run(const struct pipeline_opts *o);
+
+/*
+ * The end of a `run` that was not a dry run: writes cfg->metrics_file and
+ * sends the notifications (metrics.h, notify.h). Nothing after exit 2
+ * (configuration error). `pc` and `cents` are NULL when the run stopped
+ * before counting; `xlsx`, `summary_json` NULL when not written. Failures
+ * are logged and change nothing else.
+ */
+struct push_counts;
+void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
+                      const struct push_counts *pc, const long long cents[3],
+                      const char *xlsx, const char *summary_json);
 
 #endif
