@@ -237,6 +237,9 @@ void log_json_line(const char *level, const char *event, const char *const *kv)
 
     if (!opts.json)
         return;
+    /* -q: errors and the summary only */
+    if (opts.quiet && strcmp(level, "error") != 0 && strcmp(event, "summary") != 0)
+        return;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
     buf_addf(&b, "{\"ts\":\"%s\",\"level\":\"", ts);
