@@ -92,6 +92,10 @@ eq "metric rows read, second night" "$($OC metric $M 'permit_etl_rows{outcome="r
 
 # 3. an aborted night (API down): mail and webhook; last success kept
 ls2=$($OC metric $M permit_etl_last_success_timestamp_seconds)
+python3 - run.json <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["notify"]["mail"]["redact"] = True; json.dump(c, open(sys.argv[1], "w"))
+PY
 stop_sandbox
 cat >inbox/mobile-20261130.csv <<'CSV'
 transaction_id,licence_plate,parking_zone,start_time,end_time,amount,currency,promo_code,ticket_number
@@ -103,6 +107,9 @@ eq "abort: a mail" "$(count mail/mail-*.eml)" 2
 $OC mail mail/mail-2.eml >mail2.txt
 check "abort mail subject" grep -q "run aborted (exit 3)$" mail2.txt
 check "abort mail says what happened" grep -q "^What happened:" mail2.txt
+check "abort mail names the unreachable API" grep -qi "^- .*\(connect\|unreachable\|refused\)" mail2.txt
+check "redact: the workbook is not attached unredacted" bash -c "! $OC mail-xlsx mail/mail-2.eml att2.xlsx 2>/dev/null"
+check "redact: the body says why" grep -q "not attached: a redacted copy" mail2.txt
 eq "abort: a webhook" "$(count hook/hook-*.body)" 2
 eq "webhook after abort: exit_status 3" "$(python3 -c 'import json; print(json.load(open("hook/hook-2.body"))["exit_status"])')" 3
 eq "metric exit status after abort" "$($OC metric $M permit_etl_exit_status)" 3
