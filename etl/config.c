@@ -662,7 +662,7 @@ static int load_webhook(struct config *c, struct json_object *wh, struct etl_err
     if (!json_object_is_type(wh, json_type_object))
         return cfail(err, c->path, "notify.webhook", "must be an object {\"url\": ...}");
     json_object_object_foreach(wh, k, v) {
-        if (strcmp(k, "url"))
+        if (strcmp(k, "url") != 0)
             return unknown_subkey(c, "notify.webhook", k, "url", err);
         if (!(s = notify_str(c, v, "notify.webhook.url", err)))
             return -1;
@@ -670,7 +670,7 @@ static int load_webhook(struct config *c, struct json_object *wh, struct etl_err
     if (!s)
         return cfail(err, c->path, "notify.webhook.url", "is required");
     https = !strncasecmp(s, "https://", 8);
-    if (!https && strncasecmp(s, "http://", 7))
+    if (!https && strncasecmp(s, "http://", 7) != 0)
         return cfail(err, c->path, "notify.webhook.url",
                      "must start with https:// (or http:// for a loopback host)");
     host = s + (https ? 8 : 7);

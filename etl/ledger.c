@@ -1406,7 +1406,7 @@ int ledger_schema_version(const char *path, int *version, struct etl_err *err)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int ret = -1, rc;
+    int ret = -1;
 
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
@@ -1415,7 +1415,7 @@ int ledger_schema_version(const char *path, int *version, struct etl_err *err)
     }
     sqlite3_busy_timeout(db, 10000);
     if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-        (rc = sqlite3_step(st)) != SQLITE_ROW) {
+        sqlite3_step(st) != SQLITE_ROW) {
         etl_fail(err, E_DB, "ledger: cannot read '%s': %s", path, sqlite3_errmsg(db));
         goto out;
     }
