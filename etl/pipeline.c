@@ -218,7 +218,8 @@ int pipeline_run(const struct pipeline_opts *o)
     const struct config *cfg = o->cfg;
     const char *date = o->date;
     int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0, sjson_ok = 0;
-    int xlsx_ok = 0;
+    int xlsx_ok = 0, have_counts = 0;
+    struct push_counts counts;
     size_t i;
     struct etl_err err;
     const struct tz *btz = NULL;
@@ -236,12 +237,13 @@ int pipeline_run(const struct pipeline_opts *o)
     struct report_meta meta;
     struct report_counts rc;
     struct run_ctx rctx;
-    char ctxhash[65], summary[1024], title[64], line[1600];
+    char ctxhash[65], summary[1024], title[64], line[1600] = "";
     struct sigaction sa, old_int, old_term;
     time_t started = time(NULL);
 
     etl_err_clear(&err);
     memset(&rctx, 0, sizeof(rctx));
+    memset(&counts, 0, sizeof(counts));
     timing_begin("config");
     if (!dry) {
         /* the token's format is checked before anything else happens */
@@ -463,10 +465,12 @@ int pipeline_run(const struct pipeline_opts *o)
              push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
              o->write_report ? "; report " : "",
              !o->write_report ? "" : xlsx.len ? xlsx.ptr : "not written");
-    if (o->nightly && !dry)
-        pipeline_nightly(cfg, ret, line, push_counts(p), rctx.cents, xlsx.len ? xlsx.ptr : NULL,
-                         sjson_ok ? sjson.ptr : NULL);
-    log_summary(ret, "%s", line);
+    counts = *push_counts(p);
+    have_counts = 1;
+    if (!xlsx.len)
+        buf_release(&xlsx);
+    if (!sjson_ok)
+        buf_release(&sjson);
     goto out;
 fail:
     log_err(&err);
@@ -494,10 +498,13 @@ fail:
     } else {
         snprintf(line, sizeof(line), "%s failed before any file was read", o->command);
     }
-    if (o->nightly && !dry)
-        pipeline_nightly(cfg, ret, line, p ? push_counts(p) : NULL, p ? rctx.cents : NULL,
-                         xlsx_ok ? xlsx.ptr : NULL, NULL);
-    log_summary(ret, "%s", line);
+    if (p) {
+        counts = *push_counts(p);
+        have_counts = 1;
+    }
+    if (!xlsx_ok)
+        buf_release(&xlsx);
+    buf_release(&sjson);        /* not written on this path */
 out:
     report_discard(rep);
     opscom_free(oc);
@@ -506,6 +513,12 @@ out:
     ingest_free(in);
     if (token)
         config_token_free(token);
+    /* after the ledger (and its lock) is released: a slow mail server
+     * never holds up the next run */
+    if (o->nightly && !dry)
+        pipeline_nightly(cfg, ret, line, have_counts ? &counts : NULL,
+                         have_counts ? rctx.cents : NULL, xlsx.ptr, sjson.ptr);
+    log_summary(ret, "%s", line);
     buf_release(&lpath);
     buf_release(&xlsx);
     buf_release(&sjson);

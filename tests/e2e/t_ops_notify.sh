@@ -138,7 +138,13 @@ R13,BCD890,Lot 03,11/30/2026 09:00 AM,11/30/2026 09:30 AM,,CAD,,
 R14,EFG123,Lot 03,11/30/2026 10:00 AM,11/30/2026 10:30 AM,7.00,CAD,,
 CSV
 sleep 1
-expect_exit "run with dead notifications still exits as the night says (1)" 1 "$PE" run -c run.json
+"$PE" run -c run.json >out 2>err &
+bg=$!
+for i in $(seq 1 400); do grep -q "attempt 1 of 4 failed" err && break; sleep 0.05; done
+"$PE" ledger -c run.json prune --before 2000-01-01 >prune.out 2>prune.err; rc=$?
+eq "while notifications are retried the ledger lock is free (prune runs)" "$rc" 0
+wait "$bg"; rc=$?
+eq "run with dead notifications still exits as the night says (1)" "$rc" 1
 check "unreachable SMTP logged after 4 attempts" grep -q "notify: mail through smtp://127.0.0.1:$dead not sent after 4 attempts" err
 eq "3 mail retries logged" "$(grep -c 'notify: mail through .*attempt [123] of 4 failed' err)" 3
 check "webhook 500 logged" grep -q "notify: webhook not delivered after 4 attempts: answered HTTP 500" err
