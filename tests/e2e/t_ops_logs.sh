@@ -70,3 +70,11 @@ check "info lines at <6>" grep -q '^<6>permit-etl: ' err
 # JOURNAL_STREAM naming another file: plain lines
 JOURNAL_STREAM=1:1 "$PE" "${V[@]}" >out 2>err
 check "another stream: no prefixes" bash -c '! grep -q "^<[0-9]>" err'
+
+# --log-json is valid UTF-8 even when names and values are not: a file name
+# and an amount with invalid bytes appear as \xHH text
+f=$(printf 'caf\xe9-day.csv')
+printf 'Receipt No,Plate,Zone,Start,End,Amount,Currency,Promo,Ticket No\nU1,ABC1,Lot 01,11/28/2026 09:00 AM,11/28/2026 09:30 AM,1\xff,CAD,,\n' >"$f"
+"$PE" --log-json validate -f paystation "$f" >out 2>err
+check "invalid UTF-8 in names and values: still UTF-8 JSON lines" $OC json-lines err
+check "the bad byte shows as \\xHH text" bash -c "$OC json-lines err | grep '^warning row_error ' | grep -qiF 'caf\\\\xE9-day.csv'"
