@@ -153,19 +153,58 @@ eq "every sale pushed: 3 + 1 + the API-down night's 1 + 2" "$($PC ledger-count l
 eq "metrics exit status 1" "$($OC metric $M permit_etl_exit_status)" 1
 check "the summary line is the last stderr line" bash -c 'tail -n 1 err | grep -q "^permit-etl: run: .*(exit 1)$"'
 
-# 5. exit 2 (bad token format): nothing sent, no metrics written
+# 4b. smtp:// to a host that is not a loopback name requires STARTTLS: the
+#     sink (no TLS) is reached through ::ffff:127.0.0.1, which the config does
+#     not count as loopback, so libcurl must refuse to send in the clear
+nm=$(count mail/mail-*.eml)
+python3 - run.json "$SMTP" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["notify"]["mail"]["url"] = "smtp://[::ffff:127.0.0.1]:%s" % sys.argv[2]
+c["notify"]["mail"]["redact"] = False
+del c["notify"]["webhook"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+cat >inbox/paystation-20261130b.csv <<'CSV'
+Receipt No,Plate,Zone,Start,End,Amount,Currency,Promo,Ticket No
+R15,HIJ456,Lot 03,11/30/2026 09:00 AM,11/30/2026 09:30 AM,6.00,CAD,,
+R16,KLM789,Lot 03,11/30/2026 09:00 AM,11/30/2026 09:30 AM,??,CAD,,
+R17,NOP012,Lot 03,11/30/2026 10:00 AM,11/30/2026 10:30 AM,7.00,CAD,,
+CSV
+sleep 1
+expect_exit "run with a mail server without STARTTLS exits 1" 1 "$PE" run -c run.json
+check "STARTTLS refusal logged" grep -q "notify: mail through smtp://\[::ffff:127.0.0.1\]:$SMTP not sent after 4 attempts: .*STARTTLS" err
+eq "nothing was mailed in the clear" "$(count mail/mail-*.eml)" "$nm"
+
+# 5. exit 2 (bad token format): nothing sent, no metrics written (mail and
+#    webhook pointed at live sinks, so anything sent would be seen)
+python3 - run.json "$SMTP" "$HOOK" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["notify"]["mail"]["url"] = "smtp://127.0.0.1:%s" % sys.argv[2]
+c["notify"]["webhook"] = {"url": "http://127.0.0.1:%s/x" % sys.argv[3]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
 cp $M metrics.before
-nm=$(count mail/mail-*.eml); nh=$(count hook500/hook-*.body)
+nm=$(count mail/mail-*.eml); nh=$(count hook/hook-*.body)
 OPSCOM_API_TOKEN='bad token!' "$PE" run -c run.json >out 2>err; rc=$?
 eq "bad token exits 2" "$rc" 2
-eq "exit 2: no webhook" "$(count hook500/hook-*.body)" "$nh"
+eq "exit 2: no webhook" "$(count hook/hook-*.body)" "$nh"
+eq "exit 2: no mail" "$(count mail/mail-*.eml)" "$nm"
 check "exit 2: metrics untouched" cmp -s $M metrics.before
 check "exit 2: no notify attempted" bash -c '! grep -q notify: err'
 
-# 6. --dry-run: nothing sent, no metrics written
+# 6. --dry-run of a night that needs attention: nothing sent, no metrics written
+cat >inbox/paystation-20261202.csv <<'CSV'
+Receipt No,Plate,Zone,Start,End,Amount,Currency,Promo,Ticket No
+R30,QRS345,Lot 03,12/02/2026 09:00 AM,12/02/2026 09:30 AM,6.00,CAD,,
+R31,TUV678,Lot 03,12/02/2026 09:00 AM,12/02/2026 09:30 AM,??,CAD,,
+R32,WXY901,Lot 03,12/02/2026 10:00 AM,12/02/2026 10:30 AM,7.00,CAD,,
+CSV
 sleep 1
-expect_exit "dry run exits 0" 0 "$PE" run -c run.json --dry-run
-eq "dry run: no webhook" "$(count hook500/hook-*.body)" "$nh"
+expect_exit "dry run of a night needing attention exits 1" 1 "$PE" run -c run.json --dry-run
+eq "dry run: no webhook" "$(count hook/hook-*.body)" "$nh"
+eq "dry run: no mail" "$(count mail/mail-*.eml)" "$nm"
 check "dry run: metrics untouched" cmp -s $M metrics.before
 
 # 7. a read-only metrics directory: logged, the run's result unchanged
@@ -184,6 +223,7 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   AS=
 fi
+rm inbox/paystation-20261202.csv
 cat >inbox/paystation-20261201.csv <<'CSV'
 Receipt No,Plate,Zone,Start,End,Amount,Currency,Promo,Ticket No
 R20,VWX234,Lot 03,12/01/2026 09:00 AM,12/01/2026 09:30 AM,5.00,CAD,,
