@@ -20,7 +20,7 @@
     "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
     "body, hash, upd, target, srv_body, record, reference_id, state, "       \
     "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
-    "last_seen, last_sent"
+    "last_seen, last_sent, unlinked"
 
 enum stmt_id {
     ST_GET_KEY, ST_GET_REF, ST_GET_ID, ST_INSERT, ST_RESTAGE, ST_TOUCH, ST_SET_HELD_PENDING,
@@ -158,7 +158,17 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "CREATE TABLE files ("
     " path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
     " sha256 TEXT NOT NULL, ctx TEXT NOT NULL, final INTEGER NOT NULL, seen TEXT NOT NULL);",
+    /* 1 -> 2: `unlinked` (a permit on the server whose reference id is
+     * unusable); a permit recorded live without a reference is one */
+    "ALTER TABLE records ADD COLUMN unlinked INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE records SET unlinked = 1 WHERE srv_body IS NOT NULL "
+    "AND coalesce(reference_id, '') = '';",
 };
+
+const char *ledger_migration_sql(int v)
+{
+    return v >= 0 && v < LEDGER_SCHEMA_VERSION ? migrations[v] : NULL;
+}
 
 struct ledger {
     sqlite3      *db;
@@ -794,6 +804,7 @@ static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
     col_copy(s, 29, r->first_seen, sizeof(r->first_seen));
     col_copy(s, 30, r->last_seen, sizeof(r->last_seen));
     col_copy(s, 31, r->last_sent, sizeof(r->last_sent));
+    r->unlinked = sqlite3_column_int(s, 32);
     return 0;
 }
 

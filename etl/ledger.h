@@ -16,7 +16,8 @@
  *     none), `upd` (the update request's changed fields), `target` (the
  *     body the server holds once the action succeeded);
  *   - `doubt` (an attempt broke after it was sent and no later answer
- *     settled it: the next send is a resend after doubt),
+ *     settled it: the next send is a resend after doubt), `unlinked` (the
+ *     server has the permit but gave no usable reference id),
  *     `resent_after_doubt`, `attempts`, `last_error`, `source`, `line`,
  *     `voided`, first/last seen, last sent (UTC, ISO 8601).
  * One row per input file (table `files`): path, size, mtime, sha256, the
@@ -47,7 +48,7 @@
 #include "err.h"
 #include "permit.h"
 
-#define LEDGER_SCHEMA_VERSION 1
+#define LEDGER_SCHEMA_VERSION 2
 
 enum ledger_state { LS_PENDING, LS_HELD, LS_SENDING, LS_PUSHED, LS_FAILED, LS_DELETED,
                     LS_COUNT };
@@ -67,6 +68,9 @@ enum {
 };
 
 struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
+/* The SQL of schema migration v (v -> v + 1), NULL past the last one:
+ * for tests that build an old ledger. */
+const char *ledger_migration_sql(int v);
 void ledger_close(struct ledger *l);                    /* NULL-safe; releases the lock */
 
 /* The schema version (PRAGMA user_version) of an existing ledger file,
@@ -134,6 +138,7 @@ struct ledger_rec {
     enum ledger_state state;
     enum ledger_action action;
     int      doubt, resent_after_doubt, attempts;
+    int      unlinked;        /* on the server, but its reference id is unusable */
     char     first_seen[24], last_seen[24], last_sent[24];
 };
 

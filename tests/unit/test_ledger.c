@@ -119,6 +119,60 @@ START_TEST(test_schema)
 }
 END_TEST
 
+/* A version-1 ledger (built here from the version-1 schema SQL) migrates
+ * to the current version without losing a record; a permit recorded live
+ * without a reference id becomes unlinked. */
+START_TEST(test_migrate_v1)
+{
+    sqlite3 *db;
+    struct ledger *l;
+    struct ledger_rec r;
+    struct etl_err e;
+    sqlite3_stmt *st;
+    static const char rows[] =
+        "INSERT INTO records (key, plate, cents, currency, start_time, end_time, vendor_zone,"
+        " zone, zone_status, permit_no, ticket, promo, source, line, body, hash, target,"
+        " srv_body, record, reference_id, state, action, first_seen, last_seen) VALUES"
+        " ('k1','AAA',500,'CAD',0,3600,'Z','Z','matched','','','','in.csv',2,'{}','h1',"
+        "  '{}','{}','{}','R-1','pushed','none','2026-01-01T00:00:00','2026-01-01T00:00:00'),"
+        " ('k2','BBB',500,'CAD',0,3600,'Z','Z','matched','','','','in.csv',3,'{}','h2',"
+        "  '{}','{}','{}',NULL,'pushed','none','2026-01-01T00:00:00','2026-01-01T00:00:00'),"
+        " ('k3','CCC',500,'CAD',0,3600,'Z','Z','matched','','','','in.csv',4,'{}','h3',"
+        "  '{}',NULL,'{}',NULL,'pending','push','2026-01-01T00:00:00','2026-01-01T00:00:00');";
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, ledger_migration_sql(0), NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, rows, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    l = ledger_open(path, LEDGER_LOCK, &e);
+    ck_assert_msg(l != NULL, "open: %s", e.msg);
+    ledger_rec_init(&r);
+    ck_assert_int_eq(ledger_get(l, "k1", &r, &e), 1);
+    ck_assert_str_eq(r.reference_id, "R-1");
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_int_eq(r.unlinked, 0);
+    ck_assert_int_eq(ledger_get(l, "k2", &r, &e), 1);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_int_eq(r.unlinked, 1);
+    ck_assert_int_eq(ledger_get(l, "k3", &r, &e), 1);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.unlinked, 0);
+    ledger_rec_release(&r);
+    ledger_close(l);
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+                                        " count(*) FROM records", -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), LEDGER_SCHEMA_VERSION);
+    ck_assert_int_eq(sqlite3_column_int(st, 1), 3);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_lock)
 {
     struct ledger *a = open_ok(LEDGER_LOCK), *b;
@@ -741,6 +795,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_schema);
+    tcase_add_test(tc, test_migrate_v1);
     tcase_add_test(tc, test_lock);
     tcase_add_test(tc, test_body);
     tcase_add_loop_test(tc, test_staged_json, 0,
