@@ -433,7 +433,7 @@ int cmd_check(int argc, char **argv)
             say(&k, 0, "zones", "%s: %zu zones; aliases %s: %zu", cfg->zones, zones_count(zones),
                 cfg->aliases ? cfg->aliases : "(none)", zones_alias_count(zones));
     } else {
-        say(&k, cfg->aliases ? 2 : 0, "zones", cfg->aliases ? "aliases are set without zones"
+        say(&k, cfg->aliases ? 1 : 0, "zones", cfg->aliases ? "aliases are set without zones: ignored"
             : "not set: zone names are not checked");
     }
 

@@ -57,7 +57,7 @@ int notify_mail_body(struct buf *b, const struct run_outcome *o, const char *att
 {
     const char *p = o->causes, *nl;
 
-    buf_addstr(b, "permit-etl run: ");
+    buf_addstr(b, "permit-etl: ");
     add_utf8_text(b, o->summary);
     buf_addf(b, " (exit %d)\r\n\r\n", o->exit_code);
     if (p && *p) {

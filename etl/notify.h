@@ -41,8 +41,8 @@ int notify_wanted(const struct config *cfg, int exit_code);
  * channels that could not be delivered (0: all delivered or none due). */
 int notify_send(const struct config *cfg, const struct run_outcome *o);
 
-/* The mail's text part (appended to out): the summary line, the causes
- * and where the workbook is. Invalid UTF-8 bytes appear as \xHH. */
+/* The mail's text part (appended to out): the summary line as stderr
+ * shows it, the causes and where the workbook is. Invalid UTF-8 bytes appear as \xHH. */
 int notify_mail_body(struct buf *out, const struct run_outcome *o, const char *attach_note);
 
 #endif

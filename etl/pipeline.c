@@ -147,7 +147,7 @@ static void run_causes(const struct push_counts *pc, struct buf *b)
         long n = *(const long *)(const void *)((const char *)pc + causes[i].off);
 
         if (n > 0)
-            buf_addf(b, "%ld %s\n", n, causes[i].what);
+            buf_addf(b, "%s: %ld\n", causes[i].what, n);
     }
 }
 
