@@ -446,6 +446,14 @@ int cmd_check(int argc, char **argv)
     else
         say(&k, 0, "token", "environment variable %s: present, format valid", cfg->token_env);
 
+    if (cfg->ca_file) {
+        struct stat st;
+
+        if (stat(cfg->ca_file, &st) < 0 || !S_ISREG(st.st_mode) || access(cfg->ca_file, R_OK) < 0)
+            say(&k, 2, "ca_file", "%s: not a readable file", cfg->ca_file);
+        else
+            say(&k, 0, "ca_file", "%s: readable", cfg->ca_file);
+    }
     check_ledger(&k, cfg);
     check_dir(&k, "report_dir", cfg->report_dir ? cfg->report_dir : cfg->dir);
     if (cfg->archive_dir)

@@ -33,7 +33,8 @@ int notify_wanted(const struct config *cfg, int exit_code)
     return exit_code == EXIT_ABORTED || (exit_code == EXIT_ATTENTION && n->on_attention);
 }
 
-/* Appends s with every byte that is not part of valid UTF-8 as \xHH. */
+/* Appends s with every byte that is not part of valid UTF-8, and every
+ * control character, as \xHH. */
 static void add_utf8_text(struct buf *b, const char *s)
 {
     size_t n = strlen(s), i = 0, k;
@@ -43,6 +44,8 @@ static void add_utf8_text(struct buf *b, const char *s)
 
         k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
           : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (c < 0x20 || c == 0x7f)
+            k = 0;
         if (k && i + k <= n && utf8_valid(s + i, k)) {
             buf_add(b, s + i, k);
             i += k;

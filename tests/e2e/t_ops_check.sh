@@ -59,6 +59,10 @@ check "token error does not print the token" bash -c '! grep -q "not a token" ou
 mkconfig badprof.json 'inputs=[{"glob": "inbox/*.csv", "profile": "no-such-profile"}]'
 expect_exit "unknown profile: exit 2" 2 "$PE" check -c badprof.json
 
+mkconfig noca.json "ca_file=\"$PWD/no-such-ca.pem\"" "ledger=\"$PWD/ledger.db\"" 'report_dir="reports"'
+expect_exit "ca_file missing: exit 2" 2 "$PE" check -c noca.json
+check "ca_file named" grep -q "^error ca_file .*no-such-ca.pem: not a readable file" out
+
 # I/O errors: exit 3
 printf 'this is not a database, not at all, no\n%.0s' $(seq 1 100) >garbage.db
 mkconfig badledger.json "ledger=\"$PWD/garbage.db\""
