@@ -84,6 +84,8 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc) {
+        if (log_options()->json)
+            return cli_usage_error(NULL, "no command given");
         usage(stderr);
         return EXIT_USAGE;
     }

@@ -41,6 +41,8 @@ check "--log-json -q: the JSON summary" bash -c "$OC json-lines err | grep -q '^
 # a usage error under --log-json is JSON too
 expect_exit "--log-json usage error exits 2" 2 "$PE" --log-json validate --no-such-flag
 check "usage error as JSON" bash -c "$OC json-lines err | grep -q '^error usage '"
+expect_exit "--log-json without a command exits 2" 2 "$PE" --log-json
+check "no command: JSON only" bash -c "$OC json-lines err | grep -q '^error usage .*no command given'"
 
 # --log-json on a whole run (with --timings): nothing but JSON
 start_sandbox --zones "$ROOT/samples/zones.txt" || exit 1
