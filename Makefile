@@ -9,6 +9,8 @@ DEB_PKGS := build-essential pkg-config libcsv-dev libjson-c-dev libpcre2-dev \
             check libmicrohttpd-dev valgrind cppcheck clang-tidy clang \
             libclang-rt-14-dev curl python3 python3-openpyxl tzdata time openssl \
             python3-aiosmtpd
+# only `make check-full` needs these (installed by full-deps; large: never by check)
+FULL_DEB_PKGS := libreoffice-calc-nogui poppler-utils
 # only `make bench` needs these (installed by bench-deps, never by check)
 BENCH_DEB_PKGS := time wrk
 
@@ -40,7 +42,7 @@ FUZZ_SECONDS ?= 60
 BIN     := $(BUILD)/permit-etl
 SANDBOX := $(BUILD)/opscom-sandbox
 
-.PHONY: all deps check check-run check-full unit asan e2e lint demo fuzz bench bench-tools bench-deps \
+.PHONY: all deps full-deps check check-run check-full unit asan e2e lint demo fuzz bench bench-tools bench-deps \
         clean install corpus failalloc
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -93,16 +95,25 @@ failalloc:
 # --- set-up ---------------------------------------------------------------
 # The only target that uses the network: installs the Debian packages that
 # are missing (idempotent; as root, or through sudo).
-deps:
-	@missing=$$(for p in $(DEB_PKGS); do \
+# $(call apt_install,LABEL,PACKAGES): installs those of PACKAGES missing.
+define apt_install
+	@missing=$$(for p in $(2); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
-	  echo "deps: installing" $$missing; \
+	  echo "$(1): installing" $$missing; \
 	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "deps: all Debian packages present"; fi
+	else echo "$(1): all Debian packages present"; fi
+endef
+
+deps:
+	$(call apt_install,deps,$(DEB_PKGS))
+
+# the large packages only check-full needs (LibreOffice for t_render.sh)
+full-deps:
+	$(call apt_install,full-deps,$(FULL_DEB_PKGS))
 
 # --- tests ----------------------------------------------------------------
 # check: deps first, then a fresh make (pkg-config flags are read at parse time).
@@ -149,7 +160,7 @@ lint:
 	@echo "lint: clean"
 
 # Scale and soak tests (later issues extend this).
-check-full: check
+check-full: check full-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(abspath $(BUILD)) tests/e2e-full/check-full.sh
 
@@ -186,15 +197,7 @@ $(BUILD)/bench-csv-bare: $(BUILD)/obj/bench/csv_bare.o
 
 # bench-deps: like deps, for the load tools of the benchmark only.
 bench-deps:
-	@missing=$$(for p in $(BENCH_DEB_PKGS); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	  done); \
-	if [ -n "$$missing" ]; then \
-	  echo "bench-deps: installing" $$missing; \
-	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "bench-deps: all present"; fi
+	$(call apt_install,bench-deps,$(BENCH_DEB_PKGS))
 
 # bench: the table of issue 10 (bench/run.sh; BENCH_ARGS="--rows 200000" etc.)
 bench: bench-deps

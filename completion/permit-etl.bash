@@ -38,7 +38,7 @@ _permit_etl()
         zones)    opts="-c --config -f --profile --zones --aliases --json --csv-out --aliases-out" ;;
         push)     opts="-c --config -f --profile --zones --aliases --dry-run --force --retry-failed" ;;
         stats)    opts="-c --config --zone --json" ;;
-        report)   opts="-c --config -f --profile --zones --aliases -o --output --date --redact" ;;
+        report)   opts="-c --config -f --profile --zones --aliases -o --output --date --from --to --stats --redact" ;;
         run)      opts="-c --config --dry-run --force --date" ;;
         check)    opts="-c --config --online" ;;
         ledger)   opts="-c --config list show prune --state --plate --file --json --before" ;;

@@ -18,13 +18,15 @@ static const char usage[] =
 "Reads each FILE once, stages its accepted records in the ledger, then pushes\n"
 "everything pending in the ledger (leftovers of earlier runs too) to OPSCOM.\n"
 "A file already processed and unchanged (path, size, mtime, sha256) is skipped.\n"
+"A void row cancels the sale with its key in any order (a pushed one is\n"
+"deleted); the summary line puts every row of the run in one bucket.\n"
 "With report_dir in the config, the XLSX report and its summary JSON are\n"
 "written there too (OPSCOM's stats pulled into it), as `run` does.\n"
 "\n"
 INPUTS_HELP
 "      --dry-run         no network, no ledger writes: print what would be sent\n"
 "      --force           push the records of files over max_reject_ratio\n"
-"      --retry-failed    send `failed` records again\n";
+"      --retry-failed    send `failed` records again (never one a void failed)\n";
 
 enum { OPT_DRY = CLI_FIRST_CMD_OPT, OPT_FORCE, OPT_RETRY };
 

@@ -4,6 +4,10 @@
  * record streams into `Permits` and the accumulators, every rejected field
  * into `Rejected`. Without -c the Push Log and OPSCOM Stats sheets say
  * "offline".
+ *
+ * With --date D or --from D1 --to D2 (business days in business_tz) the
+ * report is rebuilt from the ledger alone: no input file, no API token,
+ * no network, unless --stats asks for OPSCOM's stats.
  */
 #include "buf.h"
 #include "cli.h"
@@ -16,9 +20,11 @@
 #include "opscom.h"
 #include "report.h"
 #include "report_stats.h"
+#include "report_voids.h"
 #include "tz.h"
 #include "zones.h"
 
+#include <strings.h>
 #include <unistd.h>
 
 #include <stdio.h>
@@ -27,22 +33,32 @@
 
 static const char usage[] =
 "usage: permit-etl report [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F] -o OUT.xlsx FILE...\n"
-"       permit-etl report -c CONFIG --date YYYY-MM-DD -o OUT.xlsx\n"
+"       permit-etl report -c CONFIG (--date D | --from D1 --to D2) [--stats] -o OUT.xlsx\n"
 "\n"
 "Reads vendor files once and writes the XLSX report: Summary (run facts,\n"
 "revenue by zone, source file and business day, per currency), Promo Codes,\n"
 "Zone Audit, Rejected, Push Log, OPSCOM Stats and Permits. Without -c the\n"
-"Push Log and OPSCOM Stats say \"offline\".\n"
+"Push Log and OPSCOM Stats say \"offline\". Times are shown in the\n"
+"config's business_tz first, UTC after.\n"
+"\n"
+"With --date or --from/--to the business days (in business_tz) are rebuilt\n"
+"from the ledger, with a by-day table and a daily revenue chart; no token\n"
+"is needed and nothing is sent unless --stats pulls OPSCOM's stats.\n"
 "\n"
 INPUTS_HELP
-"  -o, --output F     the workbook to write (replaced atomically)\n"
+"  -o, --output F     the workbook to write, F.xlsx (replaced atomically)\n"
 "      --date D       the business day D (YYYY-MM-DD) rebuilt from the ledger\n"
+"      --from D1      the first business day of a period rebuilt from the ledger\n"
+"      --to D2        its last business day (included)\n"
+"      --stats        with --date/--from: pull OPSCOM's stats (needs the token)\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
-"missing; 2 usage, configuration or profile error; 3 unreadable input or\n"
-"the report could not be written.\n";
+"missing, a record held, failed or resent after doubt (the Summary lists\n"
+"each cause, its count and its sheet); 2 usage, configuration or profile\n"
+"error, -o not named *.xlsx; 3 unreadable input, stats unreachable with\n"
+"--stats, or the report could not be written.\n";
 
-enum { OPT_DATE = CLI_FIRST_CMD_OPT };
+enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS };
 
 #define DEFAULT_BUSINESS_TZ "America/Toronto"
 
@@ -129,6 +145,19 @@ static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
     return tz_local_date(ctx, utc, y, m, d);
 }
 
+static long local_offset(void *ctx, long long utc)
+{
+    return tz_offset(ctx, utc);
+}
+
+/* 1 when path ends in ".xlsx", any case. */
+static int is_xlsx(const char *path)
+{
+    size_t n = strlen(path);
+
+    return n > 5 && strcasecmp(path + n - 5, ".xlsx") == 0 && path[n - 6] != '/';
+}
+
 /* --date: every stored record of the business day, as the pass would have
  * fed them. */
 static int on_day_record(void *ctx, const struct ledger_rec *r)
@@ -136,7 +165,13 @@ static int on_day_record(void *ctx, const struct ledger_rec *r)
     struct rctx *c = ctx;
     struct report_push e;
 
-    if (r->state == LS_DELETED || r->p.voided)
+    if (r->state == LS_VOIDED)
+        return 0;                  /* a void whose sale is not known: no sale */
+    if (r->p.voided) {
+        /* a cancelled sale: in Gross and Voids, listed on Voids, not Net */
+        return report_voids_add(c->rep, r, RV_CANCELLED) < 0 ? -1 : 0;
+    }
+    if (r->state == LS_DELETED)
         return 0;
     c->records++;
     if (r->p.zone_status == ZONE_DISCONNECTED)
@@ -173,6 +208,9 @@ int cmd_report(int argc, char **argv)
         INPUTS_LONGOPTS,
         { "output", required_argument, NULL, 'o' },
         { "date",   required_argument, NULL, OPT_DATE },
+        { "from",   required_argument, NULL, OPT_FROM },
+        { "to",     required_argument, NULL, OPT_TO },
+        { "stats",  no_argument,       NULL, OPT_STATS },
         { NULL, 0, NULL, 0 }
     };
     struct inputs inp;
@@ -186,8 +224,12 @@ int cmd_report(int argc, char **argv)
     struct etl_err err;
     const struct tz *btz = NULL;
     char *token = NULL;
-    const char *out = NULL, *date = NULL, *tzname = DEFAULT_BUSINESS_TZ;
-    int c, i, y = 0, mo = 0, d = 0, status = EXIT_GOOD, aborted = 0, written = 0;
+    const char *out = NULL, *date = NULL, *from = NULL, *to = NULL;
+    const char *tzname = DEFAULT_BUSINESS_TZ;
+    struct run_cause causes[8];
+    size_t ncauses = 0;
+    int c, i, y = 0, mo = 0, d = 0, y2 = 0, mo2 = 0, d2 = 0, status = EXIT_GOOD;
+    int aborted = 0, written = 0, period = 0, want_stats = 0;
 
     memset(&rc, 0, sizeof(rc));
     memset(&tot, 0, sizeof(tot));
@@ -204,8 +246,12 @@ int cmd_report(int argc, char **argv)
             out = optarg;
             continue;
         }
-        if (c == OPT_DATE) {
-            date = optarg;
+        if (c == OPT_DATE || c == OPT_FROM || c == OPT_TO) {
+            *(c == OPT_DATE ? &date : c == OPT_FROM ? &from : &to) = optarg;
+            continue;
+        }
+        if (c == OPT_STATS) {
+            want_stats = 1;
             continue;
         }
         switch (cli_global_opt(c, "report", usage, argv)) {
@@ -220,13 +266,41 @@ int cmd_report(int argc, char **argv)
     inputs_files(&inp, argc, argv, optind);
     if (!out)
         return cli_usage_error("report", "-o OUT.xlsx is required");
+    if (!is_xlsx(out))
+        return cli_usage_error("report", "-o %s: the report is an XLSX workbook: name it "
+                               "*.xlsx", out);
+    if (date && (from || to))
+        return cli_usage_error("report", "--date and --from/--to: give one or the other");
+    if (!from != !to)
+        return cli_usage_error("report", "--from and --to go together");
     if (date) {
+        from = to = date;
         if (cli_parse_date(date, &y, &mo, &d) < 0)
             return cli_usage_error("report", "--date: '%s' is not a YYYY-MM-DD date", date);
+    } else if (from) {
+        if (cli_parse_date(from, &y, &mo, &d) < 0)
+            return cli_usage_error("report", "--from: '%s' is not a YYYY-MM-DD date", from);
+        if (cli_parse_date(to, &y2, &mo2, &d2) < 0)
+            return cli_usage_error("report", "--to: '%s' is not a YYYY-MM-DD date", to);
+        if (tz_days_from_civil(y2, mo2, d2) < tz_days_from_civil(y, mo, d))
+            return cli_usage_error("report", "--to %s is before --from %s", to, from);
+    }
+    period = from != NULL;
+    if (period) {
+        if (date) {
+            y2 = y;
+            mo2 = mo;
+            d2 = d;
+        }
         if (!inp.config_path)
-            return cli_usage_error("report", "--date needs -c CONFIG (the ledger)");
+            return cli_usage_error("report", "%s needs -c CONFIG (the ledger)",
+                                   date ? "--date" : "--from/--to");
         if (inp.nfiles)
-            return cli_usage_error("report", "--date takes no input files");
+            return cli_usage_error("report", "%s takes no input files",
+                                   date ? "--date" : "--from/--to");
+    } else if (want_stats) {
+        return cli_usage_error("report", "--stats goes with --date or --from/--to "
+                               "(a report of files with -c pulls the stats anyway)");
     } else if (inp.nfiles == 0) {
         return cli_usage_error("report", "no input files");
     }
@@ -245,12 +319,15 @@ int cmd_report(int argc, char **argv)
         goto done;
     }
     if (inp.config) {
-        /* the token first: a bad one stops before any work (exit 2) */
-        token = config_read_token(inp.config, &err);
-        if (!token) {
-            log_err(&err);
-            status = etl_exit_for(err.code);
-            goto done;
+        /* the token first: a bad one stops before any work (exit 2); a
+         * period rebuilt from the ledger needs it only for --stats */
+        if (!period || want_stats) {
+            token = config_read_token(inp.config, &err);
+            if (!token) {
+                log_err(&err);
+                status = etl_exit_for(err.code);
+                goto done;
+            }
         }
         rc.rep_online = 1;
         if (inp.config->ledger && access(inp.config->ledger, F_OK) == 0) {
@@ -260,8 +337,8 @@ int cmd_report(int argc, char **argv)
                 status = EXIT_ABORTED;
                 goto done;
             }
-        } else if (date) {
-            etl_fail(&err, E_CONFIG, "report --date: no ledger%s%s",
+        } else if (period) {
+            etl_fail(&err, E_CONFIG, "report %s: no ledger%s%s", date ? "--date" : "--from/--to",
                      inp.config->ledger ? " at " : " in the config",
                      inp.config->ledger ? inp.config->ledger : "");
             log_err(&err);
@@ -270,11 +347,14 @@ int cmd_report(int argc, char **argv)
         }
     }
     memset(&meta, 0, sizeof(meta));
-    meta.command = date ? "report --date" : "report";
+    meta.command = date ? "report --date" : period ? "report --from/--to" : "report";
     meta.config_path = inp.config_path;
     meta.online = rc.rep_online;
     meta.business_tz = tzname;
     meta.business_day = date;
+    meta.period_from = period ? from : NULL;
+    meta.period_to = period ? to : NULL;
+    meta.local_offset = local_offset;
     meta.zones = inp.zones;
     meta.local_date = local_date;
     meta.local_date_ctx = (void *)btz;
@@ -284,10 +364,11 @@ int cmd_report(int argc, char **argv)
         status = EXIT_ABORTED;
         goto done;
     }
-    if (date) {
-        long long from, to;
-        if (tz_day_range(btz, y, mo, d, &from, &to) < 0 ||
-            ledger_each_in_range(rc.led, from, to, on_day_record, &rc, &err) < 0) {
+    if (period) {
+        long long t0, t1, t2, t3;
+        if (tz_day_range(btz, y, mo, d, &t0, &t1) < 0 ||
+            tz_day_range(btz, y2, mo2, d2, &t2, &t3) < 0 ||
+            ledger_each_in_range(rc.led, t0, t3, on_day_record, &rc, &err) < 0) {
             if (err.code == E_OK)
                 etl_fail(&err, E_IO, "report: cannot write");
             log_err(&err);
@@ -351,7 +432,10 @@ int cmd_report(int argc, char **argv)
         }
         log_progress_done();
     }
-    if (rc.rep_online && !aborted) {
+    if (period && !want_stats) {
+        report_set_stats_offline(rc.rep, "rebuilt from the ledger: OPSCOM stats were not "
+                                 "pulled (--stats pulls them)");
+    } else if (rc.rep_online && !aborted) {
         if (report_pull_stats(rc.rep, inp.config, token, inp.zones, rc.led, &err) < 0) {
             log_err(&err);
             status = worse(status, etl_exit_for(err.code));
@@ -370,6 +454,17 @@ int cmd_report(int argc, char **argv)
     counts.resent_after_doubt = rc.resent;
     counts.exit_code = status;
     report_set_counts(rc.rep, &counts);
+#define CAUSE(n, w, sh) (causes[ncauses].what = (w), causes[ncauses].count = (n), \
+                         causes[ncauses++].sheet = (sh))
+    CAUSE(tot.rejected, "rows rejected", "Rejected");
+    CAUSE(tot.duplicates, "duplicate rows", "Rejected");
+    CAUSE(rc.disconnected, "records with a disconnected zone", "Zone Audit");
+    CAUSE(rc.missing, "records without a zone", "Zone Audit");
+    CAUSE(rc.states[LS_HELD], "records held", "Push Log");
+    CAUSE(rc.states[LS_FAILED], "records failed", "Push Log");
+    CAUSE(rc.resent, "records resent after doubt", "Push Log");
+#undef CAUSE
+    report_set_causes(rc.rep, causes, ncauses);
     if (report_close(rc.rep, aborted, &err) < 0) {
         log_err(&err);
         status = EXIT_ABORTED;

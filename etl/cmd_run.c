@@ -24,9 +24,13 @@ static const char usage[] =
 "OPSCOM's stats, and writes REPORT_DIR/permit-etl-YYYYMMDD-HHMMSS.xlsx and\n"
 "...-summary.json beside it (UTC time of the run; report_dir defaults to the\n"
 "config's directory). Files whose records are all final are moved to\n"
-"archive_dir when it is set. Then (not with --dry-run, not after exit 2)\n"
-"metrics_file is rewritten and `notify` mails and/or posts the summary after\n"
-"exit 3, or also exit 1 with \"on\": \"attention\" (see `permit-etl check`).\n"
+"archive_dir when it is set.\n"
+"Voids cancel their sale in any order (a pushed one is deleted); money is\n"
+"Gross, Voids and Net per currency; the summary line and JSON put every\n"
+"row of the run in one bucket (rows, sales, voids; earlier runs apart).\n"
+"Then (not with --dry-run, not after exit 2) metrics_file is rewritten and\n"
+"`notify` mails and/or posts the summary after exit 3, or also exit 1 with\n"
+"\"on\": \"attention\" (see `permit-etl check`).\n"
 "\n"
 "  -c, --config F    configuration file (required)\n"
 "      --dry-run     no network, no ledger writes, nothing archived: prints\n"
@@ -117,7 +121,8 @@ fail:
     log_err(&err);
     ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
     if (cfg && !po.dry_run)
-        pipeline_nightly(cfg, ret, "run failed before any file was read", NULL, NULL, NULL, NULL);
+        pipeline_nightly(cfg, ret, "run failed before any file was read", NULL, NULL, NULL,
+                         NULL, NULL);
     log_summary(ret, "run failed before any file was read");
 out:
     zones_free(zones);

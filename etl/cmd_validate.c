@@ -11,6 +11,7 @@
 #include "log.h"
 #include "normalize.h"
 #include "tz.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@ static const char usage[] =
 INPUTS_HELP
 "      --json-out F  accepted records as JSON Lines (F '-' = stdout)\n"
 "      --rejects F   rejected fields as CSV: file,line,field,reason,raw\n"
+"                    (UTF-8 with a byte order mark, for Excel)\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
 "missing; 2 usage, configuration or profile error; 3 unreadable input.\n";
@@ -498,7 +500,7 @@ int cmd_validate(int argc, char **argv)
             status = EXIT_ABORTED;
             goto done;
         }
-        if (fputs("file,line,field,reason,raw\n", v.rej) == EOF)
+        if (fputs(UTF8_BOM "file,line,field,reason,raw\n", v.rej) == EOF)
             v.write_failed = 1;
     }
     if (v.json && v.json != stdout)

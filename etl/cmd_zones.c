@@ -16,19 +16,24 @@
  *                   given, first-seen order), suggestion (array of known zone
  *                   names, ties in zones.txt order; null when there is none
  *                   or the name is not disconnected);
- *   --csv-out F     the same rows as CSV with the header
+ *   --csv-out F     the same rows as CSV (UTF-8 with a byte order mark,
+ *                   for Excel) with the header
  *                   vendor_zone,status,rows,revenue_cad,revenue_usd,
  *                   first_start,last_start,files,suggestion — revenue empty
  *                   when the currency did not occur, files and suggestions
  *                   joined with "; ", cells starting with = + - @ prefixed
  *                   with ' (formula guard);
- *   --aliases-out F appends `alias,zone` lines for every disconnected name
+ *   --aliases-out F writes the whole proposed aliases file, replacing F
+ *                   (atomically): a byte order mark, the header
+ *                   `alias,zone`, the lines of the aliases file in effect
+ *                   (--aliases or the config's; each distinct line once),
+ *                   then an `alias,zone` line for every disconnected name
  *                   with exactly one suggestion (one line per alias key),
  *                   RFC 4180 quoting, no formula guard (the file is read
- *                   back by zones_load()). The header `alias,zone` is written
- *                   only when F does not exist or is empty, so F may be
- *                   zone-aliases.csv itself: review, then the next run
- *                   reports those names as `alias`.
+ *                   back by zones_load()). F may be zone-aliases.csv
+ *                   itself: review, then the next run reports those names
+ *                   as `alias`; a rerun writes the same file again, never
+ *                   a line twice.
  * Exit: 0 all good; 1 a record disconnected or missing, a row rejected or
  * a duplicate; 2 usage/configuration (no zones list, bad zones file);
  * 3 an input could not be read.
@@ -42,13 +47,16 @@
 #include "inputs.h"
 #include "log.h"
 #include "normalize.h"
+#include "utf8.h"
 #include "zone_audit.h"
 #include "zones.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
 "usage: permit-etl zones [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F]\n"
@@ -63,9 +71,11 @@ static const char usage[] =
 INPUTS_HELP
 "                    (a zone list is required: --zones or the config's)\n"
 "      --json        print a JSON array instead of the table\n"
-"      --csv-out F   also write the rows as CSV to F\n"
-"      --aliases-out F  append alias,zone lines for disconnected names with\n"
-"                    exactly one suggestion (header only if F is new)\n"
+"      --csv-out F   also write the rows as CSV to F (UTF-8 with a BOM)\n"
+"      --aliases-out F  write the proposed aliases file: the aliases in effect\n"
+"                    and alias,zone lines for disconnected names with\n"
+"                    exactly one suggestion (F is replaced: a rerun writes\n"
+"                    no line twice; F may be the aliases file itself)\n"
 "\n"
 "Exit: 0 all good; 1 a zone disconnected or missing, or a row rejected;\n"
 "2 usage or configuration error; 3 an input could not be read.\n"
@@ -314,7 +324,7 @@ static int write_csv(const struct zone_audit *a, const char *path, struct etl_er
 
     if (!f)
         return etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
-    if (fputs(header, f) < 0)
+    if (fputs(UTF8_BOM, f) < 0 || fputs(header, f) < 0)
         goto io;
     for (j = 0; j < n; j++) {
         const struct zone_audit_row *r = zone_audit_row(a, j);
@@ -352,27 +362,88 @@ out:
     return ret;
 }
 
-/* Appends alias,zone lines; returns the number written or -1. */
-static long write_aliases(const struct zone_audit *a, const char *path, struct etl_err *err)
+/* Adds "LINE\n" to out unless seen holds it ("\nLINE1\nLINE2\n...": a
+ * line never contains '\n' or NUL). 1 added, 0 already there, -1 out of
+ * memory. */
+static int add_line_once(struct buf *out, struct buf *seen, const char *s, size_t n)
 {
-    struct stat st;
-    struct buf out = BUF_INIT, keys = BUF_INIT;
-    int is_new = stat(path, &st) != 0 || st.st_size == 0, need_nl = 0;
+    size_t mark;
+    int dup;
+
+    if (!seen->ptr && buf_addch(seen, '\n') < 0)
+        return -1;
+    mark = seen->len;
+    if (buf_add(seen, s, n) < 0 || buf_addch(seen, '\n') < 0)
+        return -1;
+    /* "\nLINE\n" (from mark - 1) anywhere before it? */
+    dup = strstr(seen->ptr, seen->ptr + mark - 1) != seen->ptr + mark - 1;
+    if (dup) {
+        seen->len = mark;
+        seen->ptr[mark] = '\0';
+        return 0;
+    }
+    if (buf_add(out, s, n) < 0 || buf_addch(out, '\n') < 0)
+        return -1;
+    return 1;
+}
+
+/* The data lines of the aliases file in effect (no BOM, no header, no
+ * blank line, CR stripped), each distinct line once, into out. */
+static int copy_aliases(const char *from, struct buf *out, struct buf *seen,
+                        struct etl_err *err)
+{
+    FILE *f = fopen(from, "rb");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    long lineno = 0;
+    int ret = -1;
+
+    if (!f)
+        return etl_fail_at(err, E_IO, from, 0, NULL, "cannot read: %s", strerror(errno));
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        const char *s = line;
+        size_t n = (size_t)got;
+
+        if (++lineno == 1) {
+            continue;           /* the header (zones_load() checked it) */
+        }
+        while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+            n--;
+        if (n == 0 || strspn(s, " \t") == n)
+            continue;
+        if (add_line_once(out, seen, s, n) < 0) {
+            etl_fail(err, E_NOMEM, "zones: out of memory");
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        etl_fail_at(err, E_IO, from, 0, NULL, "cannot read: %s", strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    free(line);
+    fclose(f);
+    return ret;
+}
+
+/* Writes the whole proposed aliases file to path (a temp file renamed over
+ * it): the lines of `current` (the aliases in effect, may be NULL), then
+ * the proposals. Returns the number of proposals or -1. */
+static long write_aliases(const struct zone_audit *a, const char *path, const char *current,
+                          struct etl_err *err)
+{
+    struct buf out = BUF_INIT, keys = BUF_INIT, seen = BUF_INIT, tmp = BUF_INIT;
+    struct buf line = BUF_INIT;
     FILE *f;
     size_t j, n = zone_audit_count(a);
     long written = 0;
 
-    if (!is_new) {   /* an existing file not ending in a newline gets one first */
-        FILE *r = fopen(path, "rb");
-
-        if (r && fseek(r, -1, SEEK_END) == 0)
-            need_nl = fgetc(r) != '\n';
-        if (r)
-            fclose(r);
-    }
-    if ((is_new && buf_addstr(&out, "alias,zone\n") < 0) ||
-        (need_nl && buf_addch(&out, '\n') < 0))
+    if (buf_addstr(&out, UTF8_BOM "alias,zone\n") < 0)
         goto nomem;
+    if (current && copy_aliases(current, &out, &seen, err) < 0)
+        goto fail;
     for (j = 0; j < n; j++) {
         const struct zone_audit_row *r = zone_audit_row(a, j);
         char key[ZONE_KEY_MAX + 3];
@@ -394,15 +465,21 @@ static long write_aliases(const struct zone_audit *a, const char *path, struct e
             goto nomem;
         if (strstr(keys.ptr, key))
             continue;
+        buf_reset(&line);
         if (buf_add(&keys, key + 1, (size_t)kl + 1) < 0 ||
-            buf_add_csv_cell(&out, r->vendor_zone, r->vendor_len, 0) < 0 ||
-            buf_addch(&out, ',') < 0 ||
-            buf_add_csv_cell(&out, r->suggest[0], strlen(r->suggest[0]), 0) < 0 ||
-            buf_addch(&out, '\n') < 0)
+            buf_add_csv_cell(&line, r->vendor_zone, r->vendor_len, 0) < 0 ||
+            buf_addch(&line, ',') < 0 ||
+            buf_add_csv_cell(&line, r->suggest[0], strlen(r->suggest[0]), 0) < 0)
             goto nomem;
-        written++;
+        switch (add_line_once(&out, &seen, line.ptr, line.len)) {
+        case -1: goto nomem;
+        case 1:  written++; break;
+        default: break;
+        }
     }
-    f = fopen(path, "a");
+    if (buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+        goto nomem;
+    f = fopen(tmp.ptr, "wb");
     if (!f) {
         etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
         goto fail;
@@ -410,20 +487,28 @@ static long write_aliases(const struct zone_audit *a, const char *path, struct e
     if (write_all(f, &out) < 0 || fflush(f) != 0) {
         etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
         fclose(f);
+        unlink(tmp.ptr);
         goto fail;
     }
-    if (fclose(f) != 0) {
+    if (fclose(f) != 0 || rename(tmp.ptr, path) != 0) {
         etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
+        unlink(tmp.ptr);
         goto fail;
     }
     buf_release(&out);
     buf_release(&keys);
+    buf_release(&seen);
+    buf_release(&tmp);
+    buf_release(&line);
     return written;
 nomem:
     etl_fail(err, E_NOMEM, "zones: out of memory");
 fail:
     buf_release(&out);
     buf_release(&keys);
+    buf_release(&seen);
+    buf_release(&tmp);
+    buf_release(&line);
     return -1;
 }
 
@@ -538,12 +623,14 @@ int cmd_zones(int argc, char **argv)
     if (csv_out && write_csv(run.audit, csv_out, &run.err) < 0)
         goto fail;
     if (aliases_out) {
-        long k = write_aliases(run.audit, aliases_out, &run.err);
+        long k = write_aliases(run.audit, aliases_out, inp.aliases_path, &run.err);
 
         if (k < 0)
             goto fail;
-        log_info("zones: %ld alias line%s written to %s (review before use)", k,
-                 k == 1 ? "" : "s", aliases_out);
+        log_info("zones: %s written: %ld alias line%s proposed%s%s (review before use)",
+                 aliases_out, k, k == 1 ? "" : "s",
+                 inp.aliases_path ? ", after the aliases of " : "",
+                 inp.aliases_path ? inp.aliases_path : "");
     }
     if (zone_audit_attention(run.audit) || rejected || dups)
         rc = worse(rc, EXIT_ATTENTION);

@@ -27,6 +27,7 @@ struct ingest *ingest_new(const struct ingest_opts *o, struct etl_err *err)
     in->opts = *o;
     in->fd = -1;
     buf_init(&in->dup.arena, 0);
+    buf_init(&in->vdup.arena, 0);
     buf_init(&in->idbuf, INGEST_MAX_LINE);
     in->rcap = RBUF_CAP;
     in->rbuf = malloc(in->rcap);
@@ -56,6 +57,9 @@ void ingest_free(struct ingest *in)
     profile_set_free(&in->extra);
     free(in->dup.slots);
     free(in->dup.ents);
+    free(in->vdup.slots);
+    free(in->vdup.ents);
+    buf_release(&in->vdup.arena);
     buf_release(&in->dup.arena);
     buf_release(&in->idbuf);
     for (i = 0; i < in->nfiles; i++)
@@ -253,24 +257,21 @@ int ingest_row(struct ingest *in, struct etl_err *err)
     }
     p->source = in->path;
     p->line = in->raw.line;
-    if (p->voided) {
-        in->st->voids++;
-        if (in->sink->record && in->sink->record(in->sink->ctx, p, err) != 0)
-            return -1;
-        return 0;
-    }
     {
         uint32_t ofile = 0;
         long oline = 0;
         size_t klen = strnlen(p->key, sizeof(p->key));
         uint64_t h = key_hash(p->key, klen);
+        /* sales and voids each have their index: a void shares its sale's
+         * key by design, a second void of a key is a duplicate */
+        struct dup_index *idx = p->voided ? &in->vdup : &in->dup;
         int d;
 
         /* the index is probed at random: start loading the slot now */
-        if (in->dup.nslots)
-            __builtin_prefetch(&in->dup.slots[(size_t)h & (in->dup.nslots - 1)]);
+        if (idx->nslots)
+            __builtin_prefetch(&idx->slots[(size_t)h & (idx->nslots - 1)]);
         zones_resolve(in->opts.zones, p);
-        d = dup_check(&in->dup, p->key, klen, h, in->file_index, p->line, &ofile, &oline);
+        d = dup_check(idx, p->key, klen, h, in->file_index, p->line, &ofile, &oline);
         if (d < 0)
             return etl_fail(err, E_NOMEM, "out of memory (duplicate-key index)");
         if (d == 1) {
@@ -283,6 +284,12 @@ int ingest_row(struct ingest *in, struct etl_err *err)
                                  klen);
             return 0;
         }
+    }
+    if (p->voided) {
+        in->st->voids++;
+        if (in->sink->record && in->sink->record(in->sink->ctx, p, err) != 0)
+            return -1;
+        return 0;
     }
     in->st->accepted++;
     if (p->cents == 0)

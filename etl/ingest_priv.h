@@ -41,6 +41,7 @@ struct ingest {
     struct profile_set profiles;
     struct profile_set extra;           /* profiles named by ingest_file_as() */
     struct dup_index dup;
+    struct dup_index vdup;              /* the void rows' keys */
     char   **files;          /* paths seen, for "duplicate of FILE:LINE" */
     size_t   nfiles, capfiles;
 

@@ -20,7 +20,8 @@
     "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
     "body, hash, upd, target, srv_body, record, reference_id, state, "       \
     "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
-    "last_seen, last_sent, unlinked"
+    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, "    \
+    "void_source, void_line, void_cents, void_currency, void_sent"
 
 enum stmt_id {
     ST_GET_KEY, ST_GET_REF, ST_GET_ID, ST_INSERT, ST_RESTAGE, ST_TOUCH, ST_SET_HELD_PENDING,
@@ -29,6 +30,7 @@ enum stmt_id {
     ST_OK_REPUSH_DELETED, ST_FAILED, ST_RETRY, ST_ADMIN_UPDATE, ST_ADMIN_DELETE,
     ST_FILE_GET, ST_FILE_PUT, ST_FILE_NONFINAL, ST_FILE_SET_FINAL, ST_TMP_ADD,
     ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_PRUNE,
+    ST_VOID_INSERT, ST_VOID_SET, ST_CANCEL_SALE, ST_RUN_RECS, ST_EARLIER_ATTN,
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
     ST_COUNT
 };
@@ -42,17 +44,23 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
         "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, "
         "line, body, hash, upd, target, srv_body, record, reference_id, state, action, "
-        "doubt, resent_after_doubt, attempts, last_error, first_seen, last_seen) "
+        "doubt, resent_after_doubt, attempts, last_error, first_seen, last_seen, run, "
+        "sale_stage) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, ?14, ?15, ?16, "
-        "NULL, ?15, NULL, ?17, NULL, ?18, 'push', 0, 0, 0, NULL, ?19, ?19)",
-    /* new content: ?18 state, ?19 action, ?20 upd, ?21 now */
+        "NULL, ?15, NULL, ?17, NULL, ?18, 'push', 0, 0, 0, NULL, ?19, ?19, ?20, ?21)",
+    /* new content: ?18 state, ?19 action, ?20 upd, ?21 now, ?22 run (0: keep
+     * the run and stage: re-resolving held leftovers), ?23 sale stage */
     [ST_RESTAGE] =
         "UPDATE records SET plate = ?2, cents = ?3, currency = ?4, start_time = ?5, "
         "end_time = ?6, vendor_zone = ?7, zone = ?8, zone_status = ?9, permit_no = ?10, "
         "ticket = ?11, promo = ?12, voided = 0, source = ?13, line = ?14, body = ?15, "
         "hash = ?16, record = ?17, state = ?18, action = ?19, upd = ?20, target = ?15, "
-        "attempts = 0, last_error = NULL, last_seen = ?21 WHERE id = ?1",
-    [ST_TOUCH] = "UPDATE records SET source = ?2, line = ?3, last_seen = ?4 WHERE id = ?1",
+        "attempts = 0, last_error = NULL, last_seen = ?21, "
+        "run = CASE WHEN ?22 = 0 THEN run ELSE ?22 END, "
+        "sale_stage = CASE WHEN ?22 = 0 THEN sale_stage ELSE ?23 END WHERE id = ?1",
+    [ST_TOUCH] = "UPDATE records SET source = ?2, line = ?3, last_seen = ?4, "
+                 "run = CASE WHEN ?5 = 0 THEN run ELSE ?5 END, "
+                 "sale_stage = CASE WHEN ?5 = 0 THEN sale_stage ELSE ?6 END WHERE id = ?1",
     [ST_SET_HELD_PENDING] = "UPDATE records SET state = 'pending' WHERE id = ?1",
     [ST_VOID_DELETE] =
         "UPDATE records SET voided = 1, state = 'pending', action = 'delete', upd = NULL, "
@@ -64,12 +72,15 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "AND id > ?1 ORDER BY id LIMIT 1",
     [ST_COUNT_STATE] = "SELECT count(*) FROM records WHERE state = ?1",
     [ST_RECOVER] = "UPDATE records SET state = 'pending', doubt = 1 WHERE state = 'sending'",
-    [ST_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed'",
+    /* a record failed by a void (in doubt, unlinked) is never sent again */
+    [ST_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed' "
+                        "AND voided = 0",
     [ST_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
                      "AND id > ?1 ORDER BY id LIMIT 1",
     [ST_MARK_SENDING] =
         "UPDATE records SET state = 'sending', attempts = attempts + 1, last_sent = ?3, "
-        "resent_after_doubt = (resent_after_doubt OR ?2 OR doubt) WHERE id = ?1",
+        "resent_after_doubt = (resent_after_doubt OR ?2 OR doubt), "
+        "void_sent = (void_sent OR (voided AND action = 'delete')) WHERE id = ?1",
     [ST_OK_PUSHED] =
         "UPDATE records SET state = 'pushed', action = 'none', srv_body = target, "
         "reference_id = coalesce(?2, reference_id), upd = NULL, doubt = 0, "
@@ -122,7 +133,43 @@ static const char *const stmt_sql[ST_COUNT] = {
         "FROM records WHERE srv_body IS NOT NULL GROUP BY type, szone, zst "
         "ORDER BY type, szone, zst",
     [ST_PRUNE] = "DELETE FROM records WHERE end_time < ?1 "
-                 "AND state IN ('pushed', 'failed', 'deleted')",
+                 "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
+    /* a void whose sale has not been seen: ?1 key, ?2.. permit, ?13 source,
+     * ?14 line, ?15 body, ?16 record, ?17 now, ?18 run; the hash is empty so
+     * that the sale, when it comes, is never "unchanged" */
+    [ST_VOID_INSERT] =
+        "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
+        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, "
+        "line, body, hash, record, state, action, first_seen, last_seen, run, void_run, "
+        "void_stage, void_source, void_line, void_cents, void_currency) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, '', "
+        "?16, 'voided', 'none', ?17, ?17, 0, ?18, 'applied', ?13, ?14, ?3, ?4)",
+    /* a void meets a staged sale: ?2 state, ?3 action, ?4 last_error (NULL:
+     * kept), ?5 void source, ?6 line, ?7 cents, ?8 currency, ?9 run, ?10
+     * void stage, ?11 now */
+    [ST_VOID_SET] =
+        "UPDATE records SET voided = 1, state = ?2, action = ?3, "
+        "last_error = coalesce(?4, last_error), "
+        "attempts = CASE WHEN ?3 = 'delete' AND action <> 'delete' THEN 0 ELSE attempts END, "
+        "upd = CASE WHEN ?3 = 'delete' THEN NULL ELSE upd END, "
+        "target = CASE WHEN ?3 = 'delete' THEN NULL ELSE target END, "
+        "void_source = ?5, void_line = ?6, void_cents = ?7, void_currency = ?8, "
+        "void_run = CASE WHEN ?9 = 0 THEN void_run ELSE ?9 END, void_stage = ?10, "
+        "last_seen = ?11 WHERE id = ?1",
+    /* a sale of a key already voided: its fields, never sent; ?13 source,
+     * ?14 line, ?15 body, ?16 record, ?17 state (cancelled, or kept), ?18
+     * now, ?19 run */
+    [ST_CANCEL_SALE] =
+        "UPDATE records SET plate = ?2, cents = ?3, currency = ?4, start_time = ?5, "
+        "end_time = ?6, vendor_zone = ?7, zone = ?8, zone_status = ?9, permit_no = ?10, "
+        "ticket = ?11, promo = ?12, source = ?13, line = ?14, body = ?15, record = ?16, "
+        "state = ?17, last_seen = ?18, "
+        "run = CASE WHEN ?19 = 0 THEN run ELSE ?19 END, "
+        "sale_stage = CASE WHEN ?19 = 0 THEN sale_stage ELSE 'cancelled' END WHERE id = ?1",
+    [ST_RUN_RECS] = "SELECT " REC_COLS " FROM records WHERE run = ?1 OR void_run = ?1 "
+                    "ORDER BY id",
+    [ST_EARLIER_ATTN] = "SELECT count(*) FROM records WHERE state IN ('held', 'failed') "
+                        "AND run <> ?1 AND void_run <> ?1",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -163,6 +210,31 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "ALTER TABLE records ADD COLUMN unlinked INTEGER NOT NULL DEFAULT 0;"
     "UPDATE records SET unlinked = 1 WHERE srv_body IS NOT NULL "
     "AND coalesce(reference_id, '') = '';",
+    /* Voids in any order (revision 2): the states `cancelled` and `voided`;
+     * the run that last staged the sale / the void and what staging decided;
+     * the void's file, line and amount; whether a delete was sent for it.
+     * The CHECK on state is widened by editing the table's SQL text in
+     * sqlite_master (SQLite's documented writable_schema procedure; the
+     * change only allows more values, so no row can violate it; migrate()
+     * then bumps the schema cookie and runs integrity_check): the table is
+     * never rebuilt from a fixed column list, whatever other steps added to
+     * it. The ALTERs come first: ALTER TABLE finds the end of the column
+     * list in the text it parsed. */
+    "ALTER TABLE records ADD COLUMN run INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE records ADD COLUMN sale_stage TEXT;"
+    "ALTER TABLE records ADD COLUMN void_run INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE records ADD COLUMN void_stage TEXT;"
+    "ALTER TABLE records ADD COLUMN void_source TEXT;"
+    "ALTER TABLE records ADD COLUMN void_line INTEGER;"
+    "ALTER TABLE records ADD COLUMN void_cents INTEGER;"
+    "ALTER TABLE records ADD COLUMN void_currency TEXT;"
+    "ALTER TABLE records ADD COLUMN void_sent INTEGER NOT NULL DEFAULT 0;"
+    "PRAGMA writable_schema = ON;"
+    "UPDATE sqlite_master SET sql = replace(sql, "
+    "'''pushed'',''failed'',''deleted'')', "
+    "'''pushed'',''failed'',''deleted'',''cancelled'',''voided'')') "
+    "WHERE type = 'table' AND name = 'records';"
+    "PRAGMA writable_schema = OFF;",
 };
 
 const char *ledger_migration_sql(int v)
@@ -181,10 +253,11 @@ struct ledger {
     EVP_MD       *sha256;     /* fetched once (an implicit fetch per digest is slow) */
     EVP_MD_CTX   *md;
     struct ledger_rec rec;
+    int64_t       run;        /* ledger_set_run() */
 };
 
 static const char *const state_names[LS_COUNT] = {
-    "pending", "held", "sending", "pushed", "failed", "deleted"
+    "pending", "held", "sending", "pushed", "failed", "deleted", "cancelled", "voided"
 };
 static const char *const action_names[LA_COUNT] = {
     "none", "push", "update", "delete", "repush"
@@ -222,7 +295,7 @@ static int action_parse(const char *s)
 
 int ledger_state_final(enum ledger_state s)
 {
-    return s == LS_PUSHED || s == LS_FAILED || s == LS_DELETED;
+    return s == LS_PUSHED || s == LS_FAILED || s == LS_DELETED || s == LS_CANCELLED;
 }
 
 static int db_fail(struct ledger *l, struct etl_err *err, const char *what)
@@ -505,6 +578,55 @@ static int take_lock(struct ledger *l, const char *path, struct etl_err *err)
     return 0;
 }
 
+static long long pragma_int(struct ledger *l, const char *sql, struct etl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+
+    if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_fail(l, err, sql);
+        return -1;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    else
+        db_fail(l, err, sql);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/*
+ * After a migration step edited the schema text (writable_schema): bump
+ * the schema cookie so that every connection (this one included) parses
+ * the new text before its next statement, then check the table.
+ */
+static int schema_edited(struct ledger *l, struct etl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[96];
+    long long v = pragma_int(l, "PRAGMA schema_version", err);
+    const unsigned char *res;
+    int ok;
+
+    if (v < 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "PRAGMA writable_schema = ON; PRAGMA schema_version = %lld",
+             v + 1);
+    if (exec(l, sql, err) < 0 || exec(l, "PRAGMA writable_schema = OFF", err) < 0)
+        return -1;
+    if (sqlite3_prepare_v2(l->db, "PRAGMA integrity_check(records)", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_fail(l, err, "integrity_check");
+    ok = sqlite3_step(st) == SQLITE_ROW && (res = sqlite3_column_text(st, 0)) &&
+         !strcmp((const char *)res, "ok");
+    if (!ok)
+        etl_fail(err, E_DB, "ledger: migration left the schema inconsistent: %s",
+                 sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
+                                            : sqlite3_errmsg(l->db));
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
 static int migrate(struct ledger *l, struct etl_err *err)
 {
     sqlite3_stmt *st = NULL;
@@ -532,7 +654,9 @@ static int migrate(struct ledger *l, struct etl_err *err)
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
         if (exec(l, "BEGIN IMMEDIATE", err) < 0)
             return -1;
-        if (exec(l, migrations[v], err) < 0 || exec(l, sql, err) < 0) {
+        if (exec(l, migrations[v], err) < 0 ||
+            (strstr(migrations[v], "writable_schema") && schema_edited(l, err) < 0) ||
+            exec(l, sql, err) < 0) {
             sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
             return -1;
         }
@@ -805,6 +929,16 @@ static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
     col_copy(s, 30, r->last_seen, sizeof(r->last_seen));
     col_copy(s, 31, r->last_sent, sizeof(r->last_sent));
     r->unlinked = sqlite3_column_int(s, 32);
+    r->run = sqlite3_column_int64(s, 33);
+    col_copy(s, 34, r->sale_stage, sizeof(r->sale_stage));
+    r->void_run = sqlite3_column_int64(s, 35);
+    col_copy(s, 36, r->void_stage, sizeof(r->void_stage));
+    if (col_buf(s, 37, &r->void_source) < 0)
+        return -1;
+    r->void_line = (long)sqlite3_column_int64(s, 38);
+    r->void_cents = sqlite3_column_int64(s, 39);
+    r->void_currency = currency_parse(col_text(s, 40));
+    r->void_sent = sqlite3_column_int(s, 41);
     return 0;
 }
 
@@ -822,6 +956,7 @@ void ledger_rec_release(struct ledger_rec *r)
     buf_release(&r->srv_body);
     buf_release(&r->record);
     buf_release(&r->last_error);
+    buf_release(&r->void_source);
 }
 
 /* Steps a one-row query into r: 1 found, 0 none, -1 error. */
@@ -1010,6 +1145,148 @@ static void body_hash(struct ledger *l, char out[65])
     out[64] = '\0';
 }
 
+void ledger_set_run(struct ledger *l, int64_t run)
+{
+    l->run = run;
+}
+
+int ledger_rec_unlinked(const struct ledger_rec *rec)
+{
+    /* a live permit without a reference id is unlinked too (older rows) */
+    return rec->unlinked || (rec->srv_body.len > 0 && !rec->reference_id[0]);
+}
+
+/*
+ * The void x sale-state table (DESIGN "A void meets its sale"), in the
+ * order the questions must be asked: a permit that is live and linked is
+ * deleted (whatever its pending action); one that may be on the server
+ * without a reference (in flight, or in doubt) or has no usable reference
+ * id cannot be, and fails for a person to check; one never applied is
+ * cancelled; deleted or cancelled ones stay so.
+ */
+void ledger_void_effect(const struct ledger_rec *rec, struct ledger_void_effect *out)
+{
+    out->action = LA_NONE;
+    out->error = NULL;
+    if (!rec) {
+        out->outcome = LSO_VOID_UNMATCHED;
+        out->state = LS_VOIDED;
+        return;
+    }
+    out->state = rec->state;
+    out->action = rec->action;
+    switch (rec->state) {
+    case LS_VOIDED:                      /* the same void again, sale still unseen */
+        out->outcome = LSO_VOID_UNMATCHED;
+        return;
+    case LS_DELETED:
+    case LS_CANCELLED:
+        out->outcome = LSO_VOID_UNCHANGED;
+        return;
+    default:
+        break;
+    }
+    if (rec->p.voided && rec->state == LS_PENDING && rec->action == LA_DELETE) {
+        out->outcome = LSO_VOID_UNCHANGED;   /* its delete is still to be sent */
+        return;
+    }
+    if (rec->p.voided && rec->state == LS_FAILED) {
+        out->outcome = LSO_VOID_UNCHANGED;   /* failed by this void before */
+        return;
+    }
+    out->action = LA_NONE;
+    if (rec->srv_body.len && rec->reference_id[0] && !ledger_rec_unlinked(rec)) {
+        out->outcome = LSO_VOID_DELETE;
+        out->state = LS_PENDING;
+        out->action = LA_DELETE;
+    } else if (rec->state == LS_SENDING || rec->doubt) {
+        out->outcome = LSO_VOID_FAILED;
+        out->state = LS_FAILED;
+        out->error = "voided while in doubt: check OPSCOM by hand";
+    } else if (ledger_rec_unlinked(rec)) {
+        out->outcome = LSO_VOID_FAILED;
+        out->state = LS_FAILED;
+        out->error = "no usable reference id: change it in OPSCOM by hand";
+    } else {
+        /* pending or held (never sent), failed (never applied) */
+        out->outcome = LSO_VOID;
+        out->state = LS_CANCELLED;
+    }
+}
+
+/* Builds p's body and record JSON and binds ?2..?12 (permit), ?13 source,
+ * ?14 line, ?15 body, ?16 record: the layout of ST_VOID_INSERT and
+ * ST_CANCEL_SALE. */
+static int bind_void_row(struct ledger *l, sqlite3_stmt *s, const struct permit *p,
+                         struct etl_err *err)
+{
+    buf_reset(&l->body);
+    buf_reset(&l->record);
+    if (ledger_body(p, &l->body) < 0 || record_from_body(p, &l->body, &l->record) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    bind_permit(s, 2, p);
+    bind_text(s, 13, p->source ? p->source : "");
+    sqlite3_bind_int64(s, 14, p->line);
+    bind_text(s, 15, l->body.ptr);
+    bind_text(s, 16, l->record.ptr);
+    return 0;
+}
+
+static int stage_void(struct ledger *l, const struct permit *p, int found,
+                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_void_effect e;
+    sqlite3_stmt *s;
+
+    ledger_void_effect(found ? rec : NULL, &e);
+    *out = e.outcome;
+    if (!found) {
+        s = stmt(l, ST_VOID_INSERT);
+        if (bind_void_row(l, s, p, err) < 0)
+            return -1;
+        bind_text(s, 1, p->key);
+        bind_text(s, 17, now);
+        sqlite3_bind_int64(s, 18, l->run);
+        return run_done(l, s, err, "stage void");
+    }
+    s = stmt(l, ST_VOID_SET);
+    sqlite3_bind_int64(s, 1, rec->id);
+    bind_text(s, 2, ledger_state_name(e.state));
+    bind_text(s, 3, ledger_action_name(e.action));
+    bind_text(s, 4, e.error);
+    bind_text(s, 5, p->source ? p->source : "");
+    sqlite3_bind_int64(s, 6, p->line);
+    sqlite3_bind_int64(s, 7, p->cents);
+    bind_text(s, 8, currency_name(p->currency));
+    sqlite3_bind_int64(s, 9, l->run);
+    bind_text(s, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
+    bind_text(s, 11, now);
+    return run_done(l, s, err, "stage void");
+}
+
+/* A sale whose key already has a void: cancelled, never sent. A row that
+ * is only the void (`voided`) takes the sale's fields and becomes
+ * cancelled; one the void already dealt with (deleted, cancelled, a delete
+ * pending, failed) keeps its state. */
+static int stage_cancelled(struct ledger *l, const struct permit *p,
+                           enum ledger_stage_outcome *out, const char *now,
+                           struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    sqlite3_stmt *s;
+
+    s = stmt(l, ST_CANCEL_SALE);
+    if (bind_void_row(l, s, p, err) < 0)
+        return -1;
+    sqlite3_bind_int64(s, 1, rec->id);
+    bind_text(s, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
+    bind_text(s, 18, now);
+    sqlite3_bind_int64(s, 19, l->run);
+    *out = LSO_CANCELLED;
+    return run_done(l, s, err, "stage cancelled sale");
+}
+
 int ledger_stage(struct ledger *l, const struct permit *p, int hold,
                  enum ledger_stage_outcome *out, struct etl_err *err)
 {
@@ -1019,31 +1296,16 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold,
     int found;
     enum ledger_action act;
     enum ledger_stage_outcome oc;
+    const char *stage;
 
     now_iso(now);
     found = ledger_get(l, p->key, rec, err);
     if (found < 0)
         return -1;
-    if (p->voided) {
-        if (!found) {
-            *out = LSO_VOID;
-            return 0;
-        }
-        if (rec->p.voided && (rec->state == LS_DELETED || rec->action == LA_DELETE)) {
-            *out = LSO_UNCHANGED;   /* this void was staged before */
-            return 0;
-        }
-        if (rec->srv_body.len && rec->reference_id[0]) {
-            s = stmt(l, ST_VOID_DELETE);
-            *out = LSO_VOID_DELETE;
-        } else {
-            s = stmt(l, ST_VOID_DROP);
-            *out = LSO_VOID;
-        }
-        sqlite3_bind_int64(s, 1, rec->id);
-        bind_text(s, 2, now);
-        return run_done(l, s, err, "stage void");
-    }
+    if (p->voided)
+        return stage_void(l, p, found, out, now, err);
+    if (found && rec->p.voided)
+        return stage_cancelled(l, p, out, now, err);
     buf_reset(&l->body);
     buf_reset(&l->record);
     if (ledger_body(p, &l->body) < 0 || record_from_body(p, &l->body, &l->record) < 0)
@@ -1060,11 +1322,14 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold,
         bind_text(s, 17, l->record.ptr);
         bind_text(s, 18, hold ? "held" : "pending");
         bind_text(s, 19, now);
+        sqlite3_bind_int64(s, 20, l->run);
+        bind_text(s, 21, hold ? "held" : "new");
         *out = LSO_NEW;
         return run_done(l, s, err, "stage insert");
     }
     if (!strcmp(hash, rec->hash)) {
         oc = LSO_UNCHANGED;
+        stage = "unchanged";
         if (rec->state == LS_HELD && !hold) {
             s = stmt(l, ST_SET_HELD_PENDING);
             sqlite3_bind_int64(s, 1, rec->id);
@@ -1073,11 +1338,17 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold,
             oc = rec->action == LA_UPDATE ? LSO_UPDATE
                : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
         }
+        if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
+            stage = rec->state == LS_HELD && hold ? "held"
+                  : rec->action == LA_UPDATE ? "update"
+                  : rec->action == LA_REPUSH ? "repush" : "push";
         s = stmt(l, ST_TOUCH);
         sqlite3_bind_int64(s, 1, rec->id);
         bind_text(s, 2, p->source ? p->source : "");
         sqlite3_bind_int64(s, 3, p->line);
         bind_text(s, 4, now);
+        sqlite3_bind_int64(s, 5, l->run);
+        bind_text(s, 6, stage);
         *out = oc;
         return run_done(l, s, err, "stage touch");
     }
@@ -1102,6 +1373,9 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold,
     bind_text(s, 19, ledger_action_name(act));
     bind_text(s, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
     bind_text(s, 21, now);
+    sqlite3_bind_int64(s, 22, l->run);
+    bind_text(s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
+                     : act == LA_PUSH ? "push" : ledger_action_name(act));
     *out = oc;
     return run_done(l, s, err, "stage change");
 }
@@ -1373,6 +1647,74 @@ int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn f
     bind_text(s, 3, f->file);
     sqlite3_bind_int(s, 4, f->resent ? 1 : 0);
     return each_row(l, s, fn, ctx, err);
+}
+
+int ledger_each_run(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx,
+                    struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_RUN_RECS);
+
+    sqlite3_bind_int64(s, 1, run);
+    return each_row(l, s, fn, ctx, err);
+}
+
+int ledger_sale_bucket(const struct ledger_rec *r, int64_t run)
+{
+    if (!run || r->run != run || r->state == LS_VOIDED)
+        return -1;
+    if (r->p.voided || r->state == LS_CANCELLED)
+        return LB_S_CANCELLED;
+    switch (r->state) {
+    case LS_HELD:
+        return LB_S_HELD;
+    case LS_FAILED:
+        return LB_S_FAILED;
+    case LS_PENDING:
+    case LS_SENDING:
+        return LB_S_PENDING;
+    default:
+        break;
+    }
+    if (!strcmp(r->sale_stage, "new") || !strcmp(r->sale_stage, "push"))
+        return LB_S_PUSHED;
+    if (!strcmp(r->sale_stage, "update"))
+        return LB_S_UPDATED;
+    if (!strcmp(r->sale_stage, "repush"))
+        return LB_S_REPUSHED;
+    return LB_S_UNCHANGED;
+}
+
+int ledger_void_bucket(const struct ledger_rec *r, int64_t run)
+{
+    int applied;
+
+    if (!run || r->void_run != run || !r->p.voided)
+        return -1;
+    applied = strcmp(r->void_stage, "unchanged") != 0;
+    switch (r->state) {
+    case LS_VOIDED:
+        return LB_V_UNMATCHED;
+    case LS_PENDING:
+    case LS_SENDING:
+    case LS_HELD:
+        return LB_V_PENDING;
+    case LS_CANCELLED:
+        return applied ? LB_V_CANCELLING : LB_V_UNCHANGED;
+    case LS_DELETED:
+        return applied ? LB_V_DELETED : LB_V_UNCHANGED;
+    case LS_FAILED:
+        return applied ? LB_V_FAILED : LB_V_UNCHANGED;
+    default:
+        return LB_V_UNCHANGED;
+    }
+}
+
+long ledger_count_earlier_attention(struct ledger *l, int64_t run, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_EARLIER_ATTN);
+
+    sqlite3_bind_int64(s, 1, run);
+    return count_query(l, s, err);
 }
 
 int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_rec_fn fn,

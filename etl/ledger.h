@@ -48,16 +48,19 @@
 #include "err.h"
 #include "permit.h"
 
-#define LEDGER_SCHEMA_VERSION 2
+#define LEDGER_SCHEMA_VERSION 3
 
+/* cancelled: a sale whose key has a void, never sent (or nothing left on the
+ * server); voided: a void whose sale has not been seen yet (the row holds
+ * the void's fields; the sale, when staged, becomes cancelled). */
 enum ledger_state { LS_PENDING, LS_HELD, LS_SENDING, LS_PUSHED, LS_FAILED, LS_DELETED,
-                    LS_COUNT };
+                    LS_CANCELLED, LS_VOIDED, LS_COUNT };
 enum ledger_action { LA_NONE, LA_PUSH, LA_UPDATE, LA_DELETE, LA_REPUSH, LA_COUNT };
 
 const char *ledger_state_name(enum ledger_state s);     /* "pending", ... */
 int ledger_state_parse(const char *s);                  /* -1 if unknown */
 const char *ledger_action_name(enum ledger_action a);   /* "push", ... "none" */
-int ledger_state_final(enum ledger_state s);            /* pushed, failed, deleted */
+int ledger_state_final(enum ledger_state s);  /* pushed, failed, deleted, cancelled */
 
 /* ledger_open() flags. */
 enum {
@@ -103,9 +106,35 @@ enum ledger_stage_outcome {
     LSO_UPDATE,      /* changed plate/amount/currency/end: pending update */
     LSO_REPUSH,      /* other change: pending delete + push */
     LSO_PUSH,        /* changed, but the server has nothing: pending push */
-    LSO_VOID_DELETE, /* a void for a pushed permit: pending delete */
-    LSO_VOID         /* a void for a key never pushed: counted only */
+    LSO_VOID_DELETE, /* a void for a linked pushed permit: pending delete */
+    LSO_VOID,        /* a void that cancelled a sale never sent: cancelled */
+    LSO_VOID_UNMATCHED, /* a void whose sale is not staged: kept as `voided` */
+    LSO_VOID_FAILED, /* a void of a permit it cannot delete (in doubt, no usable
+                        reference id): the sale failed, check OPSCOM by hand */
+    LSO_VOID_UNCHANGED, /* the sale was deleted or cancelled already */
+    LSO_CANCELLED    /* a sale whose key has a void: cancelled, never sent */
 };
+
+struct ledger_rec;
+
+/* What a void does to the row of its key (the void x sale-state table). */
+struct ledger_void_effect {
+    enum ledger_stage_outcome outcome;
+    enum ledger_state state;        /* the row's new state */
+    enum ledger_action action;      /* LA_DELETE or LA_NONE */
+    const char *error;              /* last_error to set, NULL: kept */
+};
+/* The effect of a void on `rec` (NULL: the key has no row yet). Pure: the
+ * one place the table lives (unit-tested row by row). */
+void ledger_void_effect(const struct ledger_rec *rec, struct ledger_void_effect *out);
+/* The reference id of a pushed record is unusable: `unlinked`, or a live
+ * permit without a reference id. */
+int ledger_rec_unlinked(const struct ledger_rec *rec);
+
+/* The run staging marks records with (ledger_stage() sets `run` of a sale
+ * and `void_run` of a void to it): 0 = none (staging leaves them as they
+ * are: re-resolving held leftovers of earlier runs). */
+void ledger_set_run(struct ledger *l, int64_t run);
 
 /*
  * Stages one record (p->voided for a void row): decides the action per
@@ -140,6 +169,18 @@ struct ledger_rec {
     int      doubt, resent_after_doubt, attempts;
     int      unlinked;        /* on the server, but its reference id is unusable */
     char     first_seen[24], last_seen[24], last_sent[24];
+    /* voids: the run that last staged the sale (run) and the void
+     * (void_run); what staging decided for the sale ("new", "push",
+     * "update", "repush", "unchanged", "cancelled", "held") and the void
+     * ("applied", "unchanged"); the void's source file, line and amount;
+     * whether a delete request was sent for it. */
+    int64_t  run, void_run;
+    char     sale_stage[16], void_stage[16];
+    struct buf void_source;
+    long     void_line;
+    long long void_cents;
+    enum currency void_currency;
+    int      void_sent;
 };
 
 void ledger_rec_init(struct ledger_rec *r);
@@ -229,6 +270,23 @@ typedef int (*ledger_rec_fn)(void *ctx, const struct ledger_rec *r);
 /* Calls fn per matching record (ascending id); fn's non-zero stops. */
 int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn,
                 void *ctx, struct etl_err *err);
+/* Records of run `run` (its sales and its voids), ascending id. */
+int ledger_each_run(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx,
+                    struct etl_err *err);
+
+/* The summary buckets (one per row of the run): what became of each sale
+ * and each void staged by `run`, judged from its record after the run. */
+enum ledger_sale_bucket { LB_S_PUSHED, LB_S_UPDATED, LB_S_REPUSHED, LB_S_UNCHANGED,
+                          LB_S_CANCELLED, LB_S_HELD, LB_S_FAILED, LB_S_PENDING,
+                          LB_S_COUNT };
+enum ledger_void_bucket { LB_V_CANCELLING, LB_V_DELETED, LB_V_UNMATCHED, LB_V_FAILED,
+                          LB_V_PENDING, LB_V_UNCHANGED, LB_V_COUNT };
+/* -1 when r holds no sale (void bucket: no void) of run `run`. */
+int ledger_sale_bucket(const struct ledger_rec *r, int64_t run);
+int ledger_void_bucket(const struct ledger_rec *r, int64_t run);
+/* Records held or failed that no sale or void of `run` touched. */
+long ledger_count_earlier_attention(struct ledger *l, int64_t run, struct etl_err *err);
+
 /* Records whose start time is in [from, to) (UTC epoch seconds). */
 int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
                          void *ctx, struct etl_err *err);

@@ -45,7 +45,13 @@ static void counts(struct buf *b, const char *name, const char *help,
 
     head(b, name, help);
     for (i = 0; i < n; i++) {
-        buf_addf(b, "%s{outcome=\"", name);
+        buf_addf(b, "%s{", name);
+        if (c[i].kind) {
+            buf_addstr(b, "kind=\"");
+            label_value(b, c[i].kind);
+            buf_addstr(b, "\",");
+        }
+        buf_addstr(b, "outcome=\"");
         label_value(b, c[i].outcome);
         buf_addf(b, "\"} %ld\n", c[i].n);
     }
@@ -68,12 +74,13 @@ int metrics_format(struct buf *b, const struct run_outcome *o, long long last_su
     head(b, "permit_etl_exit_status",
          "Exit status of the last run: 0 good, 1 needs attention, 3 aborted.");
     buf_addf(b, "permit_etl_exit_status %d\n", o->exit_code);
-    counts(b, "permit_etl_rows", "Rows of the last run's input files, by outcome.",
+    counts(b, "permit_etl_rows", "Rows the last run read, by bucket (they add up to the rows read).",
            o->rows, o->nrows);
-    counts(b, "permit_etl_records", "Records of the last run, by outcome of their request.",
+    counts(b, "permit_etl_records",
+           "The last run's sales and voids by outcome, and earlier runs' records it settled.",
            o->records, o->nrecords);
     head(b, "permit_etl_net_revenue",
-         "Net revenue of the last run's accepted sales, in currency units.");
+         "Net revenue (gross minus voids) of the last run's sales, in currency units.");
     for (i = 1; i < 3; i++) {
         long long c = o->net_cents[i], a = c < 0 ? -c : c;
 

@@ -9,9 +9,12 @@
  *       completed (exit 0 or 1); after an exit 3 the value is read back from
  *       the previous file (absent if no run ever completed)
  *   permit_etl_exit_status                      gauge
- *   permit_etl_rows{outcome=...}                gauge, this run's rows
- *   permit_etl_records{outcome=...}             gauge, this run's records
- *   permit_etl_net_revenue{currency=...}        gauge, currency units
+ *   permit_etl_rows{outcome=...}                gauge, this run's rows by bucket
+ *       (sales, rejected, duplicates, voids: they add up to the rows read)
+ *   permit_etl_records{kind=...,outcome=...}    gauge, kind "sale" / "void" (this
+ *       run's, by bucket) and "earlier" (earlier runs' records it settled);
+ *       the outcomes are the summary JSON's words ("pushed", "left pending")
+ *   permit_etl_net_revenue{currency=...}        gauge, Net (gross - voids), units
  *   permit_etl_stage_seconds{stage=...}         gauge, wall time per stage
  * Label values are escaped as the text format says (\\ \" \n).
  *

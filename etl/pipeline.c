@@ -16,12 +16,12 @@
 #include "push.h"
 #include "report.h"
 #include "report_stats.h"
+#include "report_voids.h"
 #include "runfiles.h"
 #include "tz.h"
 #include "zones.h"
 
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,7 +31,7 @@ struct run_ctx {
     struct report *rep;
     int            have_day;
     long long      day_from, day_to;   /* --date: [from, to) UTC */
-    long long      cents[3];           /* accepted this run, by enum currency */
+    struct run_money money;            /* this run's sales, by enum currency */
     long           outside_day;        /* --date: records of other days */
     long           staged;             /* records read this run */
 };
@@ -61,21 +61,67 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 
     if (c->have_day && (p->start < c->day_from || p->start >= c->day_to)) {
         c->outside_day++;
+        push_count_unstaged(c->push, p);
         return 0;
     }
     if (push_sink_record(c->push, p, err) < 0)
         return -1;
     if (++c->staged % 1024 == 0)
         log_progress("run: staging %s: %ld records", p->source, c->staged);
-    if (p->voided) {
-        if (c->rep)
-            report_add_void(c->rep, p);        /* report errors are sticky */
-    } else {
-        if (c->rep)
-            report_add_permit(c->rep, p);
-        if (p->currency >= CUR_NONE && p->currency <= CUR_USD)
-            c->cents[p->currency] += p->cents;
+    /* sales reach the report after the push, from the ledger (on_run_record):
+     * only then is it known which were cancelled by a void later in the
+     * run; here the file's void rows are only counted */
+    if (p->voided && c->rep)
+        report_add_void(c->rep, p);            /* report errors are sticky */
+    return 0;
+}
+
+static void money_sale(struct run_money *m, const struct permit *p, int cancelled)
+{
+    int cur = p->currency == CUR_USD ? CUR_USD : CUR_CAD;
+
+    m->gross[cur] += p->cents;
+    if (cancelled)
+        m->voids[cur] += p->cents;
+}
+
+/* A record of a file over the reject ratio: an accepted sale, not pushed. */
+static void on_unstaged(void *ctx, const struct permit *p)
+{
+    struct run_ctx *c = ctx;
+
+    if (p->voided)
+        return;
+    money_sale(&c->money, p, 0);
+    if (c->rep)
+        report_add_permit(c->rep, p);
+}
+
+/*
+ * Each record this run staged, once, after the push (push_tally()): its
+ * sale goes to Permits and the Net accumulators, or — cancelled — to Gross,
+ * Voids and the Voids sheet; its void, when it cancelled nothing of this
+ * run, is listed as unmatched or as an earlier run's sale voided. Memory
+ * stays bounded: the ledger is read one record at a time.
+ */
+static int on_run_record(void *ctx, const struct ledger_rec *r)
+{
+    struct run_ctx *c = ctx;
+    int64_t run = push_run_id(c->push);
+    int sb = ledger_sale_bucket(r, run), vb = ledger_void_bucket(r, run);
+
+    if (sb >= 0)
+        money_sale(&c->money, &r->p, sb == LB_S_CANCELLED);
+    if (!c->rep)
+        return 0;
+    if (sb >= 0 && sb != LB_S_CANCELLED) {
+        report_add_permit(c->rep, &r->p);
+        return 0;
     }
+    if (sb < 0 && (vb < 0 || vb == LB_V_UNCHANGED))
+        return 0;
+    report_voids_add(c->rep, r, sb >= 0 ? RV_CANCELLED
+                              : r->state == LS_VOIDED ? RV_UNMATCHED : RV_EARLIER);
     return 0;
 }
 
@@ -112,6 +158,20 @@ static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
     return tz_local_date(ctx, utc, y, m, d);
 }
 
+static long local_offset(void *ctx, long long utc)
+{
+    return tz_offset(ctx, utc);
+}
+
+/* The Summary's list of what made exit 1: the push engine's causes, about
+ * this run only (push_causes()). */
+static void report_causes_from(struct report *rep, const struct push *p)
+{
+    struct run_cause c[RUN_CAUSES_MAX];
+
+    report_set_causes(rep, c, push_causes(p, c, RUN_CAUSES_MAX));   /* errors are sticky */
+}
+
 static void report_counts_from(const struct push_counts *pc, int exit_code,
                                struct report_counts *rc)
 {
@@ -127,64 +187,61 @@ static void report_counts_from(const struct push_counts *pc, int exit_code,
     rc->exit_code = exit_code;
 }
 
-/* What needs attention in this run (exit 1 causes), one per line. */
-static void run_causes(const struct push_counts *pc, struct buf *b)
+/* What needs attention in this run (push_causes(): the exit-1 causes),
+ * one per line, into b. */
+static void run_causes(const struct push *p, struct buf *b)
 {
-    static const struct { size_t off; const char *what; } causes[] = {
-        { offsetof(struct push_counts, rejected),          "rows rejected" },
-        { offsetof(struct push_counts, duplicates),        "duplicate rows" },
-        { offsetof(struct push_counts, zone_disconnected), "records with a disconnected zone" },
-        { offsetof(struct push_counts, zone_missing),      "records with no zone" },
-        { offsetof(struct push_counts, held),              "records held" },
-        { offsetof(struct push_counts, failed),            "records failed" },
-        { offsetof(struct push_counts, resent_after_doubt), "records resent after doubt" },
-        { offsetof(struct push_counts, files_over_ratio),  "files over max_reject_ratio (not pushed)" },
-        { offsetof(struct push_counts, files_failed),      "files that could not be read" },
-    };
-    size_t i;
+    struct run_cause causes[RUN_CAUSES_MAX];
+    size_t i, n = push_causes(p, causes, RUN_CAUSES_MAX);
 
-    for (i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
-        long n = *(const long *)(const void *)((const char *)pc + causes[i].off);
-
-        if (n > 0)
-            buf_addf(b, "%s: %ld\n", causes[i].what, n);
-    }
+    for (i = 0; i < n; i++)
+        buf_addf(b, "%s: %ld%s%s%s\n", causes[i].what, causes[i].count,
+                 causes[i].sheet ? " (sheet " : "", causes[i].sheet ? causes[i].sheet : "",
+                 causes[i].sheet ? ")" : "");
 }
 
-/* The one place the nightly outputs read the run's figures from. */
-static void run_outcome_fill(struct run_outcome *r, const struct push_counts *pc,
-                             const long long cents[3])
+/* The one place the nightly outputs read the run's figures from: the
+ * summary's buckets (the same words as the summary JSON's keys). */
+static void run_outcome_fill(struct run_outcome *r, const struct push_counts *c,
+                             const struct run_money *money)
 {
-#define ROW(name, v) r->rows[r->nrows++] = (struct run_count){ name, v }
-#define REC(name, v) r->records[r->nrecords++] = (struct run_count){ name, v }
-    ROW("read", pc->rows);
-    ROW("accepted", pc->accepted);
-    ROW("rejected", pc->rejected);
-    ROW("duplicate", pc->duplicates);
-    ROW("void", pc->voids);
-    ROW("zone_disconnected", pc->zone_disconnected);
-    ROW("zone_missing", pc->zone_missing);
-    REC("pushed", pc->pushed);
-    REC("updated", pc->updated);
-    REC("deleted", pc->deleted);
-    REC("unchanged", pc->unchanged);
-    REC("held", pc->held);
-    REC("failed", pc->failed);
-    REC("pending", pc->retry_later + pc->aborted);
-    REC("resent_after_doubt", pc->resent_after_doubt);
+    long sales = c->not_pushed, voids = 0;
+    int i;
+
+    for (i = 0; i < LB_S_COUNT; i++)
+        sales += c->sales[i];
+    for (i = 0; i < LB_V_COUNT; i++)
+        voids += c->voids_b[i];
+#define ROW(name, v) r->rows[r->nrows++] = (struct run_count){ NULL, name, v }
+#define REC(kind, name, v) r->records[r->nrecords++] = (struct run_count){ kind, name, v }
+    ROW("sales", sales);
+    ROW("rejected", c->rejected);
+    ROW("duplicates", c->duplicates);
+    ROW("voids", voids);
+    for (i = 0; i < LB_S_COUNT; i++)
+        REC("sale", runfiles_sales_keys[i], c->sales[i]);
+    REC("sale", runfiles_sales_keys[LB_S_COUNT], c->not_pushed);
+    for (i = 0; i < LB_V_COUNT; i++)
+        REC("void", runfiles_voids_keys[i], c->voids_b[i]);
+    REC("earlier", runfiles_earlier_keys[0], c->earlier_pushed);
+    REC("earlier", runfiles_earlier_keys[1], c->earlier_updated);
+    REC("earlier", runfiles_earlier_keys[2], c->earlier_deleted);
+    REC("earlier", runfiles_earlier_keys[3], c->earlier_failed);
+    REC("earlier", runfiles_earlier_keys[4], c->earlier_pending);
 #undef ROW
 #undef REC
-    if (cents)
-        memcpy(r->net_cents, cents, sizeof(r->net_cents));
+    if (money)
+        for (i = CUR_CAD; i <= CUR_USD; i++)
+            r->net_cents[i] = money->gross[i] - money->voids[i];
     r->have_figures = 1;
 }
 
 void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
-                      const struct push_counts *pc, const long long cents[3],
-                      const char *xlsx, const char *summary_json)
+                      const struct push_counts *pc, const struct run_money *money,
+                      const char *causes, const char *xlsx, const char *summary_json)
 {
     struct run_outcome r;
-    struct buf causes = BUF_INIT;
+    struct buf why = BUF_INIT;
     struct etl_err err;
 
     if (exit_code == EXIT_USAGE)
@@ -195,13 +252,13 @@ void pipeline_nightly(const struct config *cfg, int exit_code, const char *summa
     r.summary = summary;
     r.xlsx = xlsx;
     r.summary_json = summary_json;
-    if (pc) {
-        run_outcome_fill(&r, pc, cents);
-        run_causes(pc, &causes);
-    }
+    if (pc)
+        run_outcome_fill(&r, pc, money);
+    if (causes)
+        buf_addstr(&why, causes);
     if (exit_code == EXIT_ABORTED && log_last_error()[0])
-        buf_addf(&causes, "%s\n", log_last_error());
-    r.causes = causes.ptr ? causes.ptr : "";
+        buf_addf(&why, "%s\n", log_last_error());
+    r.causes = why.ptr ? why.ptr : "";
     etl_err_clear(&err);
     if (cfg->metrics_file) {
         if (metrics_write(cfg->metrics_file, &r, &err) < 0)
@@ -210,7 +267,7 @@ void pipeline_nightly(const struct config *cfg, int exit_code, const char *summa
             log_debug("metrics written: %s", cfg->metrics_file);
     }
     notify_send(cfg, &r);
-    buf_release(&causes);
+    buf_release(&why);
 }
 
 int pipeline_run(const struct pipeline_opts *o)
@@ -219,6 +276,7 @@ int pipeline_run(const struct pipeline_opts *o)
     const char *date = o->date;
     int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0, sjson_ok = 0;
     int xlsx_ok = 0, have_counts = 0;
+    struct buf causes = BUF_INIT;
     struct push_counts counts;
     size_t i;
     struct etl_err err;
@@ -289,6 +347,7 @@ int pipeline_run(const struct pipeline_opts *o)
         meta.online = !dry;
         meta.business_tz = cfg->business_tz;
         meta.local_date = local_date;
+        meta.local_offset = local_offset;
         meta.local_date_ctx = (void *)btz;
         meta.zones = o->zones;
         rep = report_open(xlsx.ptr, &meta, &err);
@@ -308,6 +367,7 @@ int pipeline_run(const struct pipeline_opts *o)
     po.ctx_hash = ctxhash;
     po.log = rep ? on_push_log : NULL;
     po.log_ctx = &rctx;
+    po.unstaged = on_unstaged;
     p = push_new(l, &po, &err);
     if (!p || push_begin(p, &err) < 0)
         goto fail;
@@ -404,7 +464,7 @@ int pipeline_run(const struct pipeline_opts *o)
         }
     }
     timing_end("push");
-    if (push_finish(p, &err) < 0)
+    if (push_finish(p, &err) < 0 || push_tally(p, on_run_record, &rctx, &err) < 0)
         goto fail;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -440,6 +500,7 @@ int pipeline_run(const struct pipeline_opts *o)
     report_counts_from(push_counts(p), ret, &rc);
     if (rep) {
         report_set_counts(rep, &rc);
+        report_causes_from(rep, p);
         if (report_close(rep, aborted, &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
@@ -449,8 +510,8 @@ int pipeline_run(const struct pipeline_opts *o)
             log_info("report written: %s", xlsx.ptr);
         }
         rep = NULL;
-        if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, push_counts(p),
-                                   rctx.cents, started, dry, date, ret, aborted, &err) < 0) {
+        if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, p,
+                                   &rctx.money, started, dry, date, ret, aborted, &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
             etl_err_clear(&err);
@@ -467,6 +528,7 @@ int pipeline_run(const struct pipeline_opts *o)
              !o->write_report ? "" : xlsx.len ? xlsx.ptr : "not written");
     counts = *push_counts(p);
     have_counts = 1;
+    run_causes(p, &causes);
     if (!xlsx.len)
         buf_release(&xlsx);
     if (!sjson_ok)
@@ -483,6 +545,7 @@ fail:
         if (p) {
             report_counts_from(push_counts(p), ret, &rc);
             report_set_counts(rep, &rc);
+            report_causes_from(rep, p);
         }
         if (report_close(rep, 1, &rerr) == 0) {
             log_info("report written (ABORTED): %s", xlsx.ptr);
@@ -501,6 +564,7 @@ fail:
     if (p) {
         counts = *push_counts(p);
         have_counts = 1;
+        run_causes(p, &causes);
     }
     if (!xlsx_ok)
         buf_release(&xlsx);
@@ -517,7 +581,8 @@ out:
      * never holds up the next run */
     if (o->nightly && !dry)
         pipeline_nightly(cfg, ret, line, have_counts ? &counts : NULL,
-                         have_counts ? rctx.cents : NULL, xlsx.ptr, sjson.ptr);
+                         have_counts ? &rctx.money : NULL, causes.ptr, xlsx.ptr, sjson.ptr);
+    buf_release(&causes);
     log_summary(ret, "%s", line);
     buf_release(&lpath);
     buf_release(&xlsx);

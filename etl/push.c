@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A job handed to the client; reused through the free list. */
@@ -19,6 +20,8 @@ struct slot {
     int64_t  id;
     enum ledger_action act;      /* the action of this request */
     int      resent;             /* this send is a resend after doubt */
+    int      earlier;            /* neither a sale nor a void of this run */
+    int      is_void;            /* the delete a void asked for */
     struct buf fields;
     struct slot *next;           /* free list or requeue list */
     struct slot *all_next;       /* every slot allocated, for push_free() */
@@ -45,6 +48,7 @@ struct push {
     int                grouped;      /* the runner calls hooks->flush */
     long               marked;       /* `sending` marks not committed yet */
     double             shown;        /* last progress line */
+    int64_t            run;          /* this run's id (ledger_set_run()) */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -69,6 +73,14 @@ struct push *push_new(struct ledger *l, const struct push_opts *o, struct etl_er
     }
     p->l = l;
     p->o = *o;
+    {
+        struct timespec ts;
+
+        /* microseconds: distinct for every run of one ledger (the lock
+         * serializes them) */
+        clock_gettime(CLOCK_REALTIME, &ts);
+        p->run = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    }
     if (p->o.batch_size <= 0)
         p->o.batch_size = 500;
     if (!p->o.dry_out)
@@ -137,11 +149,19 @@ int push_begin(struct push *p, struct etl_err *err)
         return -1;
     if (ledger_begin(p->l, err) < 0)
         return -1;
+    /* held leftovers re-resolved here stay earlier runs' records */
+    ledger_set_run(p->l, 0);
     if (ledger_each_held(p->l, reresolve_held, p, err) < 0) {
         ledger_rollback(p->l);
         return -1;
     }
+    ledger_set_run(p->l, p->run);
     return ledger_commit(p->l, err);
+}
+
+int64_t push_run_id(const struct push *p)
+{
+    return p->run;
 }
 
 /* --- files ------------------------------------------------------------------ */
@@ -325,16 +345,24 @@ static int merge(struct push *p, struct etl_err *err)
             p->c.unchanged++;
             break;
         case LSO_VOID:
+        case LSO_VOID_UNMATCHED:
+        case LSO_VOID_FAILED:
+        case LSO_VOID_UNCHANGED:
+        case LSO_CANCELLED:
+        case LSO_VOID_DELETE:
             break;
         default:
             p->c.staged_changed++;
             break;
         }
-        if (p->o.log && (oc == LSO_UNCHANGED || oc == LSO_VOID || hold)) {
+        /* rows that need no request: logged now (a void's delete is logged
+         * when it is sent) */
+        if (p->o.log && oc != LSO_VOID_DELETE &&
+            (oc == LSO_UNCHANGED || hold || oc >= LSO_VOID)) {
             if (ledger_get(p->l, q.key, &p->rec, err) < 0)
                 return -1;
-            if (oc != LSO_VOID || p->rec.id)
-                log_entry(p, &p->rec, hold ? "held" : oc == LSO_VOID ? "void" : "none");
+            log_entry(p, &p->rec, hold ? "held" : oc == LSO_UNCHANGED ? "none"
+                                  : oc == LSO_CANCELLED ? "cancel" : "void");
         }
         if (batch_tick(p, err) < 0)
             return -1;
@@ -361,7 +389,20 @@ int push_file_end(struct push *p, const char *path, const struct ingest_stats *s
     if (!read_ok && !p->o.partial)
         p->c.files_failed++;
     if (over && !p->o.force) {
+        struct permit q;
+        int64_t cursor = 0;
+        int rc;
+
         p->c.files_over_ratio++;
+        /* its records are not staged: counted (not pushed / voids left
+         * pending) and shown to the caller (the report) */
+        while ((rc = ledger_tmp_next(p->l, &cursor, &q, &p->src, err)) == 1) {
+            push_count_unstaged(p, &q);
+            if (p->o.unstaged)
+                p->o.unstaged(p->o.log_ctx, &q);
+        }
+        if (rc < 0)
+            return -1;
         log_warn("%s: %ld of %ld rows rejected (%.0f%%, over max_reject_ratio %.2f): "
                  "its records are not pushed (--force pushes them)", path, st->rejected,
                  st->rows, ratio * 100.0, p->o.max_reject_ratio);
@@ -473,6 +514,14 @@ static enum ledger_action pending_action(const struct ledger_rec *r)
     return r->action;
 }
 
+void push_count_unstaged(struct push *p, const struct permit *rec)
+{
+    if (rec->voided)
+        p->c.voids_b[LB_V_PENDING]++;
+    else
+        p->c.not_pushed++;
+}
+
 static int hook_next(void *ctx, struct opscom_job *job)
 {
     struct push *p = ctx;
@@ -520,6 +569,8 @@ static int hook_next(void *ctx, struct opscom_job *job)
         s->id = p->rec.id;
         s->act = pending_action(&p->rec);
         s->resent = p->rec.doubt;
+        s->earlier = p->rec.run != p->run && p->rec.void_run != p->run;
+        s->is_void = p->rec.p.voided && s->act == LA_DELETE;
         if (job_fields(s, &p->rec) < 0) {
             slot_put(p, s);
             etl_fail(&p->hook_err, E_NOMEM, "push: out of memory");
@@ -624,6 +675,12 @@ static int hook_done(void *ctx, void *user, const struct opscom_result *r)
             p->c.failed++;
         break;
     case OC_FAILED:
+        if (s->is_void) {
+            /* a void's delete that failed stays pending (next run) */
+            rc = ledger_done_retry(p->l, s->id, 0, r->message, err);
+            p->c.retry_later++;
+            break;
+        }
         rc = ledger_done_failed(p->l, s->id, r->message, err);
         p->c.failed++;
         break;
@@ -638,9 +695,26 @@ static int hook_done(void *ctx, void *user, const struct opscom_result *r)
     }
     if (rc < 0)
         return 1;
+    if (s->earlier && !more) {
+        if (r->outcome == OC_OK || r->outcome == OC_NOT_FOUND) {
+            if (act == LA_DELETE || act == LA_REPUSH)
+                p->c.earlier_deleted++;
+            else if (act == LA_UPDATE && r->outcome == OC_OK)
+                p->c.earlier_updated++;
+            else if (r->outcome == OC_OK)
+                p->c.earlier_pushed++;
+            else
+                p->c.earlier_failed++;
+        } else if (r->outcome == OC_FAILED && !s->is_void) {
+            p->c.earlier_failed++;
+        } else {
+            p->c.earlier_pending++;
+        }
+    }
     if (s->resent && r->attempts > 0 && r->outcome != OC_ABORTED && r->outcome != OC_AUTH &&
-        r->outcome != OC_RETRY_LATER)
+        r->outcome != OC_RETRY_LATER) {
         p->c.resent_after_doubt++;
+    }
     if (more) {
         /* delete + push: the push goes out in this run */
         if (ledger_get_by_id(p->l, s->id, &p->rec, err) <= 0)
@@ -775,30 +849,132 @@ int push_finish(struct push *p, struct etl_err *err)
     return 0;
 }
 
-int push_exit_code(const struct push *p)
+struct tally {
+    struct push *p;
+    ledger_rec_fn fn;
+    void *ctx;
+};
+
+static int tally_one(void *ctx, const struct ledger_rec *r)
+{
+    struct tally *t = ctx;
+    struct push_counts *c = &t->p->c;
+    int b = ledger_sale_bucket(r, t->p->run);
+
+    if (b >= 0) {
+        c->sales[b]++;
+        if (b == LB_S_PUSHED && ledger_rec_unlinked(r))
+            c->unlinked++;
+    }
+    b = ledger_void_bucket(r, t->p->run);
+    if (b >= 0)
+        c->voids_b[b]++;
+    return t->fn ? t->fn(t->ctx, r) : 0;
+}
+
+int push_tally(struct push *p, ledger_rec_fn fn, void *ctx, struct etl_err *err)
+{
+    struct tally t = { p, fn, ctx };
+    long n;
+
+    if (ledger_each_run(p->l, p->run, tally_one, &t, err) < 0)
+        return -1;
+    n = ledger_count_earlier_attention(p->l, p->run, err);
+    if (n < 0)
+        return -1;
+    p->c.earlier_attention = n;
+    p->c.tallied = 1;
+    return 0;
+}
+
+size_t push_causes(const struct push *p, struct run_cause *out, size_t cap)
 {
     const struct push_counts *c = &p->c;
+    const struct run_cause all[] = {
+        { "rows rejected", c->rejected, "Rejected" },
+        { "duplicate rows", c->duplicates, "Rejected" },
+        { "files not read to the end", c->files_failed, "Rejected" },
+        { "files skipped for their reject ratio", c->files_over_ratio, "Summary" },
+        { "records with a disconnected zone", c->zone_disconnected, "Zone Audit" },
+        { "records without a zone", c->zone_missing, "Zone Audit" },
+        { "records held", c->tallied ? c->sales[LB_S_HELD] : c->held, "Push Log" },
+        { "records failed", c->tallied ? c->sales[LB_S_FAILED] : c->failed, "Push Log" },
+        { "records without a usable reference id", c->unlinked, "Push Log" },
+        /* a resend happens in this run, whoever staged the record: a
+         * possible duplicate on the server now */
+        { "records resent after doubt", c->resent_after_doubt, "Push Log" },
+        { "sales left pending", c->tallied ? c->sales[LB_S_PENDING] : c->left_pending,
+          "Push Log" },
+        { "voids failed (check OPSCOM by hand)", c->voids_b[LB_V_FAILED], "Voids" },
+        { "voids left pending", c->voids_b[LB_V_PENDING], "Voids" },
+    };
+    size_t i, n = 0;
 
-    if (c->rejected || c->duplicates || c->zone_disconnected || c->zone_missing || c->held ||
-        c->failed || c->resent_after_doubt || c->files_over_ratio || c->files_failed ||
-        c->retry_later || c->aborted || (!p->o.dry_run && c->left_pending))
-        return EXIT_ATTENTION;
-    return EXIT_GOOD;
+    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (all[i].count <= 0)
+            continue;
+        if (p->o.dry_run && strstr(all[i].what, "left pending"))
+            continue;   /* a dry run leaves everything pending by design */
+        if (n < cap)
+            out[n] = all[i];
+        n++;
+    }
+    return n < cap ? n : cap;
+}
+
+int push_exit_code(const struct push *p)
+{
+    struct run_cause causes[RUN_CAUSES_MAX];
+
+    return push_causes(p, causes, RUN_CAUSES_MAX) ? EXIT_ATTENTION : EXIT_GOOD;
+}
+
+static long sum(const long *v, int n)
+{
+    long t = 0;
+    int i;
+
+    for (i = 0; i < n; i++)
+        t += v[i];
+    return t;
 }
 
 void push_summary_text(const struct push *p, char *out, size_t cap)
 {
     const struct push_counts *c = &p->c;
+    const long *s = c->sales, *v = c->voids_b;
+    long sales = sum(s, LB_S_COUNT) + c->not_pushed, voids = sum(v, LB_V_COUNT);
+    int n;
 
-    snprintf(out, cap,
-             "%ld file%s (%ld skipped unchanged, %ld over the reject ratio): %ld rows, "
-             "%ld accepted, %ld rejected, %ld duplicates, %ld voids; "
-             "%ld pushed, %ld updated, %ld deleted, %ld failed, %ld held, "
-             "%ld resent after doubt, %ld left pending",
-             c->files + c->files_skipped, c->files + c->files_skipped == 1 ? "" : "s",
-             c->files_skipped, c->files_over_ratio, c->rows, c->accepted, c->rejected,
-             c->duplicates, c->voids, c->pushed, c->updated, c->deleted, c->failed, c->held,
-             c->resent_after_doubt, c->left_pending);
+    n = snprintf(out, cap,
+                 "%ld file%s (%ld skipped unchanged, %ld over the reject ratio): "
+                 "rows %ld = %ld sales + %ld rejected + %ld duplicates + %ld voids; ",
+                 c->files + c->files_skipped, c->files + c->files_skipped == 1 ? "" : "s",
+                 c->files_skipped, c->files_over_ratio, c->rows, sales, c->rejected,
+                 c->duplicates, voids);
+    if (n < 0 || (size_t)n >= cap)
+        return;
+    if (!c->tallied) {
+        snprintf(out + n, cap - (size_t)n,
+                 "%ld pushed, %ld updated, %ld deleted, %ld failed, %ld held, "
+                 "%ld resent after doubt, %ld left pending",
+                 c->pushed, c->updated, c->deleted, c->failed, c->held,
+                 c->resent_after_doubt, c->left_pending);
+        return;
+    }
+    snprintf(out + n, cap - (size_t)n,
+             "sales %ld = %ld pushed + %ld updated + %ld repushed + %ld unchanged + "
+             "%ld cancelled + %ld held + %ld failed + %ld left pending + %ld not pushed; "
+             "voids %ld = %ld cancelling + %ld deleted + %ld unmatched + %ld failed + "
+             "%ld left pending + %ld unchanged; %ld resent after doubt; "
+             "earlier: %ld pushed, %ld updated, %ld deleted, %ld failed, %ld left pending, "
+             "%ld earlier records still held/failed",
+             sales, s[LB_S_PUSHED], s[LB_S_UPDATED], s[LB_S_REPUSHED], s[LB_S_UNCHANGED],
+             s[LB_S_CANCELLED], s[LB_S_HELD], s[LB_S_FAILED], s[LB_S_PENDING], c->not_pushed,
+             voids, v[LB_V_CANCELLING], v[LB_V_DELETED], v[LB_V_UNMATCHED], v[LB_V_FAILED],
+             v[LB_V_PENDING], v[LB_V_UNCHANGED], c->resent_after_doubt, c->earlier_pushed,
+             c->earlier_updated, c->earlier_deleted, c->earlier_failed, c->earlier_pending,
+             c->earlier_attention);
 }
 
 int push_ledger_path(const struct config *cfg, struct buf *out, struct etl_err *err)

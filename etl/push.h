@@ -57,6 +57,7 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "opscom.h"
+#include "run_cause.h"
 
 struct zones;
 
@@ -71,6 +72,8 @@ struct push_log_entry {
     int         resent_after_doubt;
 };
 typedef void (*push_log_fn)(void *ctx, const struct push_log_entry *e);
+/* A record of a file over the reject ratio: read, never staged. */
+typedef void (*push_unstaged_fn)(void *ctx, const struct permit *p);
 
 struct push_opts {
     int          batch_size;          /* records per staging transaction (config) */
@@ -89,6 +92,7 @@ struct push_opts {
                                          so none is marked processed (not a failure) */
     int64_t      only_id;             /* > 0: send only this record (admin
                                          update/delete); others stay pending */
+    push_unstaged_fn unstaged;        /* may be NULL; ctx: log_ctx */
 };
 
 struct push_counts {
@@ -101,6 +105,18 @@ struct push_counts {
     long resent_after_doubt, in_doubt, retries;
     long recovered;                                        /* found `sending` at start */
     long left_pending;                                     /* pending/sending after the run */
+    /* The summary buckets, this run's rows only (push_tally()): every sale
+     * in one of sales[], or not_pushed (its file was over the reject ratio,
+     * or run --date left its day out); every void in one of voids_b[] (a
+     * void not staged counts as left pending). */
+    long sales[LB_S_COUNT], not_pushed;
+    long voids_b[LB_V_COUNT];
+    long unlinked;                                         /* this run's sales */
+    /* Leftovers of earlier runs sent by this one, and those still held or
+     * failed after it ("earlier: ..."; never a cause of exit 1). */
+    long earlier_pushed, earlier_updated, earlier_deleted, earlier_failed,
+         earlier_pending, earlier_attention;
+    int  tallied;
 };
 
 /* The client's run function (opscom_run), or a fake in tests. */
@@ -129,12 +145,22 @@ int push_file_end(struct push *p, const char *path, const struct ingest_stats *s
 
 int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_err *err);
 int push_finish(struct push *p, struct etl_err *err);
+/* After push_finish(): reads this run's records once (ascending id), fills
+ * the summary buckets and calls fn (may be NULL) on each record (the
+ * report's money and Permits/Voids rows). */
+int push_tally(struct push *p, ledger_rec_fn fn, void *ctx, struct etl_err *err);
+/* The run id staging marked records with (ledger_set_run()). */
+int64_t push_run_id(const struct push *p);
+/* A record the caller read but did not stage (run --date: another day). */
+void push_count_unstaged(struct push *p, const struct permit *rec);
+/* The causes of exit 1 (this run only), at most cap; returns how many. */
+size_t push_causes(const struct push *p, struct run_cause *out, size_t cap);
 
 const struct push_counts *push_counts(const struct push *p);
 /* 0 all good, 1 something needs attention (per DESIGN.md). Aborts are the
  * caller's (exit 3). */
 int push_exit_code(const struct push *p);
-/* "N pushed, N updated, ..." into out. */
+/* "rows N = ...; sales N = N pushed, ...; voids N = ...; earlier: ..." */
 void push_summary_text(const struct push *p, char *out, size_t cap);
 
 /* Lower-case hex sha256 of a file's bytes (out: 65 bytes). E_IO. */

@@ -15,7 +15,8 @@
 #define RUN_OUTCOME_MAX_COUNTS 16
 
 struct run_count {
-    const char *outcome;       /* a label value: "read", "pushed", ... */
+    const char *kind;          /* a second label value ("sale", "void", ...), NULL: none */
+    const char *outcome;       /* a label value: "sales", "pushed", ... */
     long n;
 };
 
@@ -26,11 +27,11 @@ struct run_outcome {
     const char *causes;        /* what needs attention, one per line; "" none */
     const char *xlsx;          /* the run's workbook, NULL when not written */
     const char *summary_json;  /* the run's summary JSON file, NULL when not written */
-    struct run_count rows[RUN_OUTCOME_MAX_COUNTS];     /* this run's rows by outcome */
+    struct run_count rows[RUN_OUTCOME_MAX_COUNTS];     /* this run's rows by bucket */
     int nrows;
-    struct run_count records[RUN_OUTCOME_MAX_COUNTS];  /* this run's records by outcome */
+    struct run_count records[RUN_OUTCOME_MAX_COUNTS * 2]; /* records by kind and bucket */
     int nrecords;
-    long long   net_cents[3];  /* by enum currency (CUR_CAD, CUR_USD; [0] unused) */
+    long long   net_cents[3];  /* Net = Gross - Voids, by enum currency ([0] unused) */
     int         have_figures;  /* 0: the run stopped before counting anything */
 };
 

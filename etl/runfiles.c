@@ -272,8 +272,78 @@ static void json_str(struct buf *b, const char *s)
     buf_addch(b, '"');
 }
 
+/* "name": {"k1": v1, ...} with n counts. */
+static void json_counts(struct buf *b, const char *name, const char *const *keys,
+                        const long *v, size_t n)
+{
+    size_t i;
+
+    buf_addf(b, "  \"%s\": {", name);
+    for (i = 0; i < n; i++)
+        buf_addf(b, "%s\"%s\": %ld", i ? ", " : "", keys[i], v[i]);
+    buf_addstr(b, "},\n");
+}
+
+const char *const runfiles_sales_keys[LB_S_COUNT + 1] = {
+    "pushed", "updated", "repushed", "unchanged", "cancelled", "held", "failed",
+    "left pending", "not pushed" };
+const char *const runfiles_voids_keys[LB_V_COUNT] = {
+    "cancelling", "deleted", "unmatched", "failed", "left pending", "unchanged" };
+const char *const runfiles_earlier_keys[6] = {
+    "pushed", "updated", "deleted", "failed", "left pending", "still held/failed" };
+
+/* The buckets (push.h): every row of the run in exactly one. */
+static void json_buckets(struct buf *b, const struct push *p, const struct run_money *money)
+{
+    static const char *const rows_k[] = { "read", "sales", "rejected", "duplicates", "voids" };
+    const struct push_counts *c = push_counts(p);
+    long sales[LB_S_COUNT + 1], voids[LB_V_COUNT], rows[5], earlier[6], ns = 0, nv = 0;
+    struct run_cause causes[RUN_CAUSES_MAX];
+    size_t i, nc;
+    int cur;
+
+    /* the keys are in the order of enum ledger_sale_bucket / ledger_void_bucket */
+    memcpy(sales, c->sales, sizeof(c->sales));
+    sales[LB_S_COUNT] = c->not_pushed;
+    memcpy(voids, c->voids_b, sizeof(c->voids_b));
+    for (i = 0; i <= LB_S_COUNT; i++)
+        ns += sales[i];
+    for (i = 0; i < LB_V_COUNT; i++)
+        nv += voids[i];
+    rows[0] = c->rows;
+    rows[1] = ns;
+    rows[2] = c->rejected;
+    rows[3] = c->duplicates;
+    rows[4] = nv;
+    earlier[0] = c->earlier_pushed;
+    earlier[1] = c->earlier_updated;
+    earlier[2] = c->earlier_deleted;
+    earlier[3] = c->earlier_failed;
+    earlier[4] = c->earlier_pending;
+    earlier[5] = c->earlier_attention;
+    json_counts(b, "rows", rows_k, rows, 5);
+    json_counts(b, "sales", runfiles_sales_keys, sales, LB_S_COUNT + 1);
+    json_counts(b, "voids", runfiles_voids_keys, voids, LB_V_COUNT);
+    json_counts(b, "earlier", runfiles_earlier_keys, earlier, 6);
+    buf_addstr(b, "  \"money\": {");
+    for (cur = CUR_CAD; cur <= CUR_USD; cur++)
+        buf_addf(b, "%s\"%s\": {\"gross\": %lld, \"voids\": %lld, \"net\": %lld}",
+                 cur == CUR_CAD ? "" : ", ", currency_name((enum currency)cur),
+                 money->gross[cur], money->voids[cur], money->gross[cur] - money->voids[cur]);
+    buf_addstr(b, "},\n  \"causes\": [");
+    nc = push_causes(p, causes, RUN_CAUSES_MAX);
+    for (i = 0; i < nc; i++) {
+        buf_addstr(b, i ? ", {\"cause\": " : "{\"cause\": ");
+        json_str(b, causes[i].what);
+        buf_addf(b, ", \"count\": %ld, \"sheet\": ", causes[i].count);
+        json_str(b, causes[i].sheet);
+        buf_addch(b, '}');
+    }
+    buf_addstr(b, "],\n");
+}
+
 int runfiles_write_summary(const struct runfiles *rf, const char *path, const char *report,
-                           const struct push_counts *pc, const long long cents[3],
+                           const struct push *p, const struct run_money *run_money,
                            time_t started, int dry_run, const char *date, int exit_code,
                            int aborted, struct etl_err *err)
 {
@@ -284,6 +354,7 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
     size_t i;
     FILE *f = NULL;
     int ret = -1;
+    const struct push_counts *pc = push_counts(p);
 
     gmtime_r(&started, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -313,10 +384,12 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
              pc->duplicates, pc->voids, pc->pushed, pc->updated, pc->deleted, pc->unchanged,
              pc->failed, pc->held, pc->retry_later + pc->aborted, pc->resent_after_doubt,
              pc->zone_disconnected, pc->zone_missing);
+    json_buckets(&b, p, run_money);
+    /* Net per currency, as text */
     buf_addstr(&b, "  \"totals\": {");
-    norm_format_cents(cents[CUR_CAD], money);
+    norm_format_cents(run_money->gross[CUR_CAD] - run_money->voids[CUR_CAD], money);
     buf_addf(&b, "\"CAD\": \"%s\", ", money);
-    norm_format_cents(cents[CUR_USD], money);
+    norm_format_cents(run_money->gross[CUR_USD] - run_money->voids[CUR_USD], money);
     buf_addf(&b, "\"USD\": \"%s\"},\n  \"files\": [", money);
     for (i = 0; i < rf->n; i++) {
         const struct runfile *r = &rf->v[i];

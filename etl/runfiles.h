@@ -20,6 +20,19 @@ struct ingest_stats;
 struct ledger;
 struct push_counts;
 
+/* This run's sales per currency (indexed by enum currency): Gross, the
+ * cancelled ones (Voids); Net = gross - voids. */
+struct run_money {
+    long long gross[3], voids[3];
+};
+
+/* The summary JSON's bucket names (also the metrics' outcome labels), in
+ * the order of enum ledger_sale_bucket (then "not pushed"), enum
+ * ledger_void_bucket, and the "earlier" counts. */
+extern const char *const runfiles_sales_keys[];
+extern const char *const runfiles_voids_keys[];
+extern const char *const runfiles_earlier_keys[];
+
 struct runfile {
     char       *path;          /* as the glob produced it */
     const char *profile;       /* the input's profile (borrowed from the config), NULL = detect */
@@ -61,10 +74,12 @@ int runfiles_report_paths(const struct config *cfg, time_t t, struct buf *xlsx,
 int runfiles_archive(struct runfiles *rf, struct ledger *l, const char *dir,
                      struct etl_err *err);
 
-/* Writes the summary JSON (temp file + rename). cents[] is indexed by
- * enum currency. */
+/* Writes the summary JSON (temp file + rename): the run's facts, the
+ * buckets `rows`, `sales`, `voids`, `earlier`, `money` (cents per currency),
+ * the causes of exit 1. */
+struct push;
 int runfiles_write_summary(const struct runfiles *rf, const char *path, const char *report,
-                           const struct push_counts *pc, const long long cents[3],
+                           const struct push *p, const struct run_money *run_money,
                            time_t started, int dry_run, const char *date, int exit_code,
                            int aborted, struct etl_err *err);
 

@@ -11,6 +11,11 @@
 
 #include <stddef.h>
 
+/* The UTF-8 byte order mark. CSV files written for people (--rejects,
+ * zones --csv-out, --aliases-out) start with it, so that Excel shows
+ * accents; every reader of ours skips it. */
+#define UTF8_BOM "\xEF\xBB\xBF"
+
 /* 1 if s[0..n) is valid UTF-8, else 0. */
 int utf8_valid(const char *s, size_t n);
 

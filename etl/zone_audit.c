@@ -24,8 +24,7 @@ struct zone_audit {
     size_t                *order;   /* row indexes in output order */
     char                 **files;   /* distinct paths (owned) */
     size_t                 nfiles, capfiles;
-    const char            *last_src; /* the last p->source pointer seen ... */
-    size_t                 last_file; /* ... and its index in files */
+    size_t                 last_file; /* the index of the last source seen */
     long                   status_records[ZONE_MISSING + 1];
 };
 
@@ -173,7 +172,9 @@ static long intern_file(struct zone_audit *a, const char *src, struct etl_err *e
     size_t i;
     char *copy;
 
-    if (src == a->last_src && a->nfiles)
+    /* the caller's buffer may be reused for another path (a ledger row):
+     * compare the text, not the pointer */
+    if (a->nfiles && strcmp(a->files[a->last_file], src) == 0)
         return (long)a->last_file;
     for (i = 0; i < a->nfiles; i++)
         if (strcmp(a->files[i], src) == 0)
@@ -192,7 +193,6 @@ static long intern_file(struct zone_audit *a, const char *src, struct etl_err *e
         return etl_fail(err, E_NOMEM, "zone audit: out of memory");
     a->files[a->nfiles++] = copy;
 found:
-    a->last_src = src;
     a->last_file = i;
     return (long)i;
 }

@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include "buf.h"
+#include "tz.h"
 #include "version.h"
 #include "zone_audit.h"
 
@@ -16,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_COLS        16
+#define MAX_COLS        20
 #define MAX_WIDTH       60.0
 #define CELL_MAX_CHARS  32767
 #define NCUR            2          /* CAD, USD */
@@ -149,10 +150,12 @@ struct stats_row { int type, zone; long server, ledger; };
 
 /* ---- sheets ---------------------------------------------------------------- */
 
-enum { SH_SUMMARY, SH_PROMO, SH_ZONES, SH_REJECTED, SH_PUSH, SH_STATS, SH_PERMITS, SH_COUNT };
+enum { SH_SUMMARY, SH_PROMO, SH_ZONES, SH_VOIDS, SH_REJECTED, SH_PUSH, SH_STATS, SH_PERMITS,
+       SH_COUNT };
 
 static const char *const sheet_names[SH_COUNT] = {
-    "Summary", "Promo Codes", "Zone Audit", "Rejected", "Push Log", "OPSCOM Stats", "Permits"
+    "Summary", "Promo Codes", "Zone Audit", "Voids", "Rejected", "Push Log", "OPSCOM Stats",
+    "Permits"
 };
 
 struct sheet {
@@ -165,26 +168,50 @@ struct sheet {
     lxw_row_t          row;      /* next row of ws */
     lxw_row_t          head_row; /* the table header's row in ws */
     long               data;     /* data rows in the current part */
+    lxw_row_t          last_data; /* the table's last data row (autofilter) */
     double             width[MAX_COLS];
     int                table;    /* a table is open on ws */
 };
 
-static const char *const permit_heads[] = {
-    "LicencePlate", "Amount", "CurrencyID", "startTime (UTC)", "endTime (UTC)", "zone",
-    "permitNo", "TicketNumber", "promoCode", "_source", "_line", "_key", "_zone_status"
+/* Permits columns; "%s" is business_tz (filled in at open). */
+enum {
+    PC_PLATE, PC_AMOUNT, PC_CURRENCY, PC_START, PC_END, PC_ZONE, PC_ZONE_STATUS,
+    PC_PERMIT_NO, PC_TICKET, PC_PROMO, PC_SOURCE, PC_LINE, PC_KEY, PC_START_UTC,
+    PC_END_UTC, PC_COUNT
+};
+static const char *const permit_heads[PC_COUNT] = {
+    "Plate", "Amount", "Currency", "Start (%s)", "End (%s)", "Zone", "Zone status",
+    "Permit no.", "Ticket no.", "Promo code", "Source file", "Line", "Key",
+    "Start (UTC)", "End (UTC)"
 };
 static const char *const reject_heads[] = { "File", "Line", "Field", "Reason", "Raw value" };
+static const char *const void_heads[] = {
+    "Kind", "Key", "Plate", "Zone", "Amount", "Currency", "Sale file", "Sale line",
+    "Void file", "Void line", "Void amount", "Delete sent", "State"
+};
 static const char *const push_heads[] = {
     "Key", "Plate", "Zone", "Action", "Reference ID", "State", "Attempts", "Last error",
     "Resent after doubt"
 };
+/* Promo Codes: the per-code table (columns A-F, the sheet's autofilter),
+ * then the per-zone breakdown below it in columns H-M: no column and no
+ * filtered row holds both. */
 static const char *const promo_heads[] = {
-    "Code", "Zone", "Uses", "Revenue CAD", "Revenue USD", "Share of accepted",
+    "Promo code", "Uses", "Revenue CAD", "Revenue USD", "Share of accepted",
     "Free sessions"
 };
-static const char *const zone_heads[] = {
-    "Vendor zone", "Status", "Rows", "Revenue CAD", "Revenue USD",
-    "First start (UTC)", "Last start (UTC)", "Files", "Suggested zone"
+static const char *const promo_zone_heads[] = {
+    "Promo code", "Zone", "Uses", "Revenue CAD", "Revenue USD", "Free sessions"
+};
+#define PROMO_ZONE_COL 7
+enum {
+    ZC_VENDOR, ZC_RESOLVED, ZC_STATUS, ZC_SUGGEST, ZC_ROWS, ZC_CAD, ZC_USD, ZC_FIRST,
+    ZC_LAST, ZC_FILES, ZC_FIRST_UTC, ZC_LAST_UTC, ZC_COUNT
+};
+static const char *const zone_heads[ZC_COUNT] = {
+    "Vendor zone", "Resolved zone", "Status", "Suggested zone", "Rows", "Revenue CAD",
+    "Revenue USD", "First start (%s)", "Last start (%s)", "Files", "First start (UTC)",
+    "Last start (UTC)"
 };
 static const char *const stats_heads[] = {
     "Type", "Zone", "Server total", "Ledger pushed (live)", "Difference"
@@ -195,7 +222,7 @@ static const char *const stats_heads[] = {
 enum fmt_id {
     F_HEAD, F_TITLE, F_ABORTED, F_LABEL, F_DATE, F_DAY, F_COUNT, F_PCT, F_MONEY_CAD,
     F_MONEY_USD, F_TOTAL, F_TOTAL_COUNT, F_TOTAL_CAD, F_TOTAL_USD, F_DIFF_BAD, F_SECTION,
-    F_BOLD, F_COUNT_MAX
+    F_BOLD, F_AMOUNT, F_COUNT_MAX
 };
 
 struct report {
@@ -203,6 +230,7 @@ struct report {
     char              *path, *tmp, *tmpdir;
     struct report_meta meta;
     char              *title, *command, *config_path, *business_tz, *business_day;
+    char              *period_from, *period_to;
     long               max_rows;
     struct sheet       sh[SH_COUNT];
     lxw_format        *fmt[F_COUNT_MAX];
@@ -211,7 +239,10 @@ struct report {
     int                failed;
     struct etl_err     err;
 
-    /* accumulators */
+    /* accumulators: every revenue figure is Net (cancelled sales never
+     * enter them); Gross and Voids per currency apart */
+    long long          gross[NCUR], voided[NCUR], earlier_voided[NCUR];
+    long               n_cancelled, n_unmatched, n_earlier;
     struct money       total;
     long               accepted, voids;
     struct strmap      zones;         struct money *zone_m;   size_t zone_cap;
@@ -223,10 +254,18 @@ struct report {
     int                last_src_idx;  /* the file of the previous record */
     long               rejected_rows;
     struct report_counts counts;      int has_counts;
+    struct run_cause causes[REPORT_MAX_CAUSES];   /* strings owned */
+    size_t             ncauses;
+
+    /* headers naming business_tz (owned; the arrays point into them) */
+    char              *heads_text;
+    const char        *permit_h[PC_COUNT];
+    const char        *zone_h[ZC_COUNT];
 
     /* OPSCOM stats */
     int                stats_online;
     char              *stats_error;
+    char              *stats_offline;  /* not pulled on purpose: why */
     struct strmap      names;         /* type and zone names of stats rows */
     struct stats_row  *srows;         size_t nsrows, srows_cap;
     int               *live_zone;     long *live_n; size_t nlive, live_cap, live_ncap;
@@ -452,6 +491,22 @@ static int put_money(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t
     return put_num(r, s, row, col, (double)cents / 100.0, w, f);
 }
 
+/* An amount beside a Currency column: a plain number format. */
+static int put_amount(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                      long long cents)
+{
+    int w = digits(cents / 100);
+
+    w += w / 3 + 5;   /* separators, ".00", margin */
+    return put_num(r, s, row, col, (double)cents / 100.0, w, r->fmt[F_AMOUNT]);
+}
+
+/* The UTC offset of business_tz at utc (0 without one). */
+static long local_offset(const struct report *r, long long utc)
+{
+    return r->meta.local_offset ? r->meta.local_offset(r->meta.local_date_ctx, utc) : 0;
+}
+
 static int put_time(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
                     long long utc)
 {
@@ -459,7 +514,27 @@ static int put_time(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t 
                    r->fmt[F_DATE]);
 }
 
+/* utc shown as the wall-clock time of business_tz. */
+static int put_local_time(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t col,
+                          long long utc)
+{
+    return put_time(r, s, row, col, utc + local_offset(r, utc));
+}
+
 /* ---- table sheets and continuation --------------------------------------- */
+
+/* The autofilter over the table (header and data rows). Call it before
+ * writing below the table: constant_memory takes it only while its last
+ * row is the row being written. */
+static int sheet_close_table(struct report *r, struct sheet *s)
+{
+    if (!s->table || s->ncols <= 0)
+        return 0;
+    s->table = 0;
+    return lxw_check(r, worksheet_autofilter(s->ws, s->head_row, 0,
+                                             s->data > 0 ? s->last_data : s->head_row,
+                                             (lxw_col_t)(s->ncols - 1)), "autofilter");
+}
 
 static int sheet_finish_part(struct report *r, struct sheet *s)
 {
@@ -472,12 +547,7 @@ static int sheet_finish_part(struct report *r, struct sheet *s)
             lxw_check(r, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c,
                                               s->width[c], NULL), "set column") < 0)
             return -1;
-    if (s->table && s->ncols > 0 &&
-        lxw_check(r, worksheet_autofilter(s->ws, s->head_row, 0,
-                                          s->row > s->head_row + 1 ? s->row - 1 : s->head_row,
-                                          (lxw_col_t)(s->ncols - 1)), "autofilter") < 0)
-        return -1;
-    return 0;
+    return sheet_close_table(r, s);
 }
 
 static int sheet_new_part(struct report *r, struct sheet *s)
@@ -498,6 +568,11 @@ static int sheet_new_part(struct report *r, struct sheet *s)
         return nomem(r);
     s->parts[s->nparts++] = ws;
     s->ws = ws;
+    /* every sheet prints: landscape, one page wide, page numbers */
+    worksheet_set_landscape(ws);
+    worksheet_fit_to_pages(ws, 1, 0);
+    if (lxw_check(r, worksheet_set_footer(ws, "&L&A&RPage &P of &N"), "footer") < 0)
+        return -1;
     s->row = 0;
     s->head_row = 0;
     s->data = 0;
@@ -522,6 +597,8 @@ static int sheet_header(struct report *r, struct sheet *s, const char *const *he
     for (c = 0; c < ncols; c++)
         track(s, (lxw_col_t)c, (double)strlen(heads[c]) + 4);
     worksheet_freeze_panes(s->ws, s->row + 1, 0);
+    if (lxw_check(r, worksheet_repeat_rows(s->ws, s->row, s->row), "print titles") < 0)
+        return -1;
     s->table = 1;
     s->data = 0;
     s->row++;
@@ -539,6 +616,7 @@ static int sheet_next_row(struct report *r, struct sheet *s, lxw_row_t *row)
             return -1;
     }
     *row = s->row++;
+    s->last_data = *row;
     s->data++;
     return 0;
 }
@@ -601,9 +679,81 @@ static int make_formats(struct report *r)
     r->fmt[F_DIFF_BAD] = mkfmt(wb, "#,##0", 1, 0x9C0006, 0xFFC7CE, 0, 0);
     r->fmt[F_SECTION] = mkfmt(wb, NULL, 1, 0x1F4E78, 0, 12, 0);
     r->fmt[F_BOLD] = mkfmt(wb, NULL, 1, 0, 0, 0, 0);
+    r->fmt[F_AMOUNT] = mkfmt(wb, "#,##0.00", 0, 0, 0, 0, 0);
     for (i = 0; i < F_COUNT_MAX; i++)
         if (!r->fmt[i])
             return nomem(r);
+    return 0;
+}
+
+/* The headers that name business_tz: "Start (%s)" -> "Start (America/Toronto)". */
+static int make_heads(struct report *r)
+{
+    struct buf b = BUF_INIT;
+    size_t offs[PC_COUNT + ZC_COUNT];
+    const char *tmpl, *pct;
+    int i;
+
+    for (i = 0; i < PC_COUNT + ZC_COUNT; i++) {
+        tmpl = i < PC_COUNT ? permit_heads[i] : zone_heads[i - PC_COUNT];
+        offs[i] = b.len;
+        pct = strstr(tmpl, "%s");
+        if (pct ? buf_add(&b, tmpl, (size_t)(pct - tmpl)) < 0 ||
+                      buf_addstr(&b, r->business_tz) < 0 || buf_addstr(&b, pct + 2) < 0
+                : buf_addstr(&b, tmpl) < 0)
+            goto oom;
+        if (buf_addch(&b, '\0') < 0)
+            goto oom;
+    }
+    r->heads_text = b.ptr;
+    for (i = 0; i < PC_COUNT; i++)
+        r->permit_h[i] = r->heads_text + offs[i];
+    for (i = 0; i < ZC_COUNT; i++)
+        r->zone_h[i] = r->heads_text + offs[PC_COUNT + i];
+    return 0;
+oom:
+    buf_release(&b);
+    return nomem(r);
+}
+
+static int parse_day(const char *s, int *y, int *m, int *d)
+{
+    int i;
+
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    *m = (s[5] - '0') * 10 + (s[6] - '0');
+    *d = (s[8] - '0') * 10 + (s[9] - '0');
+    return 0;
+}
+
+static int day_slot(struct report *r, const char *day);
+
+/* A period report lists every day of the period, days without sales too
+ * (ranges over ten years are left to the days of the records). */
+static int prefill_days(struct report *r)
+{
+    int y, m, d, y2, m2, d2;
+    long long t, t2;
+    char day[16];
+
+    if (!r->period_from || !r->period_to ||
+        parse_day(r->period_from, &y, &m, &d) < 0 || parse_day(r->period_to, &y2, &m2, &d2) < 0)
+        return 0;
+    t = tz_days_from_civil(y, m, d);
+    t2 = tz_days_from_civil(y2, m2, d2);
+    if (t2 < t || t2 - t > 3660)
+        return 0;
+    for (; t <= t2; t++) {
+        tz_civil_from_days(t, &y, &m, &d);
+        snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
+        if (day_slot(r, day) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -628,9 +778,12 @@ struct report *report_open(const char *path, const struct report_meta *meta,
     r->config_path = dupstr(meta->config_path);
     r->business_tz = dupstr(meta->business_tz ? meta->business_tz : "UTC");
     r->business_day = dupstr(meta->business_day);
+    r->period_from = dupstr(meta->period_from);
+    r->period_to = dupstr(meta->period_to);
     if (!r->path || !r->tmp || !r->title || !r->business_tz ||
         (meta->command && !r->command) || (meta->config_path && !r->config_path) ||
-        (meta->business_day && !r->business_day)) {
+        (meta->business_day && !r->business_day) ||
+        (meta->period_from && !r->period_from) || (meta->period_to && !r->period_to)) {
         etl_fail(err, E_NOMEM, "report %s: out of memory", path);
         report_discard(r);
         return NULL;
@@ -675,7 +828,7 @@ struct report *report_open(const char *path, const struct report_meta *meta,
         report_discard(r);
         return NULL;
     }
-    if (make_formats(r) < 0)
+    if (make_formats(r) < 0 || make_heads(r) < 0)
         goto fail;
     for (i = 0; i < SH_COUNT; i++) {
         r->sh[i].base = sheet_names[i];
@@ -683,13 +836,16 @@ struct report *report_open(const char *path, const struct report_meta *meta,
             goto fail;
     }
     /* streamed sheets: headers now */
-    if (sheet_header(r, &r->sh[SH_PERMITS], permit_heads, (int)NELEM(permit_heads)) < 0 ||
+    if (sheet_header(r, &r->sh[SH_PERMITS], r->permit_h, PC_COUNT) < 0 ||
+        sheet_header(r, &r->sh[SH_VOIDS], void_heads, (int)NELEM(void_heads)) < 0 ||
         sheet_header(r, &r->sh[SH_REJECTED], reject_heads, (int)NELEM(reject_heads)) < 0)
         goto fail;
     if (r->meta.online &&
         sheet_header(r, &r->sh[SH_PUSH], push_heads, (int)NELEM(push_heads)) < 0)
         goto fail;
     r->last_src_idx = -1;
+    if (prefill_days(r) < 0)
+        goto fail;
     return r;
 fail:
     *err = r->err;
@@ -770,6 +926,11 @@ static void utc_date(long long t, int *y, int *m, int *d)
     *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+static int day_slot(struct report *r, const char *day)
+{
+    return money_slot(r, &r->days, &r->day_m, &r->day_cap, day, strlen(day));
+}
+
 static int add_promo(struct report *r, const struct permit *p)
 {
     size_t cl = strlen(p->promo), zl = strlen(p->zone);
@@ -806,21 +967,24 @@ static int write_permit_row(struct report *r, const struct permit *p, int file)
     lxw_row_t row;
 
     (void)file;
+    (void)cur;
     if (sheet_next_row(r, s, &row) < 0)
         return -1;
-    if (put_str(r, s, row, 0, p->plate, NULL) < 0 ||
-        put_money(r, s, row, 1, p->cents, cur, 0) < 0 ||
-        put_str(r, s, row, 2, currency_name(p->currency), NULL) < 0 ||
-        put_time(r, s, row, 3, p->start) < 0 ||
-        put_time(r, s, row, 4, p->end) < 0 ||
-        put_str(r, s, row, 5, p->zone, NULL) < 0 ||
-        put_str(r, s, row, 6, p->permit_no, NULL) < 0 ||
-        put_str(r, s, row, 7, p->ticket, NULL) < 0 ||
-        put_str(r, s, row, 8, p->promo, NULL) < 0 ||
-        put_str(r, s, row, 9, p->source, NULL) < 0 ||
-        put_count(r, s, row, 10, p->line, NULL) < 0 ||
-        put_str(r, s, row, 11, p->key, NULL) < 0 ||
-        put_str(r, s, row, 12, zone_status_name(p->zone_status), NULL) < 0)
+    if (put_str(r, s, row, PC_PLATE, p->plate, NULL) < 0 ||
+        put_amount(r, s, row, PC_AMOUNT, p->cents) < 0 ||
+        put_str(r, s, row, PC_CURRENCY, currency_name(p->currency), NULL) < 0 ||
+        put_local_time(r, s, row, PC_START, p->start) < 0 ||
+        put_local_time(r, s, row, PC_END, p->end) < 0 ||
+        put_str(r, s, row, PC_ZONE, p->zone, NULL) < 0 ||
+        put_str(r, s, row, PC_ZONE_STATUS, zone_status_name(p->zone_status), NULL) < 0 ||
+        put_str(r, s, row, PC_PERMIT_NO, p->permit_no, NULL) < 0 ||
+        put_str(r, s, row, PC_TICKET, p->ticket, NULL) < 0 ||
+        put_str(r, s, row, PC_PROMO, p->promo, NULL) < 0 ||
+        put_str(r, s, row, PC_SOURCE, p->source, NULL) < 0 ||
+        put_count(r, s, row, PC_LINE, p->line, NULL) < 0 ||
+        put_str(r, s, row, PC_KEY, p->key, NULL) < 0 ||
+        put_time(r, s, row, PC_START_UTC, p->start) < 0 ||
+        put_time(r, s, row, PC_END_UTC, p->end) < 0)
         return -1;
     return 0;
 }
@@ -836,17 +1000,20 @@ int report_add_permit(struct report *r, const struct permit *p)
     if (file < 0 || write_permit_row(r, p, file) < 0)
         return -1;
     r->accepted++;
+    r->gross[cur_index(p->currency)] += p->cents;
     money_add(&r->total, p);
     money_add(&r->file_a[file].m, p);
     zone = money_slot(r, &r->zones, &r->zone_m, &r->zone_cap, p->zone, strlen(p->zone));
     if (zone < 0)
         return -1;
     money_add(&r->zone_m[zone], p);
-    if (!r->meta.local_date ||
-        r->meta.local_date(r->meta.local_date_ctx, p->start, &y, &m, &d) < 0)
+    if (r->meta.local_offset)
+        utc_date(p->start + local_offset(r, p->start), &y, &m, &d);
+    else if (!r->meta.local_date ||
+             r->meta.local_date(r->meta.local_date_ctx, p->start, &y, &m, &d) < 0)
         utc_date(p->start, &y, &m, &d);
     snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
-    idx = money_slot(r, &r->days, &r->day_m, &r->day_cap, day, strlen(day));
+    idx = day_slot(r, day);
     if (idx < 0)
         return -1;
     money_add(&r->day_m[idx], p);
@@ -864,6 +1031,49 @@ int report_add_void(struct report *r, const struct permit *p)
     if (file_slot(r, p->source) < 0)
         return -1;
     r->voids++;
+    return 0;
+}
+
+int report_add_voided(struct report *r, const struct report_void *v)
+{
+    struct sheet *s = &r->sh[SH_VOIDS];
+    int cur = cur_index(v->currency);
+    lxw_row_t row;
+
+    if (r->failed)
+        return -1;
+    switch (v->kind) {
+    case RV_CANCELLED:
+        r->gross[cur] += v->cents;
+        r->voided[cur] += v->cents;
+        r->n_cancelled++;
+        break;
+    case RV_EARLIER:
+        r->earlier_voided[cur] += v->cents;
+        r->n_earlier++;
+        break;
+    default:
+        r->n_unmatched++;
+        break;
+    }
+    if (sheet_next_row(r, s, &row) < 0)
+        return -1;
+    if (put_str(r, s, row, 0, v->kind == RV_CANCELLED ? "cancelled sale"
+                              : v->kind == RV_EARLIER ? "earlier sale voided"
+                              : "unmatched void", NULL) < 0 ||
+        put_str(r, s, row, 1, v->key, NULL) < 0 ||
+        put_str(r, s, row, 2, v->plate, NULL) < 0 ||
+        put_str(r, s, row, 3, v->zone, NULL) < 0 ||
+        (v->kind != RV_UNMATCHED && put_money(r, s, row, 4, v->cents, cur, 0) < 0) ||
+        put_str(r, s, row, 5, currency_name(v->currency), NULL) < 0 ||
+        (v->sale_file && put_str(r, s, row, 6, v->sale_file, NULL) < 0) ||
+        (v->sale_line > 0 && put_count(r, s, row, 7, v->sale_line, NULL) < 0) ||
+        put_str(r, s, row, 8, v->void_file, NULL) < 0 ||
+        (v->void_line > 0 && put_count(r, s, row, 9, v->void_line, NULL) < 0) ||
+        put_money(r, s, row, 10, v->void_cents, cur_index(v->void_currency), 0) < 0 ||
+        put_str(r, s, row, 11, v->delete_sent ? "yes" : "no", NULL) < 0 ||
+        put_str(r, s, row, 12, v->state, NULL) < 0)
+        return -1;
     return 0;
 }
 
@@ -939,6 +1149,31 @@ void report_set_counts(struct report *r, const struct report_counts *c)
     r->has_counts = 1;
 }
 
+int report_set_causes(struct report *r, const struct run_cause *c, size_t n)
+{
+    size_t i;
+
+    if (r->failed)
+        return -1;
+    for (i = 0; i < r->ncauses; i++) {
+        free((char *)r->causes[i].what);
+        free((char *)r->causes[i].sheet);
+    }
+    r->ncauses = 0;
+    for (i = 0; i < n && r->ncauses < REPORT_MAX_CAUSES; i++) {
+        struct run_cause *d = &r->causes[r->ncauses];
+        if (c[i].count <= 0 || !c[i].what)
+            continue;
+        d->what = dupstr(c[i].what);
+        d->sheet = dupstr(c[i].sheet);
+        d->count = c[i].count;
+        r->ncauses++;
+        if (!d->what || (c[i].sheet && !d->sheet))
+            return nomem(r);
+    }
+    return 0;
+}
+
 int report_add_stats_row(struct report *r, const char *type, const char *zone,
                          long server_total, long ledger_pushed)
 {
@@ -980,6 +1215,12 @@ void report_set_stats_pulled(struct report *r)
     r->stats_online = 1;
 }
 
+void report_set_stats_offline(struct report *r, const char *why)
+{
+    free(r->stats_offline);
+    r->stats_offline = dupstr(why ? why : "OPSCOM stats were not pulled");
+}
+
 void report_set_stats_error(struct report *r, const char *message)
 {
     free(r->stats_error);
@@ -1010,17 +1251,26 @@ static int *sorted_keys(const struct strmap *m)
     return ix;
 }
 
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
 /* A free-form row cursor of the Summary. */
 static lxw_row_t next_row(struct sheet *s)
 {
     return s->row++;
 }
 
+enum { MT_NAME, MT_DAY, MT_FILE };   /* what money_table()'s keys are */
+
 /* Writes a money table: name | Records | Free sessions | Revenue CAD | Revenue USD,
  * then a total row per currency column. Returns the first and last data rows. */
 static int money_table(struct report *r, struct sheet *s, const char *title,
                        const char *first_head, const struct strmap *m,
-                       const struct money *vals, const int *order, int as_day,
+                       const struct money *vals, const int *order, int kind,
                        lxw_row_t *first, lxw_row_t *last)
 {
     static const char *const heads[] = { "", "Records", "Free sessions", "Revenue CAD",
@@ -1043,7 +1293,7 @@ static int money_table(struct report *r, struct sheet *s, const char *title,
         const struct money *v = &vals[k];
         const char *name = sm_key(m, k);
         row = next_row(s);
-        if (as_day) {
+        if (kind == MT_DAY) {
             int y = 0, mo = 0, d = 0;
             /* "YYYY-MM-DD" -> an Excel date */
             long long t;
@@ -1062,7 +1312,8 @@ static int money_table(struct report *r, struct sheet *s, const char *title,
             }
             if (put_num(r, s, row, 0, (double)t + EXCEL_EPOCH, 12, r->fmt[F_DAY]) < 0)
                 return -1;
-        } else if (put_str(r, s, row, 0, name[0] ? name : "(none)", NULL) < 0) {
+        } else if (put_str(r, s, row, 0, !name[0] ? "(none)" : kind == MT_FILE
+                                              ? base_name(name) : name, NULL) < 0) {
             return -1;
         }
         if (put_count(r, s, row, 1, v->records, NULL) < 0 ||
@@ -1104,7 +1355,9 @@ static int fact(struct report *r, struct sheet *s, const char *label, const char
 
     if (put_str(r, s, row, 0, label, r->fmt[F_LABEL]) < 0)
         return -1;
-    return put_str(r, s, row, 1, value, f);
+    /* a fact's value runs over the empty cells to its right: it does not
+     * widen column B (the tables below share it) */
+    return value ? put_title(r, s, row, 1, value, f) : 0;
 }
 
 static int fact_count(struct report *r, struct sheet *s, const char *label, long v,
@@ -1121,6 +1374,152 @@ static int fact_count(struct report *r, struct sheet *s, const char *label, long
     return put_count(r, s, row, 1, v, NULL);
 }
 
+/* The business day(s) the report covers, "YYYY-MM-DD" each ("" when
+ * none): the period asked for, else --date, else the days of the records. */
+static int summary_days(struct report *r, char *first, size_t fcap, char *last, size_t lcap)
+{
+    int *order;
+
+    first[0] = last[0] = '\0';
+    if (r->period_from && r->period_to) {
+        snprintf(first, fcap, "%s", r->period_from);
+        snprintf(last, lcap, "%s", r->period_to);
+        return 0;
+    }
+    if (r->business_day) {
+        snprintf(first, fcap, "%s", r->business_day);
+        snprintf(last, lcap, "%s", r->business_day);
+        return 0;
+    }
+    if (r->days.n == 0)
+        return 0;
+    order = sorted_keys(&r->days);
+    if (!order)
+        return -1;
+    snprintf(first, fcap, "%s", sm_key(&r->days, order[0]));
+    snprintf(last, lcap, "%s", sm_key(&r->days, order[r->days.n - 1]));
+    free(order);
+    return 0;
+}
+
+/* Exit status 1: each cause, its count and the sheet that shows it. */
+static int write_causes(struct report *r, struct sheet *s, int aborted)
+{
+    static const char *const heads[] = { "Needs attention", "Count", "See sheet" };
+    lxw_row_t row;
+    size_t i;
+    int c;
+
+    if (aborted || r->counts.exit_code != EXIT_ATTENTION || r->ncauses == 0)
+        return 0;
+    if (put_title(r, s, next_row(s), 0, "Why the exit status is 1", r->fmt[F_SECTION]) < 0)
+        return -1;
+    row = next_row(s);
+    for (c = 0; c < 3; c++)
+        if (put_str(r, s, row, (lxw_col_t)c, heads[c], r->fmt[F_HEAD]) < 0)
+            return -1;
+    for (i = 0; i < r->ncauses; i++) {
+        row = next_row(s);
+        if (put_str(r, s, row, 0, r->causes[i].what, NULL) < 0 ||
+            put_count(r, s, row, 1, r->causes[i].count, NULL) < 0 ||
+            put_str(r, s, row, 2, r->causes[i].sheet ? r->causes[i].sheet : "-", NULL) < 0)
+            return -1;
+    }
+    next_row(s);
+    return 0;
+}
+
+/*
+ * Money as finance reads it: per currency (never added together) Gross =
+ * every sale of the run, Voids = those cancelled, Net = Gross - Voids (every
+ * other revenue figure of the workbook is Net); voids of earlier runs' sales
+ * apart, never subtracted.
+ */
+static int write_money_block(struct report *r, struct sheet *s)
+{
+    static const char *const heads[] = { "Money", "CAD", "USD" };
+    static const char *const labels[] = { "Gross (all sales)", "Voids (sales cancelled)",
+                                          "Net (Gross - Voids)" };
+    lxw_row_t row;
+    int c, k;
+
+    if (put_title(r, s, next_row(s), 0, "Gross, Voids, Net", r->fmt[F_SECTION]) < 0)
+        return -1;
+    row = next_row(s);
+    for (c = 0; c < 3; c++)
+        if (put_str(r, s, row, (lxw_col_t)c, heads[c], r->fmt[F_HEAD]) < 0)
+            return -1;
+    for (k = 0; k < 3; k++) {
+        row = next_row(s);
+        if (put_str(r, s, row, 0, labels[k], k == 2 ? r->fmt[F_TOTAL] : r->fmt[F_LABEL]) < 0)
+            return -1;
+        for (c = 0; c < NCUR; c++) {
+            long long v = k == 0 ? r->gross[c] : k == 1 ? r->voided[c]
+                                                        : r->gross[c] - r->voided[c];
+            if (put_money(r, s, row, (lxw_col_t)(1 + c), v, c, k == 2) < 0)
+                return -1;
+        }
+    }
+    if (r->n_earlier) {
+        row = next_row(s);
+        if (put_str(r, s, row, 0, "Earlier sales voided (not subtracted)", r->fmt[F_LABEL]) < 0)
+            return -1;
+        for (c = 0; c < NCUR; c++)
+            if (put_money(r, s, row, (lxw_col_t)(1 + c), r->earlier_voided[c], c, 0) < 0)
+                return -1;
+    }
+    if (r->n_unmatched && fact_count(r, s, "Unmatched voids (sale not seen yet)",
+                                     r->n_unmatched, 1) < 0)
+        return -1;
+    next_row(s);
+    return 0;
+}
+
+/* The charts stand right of every Summary table (the Inputs table is the
+ * widest: columns A-I), the zone chart at the top, the daily one below. */
+#define CHART_ROW 2
+#define CHART_COL 10
+
+/* The revenue-by-zone chart's height: about 20 pixels per zone. */
+static double zone_chart_scale(const struct report *r)
+{
+    double y = r->zones.n > 6 ? 1.0 + (double)(r->zones.n - 6) / 7.0 : 1.0;
+
+    return y > 6 ? 6 : y;
+}
+
+/* Daily revenue, a column series per currency (CAD and USD never added),
+ * from the by-day table's rows first..last, placed at row `at`. */
+static int daily_chart(struct report *r, struct sheet *s, lxw_row_t first, lxw_row_t last,
+                       lxw_row_t at)
+{
+    lxw_chart *ch = workbook_add_chart(r->wb, LXW_CHART_COLUMN);
+    lxw_chart_options co;
+    lxw_chart_series *ser;
+    int c;
+
+    if (!ch)
+        return nomem(r);
+    chart_title_set_name(ch, "Revenue by business day");
+    for (c = 0; c < NCUR; c++) {
+        ser = chart_add_series(ch, NULL, NULL);
+        if (!ser)
+            return nomem(r);
+        chart_series_set_categories(ser, "Summary", first, 0, last, 0);
+        chart_series_set_values(ser, "Summary", first, (lxw_col_t)(3 + c), last,
+                                (lxw_col_t)(3 + c));
+        chart_series_set_name(ser, c ? "USD" : "CAD");
+    }
+    chart_axis_set_num_format(ch->y_axis, "#,##0");
+    chart_axis_set_num_format(ch->x_axis, "yyyy-mm-dd");
+    chart_legend_set_position(ch, LXW_CHART_LEGEND_BOTTOM);
+    memset(&co, 0, sizeof(co));
+    co.x_offset = 20;
+    co.x_scale = last - first > 14 ? 2.2 : 1.6;
+    co.y_scale = 1.0;
+    return lxw_check(r, worksheet_insert_chart_opt(s->ws, at, CHART_COL, ch, &co), "chart");
+}
+
 static int write_summary(struct report *r, int aborted)
 {
     static const char *const in_heads[] = {
@@ -1130,20 +1529,37 @@ static int write_summary(struct report *r, int aborted)
     struct sheet *s = &r->sh[SH_SUMMARY];
     char buf[256];
     long tot[6] = { 0, 0, 0, 0, 0, 0 };
-    lxw_row_t row, zfirst = 0, zlast = 0, dummy1, dummy2;
+    lxw_row_t row, zfirst = 0, zlast = 0, dummy1, dummy2, dfirst = 0, dlast = 0;
+    lxw_row_t zone_chart_end = 0;
     int *order = NULL, c, online = r->meta.online;
+    char first_day[16], last_day[16];
     size_t i;
     int ret = -1;
 
+    if (summary_days(r, first_day, sizeof(first_day), last_day, sizeof(last_day)) < 0)
+        return nomem(r);
+    if (!first_day[0])
+        snprintf(buf, sizeof(buf), "%s: no business day (no records)", r->title);
+    else if (!strcmp(first_day, last_day))
+        snprintf(buf, sizeof(buf), "%s: business day %s", r->title, first_day);
+    else
+        snprintf(buf, sizeof(buf), "%s: business days %s to %s", r->title, first_day,
+                 last_day);
     row = next_row(s);
-    if (put_title(r, s, row, 0, r->title, r->fmt[F_TITLE]) < 0)
+    if (put_title(r, s, row, 0, buf, r->fmt[F_TITLE]) < 0)
         return -1;
-    if (aborted && put_str(r, s, row, 1, "ABORTED", r->fmt[F_ABORTED]) < 0)
+    /* ABORTED below the title: the title may run over column B */
+    if (aborted && put_str(r, s, next_row(s), 0, "ABORTED", r->fmt[F_ABORTED]) < 0)
         return -1;
     worksheet_freeze_panes(s->ws, 1, 0);
-    worksheet_set_landscape(s->ws);
-    worksheet_fit_to_pages(s->ws, 1, 0);
+    if (lxw_check(r, worksheet_repeat_rows(s->ws, 0, 0), "print titles") < 0)
+        return -1;
     next_row(s);
+    row = next_row(s);
+    snprintf(buf, sizeof(buf), "Run time (%s)", r->business_tz);
+    if (put_str(r, s, row, 0, buf, r->fmt[F_LABEL]) < 0 ||
+        put_local_time(r, s, row, 1, r->meta.run_time) < 0)
+        return -1;
     row = next_row(s);
     if (put_str(r, s, row, 0, "Run time (UTC)", r->fmt[F_LABEL]) < 0 ||
         put_time(r, s, row, 1, r->meta.run_time) < 0)
@@ -1153,8 +1569,14 @@ static int write_summary(struct report *r, int aborted)
         fact(r, s, "Command", r->command ? r->command : "report", NULL) < 0 ||
         fact(r, s, "Config", r->config_path ? r->config_path : "none (offline)", NULL) < 0)
         return -1;
-    if (r->business_day && fact(r, s, "Business day", r->business_day, NULL) < 0)
-        return -1;
+    if (first_day[0] && !strcmp(first_day, last_day)) {
+        if (fact(r, s, "Business day", first_day, NULL) < 0)
+            return -1;
+    } else if (first_day[0]) {
+        snprintf(buf, sizeof(buf), "%s to %s", first_day, last_day);
+        if (fact(r, s, "Business days", buf, NULL) < 0)
+            return -1;
+    }
     if (fact(r, s, "Business time zone", r->business_tz, NULL) < 0)
         return -1;
     if (fact(r, s, "Exit status", exit_text(aborted ? EXIT_ABORTED : r->counts.exit_code),
@@ -1163,6 +1585,8 @@ static int write_summary(struct report *r, int aborted)
              aborted ? r->fmt[F_ABORTED] : NULL) < 0)
         return -1;
     next_row(s);
+    if (write_causes(r, s, aborted) < 0 || write_money_block(r, s) < 0)
+        return -1;
 
     /* inputs */
     if (put_title(r, s, next_row(s), 0, "Inputs", r->fmt[F_SECTION]) < 0)
@@ -1181,7 +1605,7 @@ static int write_summary(struct report *r, int aborted)
         v[4] = a->has_facts ? a->f.voids : 0;
         v[5] = a->has_facts ? a->f.free_sessions : a->m.free_sessions;
         row = next_row(s);
-        if (put_str(r, s, row, 0, sm_key(&r->files, (int)i), NULL) < 0 ||
+        if (put_str(r, s, row, 0, base_name(sm_key(&r->files, (int)i)), NULL) < 0 ||
             put_str(r, s, row, 1, a->profile, NULL) < 0)
             return -1;
         for (c = 0; c < 6; c++) {
@@ -1214,7 +1638,7 @@ static int write_summary(struct report *r, int aborted)
     order = sorted_keys(&r->zones);
     if (!order)
         return nomem(r);
-    if (money_table(r, s, "Revenue by zone", "Zone", &r->zones, r->zone_m, order, 0,
+    if (money_table(r, s, "Revenue by zone", "Zone", &r->zones, r->zone_m, order, MT_NAME,
                     &zfirst, &zlast) < 0)
         goto out;
     {
@@ -1226,7 +1650,7 @@ static int write_summary(struct report *r, int aborted)
         }
         for (i = 0; i < r->files.n; i++)
             fm[i] = r->file_a[i].m;
-        c = money_table(r, s, "Revenue by source file", "File", &r->files, fm, NULL, 0,
+        c = money_table(r, s, "Revenue by source file", "File", &r->files, fm, NULL, MT_FILE,
                         &dummy1, &dummy2);
         free(fm);
         if (c < 0)
@@ -1239,9 +1663,21 @@ static int write_summary(struct report *r, int aborted)
         goto out;
     }
     snprintf(buf, sizeof(buf), "Revenue by business day (%s, by start time)", r->business_tz);
-    if (money_table(r, s, buf, "Business day", &r->days, r->day_m, order, 1,
-                    &dummy1, &dummy2) < 0)
+    if (money_table(r, s, buf, "Business day", &r->days, r->day_m, order, MT_DAY,
+                    &dfirst, &dlast) < 0)
         goto out;
+    /* the zone chart (inserted below) takes rows CHART_ROW .. zone_chart_end */
+    zone_chart_end = CHART_ROW +
+                     (lxw_row_t)(288.0 * zone_chart_scale(r) / 20.0) + 2;
+    /* a daily revenue chart when the report spans days (a period lists
+     * each of its days) */
+    if (r->days.n > 1) {
+        lxw_row_t at = dfirst >= 2 ? dfirst - 2 : 0;
+        if (r->zones.n > 0 && at < zone_chart_end)
+            at = zone_chart_end;
+        if (daily_chart(r, s, dfirst, dlast, at) < 0)
+            goto out;
+    }
 
     /* the chart: revenue by zone, one series per currency */
     if (r->zones.n > 0) {
@@ -1280,10 +1716,9 @@ static int write_summary(struct report *r, int aborted)
         co.y_offset = 0;
         co.x_scale = 1.6;
         /* about 20 pixels per zone, so every zone name shows */
-        co.y_scale = r->zones.n > 6 ? 1.0 + (double)(r->zones.n - 6) / 7.0 : 1.0;
-        if (co.y_scale > 6)
-            co.y_scale = 6;
-        if (lxw_check(r, worksheet_insert_chart_opt(s->ws, zfirst - 2, 6, ch, &co), "chart") < 0)
+        co.y_scale = zone_chart_scale(r);
+        if (lxw_check(r, worksheet_insert_chart_opt(s->ws, CHART_ROW, CHART_COL, ch, &co),
+                      "chart") < 0)
             goto out;
     }
     ret = 0;
@@ -1304,33 +1739,35 @@ static int cmp_pz(const void *a, const void *b)
     return strcmp(sm_key(&sort_r->zones, x->zone), sm_key(&sort_r->zones, y->zone));
 }
 
-static int promo_row(struct report *r, struct sheet *s, const char *code, const char *zone,
-                     const struct money *m, int total)
+/* The per-code table: one row per code (columns A-F). */
+static int promo_code_row(struct report *r, struct sheet *s, const char *code,
+                          const struct money *m)
 {
-    lxw_format *bold = total ? r->fmt[F_BOLD] : NULL;
     lxw_row_t row;
 
     if (sheet_next_row(r, s, &row) < 0)
         return -1;
-    if (put_str(r, s, row, 0, code, bold) < 0 ||
-        put_str(r, s, row, 1, zone, bold) < 0 ||
-        put_count(r, s, row, 2, m->records, NULL) < 0 ||
-        put_money(r, s, row, 3, m->cents[0], 0, 0) < 0 ||
-        put_money(r, s, row, 4, m->cents[1], 1, 0) < 0 ||
-        put_num(r, s, row, 5, r->accepted ? (double)m->records / (double)r->accepted : 0.0,
+    if (put_str(r, s, row, 0, code, NULL) < 0 ||
+        put_count(r, s, row, 1, m->records, NULL) < 0 ||
+        put_money(r, s, row, 2, m->cents[0], 0, 0) < 0 ||
+        put_money(r, s, row, 3, m->cents[1], 1, 0) < 0 ||
+        put_num(r, s, row, 4, r->accepted ? (double)m->records / (double)r->accepted : 0.0,
                 10, r->fmt[F_PCT]) < 0 ||
-        put_count(r, s, row, 6, m->free_sessions, NULL) < 0)
+        put_count(r, s, row, 5, m->free_sessions, NULL) < 0)
         return -1;
     return 0;
 }
 
-/* One row per code ("(all zones)"), followed by its rows per zone. */
+/* Promo Codes: the per-code table (the sheet's autofilter), then, below it
+ * and to its right (columns H-M), the per-zone breakdown: a column sum or a
+ * filter of one table never takes in a row of the other. */
 static int write_promos(struct report *r)
 {
     struct sheet *s = &r->sh[SH_PROMO];
     int *codes = sorted_keys(&r->promos), *pz = NULL;
-    size_t i, j = 0, n = r->promo_zones.n;
-    int ret = -1;
+    size_t i, n = r->promo_zones.n;
+    lxw_col_t c0 = PROMO_ZONE_COL;
+    int c, ret = -1;
 
     pz = malloc((n ? n : 1) * sizeof(*pz));
     if (!codes || !pz) {
@@ -1343,17 +1780,33 @@ static int write_promos(struct report *r)
     qsort(pz, n, sizeof(*pz), cmp_pz);
     if (sheet_header(r, s, promo_heads, (int)NELEM(promo_heads)) < 0)
         goto out;
-    for (i = 0; i < r->promos.n; i++) {
-        int code = codes[i];
-        const char *name = sm_key(&r->promos, code);
-        if (promo_row(r, s, name, "(all zones)", &r->promo_m[code], 1) < 0)
+    for (i = 0; i < r->promos.n; i++)
+        if (promo_code_row(r, s, sm_key(&r->promos, codes[i]), &r->promo_m[codes[i]]) < 0)
             goto out;
-        while (j < n && !strcmp(sm_key(&r->promos, r->pz[pz[j]].code), name)) {
-            if (promo_row(r, s, name, sm_key(&r->zones, r->pz[pz[j]].zone),
-                          &r->pz[pz[j]].m, 0) < 0)
-                goto out;
-            j++;
-        }
+    /* the breakdown is free-form below the table (it never continues) */
+    if (sheet_close_table(r, s) < 0)
+        goto out;
+    s->row++;
+    if (put_title(r, s, s->row++, c0, "By zone (the codes above, zone by zone)",
+                  r->fmt[F_SECTION]) < 0)
+        goto out;
+    for (c = 0; c < (int)NELEM(promo_zone_heads); c++) {
+        if (put_str(r, s, s->row, c0 + (lxw_col_t)c, promo_zone_heads[c], r->fmt[F_HEAD]) < 0)
+            goto out;
+        track(s, c0 + (lxw_col_t)c, (double)strlen(promo_zone_heads[c]) + 4);
+    }
+    s->row++;
+    for (i = 0; i < n; i++) {
+        const struct promo_zone *z = &r->pz[pz[i]];
+        lxw_row_t row = s->row++;
+        const char *zone = sm_key(&r->zones, z->zone);
+        if (put_str(r, s, row, c0, sm_key(&r->promos, z->code), NULL) < 0 ||
+            put_str(r, s, row, c0 + 1, zone[0] ? zone : "(none)", NULL) < 0 ||
+            put_count(r, s, row, c0 + 2, z->m.records, NULL) < 0 ||
+            put_money(r, s, row, c0 + 3, z->m.cents[0], 0, 0) < 0 ||
+            put_money(r, s, row, c0 + 4, z->m.cents[1], 1, 0) < 0 ||
+            put_count(r, s, row, c0 + 5, z->m.free_sessions, NULL) < 0)
+            goto out;
     }
     ret = 0;
 out:
@@ -1363,7 +1816,8 @@ out:
 }
 
 /* One row per distinct vendor zone name, in zone_audit.h's order
- * (attention first, then by revenue). */
+ * (attention first, then by revenue): the zone its records resolve to on
+ * every row, the suggestion next to the status, files by base name. */
 static int write_zone_audit(struct report *r)
 {
     struct sheet *s = &r->sh[SH_ZONES];
@@ -1373,7 +1827,7 @@ static int write_zone_audit(struct report *r)
 
     if (zone_audit_finish(r->za, &r->err) < 0)
         return nomem(r);
-    if (sheet_header(r, s, zone_heads, (int)NELEM(zone_heads)) < 0)
+    if (sheet_header(r, s, r->zone_h, ZC_COUNT) < 0)
         return -1;
     n = zone_audit_count(r->za);
     for (i = 0; i < n; i++) {
@@ -1381,28 +1835,47 @@ static int write_zone_audit(struct report *r)
         lxw_row_t row;
         buf_reset(&files);
         buf_reset(&sugg);
-        for (k = 0; k < v->nfiles; k++)
-            if ((k && buf_addstr(&files, ", ") < 0) || buf_addstr(&files, v->files[k]) < 0) {
+        for (k = 0; k < v->nfiles; k++) {
+            const char *b = base_name(v->files[k]);
+            size_t j2;
+            for (j2 = 0; j2 < k && strcmp(base_name(v->files[j2]), b) != 0; j2++)
+                ;
+            if (j2 < k)
+                continue;       /* two directories, one base name: listed once */
+            if ((files.len && buf_addstr(&files, ", ") < 0) || buf_addstr(&files, b) < 0) {
                 nomem(r);
                 goto out;
             }
+        }
         for (k = 0; k < v->nsuggest; k++)
             if ((k && buf_addstr(&sugg, ", ") < 0) || buf_addstr(&sugg, v->suggest[k]) < 0) {
                 nomem(r);
                 goto out;
             }
         if (sheet_next_row(r, s, &row) < 0 ||
-            put_strn(r, s, row, 0, v->vendor_zone, v->vendor_len, NULL) < 0 ||
-            put_str(r, s, row, 1, v->status == ZONE_UNCHECKED ? "unchecked"
-                                                               : zone_status_name(v->status),
+            put_strn(r, s, row, ZC_VENDOR, v->vendor_zone, v->vendor_len, NULL) < 0)
+            goto out;
+        if (v->zone) {
+            if (put_str(r, s, row, ZC_RESOLVED, v->zone, NULL) < 0)
+                goto out;
+        } else if (v->status == ZONE_MISSING || v->vendor_len == 0) {
+            if (put_str(r, s, row, ZC_RESOLVED, "(none)", NULL) < 0)
+                goto out;
+        } else if (put_strn(r, s, row, ZC_RESOLVED, v->vendor_zone, v->vendor_len, NULL) < 0) {
+            goto out;
+        }
+        if (put_str(r, s, row, ZC_STATUS, v->status == ZONE_UNCHECKED
+                                              ? "unchecked" : zone_status_name(v->status),
                     NULL) < 0 ||
-            put_count(r, s, row, 2, v->rows, NULL) < 0 ||
-            put_money(r, s, row, 3, v->cents[CUR_CAD], 0, 0) < 0 ||
-            put_money(r, s, row, 4, v->cents[CUR_USD], 1, 0) < 0 ||
-            put_time(r, s, row, 5, v->first_start) < 0 ||
-            put_time(r, s, row, 6, v->last_start) < 0 ||
-            (files.len && put_strn(r, s, row, 7, files.ptr, files.len, NULL) < 0) ||
-            (sugg.len && put_strn(r, s, row, 8, sugg.ptr, sugg.len, NULL) < 0))
+            (sugg.len && put_strn(r, s, row, ZC_SUGGEST, sugg.ptr, sugg.len, NULL) < 0) ||
+            put_count(r, s, row, ZC_ROWS, v->rows, NULL) < 0 ||
+            put_money(r, s, row, ZC_CAD, v->cents[CUR_CAD], 0, 0) < 0 ||
+            put_money(r, s, row, ZC_USD, v->cents[CUR_USD], 1, 0) < 0 ||
+            put_local_time(r, s, row, ZC_FIRST, v->first_start) < 0 ||
+            put_local_time(r, s, row, ZC_LAST, v->last_start) < 0 ||
+            (files.len && put_strn(r, s, row, ZC_FILES, files.ptr, files.len, NULL) < 0) ||
+            put_time(r, s, row, ZC_FIRST_UTC, v->first_start) < 0 ||
+            put_time(r, s, row, ZC_LAST_UTC, v->last_start) < 0)
             goto out;
     }
     ret = 0;
@@ -1415,7 +1888,8 @@ out:
 static int write_offline(struct report *r, struct sheet *s, const char *what)
 {
     if (put_str(r, s, 0, 0, "offline", r->fmt[F_TITLE]) < 0 ||
-        put_title(r, s, 1, 0, what, NULL) < 0)
+        put_title(r, s, 1, 0, what, NULL) < 0 ||
+        lxw_check(r, worksheet_repeat_rows(s->ws, 0, 0), "print titles") < 0)
         return -1;
     s->row = 2;
     return 0;
@@ -1428,6 +1902,8 @@ static int write_stats(struct report *r)
     size_t i;
     int c;
 
+    if (r->stats_offline && !r->stats_online && !r->stats_error)
+        return write_offline(r, s, r->stats_offline);
     if (!r->stats_online && !r->stats_error)
         return write_offline(r, s, "no config (-c): OPSCOM stats were not pulled");
     if (sheet_header(r, s, stats_heads, (int)NELEM(stats_heads)) < 0)
@@ -1444,6 +1920,8 @@ static int write_stats(struct report *r)
             put_count(r, s, row, 4, diff, diff ? r->fmt[F_DIFF_BAD] : NULL) < 0)
             return -1;
     }
+    if (sheet_close_table(r, s) < 0)
+        return -1;
     if (r->stats_error) {
         lxw_row_t row = s->row++;
         if (put_str(r, s, row, 0, "stats error", r->fmt[F_ABORTED]) < 0 ||
@@ -1547,6 +2025,14 @@ static void free_all(struct report *r)
     free(r->live_zone);
     free(r->live_n);
     free(r->stats_error);
+    free(r->stats_offline);
+    free(r->heads_text);
+    free(r->period_from);
+    free(r->period_to);
+    for (i = 0; i < r->ncauses; i++) {
+        free((char *)r->causes[i].what);
+        free((char *)r->causes[i].sheet);
+    }
     buf_release(&r->scratch);
     buf_release(&r->scratch2);
     free(r->title);

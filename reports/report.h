@@ -6,7 +6,8 @@
  *
  * Lifecycle:
  *     r = report_open(path, &meta, &err);        creates every sheet, in order:
- *         Summary, Promo Codes, Zone Audit, Rejected, Push Log, OPSCOM Stats, Permits
+ *         Summary, Promo Codes, Zone Audit, Voids, Rejected, Push Log, OPSCOM Stats,
+ *         Permits (later issues slot Reconciliation and Silent Zones after Summary)
  *     during the pass, in any interleaving:
  *         report_add_permit()     streams a `Permits` row, updates the accumulators
  *         report_add_reject()     streams a `Rejected` row
@@ -14,6 +15,7 @@
  *         report_add_void()       counts a voided row (no Permits row)
  *         report_add_file()       the per-input facts of the Summary
  *         report_set_counts()     the push counts and exit status of the Summary
+ *         report_set_causes()     why the exit status is 1 (listed on the Summary)
  *         report_add_stats_row(), report_add_live_disconnected()   OPSCOM Stats
  *     report_close(r, aborted, &err);   writes the aggregate sheets top to
  *         bottom, closes to PATH.tmp.PID and renames it to PATH; frees r.
@@ -24,9 +26,19 @@
  * zones, business days, files), never with the number of rows. Strings
  * given to report_* are borrowed for the call only.
  *
- * Money is summed in integer cents and written as a number (cents/100) with
- * a currency format only at the cell; CAD and USD are never added together.
- * Times are Excel dates in UTC. Data strings are always written as strings
+ * The workbook is laid out for finance staff: headers are words a person
+ * uses (`Plate`, `Amount`, `Currency`, `Start (America/Toronto)`, ...),
+ * never API keys (those stay in --json-out). Every sheet prints landscape,
+ * one page wide, its header row repeated on each page, page numbers in the
+ * footer; table sheets have a frozen header row and an autofilter; column
+ * widths follow the widest cell written (tracked while writing).
+ *
+ * Money is summed in integer cents and written as a number (cents/100):
+ * a plain `#,##0.00` where a Currency column stands beside the amount, a
+ * format naming the currency in per-currency columns; CAD and USD are never
+ * added together. Times are Excel dates with a date-time format, in
+ * business_tz first (meta.local_offset; the header names the zone), UTC
+ * after. Data strings are always written as strings
  * (a plate "=1+1" stays text); invalid UTF-8 and control characters are
  * shown as \xNN, cells over Excel's 32,767 characters are cut for display.
  *
@@ -45,6 +57,7 @@
 
 #include "err.h"
 #include "permit.h"
+#include "run_cause.h"
 
 #define REPORT_MAX_ROWS 1048575L
 #define REPORT_MAX_ROWS_ENV "PERMIT_ETL_XLSX_MAX_ROWS"
@@ -58,10 +71,19 @@ struct report_meta {
     const char *command;        /* "report", "push", "run", ... (shown) */
     const char *config_path;    /* NULL: none */
     const char *business_day;   /* --date YYYY-MM-DD when rebuilt from the ledger, else NULL */
+    /* A period rebuilt from the ledger (report --from/--to, YYYY-MM-DD,
+     * both or neither): the Summary's title names it, every day of it is a
+     * row of the by-day table (zeros included) and a daily revenue chart
+     * is drawn. NULL: the days are those of the records. */
+    const char *period_from, *period_to;
     int         online;         /* 0: Push Log and OPSCOM Stats say "offline" */
     const char *business_tz;    /* IANA name shown; NULL: "UTC" */
     /* The business day of a UTC time (y, m, d); NULL: the UTC date. */
     int  (*local_date)(void *ctx, long long utc, int *y, int *m, int *d);
+    /* The UTC offset (seconds east) of business_tz at a UTC time: local
+     * times are utc + offset, and the business day is taken from that
+     * when given. NULL: local_date, else UTC. Both use local_date_ctx. */
+    long (*local_offset)(void *ctx, long long utc);
     void *local_date_ctx;
     /* The zone table (borrowed, must outlive the report): Zone Audit
      * statuses and suggestions (zone_audit.h); NULL: no zone list. */
@@ -82,6 +104,11 @@ struct report_counts {
     int  exit_code;             /* enum etl_exit */
 };
 
+/* One reason the exit status is 1 (struct run_cause, run_cause.h: the push
+ * engine's push_causes() produces them), listed on the Summary as "what:
+ * count (see SHEET)": e.g. { "rows rejected", 3, "Rejected" }. */
+#define REPORT_MAX_CAUSES 24
+
 /* One key handled by this run (Push Log). */
 struct report_push {
     const char *key, *plate, *zone;
@@ -98,8 +125,29 @@ struct report *report_open(const char *path, const struct report_meta *meta,
 
 /* An accepted record (p->voided must be 0; use report_add_void()). */
 int report_add_permit(struct report *r, const struct permit *p);
-/* A voided row of `file` (counted, not listed). */
+/* A voided row of `file` (counted per file, not listed: see report_add_voided). */
 int report_add_void(struct report *r, const struct permit *p);
+
+/* One row of the `Voids` sheet. A cancelled sale (a sale of this run whose
+ * key has a void, from any run) counts in Gross and Voids and never goes
+ * through report_add_permit(); an unmatched void (its sale not seen yet)
+ * and an earlier run's sale voided now are listed, never subtracted. */
+enum report_void_kind { RV_CANCELLED, RV_UNMATCHED, RV_EARLIER };
+struct report_void {
+    enum report_void_kind kind;
+    const char *key, *plate, *zone;
+    long long   cents;            /* the sale's (unmatched: not shown) */
+    enum currency currency;
+    const char *sale_file;        /* NULL: no sale seen */
+    long        sale_line;
+    const char *void_file;
+    long        void_line;
+    long long   void_cents;       /* the void row's own amount */
+    enum currency void_currency;
+    int         delete_sent;      /* a delete request was sent for it */
+    const char *state;            /* the ledger state */
+};
+int report_add_voided(struct report *r, const struct report_void *v);
 /* A rejected field; raw may hold any bytes. */
 int report_add_reject(struct report *r, const char *file, long line, const char *field,
                       const char *reason, const char *raw, size_t rawlen);
@@ -107,6 +155,10 @@ int report_add_push(struct report *r, const struct report_push *p);
 /* Replaces the facts of f->path if already added (files keep their first order). */
 int report_add_file(struct report *r, const struct report_file *f);
 void report_set_counts(struct report *r, const struct report_counts *c);
+/* The causes of exit 1 (copied; replaces any set before; entries with a
+ * count of 0 are left out; at most REPORT_MAX_CAUSES kept). Listed on the
+ * Summary when the exit status is 1. -1 when out of memory (sticky). */
+int report_set_causes(struct report *r, const struct run_cause *c, size_t n);
 /* OPSCOM Stats: one (type, zone) of a known zone: the server's total and the
  * ledger-wide count of live pushed records. Marks the sheet online. */
 int report_add_stats_row(struct report *r, const char *type, const char *zone,
@@ -117,6 +169,8 @@ int report_add_live_disconnected(struct report *r, const char *vendor_zone, long
 void report_set_stats_pulled(struct report *r);
 /* OPSCOM Stats could not be pulled: the sheet says so (message shown). */
 void report_set_stats_error(struct report *r, const char *message);
+/* OPSCOM Stats were deliberately not pulled: the sheet says "offline" and why. */
+void report_set_stats_offline(struct report *r, const char *why);
 
 /* Writes the aggregate sheets, closes and renames; frees r (NULL-safe).
  * `aborted`: the Summary says ABORTED in red. 0 or -1 with err (E_IO). */

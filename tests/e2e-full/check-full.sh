@@ -5,6 +5,8 @@
 #   3. the kill loop (t_kill_full.sh: 50 kill -9 points in a push, rerun)
 #   4. the e2e suite with permit-etl under valgrind memcheck (PE_WRAP;
 #      t_kill.sh is left to step 3): zero errors, zero definite leaks
+#   5. LibreOffice renders the demo's workbook (t_render.sh; the Makefile's
+#      FULL_DEB_PKGS: libreoffice-calc-nogui, poppler-utils)
 # Each step's time is printed; exit 1 if any step failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,5 +43,6 @@ vg() {
   return "$rc"
 }
 step "e2e under valgrind memcheck" vg
+step "LibreOffice renders the workbook" "$ROOT/tests/e2e/run.sh" "$res/full-render.txt" "$here/t_render.sh"
 echo "check-full: $failed step(s) failed"
 [ "$failed" -eq 0 ]

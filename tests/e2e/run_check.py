@@ -8,6 +8,7 @@
       the summary's totals equal the workbook's Permits sums, its pushed count
       equals the live permits of the sandbox, its report path is XLSX
   permits-day XLSX YYYY-MM-DD TZ      every Permits start falls on that business day
+                                      (and its Start (TZ) column shows it in TZ)
 """
 import json
 import os
@@ -33,7 +34,7 @@ def totals(path):
     t = {"CAD": 0, "USD": 0}
     for r in permits(path):
         if r.get("Amount") is not None:
-            t[r["CurrencyID"]] += round(r["Amount"] * 100)
+            t[r["Currency"]] += round(r["Amount"] * 100)
     return t
 
 
@@ -69,8 +70,12 @@ def main():
         bad = 0
         rows = permits(a[1])
         for r in rows:
-            start = r["startTime (UTC)"].replace(tzinfo=timezone.utc)
-            if start.astimezone(tz).strftime("%Y-%m-%d") != a[2]:
+            start = r["Start (UTC)"].replace(tzinfo=timezone.utc)
+            local = start.astimezone(tz).replace(tzinfo=None)
+            # the business-time column shows the same instant in TZ
+            if abs((r["Start (%s)" % a[3]] - local).total_seconds()) >= 1:
+                bad += 1
+            elif local.strftime("%Y-%m-%d") != a[2]:
                 bad += 1
         print("%d %d" % (len(rows), bad))
     else:

@@ -10,3 +10,29 @@ import openpyxl,sys
 wb=openpyxl.load_workbook(sys.argv[1],read_only=True); sys.exit(0 if len(wb.sheetnames)>=7 else 1)" "$report"
 check "demo pushed records" grep -q '"pushed": [1-9]' "${report%.xlsx}-summary.json"
 check "demo stopped its sandbox" sh -c '! pgrep -f "[o]pscom-sandbox.*build/demo" >/dev/null'
+# exit 1: the Summary lists each cause with its count and its sheet; the
+# counts are recounted here from the sheets themselves
+check "demo Summary lists why the exit status is 1" /usr/bin/python3 -c "
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+rows = list(wb['Summary'].iter_rows(values_only=True))
+facts = {r[0]: r[1] for r in rows if r and isinstance(r[0], str)}
+assert str(facts['Exit status']).startswith('1 '), facts['Exit status']
+causes = {}
+for i, r in enumerate(rows):
+    if r[0] == 'Needs attention':
+        for r2 in rows[i + 1:]:
+            if r2[0] is None:
+                break
+            causes[r2[0]] = (r2[1], r2[2])
+rej = [r for r in wb['Rejected'].iter_rows(min_row=2, values_only=True) if r[0]]
+want = {}
+bad = {(r[0], r[1]) for r in rej if r[2] not in ('_key', '_file')}
+if bad: want['rows rejected'] = (len(bad), 'Rejected')
+dup = sum(1 for r in rej if r[2] == '_key')
+if dup: want['duplicate rows'] = (dup, 'Rejected')
+za = list(wb['Zone Audit'].iter_rows(min_row=2, values_only=True))
+disc = sum(r[4] for r in za if r[2] == 'disconnected')
+if disc: want['records with a disconnected zone'] = (disc, 'Zone Audit')
+assert causes == want, (causes, want)
+print(causes)" "$report"

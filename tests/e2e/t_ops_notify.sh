@@ -42,7 +42,7 @@ eq "one webhook received" "$(count hook/hook-*.body)" 1
 $OC mail mail/mail-1.eml >mail1.txt || not_ok "mail parses" "$(cat mail1.txt)"
 check "mail subject says attention" grep -q "^permit-etl on .*: run needs attention (exit 1)$" mail1.txt
 check "mail body carries the summary line as stderr printed it" grep -qxF "$(tail -n 1 err)" mail1.txt
-check "mail body lists the rejected row as a cause" grep -qx -- "- rows rejected: 1" mail1.txt
+check "mail body lists the rejected row as a cause" grep -qx -- "- rows rejected: 1 (sheet Rejected)" mail1.txt
 check "mail From header" grep -q "^From: permit-etl <etl@example.org>$" mail1.txt
 check "mail To header names both" grep -q "^To: finance@example.org, ops@example.org$" mail1.txt
 eq "envelope recipients" "$(python3 -c 'import json,sys; m=json.load(open("mail/mail-1.json")); print(m["from"], *m["to"])')" \
@@ -63,9 +63,10 @@ if command -v promtool >/dev/null; then
 fi
 eq "metrics file mode 0644" "$(stat -c %a $M)" 644
 eq "metric exit status" "$($OC metric $M permit_etl_exit_status)" 1
-eq "metric rows read" "$($OC metric $M 'permit_etl_rows{outcome="read"}')" 4
+eq "metric rows: sales" "$($OC metric $M 'permit_etl_rows{outcome="sales"}')" 3
 eq "metric rows rejected" "$($OC metric $M 'permit_etl_rows{outcome="rejected"}')" 1
-eq "metric records pushed" "$($OC metric $M 'permit_etl_records{outcome="pushed"}')" 3
+eq "metric sales pushed" "$($OC metric $M 'permit_etl_records{kind="sale",outcome="pushed"}')" 3
+eq "metric rows add up to the rows read (4)" "$($OC metrics $M | awk '/^permit_etl_rows\{/ {s += $2} END {print s}')" 4
 eq "metric net revenue CAD (14.50 + 2.25)" "$($OC metric $M 'permit_etl_net_revenue{currency="CAD"}')" 16.75
 eq "metric net revenue USD" "$($OC metric $M 'permit_etl_net_revenue{currency="USD"}')" 3.00
 lr=$($OC metric $M permit_etl_last_run_timestamp_seconds)
@@ -88,7 +89,7 @@ sleep 1
 expect_exit "second night exits 1" 1 "$PE" run -c run.json
 eq "on abort: no mail for exit 1" "$(count mail/mail-*.eml)" 1
 eq "on abort: no webhook for exit 1" "$(count hook/hook-*.body)" 1
-eq "metric rows read, second night" "$($OC metric $M 'permit_etl_rows{outcome="read"}')" 2
+eq "metric rows, second night: 1 sale, 1 rejected" "$($OC metric $M 'permit_etl_rows{outcome="sales"}') $($OC metric $M 'permit_etl_rows{outcome="rejected"}')" "1 1"
 
 # 3. an aborted night (API down): mail and webhook; last success kept
 ls2=$($OC metric $M permit_etl_last_success_timestamp_seconds)

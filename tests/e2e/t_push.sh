@@ -32,7 +32,7 @@ eq "known keys with the same content send nothing" "$(requests)" "$before"
 # --- 3. changes: amount, end, zone, to a free session, a void
 $PC gen 6 day.csv 100
 expect_exit "push a clean file exits 0" 0 "$PE" push -c cfg.json day.csv
-check "a clean run says so" grep -q "6 pushed, 0 updated, 0 deleted, 0 failed" err
+check "a clean run says so" grep -q "sales 6 = 6 pushed + 0 updated + 0 repushed + 0 unchanged + 0 cancelled + 0 held + 0 failed + 0 left pending + 0 not pushed" err
 python3 - <<'EOF'
 import csv
 rows = list(csv.reader(open("day.csv", newline="")))
@@ -54,7 +54,7 @@ expect_exit "push the changed file" 0 "$PE" push -c cfg.json day.csv
 eq "2 updates" "$(( $(requests update) - b_upd ))" 2
 eq "3 deletes (2 delete+push, 1 void)" "$(( $(requests delete) - b_del ))" 3
 eq "2 pushes (the re-pushed ones)" "$(( $(requests push) - b_push ))" 2
-check "summary counts them" grep -q "2 pushed, 2 updated, 3 deleted" err
+check "summary counts them" grep -q "sales 6 = 0 pushed + 2 updated + 2 repushed + 1 unchanged + 1 cancelled + 0 held + 0 failed + 0 left pending + 0 not pushed; voids 1 = 0 cancelling + 1 deleted + 0 unmatched" err
 "$PE" validate -c cfg.json --json-out day.jsonl day.csv >/dev/null 2>&1
 grep -v '"_key":"paystation:R104"' day.jsonl >day-live.jsonl
 check "the sandbox's state matches the changed file" $PC compare-jsonout sandbox-state.json <(cat accepted.jsonl day-live.jsonl)

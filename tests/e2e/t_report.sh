@@ -43,7 +43,7 @@ import openpyxl
 wb = openpyxl.load_workbook("out.xlsx")
 ws = wb["Permits"]
 zones = [r[5] for r in ws.iter_rows(min_row=2, values_only=True)]
-promos = [r[8] for r in ws.iter_rows(min_row=2, values_only=True)]
+promos = [r[9] for r in ws.iter_rows(min_row=2, values_only=True)]
 assert "=SUM(A1)" in zones, zones
 assert "=1+1" in promos, promos
 for w in wb.worksheets:
@@ -93,6 +93,15 @@ check "no temp file left after a failure" test -z "$(ls -A | grep '\.tmp\.')"
 # usage errors
 expect_exit "report without -o: exit 2" 2 "$PE" report pay.csv
 expect_exit "report without files: exit 2" 2 "$PE" report -o x.xlsx
+expect_exit "report -o x.csv: not an XLSX name: exit 2" 2 "$PE" report -o x.csv pay.csv
+check "-o x.csv: the error says why" grep -q "x.csv.*xlsx" err
+check "-o x.csv: nothing written" test ! -e x.csv
+expect_exit "report -o x.xlsx.bak: exit 2" 2 "$PE" report -o x.xlsx.bak pay.csv
+expect_exit "report -o UPPER.XLSX is fine (rows rejected: exit 1)" 1 "$PE" report -o UPPER.XLSX pay.csv
+check "UPPER.XLSX written" test -s UPPER.XLSX
+expect_exit "report --from without --to: exit 2" 2 "$PE" report -c c.json --from 2025-11-01 -o x.xlsx
+expect_exit "report --to before --from: exit 2" 2 "$PE" report -c c.json --from 2025-11-02 --to 2025-11-01 -o x.xlsx
+expect_exit "report --stats without a period: exit 2" 2 "$PE" report --stats -o x.xlsx pay.csv
 expect_exit "report --date without -c: exit 2" 2 "$PE" report --date 2025-11-29 -o x.xlsx
 expect_exit "report --date not a date: exit 2" 2 "$PE" report -c c.json --date 2025-02-30 -o x.xlsx
 expect_exit "unreadable input: exit 3, report still written" 3 "$PE" report -o miss.xlsx nope.csv pay.csv

@@ -44,7 +44,7 @@ check "summary counts" grep -q "validate: 5 files, 55 rows read, 26 accepted, 24
 check "zone counts in the summary" grep -q "1 disconnected, 2 missing zone (exit 1)" "$T/samples-zones.stderr"
 check "first 20 row errors, then the rest counted" grep -q "^permit-etl: ... and 8 more (see --rejects / report)$" "$T/samples.stderr"
 check "row error format" grep -q "^permit-etl: samples/paystation-20261128.csv:8: _key: duplicate of samples/paystation-20261128.csv:2$" "$T/samples.stderr"
-check "rejects header" test "$(head -n 1 "$T/samples.rejects.csv")" = "file,line,field,reason,raw"
+check "rejects: a UTF-8 BOM, then the header" test "$(head -n 1 "$T/samples.rejects.csv")" = "$(printf '\xEF\xBB\xBFfile,line,field,reason,raw')"
 check "formula guard in rejects" grep -q ",'=HYPERLINK(1)$" "$T/samples.rejects.csv"
 check "no _zone_status without a zone list" sh -c "! grep -q _zone_status '$T/samples.jsonl'"
 check "_zone_status with one" grep -q '"_zone_status":"alias"' "$T/samples-zones.jsonl"

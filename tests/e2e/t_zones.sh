@@ -107,7 +107,8 @@ EOF
 
 # --- --csv-out ---------------------------------------------------------------
 expect_exit "--csv-out exits 1" 1 "$PE" zones --zones "$Z" --aliases "$A" -f opscom --csv-out z.csv mixed.jsonl
-check "csv header" grep -qx 'vendor_zone,status,rows,revenue_cad,revenue_usd,first_start,last_start,files,suggestion' z.csv
+check "csv starts with a UTF-8 BOM" test "$(head -c 3 z.csv | od -An -tx1 | tr -d ' ')" = efbbbf
+check "csv header after the BOM" test "$(head -n 1 z.csv | tail -c +4)" = 'vendor_zone,status,rows,revenue_cad,revenue_usd,first_start,last_start,files,suggestion' 
 check "csv formula guard" grep -q "^'=HYPERLINK(1),disconnected," z.csv
 check "csv row" grep -qx 'Lto 01,disconnected,2,3.00,1.25,2026-11-21T07:30:00,2026-11-21T12:00:00,mixed.jsonl,Lot 01' z.csv
 check "csv: one row per distinct name" test "$(wc -l <z.csv)" -eq 13
@@ -115,8 +116,42 @@ check "csv: one row per distinct name" test "$(wc -l <z.csv)" -eq 13
 # --- --aliases-out round trip -------------------------------------------------
 cp "$A" aliases.csv
 expect_exit "--aliases-out exits 1" 1 "$PE" zones --zones "$Z" --aliases aliases.csv -f opscom --aliases-out aliases.csv mixed.jsonl more.jsonl
-check "appended lines" test "$(tail -n 2 aliases.csv | tr '\n' '|')" = "Lto 01,Lot 01|Red Lt,Red Lot|"
-check "no second header" test "$(grep -c '^alias,zone$' aliases.csv)" -eq 1
+check "proposed lines at the end" test "$(tail -n 2 aliases.csv | tr '\n' '|')" = "Lto 01,Lot 01|Red Lt,Red Lot|"
+check "aliases-out starts with a UTF-8 BOM" test "$(head -c 3 aliases.csv | od -An -tx1 | tr -d ' ')" = efbbbf
+check "one header" test "$(grep -c 'alias,zone$' aliases.csv)" -eq 1
+# the whole file: the aliases in effect (each line once), then the proposals
+python3 - "$A" >want-aliases.txt <<'PYEOF'
+import sys
+seen, out = set(), []
+lines = open(sys.argv[1], encoding="utf-8-sig").read().splitlines()[1:]
+for l in lines:
+    if l.strip() and l not in seen:
+        seen.add(l); out.append(l)
+print("\n".join(["alias,zone"] + out + ["Lto 01,Lot 01", "Red Lt,Red Lot"]))
+PYEOF
+check "aliases-out is the aliases in effect plus the proposals" \
+  test "$(tail -c +4 aliases.csv)" = "$(cat want-aliases.txt)"
+cp aliases.csv aliases-1.csv
+expect_exit "--aliases-out rerun into the file it reads" 1 "$PE" zones --zones "$Z" --aliases aliases.csv -f opscom --aliases-out aliases.csv mixed.jsonl more.jsonl
+check "rerun: the same file, no line twice" cmp aliases.csv aliases-1.csv
+check "rerun: no duplicate line" test -z "$(tail -c +4 aliases.csv | sort | uniq -d)"
+rm -f other.csv
+for k in 1 2; do
+  expect_exit "--aliases-out to another file, run $k" 1 "$PE" zones --zones "$Z" --aliases "$A" -f opscom --aliases-out other.csv mixed.jsonl more.jsonl
+done
+check "twice into another file: no duplicate line" test -z "$(tail -c +4 other.csv | sort | uniq -d)"
+check "twice into another file: the proposals once" test "$(grep -c '^Lto 01,Lot 01$' other.csv)" -eq 1
+check "no temp file left" test -z "$(ls -A | grep '\.tmp\.')"
+printf '\xEF\xBB\xBFalias,zone\nLTO 01,Lot 01\n' >bom-aliases.csv
+expect_exit "an aliases file with a BOM is read (zones --aliases)" 1 "$PE" zones --zones "$Z" --aliases bom-aliases.csv -f opscom --json mixed.jsonl
+check "BOM aliases file: its alias applies" python3 -c '
+import json
+by = {r["vendor_zone"]: r for r in json.load(open("out"))}
+assert by["Lto 01"]["status"] == "alias", by["Lto 01"]'
+check "our own --csv-out with a BOM reads back with csv" python3 -c '
+import csv
+rows = list(csv.DictReader(open("z.csv", encoding="utf-8-sig")))
+assert rows and "vendor_zone" in rows[0], rows[:1]' 
 check "ties and numeric names not written" sh -c '! grep -q "^Garage C,\|^9999," aliases.csv'
 expect_exit "after appending: still exit 1 (others remain)" 1 "$PE" zones --zones "$Z" --aliases aliases.csv -f opscom --json mixed.jsonl more.jsonl
 check "appended names are now alias" python3 -c '
@@ -128,13 +163,14 @@ assert by["Garage C"]["status"] == "disconnected"
 '
 rm -f new-aliases.csv
 expect_exit "--aliases-out to a new file" 1 "$PE" zones --zones "$Z" --aliases "$A" -f opscom --aliases-out new-aliases.csv mixed.jsonl
-check "new file starts with the header" test "$(head -n 1 new-aliases.csv)" = "alias,zone"
+check "new file starts with the BOM and the header" test "$(head -n 1 new-aliases.csv)" = "$(printf '\xEF\xBB\xBFalias,zone')"
 { rec "Lot 01" 1.00 CAD 2026-11-20T09:00:00; rec "LTO-01" 1.00 CAD 2026-11-20T09:00:00; } >fixed.jsonl
 expect_exit "new file resolves its names (exit 0)" 0 "$PE" zones --zones "$Z" --aliases new-aliases.csv -f opscom fixed.jsonl
 check "LTO-01 is an alias now" grep -Eq '^LTO-01 +alias +1 ' out
 printf 'alias,zone\n1001,Lot 01' >nonl.csv    # no newline at the end
 expect_exit "--aliases-out after a last line without newline" 1 "$PE" zones --zones "$Z" --aliases nonl.csv -f opscom --aliases-out nonl.csv mixed.jsonl
 check "line kept apart" test "$(sed -n 2,3p nonl.csv | tr '\n' '|')" = "1001,Lot 01|Lto 01,Lot 01|"
+check "line kept apart: the BOM first" test "$(head -c 3 nonl.csv | od -An -tx1 | tr -d ' ')" = efbbbf
 
 # --- configuration -------------------------------------------------------------
 mkdir -p conf

@@ -391,26 +391,322 @@ START_TEST(test_voids)
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_PENDING);
     ck_assert_int_eq(r.action, LA_DELETE);
-    ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);   /* seen again */
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_UNCHANGED);   /* seen again */
     ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_DELETE, "R1", &more, &e), 0);
     ck_assert_int_eq(more, 0);
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_DELETED);
     ck_assert_int_eq(r.srv_body.len, 0);
-    /* void of a record never pushed: dropped, counted */
+    /* void of a record never pushed: cancelled, never sent */
     mk(&p, "ps:2", "DEF", 100, "Lot 4");
     p.voided = 1;
     ck_assert_int_eq(stage(l, &p, 0), LSO_VOID);
     get(l, "ps:2", &r);
-    ck_assert_int_eq(r.state, LS_DELETED);
-    /* void of an unknown key: counted, nothing stored */
+    ck_assert_int_eq(r.state, LS_CANCELLED);
+    /* void of an unknown key: kept as `voided`, cancels the sale on sight */
     mk(&p, "ps:3", "GHI", 100, "Lot 4");
     p.voided = 1;
-    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID);
-    ck_assert_int_eq(ledger_get(l, "ps:3", &r, &e), 0);
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_UNMATCHED);
+    get(l, "ps:3", &r);
+    ck_assert_int_eq(r.state, LS_VOIDED);
+    p.voided = 0;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_CANCELLED);
+    get(l, "ps:3", &r);
+    ck_assert_int_eq(r.state, LS_CANCELLED);
+    ck_assert_int_eq(ledger_count_state(l, LS_PENDING, &e), 0);
     ledger_rec_release(&r);
     ledger_close(l);
+}
+END_TEST
+
+/* --- voids in any order: the void x sale-state table, row by row -------- */
+
+enum setup_kind { SU_NONE, SU_PENDING, SU_HELD, SU_FAILED, SU_PUSHED, SU_UNLINKED,
+                  SU_SENDING, SU_DOUBT, SU_DELETED, SU_CANCELLED };
+
+static const struct void_row {
+    const char *name;
+    enum setup_kind setup;
+    enum ledger_stage_outcome outcome;
+    enum ledger_state state;            /* the row's state after the void */
+    enum ledger_action action;          /* LA_NONE: no request */
+    const char *error;                  /* last_error after the void, NULL: any */
+    int sale_bucket, void_bucket;       /* after a delete succeeds (pushed, linked) */
+} void_rows[] = {
+    { "not seen yet", SU_NONE, LSO_VOID_UNMATCHED, LS_VOIDED, LA_NONE, NULL,
+      -1, LB_V_UNMATCHED },
+    { "pending (never sent)", SU_PENDING, LSO_VOID, LS_CANCELLED, LA_NONE, NULL,
+      LB_S_CANCELLED, LB_V_CANCELLING },
+    { "held (never sent)", SU_HELD, LSO_VOID, LS_CANCELLED, LA_NONE, NULL,
+      LB_S_CANCELLED, LB_V_CANCELLING },
+    { "failed (never applied)", SU_FAILED, LSO_VOID, LS_CANCELLED, LA_NONE, NULL,
+      LB_S_CANCELLED, LB_V_CANCELLING },
+    { "pushed, linked", SU_PUSHED, LSO_VOID_DELETE, LS_PENDING, LA_DELETE, NULL,
+      LB_S_CANCELLED, LB_V_DELETED },
+    { "pushed, unlinked", SU_UNLINKED, LSO_VOID_FAILED, LS_FAILED, LA_NONE,
+      "no usable reference id: change it in OPSCOM by hand", LB_S_CANCELLED, LB_V_FAILED },
+    { "sending", SU_SENDING, LSO_VOID_FAILED, LS_FAILED, LA_NONE,
+      "voided while in doubt: check OPSCOM by hand", LB_S_CANCELLED, LB_V_FAILED },
+    { "doubt set", SU_DOUBT, LSO_VOID_FAILED, LS_FAILED, LA_NONE,
+      "voided while in doubt: check OPSCOM by hand", LB_S_CANCELLED, LB_V_FAILED },
+    { "deleted", SU_DELETED, LSO_VOID_UNCHANGED, LS_DELETED, LA_NONE, NULL,
+      LB_S_CANCELLED, LB_V_UNCHANGED },
+    { "cancelled", SU_CANCELLED, LSO_VOID_UNCHANGED, LS_CANCELLED, LA_NONE, NULL,
+      LB_S_CANCELLED, LB_V_UNCHANGED },
+};
+
+/* Brings key "ps:1" into the row's state through the real transitions. */
+static void void_setup(struct ledger *l, enum setup_kind k, struct permit *sale)
+{
+    struct ledger_rec r;
+    struct etl_err e;
+    struct permit v;
+    int more;
+
+    ledger_rec_init(&r);
+    mk(sale, "ps:1", "ABC123", 1450, "Lot 4");
+    if (k == SU_NONE)
+        return;
+    stage(l, sale, k == SU_HELD);
+    get(l, "ps:1", &r);
+    switch (k) {
+    case SU_FAILED:
+        ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+        ck_assert_int_eq(ledger_done_failed(l, r.id, "9006 plate required", &e), 0);
+        break;
+    case SU_PUSHED:
+        push_ok(l, "ps:1", "R1");
+        break;
+    case SU_UNLINKED:
+        ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+        ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, NULL, &more, &e), 0);
+        break;
+    case SU_SENDING:
+        ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+        break;
+    case SU_DOUBT:
+        ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+        ck_assert_int_eq(ledger_done_retry(l, r.id, 1, "502 after sending", &e), 0);
+        break;
+    case SU_DELETED:
+        push_ok(l, "ps:1", "R1");
+        get(l, "ps:1", &r);
+        ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+        push_ok(l, "ps:1", "R1");
+        break;
+    case SU_CANCELLED:
+        v = *sale;
+        v.voided = 1;
+        ck_assert_int_eq(stage(l, &v, 0), LSO_VOID);
+        break;
+    default:
+        break;
+    }
+    ledger_rec_release(&r);
+}
+
+START_TEST(test_void_table)
+{
+    const struct void_row *t = &void_rows[_i];
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct ledger_void_effect eff;
+    struct permit sale, v;
+    struct etl_err e;
+    int more, found;
+    const int64_t run = 42;
+
+    ledger_rec_init(&r);
+    void_setup(l, t->setup, &sale);
+    /* the pure table agrees with what staging does */
+    found = ledger_get(l, "ps:1", &r, &e);
+    ck_assert_int_ge(found, 0);
+    ledger_void_effect(found ? &r : NULL, &eff);
+    ck_assert_msg(eff.outcome == t->outcome, "%s: effect %d", t->name, eff.outcome);
+    ledger_set_run(l, run);
+    v = sale;
+    v.voided = 1;
+    v.cents = 1450;
+    v.line = 9;
+    v.source = "voids.csv";
+    ck_assert_msg(stage(l, &v, 0) == t->outcome, "%s: outcome", t->name);
+    get(l, "ps:1", &r);
+    ck_assert_msg(r.state == t->state, "%s: state %s", t->name, ledger_state_name(r.state));
+    if (t->state == LS_PENDING)
+        ck_assert_msg(r.action == t->action, "%s: action", t->name);
+    if (t->error)
+        ck_assert_str_eq(r.last_error.ptr, t->error);
+    ck_assert_int_eq(r.p.voided, 1);
+    ck_assert_str_eq(r.void_source.ptr, "voids.csv");
+    ck_assert_int_eq(r.void_line, 9);
+    ck_assert_int_eq(r.void_cents, 1450);
+    ck_assert_int_eq(r.void_run, run);
+    /* only a linked pushed permit gets a request; a void's delete is
+     * marked sent when it leaves, and deletes the permit */
+    ck_assert_int_eq(ledger_count_state(l, LS_PENDING, &e), t->action == LA_DELETE);
+    if (t->action == LA_DELETE) {
+        ck_assert_int_eq(r.void_sent, 0);
+        ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+        get(l, "ps:1", &r);
+        ck_assert_int_eq(r.void_sent, 1);
+        ck_assert_int_eq(ledger_done_ok(l, r.id, LA_DELETE, "R1", &more, &e), 0);
+        get(l, "ps:1", &r);
+        ck_assert_int_eq(r.state, LS_DELETED);
+        ck_assert_int_eq(r.srv_body.len, 0);
+    }
+    /* --retry-failed never resends a sale a void failed */
+    ck_assert_int_eq(ledger_retry_failed(l, &e), 0);
+    /* the sale seen (again, or for the first time) in the same run:
+     * cancelled, never sent, whatever its content */
+    sale.cents = 1999;
+    ck_assert_int_eq(stage(l, &sale, 0), LSO_CANCELLED);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, t->state == LS_VOIDED ? LS_CANCELLED
+                              : t->action == LA_DELETE ? LS_DELETED : t->state);
+    ck_assert_int_eq(ledger_count_state(l, LS_PENDING, &e), 0);
+    ck_assert_str_eq(r.void_source.ptr, "voids.csv");
+    ck_assert_int_eq(r.p.line, 2);              /* the sale's file:line */
+    /* the summary buckets of this run */
+    ck_assert_int_eq(ledger_sale_bucket(&r, run), LB_S_CANCELLED);
+    ck_assert_msg(ledger_void_bucket(&r, run) ==
+                      (t->setup == SU_NONE ? LB_V_CANCELLING : t->void_bucket),
+                  "%s: void bucket %d", t->name, ledger_void_bucket(&r, run));
+    ck_assert_int_eq(ledger_sale_bucket(&r, run + 1), -1);
+    ck_assert_int_eq(ledger_void_bucket(&r, run + 1), -1);
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+/* A void met in a later run than its sale, and a sale in a later run than
+ * its void: buckets per run. */
+START_TEST(test_void_runs)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+
+    ledger_rec_init(&r);
+    ledger_set_run(l, 1);
+    mk(&p, "ps:1", "A1", 500, "Lot 4");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_NEW);
+    push_ok(l, "ps:1", "R1");
+    mk(&p, "ps:2", "A2", 700, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_UNMATCHED);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_sale_bucket(&r, 1), LB_S_PUSHED);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(ledger_sale_bucket(&r, 1), -1);
+    ck_assert_int_eq(ledger_void_bucket(&r, 1), LB_V_UNMATCHED);
+    /* run 2: the void of ps:1, the sale of ps:2 */
+    ledger_set_run(l, 2);
+    mk(&p, "ps:1", "A1", 500, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_DELETE);
+    mk(&p, "ps:2", "A2", 700, "Lot 4");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_CANCELLED);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_sale_bucket(&r, 2), -1);        /* an earlier run's sale */
+    ck_assert_int_eq(ledger_void_bucket(&r, 2), LB_V_PENDING);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(r.state, LS_CANCELLED);
+    ck_assert_int_eq(ledger_sale_bucket(&r, 2), LB_S_CANCELLED);
+    ck_assert_int_eq(ledger_void_bucket(&r, 2), -1);        /* the void was run 1's */
+    ck_assert_int_eq(ledger_count_earlier_attention(l, 2, &e), 0);
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+/* An existing version-1 ledger (built here from the version-1 SQL) migrates
+ * to this version without losing a record; the widened CHECK still refuses
+ * an unknown state on any connection. */
+START_TEST(test_migrate_v1_voids)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    struct ledger *l;
+    struct ledger_rec r;
+    struct permit p;
+    char *msg = NULL;
+    static const char rows[] =
+        "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
+        "vendor_zone, zone, zone_status, permit_no, ticket, promo, source, line, body, hash, "
+        "srv_body, record, reference_id, state, action, first_seen, last_seen) VALUES "
+        "('ps:1','AAA1',1450,'CAD',1795874400,1795878000,'Lot 4','Lot 4','matched','','','',"
+        " 'a.csv',2,'{}','h1','{\"zone\":\"Lot 4\"}','{}','R1','pushed','none','t','t'),"
+        "('ps:2','BBB2',300,'USD',1795874400,1795878000,'Lot 4','Lot 4','matched','','','',"
+        " 'a.csv',3,'{}','h2',NULL,'{}',NULL,'pending','push','t','t'),"
+        "('ps:3','CCC3',0,'CAD',1795874400,1795878000,'Lot 5','Lot 5','matched','','','',"
+        " 'a.csv',4,'{}','h3',NULL,'{}','R3','deleted','none','t','t');"
+        "INSERT INTO files VALUES ('a.csv', 10, 20, 'abc', 'ctx', 1, 't');"
+        "PRAGMA user_version = 1;";
+
+    ck_assert_ptr_nonnull(ledger_migration_sql(0));
+    ck_assert_ptr_null(ledger_migration_sql(LEDGER_SCHEMA_VERSION));
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, ledger_migration_sql(0), NULL, NULL, &msg), SQLITE_OK);
+    ck_assert_msg(sqlite3_exec(db, rows, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+    sqlite3_close(db);
+
+    l = open_ok(LEDGER_LOCK);
+    ledger_rec_init(&r);
+    get(l, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_str_eq(r.reference_id, "R1");
+    ck_assert_int_eq(r.p.cents, 1450);
+    ck_assert_int_eq(r.run, 0);
+    ck_assert_int_eq(r.void_sent, 0);
+    get(l, "ps:2", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.p.currency, CUR_USD);
+    get(l, "ps:3", &r);
+    ck_assert_int_eq(r.state, LS_DELETED);
+    /* the new states work on the migrated ledger */
+    mk(&p, "ps:1", "AAA1", 1450, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_DELETE);
+    mk(&p, "ps:2", "BBB2", 300, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID);
+    mk(&p, "ps:9", "ZZZ9", 100, "Lot 4");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_UNMATCHED);
+    ledger_rec_release(&r);
+    ledger_close(l);
+
+    /* another connection (CHECKs enforced): version, integrity, states */
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), LEDGER_SCHEMA_VERSION);
+    sqlite3_finalize(st);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(state = 'cancelled'), "
+                                            "sum(state = 'voided') FROM records", -1, &st,
+                                        NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), 4);
+    ck_assert_int_eq(sqlite3_column_int(st, 1), 1);
+    ck_assert_int_eq(sqlite3_column_int(st, 2), 1);
+    sqlite3_finalize(st);
+    ck_assert_int_eq(sqlite3_exec(db, "UPDATE records SET state = 'cancelled' WHERE key = 'ps:3'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_ne(sqlite3_exec(db, "UPDATE records SET state = 'bogus' WHERE key = 'ps:3'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM files", -1, &st, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }
 END_TEST
 
@@ -803,6 +1099,9 @@ int main(void)
     tcase_add_loop_test(tc, test_changes, 0, sizeof(change_cases) / sizeof(change_cases[0]));
     tcase_add_test(tc, test_change_before_push);
     tcase_add_test(tc, test_voids);
+    tcase_add_loop_test(tc, test_void_table, 0, (int)(sizeof(void_rows) / sizeof(void_rows[0])));
+    tcase_add_test(tc, test_void_runs);
+    tcase_add_test(tc, test_migrate_v1_voids);
     tcase_add_test(tc, test_held);
     tcase_add_test(tc, test_doubt);
     tcase_add_test(tc, test_outcomes);

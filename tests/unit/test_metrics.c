@@ -33,9 +33,9 @@ static void outcome(struct run_outcome *o, int exit_code)
     memset(o, 0, sizeof(*o));
     o->exit_code = exit_code;
     o->finished = 1796400000;
-    o->rows[o->nrows++] = (struct run_count){ "read", 12 };
-    o->rows[o->nrows++] = (struct run_count){ "we\"ird\\label\n", 1 };
-    o->records[o->nrecords++] = (struct run_count){ "pushed", 10 };
+    o->rows[o->nrows++] = (struct run_count){ NULL, "sales", 12 };
+    o->rows[o->nrows++] = (struct run_count){ NULL, "we\"ird\\label\n", 1 };
+    o->records[o->nrecords++] = (struct run_count){ "sale", "left pending", 10 };
     o->net_cents[1] = 123456;   /* CAD 1234.56 */
     o->net_cents[2] = -5;       /* USD -0.05 */
 }
@@ -52,9 +52,9 @@ START_TEST(test_format)
                                         "permit_etl_last_run_timestamp_seconds 1796400000\n"));
     ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_last_success_timestamp_seconds 1796400000\n"));
     ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_exit_status 1\n"));
-    ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_rows{outcome=\"read\"} 12\n"));
+    ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_rows{outcome=\"sales\"} 12\n"));
     ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_rows{outcome=\"we\\\"ird\\\\label\\n\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_records{outcome=\"pushed\"} 10\n"));
+    ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_records{kind=\"sale\",outcome=\"left pending\"} 10\n"));
     ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_net_revenue{currency=\"CAD\"} 1234.56\n"));
     ck_assert_ptr_nonnull(strstr(b.ptr, "\npermit_etl_net_revenue{currency=\"USD\"} -0.05\n"));
     ck_assert_ptr_nonnull(strstr(b.ptr, "# TYPE permit_etl_stage_seconds gauge\n"));

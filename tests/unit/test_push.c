@@ -52,6 +52,7 @@ struct fake {
     int  fail_plate;      /* plate "BAD" -> permanent failure */
     int  abort_after;     /* after N requests the run aborts (0: never) */
     int  retry_later_plate; /* plate "SLOW" -> attempts run out */
+    int  fail_delete;     /* every delete -> permanent failure (400) */
     int  nreq;
 };
 
@@ -142,7 +143,11 @@ static int fake_run(void *t, const struct opscom_hooks *h, void *ctx, struct etl
             }
         } else {
             idx = fake_ref(jstr(o, "reference_id"));
-            if (idx < 0 || idx >= f->nrefs || !f->live[idx]) {
+            if (f->fail_delete && job.op == OP_DELETE) {
+                r.outcome = OC_FAILED;
+                r.http_status = 400;
+                snprintf(r.message, sizeof(r.message), "delete refused");
+            } else if (idx < 0 || idx >= f->nrefs || !f->live[idx]) {
                 r.outcome = OC_NOT_FOUND;
                 r.error_code = 9009;
                 snprintf(r.message, sizeof(r.message), "record not found");
@@ -228,6 +233,7 @@ static struct push_counts run(struct fake *f, const struct permit *recs, int n,
     }
     *send_rc = push_send(p, fake_run, f, &e);
     ck_assert_msg(push_finish(p, &e) == 0, "%s", e.msg);
+    ck_assert_msg(push_tally(p, NULL, NULL, &e) == 0, "%s", e.msg);
     c = *push_counts(p);
     *exit_code = push_exit_code(p);
     push_free(p);
@@ -275,6 +281,64 @@ START_TEST(test_push_and_rerun)
     ck_assert_int_eq(c.unchanged, 5);
     ck_assert_int_eq(c.pushed, 0);
     ck_assert_int_eq(ex, 0);
+    ledger_rec_release(&r);
+    fake_free(&f);
+}
+END_TEST
+
+static long sum_of(const long *v, int n)
+{
+    long t = 0;
+
+    while (n-- > 0)
+        t += v[n];
+    return t;
+}
+
+/* A void's delete that fails stays pending (voids: left pending, exit 1);
+ * the next run sends it again as an earlier run's leftover. */
+START_TEST(test_void_delete_fails)
+{
+    struct fake f;
+    struct permit recs[3];
+    struct push_counts c;
+    struct ledger_rec r;
+    int ex, rc, i;
+
+    memset(&f, 0, sizeof(f));
+    ledger_rec_init(&r);
+    for (i = 0; i < 3; i++)
+        mk(&recs[i], i, "ABC1", 500, "Lot 4");
+    c = run(&f, recs, 3, &plain, &ex, &rc);
+    ck_assert_int_eq(c.sales[LB_S_PUSHED], 3);
+    ck_assert_int_eq(ex, 0);
+    /* run 2: the void of ps:1 (and the same sales again); deletes refused */
+    recs[1].voided = 1;
+    f.fail_delete = 1;
+    c = run(&f, recs, 3, &plain, &ex, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(f.calls[OP_DELETE], 1);
+    rec_of("ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.action, LA_DELETE);
+    ck_assert_int_eq(r.void_sent, 1);
+    ck_assert_str_eq(r.last_error.ptr, "delete refused");
+    ck_assert_int_eq(c.voids_b[LB_V_PENDING], 1);
+    ck_assert_int_eq(c.sales[LB_S_UNCHANGED], 2);
+    ck_assert_int_eq(sum_of(c.voids_b, LB_V_COUNT), 1);
+    ck_assert_int_eq(ex, 1);
+    ck_assert_int_eq(fake_live(&f), 3);
+    /* run 3: no input; the delete goes out again and succeeds */
+    f.fail_delete = 0;
+    c = run(&f, NULL, 0, &plain, &ex, &rc);
+    ck_assert_int_eq(f.calls[OP_DELETE], 2);
+    rec_of("ps:1", &r);
+    ck_assert_int_eq(r.state, LS_DELETED);
+    ck_assert_int_eq(c.earlier_deleted, 1);
+    ck_assert_int_eq(sum_of(c.voids_b, LB_V_COUNT), 0);
+    ck_assert_int_eq(sum_of(c.sales, LB_S_COUNT), 0);
+    ck_assert_int_eq(ex, 0);
+    ck_assert_int_eq(fake_live(&f), 2);
     ledger_rec_release(&r);
     fake_free(&f);
 }
@@ -541,6 +605,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_push_and_rerun);
     tcase_add_test(tc, test_changes_and_void);
+    tcase_add_test(tc, test_void_delete_fails);
     tcase_add_test(tc, test_reject_ratio);
     tcase_add_test(tc, test_doubt_and_failures);
     tcase_add_test(tc, test_abort_and_leftovers);

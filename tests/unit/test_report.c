@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "report.h"
+#include "tz.h"
 #include "zones.h"
 
 #define PY "/usr/bin/python3"
@@ -94,6 +95,9 @@ static void json_line(FILE *f, const struct permit *p)
 static const char *const zones[] = { "Lot 1", "Lot 2", "=1+1", "Garage B", "" };
 static const char *const promos[] = { "", "SUMMER", "=HYPERLINK(\"X\")", "", "FREE" };
 static const char *const files[] = { "a.csv", "dir/b.json" };
+/* the first record's start: late November (EST), or a DST change */
+static long long base_start = 1764300000LL;
+#define DST_END_2025 1762052400LL   /* 2025-11-02T03:00Z: EDT ends at 06:00Z */
 
 /* Record i of a deterministic synthetic run. */
 static void make_permit(struct permit *p, int i)
@@ -103,7 +107,7 @@ static void make_permit(struct permit *p, int i)
     p->cents = (i % 7 == 0) ? 0 : 100 + (long long)i * 37 % 99999;
     p->currency = (i % 3 == 0) ? CUR_USD : CUR_CAD;
     /* around local midnight in Toronto: business days differ from UTC days */
-    p->start = 1764300000LL + (long long)i * 977;
+    p->start = base_start + (long long)i * 977;
     p->end = p->start + 3600;
     snprintf(p->vendor_zone, sizeof(p->vendor_zone), "%s", zones[i % 5]);
     snprintf(p->zone, sizeof(p->zone), "%s", zones[i % 5]);
@@ -116,6 +120,11 @@ static void make_permit(struct permit *p, int i)
     snprintf(p->key, sizeof(p->key), "paystation:%d", i);
     p->source = files[i % 2];
     p->line = i + 2;
+}
+
+static long toronto_offset(void *ctx, long long utc)
+{
+    return tz_offset(ctx, utc);
 }
 
 static int tz_toronto(void *ctx, long long utc, int *y, int *m, int *d)
@@ -152,6 +161,9 @@ static int run_case(int n, int aborted, const char *extra)
     meta.command = "report";
     meta.business_tz = "America/Toronto";
     meta.local_date = tz_toronto;
+    meta.local_offset = toronto_offset;
+    meta.local_date_ctx = (void *)tz_get("America/Toronto", &err);
+    ck_assert_ptr_nonnull(meta.local_date_ctx);
     r = report_open(xlsx, &meta, &err);
     ck_assert_msg(r != NULL, "report_open: %s", err.msg);
     jf = fopen(jsonl, "w");
@@ -201,6 +213,17 @@ START_TEST(test_readback)
 }
 END_TEST
 
+/* Records across the end of DST (2025-11-02 in Toronto): local times are
+ * computed by the checker with zoneinfo, independently. */
+START_TEST(test_readback_dst)
+{
+    ck_assert_int_eq(unsetenv(REPORT_MAX_ROWS_ENV), 0);
+    base_start = DST_END_2025;
+    ck_assert_int_eq(run_case(200, 0, ""), 0);
+    base_start = 1764300000LL;
+}
+END_TEST
+
 START_TEST(test_readback_aborted)
 {
     ck_assert_int_eq(unsetenv(REPORT_MAX_ROWS_ENV), 0);
@@ -227,7 +250,7 @@ START_TEST(test_continuation)
     snprintf(cmd, sizeof(cmd),
              "grep -q '^ok sheet order' %s/check.out && "
              PY " -c \"import openpyxl,sys; n=openpyxl.load_workbook('%s/out.xlsx').sheetnames; "
-             "sys.exit(0 if n[3:6]==['Rejected','Rejected 2','Rejected 3'] and "
+             "sys.exit(0 if n[4:7]==['Rejected','Rejected 2','Rejected 3'] and "
              "n[-1]=='Permits 29' else 1)\"", tmpdir, tmpdir);
     ck_assert_int_eq(system(cmd), 0);
     ck_assert_int_eq(unsetenv(REPORT_MAX_ROWS_ENV), 0);
@@ -270,9 +293,12 @@ START_TEST(test_zone_audit_suggestion)
              "rows={r[0] or '':r for r in openpyxl.load_workbook('%s')['Zone Audit']"
              ".iter_rows(min_row=2, values_only=True)}; "
              "g=rows['Harbourfront Grage']; "
-             "sys.exit(0 if g[1]=='disconnected' and g[2]==2 and g[8]=='Harbourfront Garage' "
-             "and rows['lot01'][1]=='matched' and rows['1001'][1]=='alias' "
-             "and rows['---'][1]=='missing' and list(rows)[0] in ('Harbourfront Grage','---') "
+             "sys.exit(0 if g[2]=='disconnected' and g[4]==2 and g[3]=='Harbourfront Garage' "
+             "and g[1]=='Harbourfront Grage' "
+             "and rows['lot01'][2]=='matched' and rows['lot01'][1]=='Lot 01' "
+             "and rows['1001'][2]=='alias' and rows['1001'][1] not in (None, '1001') "
+             "and rows['---'][2]=='missing' and rows['---'][1]=='(none)' "
+             "and list(rows)[0] in ('Harbourfront Grage','---') "
              "else 1)\"", xlsx);
     ck_assert_int_eq(system(cmd), 0);
 }
@@ -385,6 +411,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_readback);
+    tcase_add_test(tc, test_readback_dst);
     tcase_add_test(tc, test_readback_aborted);
     tcase_add_test(tc, test_readback_empty);
     tcase_add_test(tc, test_continuation);

@@ -105,10 +105,23 @@ static void json_line(FILE *f, const struct permit *p)
             p->key);
 }
 
+/* tests/readback/check_report.py on xlsx against jsonl (Toronto); 0 if all pass. */
+static int readback(const char *xlsx, const char *jsonl, const char *extra)
+{
+    char root[256], cmd[1024];
+
+    root_dir(root, sizeof(root));
+    snprintf(cmd, sizeof(cmd),
+             PY " %s/tests/readback/check_report.py %s --jsonl %s --tz America/Toronto "
+             "%s > %s/check.out 2>&1 || (grep -v '^ok ' %s/check.out >&2; exit 1)",
+             root, xlsx, jsonl, extra, tmpdir, tmpdir);
+    return system(cmd);
+}
+
 START_TEST(test_date_rebuilt_from_ledger)
 {
-    char lpath[128], cfg[128], xlsx[128], jsonl[128], root[256], cmd[1024], day[16];
-    char *argv[8];
+    char lpath[128], cfg[128], xlsx[128], jsonl[128], cmd[1024], day[16];
+    char *argv[9];
     struct ledger *l;
     struct ledger_rec rec;
     struct etl_err err;
@@ -155,6 +168,8 @@ START_TEST(test_date_rebuilt_from_ledger)
             "\"timeout_s\": 1, \"max_attempts\": 1}\n");
     fclose(f);
     ck_assert_int_eq(setenv("OPSCOM_API_TOKEN", "test-token-123", 1), 0);
+    /* offline: no token needed, nothing sent (the API URL is unreachable) */
+    ck_assert_int_eq(unsetenv("OPSCOM_API_TOKEN"), 0);
     argv[0] = "report";
     argv[1] = "-q";
     argv[2] = "-c";
@@ -164,14 +179,19 @@ START_TEST(test_date_rebuilt_from_ledger)
     argv[6] = xlsx;
     argv[7] = NULL;
     rc = cmd_report(7, argv);
+    ck_assert_int_eq(rc, EXIT_GOOD);
+    ck_assert_int_eq(readback(xlsx, jsonl, "--days 2025-11-29 2025-11-29 --any-order"), 0);
+    snprintf(cmd, sizeof(cmd), PY " -c \"import openpyxl,sys; wb=openpyxl.load_workbook('%s'); "
+             "sys.exit(0 if wb['OPSCOM Stats']['A1'].value=='offline' else 1)\"", xlsx);
+    ck_assert_int_eq(system(cmd), 0);
+
+    /* --stats: the token is read and the stats pulled (here: unreachable) */
+    ck_assert_int_eq(setenv("OPSCOM_API_TOKEN", "test-token-123", 1), 0);
+    argv[7] = "--stats";
+    rc = cmd_report(8, argv);
     ck_assert_int_eq(rc, EXIT_ABORTED);   /* stats could not be pulled */
 
-    root_dir(root, sizeof(root));
-    snprintf(cmd, sizeof(cmd),
-             PY " %s/tests/readback/check_report.py %s --jsonl %s --tz America/Toronto "
-             "--aborted --token test-token-123 > %s/check.out 2>&1 || "
-             "(grep -v '^ok ' %s/check.out >&2; exit 1)", root, xlsx, jsonl, tmpdir, tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(readback(xlsx, jsonl, "--aborted --token test-token-123"), 0);
     /* Push Log: the ledger's state of each record of the day; the stats
      * error is on the OPSCOM Stats sheet; the Summary names the day */
     snprintf(cmd, sizeof(cmd), PY " -c \"import openpyxl,sys; wb=openpyxl.load_workbook('%s'); "
