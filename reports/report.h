@@ -1,5 +1,5 @@
 /*
- * report.h — the XLSX report (DESIGN.md "Report"), written by libxlsxwriter
+ * report.h — the XLSX report (docs/ARCHITECTURE.md "The report"), written by libxlsxwriter
  * in constant_memory mode and fed record by record by the pipeline: the
  * report comes out of the same pass as ingest/push, inputs are never read
  * twice.
