@@ -38,8 +38,10 @@
 #include <string.h>
 
 static const char usage[] =
-"usage: permit-etl report [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F] -o OUT.xlsx FILE...\n"
-"       permit-etl report -c CONFIG (--date D | --from D1 --to D2) [--stats] -o OUT.xlsx\n"
+"usage: permit-etl report [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F] [--redact]\n"
+"                        -o OUT.xlsx FILE...\n"
+"       permit-etl report -c CONFIG (--date D | --from D1 --to D2) [--stats] [--redact]\n"
+"                        -o OUT.xlsx\n"
 "\n"
 "Reads vendor files once and writes the XLSX report: Summary (run facts,\n"
 "revenue by zone, source file and business day, per currency), Promo Codes,\n"
@@ -57,13 +59,19 @@ static const char usage[] =
 "With --date or --from/--to the business days (in business_tz) are rebuilt\n"
 "from the ledger, with a by-day table and a daily revenue chart; no token\n"
 "is needed and nothing is sent unless --stats pulls OPSCOM's stats.\n"
+INPUTS_STREAMS_HELP
 "\n"
 INPUTS_HELP
-"  -o, --output F     the workbook to write, F.xlsx (replaced atomically)\n"
+"  -o, --output F     the workbook to write, F.xlsx (replaced atomically;\n"
+"                     created 0600, 0640 with group_readable; a replaced\n"
+"                     file keeps the stricter mode)\n"
 "      --date D       the business day D (YYYY-MM-DD) rebuilt from the ledger\n"
 "      --from D1      the first business day of a period rebuilt from the ledger\n"
 "      --to D2        its last business day (included)\n"
 "      --stats        with --date/--from: pull OPSCOM's stats (needs the token)\n"
+"      --redact       a copy for readers outside finance: plates shown as\n"
+"                     their first 3 characters and ***, keys and raw\n"
+"                     rejected lines left out, amounts and counts untouched\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
 "missing, a record held, failed or resent after doubt (the Summary lists\n"
@@ -71,7 +79,7 @@ INPUTS_HELP
 "error, -o not named *.xlsx; 3 unreadable input, stats unreachable with\n"
 "--stats, or the report could not be written.\n";
 
-enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS };
+enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS, OPT_REDACT };
 
 #define DEFAULT_BUSINESS_TZ "America/Toronto"
 
@@ -132,8 +140,7 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
         return voidmatch_void(c->vm, p, err);
     }
     c->records++;
-    if ((c->records & 0xffff) == 0)
-        log_progress("report: %ld records", c->records);
+    log_progress_tick();
     if (voidmatch_sale(c->vm, p, err) < 0)
         return -1;
     if (c->led || c->rep_online)
@@ -297,6 +304,7 @@ int cmd_report(int argc, char **argv)
         { "from",   required_argument, NULL, OPT_FROM },
         { "to",     required_argument, NULL, OPT_TO },
         { "stats",  no_argument,       NULL, OPT_STATS },
+        { "redact", no_argument,       NULL, OPT_REDACT },
         { NULL, 0, NULL, 0 }
     };
     struct inputs inp;
@@ -315,7 +323,7 @@ int cmd_report(int argc, char **argv)
     struct run_cause causes[8];
     size_t ncauses = 0;
     int c, i, y = 0, mo = 0, d = 0, y2 = 0, mo2 = 0, d2 = 0, status = EXIT_GOOD;
-    int aborted = 0, written = 0, period = 0, want_stats = 0;
+    int aborted = 0, written = 0, period = 0, want_stats = 0, redact = 0;
 
     memset(&rc, 0, sizeof(rc));
     memset(&tot, 0, sizeof(tot));
@@ -338,6 +346,10 @@ int cmd_report(int argc, char **argv)
         }
         if (c == OPT_STATS) {
             want_stats = 1;
+            continue;
+        }
+        if (c == OPT_REDACT) {
+            redact = 1;
             continue;
         }
         switch (cli_global_opt(c, "report", usage, argv)) {
@@ -444,6 +456,7 @@ int cmd_report(int argc, char **argv)
     meta.zones = inp.zones;
     meta.local_date = local_date;
     meta.local_date_ctx = (void *)btz;
+    meta.redact = redact;
     rc.rep = report_open(out, &meta, &err);
     if (!rc.rep) {
         log_err(&err);
@@ -463,8 +476,10 @@ int cmd_report(int argc, char **argv)
         }
         tot.accepted = rc.records;
     } else {
+        memset(&io, 0, sizeof(io));
         io.profile = inp.profile;
         io.zones = inp.zones;
+        io.streams = 1;
         in = ingest_new(&io, &err);
         if (!in) {
             log_err(&err);
@@ -487,6 +502,7 @@ int cmd_report(int argc, char **argv)
             int r;
 
             memset(&st, 0, sizeof(st));
+            log_progress_file("report", (size_t)i + 1, (size_t)inp.nfiles, path, &st.rows);
             r = ingest_file(in, path, &sink, &st, &err);
             tot.rows += st.rows;
             tot.accepted += st.accepted;
@@ -570,6 +586,7 @@ int cmd_report(int argc, char **argv)
         written = 1;
     }
     rc.rep = NULL;
+    log_row_errors_where("the report's Rejected sheet");
     log_row_errors_flush();
 done:
     timing_end("report");

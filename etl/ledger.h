@@ -1,6 +1,6 @@
 /*
  * ledger.h — the SQLite ledger: what was staged, what was sent, what the
- * OPSCOM server currently holds (DESIGN.md "Ledger, push, reruns").
+ * OPSCOM server currently holds (docs/ARCHITECTURE.md "The ledger").
  *
  * One row per idempotency key (table `records`):
  *   - the record as staged: its struct permit fields as columns, the
@@ -21,7 +21,8 @@
  *     server has the permit but gave no usable reference id: see
  *     ledger_rec_unlinked()),
  *     `resent_after_doubt`, `attempts`, `last_error`, `source`, `line`,
- *     `voided`, first/last seen, last sent (UTC, ISO 8601).
+ *     `voided`, first/last seen, last sent (UTC, ISO 8601), `pruned` (a
+ *     plate-free tombstone, ledger_prune()).
  * One row per input file (table `files`): path, size, mtime, sha256, the
  * fingerprint of the zone tables it was staged with (`ctx`), `final`.
  *
@@ -30,13 +31,15 @@
  * (ledger_admin_*) change state, reference and srv_body, never the hash,
  * so a rerun on the same file does not undo them.
  *
- * Storage: WAL, synchronous=NORMAL, busy_timeout, schema versioned by
+ * Storage: WAL, synchronous=NORMAL, auto_vacuum=INCREMENTAL, busy_timeout, schema versioned by
  * PRAGMA user_version (migrations in ledger.c, a newer version than this
  * tool knows is refused). Every statement is prepared once at open and
- * reused. The lock: flock() on "<canonical ledger path>.lock" (LEDGER_LOCK;
- * ledger_canonical_path(), so a symlink or another spelling of the path
- * meets the same lock), the holder's pid written into it; a second locker
- * gets E_LOCKED naming that pid.
+ * reused. Privacy: the ledger file, its -wal/-shm and the lock are created
+ * with the private mode of fsutil.h (and missing parent directories too);
+ * existing ones are only ever narrowed. The lock: flock() on
+ * "<canonical ledger path>.lock" (LEDGER_LOCK; ledger_canonical_path(), so a
+ * symlink or another spelling of the path meets the same lock), the holder's
+ * pid written into it; a second locker gets E_LOCKED naming that pid.
  *
  * Errors: E_DB (SQLite), E_IO (lock file), E_LOCKED, E_NOMEM, E_USAGE
  * (unknown key/reference). Strings passed in are copied; ledger_rec owns
@@ -52,7 +55,7 @@
 #include "err.h"
 #include "permit.h"
 
-#define LEDGER_SCHEMA_VERSION 3
+#define LEDGER_SCHEMA_VERSION 4
 
 /* cancelled: a sale whose key has a void, never sent (or nothing left on the
  * server); voided: a void whose sale has not been seen yet (the row holds
@@ -83,6 +86,11 @@ int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err
  * for tests that build an old ledger. */
 const char *ledger_migration_sql(int v);
 void ledger_close(struct ledger *l);                    /* NULL-safe; releases the lock */
+
+/* The schema version (PRAGMA user_version) of an existing ledger file,
+ * opened read-only: never created, migrated or locked; the `records` table
+ * must exist when the version is not 0. E_DB (not a database, unreadable). */
+int ledger_schema_version(const char *path, int *version, struct etl_err *err);
 
 /* Explicit transactions (staging batches). ledger_* writers outside one
  * commit on their own. */
@@ -143,7 +151,7 @@ void ledger_set_run(struct ledger *l, int64_t run);
 
 /*
  * Stages one record (p->voided for a void row): decides the action per
- * key as DESIGN.md says. `hold`: the record's zone is disconnected and the
+ * key as docs/ARCHITECTURE.md says. `hold`: the record's zone is disconnected and the
  * config says "hold" — the record becomes `held` instead of `pending`
  * (with the action it will need). Returns 0 and *out, or -1.
  */
@@ -186,6 +194,7 @@ struct ledger_rec {
     long long void_cents;
     enum currency void_currency;
     int      void_sent;
+    int      pruned;          /* a tombstone (ledger_prune()) */
 };
 
 void ledger_rec_init(struct ledger_rec *r);
@@ -316,8 +325,25 @@ int ledger_live_counts(struct ledger *l,
                                   const char *zone_status, long count),
                        void *ctx, struct etl_err *err);
 
-/* Removes final records whose end time is before `before` (UTC epoch
- * seconds), then VACUUMs; *removed receives the count. */
+/*
+ * Prunes final records (pushed, failed, deleted; never pending, sending or
+ * held) whose end time is before `before` (UTC epoch seconds); *removed
+ * receives how many. A pruned record becomes a plate-free tombstone: the
+ * plate, the record JSON, the body, upd and last_error are dropped, the
+ * plate is removed from srv_body, target is dropped; the key, hash, state,
+ * reference id, zone (type, as srv_body's permitNo says), amount, currency,
+ * start and end times (so the business day), source and line stay, and
+ * `pruned` is set. So:
+ *   - an unchanged old record staged again has the same hash: nothing;
+ *   - a changed one is restaged like any record (it becomes a full record
+ *     again): the kept reference id and server body make it an update or a
+ *     delete-then-push of the one live permit, never a second push;
+ *   - `stats` live counts and period reports (ledger_each_in_range(): the
+ *     tombstone's plate is "") still count it; --retry-failed skips it.
+ * Works in short transactions (ids in batches) and then gives the freed
+ * pages back with incremental_vacuum steps and a WAL checkpoint. Must not
+ * be called inside ledger_begin(). 0 or -1.
+ */
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err);
 
 #endif

@@ -35,6 +35,7 @@ struct push {
     int                in_file;
     long               batch_n;
     struct ledger_file cur;
+    char              *cur_path;     /* the file being staged, as the ledger names it */
     char             **done_files;   /* files read to their end this run */
     size_t             ndone, capdone;
     /* sending */
@@ -105,6 +106,7 @@ void push_free(struct push *p)
     for (i = 0; i < p->ndone; i++)
         free(p->done_files[i]);
     free(p->done_files);
+    free(p->cur_path);
     ledger_rec_release(&p->rec);
     buf_release(&p->src);
     free(p);
@@ -250,12 +252,21 @@ int push_file_check(struct push *p, const char *path, int *skip, struct etl_err 
     return 0;
 }
 
+void push_file_same(struct push *p)
+{
+    p->c.files_skipped++;
+}
+
 int push_file_begin(struct push *p, const char *path, struct etl_err *err)
 {
     memset(&p->cur, 0, sizeof(p->cur));
     if (file_identity(path, &p->cur, err) < 0 || push_file_sha256(path, p->cur.sha256, err) < 0)
         return -1;
     snprintf(p->cur.ctx, sizeof(p->cur.ctx), "%s", p->o.ctx_hash ? p->o.ctx_hash : "");
+    free(p->cur_path);
+    p->cur_path = strdup(path);
+    if (!p->cur_path)
+        return etl_fail(err, E_NOMEM, "push: out of memory");
     if (ledger_tmp_clear(p->l, err) < 0 || ledger_begin(p->l, err) < 0)
         return -1;
     p->in_file = 1;
@@ -287,8 +298,16 @@ int push_sink_record(void *ctx, const struct permit *rec, struct etl_err *err)
         else if (rec->zone_status == ZONE_MISSING)
             p->c.zone_missing++;
     }
-    if (ledger_tmp_add(p->l, rec, err) < 0)
+    if (rec->source != p->cur_path) {
+        /* records name their file as the ledger's files table does */
+        struct permit q = *rec;
+
+        q.source = p->cur_path;
+        if (ledger_tmp_add(p->l, &q, err) < 0)
+            return -1;
+    } else if (ledger_tmp_add(p->l, rec, err) < 0) {
         return -1;
+    }
     return batch_tick(p, err);
 }
 
@@ -788,11 +807,105 @@ static int hook_done(void *ctx, void *user, const struct opscom_result *r)
     return 0;
 }
 
+/* --- the dry run: a plan ------------------------------------------------------ */
+
+/* Data reaches the plan lines (keys, zones): control characters become '?'
+ * so that a hostile input cannot rewrite the terminal. */
+static void put_safe(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+static void put_time(FILE *f, long long t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char b[32];
+
+    if (gmtime_r(&tt, &tm) && strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm))
+        fputs(b, f);
+    else
+        fprintf(f, "%lld", t);
+}
+
+static void put_money(FILE *f, long long cents, enum currency cur)
+{
+    fprintf(f, "%lld.%02lld %s", cents / 100, cents % 100, currency_name(cur));
+}
+
+/* "push KEY PLATE ZONE AMOUNT CUR START -> END" */
+static void plan_record(FILE *f, const char *verb, const struct ledger_rec *r)
+{
+    fprintf(f, "would %-6s ", verb);
+    put_safe(f, r->p.key);
+    fprintf(f, " plate %s zone '", r->p.plate);
+    put_safe(f, r->p.zone);
+    fputs("' ", f);
+    put_money(f, r->p.cents, r->p.currency);
+    fputc(' ', f);
+    put_time(f, r->p.start);
+    fputs(" -> ", f);
+    put_time(f, r->p.end);
+    fputc('\n', f);
+}
+
+/* "update KEY ref REF: plate A -> B, amount ..., currency ..., end ..." from
+ * what the server has (srv_body) to what it will have (target). */
+static void plan_update(FILE *f, const struct ledger_rec *r)
+{
+    struct permit o, n;
+    int k = 0;
+
+    memset(&o, 0, sizeof(o));
+    memset(&n, 0, sizeof(n));
+    fputs("would update ", f);
+    put_safe(f, r->p.key);
+    fputs(" ref ", f);
+    put_safe(f, r->reference_id);
+    fputc(':', f);
+    if (!r->srv_body.ptr || !r->target.ptr || ledger_body_parse(r->srv_body.ptr, &o) < 0 ||
+        ledger_body_parse(r->target.ptr, &n) < 0) {
+        fputs(" {", f);
+        put_safe(f, r->upd.ptr ? r->upd.ptr : "");
+        fputs("}\n", f);
+        return;
+    }
+    if (strcmp(o.plate, n.plate) != 0)
+        fprintf(f, "%s plate %s -> %s", k++ ? "," : "", o.plate, n.plate);
+    if (o.cents != n.cents) {
+        fprintf(f, "%s amount %lld.%02lld -> %lld.%02lld", k++ ? "," : "", o.cents / 100,
+                o.cents % 100, n.cents / 100, n.cents % 100);
+    }
+    if (o.currency != n.currency)
+        fprintf(f, "%s currency %s -> %s", k++ ? "," : "", currency_name(o.currency),
+                currency_name(n.currency));
+    if (o.end != n.end) {
+        fprintf(f, "%s end ", k++ ? "," : "");
+        put_time(f, o.end);
+        fputs(" -> ", f);
+        put_time(f, n.end);
+    }
+    if (!k)
+        fputs(" (no field differs)", f);
+    fputc('\n', f);
+}
+
+static int plan_held(void *ctx, struct ledger_rec *r, struct etl_err *err)
+{
+    struct push *p = ctx;
+
+    (void)err;
+    if (p->o.dry_verbose)
+        plan_record(p->o.dry_out, "hold", r);
+    return 0;
+}
+
 static int dry_send(struct push *p, struct etl_err *err)
 {
     struct ledger_rec *r = &p->rec;
     FILE *f = p->o.dry_out;
-    int rc;
+    int rc, v = p->o.dry_verbose;
 
     p->cursor = 0;
     while ((rc = ledger_next_pending(p->l, &p->cursor, r, err)) == 1) {
@@ -813,32 +926,51 @@ static int dry_send(struct push *p, struct etl_err *err)
         case LA_NONE:
             continue;
         case LA_UPDATE:
-            fprintf(f, "update %s {%s}\n", r->p.key, r->upd.ptr ? r->upd.ptr : "");
-            p->c.updated++;
+            if (v)
+                plan_update(f, r);
+            p->c.plan_update++;
             break;
         case LA_DELETE:
-            fprintf(f, "delete %s {\"reference_id\":\"%s\"}\n", r->p.key, r->reference_id);
-            p->c.deleted++;
+            if (v) {
+                fputs("would delete ", f);
+                put_safe(f, r->p.key);
+                fputs(" ref ", f);
+                put_safe(f, r->reference_id);
+                fputc('\n', f);
+            }
+            p->c.plan_delete++;
             break;
         case LA_REPUSH:
-            fprintf(f, "delete %s {\"reference_id\":\"%s\"}\n", r->p.key, r->reference_id);
-            fprintf(f, "push %s %s\n", r->p.key, r->body.ptr);
-            p->c.deleted++;
-            p->c.pushed++;
+            if (v)
+                plan_record(f, "repush", r);
+            p->c.plan_repush++;
             p->c.to_send++;
             break;
         default:
-            fprintf(f, "push %s %s\n", r->p.key, r->body.ptr);
-            p->c.pushed++;
+            if (v)
+                plan_record(f, "push", r);
+            p->c.plan_push++;
             break;
         }
         p->c.to_send++;
         if (r->doubt)
             p->c.resent_after_doubt++;
     }
-    if (fflush(f) != 0)
+    if (rc < 0)
+        return rc;
+    if (ledger_each_held(p->l, plan_held, p, err) < 0)
+        return -1;
+    if (fflush(f) != 0 || ferror(f))
         return etl_fail(err, E_IO, "cannot write the dry-run output: %s", strerror(errno));
-    return rc;
+    return 0;
+}
+
+void push_plan_text(const struct push *p, char *out, size_t cap)
+{
+    const struct push_counts *c = &p->c;
+
+    snprintf(out, cap, "would push %ld, update %ld, delete %ld, repush %ld, hold %ld",
+             c->plan_push, c->plan_update, c->plan_delete, c->plan_repush, c->held);
 }
 
 int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_err *err)

@@ -47,6 +47,18 @@ $RC money ab.xlsx >ab.json && $RC money ba.xlsx >ba.json
 check "reversed order: identical money figures, Permits and Voids" cmp -s ab.json ba.json
 check "money figures were read" grep -q '"Net"' ab.json
 
+# a file read once from a FIFO: its voids still cancel sales read before it
+mkfifo b.fifo
+( cat b.csv >b.fifo ) &
+timeout 60 "$PE" report -o fifo.xlsx a.csv b.fifo 2>err; rc=$?
+wait
+check "report a.csv FIFO: exit 0" test "$rc" -eq 0
+check "FIFO: 4 cancelled, 1 unmatched" grep -q \
+  "sales 7 = 3 listed + 4 cancelled; voids 5 = 4 cancelling + 1 unmatched" err
+$RC money fifo.xlsx >fifo.json
+check "FIFO: the same money figures, Permits and Voids as from the files" \
+  cmp -s <(sed 's/b\.fifo/b.csv/g' fifo.json) ab.json
+
 # a void alone: the sale is in no file
 printf '%s\n' "$HEAD" "S4,DDD444,Lot 01,$D 10:00 AM,$D 11:00 AM,7.25,CAD,,,VOID" >v.csv
 expect_exit "report a.csv v.csv exits 0" 0 "$PE" report -o av.xlsx v.csv a.csv

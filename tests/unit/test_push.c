@@ -238,6 +238,7 @@ static struct push_counts run(struct fake *f, const struct permit *recs, int n,
     o.force = ro->force;
     o.dry_run = ro->dry;
     o.dry_out = ro->dry_out;
+    o.dry_verbose = ro->dry;
     o.retry_failed = ro->retry_failed;
     o.hold_disconnected = ro->hold;
     p = push_new(l, &o, &e);
@@ -662,13 +663,14 @@ START_TEST(test_dry_run)
     struct permit recs[2];
     struct push_counts c;
     struct run_opts ro = plain;
-    char out[2048];
+    char out[4096], plan[256];
     FILE *mem;
-    int ex, rc;
+    int ex, rc, nreq;
 
     memset(&f, 0, sizeof(f));
     mk(&recs[0], 0, "ABC1", 1000, "Lot 4");
     mk(&recs[1], 1, "ABC2", 0, "Lot 4");
+    memset(out, 0, sizeof(out));
     mem = fmemopen(out, sizeof(out), "w");
     ck_assert_ptr_nonnull(mem);
     ro.dry = 1;
@@ -676,12 +678,67 @@ START_TEST(test_dry_run)
     c = run(&f, recs, 2, &ro, &ex, &rc);
     fclose(mem);
     ck_assert_int_eq(f.nreq, 0);
-    ck_assert_int_eq(c.pushed, 2);
-    ck_assert_msg(strstr(out, "push ps:0 {\"LicencePlate\":\"ABC1\",\"Amount\":\"10.00\"") != NULL,
+    ck_assert_int_eq(c.plan_push, 2);
+    ck_assert_int_eq(c.pushed, 0);         /* nothing was pushed */
+    ck_assert_msg(strstr(out, "would push   ps:0 plate ABC1 zone 'Lot 4' 10.00 CAD ") != NULL,
                   "%s", out);
-    ck_assert_msg(strstr(out, "push ps:1 {\"LicencePlate\":\"ABC2\",\"CurrencyID\":\"CAD\"") != NULL,
+    ck_assert_msg(strstr(out, "would push   ps:1 plate ABC2 zone 'Lot 4' 0.00 CAD ") != NULL,
                   "%s", out);
     ck_assert_int_ne(access(path, F_OK), 0);   /* no ledger written */
+
+    /* pushed for real, then a changed amount and a void: the plan says
+     * update (old -> new) and delete, and still sends nothing */
+    c = run(&f, recs, 2, &plain, &ex, &rc);
+    ck_assert_int_eq(c.pushed, 2);
+    nreq = f.nreq;
+    recs[0].cents = 1500;
+    recs[1].voided = 1;
+    memset(out, 0, sizeof(out));
+    mem = fmemopen(out, sizeof(out), "w");
+    ck_assert_ptr_nonnull(mem);
+    ro.dry_out = mem;
+    {
+        struct etl_err e;
+        struct ledger *l = ledger_open(path, LEDGER_DRY, &e);
+        struct push_opts o;
+        struct push *p;
+        struct ingest_stats st;
+
+        ck_assert_ptr_nonnull(l);
+        memset(&o, 0, sizeof(o));
+        o.max_reject_ratio = 0.2;
+        o.dry_run = 1;
+        o.dry_verbose = 1;
+        o.dry_out = mem;
+        p = push_new(l, &o, &e);
+        ck_assert_int_eq(push_begin(p, &e), 0);
+        ck_assert_int_eq(push_file_begin(p, input, &e), 0);
+        ck_assert_int_eq(push_sink_record(p, &recs[0], &e), 0);
+        ck_assert_int_eq(push_sink_record(p, &recs[1], &e), 0);
+        memset(&st, 0, sizeof(st));
+        st.rows = 2;
+        st.accepted = 1;
+        st.voids = 1;
+        ck_assert_int_eq(push_file_end(p, input, &st, 1, &e), 0);
+        ck_assert_int_eq(push_send(p, fake_run, &f, &e), 0);
+        ck_assert_int_eq(push_finish(p, &e), 0);
+        c = *push_counts(p);
+        push_plan_text(p, plan, sizeof(plan));
+        push_free(p);
+        ledger_close(l);
+    }
+    fclose(mem);
+    ck_assert_int_eq(f.nreq, nreq);
+    ck_assert_int_eq(c.plan_update, 1);
+    ck_assert_int_eq(c.plan_delete, 1);
+    ck_assert_int_eq(c.plan_push, 0);
+    ck_assert_str_eq(plan, "would push 0, update 1, delete 1, repush 0, hold 0");
+    ck_assert_msg(strstr(out, "would update ps:0 ref ") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, ": amount 10.00 -> 15.00\n") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "would delete ps:1 ref ") != NULL, "%s", out);
+    /* the ledger file still says what the real run left */
+    c = run(&f, NULL, 0, &plain, &ex, &rc);
+    ck_assert_int_eq(c.updated + c.deleted + c.pushed, 0);
     fake_free(&f);
 }
 END_TEST
