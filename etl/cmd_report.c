@@ -19,8 +19,10 @@
 #include "log.h"
 #include "opscom.h"
 #include "report.h"
+#include "report_recon.h"
 #include "report_stats.h"
 #include "report_voids.h"
+#include "silent.h"
 #include "tz.h"
 #include "zones.h"
 
@@ -194,6 +196,47 @@ static int on_day_record(void *ctx, const struct ledger_rec *r)
     return report_add_push(c->rep, &e) < 0 ? -1 : 0;
 }
 
+/* A period's Reconciliation (when the config lists settlements) and silent
+ * zones (unless "silent_zones": false), each of its days. */
+static int judge_period(struct rctx *c, const struct config *cfg, const struct tz *btz,
+                        long long first, long long last, long *unexplained, long *silent,
+                        struct etl_err *err)
+{
+    struct recon_days days;
+    int ret = -1;
+
+    memset(&days, 0, sizeof(days));
+    if (!cfg || !c->led)
+        return 0;
+    if (recon_days_add_range(&days, first, last) < 0) {
+        etl_fail(err, E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (cfg->nsettlements) {
+        struct recon_result res;
+
+        if (report_recon(c->rep, c->led, btz, &days, 0, &res, err) < 0)
+            goto out;
+        *unexplained = res.unexplained;
+    }
+    if (cfg->silent_zones) {
+        struct silent_opts so;
+
+        so.weeks = cfg->silent_weeks;
+        so.min_fraction = cfg->silent_min_fraction;
+        so.min_days = cfg->silent_min_days;
+        *silent = report_silent(c->rep, c->led, btz, &days, &so, err);
+        if (*silent < 0) {
+            *silent = 0;
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    recon_days_free(&days);
+    return ret;
+}
+
 static int worse(int a, int b)
 {
     return a > b ? a : b;
@@ -224,7 +267,8 @@ int cmd_report(int argc, char **argv)
     char *token = NULL;
     const char *out = NULL, *date = NULL, *from = NULL, *to = NULL;
     const char *tzname = DEFAULT_BUSINESS_TZ;
-    struct run_cause causes[8];
+    struct run_cause causes[12];
+    long unexplained = 0, silent = 0;
     size_t ncauses = 0;
     int c, i, y = 0, mo = 0, d = 0, y2 = 0, mo2 = 0, d2 = 0, status = EXIT_GOOD;
     int aborted = 0, written = 0, period = 0, want_stats = 0;
@@ -374,7 +418,15 @@ int cmd_report(int argc, char **argv)
             aborted = 1;
         }
         tot.accepted = rc.records;
+        if (!aborted && judge_period(&rc, inp.config, btz, tz_days_from_civil(y, mo, d),
+                                     tz_days_from_civil(y2, mo2, d2), &unexplained,
+                                     &silent, &err) < 0) {
+            log_err(&err);
+            status = EXIT_ABORTED;
+            aborted = 1;
+        }
     } else {
+        memset(&io, 0, sizeof(io));
         io.profile = inp.profile;
         io.zones = inp.zones;
         in = ingest_new(&io, &err);
@@ -441,7 +493,7 @@ int cmd_report(int argc, char **argv)
         }
     }
     if (tot.rejected || tot.duplicates || rc.disconnected || rc.missing ||
-        rc.states[LS_FAILED] || rc.states[LS_HELD] || rc.resent)
+        rc.states[LS_FAILED] || rc.states[LS_HELD] || rc.resent || unexplained || silent)
         status = worse(status, EXIT_ATTENTION);
     memset(&counts, 0, sizeof(counts));
     counts.updated = counts.unchanged = counts.pending = -1;
@@ -461,6 +513,8 @@ int cmd_report(int argc, char **argv)
     CAUSE(rc.states[LS_HELD], "records held", "Push Log");
     CAUSE(rc.states[LS_FAILED], "records failed", "Push Log");
     CAUSE(rc.resent, "records resent after doubt", "Push Log");
+    CAUSE(unexplained, "settlement differences unexplained", "Reconciliation");
+    CAUSE(silent, "zones silent", "Silent Zones");
 #undef CAUSE
     report_set_causes(rc.rep, causes, ncauses);
     if (report_close(rc.rep, aborted, &err) < 0) {
