@@ -45,7 +45,11 @@ static const char usage[] =
 "\n"
 "With --date or --from/--to the business days (in business_tz) are rebuilt\n"
 "from the ledger, with a by-day table and a daily revenue chart; no token\n"
-"is needed and nothing is sent unless --stats pulls OPSCOM's stats.\n"
+"is needed and nothing is sent unless --stats pulls OPSCOM's stats. When\n"
+"the config lists settlements, a Reconciliation sheet holds each day's Net\n"
+"per vendor and currency against what was settled; zones whose sales fell\n"
+"below min_fraction of their weekday median are listed on Silent Zones\n"
+"(silent_zones in the config).\n"
 "\n"
 INPUTS_HELP
 "  -o, --output F     the workbook to write, F.xlsx (replaced atomically)\n"
@@ -55,8 +59,9 @@ INPUTS_HELP
 "      --stats        with --date/--from: pull OPSCOM's stats (needs the token)\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
-"missing; 2 usage, configuration or profile error; 3 unreadable input or\n"
-"the report could not be written.\n";
+"missing, a settlement difference unexplained, a zone silent; 2 usage,\n"
+"configuration or profile error; 3 unreadable input or the report could\n"
+"not be written.\n";
 
 enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS };
 

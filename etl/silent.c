@@ -18,10 +18,12 @@ static int cmp_long(const void *a, const void *b)
 
 double silent_median(long *v, size_t n)
 {
+    size_t mid = n / 2;
+
     qsort(v, n, sizeof(*v), cmp_long);
     if (n % 2)
-        return (double)v[n / 2];
-    return ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0;
+        return (double)v[mid];
+    return ((double)v[mid - 1] + (double)v[mid]) / 2.0;
 }
 
 int silent_rule(long sales, long *hist, size_t n, const struct silent_opts *o,
