@@ -59,9 +59,11 @@ INPUTS_HELP
 "      --stats        with --date/--from: pull OPSCOM's stats (needs the token)\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
-"missing, a settlement difference unexplained, a zone silent; 2 usage,\n"
-"configuration or profile error; 3 unreadable input or the report could\n"
-"not be written.\n";
+"missing, a record held, failed or resent after doubt, a settlement\n"
+"difference unexplained, a zone silent (the Summary lists each cause, its\n"
+"count and its sheet); 2 usage, configuration or profile error, -o not\n"
+"named *.xlsx; 3 unreadable input, stats unreachable with --stats, or the\n"
+"report could not be written.\n";
 
 enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS };
 
