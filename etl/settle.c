@@ -4,6 +4,7 @@
 #include "settle.h"
 
 #include "buf.h"
+#include "jscan.h"
 #include "normalize.h"
 #include "profile.h"
 #include "tz.h"
@@ -13,12 +14,12 @@
 #include <string.h>
 #include <strings.h>
 
-int settle_parse_amount(const struct profile *sp, const char *s, size_t n,
+int settle_parse_amount(const struct profile *sp, const char *s, size_t n, int json_number,
                         long long *cents, enum currency *mark, char *why)
 {
     struct norm_amount a;
 
-    if (norm_amount_max(&sp->norm, s, n, 0, 1, SETTLE_MAX_CENTS, &a, why) < 0) {
+    if (norm_amount_max(&sp->norm, s, n, json_number, 1, SETTLE_MAX_CENTS, &a, why) < 0) {
         if (mark)
             *mark = a.mark_currency;
         return -1;
@@ -151,11 +152,20 @@ static void list_vendors(const struct profile_set *v, char *out, size_t cap)
                                 v->p[i]->norm.name);
 }
 
+/* One line's values per field (CSV cells or JSON members); present 0: the
+ * column or key is absent (or JSON null). */
+struct fval {
+    const char *ptr;
+    size_t      len;
+    int         present;
+    int         json_number;   /* a JSON number token (its text as written) */
+};
+
 /* One data line: checks every field, rejects each bad one. */
 static int data_line(const struct profile *sp, const struct profile_set *vendors,
-                     const char *path, long lineno, const struct csv_line *l,
-                     const int *col, const struct settle_sink *sink,
-                     struct settle_stats *st, struct etl_err *err)
+                     const char *path, long lineno, const struct fval *fv,
+                     const struct settle_sink *sink, struct settle_stats *st,
+                     struct etl_err *err)
 {
     struct settle_line sl;
     char why[NORM_REASON_MAX], msg[NORM_REASON_MAX + 400];
@@ -177,25 +187,25 @@ static int data_line(const struct profile *sp, const struct profile_set *vendors
     sl.count = -1;
     st->rows++;
 
-    s = cell(l, col[SF_DATE], &n);
+    s = fv[SF_DATE].ptr, n = fv[SF_DATE].len;
     if (settle_parse_date(sp, s, n, sl.day, why) < 0)
         REJ("date", why);
 
-    s = cell(l, col[SF_AMOUNT], &n);
-    if (settle_parse_amount(sp, s, n, &sl.cents, &mark, why) < 0)
+    s = fv[SF_AMOUNT].ptr, n = fv[SF_AMOUNT].len;
+    if (settle_parse_amount(sp, s, n, fv[SF_AMOUNT].json_number, &sl.cents, &mark, why) < 0)
         REJ("amount", why);
 
     memset(&am, 0, sizeof(am));
     am.mark_currency = mark;
-    s = cell(l, col[SF_CURRENCY], &n);
+    s = fv[SF_CURRENCY].ptr, n = fv[SF_CURRENCY].len;
     if (norm_currency(s, n, &am, sp->norm.default_currency, &sl.currency, why) != 0)
         REJ("currency", why);
 
-    if (col[SF_VENDOR] >= 0) {
+    if (fv[SF_VENDOR].present) {
         const char *v;
         size_t vn;
 
-        s = cell(l, col[SF_VENDOR], &n);
+        s = fv[SF_VENDOR].ptr, n = fv[SF_VENDOR].len;
         v = s;
         vn = n;
         norm_trim(&v, &vn);
@@ -216,11 +226,11 @@ static int data_line(const struct profile *sp, const struct profile_set *vendors
         snprintf(sl.vendor, sizeof(sl.vendor), "%s", sp->settle.vendor_default);
     }
 
-    if (col[SF_COUNT] >= 0) {
+    if (fv[SF_COUNT].present) {
         const char *c;
         size_t cn, i;
 
-        s = cell(l, col[SF_COUNT], &n);
+        s = fv[SF_COUNT].ptr, n = fv[SF_COUNT].len;
         c = s;
         cn = n;
         norm_trim(&c, &cn);
@@ -255,33 +265,19 @@ static int file_error(const struct settle_sink *sink, const char *path, long lin
     return etl_fail_at(err, code, path, line, "_file", "%s", msg);
 }
 
-int settle_read_file(const struct profile *sp, const struct profile_set *vendors,
-                     const char *path, const struct settle_sink *sink,
-                     struct settle_stats *st, struct etl_err *err)
+static int read_csv(const struct profile *sp, const struct profile_set *vendors,
+                    const char *path, FILE *f, const struct settle_sink *sink,
+                    struct settle_stats *st, struct etl_err *err)
 {
-    FILE *f = NULL;
     struct buf line = BUF_INIT;
     struct csv_line cl;
     int col[SF_NFIELDS], have_header = 0, ret = -1, c, i, k;
     long lineno = 0;
     char msg[600];
 
-    memset(st, 0, sizeof(*st));
     memset(&cl, 0, sizeof(cl));
     buf_init(&line, SETTLE_MAX_LINE + 2);
     buf_init(&cl.cells, SETTLE_MAX_LINE + 2);
-    if (!(sp->kinds & PK_CSV)) {
-        snprintf(msg, sizeof(msg), "settlement profile '%s': only CSV settlement files are "
-                 "read (kind \"csv\")", sp->norm.name);
-        file_error(sink, path, 0, err, E_CONFIG, msg);
-        goto out;
-    }
-    f = fopen(path, "rb");
-    if (!f) {
-        snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
-        file_error(sink, path, 0, err, E_IO, msg);
-        goto out;
-    }
     for (;;) {
         int eof;
 
@@ -356,8 +352,15 @@ int settle_read_file(const struct profile *sp, const struct profile_set *vendors
                     }
                 }
                 have_header = 1;
-            } else if (data_line(sp, vendors, path, lineno, &cl, col, sink, st, err) < 0) {
-                goto out;
+            } else {
+                struct fval fv[SF_NFIELDS];
+
+                for (k = 0; k < SF_NFIELDS; k++) {
+                    fv[k].ptr = cell(&cl, col[k], &fv[k].len);
+                    fv[k].present = col[k] >= 0;
+                }
+                if (data_line(sp, vendors, path, lineno, fv, sink, st, err) < 0)
+                    goto out;
             }
         }
         if (eof)
@@ -369,9 +372,104 @@ int settle_read_file(const struct profile *sp, const struct profile_set *vendors
     }
     ret = 0;
 out:
-    if (f)
-        fclose(f);
     buf_release(&line);
     buf_release(&cl.cells);
+    return ret;
+}
+
+/* ---- JSON (an array of objects, or JSON Lines) ---------------------------- */
+
+static ssize_t jread(void *ctx, char *buf, size_t cap)
+{
+    FILE *f = ctx;
+    size_t n = fread(buf, 1, cap, f);
+
+    if (n == 0 && ferror(f))
+        return -1;
+    return (ssize_t)n;
+}
+
+static int read_json(const struct profile *sp, const struct profile_set *vendors,
+                     const char *path, FILE *f, const struct settle_sink *sink,
+                     struct settle_stats *st, struct etl_err *err)
+{
+    struct jscan *js = jscan_new(jread, f, 0, SETTLE_MAX_LINE);
+    struct jscan_record rec;
+    struct etl_err jerr;
+    int r, ret = -1;
+
+    if (!js)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    while ((r = jscan_next(js, &rec, &jerr)) == JSCAN_RECORD) {
+        struct fval fv[SF_NFIELDS];
+        int k, i, j;
+
+        if (rec.error) {
+            st->rows++;
+            st->rejected++;
+            if (sink->reject)
+                sink->reject(sink->ctx, path, rec.line, "_row", rec.error, rec.raw, rec.rawlen);
+            continue;
+        }
+        memset(fv, 0, sizeof(fv));
+        for (k = 0; k < SF_NFIELDS; k++) {
+            fv[k].ptr = "";
+            for (i = 0; i < rec.n && !fv[k].present; i++)
+                for (j = 0; j < sp->settle.nnames[k]; j++)
+                    if (rec.m[i].type != JV_NULL &&
+                        strlen(sp->settle.names[k][j]) == rec.m[i].keylen &&
+                        !strncasecmp(sp->settle.names[k][j], rec.m[i].key, rec.m[i].keylen)) {
+                        fv[k].ptr = rec.m[i].val;
+                        fv[k].len = rec.m[i].vallen;
+                        fv[k].present = 1;
+                        fv[k].json_number = rec.m[i].type == JV_NUMBER;
+                        break;
+                    }
+        }
+        if (data_line(sp, vendors, path, rec.line, fv, sink, st, err) < 0)
+            goto out;
+    }
+    if (r == JSCAN_ERROR) {
+        file_error(sink, path, jscan_error_line(js), err, E_IO, jerr.msg);
+        goto out;
+    }
+    ret = 0;
+out:
+    jscan_free(js);
+    return ret;
+}
+
+int settle_read_file(const struct profile *sp, const struct profile_set *vendors,
+                     const char *path, const struct settle_sink *sink,
+                     struct settle_stats *st, struct etl_err *err)
+{
+    FILE *f;
+    char msg[600];
+    int c, json, ret;
+
+    memset(st, 0, sizeof(*st));
+    f = fopen(path, "rb");
+    if (!f) {
+        snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
+        return file_error(sink, path, 0, err, E_IO, msg);
+    }
+    /* the kind from the first byte after a BOM and blanks, as for records */
+    c = getc(f);
+    if (c == 0xef && getc(f) == 0xbb && getc(f) == 0xbf)
+        c = getc(f);
+    while (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+        c = getc(f);
+    json = c == '[' || c == '{';
+    rewind(f);
+    if (!(sp->kinds & (json ? (PK_JSON_ARRAY | PK_JSON_LINES) : PK_CSV))) {
+        snprintf(msg, sizeof(msg), "settlement profile '%s' does not read %s files",
+                 sp->norm.name, json ? "JSON" : "CSV");
+        ret = file_error(sink, path, 0, err, E_CONFIG, msg);
+    } else if (json) {
+        ret = read_json(sp, vendors, path, f, sink, st, err);
+    } else {
+        ret = read_csv(sp, vendors, path, f, sink, st, err);
+    }
+    fclose(f);
     return ret;
 }

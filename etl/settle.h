@@ -13,7 +13,10 @@
  *
  * Settlement files are CSV (the profile's delimiter, a header line, an
  * optional UTF-8 BOM, quoted fields, CRLF or LF; a line at most
- * SETTLE_MAX_LINE bytes). They are small: one line per day and currency.
+ * SETTLE_MAX_LINE bytes), a JSON array of objects or JSON Lines (keys
+ * matched like column names; a JSON number's text is read as written; the
+ * line of a record is that of its first byte), told apart by the first
+ * byte as for record files. They are small: one line per day and currency.
  */
 #ifndef ETL_SETTLE_H
 #define ETL_SETTLE_H
@@ -59,8 +62,10 @@ int settle_read_file(const struct profile *sp, const struct profile_set *vendors
                      const char *path, const struct settle_sink *sink,
                      struct settle_stats *st, struct etl_err *err);
 
-/* One amount: 0 and *cents, or -1 with why[NORM_REASON_MAX]. */
-int settle_parse_amount(const struct profile *sp, const char *s, size_t n,
+/* One amount (json_number: the text of a JSON number token): 0 and *cents
+ * (and the currency mark found, mark may be NULL), or -1 with
+ * why[NORM_REASON_MAX]. */
+int settle_parse_amount(const struct profile *sp, const char *s, size_t n, int json_number,
                         long long *cents, enum currency *mark, char *why);
 /* One business day per the profile's date_patterns -> "YYYY-MM-DD". */
 int settle_parse_date(const struct profile *sp, const char *s, size_t n, char day[11],

@@ -117,8 +117,8 @@ START_TEST(test_amounts)
     char why[NORM_REASON_MAX] = "";
     long long cents = -1;
     enum currency mark = CUR_NONE;
-    int r = settle_parse_amount(p, amounts[_i].text, strlen(amounts[_i].text), &cents, &mark,
-                                why);
+    int r = settle_parse_amount(p, amounts[_i].text, strlen(amounts[_i].text), 0, &cents,
+                                &mark, why);
 
     ck_assert_msg((r == 0) == amounts[_i].ok, "case %d '%s': %d (%s)", _i, amounts[_i].text, r,
                   why);
@@ -139,10 +139,14 @@ START_TEST(test_decimal_comma_amount)
     long long cents;
 
     p->norm.decimal_comma = 1;
-    ck_assert_int_eq(settle_parse_amount(p, "1.234,56", 8, &cents, NULL, why), 0);
+    ck_assert_int_eq(settle_parse_amount(p, "1.234,56", 8, 0, &cents, NULL, why), 0);
     ck_assert_int_eq(cents, 123456);
-    ck_assert_int_eq(settle_parse_amount(p, "-0,5", 4, &cents, NULL, why), 0);
+    ck_assert_int_eq(settle_parse_amount(p, "-0,5", 4, 0, &cents, NULL, why), 0);
     ck_assert_int_eq(cents, -50);
+    /* a JSON number: '.' is its decimal point whatever the profile says */
+    ck_assert_int_eq(settle_parse_amount(p, "-12.5", 5, 1, &cents, NULL, why), 0);
+    ck_assert_int_eq(cents, -1250);
+    ck_assert_int_eq(settle_parse_amount(p, "1e3", 3, 1, &cents, NULL, why), -1);
     profile_free(p);
 }
 END_TEST
@@ -173,6 +177,98 @@ START_TEST(test_dates)
         ck_assert_msg(r < 0, "case %d '%s' accepted as %s", _i, dates[_i].text, day);
         ck_assert(why[0]);
     }
+    profile_free(p);
+}
+END_TEST
+
+/* ---- reading files ----------------------------------------------------------------- */
+
+struct got { char lines[1024]; char rejects[1024]; };
+
+static int got_line(void *ctx, const struct settle_line *l, struct etl_err *err)
+{
+    struct got *g = ctx;
+    size_t n = strlen(g->lines);
+
+    (void)err;
+    snprintf(g->lines + n, sizeof(g->lines) - n, "%ld:%s:%s:%s:%lld:%ld;", l->line, l->day,
+             l->vendor, currency_name(l->currency), l->cents, l->count);
+    return 0;
+}
+
+static void got_reject(void *ctx, const char *file, long line, const char *field,
+                       const char *reason, const char *raw, size_t rawlen)
+{
+    struct got *g = ctx;
+    size_t n = strlen(g->rejects);
+
+    (void)file;
+    (void)reason;
+    (void)raw;
+    (void)rawlen;
+    snprintf(g->rejects + n, sizeof(g->rejects) - n, "%ld:%s;", line, field);
+}
+
+static const struct { const char *text; const char *lines; const char *rejects; int ret; }
+files[] = {
+    /* CSV: BOM, CRLF, quotes, a blank line, no vendor column (vendor_default) */
+    { "\xef\xbb\xbfSettlement Date,Currency,Net Settled,Transactions\r\n"
+      "2026-11-28,CAD,\"1,234.50\",12\r\n\r\n11/29/2026,USD,-3.00,\r\n",
+      "2:2026-11-28:paystation:CAD:123450:12;4:2026-11-29:paystation:USD:-300:-1;", "", 0 },
+    /* CSV: each bad field of a line rejected, the good lines kept */
+    { "Settlement Date,Merchant,Currency,Net Settled,Transactions\n"
+      "2026-11-28,mobile,CAD,1.00,1\n"
+      "2026-11-31,nobody,EUR,1.0.0,x\n"
+      "2026-11-28,hotspot,US$,2.00,\n",
+      "2:2026-11-28:mobile:CAD:100:1;4:2026-11-28:hotspot:USD:200:-1;",
+      "3:date;3:amount;3:currency;3:vendor;3:count;", 0 },
+    /* a required column missing: the file */
+    { "Merchant,Net Settled\nmobile,1.00\n", "", "1:_file;", -1 },
+    /* JSON Lines: numbers as written, a key missing, null = absent */
+    { "{\"Business Day\": \"2026-11-28\", \"Amount\": 12.5, \"Vendor\": \"mobile\"}\n"
+      "{\"Business Day\": \"2026-11-28\", \"Currency\": \"USD\"}\n"
+      "{\"Business Day\": \"2026-11-29\", \"Amount\": \"7\", \"Vendor\": null, "
+      "\"Count\": 3}\n",
+      "1:2026-11-28:mobile:CAD:1250:-1;3:2026-11-29:paystation:CAD:700:3;", "2:amount;", 0 },
+    /* a JSON array over several lines: each record's first line */
+    { "[\n {\"Business Day\": \"2026-11-28\", \"Amount\": 1},\n"
+      " {\"Business Day\": \"2026-11-28\", \"Amount\": 1e2}\n]\n",
+      "2:2026-11-28:paystation:CAD:100:-1;", "3:amount;", 0 },
+    /* broken JSON: the file, after the records before it */
+    { "{\"Business Day\": \"2026-11-28\", \"Amount\": 1}\n{\"Amount\": }\n",
+      "1:2026-11-28:paystation:CAD:100:-1;", "2:_file;", -1 },
+};
+
+START_TEST(test_read_files)
+{
+    char dir[] = "/tmp/test_settle.XXXXXX", path[600], cmd[700];
+    struct profile *p = processor();
+    struct profile_set vendors = { { NULL }, 0 };
+    struct settle_sink sink;
+    struct settle_stats st;
+    struct etl_err err;
+    struct got g;
+    FILE *f;
+    int r;
+
+    ck_assert_int_eq(profile_set_load_all(&vendors, &err), 0);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/s", dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(files[_i].text, f);
+    fclose(f);
+    memset(&g, 0, sizeof(g));
+    sink.line = got_line;
+    sink.reject = got_reject;
+    sink.ctx = &g;
+    r = settle_read_file(p, &vendors, path, &sink, &st, &err);
+    ck_assert_msg(r == files[_i].ret, "case %d: %d (%s)", _i, r, err.msg);
+    ck_assert_msg(!strcmp(g.lines, files[_i].lines), "case %d lines: %s", _i, g.lines);
+    ck_assert_msg(!strcmp(g.rejects, files[_i].rejects), "case %d rejects: %s", _i, g.rejects);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    profile_set_free(&vendors);
     profile_free(p);
 }
 END_TEST
@@ -465,6 +561,7 @@ int main(void)
     tcase_add_loop_test(tc, test_amounts, 0, (int)(sizeof(amounts) / sizeof(amounts[0])));
     tcase_add_test(tc, test_decimal_comma_amount);
     tcase_add_loop_test(tc, test_dates, 0, (int)(sizeof(dates) / sizeof(dates[0])));
+    tcase_add_loop_test(tc, test_read_files, 0, (int)(sizeof(files) / sizeof(files[0])));
     tcase_add_test(tc, test_profiles_apart);
     tcase_add_loop_test(tc, test_bad_profiles, 0,
                         (int)(sizeof(bad_profiles) / sizeof(bad_profiles[0])));
