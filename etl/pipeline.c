@@ -117,7 +117,7 @@ static void on_settle_reject(void *ctx, const char *file, long line, const char 
 }
 
 /*
- * The config's settlement files: each new or changed one (sha256 against
+ * `run`: the config's settlement files: each new or changed one (sha256 against
  * the ledger's `files` row, ctx "settlement") replaces its lines in the
  * ledger; bad lines are rejected like rows. Returns -1 only on a ledger
  * error (the run fails); a file that cannot be read is logged and counted.
@@ -574,7 +574,8 @@ int pipeline_run(const struct pipeline_opts *o)
             report_add_file(rep, &fr);
     }
     /* settlement files after the records: their lines are rejected like rows */
-    if (cfg->nsettlements && !push_interrupted() && read_settlements(&rctx, cfg, &err) < 0)
+    if (cfg->nsettlements && !strcmp(o->command, "run") && !push_interrupted() &&
+        read_settlements(&rctx, cfg, &err) < 0)
         goto fail;
     log_progress_done();
     log_row_errors_flush();
