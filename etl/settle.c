@@ -355,6 +355,7 @@ static int read_csv(const struct profile *sp, const struct profile_set *vendors,
             } else {
                 struct fval fv[SF_NFIELDS];
 
+                memset(fv, 0, sizeof(fv));
                 for (k = 0; k < SF_NFIELDS; k++) {
                     fv[k].ptr = cell(&cl, col[k], &fv[k].len);
                     fv[k].present = col[k] >= 0;
