@@ -24,7 +24,9 @@ static const char usage[] =
 "OPSCOM's stats, and writes REPORT_DIR/permit-etl-YYYYMMDD-HHMMSS.xlsx and\n"
 "...-summary.json beside it (UTC time of the run; report_dir defaults to the\n"
 "config's directory). Files whose records are all final are moved to\n"
-"archive_dir when it is set.\n"
+"archive_dir when it is set. With retention_days set, the run ends by\n"
+"pruning final records that ended longer ago (as `ledger prune`: plates\n"
+"dropped, plate-free tombstones kept) and says how many.\n"
 "Voids cancel their sale in any order (a pushed one is deleted); money is\n"
 "Gross, Voids and Net per currency; the summary line and JSON put every\n"
 "row of the run in one bucket (rows, sales, voids; earlier runs apart).\n"
@@ -33,14 +35,24 @@ static const char usage[] =
 "zones whose sales fell far below their weekday median are listed on\n"
 "Silent Zones (`silent_zones`). Unexplained differences, silent zones and\n"
 "rejected settlement lines make exit 1.\n"
+"Then (not with --dry-run, not after exit 2) metrics_file is rewritten and\n"
+"`notify` mails and/or posts the summary after exit 3, or also exit 1 with\n"
+"\"on\": \"attention\" (see `permit-etl check`).\n"
+"\n"
+"Inputs must be regular files (gzip data is decompressed whatever the name);\n"
+"one file matched by two paths is read once (the ledger records real paths).\n"
 "\n"
 "  -c, --config F    configuration file (required)\n"
-"      --dry-run     no network, no ledger writes, nothing archived: prints\n"
-"                    what would be sent; the report is still written\n"
+"      --dry-run     a plan, nothing sent or written (no token needed, no\n"
+"                    ledger change, no report or summary JSON, nothing\n"
+"                    archived): prints 'would push N, update M, delete K,\n"
+"                    repush R, hold H'; with -v one line per record\n"
 "      --force       push the records of files over max_reject_ratio\n"
 "      --date D      re-read the inputs for the records whose start falls on\n"
 "                    business day D (business_tz), even if processed; the\n"
-"                    ledger still prevents double pushes\n";
+"                    ledger still prevents double pushes\n"
+"\n"
+PUSH_EXIT_HELP;
 
 enum { OPT_DRY = CLI_FIRST_CMD_OPT, OPT_FORCE, OPT_DATE };
 
@@ -65,6 +77,8 @@ int cmd_run(int argc, char **argv)
     po.command = "run";
     po.write_report = 1;
     po.archive = 1;
+    po.retention = 1;
+    po.nightly = 1;
     cli_reset_getopt();
     while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
         switch (c) {
@@ -121,6 +135,9 @@ int cmd_run(int argc, char **argv)
 fail:
     log_err(&err);
     ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
+    if (cfg && !po.dry_run)
+        pipeline_nightly(cfg, ret, "run failed before any file was read", NULL, NULL, NULL,
+                         NULL, NULL);
     log_summary(ret, "run failed before any file was read");
 out:
     zones_free(zones);

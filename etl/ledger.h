@@ -16,10 +16,13 @@
  *     none), `upd` (the update request's changed fields), `target` (the
  *     body the server holds once the action succeeded);
  *   - `doubt` (an attempt broke after it was sent and no later answer
- *     settled it: the next send is a resend after doubt), `unlinked` (the
- *     server has the permit but gave no usable reference id),
+ *     settled it, or a failed record's 2xx answer was not a well-formed
+ *     success: the next send is a resend after doubt), `unlinked` (the
+ *     server has the permit but gave no usable reference id: see
+ *     ledger_rec_unlinked()),
  *     `resent_after_doubt`, `attempts`, `last_error`, `source`, `line`,
- *     `voided`, first/last seen, last sent (UTC, ISO 8601).
+ *     `voided`, first/last seen, last sent (UTC, ISO 8601), `pruned` (a
+ *     plate-free tombstone, ledger_prune()).
  * One row per input file (table `files`): path, size, mtime, sha256, the
  * fingerprint of the zone tables it was staged with (`ctx`), `final`.
  *
@@ -28,10 +31,14 @@
  * (ledger_admin_*) change state, reference and srv_body, never the hash,
  * so a rerun on the same file does not undo them.
  *
- * Storage: WAL, synchronous=NORMAL, busy_timeout, schema versioned by
+ * Storage: WAL, synchronous=NORMAL, auto_vacuum=INCREMENTAL, busy_timeout, schema versioned by
  * PRAGMA user_version (migrations in ledger.c, a newer version than this
  * tool knows is refused). Every statement is prepared once at open and
- * reused. The lock: flock() on "<ledger>.lock" (LEDGER_LOCK), the holder's
+ * reused. Privacy: the ledger file, its -wal/-shm and the lock are created
+ * with the private mode of fsutil.h (and missing parent directories too);
+ * existing ones are only ever narrowed. The lock: flock() on
+ * "<canonical ledger path>.lock" (LEDGER_LOCK; ledger_canonical_path(), so a
+ * symlink or another spelling of the path meets the same lock), the holder's
  * pid written into it; a second locker gets E_LOCKED naming that pid.
  *
  * Errors: E_DB (SQLite), E_IO (lock file), E_LOCKED, E_NOMEM, E_USAGE
@@ -48,7 +55,7 @@
 #include "err.h"
 #include "permit.h"
 
-#define LEDGER_SCHEMA_VERSION 4
+#define LEDGER_SCHEMA_VERSION 5
 
 /* cancelled: a sale whose key has a void, never sent (or nothing left on the
  * server); voided: a void whose sale has not been seen yet (the row holds
@@ -71,10 +78,19 @@ enum {
 };
 
 struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
+/* The ledger's canonical path into out: realpath(path), or when it does
+ * not exist yet the realpath of its directory + its base name. The lock
+ * is "<canonical>.lock". E_IO (the directory is missing), E_NOMEM. */
+int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err);
 /* The SQL of schema migration v (v -> v + 1), NULL past the last one:
  * for tests that build an old ledger. */
 const char *ledger_migration_sql(int v);
 void ledger_close(struct ledger *l);                    /* NULL-safe; releases the lock */
+
+/* The schema version (PRAGMA user_version) of an existing ledger file,
+ * opened read-only: never created, migrated or locked; the `records` table
+ * must exist when the version is not 0. E_DB (not a database, unreadable). */
+int ledger_schema_version(const char *path, int *version, struct etl_err *err);
 
 /* Explicit transactions (staging batches). ledger_* writers outside one
  * commit on their own. */
@@ -107,7 +123,9 @@ enum ledger_stage_outcome {
     LSO_VOID_FAILED, /* a void of a permit it cannot delete (in doubt, no usable
                         reference id): the sale failed, check OPSCOM by hand */
     LSO_VOID_UNCHANGED, /* the sale was deleted or cancelled already */
-    LSO_CANCELLED    /* a sale whose key has a void: cancelled, never sent */
+    LSO_CANCELLED,   /* a sale whose key has a void: cancelled, never sent */
+    LSO_UNLINKED     /* a change of an unlinked record: failed
+                        (LEDGER_UNLINKED_MSG), nothing will be sent */
 };
 
 struct ledger_rec;
@@ -176,6 +194,7 @@ struct ledger_rec {
     long long void_cents;
     enum currency void_currency;
     int      void_sent;
+    int      pruned;          /* a tombstone (ledger_prune()) */
 };
 
 void ledger_rec_init(struct ledger_rec *r);
@@ -195,7 +214,8 @@ long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *e
 /* Start of a run: every `sending` record (the process died while it was in
  * flight) becomes pending with doubt=1; returns how many, -1 on error. */
 long ledger_recover_sending(struct ledger *l, struct etl_err *err);
-/* --retry-failed: failed -> pending (action kept); returns how many. */
+/* --retry-failed: failed -> pending (action kept; doubt kept, so a failure
+ * in doubt is resent flagged), never an unlinked record; returns how many. */
 long ledger_retry_failed(struct ledger *l, struct etl_err *err);
 
 /* Held records, one by one (ascending id), to re-resolve their zone:
@@ -217,8 +237,20 @@ int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const c
  * push, *more = 1); an update fails with msg. */
 int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act,
                           const char *msg, int *more, struct etl_err *err);
-/* Permanent failure: failed with msg. */
-int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, struct etl_err *err);
+/* Permanent failure: failed with msg; `doubt` set when the answer leaves
+ * the outcome in doubt (a 2xx that is not a well-formed success): then
+ * --retry-failed resends it flagged resent_after_doubt. */
+int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, int doubt,
+                       struct etl_err *err);
+
+/* Unlinked records: the permit is on the server but its reference id is
+ * unusable (or missing), so it can never be updated or deleted through
+ * the API. Nothing ever sends such a record again (not --retry-failed):
+ * a change, delete or void of it becomes `failed` with this message. */
+#define LEDGER_UNLINKED_MSG "no usable reference id: change it in OPSCOM by hand"
+/* Makes record id `failed` with LEDGER_UNLINKED_MSG (voided: also marks
+ * it voided), action none; it stays unlinked. */
+int ledger_fail_unlinked(struct ledger *l, int64_t id, int voided, struct etl_err *err);
 /* No final answer (attempts ran out, run aborted): pending again; doubt
  * kept set when `in_doubt` (the next send is flagged). */
 int ledger_done_retry(struct ledger *l, int64_t id, int in_doubt, const char *msg,
@@ -345,6 +377,25 @@ int ledger_zone_last_start(struct ledger *l, const char *zone, long long *out,
 
 /* Removes final records whose end time is before `before` (UTC epoch
  * seconds), then VACUUMs; *removed receives the count. */
+/*
+ * Prunes final records (pushed, failed, deleted; never pending, sending or
+ * held) whose end time is before `before` (UTC epoch seconds); *removed
+ * receives how many. A pruned record becomes a plate-free tombstone: the
+ * plate, the record JSON, the body, upd and last_error are dropped, the
+ * plate is removed from srv_body, target is dropped; the key, hash, state,
+ * reference id, zone (type, as srv_body's permitNo says), amount, currency,
+ * start and end times (so the business day), source and line stay, and
+ * `pruned` is set. So:
+ *   - an unchanged old record staged again has the same hash: nothing;
+ *   - a changed one is restaged like any record (it becomes a full record
+ *     again): the kept reference id and server body make it an update or a
+ *     delete-then-push of the one live permit, never a second push;
+ *   - `stats` live counts and period reports (ledger_each_in_range(): the
+ *     tombstone's plate is "") still count it; --retry-failed skips it.
+ * Works in short transactions (ids in batches) and then gives the freed
+ * pages back with incremental_vacuum steps and a WAL checkpoint. Must not
+ * be called inside ledger_begin(). 0 or -1.
+ */
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err);
 
 #endif

@@ -10,6 +10,8 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "opscom.h"
 #include "push.h"
 #include "report.h"
@@ -246,6 +248,26 @@ static int run_opscom(void *transport, const struct opscom_hooks *h, void *ctx,
     return opscom_run(transport, h, ctx, err);
 }
 
+/*
+ * push and run read only regular files: they hash a file before reading
+ * it and compare its size, mtime and hash on the next run (a FIFO would
+ * be consumed by the hash, a device never ends). validate, zones and
+ * report read streams.
+ */
+static int regular_input(const char *path, struct etl_err *err)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) < 0)
+        return etl_fail_at(err, E_IO, path, 0, "_file", "cannot open: %s", strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return etl_fail_at(err, E_IO, path, 0, "_file",
+                           "not a regular file (%s): push and run hash their inputs and "
+                           "read them once; save a stream to a file first",
+                           S_ISDIR(sb.st_mode) ? "a directory" : "a FIFO, device or socket");
+    return 0;
+}
+
 static int worst(int a, int b)
 {
     return a > b ? a : b;
@@ -263,8 +285,8 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     }
     if (push_sink_record(c->push, p, err) < 0)
         return -1;
-    if (++c->staged % 1024 == 0)
-        log_progress("run: staging %s: %ld records", p->source, c->staged);
+    c->staged++;
+    log_progress_tick();
     /* sales reach the report after the push, from the ledger (on_run_record):
      * only then is it known which were cancelled by a void later in the
      * run; here the file's void rows are only counted */
@@ -356,6 +378,7 @@ static void on_push_log(void *ctx, const struct push_log_entry *e)
     rp.attempts = e->attempts;
     rp.last_error = e->last_error;
     rp.resent_after_doubt = e->resent_after_doubt;
+    rp.unlinked = e->unlinked;
     report_add_push(c->rep, &rp);
 }
 
@@ -390,14 +413,127 @@ static void report_counts_from(const struct push_counts *pc, int exit_code,
     rc->held = pc->held;
     rc->pending = pc->retry_later + pc->aborted;
     rc->resent_after_doubt = pc->resent_after_doubt;
+    rc->unlinked = pc->unlinked;
     rc->exit_code = exit_code;
+}
+
+/* The end of a dry run: the plan's count line on stdout and the summary
+ * line; nothing is written anywhere. Returns the exit code. */
+static int dry_run_end(const struct pipeline_opts *o, struct push *p, int aborted)
+{
+    const struct push_counts *c = push_counts(p);
+    char plan[256];
+    int ret = aborted ? EXIT_ABORTED : push_exit_code(p);
+
+    push_plan_text(p, plan, sizeof(plan));
+    printf("%s\n", plan);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        log_error("cannot write the dry-run plan");
+        ret = EXIT_ABORTED;
+    }
+    timing_report();
+    log_summary(ret, "%s dry run%s: %s; %ld file%s (%ld skipped unchanged, %ld over the "
+                "reject ratio): %ld rows, %ld accepted, %ld rejected, %ld duplicates, "
+                "%ld voids; nothing sent, nothing written", o->command,
+                aborted ? " interrupted" : "", plan, c->files + c->files_skipped,
+                c->files + c->files_skipped == 1 ? "" : "s", c->files_skipped,
+                c->files_over_ratio, c->rows, c->accepted, c->rejected, c->duplicates, c->voids);
+    return ret;
+}
+
+/* What needs attention in this run (push_causes(): the exit-1 causes),
+ * one per line, into b. */
+static void run_causes(const struct push *p, struct buf *b)
+{
+    struct run_cause causes[RUN_CAUSES_MAX];
+    size_t i, n = push_causes(p, causes, RUN_CAUSES_MAX);
+
+    for (i = 0; i < n; i++)
+        buf_addf(b, "%s: %ld%s%s%s\n", causes[i].what, causes[i].count,
+                 causes[i].sheet ? " (sheet " : "", causes[i].sheet ? causes[i].sheet : "",
+                 causes[i].sheet ? ")" : "");
+}
+
+/* The one place the nightly outputs read the run's figures from: the
+ * summary's buckets (the same words as the summary JSON's keys). */
+static void run_outcome_fill(struct run_outcome *r, const struct push_counts *c,
+                             const struct run_money *money)
+{
+    long sales = c->not_pushed, voids = 0;
+    int i;
+
+    for (i = 0; i < LB_S_COUNT; i++)
+        sales += c->sales[i];
+    for (i = 0; i < LB_V_COUNT; i++)
+        voids += c->voids_b[i];
+#define ROW(name, v) r->rows[r->nrows++] = (struct run_count){ NULL, name, v }
+#define REC(kind, name, v) r->records[r->nrecords++] = (struct run_count){ kind, name, v }
+    ROW("sales", sales);
+    ROW("rejected", c->rejected);
+    ROW("duplicates", c->duplicates);
+    ROW("voids", voids);
+    for (i = 0; i < LB_S_COUNT; i++)
+        REC("sale", runfiles_sales_keys[i], c->sales[i]);
+    REC("sale", runfiles_sales_keys[LB_S_COUNT], c->not_pushed);
+    for (i = 0; i < LB_V_COUNT; i++)
+        REC("void", runfiles_voids_keys[i], c->voids_b[i]);
+    REC("earlier", runfiles_earlier_keys[0], c->earlier_pushed);
+    REC("earlier", runfiles_earlier_keys[1], c->earlier_updated);
+    REC("earlier", runfiles_earlier_keys[2], c->earlier_deleted);
+    REC("earlier", runfiles_earlier_keys[3], c->earlier_failed);
+    REC("earlier", runfiles_earlier_keys[4], c->earlier_pending);
+#undef ROW
+#undef REC
+    if (money)
+        for (i = CUR_CAD; i <= CUR_USD; i++)
+            r->net_cents[i] = money->gross[i] - money->voids[i];
+    r->have_figures = 1;
+}
+
+void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
+                      const struct push_counts *pc, const struct run_money *money,
+                      const char *causes, const char *xlsx, const char *summary_json)
+{
+    struct run_outcome r;
+    struct buf why = BUF_INIT;
+    struct etl_err err;
+
+    if (exit_code == EXIT_USAGE)
+        return;
+    memset(&r, 0, sizeof(r));
+    r.exit_code = exit_code;
+    r.finished = time(NULL);
+    r.summary = summary;
+    r.xlsx = xlsx;
+    r.summary_json = summary_json;
+    if (pc)
+        run_outcome_fill(&r, pc, money);
+    if (causes)
+        buf_addstr(&why, causes);
+    if (exit_code == EXIT_ABORTED && log_last_error()[0])
+        buf_addf(&why, "%s\n", log_last_error());
+    r.causes = why.ptr ? why.ptr : "";
+    etl_err_clear(&err);
+    if (cfg->metrics_file) {
+        if (metrics_write(cfg->metrics_file, &r, &err) < 0)
+            log_err(&err);
+        else
+            log_debug("metrics written: %s", cfg->metrics_file);
+    }
+    notify_send(cfg, &r);
+    buf_release(&why);
 }
 
 int pipeline_run(const struct pipeline_opts *o)
 {
     const struct config *cfg = o->cfg;
     const char *date = o->date;
-    int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0;
+    int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0, sjson_ok = 0;
+    int xlsx_ok = 0, have_counts = 0;
+    /* a dry run writes nothing: no report, no summary JSON, no archive */
+    int want_report = o->write_report && !dry;
+    struct buf causes = BUF_INIT;
+    struct push_counts counts;
     size_t i;
     struct etl_err err;
     const struct tz *btz = NULL;
@@ -415,12 +551,14 @@ int pipeline_run(const struct pipeline_opts *o)
     struct report_meta meta;
     struct report_counts rc;
     struct run_ctx rctx;
-    char ctxhash[65], summary[1024], title[64];
+    char ctxhash[65], summary[1024], title[64], prunetext[48] = "", line[1600] = "";
+    long pruned = -1;
     struct sigaction sa, old_int, old_term;
     time_t started = time(NULL);
 
     etl_err_clear(&err);
     memset(&rctx, 0, sizeof(rctx));
+    memset(&counts, 0, sizeof(counts));
     timing_begin("config");
     if (!dry) {
         /* the token's format is checked before anything else happens */
@@ -439,7 +577,7 @@ int pipeline_run(const struct pipeline_opts *o)
         }
         rctx.have_day = 1;
     }
-    if ((o->write_report && runfiles_report_paths(cfg, started, &xlsx, &sjson, &err) < 0) ||
+    if ((want_report && runfiles_report_paths(cfg, started, &xlsx, &sjson, &err) < 0) ||
         push_ledger_path(cfg, &lpath, &err) < 0 ||
         push_context_hash(o->zones_path, o->aliases_path, cfg->disconnected_hold, o->profile,
                           ctxhash, &err) < 0)
@@ -459,15 +597,15 @@ int pipeline_run(const struct pipeline_opts *o)
     rctx.btz = btz;
     etl_err_clear(&rctx.db_err);
     ingest_on_rejected_row(in, on_rejected_row, &rctx);
-    if (o->write_report) {
-        snprintf(title, sizeof(title), "permit-etl %s%s", o->command, dry ? " (dry run)" : "");
+    if (want_report) {
+        snprintf(title, sizeof(title), "permit-etl %s", o->command);
         memset(&meta, 0, sizeof(meta));
         meta.title = title;
         meta.run_time = (long long)started;
         meta.command = o->command;
         meta.config_path = o->config_path;
         meta.business_day = date;
-        meta.online = !dry;
+        meta.online = 1;
         meta.business_tz = cfg->business_tz;
         meta.local_date = local_date;
         meta.local_offset = local_offset;
@@ -486,6 +624,7 @@ int pipeline_run(const struct pipeline_opts *o)
     po.partial = date != NULL;
     po.dry_run = dry;
     po.dry_out = stdout;
+    po.dry_verbose = log_options()->verbose;
     po.zones = o->zones;
     po.ctx_hash = ctxhash;
     po.log = rep ? on_push_log : NULL;
@@ -517,8 +656,23 @@ int pipeline_run(const struct pipeline_opts *o)
         long over_before = push_counts(p)->files_over_ratio;
 
         memset(&st, 0, sizeof(st));
+        if (f->same_as) {
+            const char *first = rf->v[f->same_as - 1].path;
+
+            log_info("%s: the same file as %s: skipped", f->path, first);
+            runfile_status(f, "skipped", "the same file as an earlier input");
+            push_file_same(p);
+            continue;
+        }
+        if (regular_input(f->path, &err) < 0) {
+            log_err(&err);
+            ret = worst(ret, etl_exit_for(err.code));
+            runfile_status(f, "error", err.msg);
+            etl_err_clear(&err);
+            continue;
+        }
         /* --date re-reads processed files: no skip check */
-        if (!date && push_file_check(p, f->path, &skip, &err) < 0) {
+        if (!date && push_file_check(p, runfile_ledger_path(f), &skip, &err) < 0) {
             log_err(&err);
             ret = worst(ret, etl_exit_for(err.code));
             runfile_status(f, "error", err.msg);
@@ -532,13 +686,14 @@ int pipeline_run(const struct pipeline_opts *o)
         }
         if (ledger_rejrow_clear(l, f->path, &err) < 0)
             goto fail;
-        if (push_file_begin(p, f->path, &err) < 0) {
+        if (push_file_begin(p, runfile_ledger_path(f), &err) < 0) {
             log_err(&err);
             ret = worst(ret, etl_exit_for(err.code));
             runfile_status(f, "error", err.msg);
             etl_err_clear(&err);
             continue;
         }
+        log_progress_file(o->command, i + 1, rf->n, f->path, &st.rows);
         rcode = f->profile ? ingest_file_as(in, f->path, f->profile, &sink, &st, &err)
                          : ingest_file(in, f->path, &sink, &st, &err);
         if (rctx.db_err.code != E_OK) {
@@ -554,7 +709,7 @@ int pipeline_run(const struct pipeline_opts *o)
             etl_err_clear(&err);
         }
         /* with --date (po.partial) a file read for one day is never marked processed */
-        if (push_file_end(p, f->path, &st, rcode == 0, &err) < 0)
+        if (push_file_end(p, runfile_ledger_path(f), &st, rcode == 0, &err) < 0)
             goto fail;
         runfile_stats(f, &st);
         if (rcode == 0)
@@ -578,6 +733,7 @@ int pipeline_run(const struct pipeline_opts *o)
         read_settlements(&rctx, cfg, &err) < 0)
         goto fail;
     log_progress_done();
+    log_row_errors_where(rep ? "the report's Rejected sheet" : "permit-etl validate --rejects F");
     log_row_errors_flush();
     if (rctx.have_day)
         log_info("--date %s: %ld records of other days left out", date, rctx.outside_day);
@@ -611,12 +767,17 @@ int pipeline_run(const struct pipeline_opts *o)
     sigaction(SIGTERM, &old_term, NULL);
     if (push_interrupted())
         aborted = 1;
+    if (dry) {
+        /* the plan is all a dry run leaves: it returns here, before every
+         * end-of-run writer (stats, archive, report, summary JSON and what
+         * follows them) */
+        ret = dry_run_end(o, p, aborted);
+        goto out;
+    }
 
     timing_begin("stats");
     if (!rep) {
         /* no report: nothing to pull the stats into */
-    } else if (dry) {
-        report_set_stats_error(rep, "not pulled: dry run");
     } else if (aborted) {
         report_set_stats_error(rep, "not pulled: the run aborted");
     } else if (report_pull_stats(rep, cfg, token, o->zones, l, &err) < 0) {
@@ -626,11 +787,29 @@ int pipeline_run(const struct pipeline_opts *o)
     }
     timing_end("stats");
 
-    if (!dry && o->archive && cfg->archive_dir &&
+    if (o->archive && cfg->archive_dir &&
         runfiles_archive(rf, l, cfg->archive_dir, &err) < 0) {
         log_err(&err);
         ret = worst(ret, etl_exit_for(err.code));
         etl_err_clear(&err);
+    }
+
+    /* retention_days: the run ends with the equivalent of `ledger prune` */
+    if (o->retention && cfg->retention_days > 0 && !dry && !push_interrupted()) {
+        long long before = (long long)started - (long long)cfg->retention_days * 86400;
+
+        timing_begin("prune");
+        if (ledger_prune(l, before, &pruned, &err) < 0) {
+            log_err(&err);
+            ret = worst(ret, etl_exit_for(err.code));
+            etl_err_clear(&err);
+            pruned = -1;
+        } else {
+            log_info("retention: %ld record%s ended over %d days ago pruned", pruned,
+                     pruned == 1 ? "" : "s", cfg->retention_days);
+            snprintf(prunetext, sizeof(prunetext), "; pruned %ld", pruned);
+        }
+        timing_end("prune");
     }
 
     ret = worst(ret, push_exit_code(p));
@@ -652,19 +831,29 @@ int pipeline_run(const struct pipeline_opts *o)
         }
         rep = NULL;
         if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, p,
-                                   &rctx.money, started, dry, date, ret, aborted, &err) < 0) {
+                                   &rctx.money, started, dry, date, ret, aborted, pruned,
+                                   &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
             etl_err_clear(&err);
+        } else {
+            sjson_ok = 1;
         }
     }
     timing_end("report");
     push_summary_text(p, summary, sizeof(summary));
     timing_report();
-    log_summary(ret, "%s%s%s: %s%s%s", o->command, dry ? " (dry run)" : "",
-                push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
-                o->write_report ? "; report " : "",
-                !o->write_report ? "" : xlsx.len ? xlsx.ptr : "not written");
+    snprintf(line, sizeof(line), "%s%s: %s%s%s%s", o->command,
+             push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
+             prunetext, want_report ? "; report " : "",
+             !want_report ? "" : xlsx.len ? xlsx.ptr : "not written");
+    counts = *push_counts(p);
+    have_counts = 1;
+    run_causes(p, &causes);
+    if (!xlsx.len)
+        buf_release(&xlsx);
+    if (!sjson_ok)
+        buf_release(&sjson);
     goto out;
 fail:
     log_err(&err);
@@ -679,18 +868,32 @@ fail:
             report_set_counts(rep, &rc);
             report_causes_from(rep, p);
         }
-        if (report_close(rep, 1, &rerr) == 0)
+        if (report_close(rep, 1, &rerr) == 0) {
             log_info("report written (ABORTED): %s", xlsx.ptr);
-        else
+            xlsx_ok = 1;
+        } else {
             log_err(&rerr);
+        }
         rep = NULL;
     }
-    if (p) {
+    if (p && dry) {
+        push_plan_text(p, summary, sizeof(summary));
+        log_summary(ret, "%s dry run aborted: %s (nothing sent or written)", o->command,
+                    summary);
+    } else if (p) {
         push_summary_text(p, summary, sizeof(summary));
-        log_summary(ret, "%s aborted: %s", o->command, summary);
+        snprintf(line, sizeof(line), "%s aborted: %s", o->command, summary);
     } else {
-        log_summary(ret, "%s failed before any file was read", o->command);
+        snprintf(line, sizeof(line), "%s failed before any file was read", o->command);
     }
+    if (p) {
+        counts = *push_counts(p);
+        have_counts = 1;
+        run_causes(p, &causes);
+    }
+    if (!xlsx_ok)
+        buf_release(&xlsx);
+    buf_release(&sjson);        /* not written on this path */
 out:
     recon_days_free(&rctx.rec_days);
     recon_days_free(&rctx.recon_days);
@@ -701,6 +904,14 @@ out:
     ingest_free(in);
     if (token)
         config_token_free(token);
+    /* after the ledger (and its lock) is released: a slow mail server
+     * never holds up the next run */
+    if (o->nightly && !dry)
+        pipeline_nightly(cfg, ret, line, have_counts ? &counts : NULL,
+                         have_counts ? &rctx.money : NULL, causes.ptr, xlsx.ptr, sjson.ptr);
+    buf_release(&causes);
+    if (line[0])                /* a dry run printed its own summary line */
+        log_summary(ret, "%s", line);
     buf_release(&lpath);
     buf_release(&xlsx);
     buf_release(&sjson);

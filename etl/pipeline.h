@@ -12,6 +12,16 @@
  * The caller has parsed its flags and loaded the config and zone table;
  * pipeline_run() owns everything else (token, ledger and its lock, ingest,
  * push engine, report) and prints the row errors and the one summary line.
+ *
+ * Inputs: regular files only (each is hashed, and compared on the next
+ * run); a file is known to the ledger by its runfile_ledger_path() (the
+ * real path), so another spelling of a file already in the run is
+ * skipped. Row errors and the report keep the path as given.
+ *
+ * Dry run: no token, the ledger copied into memory, nothing sent; it
+ * prints the plan and returns right after push_finish(), before every
+ * end-of-run writer (stats pull, archive, report, summary JSON, and any
+ * writer added after them): nothing is written anywhere.
  */
 #ifndef ETL_PIPELINE_H
 #define ETL_PIPELINE_H
@@ -29,13 +39,29 @@ struct pipeline_opts {
     const char *aliases_path;   /*   what staging depends on) */
     const char *profile;        /* -f for every file, else NULL (per file) */
     struct runfiles *files;     /* the inputs; their outcomes are filled in */
-    int dry_run, force, retry_failed;
+    int dry_run, force, retry_failed;   /* --dry-run: a plan, nothing written */
     const char *date;           /* run --date YYYY-MM-DD, else NULL */
     int write_report;           /* report + summary JSON into report_dir */
     int archive;                /* move final files into archive_dir */
+    int retention;              /* end with pruning per retention_days (run) */
+    int nightly;                /* `run`: metrics_file and notify at the end */
 };
 
 /* Runs the pass; returns the exit code (enum etl_exit). */
 int pipeline_run(const struct pipeline_opts *o);
+
+/*
+ * The end of a `run` that was not a dry run: writes cfg->metrics_file and
+ * sends the notifications (metrics.h, notify.h). Nothing after exit 2
+ * (configuration error). `pc` and `money` are NULL when the run stopped
+ * before counting; `causes` (what needs attention, one per line),
+ * `xlsx` and `summary_json` NULL when there are none. Failures are logged
+ * and change nothing else.
+ */
+struct push_counts;
+struct run_money;
+void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
+                      const struct push_counts *pc, const struct run_money *money,
+                      const char *causes, const char *xlsx, const char *summary_json);
 
 #endif

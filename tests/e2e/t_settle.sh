@@ -185,6 +185,10 @@ assert c['settlement lines rejected'] == 4, c" "${report%.xlsx}-summary.json"
 check "rejected rows kept without their plate" sh -c \
   "! sqlite3 ledger.sqlite 'select * from rejected_rows' | grep -q 'BAD'"
 
+"$PE" check -c cfg.json >check.out 2>&1
+check "check lists the settlement files and their profile" \
+  grep -q "settlements\[0\].*settle/\*.csv: 2 files, settlement profile processor" check.out
+
 # period reports, offline, from the ledger alone
 stop_sandbox
 unset OPSCOM_API_TOKEN

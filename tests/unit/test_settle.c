@@ -398,6 +398,9 @@ START_TEST(test_config_keys)
     ck_assert(c->silent_min_fraction == 0.25);
     ck_assert_int_eq(c->silent_min_days, 4);
     config_free(c);
+    c = config_text("{\"silent_zones\": {\"weeks\": 6}, \"retention_days\": 49}", &err);
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    config_free(c);
 }
 END_TEST
 
@@ -412,6 +415,8 @@ static const struct { const char *json; const char *key; } bad_configs[] = {
     { "{\"silent_zones\": {\"min_fraction\": 0}}", "silent_zones.min_fraction" },
     { "{\"silent_zones\": {\"min_days\": 1.5}}", "silent_zones.min_days" },
     { "{\"silent_zones\": {\"days\": 3}}", "silent_zones" },
+    /* retention must keep the look-back: 7 x 6 + 7 = 49 days */
+    { "{\"silent_zones\": {\"weeks\": 6}, \"retention_days\": 40}", "retention_days" },
 };
 
 START_TEST(test_bad_config)
