@@ -1,6 +1,6 @@
 /*
  * ledger.h — the SQLite ledger: what was staged, what was sent, what the
- * OPSCOM server currently holds (DESIGN.md "Ledger, push, reruns").
+ * OPSCOM server currently holds (docs/ARCHITECTURE.md "The ledger").
  *
  * One row per idempotency key (table `records`):
  *   - the record as staged: its struct permit fields as columns, the
@@ -151,7 +151,7 @@ void ledger_set_run(struct ledger *l, int64_t run);
 
 /*
  * Stages one record (p->voided for a void row): decides the action per
- * key as DESIGN.md says. `hold`: the record's zone is disconnected and the
+ * key as docs/ARCHITECTURE.md says. `hold`: the record's zone is disconnected and the
  * config says "hold" — the record becomes `held` instead of `pending`
  * (with the action it will need). Returns 0 and *out, or -1.
  */
