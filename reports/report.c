@@ -1615,11 +1615,16 @@ static int lazy_sheet(struct report *r, int which, const char *const *heads, int
 
 int report_add_recon(struct report *r, const struct report_recon_row *x)
 {
-    struct sheet *s = &r->sh[SH_RECON];
+    struct sheet *s;
     lxw_row_t row;
     long long diff = 0, unexpl = 0;
 
-    if (!r || lazy_sheet(r, SH_RECON, recon_heads, (int)NELEM(recon_heads)) < 0 ||
+    if (!r)
+        return -1;
+    if (r->twin)
+        (void)report_add_recon(r->twin, x);     /* no plate in it: the same row */
+    s = &r->sh[SH_RECON];
+    if (lazy_sheet(r, SH_RECON, recon_heads, (int)NELEM(recon_heads)) < 0 ||
         sheet_next_row(r, s, &row) < 0)
         return -1;
     if (put_str(r, s, row, 0, x->day ? x->day : "day unknown", NULL) < 0 ||
@@ -1655,11 +1660,16 @@ int report_add_recon(struct report *r, const struct report_recon_row *x)
 
 int report_add_silent(struct report *r, const struct report_silent *z)
 {
-    struct sheet *s = &r->sh[SH_SILENT];
+    struct sheet *s;
     struct report_silent *c;
     lxw_row_t row;
 
-    if (!r || lazy_sheet(r, SH_SILENT, r->silent_h, SILENT_NCOLS) < 0 ||
+    if (!r)
+        return -1;
+    if (r->twin)
+        (void)report_add_silent(r->twin, z);
+    s = &r->sh[SH_SILENT];
+    if (lazy_sheet(r, SH_SILENT, r->silent_h, SILENT_NCOLS) < 0 ||
         sheet_next_row(r, s, &row) < 0)
         return -1;
     if (put_str(r, s, row, 0, z->zone, NULL) < 0 ||
