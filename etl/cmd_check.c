@@ -275,6 +275,42 @@ static void check_inputs(struct checker *k, const struct config *cfg, struct ing
     }
 }
 
+/* Settlement files: each entry's settlement profile loads, its glob
+ * matches (a glob matching nothing is a warning, as for inputs). */
+static void check_settlements(struct checker *k, const struct config *cfg)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->nsettlements; i++) {
+        struct config one = *cfg;
+        struct runfiles rf;
+        struct etl_err err;
+        struct profile *sp;
+        char name[40];
+
+        snprintf(name, sizeof(name), "settlements[%zu]", i);
+        etl_err_clear(&err);
+        sp = profile_settle_load(cfg->settlements[i].profile, &err);
+        if (!sp) {
+            say_err(k, name, &err);
+            continue;
+        }
+        profile_free(sp);
+        one.settlements = &cfg->settlements[i];
+        one.nsettlements = 1;
+        runfiles_init(&rf);
+        if (runfiles_expand_settlements(&rf, &one, &err) < 0)
+            say_err(k, name, &err);
+        else if (!rf.n)
+            say(k, 1, name, "%s: matches no file", cfg->settlements[i].glob);
+        else
+            say(k, 0, name, "%s: %zu file%s, settlement profile %s",
+                cfg->settlements[i].glob, rf.n, rf.n == 1 ? "" : "s",
+                cfg->settlements[i].profile);
+        runfiles_free(&rf);
+    }
+}
+
 static void check_notify(struct checker *k, const struct config *cfg)
 {
     const struct config_notify *n = &cfg->notify;
@@ -470,6 +506,7 @@ int cmd_check(int argc, char **argv)
         say_err(&k, "inputs", &err);
     else
         check_inputs(&k, cfg, in);
+    check_settlements(&k, cfg);
 
     if (online)
         check_online(&k, cfg, token);

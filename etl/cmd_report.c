@@ -24,8 +24,10 @@
 #include "normalize.h"
 #include "opscom.h"
 #include "report.h"
+#include "report_recon.h"
 #include "report_stats.h"
 #include "report_voids.h"
+#include "silent.h"
 #include "tz.h"
 #include "voidmatch.h"
 #include "zones.h"
@@ -58,7 +60,11 @@ static const char usage[] =
 "\n"
 "With --date or --from/--to the business days (in business_tz) are rebuilt\n"
 "from the ledger, with a by-day table and a daily revenue chart; no token\n"
-"is needed and nothing is sent unless --stats pulls OPSCOM's stats.\n"
+"is needed and nothing is sent unless --stats pulls OPSCOM's stats. When\n"
+"the config lists settlements, a Reconciliation sheet holds each day's Net\n"
+"per vendor and currency against what was settled; zones whose sales fell\n"
+"below min_fraction of their weekday median are listed on Silent Zones\n"
+"(silent_zones in the config).\n"
 INPUTS_STREAMS_HELP
 "\n"
 INPUTS_HELP
@@ -74,10 +80,11 @@ INPUTS_HELP
 "                     rejected lines left out, amounts and counts untouched\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
-"missing, a record held, failed or resent after doubt (the Summary lists\n"
-"each cause, its count and its sheet); 2 usage, configuration or profile\n"
-"error, -o not named *.xlsx; 3 unreadable input, stats unreachable with\n"
-"--stats, or the report could not be written.\n";
+"missing, a record held, failed or resent after doubt, a settlement\n"
+"difference unexplained, a zone silent (the Summary lists each cause, its\n"
+"count and its sheet); 2 usage, configuration or profile error, -o not\n"
+"named *.xlsx; 3 unreadable input, stats unreachable with --stats, or the\n"
+"report could not be written.\n";
 
 enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS, OPT_REDACT };
 
@@ -289,6 +296,47 @@ static int on_day_record(void *ctx, const struct ledger_rec *r)
     return report_add_push(c->rep, &e) < 0 ? -1 : 0;
 }
 
+/* A period's Reconciliation (when the config lists settlements) and silent
+ * zones (unless "silent_zones": false), each of its days. */
+static int judge_period(struct rctx *c, const struct config *cfg, const struct tz *btz,
+                        long long first, long long last, long *unexplained, long *silent,
+                        struct etl_err *err)
+{
+    struct recon_days days;
+    int ret = -1;
+
+    memset(&days, 0, sizeof(days));
+    if (!cfg || !c->led)
+        return 0;
+    if (recon_days_add_range(&days, first, last) < 0) {
+        etl_fail(err, E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (cfg->nsettlements) {
+        struct recon_result res;
+
+        if (report_recon(c->rep, c->led, btz, &days, 0, &res, err) < 0)
+            goto out;
+        *unexplained = res.unexplained;
+    }
+    if (cfg->silent_zones) {
+        struct silent_opts so;
+
+        so.weeks = cfg->silent_weeks;
+        so.min_fraction = cfg->silent_min_fraction;
+        so.min_days = cfg->silent_min_days;
+        *silent = report_silent(c->rep, c->led, btz, &days, &so, err);
+        if (*silent < 0) {
+            *silent = 0;
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    recon_days_free(&days);
+    return ret;
+}
+
 static int worse(int a, int b)
 {
     return a > b ? a : b;
@@ -320,7 +368,8 @@ int cmd_report(int argc, char **argv)
     char *token = NULL;
     const char *out = NULL, *date = NULL, *from = NULL, *to = NULL;
     const char *tzname = DEFAULT_BUSINESS_TZ;
-    struct run_cause causes[8];
+    struct run_cause causes[12];
+    long unexplained = 0, silent = 0;
     size_t ncauses = 0;
     int c, i, y = 0, mo = 0, d = 0, y2 = 0, mo2 = 0, d2 = 0, status = EXIT_GOOD;
     int aborted = 0, written = 0, period = 0, want_stats = 0, redact = 0;
@@ -475,6 +524,13 @@ int cmd_report(int argc, char **argv)
             aborted = 1;
         }
         tot.accepted = rc.records;
+        if (!aborted && judge_period(&rc, inp.config, btz, tz_days_from_civil(y, mo, d),
+                                     tz_days_from_civil(y2, mo2, d2), &unexplained,
+                                     &silent, &err) < 0) {
+            log_err(&err);
+            status = EXIT_ABORTED;
+            aborted = 1;
+        }
     } else {
         memset(&io, 0, sizeof(io));
         io.profile = inp.profile;
@@ -557,7 +613,7 @@ int cmd_report(int argc, char **argv)
         }
     }
     if (tot.rejected || tot.duplicates || rc.disconnected || rc.missing ||
-        rc.states[LS_FAILED] || rc.states[LS_HELD] || rc.resent)
+        rc.states[LS_FAILED] || rc.states[LS_HELD] || rc.resent || unexplained || silent)
         status = worse(status, EXIT_ATTENTION);
     memset(&counts, 0, sizeof(counts));
     counts.updated = counts.unchanged = counts.pending = -1;
@@ -577,6 +633,8 @@ int cmd_report(int argc, char **argv)
     CAUSE(rc.states[LS_HELD], "records held", "Push Log");
     CAUSE(rc.states[LS_FAILED], "records failed", "Push Log");
     CAUSE(rc.resent, "records resent after doubt", "Push Log");
+    CAUSE(unexplained, "settlement differences unexplained", "Reconciliation");
+    CAUSE(silent, "zones silent", "Silent Zones");
 #undef CAUSE
     report_set_causes(rc.rep, causes, ncauses);
     if (report_close(rc.rep, aborted, &err) < 0) {

@@ -404,7 +404,7 @@ static int tz_exists(const char *name)
 /* ---- key table ---------------------------------------------------------- */
 
 enum kind { K_URL, K_STR, K_PATH, K_ENVNAME, K_TZ, K_INT, K_RATIO, K_DISC, K_INPUTS, K_BOOL,
-            K_NOTIFY };
+            K_NOTIFY, K_SETTLEMENTS, K_SILENT };
 
 struct key_def {
     const char *name;
@@ -424,6 +424,8 @@ static const struct key_def keys[] = {
     { "aliases",           K_PATH,    OFF(aliases), 0, 0 },
     { "ledger",            K_PATH,    OFF(ledger), 0, 0 },
     { "inputs",            K_INPUTS,  0, 0, 0 },
+    { "settlements",       K_SETTLEMENTS, 0, 0, 0 },
+    { "silent_zones",      K_SILENT,  0, 0, 0 },
     { "report_dir",        K_PATH,    OFF(report_dir), 0, 0 },
     { "archive_dir",       K_PATH,    OFF(archive_dir), 0, 0 },
     { "business_tz",       K_TZ,      OFF(business_tz), 0, 0 },
@@ -463,25 +465,27 @@ static int set_str(char **slot, char *v, struct etl_err *err)
     return 0;
 }
 
-static int load_inputs(struct config *c, struct json_object *v, struct etl_err *err)
+/* `inputs` and `settlements`: lists of {glob, profile} into *list, *count. */
+static int load_inputs(struct config *c, const char *key, struct json_object *v,
+                       struct config_input **list, size_t *count, struct etl_err *err)
 {
     size_t i, n;
     char k[64];
 
     if (!json_object_is_type(v, json_type_array))
-        return cfail(err, c->path, "inputs", "must be a list of {\"glob\": ..., \"profile\": ...} objects");
+        return cfail(err, c->path, key, "must be a list of {\"glob\": ..., \"profile\": ...} objects");
     n = json_object_array_length(v);
     if (n == 0)
         return 0;
-    c->inputs = calloc(n, sizeof(*c->inputs));
-    if (!c->inputs)
+    *list = calloc(n, sizeof(**list));
+    if (!*list)
         return etl_fail(err, E_NOMEM, "config: out of memory");
     for (i = 0; i < n; i++) {
         struct json_object *e = json_object_array_get_idx(v, i);
-        struct config_input *in = &c->inputs[i];
+        struct config_input *in = &(*list)[i];
 
-        c->ninputs = i + 1;
-        snprintf(k, sizeof(k), "inputs[%zu]", i);
+        *count = i + 1;
+        snprintf(k, sizeof(k), "%s[%zu]", key, i);
         if (!json_object_is_type(e, json_type_object))
             return cfail(err, c->path, k, "must be an object {\"glob\": ..., \"profile\": ...}");
         json_object_object_foreach(e, ik, iv) {
@@ -506,9 +510,59 @@ static int load_inputs(struct config *c, struct json_object *v, struct etl_err *
             }
         }
         if (!in->glob) {
-            snprintf(k, sizeof(k), "inputs[%zu].glob", i);
+            snprintf(k, sizeof(k), "%s[%zu].glob", key, i);
             return cfail(err, c->path, k, "is required");
         }
+        if (list == &c->settlements && !in->profile) {
+            snprintf(k, sizeof(k), "%s[%zu].profile", key, i);
+            return cfail(err, c->path, k, "is required (a settlement profile's name or path)");
+        }
+    }
+    return 0;
+}
+
+/* "silent_zones": false, or {"weeks": N, "min_fraction": F, "min_days": N}. */
+static int load_silent(struct config *c, struct json_object *v, struct etl_err *err)
+{
+    if (json_object_is_type(v, json_type_boolean)) {
+        c->silent_zones = json_object_get_boolean(v);
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_object))
+        return cfail(err, c->path, "silent_zones",
+                     "must be false or {\"weeks\": N, \"min_fraction\": F, \"min_days\": N}");
+    c->silent_zones = 1;
+    json_object_object_foreach(v, k, iv) {
+        char sk[72], fk[256];
+        int64_t n;
+
+        safe_key(sk, sizeof(sk), k);
+        snprintf(fk, sizeof(fk), "silent_zones.%s", sk);
+        if (!strcmp(k, "min_fraction")) {
+            double f;
+
+            if (!json_object_is_type(iv, json_type_int) &&
+                !json_object_is_type(iv, json_type_double))
+                return cfail(err, c->path, fk, "must be a number above 0 and at most 1");
+            f = json_object_get_double(iv);
+            if (!(f > 0.0 && f <= 1.0))
+                return cfail(err, c->path, fk, "must be a number above 0 and at most 1");
+            c->silent_min_fraction = f;
+            continue;
+        }
+        if (strcmp(k, "weeks") != 0 && strcmp(k, "min_days") != 0) {
+            snprintf(fk, sizeof(fk), "unknown key '%s' in silent_zones (known: weeks, "
+                     "min_fraction, min_days)", sk);
+            return etl_fail_at(err, E_CONFIG, c->path, 0, "silent_zones", "%s", fk);
+        }
+        errno = 0;
+        n = json_object_is_type(iv, json_type_int) ? json_object_get_int64(iv) : -1;
+        if (errno != 0 || n < 1 || n > 520)
+            return cfail(err, c->path, fk, "must be an integer from 1 to 520");
+        if (!strcmp(k, "weeks"))
+            c->silent_weeks = (int)n;
+        else
+            c->silent_min_days = (int)n;
     }
     return 0;
 }
@@ -736,7 +790,11 @@ static int load_key(struct config *c, const struct key_def *d, struct json_objec
 
     switch (d->kind) {
     case K_INPUTS:
-        return load_inputs(c, v, err);
+        return load_inputs(c, "inputs", v, &c->inputs, &c->ninputs, err);
+    case K_SETTLEMENTS:
+        return load_inputs(c, "settlements", v, &c->settlements, &c->nsettlements, err);
+    case K_SILENT:
+        return load_silent(c, v, err);
     case K_BOOL:
         if (!json_object_is_type(v, json_type_boolean))
             return cfail(err, c->path, d->name, "must be true or false");
@@ -919,6 +977,10 @@ struct config *config_load(const char *path, struct etl_err *err)
     c->timeout_s = 30;
     c->max_attempts = 5;
     c->max_reject_ratio = 0.2;
+    c->silent_zones = 1;
+    c->silent_weeks = 4;
+    c->silent_min_fraction = 0.5;
+    c->silent_min_days = 3;
     c->path = xstrdup(path);
     c->dir = dir_of(path);
     if (!c->path || !c->dir) {
@@ -998,6 +1060,16 @@ struct config *config_load(const char *path, struct etl_err *err)
         cfail(err, path, "token_file", "token_env and token_file are both set: use one");
         goto out;
     }
+    /* pruning must keep the silent zones' look-back and a week */
+    if (c->retention_days && c->silent_zones &&
+        c->retention_days < 7 * c->silent_weeks + 7) {
+        char m[160];
+
+        snprintf(m, sizeof(m), "must be at least 7 x silent_zones.weeks + 7 = %d days "
+                 "(the silent-zone look-back and a week)", 7 * c->silent_weeks + 7);
+        cfail(err, path, "retention_days", m);
+        goto out;
+    }
     if (!c->api_url && set_str(&c->api_url, xstrdup(CONFIG_DEFAULT_API_URL), err) < 0)
         goto out;
     if (!c->token_file && !c->token_env &&
@@ -1042,6 +1114,11 @@ void config_free(struct config *c)
         free(c->inputs[i].profile);
     }
     free(c->inputs);
+    for (i = 0; i < c->nsettlements; i++) {
+        free(c->settlements[i].glob);
+        free(c->settlements[i].profile);
+    }
+    free(c->settlements);
     free(c->business_tz);
     free(c->notify.mail_url);
     free(c->notify.mail_from);

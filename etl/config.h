@@ -61,6 +61,15 @@ struct config {
     int     max_attempts;        /* default 5 */
     double  max_reject_ratio;    /* default 0.2 */
     int     disconnected_hold;   /* "disconnected": "hold" */
+    /* "settlements": [{glob, profile}] (profile required: a settlement
+     * profile's name or path); what the processors say they settled */
+    struct config_input *settlements;
+    size_t  nsettlements;
+    /* "silent_zones": false, or {weeks, min_fraction, min_days}: on by
+     * default with 4, 0.5, 3 */
+    int     silent_zones;
+    int     silent_weeks, silent_min_days;
+    double  silent_min_fraction;
     int     retention_days;      /* 0: none (default); else >= CONFIG_RETENTION_MIN */
     int     group_readable;      /* private files 0640 and dirs 0750 (fsutil.h) */
     struct config_notify notify;

@@ -189,9 +189,26 @@ static int dup_check(struct dup_index *d, const char *key, size_t n, uint64_t h,
 
 /* --- rows ----------------------------------------------------------------- */
 
+void ingest_on_rejected_row(struct ingest *in, ingest_rejected_row_fn fn, void *ctx)
+{
+    in->rejected_row = fn;
+    in->rejected_ctx = ctx;
+}
+
 void ingest_reject(struct ingest *in, long line, const char *field, const char *reason,
                    const char *raw, size_t rawlen)
 {
+    /* the reason kept with a rejected row never quotes the plate */
+    if (!strcmp(field, "LicencePlate")) {
+        if (!in->row_reason[0])
+            snprintf(in->row_reason, sizeof(in->row_reason), "LicencePlate: not a valid plate");
+    } else if (!in->row_reason[0] || !strncmp(in->row_reason, "LicencePlate:", 13)) {
+        snprintf(in->row_reason, sizeof(in->row_reason), "%s: %s", field, reason);
+    }
+    if (!strcmp(field, "Amount") || !strcmp(field, "CurrencyID"))
+        in->row_money_bad = 1;
+    if (!strcmp(field, "startTime"))
+        in->row_start_bad = 1;
     in->row_rejects++;
     if (in->sink && in->sink->reject)
         in->sink->reject(in->sink->ctx, in->path, line, field, reason, raw ? raw : "",
@@ -246,12 +263,31 @@ int ingest_row(struct ingest *in, struct etl_err *err)
     int r;
 
     in->row_rejects = 0;
+    in->row_money_bad = in->row_start_bad = 0;
+    in->row_reason[0] = '\0';
     in->raw.file = in->path;
     prefetch_key(in);
     r = normalize_record(&in->prof->norm, &in->raw, p, norm_reject, in);
     if (r != 0 || in->row_rejects) {
         if (!in->row_rejects)
             ingest_reject(in, in->raw.line, "_row", "rejected", "", 0);
+        if (in->rejected_row && !in->row_money_bad && !p->voided &&
+            (p->currency == CUR_CAD || p->currency == CUR_USD)) {
+            struct ingest_rejected_row rr;
+
+            memset(&rr, 0, sizeof(rr));
+            rr.file = in->path;
+            rr.line = in->raw.line;
+            rr.vendor = in->prof->norm.name;
+            rr.cents = p->cents;
+            rr.currency = p->currency;
+            rr.start = p->start;
+            rr.start_ok = !in->row_start_bad;
+            if (!rr.start_ok)
+                rr.start = 0;
+            rr.reason = in->row_reason;
+            in->rejected_row(in->rejected_ctx, &rr);
+        }
         ingest_row_rejected(in);
         return 0;
     }

@@ -77,4 +77,23 @@ int ingest_file_as(struct ingest *in, const char *path, const char *profile,
                    const struct ingest_sink *sink, struct ingest_stats *st,
                    struct etl_err *err);
 
+/* A rejected sale row whose amount and currency could be read (void rows,
+ * broken lines and duplicates are never passed): money the vendor
+ * collected that we did not count, kept by the reconciliation without its
+ * plate. start_ok 0: the start time could not be read (start is 0).
+ * reason: the first rejected field and its reason. Borrowed for the call. */
+struct ingest_rejected_row {
+    const char   *file;
+    long          line;
+    const char   *vendor;        /* the record profile's name */
+    long long     cents;
+    enum currency currency;
+    long long     start;
+    int           start_ok;
+    const char   *reason;
+};
+typedef void (*ingest_rejected_row_fn)(void *ctx, const struct ingest_rejected_row *r);
+/* Sets (fn NULL: clears) the hook called once per such row. */
+void ingest_on_rejected_row(struct ingest *in, ingest_rejected_row_fn fn, void *ctx);
+
 #endif

@@ -61,6 +61,11 @@ struct ingest {
     struct raw_record raw;
     struct permit permit;
     int         row_rejects;
+    int         row_money_bad;   /* the row's Amount or CurrencyID was rejected */
+    int         row_start_bad;   /* its startTime was rejected */
+    char        row_reason[256]; /* its first rejected field and reason */
+    ingest_rejected_row_fn rejected_row;
+    void       *rejected_ctx;
     struct buf  idbuf;        /* joined ids */
 
     /* read buffer, shared by both readers */

@@ -33,6 +33,8 @@ enum stmt_id {
     ST_FILE_GET, ST_FILE_PUT, ST_FILE_NONFINAL, ST_FILE_SET_FINAL, ST_TMP_ADD,
     ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_UNLINKED_FAIL, ST_MAX_ID,
     ST_VOID_INSERT, ST_VOID_SET, ST_CANCEL_SALE, ST_RUN_RECS, ST_EARLIER_ATTN,
+    ST_SETTLE_CLEAR, ST_SETTLE_ADD, ST_SETTLE_RANGE, ST_REJROW_CLEAR, ST_REJROW_ADD,
+    ST_REJROW_RANGE, ST_SALE_COUNTS, ST_ZONE_LAST, ST_ZONE_FIRSTS,
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
     ST_COUNT
 };
@@ -176,6 +178,30 @@ static const char *const stmt_sql[ST_COUNT] = {
                     "ORDER BY id",
     [ST_EARLIER_ATTN] = "SELECT count(*) FROM records WHERE state IN ('held', 'failed') "
                         "AND run <> ?1 AND void_run <> ?1",
+    [ST_SETTLE_CLEAR] = "DELETE FROM settlements WHERE file = ?1",
+    [ST_SETTLE_ADD] =
+        "INSERT INTO settlements (file, line, day, vendor, currency, cents, count, run) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_SETTLE_RANGE] =
+        "SELECT file, line, day, vendor, currency, cents, count, run FROM settlements "
+        "WHERE day >= ?1 AND day <= ?2 ORDER BY day, vendor, currency, file, line",
+    [ST_REJROW_CLEAR] = "DELETE FROM rejected_rows WHERE file = ?1",
+    [ST_REJROW_ADD] =
+        "INSERT INTO rejected_rows (file, line, day, vendor, currency, cents, reason, run) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_REJROW_RANGE] =
+        "SELECT file, line, day, vendor, currency, cents, reason, run FROM rejected_rows "
+        "WHERE (day >= ?1 AND day <= ?2) OR (day IS NULL AND run = ?3 AND ?3 <> 0) "
+        "ORDER BY day, vendor, currency, file, line",
+    /* sales (any state but a void without its sale) per zone and quarter
+     * hour: every UTC offset is a whole number of quarter hours, so each
+     * bucket lies in one business day */
+    [ST_SALE_COUNTS] =
+        "SELECT zone, start_time / 900, count(*) FROM records WHERE start_time >= ?1 "
+        "AND start_time < ?2 AND state <> 'voided' GROUP BY zone, start_time / 900",
+    [ST_ZONE_LAST] = "SELECT max(start_time) FROM records WHERE zone = ?1 "
+                     "AND state <> 'voided'",
+    [ST_ZONE_FIRSTS] = "SELECT zone, min(start_time) FROM records GROUP BY zone",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -244,6 +270,21 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     /* issue 22, privacy: tombstones (ledger_prune()); migrate() also
      * converts an older ledger to auto_vacuum=INCREMENTAL once */
     "ALTER TABLE records ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;",
+    /* Settlements and silent zones (revision 2): what processors settled,
+     * per (file, line); rejected sale rows with a readable amount, kept
+     * without their plate, for the reconciliation; an index for a zone's
+     * latest start time. */
+    "CREATE TABLE IF NOT EXISTS settlements ("
+    " file TEXT NOT NULL, line INTEGER NOT NULL, day TEXT NOT NULL, vendor TEXT NOT NULL,"
+    " currency TEXT NOT NULL, cents INTEGER NOT NULL, count INTEGER,"
+    " run INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
+    "CREATE INDEX IF NOT EXISTS settlements_day ON settlements (day);"
+    "CREATE TABLE IF NOT EXISTS rejected_rows ("
+    " file TEXT NOT NULL, line INTEGER NOT NULL, day TEXT, vendor TEXT NOT NULL,"
+    " currency TEXT NOT NULL, cents INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " run INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
+    "CREATE INDEX IF NOT EXISTS rejected_rows_day ON rejected_rows (day);"
+    "CREATE INDEX IF NOT EXISTS records_zone ON records (zone, start_time);",
 };
 
 const char *ledger_migration_sql(int v)
@@ -2132,4 +2173,156 @@ out:
     sqlite3_finalize(st);
     sqlite3_close(db);
     return ret;
+}
+
+/* --- settlements, rejected rows, silent zones ------------------------------ */
+
+static int money_line_bind(sqlite3_stmt *s, const struct ledger_money_line *m, int rejrow)
+{
+    bind_text(s, 1, m->file);
+    sqlite3_bind_int64(s, 2, m->line);
+    bind_text(s, 3, m->day);
+    bind_text(s, 4, m->vendor);
+    bind_text(s, 5, currency_name(m->currency));
+    sqlite3_bind_int64(s, 6, m->cents);
+    if (rejrow)
+        bind_text(s, 7, m->reason ? m->reason : "");
+    else if (m->count >= 0)
+        sqlite3_bind_int64(s, 7, m->count);
+    else
+        sqlite3_bind_null(s, 7);
+    sqlite3_bind_int64(s, 8, m->run);
+    return 0;
+}
+
+static int clear_file(struct ledger *l, enum stmt_id id, const char *file, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, id);
+
+    bind_text(s, 1, file);
+    return run_done(l, s, err, "clear a file's lines");
+}
+
+int ledger_settle_clear(struct ledger *l, const char *file, struct etl_err *err)
+{
+    return clear_file(l, ST_SETTLE_CLEAR, file, err);
+}
+
+int ledger_settle_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_SETTLE_ADD);
+
+    money_line_bind(s, m, 0);
+    return run_done(l, s, err, "write a settlement line");
+}
+
+int ledger_rejrow_clear(struct ledger *l, const char *file, struct etl_err *err)
+{
+    return clear_file(l, ST_REJROW_CLEAR, file, err);
+}
+
+int ledger_rejrow_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_REJROW_ADD);
+
+    money_line_bind(s, m, 1);
+    return run_done(l, s, err, "write a rejected row");
+}
+
+/* Reads rows of ST_SETTLE_RANGE / ST_REJROW_RANGE into m and calls fn. */
+static int each_money_line(struct ledger *l, sqlite3_stmt *s, int rejrow,
+                           ledger_money_fn fn, void *ctx, struct etl_err *err)
+{
+    int rc, stop = 0;
+
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct ledger_money_line m;
+        const char *cur = col_text(s, 4);
+
+        memset(&m, 0, sizeof(m));
+        m.file = col_text(s, 0);
+        m.line = (long)sqlite3_column_int64(s, 1);
+        m.day = sqlite3_column_type(s, 2) == SQLITE_NULL ? NULL : col_text(s, 2);
+        m.vendor = col_text(s, 3);
+        m.currency = !strcmp(cur, "USD") ? CUR_USD : !strcmp(cur, "CAD") ? CUR_CAD : CUR_NONE;
+        m.cents = sqlite3_column_int64(s, 5);
+        m.count = -1;
+        if (rejrow)
+            m.reason = col_text(s, 6);
+        else if (sqlite3_column_type(s, 6) != SQLITE_NULL)
+            m.count = (long)sqlite3_column_int64(s, 6);
+        m.run = sqlite3_column_int64(s, 7);
+        stop = fn(ctx, &m);
+    }
+    if (stop) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "read lines");
+}
+
+int ledger_each_settlement(struct ledger *l, const char *day_from, const char *day_to,
+                           ledger_money_fn fn, void *ctx, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_SETTLE_RANGE);
+
+    bind_text(s, 1, day_from);
+    bind_text(s, 2, day_to);
+    return each_money_line(l, s, 0, fn, ctx, err);
+}
+
+int ledger_each_rejrow(struct ledger *l, const char *day_from, const char *day_to,
+                       int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_REJROW_RANGE);
+
+    bind_text(s, 1, day_from);
+    bind_text(s, 2, day_to);
+    sqlite3_bind_int64(s, 3, run);
+    return each_money_line(l, s, 1, fn, ctx, err);
+}
+
+int ledger_sale_counts(struct ledger *l, long long from, long long to,
+                       void (*fn)(void *ctx, const char *zone, long long quarter, long count),
+                       void *ctx, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_SALE_COUNTS);
+    int rc;
+
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, to);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        fn(ctx, col_text(s, 0), sqlite3_column_int64(s, 1) * 900,
+           (long)sqlite3_column_int64(s, 2));
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "sale counts");
+}
+
+int ledger_zone_last_start(struct ledger *l, const char *zone, long long *out,
+                           struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_ZONE_LAST);
+    int rc;
+
+    bind_text(s, 1, zone);
+    rc = sqlite3_step(s);
+    *out = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        *out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(l, err, "zone's last start");
+}
+
+int ledger_zone_firsts(struct ledger *l,
+                       void (*fn)(void *ctx, const char *zone, long long first),
+                       void *ctx, struct etl_err *err)
+{
+    sqlite3_stmt *s = stmt(l, ST_ZONE_FIRSTS);
+    int rc;
+
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        fn(ctx, col_text(s, 0), sqlite3_column_int64(s, 1));
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "zones' first starts");
 }

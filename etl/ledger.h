@@ -55,7 +55,7 @@
 #include "err.h"
 #include "permit.h"
 
-#define LEDGER_SCHEMA_VERSION 4
+#define LEDGER_SCHEMA_VERSION 5
 
 /* cancelled: a sale whose key has a void, never sent (or nothing left on the
  * server); voided: a void whose sale has not been seen yet (the row holds
@@ -325,6 +325,58 @@ int ledger_live_counts(struct ledger *l,
                                   const char *zone_status, long count),
                        void *ctx, struct etl_err *err);
 
+/* --- settlements, rejected rows, silent zones --------------------------
+ * Table `settlements`: one row per (file, line) of a settlement file (what
+ * a processor says it settled for a business day, vendor and currency).
+ * Table `rejected_rows`: one row per (file, line) of a rejected sale row
+ * whose amount and currency could be read, without its plate (the
+ * reconciliation explains differences with them). Both are replaced per
+ * file: *_clear(file) then *_add() for each line (inside ledger_begin or
+ * each committing on its own). Plain SQL, no backend-specific functions. */
+struct ledger_money_line {
+    const char   *file;
+    long          line;
+    const char   *day;       /* business day YYYY-MM-DD; NULL: unknown (rejected rows) */
+    const char   *vendor;    /* record profile name */
+    enum currency currency;  /* CUR_CAD or CUR_USD */
+    long long     cents;     /* settlements may be negative */
+    long          count;     /* settlements: the settled count, -1 not given */
+    const char   *reason;    /* rejected rows: the first rejected field and reason */
+    int64_t       run;       /* the run that read it (0: none) */
+};
+/* fn's non-zero stops the walk (not an error); strings valid for the call. */
+typedef int (*ledger_money_fn)(void *ctx, const struct ledger_money_line *m);
+
+int ledger_settle_clear(struct ledger *l, const char *file, struct etl_err *err);
+int ledger_settle_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err);
+/* Settlement lines with day in [day_from, day_to] (YYYY-MM-DD, text
+ * order), ordered by day, vendor, currency, file, line. */
+int ledger_each_settlement(struct ledger *l, const char *day_from, const char *day_to,
+                           ledger_money_fn fn, void *ctx, struct etl_err *err);
+int ledger_rejrow_clear(struct ledger *l, const char *file, struct etl_err *err);
+int ledger_rejrow_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err);
+/* Rejected rows with day in [day_from, day_to], plus those of unknown day
+ * read by run `run` (run 0: none), ordered by day (unknown first). */
+int ledger_each_rejrow(struct ledger *l, const char *day_from, const char *day_to,
+                       int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err);
+/* Sales (records in any state but `voided`) whose start time is in [from,
+ * to) (UTC seconds), counted per (zone, quarter hour): fn gets the zone as
+ * pushed, the quarter hour's UTC start (a multiple of 900) and the count.
+ * One grouped query (GROUP BY zone, start_time / 900). */
+int ledger_sale_counts(struct ledger *l, long long from, long long to,
+                       void (*fn)(void *ctx, const char *zone, long long quarter, long count),
+                       void *ctx, struct etl_err *err);
+/* Per zone (as pushed), the earliest start time of its records in the
+ * ledger (any state): one grouped query (GROUP BY zone, index-only). */
+int ledger_zone_firsts(struct ledger *l,
+                       void (*fn)(void *ctx, const char *zone, long long first),
+                       void *ctx, struct etl_err *err);
+/* The latest start time of the zone's sales in the ledger; 0 when none. */
+int ledger_zone_last_start(struct ledger *l, const char *zone, long long *out,
+                           struct etl_err *err);
+
+/* Removes final records whose end time is before `before` (UTC epoch
+ * seconds), then VACUUMs; *removed receives the count. */
 /*
  * Prunes final records (pushed, failed, deleted; never pending, sending or
  * held) whose end time is before `before` (UTC epoch seconds); *removed

@@ -194,13 +194,17 @@ int norm_plate(const char *s, size_t n, char *out, char *why)
 
 static int integral(const char *s, size_t n, size_t maxd, long long *v);
 
+/* The parsers stop at this many cents (overflow guard); the limit a caller
+ * asks for (AMOUNT_MAX_CENTS for records) is checked at the end. */
+#define PARSE_MAX_CENTS SETTLE_MAX_CENTS
+
 /* Adds digits s[0..n) to *v; -1 past the cap (value too large). */
 static int add_digits(const char *s, size_t n, long long *v)
 {
     size_t i;
 
     for (i = 0; i < n; i++) {
-        if (*v > AMOUNT_MAX_CENTS)
+        if (*v > PARSE_MAX_CENTS)
             return -1;
         *v = *v * 10 + (s[i] - '0');
     }
@@ -308,7 +312,7 @@ static int parse_units(const char *s, size_t n, int decimal_comma, long long *ce
         r = plain_digits(s, dec, &ip);
     if (r != 0)
         return r;
-    if (ip > AMOUNT_MAX_CENTS / 100 + 1)
+    if (ip > PARSE_MAX_CENTS / 100 + 1)
         return -2;
     *cents = ip * 100 + fp;
     return 0;
@@ -348,9 +352,9 @@ static int parse_json_units(const char *s, size_t n, int in_cents, long long *ce
     }
     if (in_cents) {
         *cents = ip;
-        return ip > AMOUNT_MAX_CENTS ? -2 : 0;
+        return ip > PARSE_MAX_CENTS ? -2 : 0;
     }
-    if (ip > AMOUNT_MAX_CENTS / 100 + 1)
+    if (ip > PARSE_MAX_CENTS / 100 + 1)
         return -2;
     *cents = ip * 100 + fp;
     return 0;
@@ -381,6 +385,12 @@ static int has_mark_chars(const char *s, size_t n)
 
 int norm_amount(const struct norm_profile *p, const char *s0, size_t n0, int json_number,
                 int allow_negative, struct norm_amount *a, char *why)
+{
+    return norm_amount_max(p, s0, n0, json_number, allow_negative, AMOUNT_MAX_CENTS, a, why);
+}
+
+int norm_amount_max(const struct norm_profile *p, const char *s0, size_t n0, int json_number,
+                    int allow_negative, long long max_cents, struct norm_amount *a, char *why)
 {
     const char *s = s0;
     size_t n = n0, i;
@@ -466,8 +476,12 @@ int norm_amount(const struct norm_profile *p, const char *s0, size_t n0, int jso
         else
             r = parse_units(s, n, p->decimal_comma, &cents);
     }
-    if (r == -2 || (r == 0 && cents > AMOUNT_MAX_CENTS))
-        return reason(why, s0, n0, "is over 999999.99");
+    if (r == -2 || (r == 0 && cents > max_cents)) {
+        char lim[24];
+
+        norm_format_cents(max_cents, lim);
+        return reason(why, s0, n0, "is over %s", lim);
+    }
     if (r != 0)
         return reason(why, s0, n0, p->amount_in_cents ? "is not a whole number of cents"
                                                       : "is not a valid amount");

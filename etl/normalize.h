@@ -248,6 +248,12 @@ struct norm_amount {
 int norm_amount(const struct norm_profile *p, const char *s, size_t n, int json_number,
                 int allow_negative, struct norm_amount *a, char *why);
 
+/* norm_amount() with another upper limit (max_cents <= SETTLE_MAX_CENTS):
+ * settlement amounts go up to 999,999,999.99. */
+int norm_amount_max(const struct norm_profile *p, const char *s, size_t n, int json_number,
+                    int allow_negative, long long max_cents, struct norm_amount *a,
+                    char *why);
+
 /* Currency column s[0..n) (may be empty/absent: n == 0), the mark from the
  * amount, the profile default -> *out (CUR_CAD or CUR_USD). */
 int norm_currency(const char *s, size_t n, const struct norm_amount *a,

@@ -20,6 +20,7 @@
 #define PROMO_MAX       50
 #define KEY_BYTES_MAX   512         /* idempotency key, bytes */
 #define AMOUNT_MAX_CENTS 99999999LL /* 999999.99 */
+#define SETTLE_MAX_CENTS 99999999999LL /* 999999999.99: a settlement line */
 
 enum currency { CUR_NONE = 0, CUR_CAD, CUR_USD };
 

@@ -15,9 +15,13 @@
 #include "opscom.h"
 #include "push.h"
 #include "report.h"
+#include "profile.h"
+#include "report_recon.h"
 #include "report_stats.h"
 #include "report_voids.h"
 #include "runfiles.h"
+#include "settle.h"
+#include "silent.h"
 #include "tz.h"
 #include "zones.h"
 
@@ -37,7 +41,200 @@ struct run_ctx {
     struct run_money money;            /* this run's sales, by enum currency */
     long           outside_day;        /* --date: records of other days */
     long           staged;             /* records read this run */
+    struct ledger *l;
+    const struct tz *btz;
+    struct recon_days rec_days;        /* business days of this run's records */
+    struct recon_days recon_days;      /* ... and of this run's settlement lines */
+    struct etl_err db_err;             /* first ledger error of a hook */
+    long           settle_rejected, settle_files_failed;
 };
+
+/* The business day (days since the epoch) of a UTC time. */
+static long long business_day(const struct tz *btz, long long utc)
+{
+    int y, m, d;
+
+    if (tz_local_date(btz, utc, &y, &m, &d) < 0)
+        return -1;
+    return tz_days_from_civil(y, m, d);
+}
+
+/* A rejected sale row with a readable amount: kept in the ledger, without
+ * its plate, for the reconciliation. */
+static void on_rejected_row(void *ctx, const struct ingest_rejected_row *rr)
+{
+    struct run_ctx *c = ctx;
+    struct ledger_money_line m;
+    char day[11];
+    long long d = rr->start_ok ? business_day(c->btz, rr->start) : -1;
+
+    if (c->db_err.code != E_OK)
+        return;
+    memset(&m, 0, sizeof(m));
+    m.file = rr->file;
+    m.line = rr->line;
+    if (d >= 0) {
+        recon_day_text(d, day);
+        m.day = day;
+    }
+    m.vendor = rr->vendor;
+    m.currency = rr->currency;
+    m.cents = rr->cents;
+    m.count = -1;
+    m.reason = rr->reason;
+    m.run = push_run_id(c->push);
+    ledger_rejrow_add(c->l, &m, &c->db_err);
+}
+
+/* A good settlement line: into the ledger; its day joins the report's. */
+static int on_settle_line(void *ctx, const struct settle_line *sl, struct etl_err *err)
+{
+    struct run_ctx *c = ctx;
+    struct ledger_money_line m;
+
+    memset(&m, 0, sizeof(m));
+    m.file = sl->file;
+    m.line = sl->line;
+    m.day = sl->day;
+    m.vendor = sl->vendor;
+    m.currency = sl->currency;
+    m.cents = sl->cents;
+    m.count = sl->count;
+    m.run = push_run_id(c->push);
+    if (ledger_settle_add(c->l, &m, err) < 0)
+        return -1;
+    if (recon_days_add(&c->recon_days, recon_day_parse(sl->day)) < 0)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    return 0;
+}
+
+static void on_settle_reject(void *ctx, const char *file, long line, const char *field,
+                             const char *reason, const char *raw, size_t rawlen)
+{
+    struct run_ctx *c = ctx;
+
+    if (strcmp(field, "_file") != 0)
+        log_row_error(file, line, field, reason);
+    if (c->rep)
+        report_add_reject(c->rep, file, line, field, reason, raw, rawlen);
+}
+
+/*
+ * `run`: the config's settlement files: each new or changed one (sha256 against
+ * the ledger's `files` row, ctx "settlement") replaces its lines in the
+ * ledger; bad lines are rejected like rows. Returns -1 only on a ledger
+ * error (the run fails); a file that cannot be read is logged and counted.
+ */
+static int read_settlements(struct run_ctx *c, const struct config *cfg, struct etl_err *err)
+{
+    struct runfiles sf;
+    struct profile_set vendors = { { NULL }, 0 };
+    struct settle_sink sink;
+    size_t i;
+    int ret = -1;
+
+    runfiles_init(&sf);
+    if (runfiles_expand_settlements(&sf, cfg, err) < 0 ||
+        profile_set_load_all(&vendors, err) < 0)
+        goto out;
+    sink.line = on_settle_line;
+    sink.reject = on_settle_reject;
+    sink.ctx = c;
+    for (i = 0; i < sf.n; i++) {
+        const char *path = sf.v[i].path;
+        struct ledger_file lf, old;
+        struct settle_stats st;
+        struct profile *sp;
+        struct stat sb;
+        struct etl_err ferr;
+        int found;
+
+        etl_err_clear(&ferr);
+        memset(&lf, 0, sizeof(lf));
+        if (stat(path, &sb) < 0 || push_file_sha256(path, lf.sha256, &ferr) < 0) {
+            if (ferr.code == E_OK)
+                etl_fail_at(&ferr, E_IO, path, 0, "_file", "cannot read: %s", strerror(errno));
+            log_err(&ferr);
+            c->settle_files_failed++;
+            continue;
+        }
+        found = ledger_file_get(c->l, path, &old, err);
+        if (found < 0)
+            goto out;
+        if (found && !strcmp(old.ctx, "settlement") && !strcmp(old.sha256, lf.sha256)) {
+            log_info("%s: settlement file read before and unchanged: skipped", path);
+            continue;
+        }
+        sp = profile_settle_load(sf.v[i].profile, &ferr);
+        if (!sp) {
+            log_err(&ferr);
+            c->settle_files_failed++;
+            continue;
+        }
+        if (ledger_begin(c->l, err) < 0 || ledger_settle_clear(c->l, path, err) < 0) {
+            profile_free(sp);
+            goto out;
+        }
+        if (settle_read_file(sp, &vendors, path, &sink, &st, &ferr) < 0) {
+            profile_free(sp);
+            ledger_rollback(c->l);
+            if (ferr.code == E_DB || ferr.code == E_NOMEM) {
+                *err = ferr;
+                goto out;
+            }
+            log_err(&ferr);
+            c->settle_files_failed++;
+            continue;
+        }
+        profile_free(sp);
+        lf.size = (long long)sb.st_size;
+        lf.mtime = (long long)sb.st_mtime;
+        snprintf(lf.ctx, sizeof(lf.ctx), "settlement");
+        lf.final = 1;
+        if (ledger_file_put(c->l, path, &lf, err) < 0 || ledger_commit(c->l, err) < 0)
+            goto out;
+        c->settle_rejected += st.rejected;
+        log_info("%s: %ld settlement lines read, %ld kept, %ld rejected", path, st.rows,
+                 st.accepted, st.rejected);
+    }
+    ret = 0;
+out:
+    if (ret < 0)
+        ledger_rollback(c->l);
+    profile_set_free(&vendors);
+    runfiles_free(&sf);
+    return ret;
+}
+
+/* Reconciliation and silent zones of this run's days: sheets (when a
+ * report is written) and causes of exit 1. */
+static int judge_days(struct run_ctx *c, const struct config *cfg, struct etl_err *err)
+{
+    if (cfg->nsettlements) {
+        struct recon_result res;
+
+        if (report_recon(c->rep, c->l, c->btz, &c->recon_days, push_run_id(c->push), &res,
+                         err) < 0)
+            return -1;
+        push_add_cause(c->push, "settlement differences unexplained", res.unexplained,
+                       "Reconciliation");
+    }
+    if (cfg->silent_zones) {
+        struct silent_opts so;
+        long n;
+
+        so.weeks = cfg->silent_weeks;
+        so.min_fraction = cfg->silent_min_fraction;
+        so.min_days = cfg->silent_min_days;
+        n = report_silent(c->rep, c->l, c->btz, &c->rec_days, &so, err);
+        if (n < 0)
+            return -1;
+        push_add_cause(c->push, "zones silent", n, "Silent Zones");
+    }
+    push_add_cause(c->push, "settlement lines rejected", c->settle_rejected, "Rejected");
+    push_add_cause(c->push, "settlement files not read", c->settle_files_failed, "Rejected");
+    return 0;
+}
 
 static void on_signal(int sig)
 {
@@ -133,6 +330,15 @@ static int on_run_record(void *ctx, const struct ledger_rec *r)
     int64_t run = push_run_id(c->push);
     int sb = ledger_sale_bucket(r, run), vb = ledger_void_bucket(r, run);
 
+    if (sb >= 0 || vb >= 0) {
+        long long day = business_day(c->btz, r->p.start);
+
+        if (day >= 0 && (recon_days_add(&c->rec_days, day) < 0 ||
+                         recon_days_add(&c->recon_days, day) < 0)) {
+            etl_fail(&c->db_err, E_NOMEM, "out of memory (business days)");
+            return 1;      /* push_tally() stops; checked after it */
+        }
+    }
     if (sb >= 0)
         money_sale(&c->money, &r->p, sb == LB_S_CANCELLED);
     if (!c->rep)
@@ -406,6 +612,10 @@ int pipeline_run(const struct pipeline_opts *o)
     l = ledger_open(lpath.ptr, dry ? LEDGER_DRY : LEDGER_LOCK, &err);
     if (!l)
         goto fail;
+    rctx.l = l;
+    rctx.btz = btz;
+    etl_err_clear(&rctx.db_err);
+    ingest_on_rejected_row(in, on_rejected_row, &rctx);
     if (want_report) {
         snprintf(title, sizeof(title), "permit-etl %s", o->command);
         memset(&meta, 0, sizeof(meta));
@@ -507,6 +717,8 @@ int pipeline_run(const struct pipeline_opts *o)
             runfile_status(f, "skipped", "processed before and unchanged");
             continue;
         }
+        if (ledger_rejrow_clear(l, f->path, &err) < 0)
+            goto fail;
         if (push_file_begin(p, runfile_ledger_path(f), &err) < 0) {
             log_err(&err);
             ret = worst(ret, etl_exit_for(err.code));
@@ -517,6 +729,10 @@ int pipeline_run(const struct pipeline_opts *o)
         log_progress_file(o->command, i + 1, rf->n, f->path, &st.rows);
         rcode = f->profile ? ingest_file_as(in, f->path, f->profile, &sink, &st, &err)
                          : ingest_file(in, f->path, &sink, &st, &err);
+        if (rctx.db_err.code != E_OK) {
+            err = rctx.db_err;
+            goto fail;
+        }
         if (rcode < 0) {
             if (err.code == E_DB || err.code == E_NOMEM || err.code == E_INTERNAL)
                 goto fail;     /* the ledger itself failed */
@@ -545,6 +761,10 @@ int pipeline_run(const struct pipeline_opts *o)
         if (rep)
             report_add_file(rep, &fr);
     }
+    /* settlement files after the records: their lines are rejected like rows */
+    if (cfg->nsettlements && !strcmp(o->command, "run") && !push_interrupted() &&
+        read_settlements(&rctx, cfg, &err) < 0)
+        goto fail;
     log_progress_done();
     log_row_errors_where(rep ? "the report's Rejected sheet" : "permit-etl validate --rejects F");
     log_row_errors_flush();
@@ -568,6 +788,14 @@ int pipeline_run(const struct pipeline_opts *o)
     timing_end("push");
     if (push_finish(p, &err) < 0 || push_tally(p, on_run_record, &rctx, &err) < 0)
         goto fail;
+    if (rctx.db_err.code != E_OK) {
+        err = rctx.db_err;
+        goto fail;
+    }
+    timing_begin("settlements");
+    if (judge_days(&rctx, cfg, &err) < 0)
+        goto fail;
+    timing_end("settlements");
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (push_interrupted())
@@ -700,6 +928,8 @@ fail:
         buf_release(&xlsx);
     buf_release(&sjson);        /* not written on this path */
 out:
+    recon_days_free(&rctx.rec_days);
+    recon_days_free(&rctx.recon_days);
     report_discard(rep);
     opscom_free(oc);
     push_free(p);

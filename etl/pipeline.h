@@ -3,6 +3,11 @@
  * read once and its records staged in the ledger (and streamed into the
  * report), then everything pending is pushed, OPSCOM's stats pulled, the
  * XLSX report and its summary JSON written, and final files archived.
+ * `run` also reads the config's settlement files after the inputs; both
+ * commands then reconcile the business days they touched against the
+ * settlements (Reconciliation, when the config lists settlements) and
+ * judge those days for silent zones (report_recon.h, silent.h): their
+ * findings are causes of exit 1 (push_add_cause()).
  *
  * The caller has parsed its flags and loaded the config and zone table;
  * pipeline_run() owns everything else (token, ledger and its lock, ingest,

@@ -357,9 +357,189 @@ static int parse_currency(const char *path, struct profile *p, json_object *v,
     return 0;
 }
 
+/* The keys record and settlement profiles share: 1 handled, 0 not one of
+ * them, -1 error. */
+static int parse_shared_key(const char *path, struct profile *p, const char *k,
+                            json_object *val, int *have_name, int *have_kind,
+                            struct etl_err *err)
+{
+    if (!strcmp(k, "description") || !strcmp(k, "comment") || !strcmp(k, "role"))
+        return 1;
+    if (!strcmp(k, "name")) {
+        if (get_string(path, val, "name", p->norm.name, sizeof(p->norm.name), err) < 0)
+            return -1;
+        *have_name = 1;
+    } else if (!strcmp(k, "kind")) {
+        if (parse_kind(path, p, val, err) < 0)
+            return -1;
+        *have_kind = 1;
+    } else if (!strcmp(k, "delimiter")) {
+        char d[8] = "";
+        if (get_string(path, val, "delimiter", d, sizeof(d), err) < 0)
+            return -1;
+        if (strlen(d) != 1 || d[0] == '"' || d[0] == '\n' || d[0] == '\r')
+            return PFAIL("key 'delimiter' must be one character (not a quote or newline)");
+        p->delimiter = d[0];
+    } else if (!strcmp(k, "decimal_comma")) {
+        if (get_bool(path, val, "decimal_comma", &p->norm.decimal_comma, err) < 0)
+            return -1;
+    } else if (!strcmp(k, "amount_unit")) {
+        char u[16] = "";
+        if (get_string(path, val, "amount_unit", u, sizeof(u), err) < 0)
+            return -1;
+        if (strcmp(u, "cents") != 0 && strcmp(u, "units") != 0)
+            return PFAIL("key 'amount_unit': '%s' is not units or cents", u);
+        p->norm.amount_in_cents = !strcmp(u, "cents");
+    } else if (!strcmp(k, "default_currency")) {
+        if (parse_currency(path, p, val, err) < 0)
+            return -1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static const char *const settle_field_names[SF_NFIELDS] = {
+    "date", "currency", "amount", "vendor", "count"
+};
+
+const char *profile_settle_field_name(enum settle_field f)
+{
+    return (unsigned)f < SF_NFIELDS ? settle_field_names[f] : "";
+}
+
+/* A date pattern: YYYY, MM/M, DD/D and literals other than letters. */
+static int check_date_pattern(const char *path, const char *pat, struct etl_err *err)
+{
+    const char *q = pat;
+    int y = 0, m = 0, d = 0;
+
+    while (*q) {
+        if (!strncmp(q, "YYYY", 4)) {
+            y++;
+            q += 4;
+        } else if (*q == 'M') {
+            m++;
+            q += q[1] == 'M' ? 2 : 1;
+        } else if (*q == 'D') {
+            d++;
+            q += q[1] == 'D' ? 2 : 1;
+        } else if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                   (*q >= '0' && *q <= '9') || *q == '\\') {
+            return PFAIL("date pattern '%s': only YYYY, MM, M, DD, D and punctuation", pat);
+        } else {
+            q++;
+        }
+    }
+    if (y != 1 || m != 1 || d != 1)
+        return PFAIL("date pattern '%s' needs YYYY, a month and a day once each", pat);
+    return 0;
+}
+
+/* The keys of a "role": "settlement" profile. */
+static int parse_settle(const char *path, struct profile *p, json_object *root,
+                        struct etl_err *err)
+{
+    struct settle_profile *sp = &p->settle;
+    int have_name = 0, have_kind = 0, have_cols = 0, i;
+
+    p->role_settlement = 1;
+    json_object_object_foreach(root, k, val) {
+        int sh = parse_shared_key(path, p, k, val, &have_name, &have_kind, err);
+
+        if (sh < 0)
+            return -1;
+        if (sh) {
+            continue;
+        } else if (!strcmp(k, "columns")) {
+            size_t n, j;
+
+            if (!json_object_is_type(val, json_type_array))
+                return PFAIL("key 'columns' must be an array of objects");
+            n = json_object_array_length(val);
+            for (j = 0; j < n; j++) {
+                json_object *o = json_object_array_get_idx(val, j);
+                char names[PROFILE_MAX_NAMES][PROFILE_NAME_LEN] = { "" };
+                char field[32] = "";
+                int nn = 0, opt = 0, f = -1;
+
+                if (!json_object_is_type(o, json_type_object))
+                    return PFAIL("key 'columns' must be an array of objects");
+                json_object_object_foreach(o, ck, cv) {
+                    if (!strcmp(ck, "names") || !strcmp(ck, "name")) {
+                        if (get_names(path, cv, "columns[].names", names, PROFILE_MAX_NAMES,
+                                      &nn, err) < 0)
+                            return -1;
+                    } else if (!strcmp(ck, "field")) {
+                        if (get_string(path, cv, "columns[].field", field, sizeof(field),
+                                       err) < 0)
+                            return -1;
+                    } else if (!strcmp(ck, "optional")) {
+                        if (get_bool(path, cv, "columns[].optional", &opt, err) < 0)
+                            return -1;
+                    } else {
+                        return PFAIL("unknown key 'columns[].%s'", ck);
+                    }
+                }
+                for (i = 0; i < SF_NFIELDS; i++)
+                    if (!strcmp(field, settle_field_names[i]))
+                        f = i;
+                if (f < 0)
+                    return PFAIL("columns[].field '%s' is not one of date, currency, amount, "
+                                 "vendor, count", field);
+                if (nn == 0)
+                    return PFAIL("columns[]: field '%s' has no 'names'", field);
+                if (sp->nnames[f])
+                    return PFAIL("field '%s' is mapped twice", field);
+                memcpy(sp->names[f], names, sizeof(names));
+                sp->nnames[f] = nn;
+                sp->optional[f] = opt;
+            }
+            have_cols = 1;
+        } else if (!strcmp(k, "date_patterns")) {
+            char pats[NORM_MAX_PATTERNS][PROFILE_NAME_LEN] = { "" };
+            int n;
+            if (get_names(path, val, "date_patterns", pats, NORM_MAX_PATTERNS, &n, err) < 0)
+                return -1;
+            for (i = 0; i < n; i++) {
+                if (strlen(pats[i]) >= NORM_PATTERN_LEN)
+                    return PFAIL("date pattern '%s' is too long", pats[i]);
+                if (check_date_pattern(path, pats[i], err) < 0)
+                    return -1;
+                memcpy(sp->date_patterns[i], pats[i], strlen(pats[i]) + 1);
+            }
+            sp->ndate_patterns = n;
+        } else if (!strcmp(k, "vendor_default")) {
+            if (get_string(path, val, "vendor_default", sp->vendor_default,
+                           sizeof(sp->vendor_default), err) < 0)
+                return -1;
+        } else {
+            return PFAIL("unknown key '%s' (settlement profile)", k);
+        }
+    }
+    if (!have_name || !p->norm.name[0])
+        return PFAIL("missing key 'name'");
+    if (!have_kind)
+        return PFAIL("missing key 'kind'");
+    if (!have_cols)
+        return PFAIL("missing key 'columns'");
+    if (!sp->nnames[SF_DATE] || !sp->nnames[SF_AMOUNT])
+        return PFAIL("a settlement profile's columns must map date and amount");
+    if (!sp->nnames[SF_CURRENCY] && p->norm.default_currency == CUR_NONE)
+        return PFAIL("a settlement profile needs a currency column or default_currency");
+    if (!sp->nnames[SF_VENDOR] && !sp->vendor_default[0])
+        return PFAIL("a settlement profile needs a vendor column or vendor_default");
+    if (sp->ndate_patterns == 0) {
+        memcpy(sp->date_patterns[0], "YYYY-MM-DD", sizeof("YYYY-MM-DD"));
+        sp->ndate_patterns = 1;
+    }
+    return 0;
+}
+
 static int parse_profile(const char *path, struct profile *p, json_object *root,
                          struct etl_err *err)
 {
+    json_object *role = NULL;
     int have_name = 0, have_kind = 0, have_cols = 0;
     json_object *ids = NULL, *voidv = NULL;
     int i;
@@ -368,6 +548,14 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
         return PFAIL("a profile is a JSON object");
     norm_profile_init(&p->norm);
     p->delimiter = ',';
+    if (json_object_object_get_ex(root, "role", &role)) {
+        const char *r = json_object_is_type(role, json_type_string)
+                            ? json_object_get_string(role) : "";
+        if (!strcmp(r, "settlement"))
+            return parse_settle(path, p, root, err);
+        if (strcmp(r, "records") != 0)
+            return PFAIL("key 'role' must be \"records\" or \"settlement\"");
+    }
     p->norm.max_duration_days = 31;
     p->norm.time_kind = TIME_ISO8601;
     /* Columns first: id and void refer to them. */
@@ -379,23 +567,12 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
         }
     }
     json_object_object_foreach(root, k, val) {
-        if (!strcmp(k, "columns") || !strcmp(k, "description") || !strcmp(k, "comment")) {
+        int sh = parse_shared_key(path, p, k, val, &have_name, &have_kind, err);
+
+        if (sh < 0)
+            return -1;
+        if (sh || !strcmp(k, "columns")) {
             continue;
-        } else if (!strcmp(k, "name")) {
-            if (get_string(path, val, "name", p->norm.name, sizeof(p->norm.name), err) < 0)
-                return -1;
-            have_name = 1;
-        } else if (!strcmp(k, "kind")) {
-            if (parse_kind(path, p, val, err) < 0)
-                return -1;
-            have_kind = 1;
-        } else if (!strcmp(k, "delimiter")) {
-            char d[8] = "";
-            if (get_string(path, val, "delimiter", d, sizeof(d), err) < 0)
-                return -1;
-            if (strlen(d) != 1 || d[0] == '"' || d[0] == '\n' || d[0] == '\r')
-                return PFAIL("key 'delimiter' must be one character (not a quote or newline)");
-            p->delimiter = d[0];
         } else if (!strcmp(k, "id")) {
             ids = val;
         } else if (!strcmp(k, "void")) {
@@ -417,22 +594,6 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
         } else if (!strcmp(k, "time_zone")) {
             if (get_string(path, val, "time_zone", p->time_zone, sizeof(p->time_zone),
                            err) < 0)
-                return -1;
-        } else if (!strcmp(k, "decimal_comma")) {
-            if (get_bool(path, val, "decimal_comma", &p->norm.decimal_comma, err) < 0)
-                return -1;
-        } else if (!strcmp(k, "amount_unit")) {
-            char u[16] = "";
-            if (get_string(path, val, "amount_unit", u, sizeof(u), err) < 0)
-                return -1;
-            if (!strcmp(u, "cents"))
-                p->norm.amount_in_cents = 1;
-            else if (!strcmp(u, "units"))
-                p->norm.amount_in_cents = 0;
-            else
-                return PFAIL("key 'amount_unit': '%s' is not units or cents", u);
-        } else if (!strcmp(k, "default_currency")) {
-            if (parse_currency(path, p, val, err) < 0)
                 return -1;
         } else if (!strcmp(k, "max_duration_days")) {
             int64_t d;
@@ -622,7 +783,9 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_dir(struct profile_set *s, const char *dir, struct etl_err *err)
+/* Loads a directory's profiles of one role (settlement: 1) into s. */
+static int load_dir(struct profile_set *s, const char *dir, int settlement,
+                    struct etl_err *err)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -664,7 +827,7 @@ static int load_dir(struct profile_set *s, const char *dir, struct etl_err *err)
         p = profile_load(path, err);
         if (!p)
             goto out;
-        if (set_has(s, p->norm.name)) {
+        if (p->role_settlement != settlement || set_has(s, p->norm.name)) {
             profile_free(p);
             continue;
         }
@@ -692,7 +855,7 @@ int profile_set_load_all(struct profile_set *s, struct etl_err *err)
     for (i = 0; profile_search_dir(i, dir, sizeof(dir)) == 0; i++) {
         if (!dir[0])
             continue;
-        if (load_dir(s, dir, err) < 0)
+        if (load_dir(s, dir, 0, err) < 0)
             return -1;
     }
     return 0;
@@ -729,12 +892,12 @@ int profile_set_load_one(struct profile_set *s, const char *name, struct etl_err
                 p = profile_load(path, err);
                 if (!p)
                     return -1;
-                if (!strcmp(p->norm.name, name))
+                if (!strcmp(p->norm.name, name) && !p->role_settlement)
                     break;
                 profile_free(p);
                 p = NULL;
             }
-            if (load_dir(&all, dir, err) < 0) {
+            if (load_dir(&all, dir, 0, err) < 0) {
                 profile_set_free(&all);
                 buf_release(&names);
                 return -1;
@@ -757,9 +920,51 @@ int profile_set_load_one(struct profile_set *s, const char *name, struct etl_err
         }
         buf_release(&names);
     }
+    if (p->role_settlement) {
+        etl_fail_at(err, E_CONFIG, p->path, 0, "", "profile '%s' is a settlement profile: "
+                    "list its files under \"settlements\" in the config", p->norm.name);
+        profile_free(p);
+        return -1;
+    }
     s->p[0] = p;
     s->n = 1;
     return 0;
+}
+
+struct profile *profile_settle_load(const char *name, struct etl_err *err)
+{
+    struct profile_set all = { { NULL }, 0 };
+    struct profile *p = NULL;
+    char dir[PATH_MAX];
+    int i, k;
+
+    if (is_path(name)) {
+        p = profile_load(name, err);
+        if (p && !p->role_settlement) {
+            etl_fail_at(err, E_CONFIG, name, 0, "", "not a settlement profile "
+                        "(it needs \"role\": \"settlement\")");
+            profile_free(p);
+            p = NULL;
+        }
+        return p;
+    }
+    for (i = 0; !p && profile_search_dir(i, dir, sizeof(dir)) == 0; i++) {
+        if (!dir[0])
+            continue;
+        if (load_dir(&all, dir, 1, err) < 0) {
+            profile_set_free(&all);
+            return NULL;
+        }
+        for (k = 0; k < all.n; k++)
+            if (!p && !strcmp(all.p[k]->norm.name, name)) {
+                p = all.p[k];
+                all.p[k] = NULL;
+            }
+        profile_set_free(&all);
+    }
+    if (!p)
+        etl_fail(err, E_CONFIG, "unknown settlement profile '%s'", name);
+    return p;
 }
 
 void profile_set_free(struct profile_set *s)

@@ -52,8 +52,32 @@ struct profile_column {
     int  id_index;            /* position among the id columns, -1 if not an id */
 };
 
+/*
+ * A settlement profile ("role": "settlement"): what a processor says it
+ * settled, one line per business day (x vendor) x currency. Columns map to
+ * the fields date, currency, amount (required unless "optional": true;
+ * currency may be optional with default_currency), vendor and count
+ * (optional). Amount settings as for records (decimal_comma, amount_unit,
+ * default_currency); date_patterns use YYYY, MM/M, DD/D and literals.
+ * vendor_default: the record profile named when there is no vendor column.
+ */
+enum settle_field { SF_DATE, SF_CURRENCY, SF_AMOUNT, SF_VENDOR, SF_COUNT, SF_NFIELDS };
+struct settle_profile {
+    char     names[SF_NFIELDS][PROFILE_MAX_NAMES][PROFILE_NAME_LEN];
+    int      nnames[SF_NFIELDS];         /* 0: the field is not mapped */
+    int      optional[SF_NFIELDS];
+    char     date_patterns[NORM_MAX_PATTERNS][NORM_PATTERN_LEN];
+    int      ndate_patterns;
+    char     vendor_default[64];
+};
+/* The name of a settlement field ("date", ...). */
+const char *profile_settle_field_name(enum settle_field f);
+
 struct profile {
     struct norm_profile norm;            /* name, normalization settings */
+    int      role_settlement;            /* "role": "settlement": `settle` applies, not
+                                            cols; never in a record profile set */
+    struct settle_profile settle;
     unsigned kinds;                      /* enum profile_kind bits */
     char     delimiter;                  /* CSV */
     int      multiline_fields;           /* CSV: quoted fields may span lines */
@@ -82,6 +106,10 @@ int profile_set_load_all(struct profile_set *s, struct etl_err *err);
 int profile_set_load_one(struct profile_set *s, const char *name_or_path,
                          struct etl_err *err);
 void profile_set_free(struct profile_set *s);             /* frees members, reusable */
+
+/* Finds the settlement profile `name_or_path` (search path as above; a
+ * record profile of that name does not count). NULL with E_CONFIG. */
+struct profile *profile_settle_load(const char *name_or_path, struct etl_err *err);
 
 /* Directory i (0-based) of the search path into out; -1 past the end. */
 int profile_search_dir(int i, char *out, size_t cap);

@@ -31,6 +31,9 @@ struct push {
     struct ledger     *l;
     struct push_opts   o;
     struct push_counts c;
+    /* causes judged outside the push (push_add_cause()) */
+    struct run_cause   extra[PUSH_EXTRA_CAUSES];
+    size_t             nextra;
     /* file staging */
     int                in_file;
     long               batch_n;
@@ -1123,7 +1126,20 @@ size_t push_causes(const struct push *p, struct run_cause *out, size_t cap)
             out[n] = all[i];
         n++;
     }
+    for (i = 0; i < p->nextra; i++)
+        if (n < cap)
+            out[n++] = p->extra[i];
     return n < cap ? n : cap;
+}
+
+void push_add_cause(struct push *p, const char *what, long count, const char *sheet)
+{
+    if (count <= 0 || p->nextra == PUSH_EXTRA_CAUSES)
+        return;
+    p->extra[p->nextra].what = what;
+    p->extra[p->nextra].count = count;
+    p->extra[p->nextra].sheet = sheet;
+    p->nextra++;
 }
 
 int push_exit_code(const struct push *p)

@@ -173,6 +173,13 @@ int64_t push_run_id(const struct push *p);
 void push_count_unstaged(struct push *p, const struct permit *rec);
 /* The causes of exit 1 (this run only), at most cap; returns how many. */
 size_t push_causes(const struct push *p, struct run_cause *out, size_t cap);
+/* A cause of exit 1 judged by the caller about this run (settlement lines
+ * rejected, unexplained settlement differences, silent zones): listed after
+ * the push's own by push_causes() (so also in push_exit_code(), the summary
+ * JSON and the Summary sheet). Strings must be static; count <= 0 ignored;
+ * at most PUSH_EXTRA_CAUSES. */
+#define PUSH_EXTRA_CAUSES 4
+void push_add_cause(struct push *p, const char *what, long count, const char *sheet);
 
 const struct push_counts *push_counts(const struct push *p);
 /* 0 all good, 1 something needs attention (README.md, exit codes). Aborts are the

@@ -15,6 +15,6 @@ struct run_cause {
     const char *sheet;    /* "Rejected", "Push Log", "Voids", ...; NULL: none */
 };
 
-#define RUN_CAUSES_MAX 16
+#define RUN_CAUSES_MAX 24
 
 #endif

@@ -571,3 +571,13 @@ out:
     buf_release(&tmp);
     return ret;
 }
+
+int runfiles_expand_settlements(struct runfiles *rf, const struct config *cfg,
+                                struct etl_err *err)
+{
+    struct config c = *cfg;
+
+    c.inputs = cfg->settlements;
+    c.ninputs = cfg->nsettlements;
+    return runfiles_expand(rf, &c, err);
+}

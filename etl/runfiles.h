@@ -65,6 +65,11 @@ void runfiles_free(struct runfiles *rf);
  * directory. E_IO on a glob read error, E_NOMEM. */
 int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err);
 
+/* The same for the config's `settlements` globs (their profile: the
+ * settlement profile named). */
+int runfiles_expand_settlements(struct runfiles *rf, const struct config *cfg,
+                                struct etl_err *err);
+
 /* Adds one input (a path already listed is ignored; another spelling of a
  * listed file is added with same_as set); -1: out of memory. */
 int runfiles_add(struct runfiles *rf, const char *path, const char *profile);

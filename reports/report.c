@@ -152,11 +152,14 @@ struct stats_row { int type, zone; long server, ledger; };
 
 /* ---- sheets ---------------------------------------------------------------- */
 
-enum { SH_SUMMARY, SH_PROMO, SH_ZONES, SH_VOIDS, SH_REJECTED, SH_PUSH, SH_STATS, SH_PERMITS,
-       SH_COUNT };
+/* Reconciliation and Silent Zones are created only when something is
+ * written to them (report_add_recon(), report_add_silent()): the others at
+ * open. reorder_sheets() puts them in this order. */
+enum { SH_SUMMARY, SH_RECON, SH_SILENT, SH_PROMO, SH_ZONES, SH_VOIDS, SH_REJECTED, SH_PUSH,
+       SH_STATS, SH_PERMITS, SH_COUNT };
 
 static const char *const sheet_names[SH_COUNT] = {
-    "Summary", "Promo Codes", "Zone Audit", "Voids", "Rejected", "Push Log", "OPSCOM Stats",
+    "Summary", "Reconciliation", "Silent Zones", "Promo Codes", "Zone Audit", "Voids", "Rejected", "Push Log", "OPSCOM Stats",
     "Permits"
 };
 
@@ -215,6 +218,16 @@ static const char *const zone_heads[ZC_COUNT] = {
     "Revenue USD", "First start (%s)", "Last start (%s)", "Files", "First start (UTC)",
     "Last start (UTC)"
 };
+static const char *const recon_heads[] = {
+    "Business day", "Vendor", "Currency", "Net", "Settled", "Difference", "Rejected rows",
+    "Rejected amount", "Unexplained", "Our count", "Settled count", "Note"
+};
+/* "%s" is business_tz (filled in at open) */
+static const char *const silent_heads_fmt[] = {
+    "Zone", "Business day", "Weekday median of sales", "Sales on the day",
+    "Latest start (%s)", "Latest start (UTC)"
+};
+#define SILENT_NCOLS 6
 static const char *const stats_heads[] = {
     "Type", "Zone", "Server total", "Ledger pushed (live)", "Difference"
 };
@@ -224,7 +237,7 @@ static const char *const stats_heads[] = {
 enum fmt_id {
     F_HEAD, F_TITLE, F_ABORTED, F_LABEL, F_DATE, F_DAY, F_COUNT, F_PCT, F_MONEY_CAD,
     F_MONEY_USD, F_TOTAL, F_TOTAL_COUNT, F_TOTAL_CAD, F_TOTAL_USD, F_DIFF_BAD, F_SECTION,
-    F_BOLD, F_AMOUNT, F_COUNT_MAX
+    F_BOLD, F_AMOUNT, F_AMOUNT_BAD, F_MEDIAN, F_COUNT_MAX
 };
 
 struct report {
@@ -265,6 +278,10 @@ struct report {
     char              *heads_text;
     const char        *permit_h[PC_COUNT];
     const char        *zone_h[ZC_COUNT];
+    const char        *silent_h[SILENT_NCOLS];
+
+    /* silent zones, also listed on the Summary (strings owned) */
+    struct report_silent *silent;    size_t nsilent, silent_cap;
 
     /* OPSCOM stats */
     int                stats_online;
@@ -743,6 +760,8 @@ static int make_formats(struct report *r)
     r->fmt[F_SECTION] = mkfmt(wb, NULL, 1, 0x1F4E78, 0, 12, 0);
     r->fmt[F_BOLD] = mkfmt(wb, NULL, 1, 0, 0, 0, 0);
     r->fmt[F_AMOUNT] = mkfmt(wb, "#,##0.00", 0, 0, 0, 0, 0);
+    r->fmt[F_AMOUNT_BAD] = mkfmt(wb, "#,##0.00", 1, 0x9C0006, 0xFFC7CE, 0, 0);
+    r->fmt[F_MEDIAN] = mkfmt(wb, "#,##0.0", 0, 0, 0, 0, 0);
     for (i = 0; i < F_COUNT_MAX; i++)
         if (!r->fmt[i])
             return nomem(r);
@@ -753,12 +772,14 @@ static int make_formats(struct report *r)
 static int make_heads(struct report *r)
 {
     struct buf b = BUF_INIT;
-    size_t offs[PC_COUNT + ZC_COUNT];
+    size_t offs[PC_COUNT + ZC_COUNT + SILENT_NCOLS];
     const char *tmpl, *pct;
     int i;
 
-    for (i = 0; i < PC_COUNT + ZC_COUNT; i++) {
-        tmpl = i < PC_COUNT ? permit_heads[i] : zone_heads[i - PC_COUNT];
+    for (i = 0; i < PC_COUNT + ZC_COUNT + SILENT_NCOLS; i++) {
+        tmpl = i < PC_COUNT ? permit_heads[i]
+               : i < PC_COUNT + ZC_COUNT ? zone_heads[i - PC_COUNT]
+               : silent_heads_fmt[i - PC_COUNT - ZC_COUNT];
         offs[i] = b.len;
         pct = strstr(tmpl, "%s");
         if (pct ? buf_add(&b, tmpl, (size_t)(pct - tmpl)) < 0 ||
@@ -773,6 +794,8 @@ static int make_heads(struct report *r)
         r->permit_h[i] = r->heads_text + offs[i];
     for (i = 0; i < ZC_COUNT; i++)
         r->zone_h[i] = r->heads_text + offs[PC_COUNT + i];
+    for (i = 0; i < SILENT_NCOLS; i++)
+        r->silent_h[i] = r->heads_text + offs[PC_COUNT + ZC_COUNT + i];
     return 0;
 oom:
     buf_release(&b);
@@ -902,7 +925,7 @@ struct report *report_open(const char *path, const struct report_meta *meta,
         goto fail;
     for (i = 0; i < SH_COUNT; i++) {
         r->sh[i].base = sheet_names[i];
-        if (sheet_new_part(r, &r->sh[i]) < 0)
+        if (i != SH_RECON && i != SH_SILENT && sheet_new_part(r, &r->sh[i]) < 0)
             goto fail;
     }
     /* streamed sheets: headers now */
@@ -1544,6 +1567,137 @@ static int write_causes(struct report *r, struct sheet *s, int aborted)
     return 0;
 }
 
+/* The silent zones, on the Summary too (the Silent Zones sheet has them
+ * with the latest start times). */
+static int write_silent_list(struct report *r, struct sheet *s)
+{
+    static const char *const heads[] = { "Silent zone", "Business day",
+                                         "Weekday median of sales", "Sales on the day" };
+    lxw_row_t row;
+    size_t i;
+    int c;
+
+    if (r->nsilent == 0)
+        return 0;
+    if (put_title(r, s, next_row(s), 0, "Silent zones (sales far below their weekday median)",
+                  r->fmt[F_SECTION]) < 0)
+        return -1;
+    row = next_row(s);
+    for (c = 0; c < 4; c++)
+        if (put_str(r, s, row, (lxw_col_t)c, heads[c], r->fmt[F_HEAD]) < 0)
+            return -1;
+    for (i = 0; i < r->nsilent; i++) {
+        row = next_row(s);
+        if (put_str(r, s, row, 0, r->silent[i].zone, NULL) < 0 ||
+            put_str(r, s, row, 1, r->silent[i].day, NULL) < 0 ||
+            put_num(r, s, row, 2, r->silent[i].median, 8, r->fmt[F_MEDIAN]) < 0 ||
+            put_count(r, s, row, 3, r->silent[i].sales, NULL) < 0)
+            return -1;
+    }
+    next_row(s);
+    return 0;
+}
+
+/* ---- Reconciliation and Silent Zones (created on first use) ---------------- */
+
+static int lazy_sheet(struct report *r, int which, const char *const *heads, int ncols)
+{
+    struct sheet *s = &r->sh[which];
+
+    if (r->failed)
+        return -1;
+    if (s->nparts)
+        return 0;
+    if (sheet_new_part(r, s) < 0)
+        return -1;
+    return sheet_header(r, s, heads, ncols);
+}
+
+int report_add_recon(struct report *r, const struct report_recon_row *x)
+{
+    struct sheet *s;
+    lxw_row_t row;
+    long long diff = 0, unexpl = 0;
+
+    if (!r)
+        return -1;
+    if (r->twin)
+        (void)report_add_recon(r->twin, x);     /* no plate in it: the same row */
+    s = &r->sh[SH_RECON];
+    if (lazy_sheet(r, SH_RECON, recon_heads, (int)NELEM(recon_heads)) < 0 ||
+        sheet_next_row(r, s, &row) < 0)
+        return -1;
+    if (put_str(r, s, row, 0, x->day ? x->day : "day unknown", NULL) < 0 ||
+        put_str(r, s, row, 1, x->vendor, NULL) < 0 ||
+        put_str(r, s, row, 2, currency_name(x->currency), NULL) < 0)
+        return -1;
+    if (x->has_net && put_amount(r, s, row, 3, x->net_cents) < 0)
+        return -1;
+    if (x->settled) {
+        diff = x->settled_cents - x->net_cents;
+        unexpl = diff - x->rej_cents;
+        if (put_amount(r, s, row, 4, x->settled_cents) < 0 ||
+            put_amount(r, s, row, 5, diff) < 0)
+            return -1;
+    }
+    if (put_count(r, s, row, 6, x->rej_count, NULL) < 0 ||
+        put_amount(r, s, row, 7, x->rej_cents) < 0)
+        return -1;
+    if (x->settled && x->has_net) {
+        if (put_num(r, s, row, 8, (double)unexpl / 100.0, 12,
+                    r->fmt[unexpl ? F_AMOUNT_BAD : F_AMOUNT]) < 0)
+            return -1;
+    }
+    if (x->has_net && put_count(r, s, row, 9, x->net_count, NULL) < 0)
+        return -1;
+    if (x->settled && x->settled_count >= 0 &&
+        put_count(r, s, row, 10, x->settled_count, NULL) < 0)
+        return -1;
+    if (x->note && put_str(r, s, row, 11, x->note, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+int report_add_silent(struct report *r, const struct report_silent *z)
+{
+    struct sheet *s;
+    struct report_silent *c;
+    lxw_row_t row;
+
+    if (!r)
+        return -1;
+    if (r->twin)
+        (void)report_add_silent(r->twin, z);
+    s = &r->sh[SH_SILENT];
+    if (lazy_sheet(r, SH_SILENT, r->silent_h, SILENT_NCOLS) < 0 ||
+        sheet_next_row(r, s, &row) < 0)
+        return -1;
+    if (put_str(r, s, row, 0, z->zone, NULL) < 0 ||
+        put_str(r, s, row, 1, z->day, NULL) < 0 ||
+        put_num(r, s, row, 2, z->median, 8, r->fmt[F_MEDIAN]) < 0 ||
+        put_count(r, s, row, 3, z->sales, NULL) < 0)
+        return -1;
+    if (z->last_start &&
+        (put_local_time(r, s, row, 4, z->last_start) < 0 ||
+         put_time(r, s, row, 5, z->last_start) < 0))
+        return -1;
+    if (GROW(r->silent, r->silent_cap, r->nsilent + 1) < 0) /* NOLINT(bugprone-sizeof-expression) */
+        return nomem(r);
+    c = &r->silent[r->nsilent];
+    c->zone = dupstr(z->zone);
+    c->day = dupstr(z->day);
+    c->median = z->median;
+    c->sales = z->sales;
+    c->last_start = z->last_start;
+    if (!c->zone || !c->day) {
+        free((char *)c->zone);
+        free((char *)c->day);
+        return nomem(r);
+    }
+    r->nsilent++;
+    return 0;
+}
+
 /*
  * Money as finance reads it: per currency (never added together) Gross =
  * every sale of the run, Voids = those cancelled, Net = Gross - Voids (every
@@ -1705,7 +1859,8 @@ static int write_summary(struct report *r, int aborted)
              r->fmt[F_BOLD]) < 0)
         return -1;
     next_row(s);
-    if (write_causes(r, s, aborted) < 0 || write_money_block(r, s) < 0)
+    if (write_causes(r, s, aborted) < 0 || write_silent_list(r, s) < 0 ||
+        write_money_block(r, s) < 0)
         return -1;
 
     /* inputs */
@@ -2082,7 +2237,8 @@ static int reorder_sheets(struct report *r)
 
     for (i = 0; i < SH_COUNT; i++) {
         total += r->sh[i].nparts;
-        if (r->sh[i].nparts > 1 && i != SH_COUNT - 1)
+        if ((r->sh[i].nparts > 1 && i != SH_COUNT - 1) ||
+            ((i == SH_RECON || i == SH_SILENT) && r->sh[i].nparts))
             moved = 1;
     }
     if (!moved)
@@ -2148,6 +2304,11 @@ static void free_all(struct report *r)
     free(r->stats_error);
     free(r->stats_offline);
     free(r->heads_text);
+    for (i = 0; i < r->nsilent; i++) {
+        free((char *)r->silent[i].zone);
+        free((char *)r->silent[i].day);
+    }
+    free(r->silent);
     free(r->period_from);
     free(r->period_to);
     for (i = 0; i < r->ncauses; i++) {

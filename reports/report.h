@@ -7,7 +7,8 @@
  * Lifecycle:
  *     r = report_open(path, &meta, &err);        creates every sheet, in order:
  *         Summary, Promo Codes, Zone Audit, Voids, Rejected, Push Log, OPSCOM Stats,
- *         Permits (later issues slot Reconciliation and Silent Zones after Summary)
+ *         Permits (Reconciliation and Silent Zones are created by their first
+ *         row and placed after Summary)
  *     during the pass, in any interleaving:
  *         report_add_permit()     streams a `Permits` row, updates the accumulators
  *         report_add_reject()     streams a `Rejected` row
@@ -16,6 +17,7 @@
  *         report_add_file()       the per-input facts of the Summary
  *         report_set_counts()     the push counts and exit status of the Summary
  *         report_set_causes()     why the exit status is 1 (listed on the Summary)
+ *         report_add_recon(), report_add_silent()   Reconciliation, Silent Zones
  *         report_add_stats_row(), report_add_live_disconnected()   OPSCOM Stats
  *     report_close(r, aborted, &err);   writes the aggregate sheets top to
  *         bottom, closes to PATH.tmp.PID and renames it to PATH; frees r.
@@ -199,6 +201,39 @@ void report_set_stats_pulled(struct report *r);
 void report_set_stats_error(struct report *r, const char *message);
 /* OPSCOM Stats were deliberately not pulled: the sheet says "offline" and why. */
 void report_set_stats_offline(struct report *r, const char *why);
+
+/* One row of the `Reconciliation` sheet (created with the first row, placed
+ * after Summary): a business day (NULL: "day unknown", rejected rows whose
+ * start could not be read) x vendor x currency. Difference = Settled - Net
+ * and Unexplained = Difference - rejected amount are computed here;
+ * Unexplained is shown (highlighted when not zero) only when both Net and
+ * Settled are known. Strings borrowed for the call. */
+struct report_recon_row {
+    const char   *day;
+    const char   *vendor;
+    enum currency currency;
+    int           has_net;        /* 0: Net and Our count blank */
+    long long     net_cents;
+    long          net_count;
+    int           settled;        /* 0: no settlement (Settled, Difference blank) */
+    long long     settled_cents;
+    long          settled_count;  /* -1: not given */
+    long          rej_count;
+    long long     rej_cents;
+    const char   *note;           /* may be NULL */
+};
+int report_add_recon(struct report *r, const struct report_recon_row *row);
+
+/* One row of the `Silent Zones` sheet (created with the first row, placed
+ * after Summary and Reconciliation), also listed on the Summary. */
+struct report_silent {
+    const char *zone;
+    const char *day;              /* YYYY-MM-DD */
+    double      median;           /* weekday median of sales */
+    long        sales;            /* on the day */
+    long long   last_start;       /* the zone's latest start (UTC), 0: none */
+};
+int report_add_silent(struct report *r, const struct report_silent *z);
 
 /* Writes the aggregate sheets, closes and renames; frees r (NULL-safe).
  * `aborted`: the Summary says ABORTED in red. 0 or -1 with err (E_IO). */

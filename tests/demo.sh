@@ -41,7 +41,7 @@ c = json.load(open(src))
 c["api_url"] = url
 for k in ("zones", "aliases", "ledger", "report_dir"):
     c[k] = os.path.normpath(os.path.join(base, c[k]))
-for i in c["inputs"]:
+for i in c["inputs"] + c.get("settlements", []):
     i["glob"] = os.path.join(base, i["glob"])
 json.dump(c, open(dst, "w"), indent=2)
 PY

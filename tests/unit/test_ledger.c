@@ -675,6 +675,23 @@ START_TEST(test_migrate_v1_voids)
     mk(&p, "ps:9", "ZZZ9", 100, "Lot 4");
     p.voided = 1;
     ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_UNMATCHED);
+    /* the settlement tables exist on the migrated ledger */
+    {
+        struct ledger_money_line m;
+        struct etl_err e;
+
+        memset(&m, 0, sizeof(m));
+        m.file = "s.csv";
+        m.line = 2;
+        m.day = "2026-11-28";
+        m.vendor = "paystation";
+        m.currency = CUR_CAD;
+        m.cents = 1450;
+        m.count = -1;
+        ck_assert_int_eq(ledger_settle_add(l, &m, &e), 0);
+        m.reason = "Amount: x";
+        ck_assert_int_eq(ledger_rejrow_add(l, &m, &e), 0);
+    }
     ledger_rec_release(&r);
     ledger_close(l);
 
