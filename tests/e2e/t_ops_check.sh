@@ -82,4 +82,4 @@ eq "--online with a refused token: exit 3" "$rc" 3
 # usage
 expect_exit "check without -c: exit 2" 2 "$PE" check
 expect_exit "check --help: exit 0" 0 "$PE" check --help
-check "--help lists --online and the exit codes" bash -c 'grep -q -- "--online" out && grep -q "Exit codes" out'
+check "--help lists --online and the exit codes" bash -c 'grep -q -- "--online" out && grep -q "^Exit: 0" out'
