@@ -520,7 +520,9 @@ void pipeline_nightly(const struct config *cfg, int exit_code, const char *summa
     r.xlsx = xlsx;
     r.summary_json = summary_json;
     if (xlsx && cfg->notify.mail_url && cfg->notify.mail_redact &&
-        redacted_path(xlsx, &red) == 0 && access(red.ptr, F_OK) == 0)
+        redacted_path(xlsx, &red) < 0)
+        buf_release(&red);
+    if (red.ptr && access(red.ptr, F_OK) == 0)
         r.xlsx_redacted = red.ptr;
     if (pc)
         run_outcome_fill(&r, pc, money);
@@ -537,8 +539,8 @@ void pipeline_nightly(const struct config *cfg, int exit_code, const char *summa
             log_debug("metrics written: %s", cfg->metrics_file);
     }
     notify_send(cfg, &r);
-    if (r.xlsx_redacted)
-        unlink(r.xlsx_redacted);    /* made for the mail only */
+    if (red.ptr)
+        unlink(red.ptr);            /* made for the mail only, sent or not */
     buf_release(&why);
     buf_release(&red);
 }

@@ -158,6 +158,8 @@ eq "webhook tried 4 times" "$(count hook500/hook-*.body)" 4
 eq "every sale pushed: 3 + 1 + the API-down night's 1 + 2" "$($PC ledger-count ledger.db pushed)" 7
 eq "metrics exit status 1" "$($OC metric $M permit_etl_exit_status)" 1
 check "the summary line is the last stderr line" bash -c 'tail -n 1 err | grep -q "^permit-etl: run: .*(exit 1)$"'
+check "redact: the mail copy is removed also when the mail failed" \
+  bash -c '! ls reports/ | grep -q -- "-redacted.xlsx"'
 
 # 4b. smtp:// to a host that is not a loopback name requires STARTTLS: the
 #     sink (no TLS) is reached through ::ffff:127.0.0.1, which the config does
