@@ -1,6 +1,8 @@
 /*
- * ledger.h — the SQLite ledger: what was staged, what was sent, what the
- * OPSCOM server currently holds (DESIGN.md "Ledger, push, reruns").
+ * ledger.h — the ledger: what was staged, what was sent, what the OPSCOM
+ * server currently holds. Two backends behind this one interface
+ * (ledger_backend.h): SQLite (a file path, the embedded default) and
+ * PostgreSQL (a postgresql:// URI, shared by several workers).
  *
  * One row per idempotency key (table `records`):
  *   - the record as staged: its struct permit fields as columns, the
@@ -28,13 +30,26 @@
  * (ledger_admin_*) change state, reference and srv_body, never the hash,
  * so a rerun on the same file does not undo them.
  *
- * Storage: WAL, synchronous=NORMAL, busy_timeout, schema versioned by
- * PRAGMA user_version (migrations in ledger.c, a newer version than this
- * tool knows is refused). Every statement is prepared once at open and
- * reused. The lock: flock() on "<ledger>.lock" (LEDGER_LOCK), the holder's
- * pid written into it; a second locker gets E_LOCKED naming that pid.
+ * SQLite: WAL, synchronous=NORMAL, busy_timeout, schema versioned by
+ * PRAGMA user_version (migrations in ledger_sqlite.c, a newer version than
+ * this tool knows is refused). Every statement is prepared once at open
+ * and reused. The lock: flock() on "<ledger>.lock" (LEDGER_LOCK), the
+ * holder's pid written into it; a second locker gets E_LOCKED naming that
+ * pid.
  *
- * Errors: E_DB (SQLite), E_IO (lock file), E_LOCKED, E_NOMEM, E_USAGE
+ * PostgreSQL (ledger_pg.c): the same tables and states in the schema
+ * `permit_etl`, versioned by its table schema_version (the same version
+ * numbers). No run lock: several workers share the ledger. A worker claims
+ * pending records (and `sending` ones whose lease expired: those are in
+ * doubt) with FOR UPDATE SKIP LOCKED, `window` at a time, marking them
+ * `sending` with its worker id and a lease of 2 x timeout_s by the
+ * database's clock; the claim commits before any request leaves (with the
+ * caller's next commit). Outcomes are written only while the worker still
+ * holds the lease; a lost lease discards the outcome (the record stays in
+ * doubt for whoever claims it next). Staging a file holds a session
+ * advisory lock on its identity (ledger_file_lock()).
+ *
+ * Errors: E_DB (SQLite, PostgreSQL), E_NET (PostgreSQL unreachable), E_IO (lock file), E_LOCKED, E_NOMEM, E_USAGE
  * (unknown key/reference). Strings passed in are copied; ledger_rec owns
  * its buffers (ledger_rec_release()).
  */
@@ -70,7 +85,12 @@ enum {
                              ever written to the file (push --dry-run) */
 };
 
+/* `path` is a SQLite file, or a postgresql:// (postgres://) URI: the
+ * PostgreSQL backend (ledger_pg.c; several workers share it, see below).
+ * A URI is never taken as a path. */
 struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
+int ledger_is_uri(const char *path);                    /* a PostgreSQL URI? */
+const char *ledger_backend_name(const struct ledger *l); /* "sqlite", "postgresql" */
 /* The SQL of schema migration v (v -> v + 1), NULL past the last one:
  * for tests that build an old ledger. */
 const char *ledger_migration_sql(int v);
@@ -296,5 +316,25 @@ int ledger_live_counts(struct ledger *l,
 /* Removes final records whose end time is before `before` (UTC epoch
  * seconds), then VACUUMs; *removed receives the count. */
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err);
+
+/* --- several workers (PostgreSQL; on SQLite the run lock makes a worker
+ * alone, and these are no-ops) -------------------------------------------- */
+
+/* The claim: records are claimed `window` at a time (the in-flight
+ * window), for a lease of 2 x timeout_s by the database's clock. Default 8
+ * and 30. */
+void ledger_set_claim(struct ledger *l, int window, int timeout_s);
+/* Takes the lock on a file's identity (its canonical path) for staging it;
+ * *got = 0: another worker is staging it now (skip it this run). Held
+ * until ledger_file_unlock() or the end of the session. */
+int ledger_file_lock(struct ledger *l, const char *path, int *got, struct etl_err *err);
+void ledger_file_unlock(struct ledger *l, const char *path);
+/* Renews this worker's leases when half a lease has passed since the last
+ * renewal (call it often while requests are in flight). */
+int ledger_keepalive(struct ledger *l, struct etl_err *err);
+/* This worker found nothing to claim: waits (at most one lease) while
+ * records are leased by other workers; *more = 1 when some became
+ * claimable (their worker died or gave them back). */
+int ledger_wait_others(struct ledger *l, int *more, struct etl_err *err);
 
 #endif
