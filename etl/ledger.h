@@ -230,7 +230,11 @@ int ledger_each_held(struct ledger *l,
  * resent_after_doubt set when `after_doubt` or the record's doubt flag. */
 int ledger_mark_sending(struct ledger *l, int64_t id, int after_doubt, struct etl_err *err);
 /* 2xx success of the record's current action. For a repush's delete phase
- * the record goes back to pending with action push (*more = 1). */
+ * the record goes back to pending with action push (*more = 1); on
+ * PostgreSQL it stays `sending`, claimed by this worker for its push.
+ * On PostgreSQL every outcome needs this worker's lease on the record
+ * (ledger_mark_sending() takes or renews it): without it nothing is
+ * written (the outcome is discarded, *more = 0). */
 int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const char *ref,
                    int *more, struct etl_err *err);
 /* 404/9009: a delete is already gone (deleted; a repush goes on with its
