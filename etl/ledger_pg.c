@@ -94,12 +94,12 @@ static const char *const pst_sql[P_COUNT] = {
                     "AND id > $1::bigint ORDER BY id LIMIT 1",
     /* $1 worker, $2 lease seconds, $3 how many */
     [P_CLAIM] =
-        "WITH c AS (SELECT id FROM records WHERE state = 'pending' OR (state = 'sending' "
-        "AND (lease IS NULL OR lease < clock_timestamp())) ORDER BY id LIMIT $3::int "
-        "FOR UPDATE SKIP LOCKED) "
+        "WITH c AS (SELECT id AS cid FROM records WHERE state = 'pending' OR (state = "
+        "'sending' AND (lease IS NULL OR lease < clock_timestamp())) ORDER BY id "
+        "LIMIT $3::int FOR UPDATE SKIP LOCKED) "
         "UPDATE records r SET state = 'sending', worker = $1, lease = " LEASE("$2") ", "
         "doubt = CASE WHEN r.state = 'sending' THEN 1 ELSE r.doubt END "
-        "FROM c WHERE r.id = c.id RETURNING r.id",
+        "FROM c WHERE r.id = c.cid RETURNING " REC_COLS,
     /* $2 after doubt, $3 now, $4 worker, $5 lease seconds; a pending record
      * (an admin update/delete sends one record unclaimed) is claimed here */
     [P_MARK_SENDING] =
@@ -271,10 +271,13 @@ struct pg_ledger {
     /* scratch of stage(), reused */
     struct buf    body, record, upd;
     struct ledger_rec rec;
-    /* claimed ids not handed out yet */
-    int64_t      *claimed;
-    size_t        nclaimed, posclaimed, capclaimed;
+    /* the records claimed last (rows of the claim), those from `claimpos`
+     * on not handed out yet */
+    PGresult     *claimres;
+    int           claimpos;
     double        renewed;     /* last lease renewal (local monotonic seconds) */
+    double        wait_until;  /* wait_others(): the end of this wait (0: none) */
+    long          claims;      /* records claimed since wait_others() said more */
     long          lost;        /* outcomes discarded: the lease was lost */
     /* the staging table read in chunks */
     PGresult     *tmp;
@@ -580,43 +583,22 @@ static int pg_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r,
     return fetch_one(PGL(gl), P_GET_ID, &p, r, err);
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* Claims the next group of records (at most `window`). */
+/* Claims the next group of records (at most `window`): how many. */
 static int claim(struct pg_ledger *l, struct etl_err *err)
 {
     struct prm p = { 0 };
-    PGresult *r;
-    int i, n;
+    int n;
 
+    PQclear(l->claimres);
+    l->claimpos = 0;
     p_txt(&p, 1, l->worker);
     p_int(&p, 2, 2LL * l->base.timeout_s);
     p_int(&p, 3, l->base.window);
-    r = run(l, P_CLAIM, &p, err, "claim");
-    if (!r)
+    l->claimres = run(l, P_CLAIM, &p, err, "claim");
+    if (!l->claimres)
         return -1;
-    n = PQntuples(r);
-    if ((size_t)n > l->capclaimed) {
-        int64_t *c = realloc(l->claimed, (size_t)n * sizeof(*c));
-
-        if (!c) {
-            PQclear(r);
-            return etl_fail(err, E_NOMEM, "ledger: out of memory");
-        }
-        l->claimed = c;
-        l->capclaimed = (size_t)n;
-    }
-    for (i = 0; i < n; i++)
-        l->claimed[i] = gi(r, i, 0);
-    PQclear(r);
-    qsort(l->claimed, (size_t)n, sizeof(*l->claimed), cmp_id);
-    l->nclaimed = (size_t)n;
-    l->posclaimed = 0;
+    n = PQntuples(l->claimres);
+    l->claims += n;
     if (n > 0)
         l->renewed = mono_now();
     return n;
@@ -637,22 +619,16 @@ static int pg_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec
             *cursor = r->id;
         return rc;
     }
-    for (;;) {
-        if (l->posclaimed >= l->nclaimed) {
-            rc = claim(l, err);
-            if (rc <= 0)
-                return rc;
-        }
-        rc = pg_get_by_id(gl, l->claimed[l->posclaimed++], r, err);
-        if (rc < 0)
-            return -1;
-        if (rc == 1) {
-            /* handed out claimed: the caller treats it as pending */
-            r->state = LS_PENDING;
-            *cursor = r->id;
-            return 1;
-        }
+    if (!l->claimres || l->claimpos >= PQntuples(l->claimres)) {
+        rc = claim(l, err);
+        if (rc <= 0)
+            return rc;
     }
+    if (read_rec(l->claimres, l->claimpos++, r) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    r->state = LS_PENDING;   /* handed out claimed: the caller sends it */
+    *cursor = r->id;
+    return 1;
 }
 
 static long pg_count_state(struct ledger *gl, enum ledger_state s, struct etl_err *err)
@@ -1074,18 +1050,28 @@ static int pg_keepalive(struct ledger *gl, struct etl_err *err)
     return done(run_n(l, P_RENEW, &s, err, "renew leases"));
 }
 
+/* Waits while other workers hold leases and nothing is claimable; at most
+ * one lease in all, however often it is called without claiming anything
+ * in between (records locked by a live worker's open transaction look
+ * claimable but cannot be claimed). */
 static int pg_wait_others(struct ledger *gl, int *more, struct etl_err *err)
 {
     struct pg_ledger *l = PGL(gl);
-    double until = mono_now() + 2.0 * l->base.timeout_s + 1.0;
     struct prm s = { 0 };
     long others, ready;
 
     *more = 0;
     if (l->readonly || l->dry)
         return 0;
+    if (l->claims > 0 || l->wait_until == 0)
+        l->wait_until = mono_now() + 2.0 * l->base.timeout_s + 1.0;
+    else
+        usleep(250000);    /* the last "more" claimed nothing: not a busy loop */
+    l->claims = 0;
     p_txt(&s, 1, l->worker);
     for (;;) {
+        if (mono_now() > l->wait_until)
+            return 0;
         ready = count_q(l, P_CLAIMABLE, NULL, err);
         if (ready < 0)
             return -1;
@@ -1096,7 +1082,7 @@ static int pg_wait_others(struct ledger *gl, int *more, struct etl_err *err)
         others = count_q(l, P_OTHERS, &s, err);
         if (others < 0)
             return -1;
-        if (others == 0 || mono_now() > until)
+        if (others == 0)
             return 0;
         usleep(250000);
     }
@@ -1288,12 +1274,11 @@ static void pg_close(struct ledger *gl)
              * handed out without an outcome -> in doubt */
             struct buf ids = BUF_INIT;
             struct prm s = { 0 };
-            size_t i;
-            int ok = buf_addch(&ids, '{') == 0;
+            int i, ok = buf_addch(&ids, '{') == 0;
 
-            for (i = l->posclaimed; ok && i < l->nclaimed; i++)
-                ok = buf_addf(&ids, "%s%lld", i > l->posclaimed ? "," : "",
-                              (long long)l->claimed[i]) == 0;
+            for (i = l->claimpos; ok && l->claimres && i < PQntuples(l->claimres); i++)
+                ok = buf_addf(&ids, "%s%s", i > l->claimpos ? "," : "",
+                              PQgetvalue(l->claimres, i, 0)) == 0;
             if (ok && buf_addch(&ids, '}') == 0) {
                 p_txt(&s, 1, l->worker);
                 p_txt(&s, 2, ids.ptr);
@@ -1308,7 +1293,7 @@ static void pg_close(struct ledger *gl)
     buf_release(&l->record);
     buf_release(&l->upd);
     ledger_rec_release(&l->rec);
-    free(l->claimed);
+    PQclear(l->claimres);
     free(l);
 }
 

@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/push_lib.sh"
 . "$ROOT/tests/pg/pg.sh"
+# the sandbox's EXIT trap must not replace the server's
+start_sb() { start_sandbox "$@" || return 1; trap 'stop_sandbox; pg_stop' EXIT; }
 
 pg_start >pg.log 2>&1 || { not_ok "start PostgreSQL" "$(tail -5 pg.log)"; exit 0; }
 ok "a PostgreSQL server started for the test"
@@ -21,7 +23,7 @@ else
 fi
 
 # --- a password inside the URI is refused (exit 2), never echoed
-start_sandbox --quiet || exit 0
+start_sb --quiet || exit 0
 $PC gen 20 day.csv 1
 PW=Pw-9f3c-Sekr3t
 mkconfig pw1.json "ledger=\"postgresql://etl:$PW@127.0.0.1:$PGPORT/etl\""
@@ -49,7 +51,7 @@ scenario() {   # scenario DIR LEDGER
   local d=$1 led=$2
   mkdir -p "$d" && cd "$d" || return 1
   rm -f sandbox-state.json
-  SANDBOX_NEW_TOKEN=1 start_sandbox --quiet || return 1
+  SANDBOX_NEW_TOKEN=1 start_sb --quiet || return 1
   mkconfig cfg.json "ledger=\"$led\""
   $PC gen 300 day.csv 1
   "$PE" push -c cfg.json day.csv >o1 2>e1; echo "push1 $?" >rc
@@ -114,7 +116,7 @@ check "report --date: the same workbook from both ledgers ($(tail -1 xcmp.txt))"
 
 # --- the server stopped mid-run: exit 3; restarted, the rerun finishes
 mkdir -p stop && cd stop || exit 1
-SANDBOX_NEW_TOKEN=1 start_sandbox --slow-ms 20 --quiet || exit 0
+SANDBOX_NEW_TOKEN=1 start_sb --slow-ms 20 --quiet || exit 0
 "$PG_BIN/psql" -qX -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
   -c "CREATE DATABASE etl3 OWNER etl" >/dev/null
 URI3="postgresql://etl@127.0.0.1:$PGPORT/etl3"

@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/push_lib.sh"
 . "$ROOT/tests/pg/pg.sh"
+# the sandbox's EXIT trap must not replace the server's
+start_sb() { start_sandbox "$@" || return 1; trap 'stop_sandbox; pg_stop' EXIT; }
 
 N=${WORKERS_RECORDS:-6000}
 pg_start >pg.log 2>&1 || { not_ok "start PostgreSQL" "$(tail -5 pg.log)"; exit 0; }
@@ -23,7 +25,7 @@ $PC gen "$per" b.csv $((per + 1))
 $PC gen "$per" c.csv $((2 * per + 1))
 
 # --- three workers at once, no fault
-start_sandbox --slow-ms 5 --quiet || exit 0
+start_sb --slow-ms 5 --quiet || exit 0
 newdb w1
 mkconfig cfg.json "ledger=\"$URI\"" concurrency=8
 "$PE" push -c cfg.json a.csv b.csv c.csv >o1 2>e1 & p1=$!
@@ -52,7 +54,7 @@ stop_sandbox
 
 # --- kill -9 of one worker mid-push; the others go on; a rerun finishes
 rm -f sandbox-state.json
-SANDBOX_NEW_TOKEN=1 start_sandbox --slow-ms 20 --quiet || exit 0
+SANDBOX_NEW_TOKEN=1 start_sb --slow-ms 20 --quiet || exit 0
 newdb w2
 mkconfig cfg2.json "ledger=\"$URI\"" concurrency=8 timeout_s=2
 "$PE" push -c cfg2.json a.csv b.csv c.csv >o1 2>e1 & p1=$!
