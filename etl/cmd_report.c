@@ -53,8 +53,10 @@ INPUTS_HELP
 "      --stats        with --date/--from: pull OPSCOM's stats (needs the token)\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
-"missing; 2 usage, configuration or profile error; 3 unreadable input or\n"
-"the report could not be written.\n";
+"missing, a record held, failed or resent after doubt (the Summary lists\n"
+"each cause, its count and its sheet); 2 usage, configuration or profile\n"
+"error, -o not named *.xlsx; 3 unreadable input, stats unreachable with\n"
+"--stats, or the report could not be written.\n";
 
 enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS };
 
