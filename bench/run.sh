@@ -375,8 +375,8 @@ if want workers; then
         fi
         write_config "$DIR/ws.json" "$PORT" 8 "$L"
         "$PE" -q --timings push -c "$DIR/ws.json" -f paystation "$DIR"/w[0-3].csv >/dev/null 2>"$TMP/ws.err"
-        st=$(awk '/timings \(seconds\)/ {p = 1; next} p && $1 == "stage" {print $2; exit}' "$TMP/ws.err")
-        pu=$(awk '/timings \(seconds\)/ {p = 1; next} p && $1 == "push" {print $2; exit}' "$TMP/ws.err")
+        st=$(awk '/timings \(seconds\)/ {p = 1; next} p && $1 == "stage" && $2 ~ /^[0-9.]+$/ {print $2; exit}' "$TMP/ws.err")
+        pu=$(awk '/timings \(seconds\)/ {p = 1; next} p && $1 == "push" && $2 ~ /^[0-9.]+$/ {print $2; exit}' "$TMP/ws.err")
         sandbox_stop
         echo "| staging $(human "$WORKERS_ROWS") records, $led ledger | 1 worker | ${st:--} | - | $(rate "$WORKERS_ROWS" "${st:-0}") | - | - | push --timings: stage ${st:--} s, push ${pu:--} s (--slow-ms 0, c=8) |" >>"$TMP/wrows"
       done

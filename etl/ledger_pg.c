@@ -93,10 +93,16 @@ static const char *const pst_sql[P_COUNT] = {
     [P_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
                     "AND id > $1::bigint ORDER BY id LIMIT 1",
     /* $1 worker, $2 lease seconds, $3 how many */
+    /* expired leases first (their worker is gone: in doubt), then pending
+     * records; each part walks the (state, id) index, never the table */
     [P_CLAIM] =
-        "WITH c AS (SELECT id AS cid FROM records WHERE state = 'pending' OR (state = "
-        "'sending' AND (lease IS NULL OR lease < clock_timestamp())) ORDER BY id "
-        "LIMIT $3::int FOR UPDATE SKIP LOCKED) "
+        "WITH x AS (SELECT id FROM records WHERE state = 'sending' "
+        "AND (lease IS NULL OR lease < clock_timestamp()) ORDER BY id LIMIT $3::int "
+        "FOR UPDATE SKIP LOCKED), "
+        "p AS (SELECT id FROM records WHERE state = 'pending' ORDER BY id LIMIT $3::int "
+        "FOR UPDATE SKIP LOCKED), "
+        "c AS (SELECT id AS cid FROM (SELECT id FROM x UNION ALL SELECT id FROM p) u "
+        "LIMIT $3::int) "
         "UPDATE records r SET state = 'sending', worker = $1, lease = " LEASE("$2") ", "
         "doubt = CASE WHEN r.state = 'sending' THEN 1 ELSE r.doubt END "
         "FROM c WHERE r.id = c.cid RETURNING " REC_COLS,

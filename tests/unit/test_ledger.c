@@ -1216,6 +1216,7 @@ START_TEST(test_pg_workers)
     /* a stalls: b waits for a's leases, then claims them, in doubt */
     ck_assert_int_eq(ledger_wait_others(b, &more, &e), 0);
     ck_assert_int_eq(more, 1);
+    ledger_set_claim(b, 1, 1);     /* one at a time: in id order */
     cur = 0;
     ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 1);
     ck_assert_str_eq(r.p.key, "ps:1");
