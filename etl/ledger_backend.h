@@ -89,6 +89,8 @@ struct ledger {
 
 struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *err);
 struct ledger *ledger_pg_open(const char *uri, int flags, struct etl_err *err);
+/* The schema version of the PostgreSQL ledger at uri (0: no schema yet). */
+int ledger_pg_schema_version(const char *uri, int *version, struct etl_err *err);
 
 /* Shared helpers of the backends (ledger.c). */
 void ledger_fmt_utc(long long t, char out[24]);          /* "YYYY-MM-DDTHH:MM:SS" */

@@ -1382,6 +1382,43 @@ fail:
     return -1;
 }
 
+int ledger_pg_schema_version(const char *uri, int *version, struct etl_err *err)
+{
+    PGconn *c;
+    PGresult *r;
+    int ret = -1;
+
+    *version = 0;
+    if (check_uri(uri, err) < 0)
+        return -1;
+    c = PQconnectdb(uri);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        etl_fail(err, E_DB, "ledger: cannot connect to PostgreSQL: %s", pg_msg(c));
+        goto out;
+    }
+    PQsetNoticeProcessor(c, quiet_notice, NULL);
+    r = PQexec(c, "SELECT version FROM " PG_SCHEMA ".schema_version "
+               "WHERE to_regclass('" PG_SCHEMA ".schema_version') IS NOT NULL");
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        /* no schema yet: version 0 (the first run creates it) */
+        PQclear(r);
+        r = PQexec(c, "SELECT to_regclass('" PG_SCHEMA ".schema_version') IS NULL");
+        if (r && PQresultStatus(r) == PGRES_TUPLES_OK && !strcmp(PQgetvalue(r, 0, 0), "t"))
+            ret = 0;
+        else
+            etl_fail(err, E_DB, "ledger: cannot read the schema version: %s", pg_msg(c));
+        PQclear(r);
+        goto out;
+    }
+    if (PQntuples(r) > 0)
+        *version = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    ret = 0;
+out:
+    PQfinish(c);
+    return ret;
+}
+
 static const struct ledger_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
