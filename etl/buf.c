@@ -80,52 +80,6 @@ int buf_addf(struct buf *b, const char *fmt, ...)
     return 0;
 }
 
-int buf_add_json_str(struct buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t start = b->len, i, run = 0;
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[6];
-        size_t elen = 0;
-
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            elen = 2;
-        } else if (c == '\n') {
-            memcpy(esc, "\\n", 2);
-            elen = 2;
-        } else if (c == '\r') {
-            memcpy(esc, "\\r", 2);
-            elen = 2;
-        } else if (c == '\t') {
-            memcpy(esc, "\\t", 2);
-            elen = 2;
-        } else if (c < 0x20 || c == 0x7f) {
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            elen = 6;
-        }
-        if (!elen)
-            continue;
-        if ((i > run && buf_add(b, s + run, i - run) < 0) ||
-            buf_add(b, esc, elen) < 0)
-            goto fail;
-        run = i + 1;
-    }
-    if (n > run && buf_add(b, s + run, n - run) < 0)
-        goto fail;
-    return 0;
-fail:
-    b->len = start;
-    if (b->ptr)
-        b->ptr[start] = '\0';
-    return -1;
-}
-
 /* Length of the valid UTF-8 sequence at s[0..n) (1-4), or 0 if invalid
  * (overlong, surrogate, above U+10FFFF, truncated). */
 static size_t utf8_seq(const unsigned char *s, size_t n)
@@ -158,6 +112,74 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
         (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
         return 0;
     return len;
+}
+
+size_t buf_json_unit(const char *s, size_t n, char esc[6], size_t *elen)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char c = (unsigned char)s[0];
+    size_t k;
+
+    *elen = 0;
+    if (c >= 0x80) {
+        k = utf8_seq((const unsigned char *)s, n);
+        if (k)
+            return k;
+        /* invalid UTF-8: the text \xHH (as the CSV and XLSX outputs) */
+        esc[0] = '\\';
+        esc[1] = '\\';
+        esc[2] = 'x';
+        esc[3] = "0123456789ABCDEF"[c >> 4];
+        esc[4] = "0123456789ABCDEF"[c & 15];
+        *elen = 5;
+        return 1;
+    }
+    if (c == '"' || c == '\\') {
+        esc[0] = '\\';
+        esc[1] = (char)c;
+        *elen = 2;
+    } else if (c == '\n') {
+        memcpy(esc, "\\n", 2);
+        *elen = 2;
+    } else if (c == '\r') {
+        memcpy(esc, "\\r", 2);
+        *elen = 2;
+    } else if (c == '\t') {
+        memcpy(esc, "\\t", 2);
+        *elen = 2;
+    } else if (c < 0x20 || c == 0x7f) {
+        memcpy(esc, "\\u00", 4);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        *elen = 6;
+    }
+    return 1;
+}
+
+int buf_add_json_str(struct buf *b, const char *s, size_t n)
+{
+    size_t start = b->len, i, run = 0, k;
+
+    for (i = 0; i < n; i += k) {
+        char esc[6];
+        size_t elen;
+
+        k = buf_json_unit(s + i, n - i, esc, &elen);
+        if (!elen)
+            continue;
+        if ((i > run && buf_add(b, s + run, i - run) < 0) ||
+            buf_add(b, esc, elen) < 0)
+            goto fail;
+        run = i + k;
+    }
+    if (n > run && buf_add(b, s + run, n - run) < 0)
+        goto fail;
+    return 0;
+fail:
+    b->len = start;
+    if (b->ptr)
+        b->ptr[start] = '\0';
+    return -1;
 }
 
 int buf_add_csv_cell(struct buf *b, const char *s, size_t n, int guard)

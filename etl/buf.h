@@ -25,9 +25,15 @@ int   buf_addstr(struct buf *b, const char *s);
 int   buf_addch(struct buf *b, char c);
 int   buf_addf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Appends s[0..n) as the inside of a JSON string (no quotes): escapes
- * '"', '\\' and control characters; bytes >= 0x80 are copied as they are
- * (the caller has checked UTF-8). */
+/* The JSON string escaper every JSON writer of the tool uses, so that all
+ * its JSON is valid UTF-8. buf_json_unit() looks at the next unit of
+ * s[0..n) (n >= 1): returns its length in bytes (a valid UTF-8 sequence,
+ * else 1) and sets *elen = 0 when it is copied as it is, else fills esc
+ * with its escaped form (*elen bytes, at most 6): '"', '\\', control
+ * characters as JSON escapes, and a byte that is not valid UTF-8 as the
+ * text \xHH (written \\xHH), as the CSV and XLSX outputs show it.
+ * buf_add_json_str() appends s[0..n) so escaped (no quotes). */
+size_t buf_json_unit(const char *s, size_t n, char esc[6], size_t *elen);
 int   buf_add_json_str(struct buf *b, const char *s, size_t n);
 /* Appends a CSV cell (RFC 4180 quoting when needed). With `guard`, a cell
  * starting with = + - @ TAB CR is prefixed with ' (formula injection), and

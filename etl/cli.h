@@ -35,6 +35,16 @@ enum {
     "      --timings   per-stage wall and CPU time at the end\n"            \
     "  -h, --help      this help\n"
 
+/* The exit codes of the commands that change OPSCOM (push, run, update,
+ * delete). */
+#define PUSH_EXIT_HELP                                                          \
+    "Exit: 0 all good; 1 finished, but something needs attention (a row\n"      \
+    "rejected, a duplicate, a zone disconnected or missing, a record held,\n"   \
+    "failed or resent after doubt, a file over the reject ratio); 2 usage or\n" \
+    "configuration error (bad flag, config key or type, token format,\n"       \
+    "profile); 3 aborted (API unreachable, auth refused, too many failures,\n" \
+    "ledger locked, I/O error).\n"
+
 enum cli_result {
     CLI_OK = 0,      /* option handled, go on */
     CLI_EXIT_HELP,   /* help printed: the command returns EXIT_GOOD */

@@ -17,7 +17,15 @@ static const char usage[] =
 "usage: permit-etl delete -c CONFIG (--ref ID | --key KEY)\n"
 "\n"
 "Deletes a permit that is live on OPSCOM (404 / ErrorCode 9009: already gone,\n"
-"counted as deleted). A rerun on the same input does not push it again.\n";
+"counted as deleted). A rerun on the same input does not push it again.\n"
+"\n"
+"  -c, --config F    configuration file (required: api_url, token, ledger)\n"
+"      --ref ID      the permit by its OPSCOM reference id\n"
+"      --key KEY     the permit by its idempotency key (profile:id)\n"
+"\n"
+"Exit: 0 deleted; 1 not applied: the server refused it (its answer is\n"
+"shown); 2 usage error, unknown key or reference, a permit not live;\n"
+"3 aborted (API unreachable, auth refused, ledger locked, I/O error).\n";
 
 enum { OPT_REF = CLI_FIRST_CMD_OPT, OPT_KEY };
 

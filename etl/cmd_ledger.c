@@ -8,6 +8,7 @@
 #include "push.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,12 +17,24 @@ static const char usage[] =
 "       permit-etl ledger -c CONFIG show KEY\n"
 "       permit-etl ledger -c CONFIG prune --before YYYY-MM-DD\n"
 "\n"
-"  list    one line per record (oldest first), or JSON Lines with --json;\n"
-"          --state: pending, held, sending, pushed, failed, deleted;\n"
-"          --plate: a normalized plate; --file: the source path as pushed\n"
+"  list    one line per record (oldest first)\n"
 "  show    everything the ledger knows about one idempotency key\n"
-"  prune   remove final records (pushed, failed, deleted) whose end time is\n"
-"          before YYYY-MM-DD 00:00 UTC, then compact the ledger file\n";
+"  prune   prune final records (pushed, failed, deleted, cancelled) whose\n"
+"          end time is before YYYY-MM-DD 00:00 UTC: their plates and record\n"
+"          JSON are dropped, a plate-free tombstone per key is kept (an old\n"
+"          file seen again is still recognised), the space is given back\n"
+"\n"
+"  -c, --config F    configuration file (required: where the ledger is)\n"
+"      --state S     list: only records in state S (pending, held, sending,\n"
+"                    pushed, failed, deleted, cancelled, voided)\n"
+"      --plate P     list: only this normalized plate\n"
+"      --file F      list: only records read from file F (an existing file\n"
+"                    matches by its real path, however it is spelled)\n"
+"      --json        list: JSON Lines instead of the table\n"
+"      --before D    prune: the cut-off day D (YYYY-MM-DD, UTC)\n"
+"\n"
+"Exit: 0 done; 2 usage or configuration error, unknown key (show);\n"
+"3 aborted (ledger unreadable or locked, I/O error).\n";
 
 enum { OPT_STATE = CLI_FIRST_CMD_OPT, OPT_PLATE, OPT_FILE, OPT_JSON, OPT_BEFORE };
 
@@ -79,13 +92,16 @@ static int print_json(void *ctx, const struct ledger_rec *r)
     put_json_str(f, r->p.promo);
     fputs(",\"reference_id\":", f);
     put_json_str(f, r->reference_id);
-    fprintf(f, ",\"attempts\":%d,\"resent_after_doubt\":%s,\"voided\":%s", r->attempts,
-            r->resent_after_doubt ? "true" : "false", r->p.voided ? "true" : "false");
+    fprintf(f, ",\"attempts\":%d,\"resent_after_doubt\":%s,\"voided\":%s,\"unlinked\":%s,"
+            "\"doubt\":%s", r->attempts, r->resent_after_doubt ? "true" : "false",
+            r->p.voided ? "true" : "false", ledger_rec_unlinked(r) ? "true" : "false",
+            r->doubt ? "true" : "false");
     fputs(",\"last_error\":", f);
     put_json_str(f, r->last_error.ptr ? r->last_error.ptr : "");
     fputs(",\"source\":", f);
     put_json_str(f, r->p.source);
-    fprintf(f, ",\"line\":%ld,\"hash\":\"%s\"", r->p.line, r->hash);
+    fprintf(f, ",\"line\":%ld,\"hash\":\"%s\",\"pruned\":%s", r->p.line, r->hash,
+            r->pruned ? "true" : "false");
     fprintf(f, ",\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"last_sent\":\"%s\"}\n",
             r->first_seen, r->last_seen, r->last_sent);
     return ferror(f) ? 1 : 0;
@@ -104,8 +120,14 @@ static int print_line(void *ctx, const struct ledger_rec *r)
         fprintf(f, "\taction=%s", ledger_action_name(r->action));
     if (r->resent_after_doubt)
         fputs("\tresent-after-doubt", f);
+    if (ledger_rec_unlinked(r))
+        fputs("\tunlinked", f);
+    if (r->doubt)
+        fputs("\tin-doubt", f);
     if (r->last_error.len)
         fprintf(f, "\terror=%s", r->last_error.ptr);
+    if (r->pruned)
+        fputs("\tpruned", f);
     fputc('\n', f);
     return ferror(f) ? 1 : 0;
 }
@@ -120,7 +142,7 @@ static void show(const struct ledger_rec *r)
     printf("state:              %s\n", ledger_state_name(r->state));
     printf("pending action:     %s\n", ledger_action_name(r->action));
     printf("reference_id:       %s\n", r->reference_id);
-    printf("plate:              %s\n", r->p.plate);
+    printf("plate:              %s\n", r->pruned ? "(pruned: a tombstone)" : r->p.plate);
     printf("amount:             %lld.%02lld %s%s\n", r->p.cents / 100, r->p.cents % 100,
            currency_name(r->p.currency), r->p.cents == 0 ? " (free session)" : "");
     printf("start / end (UTC):  %s / %s\n", st, en);
@@ -134,6 +156,8 @@ static void show(const struct ledger_rec *r)
     printf("voided:             %s\n", r->p.voided ? "yes" : "no");
     printf("attempts:           %d\n", r->attempts);
     printf("resent after doubt: %s\n", r->resent_after_doubt ? "yes" : "no");
+    printf("unlinked: %s\n", ledger_rec_unlinked(r) ? "yes" : "no");
+    printf("in doubt: %s\n", r->doubt ? "yes" : "no");
     printf("in doubt:           %s\n", r->doubt ? "yes" : "no");
     printf("last error:         %s\n", r->last_error.ptr ? r->last_error.ptr : "");
     printf("source:             %s:%ld\n", r->p.source, r->p.line);
@@ -168,6 +192,7 @@ int cmd_ledger(int argc, char **argv)
     struct ledger *l = NULL;
     struct buf lpath = BUF_INIT;
     struct ledger_rec r;
+    char *file_canon = NULL;
 
     etl_err_clear(&err);
     ledger_rec_init(&r);
@@ -229,6 +254,10 @@ int cmd_ledger(int argc, char **argv)
         return cli_usage_error("ledger", "unknown verb '%s': list, show or prune", verb);
     }
 
+    /* the ledger names files by their canonical path: an existing file
+     * matches however it is spelled */
+    if (flt.file && (file_canon = realpath(flt.file, NULL)) != NULL)
+        flt.file = file_canon;
     cfg = config_load(cfg_path, &err);
     if (!cfg)
         goto fail;
@@ -250,8 +279,8 @@ int cmd_ledger(int argc, char **argv)
         l = ledger_open(lpath.ptr, LEDGER_LOCK, &err);
         if (!l || ledger_prune(l, (long long)timegm(&tm), &removed, &err) < 0)
             goto fail;
-        log_summary(EXIT_GOOD, "ledger prune: %ld record%s removed (final, ended before %s)",
-                    removed, removed == 1 ? "" : "s", before);
+        log_summary(EXIT_GOOD, "ledger prune: %ld record%s pruned (final, ended before %s; "
+                    "plates dropped, tombstones kept)", removed, removed == 1 ? "" : "s", before);
         ret = EXIT_GOOD;
         goto out;
     }
@@ -284,6 +313,7 @@ fail:
     log_err(&err);
     ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
 out:
+    free(file_canon);
     ledger_rec_release(&r);
     ledger_close(l);
     buf_release(&lpath);

@@ -22,11 +22,22 @@ static const char usage[] =
 "deleted); the summary line puts every row of the run in one bucket.\n"
 "With report_dir in the config, the XLSX report and its summary JSON are\n"
 "written there too (OPSCOM's stats pulled into it), as `run` does.\n"
+"FILE must be a regular file (it is hashed, and compared on the next run);\n"
+"gzip data is decompressed whatever the name. One file reached by two paths\n"
+"(a symlink, ./a.csv and ../dir/a.csv) is one file: the ledger records its\n"
+"real path, and the second is skipped.\n"
 "\n"
 INPUTS_HELP
-"      --dry-run         no network, no ledger writes: print what would be sent\n"
-"      --force           push the records of files over max_reject_ratio\n"
-"      --retry-failed    send `failed` records again (never one a void failed)\n";
+"      --dry-run     a plan, nothing sent or written (no token needed, no\n"
+"                    ledger change, no report): prints 'would push N, update\n"
+"                    M, delete K, repush R, hold H'; with -v one line per\n"
+"                    record, updates as old -> new\n"
+"      --force       push the records of files over max_reject_ratio\n"
+"      --retry-failed  send `failed` records again (a failure in doubt is\n"
+"                    resent flagged resent_after_doubt); never one a void\n"
+"                    failed, never an unlinked one (no usable reference id)\n"
+"\n"
+PUSH_EXIT_HELP;
 
 enum { OPT_DRY = CLI_FIRST_CMD_OPT, OPT_FORCE, OPT_RETRY };
 

@@ -32,8 +32,10 @@
 #include <string.h>
 
 static const char usage[] =
-"usage: permit-etl report [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F] -o OUT.xlsx FILE...\n"
-"       permit-etl report -c CONFIG (--date D | --from D1 --to D2) [--stats] -o OUT.xlsx\n"
+"usage: permit-etl report [-c CONFIG] [-f PROFILE] [--zones F] [--aliases F] [--redact]\n"
+"                        -o OUT.xlsx FILE...\n"
+"       permit-etl report -c CONFIG (--date D | --from D1 --to D2) [--stats] [--redact]\n"
+"                        -o OUT.xlsx\n"
 "\n"
 "Reads vendor files once and writes the XLSX report: Summary (run facts,\n"
 "revenue by zone, source file and business day, per currency), Promo Codes,\n"
@@ -44,13 +46,19 @@ static const char usage[] =
 "With --date or --from/--to the business days (in business_tz) are rebuilt\n"
 "from the ledger, with a by-day table and a daily revenue chart; no token\n"
 "is needed and nothing is sent unless --stats pulls OPSCOM's stats.\n"
+INPUTS_STREAMS_HELP
 "\n"
 INPUTS_HELP
-"  -o, --output F     the workbook to write, F.xlsx (replaced atomically)\n"
+"  -o, --output F     the workbook to write, F.xlsx (replaced atomically;\n"
+"                     created 0600, 0640 with group_readable; a replaced\n"
+"                     file keeps the stricter mode)\n"
 "      --date D       the business day D (YYYY-MM-DD) rebuilt from the ledger\n"
 "      --from D1      the first business day of a period rebuilt from the ledger\n"
 "      --to D2        its last business day (included)\n"
 "      --stats        with --date/--from: pull OPSCOM's stats (needs the token)\n"
+"      --redact       a copy for readers outside finance: plates shown as\n"
+"                     their first 3 characters and ***, keys and raw\n"
+"                     rejected lines left out, amounts and counts untouched\n"
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
 "missing, a record held, failed or resent after doubt (the Summary lists\n"
@@ -58,7 +66,7 @@ INPUTS_HELP
 "error, -o not named *.xlsx; 3 unreadable input, stats unreachable with\n"
 "--stats, or the report could not be written.\n";
 
-enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS };
+enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS, OPT_REDACT };
 
 #define DEFAULT_BUSINESS_TZ "America/Toronto"
 
@@ -96,6 +104,7 @@ static void log_ledger_state(struct rctx *c, const struct permit *p)
         e.attempts = r->attempts;
         e.last_error = r->last_error.ptr;
         e.resent_after_doubt = r->resent_after_doubt;
+        e.unlinked = ledger_rec_unlinked(r);
         c->states[r->state]++;
         c->resent += r->resent_after_doubt != 0;
     } else {
@@ -113,8 +122,7 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
         return report_add_void(c->rep, p) < 0
                    ? etl_fail(err, E_IO, "report: cannot write") : 0;
     c->records++;
-    if ((c->records & 0xffff) == 0)
-        log_progress("report: %ld records", c->records);
+    log_progress_tick();
     if (p->zone_status == ZONE_DISCONNECTED)
         c->disconnected++;
     else if (p->zone_status == ZONE_MISSING)
@@ -191,6 +199,7 @@ static int on_day_record(void *ctx, const struct ledger_rec *r)
     e.attempts = r->attempts;
     e.last_error = r->last_error.ptr;
     e.resent_after_doubt = r->resent_after_doubt;
+    e.unlinked = ledger_rec_unlinked(r);
     c->states[r->state]++;
     c->resent += r->resent_after_doubt != 0;
     return report_add_push(c->rep, &e) < 0 ? -1 : 0;
@@ -211,6 +220,7 @@ int cmd_report(int argc, char **argv)
         { "from",   required_argument, NULL, OPT_FROM },
         { "to",     required_argument, NULL, OPT_TO },
         { "stats",  no_argument,       NULL, OPT_STATS },
+        { "redact", no_argument,       NULL, OPT_REDACT },
         { NULL, 0, NULL, 0 }
     };
     struct inputs inp;
@@ -229,7 +239,7 @@ int cmd_report(int argc, char **argv)
     struct run_cause causes[8];
     size_t ncauses = 0;
     int c, i, y = 0, mo = 0, d = 0, y2 = 0, mo2 = 0, d2 = 0, status = EXIT_GOOD;
-    int aborted = 0, written = 0, period = 0, want_stats = 0;
+    int aborted = 0, written = 0, period = 0, want_stats = 0, redact = 0;
 
     memset(&rc, 0, sizeof(rc));
     memset(&tot, 0, sizeof(tot));
@@ -252,6 +262,10 @@ int cmd_report(int argc, char **argv)
         }
         if (c == OPT_STATS) {
             want_stats = 1;
+            continue;
+        }
+        if (c == OPT_REDACT) {
+            redact = 1;
             continue;
         }
         switch (cli_global_opt(c, "report", usage, argv)) {
@@ -359,6 +373,7 @@ int cmd_report(int argc, char **argv)
     meta.zones = inp.zones;
     meta.local_date = local_date;
     meta.local_date_ctx = (void *)btz;
+    meta.redact = redact;
     rc.rep = report_open(out, &meta, &err);
     if (!rc.rep) {
         log_err(&err);
@@ -378,8 +393,10 @@ int cmd_report(int argc, char **argv)
         }
         tot.accepted = rc.records;
     } else {
+        memset(&io, 0, sizeof(io));
         io.profile = inp.profile;
         io.zones = inp.zones;
+        io.streams = 1;
         in = ingest_new(&io, &err);
         if (!in) {
             log_err(&err);
@@ -396,6 +413,7 @@ int cmd_report(int argc, char **argv)
             int r;
 
             memset(&st, 0, sizeof(st));
+            log_progress_file("report", (size_t)i + 1, (size_t)inp.nfiles, path, &st.rows);
             r = ingest_file(in, path, &sink, &st, &err);
             tot.rows += st.rows;
             tot.accepted += st.accepted;
@@ -473,6 +491,7 @@ int cmd_report(int argc, char **argv)
         written = 1;
     }
     rc.rep = NULL;
+    log_row_errors_where("the report's Rejected sheet");
     log_row_errors_flush();
 done:
     timing_end("report");

@@ -24,18 +24,27 @@ static const char usage[] =
 "OPSCOM's stats, and writes REPORT_DIR/permit-etl-YYYYMMDD-HHMMSS.xlsx and\n"
 "...-summary.json beside it (UTC time of the run; report_dir defaults to the\n"
 "config's directory). Files whose records are all final are moved to\n"
-"archive_dir when it is set.\n"
+"archive_dir when it is set. With retention_days set, the run ends by\n"
+"pruning final records that ended longer ago (as `ledger prune`: plates\n"
+"dropped, plate-free tombstones kept) and says how many.\n"
 "Voids cancel their sale in any order (a pushed one is deleted); money is\n"
 "Gross, Voids and Net per currency; the summary line and JSON put every\n"
 "row of the run in one bucket (rows, sales, voids; earlier runs apart).\n"
 "\n"
+"Inputs must be regular files (gzip data is decompressed whatever the name);\n"
+"one file matched by two paths is read once (the ledger records real paths).\n"
+"\n"
 "  -c, --config F    configuration file (required)\n"
-"      --dry-run     no network, no ledger writes, nothing archived: prints\n"
-"                    what would be sent; the report is still written\n"
+"      --dry-run     a plan, nothing sent or written (no token needed, no\n"
+"                    ledger change, no report or summary JSON, nothing\n"
+"                    archived): prints 'would push N, update M, delete K,\n"
+"                    repush R, hold H'; with -v one line per record\n"
 "      --force       push the records of files over max_reject_ratio\n"
 "      --date D      re-read the inputs for the records whose start falls on\n"
 "                    business day D (business_tz), even if processed; the\n"
-"                    ledger still prevents double pushes\n";
+"                    ledger still prevents double pushes\n"
+"\n"
+PUSH_EXIT_HELP;
 
 enum { OPT_DRY = CLI_FIRST_CMD_OPT, OPT_FORCE, OPT_DATE };
 
@@ -60,6 +69,7 @@ int cmd_run(int argc, char **argv)
     po.command = "run";
     po.write_report = 1;
     po.archive = 1;
+    po.retention = 1;
     cli_reset_getopt();
     while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
         switch (c) {

@@ -20,9 +20,13 @@ static const char usage[] =
 "usage: permit-etl stats -c CONFIG [--zone NAME]... [--json]\n"
 "\n"
 "Pulls OPSCOM's counts of live permits per (type, zone) and prints them.\n"
-"  -c, --config FILE  the configuration (api_url, token)\n"
-"      --zone NAME    only this zone (repeatable; matched exactly)\n"
-"      --json         print {\"data\":[{\"type\":..,\"zone\":..,\"total\":N},...]}\n";
+"\n"
+"  -c, --config F    configuration file (required: api_url, token)\n"
+"      --zone NAME   only this zone (repeatable; matched exactly)\n"
+"      --json        print {\"data\":[{\"type\":..,\"zone\":..,\"total\":N},...]}\n"
+"\n"
+"Exit: 0 stats printed; 2 usage or configuration error (token format);\n"
+"3 aborted (API unreachable, auth refused, I/O error).\n";
 
 enum { OPT_ZONE = CLI_FIRST_CMD_OPT, OPT_JSON };
 

@@ -20,8 +20,21 @@ static const char usage[] =
 "                         [--currency C] [--end T]\n"
 "\n"
 "Changes a permit that is live on OPSCOM. Values are normalized with the\n"
-"import rules; --end is ISO 8601 (UTC unless it carries an offset).\n"
-"A change of zone, start or ids needs delete + push (change the input file).\n";
+"import rules. A change of zone, start or ids needs delete + push (change\n"
+"the input file). The ledger is locked while the request is out.\n"
+"\n"
+"  -c, --config F    configuration file (required: api_url, token, ledger)\n"
+"      --ref ID      the permit by its OPSCOM reference id\n"
+"      --key KEY     the permit by its idempotency key (profile:id)\n"
+"      --plate P     new licence plate\n"
+"      --amount A    new amount (not to or from 0: a free session)\n"
+"      --currency C  new currency, CAD or USD\n"
+"      --end T       new end time, ISO 8601 (UTC unless it carries an offset)\n"
+"\n"
+"Exit: 0 updated (or nothing to change); 1 not applied: the server refused\n"
+"it (its answer is shown); 2 usage error, unknown key or reference, a\n"
+"permit not live, a value that fails the rules; 3 aborted (API unreachable,\n"
+"auth refused, ledger locked, I/O error).\n";
 
 enum { OPT_REF = CLI_FIRST_CMD_OPT, OPT_KEY, OPT_PLATE, OPT_AMOUNT, OPT_CURRENCY, OPT_END };
 

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "fsutil.h"
 #include "ingest.h"
 #include "inputs.h"
 #include "log.h"
@@ -25,6 +26,7 @@ static const char usage[] =
 "\n"
 "Reads vendor files, applies the normalization rules and reports every\n"
 "rejected field. Nothing is pushed.\n"
+INPUTS_STREAMS_HELP
 "\n"
 INPUTS_HELP
 "      --json-out F  accepted records as JSON Lines (F '-' = stdout)\n"
@@ -187,38 +189,26 @@ static char *put_time(char *o, long long utc)
 #define ONES  0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* Nonzero if a byte of w is < 0x20, '"', '\\' or 0x7f (needs escaping). */
+/* Nonzero if a byte of w is < 0x20, '"', '\\', 0x7f or >= 0x80 (needs a look). */
 static uint64_t needs_escape(uint64_t w)
 {
     uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\'), d = w ^ (ONES * 0x7f);
 
-    return ((w - ONES * 0x20) | (q - ONES) | (b - ONES) | (d - ONES)) & ~w & HIGHS;
+    /* a byte >= 0x80 also goes the slow way: it may be invalid UTF-8 */
+    return ((((w - ONES * 0x20) | (q - ONES) | (b - ONES) | (d - ONES)) & ~w) | w) & HIGHS;
 }
 
-/* The escaping copy, a byte at a time. */
+/* The escaping copy: buf_json_unit(), the escaper of every JSON writer. */
 static char *put_str_slow(char *o, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
+    size_t i, k;
 
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
-            *o++ = (char)c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default:
-            o = put_mem(o, "u00", 3);
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
+    for (i = 0; i < n; i += k) {
+        char esc[6];
+        size_t elen;
+
+        k = buf_json_unit(s + i, n - i, esc, &elen);
+        o = elen ? put_mem(o, esc, elen) : put_mem(o, s + i, k);
     }
     return o;
 }
@@ -284,8 +274,7 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     if (p->voided)
         return 0;
     v->records++;
-    if ((v->records & 0xffff) == 0)
-        log_progress("validate: %ld records", v->records);
+    log_progress_tick();
     if (p->zone_status == ZONE_DISCONNECTED)
         v->disconnected++;
     else if (p->zone_status == ZONE_MISSING)
@@ -376,6 +365,7 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
             log_error("%s: %s: %s", file, field, reason);
     } else {
         log_row_error(file, line, field, reason);
+        log_progress_tick();
     }
     count_reject(v, field, reason);
     if (!v->rej || v->write_failed)
@@ -402,7 +392,7 @@ static FILE *open_out(const char *path, struct etl_err *err)
 
     if (!strcmp(path, "-"))
         return stdout;
-    f = fopen(path, "w");
+    f = fsutil_fopen(path, "w", fsutil_file_mode());   /* private (fsutil.h) */
     if (!f)
         etl_fail_at(err, E_IO, path, 0, "", "cannot write: %s", strerror(errno));
     return f;
@@ -481,8 +471,10 @@ int cmd_validate(int argc, char **argv)
         goto done;
     }
     v.have_zones = inp.zones != NULL;
+    memset(&io, 0, sizeof(io));
     io.profile = inp.profile;
     io.zones = inp.zones;
+    io.streams = 1;
     in = ingest_new(&io, &err);
     if (!in) {
         log_err(&err);
@@ -510,11 +502,13 @@ int cmd_validate(int argc, char **argv)
     sink.ctx = &v;
     for (i = 0; i < inp.nfiles; i++) {
         const char *path = inp.files[i];
-        int r = ingest_file(in, path, &sink, &st, &err);
         char rows[24], acc[24], rej[24];
         const char *kv[] = { "file", path, "profile", st.profile, "rows", rows,
                              "accepted", acc, "rejected", rej, NULL };
+        int r;
 
+        log_progress_file("validate", (size_t)i + 1, (size_t)inp.nfiles, path, &st.rows);
+        r = ingest_file(in, path, &sink, &st, &err);
         tot.rows += st.rows;
         tot.accepted += st.accepted;
         tot.rejected += st.rejected;
@@ -554,6 +548,7 @@ int cmd_validate(int argc, char **argv)
     v.rej = NULL;
     if (tot.rejected || tot.duplicates || v.disconnected || v.missing)
         status = worse(status, EXIT_ATTENTION);
+    log_row_errors_where(v.rej_path ? "the --rejects file" : "--rejects F");
     log_row_errors_flush();
     log_reject_groups(&v);
 done:

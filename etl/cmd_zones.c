@@ -43,6 +43,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "err.h"
+#include "fsutil.h"
 #include "ingest.h"
 #include "inputs.h"
 #include "log.h"
@@ -67,6 +68,7 @@ static const char usage[] =
 "rows, revenue per currency, first/last start time (UTC), files and the\n"
 "suggested zone. Disconnected and missing names come first, then by revenue\n"
 "(CAD, then USD; currencies are never added).\n"
+INPUTS_STREAMS_HELP
 "\n"
 INPUTS_HELP
 "                    (a zone list is required: --zones or the config's)\n"
@@ -78,8 +80,7 @@ INPUTS_HELP
 "                    no line twice; F may be the aliases file itself)\n"
 "\n"
 "Exit: 0 all good; 1 a zone disconnected or missing, or a row rejected;\n"
-"2 usage or configuration error; 3 an input could not be read.\n"
-CLI_GLOBAL_HELP;
+"2 usage or configuration error; 3 an input could not be read.\n";
 
 enum {
     OPT_JSON = CLI_FIRST_CMD_OPT,
@@ -97,6 +98,7 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 {
     struct run *r = ctx;
 
+    log_progress_tick();
     return zone_audit_add(r->audit, p, err);
 }
 
@@ -318,7 +320,7 @@ static int write_csv(const struct zone_audit *a, const char *path, struct etl_er
         "vendor_zone,status,rows,revenue_cad,revenue_usd,first_start,last_start,files,"
         "suggestion\n";
     struct buf line = BUF_INIT, tmp = BUF_INIT;
-    FILE *f = fopen(path, "w");
+    FILE *f = fsutil_fopen(path, "w", fsutil_file_mode());   /* private (fsutil.h) */
     size_t j, n = zone_audit_count(a);
     int ret = -1;
 
@@ -437,6 +439,7 @@ static long write_aliases(const struct zone_audit *a, const char *path, const ch
     struct buf out = BUF_INIT, keys = BUF_INIT, seen = BUF_INIT, tmp = BUF_INIT;
     struct buf line = BUF_INIT;
     FILE *f;
+    int fd;
     size_t j, n = zone_audit_count(a);
     long written = 0;
 
@@ -477,9 +480,10 @@ static long write_aliases(const struct zone_audit *a, const char *path, const ch
         default: break;
         }
     }
-    if (buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-        goto nomem;
-    f = fopen(tmp.ptr, "wb");
+    fd = fsutil_tmp_open(path, fsutil_file_mode(), &tmp);   /* private (fsutil.h) */
+    f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!f && fd >= 0)
+        close(fd);
     if (!f) {
         etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
         goto fail;
@@ -490,7 +494,7 @@ static long write_aliases(const struct zone_audit *a, const char *path, const ch
         unlink(tmp.ptr);
         goto fail;
     }
-    if (fclose(f) != 0 || rename(tmp.ptr, path) != 0) {
+    if (fclose(f) != 0 || fsutil_replace(tmp.ptr, path) != 0) {
         etl_fail_at(err, E_IO, path, 0, NULL, "cannot write: %s", strerror(errno));
         unlink(tmp.ptr);
         goto fail;
@@ -581,6 +585,7 @@ int cmd_zones(int argc, char **argv)
         goto fail;
     io.profile = inp.profile;
     io.zones = z;
+    io.streams = 1;
     in = ingest_new(&io, &run.err);
     if (!in)
         goto fail;
@@ -595,6 +600,7 @@ int cmd_zones(int argc, char **argv)
 
         memset(&st, 0, sizeof(st));
         etl_err_clear(&ferr);
+        log_progress_file("zones", i + 1, (size_t)inp.nfiles, path, &st.rows);
         if (ingest_file(in, path, &sink, &st, &ferr) < 0) {
             log_err(&ferr);
             rc = worse(rc, etl_exit_for(ferr.code ? ferr.code : E_IO));
@@ -605,9 +611,9 @@ int cmd_zones(int argc, char **argv)
         rejected += st.rejected;
         dups += st.duplicates;
         voids += st.voids;
-        log_progress("zones: %s: %ld rows", path, rows);
     }
     log_progress_done();
+    log_row_errors_where("permit-etl validate --rejects F");
     log_row_errors_flush();
     if (zone_audit_finish(run.audit, &run.err) < 0)
         goto fail;

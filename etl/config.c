@@ -9,6 +9,8 @@
 #include "config.h"
 #include "ledger.h"
 
+#include "fsutil.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -384,7 +386,7 @@ static int tz_exists(const char *name)
 
 /* ---- key table ---------------------------------------------------------- */
 
-enum kind { K_URL, K_STR, K_PATH, K_ENVNAME, K_TZ, K_INT, K_RATIO, K_DISC, K_INPUTS };
+enum kind { K_URL, K_STR, K_PATH, K_ENVNAME, K_TZ, K_INT, K_RATIO, K_DISC, K_INPUTS, K_BOOL };
 
 struct key_def {
     const char *name;
@@ -414,6 +416,8 @@ static const struct key_def keys[] = {
     { "max_attempts",      K_INT,     OFF(max_attempts), 1, 100 },
     { "max_reject_ratio",  K_RATIO,   OFF(max_reject_ratio), 0, 0 },
     { "disconnected",      K_DISC,    OFF(disconnected_hold), 0, 0 },
+    { "retention_days",    K_INT,     OFF(retention_days), CONFIG_RETENTION_MIN, 36500 },
+    { "group_readable",    K_BOOL,    OFF(group_readable), 0, 0 },
 };
 
 /* Joins dir and a relative path; absolute paths are copied. */
@@ -499,6 +503,11 @@ static int load_key(struct config *c, const struct key_def *d, struct json_objec
     switch (d->kind) {
     case K_INPUTS:
         return load_inputs(c, v, err);
+    case K_BOOL:
+        if (!json_object_is_type(v, json_type_boolean))
+            return cfail(err, c->path, d->name, "must be true or false");
+        *(int *)(void *)((char *)c + d->off) = json_object_get_boolean(v) ? 1 : 0;
+        return 0;
     case K_INT: {
         int64_t n;
 
@@ -766,6 +775,8 @@ struct config *config_load(const char *path, struct etl_err *err)
         goto out;
     if (!c->business_tz && set_str(&c->business_tz, xstrdup("America/Toronto"), err) < 0)
         goto out;
+    /* every file and directory created from here on is private (fsutil.h) */
+    fsutil_set_group_readable(c->group_readable);
     ok = 1;
 out:
     json_object_put(root);

@@ -2,7 +2,8 @@
  * config.h — the JSON configuration file (-c), DESIGN.md "Configuration"
  * (CONTRACT; the implementation belongs to the push work, issue 6).
  *
- * config_load() reads and checks every key: unknown keys and wrong types
+ * config_load() reads and checks every key (and sets fsutil.h's
+ * group-readable switch from "group_readable"): unknown keys and wrong types
  * are E_CONFIG errors naming the key; relative paths are made relative to
  * the config file's directory; defaults filled in. The struct owns all its
  * strings. The API token is NOT part of the struct: config_read_token()
@@ -44,7 +45,14 @@ struct config {
     int     max_attempts;        /* default 5 */
     double  max_reject_ratio;    /* default 0.2 */
     int     disconnected_hold;   /* "disconnected": "hold" */
+    int     retention_days;      /* 0: none (default); else >= CONFIG_RETENTION_MIN */
+    int     group_readable;      /* private files 0640 and dirs 0750 (fsutil.h) */
 };
+
+/* retention_days must keep the silent-zones look-back (7 x weeks, 4 weeks
+ * by default) plus a week: 7 * 4 + 7 = 35 days at least. */
+#define CONFIG_SILENT_WEEKS_DEFAULT 4
+#define CONFIG_RETENTION_MIN (7 * CONFIG_SILENT_WEEKS_DEFAULT + 7)
 
 struct config *config_load(const char *path, struct etl_err *err); /* NULL on error */
 void config_free(struct config *c);                                /* NULL-safe */

@@ -355,12 +355,67 @@ int ingest_utf8_ok(const char *str, size_t n)
 
 ssize_t ingest_read(struct ingest *in, char *buf, size_t cap)
 {
-    ssize_t n;
+    return instream_read(&in->src, buf, cap);
+}
 
-    do
-        n = read(in->fd, buf, cap);
-    while (n < 0 && errno == EINTR);
-    return n;
+const char *ingest_read_error(struct ingest *in, int saved_errno)
+{
+    if (in->src.msg[0])
+        snprintf(in->rderr, sizeof(in->rderr), "%s", in->src.msg);
+    else
+        snprintf(in->rderr, sizeof(in->rderr), "read error: %s", strerror(saved_errno));
+    return in->rderr;
+}
+
+/* What kind of file sb is, for "not readable here" errors. */
+static const char *file_kind(const struct stat *sb)
+{
+    if (S_ISDIR(sb->st_mode))
+        return "a directory";
+    if (S_ISSOCK(sb->st_mode))
+        return "a socket";
+    if (S_ISFIFO(sb->st_mode))
+        return "a FIFO or pipe";
+    return "a device";
+}
+
+/*
+ * Opens path for reading into in->fd and checks its kind: regular files
+ * always; FIFOs and character devices with opts.streams. A FIFO is opened
+ * blocking, so that it waits for its writer as cat does (opened with
+ * O_NONBLOCK it would read as empty before the writer came); anything
+ * else is opened with O_NONBLOCK first so that a FIFO met where none is
+ * allowed can never block.
+ */
+static int open_input(struct ingest *in, const char *path, struct stat *sb,
+                      struct etl_err *err)
+{
+    int streams = in->opts.streams, fl;
+
+    if (!strcmp(path, "-")) {
+        in->fd = STDIN_FILENO;
+    } else if (streams && stat(path, sb) == 0 && S_ISFIFO(sb->st_mode)) {
+        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    } else {
+        in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (in->fd < 0 && errno == ENXIO && stat(path, sb) == 0 && S_ISSOCK(sb->st_mode))
+            return ingest_file_error(in, err, E_IO, 0, "not a regular file (a socket)");
+    }
+    if (in->fd < 0)
+        return ingest_file_error(in, err, E_IO, 0, "cannot open: %s", strerror(errno));
+    if (fstat(in->fd, sb) < 0)
+        return ingest_file_error(in, err, E_IO, 0, "cannot stat: %s", strerror(errno));
+    if (S_ISREG(sb->st_mode) || in->fd == STDIN_FILENO)
+        return 0;
+    if (!streams || !(S_ISFIFO(sb->st_mode) || S_ISCHR(sb->st_mode)))
+        return ingest_file_error(in, err, E_IO, 0, "not a regular file (%s)%s", file_kind(sb),
+                                 streams || S_ISDIR(sb->st_mode) || S_ISSOCK(sb->st_mode)
+                                     ? "" : "; only validate, zones and report read streams");
+    /* a stream is read blocking */
+    fl = fcntl(in->fd, F_GETFL);
+    if (fl < 0 || fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        return ingest_file_error(in, err, E_IO, 0, "cannot read: %s", strerror(errno));
+    return 0;
 }
 
 static int remember_file(struct ingest *in, const char *path, struct etl_err *err)
@@ -390,6 +445,7 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
     struct stat sb0, sb1;
 
     memset(st, 0, sizeof(*st));
+    memset(&sb0, 0, sizeof(sb0));
     etl_err_clear(err);
     in->path = path;
     in->sink = sink;
@@ -398,28 +454,20 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
     in->row_rejects = 0;
     if (remember_file(in, path, err) < 0)
         return -1;
-    if (!strcmp(path, "-"))
-        in->fd = STDIN_FILENO;
-    else
-        in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
-    if (in->fd < 0)
-        return ingest_file_error(in, err, E_IO, 0, "cannot open: %s", strerror(errno));
-    /* Only regular files (or stdin): a FIFO, device or directory could block
-     * or never end. Size and mtime are checked again after reading. */
-    if (fstat(in->fd, &sb0) < 0) {
-        ret = ingest_file_error(in, err, E_IO, 0, "cannot stat: %s", strerror(errno));
+    /* Size and mtime of a regular file are checked again after reading. */
+    if (open_input(in, path, &sb0, err) < 0) {
+        ret = -1;
         goto out;
     }
-    if (in->fd != STDIN_FILENO && !S_ISREG(sb0.st_mode)) {
-        ret = ingest_file_error(in, err, E_IO, 0, "not a regular file (%s)",
-                                S_ISDIR(sb0.st_mode) ? "a directory" : "a device, FIFO or socket");
+    if (instream_open(&in->src, in->fd) < 0) {
+        ret = ingest_file_error(in, err, E_IO, 0, "%s", ingest_read_error(in, errno));
         goto out;
     }
     /* Sniff: the first byte after a BOM and whitespace tells CSV from JSON. */
     for (;;) {
         n = ingest_read(in, in->rbuf + have, 65536 - have);
         if (n < 0) {
-            ret = ingest_file_error(in, err, E_IO, 0, "read error: %s", strerror(errno));
+            ret = ingest_file_error(in, err, E_IO, 0, "%s", ingest_read_error(in, errno));
             goto out;
         }
         have += (size_t)n;
@@ -446,6 +494,7 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
         ret = ingest_file_error(in, err, E_IO, 0,
                                 "file changed while being read (size or mtime); not processed");
 out:
+    instream_close(&in->src);
     if (in->fd != STDIN_FILENO && in->fd >= 0)
         close(in->fd);
     in->fd = -1;

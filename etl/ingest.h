@@ -14,6 +14,11 @@
  * "_row" for a broken line, "_key" for a duplicate with reason
  * "duplicate of FILE:LINE", "_file" for a file-level error). A voided row
  * (profile's void indicator) is passed to sink->record with p->voided set.
+ *
+ * Inputs: gzip data (magic bytes 1f 8b, whatever the name) is read through
+ * zlib (instream.h: multi-member streams, bomb limit); a directory or a
+ * socket is never read; a FIFO or device only with opts.streams. A device
+ * that never ends (/dev/zero) stops at the line-length limits.
  */
 #ifndef ETL_INGEST_H
 #define ETL_INGEST_H
@@ -28,6 +33,10 @@ struct zones;
 struct ingest_opts {
     const char *profile;          /* -f: a profile name or path; NULL = detect per file */
     const struct zones *zones;    /* NULL: no zone list, records are ZONE_UNCHECKED */
+    int streams;                  /* 1: FIFOs, terminals and character devices are read
+                                     too (validate, zones, report: `/dev/stdin`,
+                                     `<(zcat x.gz)`); 0: regular files only (push and
+                                     run hash and re-read their inputs) */
 };
 
 struct ingest_stats {

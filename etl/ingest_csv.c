@@ -329,6 +329,22 @@ static const char *col_field(const struct profile *p, int c)
     return p->cols[c].field == RF_COUNT ? "_row" : profile_field_name(p->cols[c].field);
 }
 
+/* 1 when every field of the split row is empty after trimming. */
+static int all_empty(const struct split *sp)
+{
+    int i;
+
+    for (i = 0; i < sp->n; i++) {
+        const char *v = sp->ptr[i];
+        size_t vl = sp->len[i];
+
+        trim(&v, &vl);
+        if (vl)
+            return 0;
+    }
+    return 1;
+}
+
 static int row(struct csvfile *cf, const char *s, size_t n, long line, struct etl_err *err)
 {
     struct ingest *in = cf->in;
@@ -338,13 +354,16 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
     char reason[160];
     int c, bad = 0, ascii, nul;
 
-    in->st->rows++;
     in->row_rejects = 0;
     if (split_line(sp, s, n, p->delimiter, &why) < 0) {
+        in->st->rows++;
         ingest_reject(in, line, "_row", why, s, n);
         ingest_row_rejected(in);
         return 0;
     }
+    if (all_empty(sp))
+        return 0;   /* a cleared row (Excel's ,,,,): skipped like a blank line */
+    in->st->rows++;
     if (sp->n != cf->ncols) {
         snprintf(reason, sizeof(reason), "expected %d fields, found %d", cf->ncols, sp->n);
         ingest_reject(in, line, "_row", reason, s, n);
@@ -495,11 +514,24 @@ static void too_long(struct ingest *in, long line)
     ingest_row_rejected(in);
 }
 
+/* A line over the limit: a rejected row, or the end of the file when no
+ * header was read yet (a stream such as /dev/zero never has one). */
+static int long_line(struct csvfile *cf, long line, struct etl_err *err)
+{
+    if (!cf->header_done)
+        return ingest_file_error(cf->in, err, E_DATA, line,
+                                 "header line longer than %d bytes (not a CSV file?)",
+                                 INGEST_MAX_LINE);
+    too_long(cf->in, line);
+    return 0;
+}
+
 int ingest_csv_run(struct ingest *in, const char *head, size_t headlen, struct etl_err *err)
 {
     struct csvfile *cf = calloc(1, sizeof(*cf));
     char *b = in->rbuf;
     size_t start = 0, end = headlen, scan = 0;
+    unsigned long long skipped = 0;
     long line = 0;
     int eof = 0, skipping = 0, ret = -1;
 
@@ -524,9 +556,10 @@ int ingest_csv_run(struct ingest *in, const char *head, size_t headlen, struct e
             line++;
             if (skipping)
                 skipping = 0;
-            else if (len > INGEST_MAX_LINE)
-                too_long(in, line);
-            else if (physical_line(cf, b + start, len, line, err) < 0)
+            else if (len > INGEST_MAX_LINE) {
+                if (long_line(cf, line, err) < 0)
+                    goto out;
+            } else if (physical_line(cf, b + start, len, line, err) < 0)
                 goto out;
             start = scan = (size_t)(nl - b) + 1;
             continue;
@@ -535,9 +568,10 @@ int ingest_csv_run(struct ingest *in, const char *head, size_t headlen, struct e
         if (eof) {
             if (start < end && !skipping) {
                 line++;
-                if (end - start > INGEST_MAX_LINE)
-                    too_long(in, line);
-                else if (physical_line(cf, b + start, end - start, line, err) < 0)
+                if (end - start > INGEST_MAX_LINE) {
+                    if (long_line(cf, line, err) < 0)
+                        goto out;
+                } else if (physical_line(cf, b + start, end - start, line, err) < 0)
                     goto out;
             }
             break;
@@ -545,8 +579,17 @@ int ingest_csv_run(struct ingest *in, const char *head, size_t headlen, struct e
         if (end - start > INGEST_MAX_LINE) {
             /* a line over the limit: rejected, skipped to its end */
             if (!skipping) {
-                too_long(in, line + 1);
+                if (long_line(cf, line + 1, err) < 0)
+                    goto out;
                 skipping = 1;
+                skipped = 0;
+            }
+            skipped += end - start;
+            if (skipped > INGEST_MAX_SKIP) {
+                ingest_file_error(in, err, E_DATA, line + 1,
+                                  "no end of line within %llu bytes: file not read further",
+                                  INGEST_MAX_SKIP);
+                goto out;
             }
             start = scan = end = 0;
         } else if (start > 0) {
@@ -558,7 +601,7 @@ int ingest_csv_run(struct ingest *in, const char *head, size_t headlen, struct e
         {
             ssize_t n = ingest_read(in, b + end, in->rcap - end);
             if (n < 0) {
-                ingest_file_error(in, err, E_IO, 0, "read error: %s", strerror(errno));
+                ingest_file_error(in, err, E_IO, 0, "%s", ingest_read_error(in, errno));
                 goto out;
             }
             if (n == 0)

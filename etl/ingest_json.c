@@ -13,6 +13,7 @@
 
 #include "jscan.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +195,9 @@ int ingest_json_run(struct ingest *in, const char *head, size_t headlen, struct 
         return etl_fail(err, E_NOMEM, "out of memory");
     k = jscan_peek_kind(js, err);
     if (k < 0) {
-        ingest_file_error(in, err, err->code == E_IO ? E_IO : E_DATA, 0, "%s", err->msg);
+        ingest_file_error(in, err, err->code == E_IO ? E_IO : E_DATA, 0, "%s",
+                          err->code == E_IO && in->src.msg[0] ? ingest_read_error(in, EIO)
+                                                              : err->msg);
         goto out;
     }
     kind = k == 1 ? PK_JSON_ARRAY : PK_JSON_LINES;
@@ -218,7 +221,9 @@ int ingest_json_run(struct ingest *in, const char *head, size_t headlen, struct 
     }
     if (r == JSCAN_ERROR) {
         long line = jscan_error_line(js);
-        ingest_file_error(in, err, err->code == E_IO ? E_IO : E_DATA, line, "%s", err->msg);
+        ingest_file_error(in, err, err->code == E_IO ? E_IO : E_DATA, line, "%s",
+                          err->code == E_IO && in->src.msg[0] ? ingest_read_error(in, EIO)
+                                                              : err->msg);
         goto out;
     }
     ret = 0;

@@ -15,12 +15,16 @@
 
 #include "buf.h"
 #include "ingest.h"
+#include "instream.h"
 #include "normalize.h"
 #include "profile.h"
 
 #define INGEST_MAX_FIELD   (64 << 10)   /* bytes of one field */
 #define INGEST_MAX_LINE    (1 << 20)    /* bytes of one line / record */
 #define INGEST_MAX_COLUMNS 256
+/* a line over INGEST_MAX_LINE is skipped to its end, but no further than
+ * this: an endless line (a stream of zeros) ends the file */
+#define INGEST_MAX_SKIP    (64ULL << 20)
 
 struct dup_entry {
     uint64_t hash;
@@ -52,6 +56,8 @@ struct ingest {
     const struct ingest_sink *sink;
     struct ingest_stats *st;
     int         fd;
+    struct instream src;      /* fd's bytes, plain or gunzipped */
+    char        rderr[200];   /* ingest_read_error()'s text */
     struct raw_record raw;
     struct permit permit;
     int         row_rejects;
@@ -81,7 +87,10 @@ int ingest_utf8_ok(const char *s, size_t n);
 int ingest_csv_run(struct ingest *in, const char *head, size_t headlen, struct etl_err *err);
 int ingest_json_run(struct ingest *in, const char *head, size_t headlen, struct etl_err *err);
 
-/* Reads more of the current file (retrying EINTR). */
+/* Reads more of the current file, decompressed (retrying EINTR); -1 with
+ * errno or a gzip message: ingest_read_error() says which. */
 ssize_t ingest_read(struct ingest *in, char *buf, size_t cap);
+/* "read error: ..." or the gzip problem, for the "_file" error. */
+const char *ingest_read_error(struct ingest *in, int saved_errno);
 
 #endif

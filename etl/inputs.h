@@ -43,6 +43,12 @@ enum {
     "      --zones F     known zones (zones.txt), overrides the config\n"       \
     "      --aliases F   zone aliases (alias,zone CSV), overrides the config\n"
 
+/* What FILE may be, for validate, zones and report (streams read once). */
+#define INPUTS_STREAMS_HELP                                                      \
+    "FILE is CSV or JSON, or either gzip-compressed (found by its first bytes,\n" \
+    "whatever the name); a FIFO, /dev/stdin, '-' (stdin) or <(zcat x.gz) is\n"   \
+    "read too.\n"
+
 struct inputs {
     const char *config_path;     /* -c (borrowed) */
     const char *profile;         /* -f (borrowed), NULL = detect */

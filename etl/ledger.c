@@ -2,6 +2,7 @@
  * dispatch to its backends (ledger_backend.h). */
 #include "ledger_backend.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -243,6 +244,45 @@ out:
     json_object_put(o);
     return ret;
 }
+int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err)
+{
+    char *real = realpath(path, NULL), *dir = NULL;
+    const char *base;
+    int rc = 0;
+
+    buf_reset(out);
+    if (real) {
+        rc = buf_addstr(out, real);
+        free(real);
+        return rc < 0 ? etl_fail(err, E_NOMEM, "ledger: out of memory") : 0;
+    }
+    if (errno != ENOENT)
+        return etl_fail(err, E_IO, "ledger: cannot resolve '%s': %s", path, strerror(errno));
+    /* not there yet: the canonical directory and the base name */
+    base = strrchr(path, '/');
+    if (base) {
+        struct buf d = BUF_INIT;
+
+        if (buf_add(&d, path, (size_t)(base - path)) < 0) {
+            buf_release(&d);
+            return etl_fail(err, E_NOMEM, "ledger: out of memory");
+        }
+        dir = realpath(base == path ? "/" : d.ptr, NULL);
+        buf_release(&d);
+        base++;
+    } else {
+        dir = realpath(".", NULL);
+        base = path;
+    }
+    if (!dir)
+        return etl_fail(err, E_IO, "ledger: cannot resolve the directory of '%s': %s", path,
+                        strerror(errno));
+    if (buf_addstr(out, dir) < 0 || (strcmp(dir, "/") != 0 && buf_addch(out, '/') < 0) ||
+        buf_addstr(out, base) < 0)
+        rc = etl_fail(err, E_NOMEM, "ledger: out of memory");
+    free(dir);
+    return rc;
+}
 enum currency ledger_currency_parse(const char *s)
 {
     return !strcmp(s, "CAD") ? CUR_CAD : !strcmp(s, "USD") ? CUR_USD : CUR_NONE;
@@ -320,7 +360,6 @@ enum ledger_action ledger_diff_action(const char *srv_body, const char *ref,
     }
     return changed ? LA_UPDATE : LA_NONE;   /* LA_NONE: the server has it already */
 }
-
 int ledger_rec_unlinked(const struct ledger_rec *rec)
 {
     /* a live permit without a reference id is unlinked too (older rows) */
@@ -376,7 +415,7 @@ void ledger_void_effect(const struct ledger_rec *rec, struct ledger_void_effect 
     } else if (ledger_rec_unlinked(rec)) {
         out->outcome = LSO_VOID_FAILED;
         out->state = LS_FAILED;
-        out->error = "no usable reference id: change it in OPSCOM by hand";
+        out->error = LEDGER_UNLINKED_MSG;
     } else {
         /* pending or held (never sent), failed (never applied) */
         out->outcome = LSO_VOID;
@@ -569,11 +608,19 @@ int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act, 
     return l->ops->done_not_found(l, id, act, msg, more, err);
 }
 
-int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, struct etl_err *err)
+int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, int doubt,
+                       struct etl_err *err)
 {
     if (!l->ops->done_failed)
         return missing(l, "ledger_done_failed", err);
-    return l->ops->done_failed(l, id, msg, err);
+    return l->ops->done_failed(l, id, msg, doubt, err);
+}
+
+int ledger_fail_unlinked(struct ledger *l, int64_t id, int voided, struct etl_err *err)
+{
+    if (!l->ops->fail_unlinked)
+        return missing(l, "ledger_fail_unlinked", err);
+    return l->ops->fail_unlinked(l, id, voided, err);
 }
 
 int ledger_done_retry(struct ledger *l, int64_t id, int in_doubt, const char *msg, struct

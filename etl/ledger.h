@@ -18,10 +18,13 @@
  *     none), `upd` (the update request's changed fields), `target` (the
  *     body the server holds once the action succeeded);
  *   - `doubt` (an attempt broke after it was sent and no later answer
- *     settled it: the next send is a resend after doubt), `unlinked` (the
- *     server has the permit but gave no usable reference id),
+ *     settled it, or a failed record's 2xx answer was not a well-formed
+ *     success: the next send is a resend after doubt), `unlinked` (the
+ *     server has the permit but gave no usable reference id: see
+ *     ledger_rec_unlinked()),
  *     `resent_after_doubt`, `attempts`, `last_error`, `source`, `line`,
- *     `voided`, first/last seen, last sent (UTC, ISO 8601).
+ *     `voided`, first/last seen, last sent (UTC, ISO 8601), `pruned` (a
+ *     plate-free tombstone, ledger_prune()).
  * One row per input file (table `files`): path, size, mtime, sha256, the
  * fingerprint of the zone tables it was staged with (`ctx`), `final`.
  *
@@ -30,12 +33,16 @@
  * (ledger_admin_*) change state, reference and srv_body, never the hash,
  * so a rerun on the same file does not undo them.
  *
- * SQLite: WAL, synchronous=NORMAL, busy_timeout, schema versioned by
- * PRAGMA user_version (migrations in ledger_sqlite.c, a newer version than
- * this tool knows is refused). Every statement is prepared once at open
- * and reused. The lock: flock() on "<ledger>.lock" (LEDGER_LOCK), the
- * holder's pid written into it; a second locker gets E_LOCKED naming that
- * pid.
+ * SQLite: WAL, synchronous=NORMAL, auto_vacuum=INCREMENTAL, busy_timeout,
+ * schema versioned by PRAGMA user_version (migrations in ledger_sqlite.c, a
+ * newer version than this tool knows is refused). Every statement is
+ * prepared once at open and reused. Privacy: the ledger file, its
+ * -wal/-shm and the lock are created with the private mode of fsutil.h
+ * (and missing parent directories too); existing ones are only ever
+ * narrowed. The lock: flock() on "<canonical ledger path>.lock"
+ * (LEDGER_LOCK; ledger_canonical_path(), so a symlink or another spelling
+ * of the path meets the same lock), the holder's pid written into it; a
+ * second locker gets E_LOCKED naming that pid.
  *
  * PostgreSQL (ledger_pg.c): the same tables and states in the schema
  * `permit_etl`, versioned by its table schema_version (the same version
@@ -63,7 +70,7 @@
 #include "err.h"
 #include "permit.h"
 
-#define LEDGER_SCHEMA_VERSION 3
+#define LEDGER_SCHEMA_VERSION 4
 
 /* cancelled: a sale whose key has a void, never sent (or nothing left on the
  * server); voided: a void whose sale has not been seen yet (the row holds
@@ -91,6 +98,10 @@ enum {
 struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
 int ledger_is_uri(const char *path);                    /* a PostgreSQL URI? */
 const char *ledger_backend_name(const struct ledger *l); /* "sqlite", "postgresql" */
+/* The ledger's canonical path into out: realpath(path), or when it does
+ * not exist yet the realpath of its directory + its base name. The lock
+ * is "<canonical>.lock". E_IO (the directory is missing), E_NOMEM. */
+int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err);
 /* The SQL of schema migration v (v -> v + 1), NULL past the last one:
  * for tests that build an old ledger. */
 const char *ledger_migration_sql(int v);
@@ -127,7 +138,9 @@ enum ledger_stage_outcome {
     LSO_VOID_FAILED, /* a void of a permit it cannot delete (in doubt, no usable
                         reference id): the sale failed, check OPSCOM by hand */
     LSO_VOID_UNCHANGED, /* the sale was deleted or cancelled already */
-    LSO_CANCELLED    /* a sale whose key has a void: cancelled, never sent */
+    LSO_CANCELLED,   /* a sale whose key has a void: cancelled, never sent */
+    LSO_UNLINKED     /* a change of an unlinked record: failed
+                        (LEDGER_UNLINKED_MSG), nothing will be sent */
 };
 
 struct ledger_rec;
@@ -196,6 +209,7 @@ struct ledger_rec {
     long long void_cents;
     enum currency void_currency;
     int      void_sent;
+    int      pruned;          /* a tombstone (ledger_prune()) */
 };
 
 void ledger_rec_init(struct ledger_rec *r);
@@ -215,7 +229,8 @@ long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *e
 /* Start of a run: every `sending` record (the process died while it was in
  * flight) becomes pending with doubt=1; returns how many, -1 on error. */
 long ledger_recover_sending(struct ledger *l, struct etl_err *err);
-/* --retry-failed: failed -> pending (action kept); returns how many. */
+/* --retry-failed: failed -> pending (action kept; doubt kept, so a failure
+ * in doubt is resent flagged), never an unlinked record; returns how many. */
 long ledger_retry_failed(struct ledger *l, struct etl_err *err);
 
 /* Held records, one by one (ascending id), to re-resolve their zone:
@@ -241,8 +256,20 @@ int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const c
  * push, *more = 1); an update fails with msg. */
 int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act,
                           const char *msg, int *more, struct etl_err *err);
-/* Permanent failure: failed with msg. */
-int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, struct etl_err *err);
+/* Permanent failure: failed with msg; `doubt` set when the answer leaves
+ * the outcome in doubt (a 2xx that is not a well-formed success): then
+ * --retry-failed resends it flagged resent_after_doubt. */
+int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, int doubt,
+                       struct etl_err *err);
+
+/* Unlinked records: the permit is on the server but its reference id is
+ * unusable (or missing), so it can never be updated or deleted through
+ * the API. Nothing ever sends such a record again (not --retry-failed):
+ * a change, delete or void of it becomes `failed` with this message. */
+#define LEDGER_UNLINKED_MSG "no usable reference id: change it in OPSCOM by hand"
+/* Makes record id `failed` with LEDGER_UNLINKED_MSG (voided: also marks
+ * it voided), action none; it stays unlinked. */
+int ledger_fail_unlinked(struct ledger *l, int64_t id, int voided, struct etl_err *err);
 /* No final answer (attempts ran out, run aborted): pending again; doubt
  * kept set when `in_doubt` (the next send is flagged). */
 int ledger_done_retry(struct ledger *l, int64_t id, int in_doubt, const char *msg,
@@ -317,8 +344,25 @@ int ledger_live_counts(struct ledger *l,
                                   const char *zone_status, long count),
                        void *ctx, struct etl_err *err);
 
-/* Removes final records whose end time is before `before` (UTC epoch
- * seconds), then VACUUMs; *removed receives the count. */
+/*
+ * Prunes final records (pushed, failed, deleted; never pending, sending or
+ * held) whose end time is before `before` (UTC epoch seconds); *removed
+ * receives how many. A pruned record becomes a plate-free tombstone: the
+ * plate, the record JSON, the body, upd and last_error are dropped, the
+ * plate is removed from srv_body, target is dropped; the key, hash, state,
+ * reference id, zone (type, as srv_body's permitNo says), amount, currency,
+ * start and end times (so the business day), source and line stay, and
+ * `pruned` is set. So:
+ *   - an unchanged old record staged again has the same hash: nothing;
+ *   - a changed one is restaged like any record (it becomes a full record
+ *     again): the kept reference id and server body make it an update or a
+ *     delete-then-push of the one live permit, never a second push;
+ *   - `stats` live counts and period reports (ledger_each_in_range(): the
+ *     tombstone's plate is "") still count it; --retry-failed skips it.
+ * Works in short transactions (ids in batches) and then gives the freed
+ * pages back with incremental_vacuum steps and a WAL checkpoint. Must not
+ * be called inside ledger_begin(). 0 or -1.
+ */
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err);
 
 /* --- several workers (PostgreSQL; on SQLite the run lock makes a worker

@@ -49,7 +49,9 @@ struct ledger_ops {
                     int *more, struct etl_err *err);
     int  (*done_not_found)(struct ledger *l, int64_t id, enum ledger_action act,
                            const char *msg, int *more, struct etl_err *err);
-    int  (*done_failed)(struct ledger *l, int64_t id, const char *msg, struct etl_err *err);
+    int  (*done_failed)(struct ledger *l, int64_t id, const char *msg, int doubt,
+                        struct etl_err *err);
+    int  (*fail_unlinked)(struct ledger *l, int64_t id, int voided, struct etl_err *err);
     int  (*done_retry)(struct ledger *l, int64_t id, int in_doubt, const char *msg,
                        struct etl_err *err);
     int  (*admin_update)(struct ledger *l, int64_t id, const char *upd, const char *target,

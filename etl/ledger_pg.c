@@ -38,7 +38,7 @@
     "body, hash, upd, target, srv_body, record, reference_id, state, "       \
     "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
     "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, " \
-    "void_source, void_line, void_cents, void_currency, void_sent"
+    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
 
 /* mine: this worker holds the record's lease ($W worker id) */
 #define MINE(w) "worker = " w " AND lease > clock_timestamp()"
@@ -51,7 +51,7 @@ enum pst {
     P_ADMIN_DELETE, P_FILE_GET, P_FILE_PUT, P_FILE_NONFINAL, P_FILE_SET_FINAL, P_TMP_ADD,
     P_TMP_NEXT, P_TMP_CLEAR, P_LIST, P_RANGE, P_LIVE, P_PRUNE, P_VOID_INSERT, P_VOID_SET,
     P_CANCEL_SALE, P_RUN_RECS, P_EARLIER_ATTN, P_RENEW, P_RELEASE, P_OTHERS, P_CLAIMABLE,
-    P_NEXT_PENDING_RO, P_COUNT
+    P_NEXT_PENDING_RO, P_UNLINKED_FAIL, P_COUNT
 };
 
 static const char *const pst_sql[P_COUNT] = {
@@ -74,7 +74,7 @@ static const char *const pst_sql[P_COUNT] = {
         "zone_status = $9, permit_no = $10, ticket = $11, promo = $12, voided = 0, "
         "source = $13, line = $14::bigint, body = $15, hash = $16, record = $17, "
         "state = $18, action = $19, upd = $20, target = $15, attempts = 0, "
-        "last_error = NULL, last_seen = $21, "
+        "last_error = NULL, last_seen = $21, pruned = 0, "
         "run = CASE WHEN $22::bigint = 0 THEN run ELSE $22::bigint END, "
         "sale_stage = CASE WHEN $22::bigint = 0 THEN sale_stage ELSE $23 END "
         "WHERE id = $1::bigint",
@@ -89,7 +89,7 @@ static const char *const pst_sql[P_COUNT] = {
                   "lease = NULL WHERE state = 'sending' "
                   "AND (lease IS NULL OR lease < clock_timestamp())",
     [P_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed' "
-                       "AND voided = 0",
+                       "AND voided = 0 AND unlinked = 0 AND pruned = 0",
     [P_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
                     "AND id > $1::bigint ORDER BY id LIMIT 1",
     /* $1 worker, $2 lease seconds, $3 how many */
@@ -118,7 +118,8 @@ static const char *const pst_sql[P_COUNT] = {
     [P_OK_PUSHED] =
         "UPDATE records SET state = 'pushed', action = 'none', srv_body = target, "
         "reference_id = coalesce($2, reference_id), upd = NULL, doubt = 0, "
-        "last_error = $3, worker = NULL, lease = NULL WHERE id = $1::bigint AND " MINE("$4"),
+        "last_error = $3, unlinked = coalesce($5::int, unlinked), worker = NULL, "
+        "lease = NULL WHERE id = $1::bigint AND " MINE("$4"),
     [P_OK_DELETED] =
         "UPDATE records SET state = 'deleted', action = 'none', srv_body = NULL, "
         "upd = NULL, doubt = 0, last_error = $2, worker = NULL, lease = NULL "
@@ -127,12 +128,16 @@ static const char *const pst_sql[P_COUNT] = {
     [P_OK_REPUSH_DELETED] =
         "UPDATE records SET state = 'sending', action = 'push', srv_body = NULL, "
         "reference_id = NULL, upd = NULL, doubt = 0 WHERE id = $1::bigint AND " MINE("$2"),
-    [P_FAILED] = "UPDATE records SET state = 'failed', last_error = $2, doubt = 0, "
+    [P_FAILED] = "UPDATE records SET state = 'failed', last_error = $2, doubt = $4::int, "
                  "worker = NULL, lease = NULL WHERE id = $1::bigint AND " MINE("$3"),
     [P_RETRY] = "UPDATE records SET state = 'pending', "
                 "doubt = CASE WHEN doubt <> 0 OR $2::int <> 0 THEN 1 ELSE 0 END, "
                 "last_error = $3, worker = NULL, lease = NULL "
                 "WHERE id = $1::bigint AND " MINE("$4"),
+    [P_UNLINKED_FAIL] =
+        "UPDATE records SET state = 'failed', action = 'none', upd = NULL, unlinked = 1, "
+        "voided = CASE WHEN voided <> 0 OR $3::int <> 0 THEN 1 ELSE 0 END, "
+        "last_error = $2 WHERE id = $1::bigint",
     [P_ADMIN_UPDATE] =
         "UPDATE records SET state = 'pending', action = 'update', upd = $2, target = $3, "
         "attempts = 0, last_error = NULL WHERE id = $1::bigint",
@@ -170,8 +175,14 @@ static const char *const pst_sql[P_COUNT] = {
         "CASE WHEN coalesce(srv_body::json->>'zone', '') = zone "
         "THEN zone_status ELSE '' END AS zst, count(*) "
         "FROM records WHERE srv_body IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-    [P_PRUNE] = "DELETE FROM records WHERE end_time < $1::bigint "
-                "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
+    /* a plate-free tombstone in place (ledger.h): the plate leaves srv_body
+     * too (the canonical body starts with it) */
+    [P_PRUNE] =
+        "UPDATE records SET plate = '', body = '', record = '', upd = NULL, target = NULL, "
+        "last_error = NULL, pruned = 1, srv_body = regexp_replace(srv_body, "
+        "'^\\{\"LicencePlate\":\"(\\\\.|[^\"\\\\])*\",?', '{') "
+        "WHERE end_time < $1::bigint AND pruned = 0 "
+        "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
     [P_VOID_INSERT] =
         "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
         "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, "
@@ -195,6 +206,7 @@ static const char *const pst_sql[P_COUNT] = {
         "start_time = $5::bigint, end_time = $6::bigint, vendor_zone = $7, zone = $8, "
         "zone_status = $9, permit_no = $10, ticket = $11, promo = $12, source = $13, "
         "line = $14::bigint, body = $15, record = $16, state = $17, last_seen = $18, "
+        "pruned = 0, "
         "run = CASE WHEN $19::bigint = 0 THEN run ELSE $19::bigint END, "
         "sale_stage = CASE WHEN $19::bigint = 0 THEN sale_stage ELSE 'cancelled' END "
         "WHERE id = $1::bigint",
@@ -266,6 +278,8 @@ static const char *const pg_migrations[LEDGER_SCHEMA_VERSION] = {
     "ALTER TABLE records DROP CONSTRAINT records_state_check,"
     " ADD CONSTRAINT records_state_check CHECK (state IN ('pending','held','sending',"
     "'pushed','failed','deleted','cancelled','voided'));",
+    /* tombstones (ledger_prune()) */
+    "ALTER TABLE records ADD COLUMN pruned integer NOT NULL DEFAULT 0;",
 };
 
 struct pg_ledger {
@@ -481,6 +495,7 @@ static int read_rec(const PGresult *s, int row, struct ledger_rec *r)
     r->void_cents = gi(s, row, 39);
     r->void_currency = ledger_currency_parse(PQgetvalue(s, row, 40));
     r->void_sent = (int)gi(s, row, 41);
+    r->pruned = (int)gi(s, row, 42);
     return 0;
 }
 
@@ -768,6 +783,16 @@ static int stage_cancelled(struct pg_ledger *l, const struct permit *p,
     return done(run_n(l, P_CANCEL_SALE, &s, err, "stage cancelled sale"));
 }
 
+static int pg_fail_unlinked(struct ledger *gl, int64_t id, int voided, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_int(&s, 1, id);
+    p_txt(&s, 2, LEDGER_UNLINKED_MSG);
+    p_int(&s, 3, voided ? 1 : 0);
+    return done(run_n(PGL(gl), P_UNLINKED_FAIL, &s, err, "record outcome"));
+}
+
 static int pg_stage(struct ledger *gl, const struct permit *p, int hold,
                     enum ledger_stage_outcome *out, struct etl_err *err)
 {
@@ -834,7 +859,16 @@ static int pg_stage(struct ledger *gl, const struct permit *p, int hold,
         return done(run_n(l, P_TOUCH, &s, err, "stage touch"));
     }
     buf_reset(&l->upd);
-    if (!rec->srv_body.len || !rec->reference_id[0]) {
+    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
+        /* the server has another content under an unusable reference: no
+         * update, no second push; the new content is kept, the record
+         * failed (a rerun with the same content changes nothing) */
+        act = LA_NONE;
+        oc = LSO_UNLINKED;
+    } else if (ledger_rec_unlinked(rec)) {
+        act = LA_NONE;          /* back to what the server has */
+        oc = LSO_UNCHANGED;
+    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
         act = LA_PUSH;
         oc = LSO_PUSH;
     } else {
@@ -856,7 +890,9 @@ static int pg_stage(struct ledger *gl, const struct permit *p, int hold,
     p_txt(&s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
                   : act == LA_PUSH ? "push" : ledger_action_name(act));
     *out = oc;
-    return done(run_n(l, P_RESTAGE, &s, err, "stage change"));
+    if (run_n(l, P_RESTAGE, &s, err, "stage change") < 0)
+        return -1;
+    return oc == LSO_UNLINKED ? pg_fail_unlinked(gl, rec->id, 0, err) : 0;
 }
 
 static int pg_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
@@ -968,14 +1004,22 @@ static int pg_done_ok(struct ledger *gl, int64_t id, enum ledger_action act, con
         return lease_kept(l, n);
     default:
         p_txt(&s, 2, ref && *ref ? ref : NULL);
-        p_txt(&s, 3, act == LA_PUSH && !(ref && *ref) ? "success without a reference id"
-                                                     : NULL);
+        /* a push answered without a usable reference id: pushed and
+         * unlinked (it cannot be changed through the API) */
+        p_txt(&s, 3, act == LA_PUSH && !(ref && *ref)
+                         ? "success without a usable reference id: "
+                           "the permit cannot be changed through the API" : NULL);
         p_txt(&s, 4, l->worker);
+        if (act == LA_PUSH)
+            p_int(&s, 5, ref && *ref ? 0 : 1);
+        else
+            p_txt(&s, 5, NULL);
         return lease_kept(l, run_n(l, P_OK_PUSHED, &s, err, "record outcome"));
     }
 }
 
-static int pg_done_failed(struct ledger *gl, int64_t id, const char *msg, struct etl_err *err)
+static int pg_done_failed(struct ledger *gl, int64_t id, const char *msg, int doubt,
+                          struct etl_err *err)
 {
     struct pg_ledger *l = PGL(gl);
     struct prm s = { 0 };
@@ -983,6 +1027,7 @@ static int pg_done_failed(struct ledger *gl, int64_t id, const char *msg, struct
     p_int(&s, 1, id);
     p_txt(&s, 2, msg && *msg ? msg : "failed");
     p_txt(&s, 3, l->worker);
+    p_int(&s, 4, doubt ? 1 : 0);
     return lease_kept(l, run_n(l, P_FAILED, &s, err, "record outcome"));
 }
 
@@ -995,7 +1040,7 @@ static int pg_done_not_found(struct ledger *gl, int64_t id, enum ledger_action a
 
     *more = 0;
     if (act == LA_UPDATE || act == LA_PUSH)
-        return pg_done_failed(gl, id, msg, err);
+        return pg_done_failed(gl, id, msg, 0, err);
     p_int(&s, 1, id);
     if (act == LA_REPUSH) {
         p_txt(&s, 2, l->worker);
@@ -1255,12 +1300,17 @@ static int pg_prune(struct ledger *gl, long long before, long *removed, struct e
     struct prm s = { 0 };
     long n;
 
+    *removed = 0;
+    if (l->in_tx)
+        return etl_fail(err, E_INTERNAL, "ledger: prune inside a transaction");
     p_int(&s, 1, before);
     n = run_n(l, P_PRUNE, &s, err, "prune");
     if (n < 0)
         return -1;
     *removed = n;
-    return l->in_tx ? 0 : pg_exec(l, "VACUUM " PG_SCHEMA ".records", err);
+    /* VACUUM FULL rewrites the table: the old row versions, plates
+     * included, leave the disk (the table is locked while it runs) */
+    return n ? pg_exec(l, "VACUUM FULL " PG_SCHEMA ".records", err) : 0;
 }
 
 /* --- open / close ------------------------------------------------------------ */
@@ -1441,6 +1491,7 @@ static const struct ledger_ops pg_ops = {
     .done_ok = pg_done_ok,
     .done_not_found = pg_done_not_found,
     .done_failed = pg_done_failed,
+    .fail_unlinked = pg_fail_unlinked,
     .done_retry = pg_done_retry,
     .admin_update = pg_admin_update,
     .admin_delete = pg_admin_delete,

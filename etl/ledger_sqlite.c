@@ -2,6 +2,8 @@
  * ledger.h, ledger_backend.h). */
 #include "ledger_backend.h"
 
+#include "fsutil.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -22,7 +24,7 @@
     "body, hash, upd, target, srv_body, record, reference_id, state, "       \
     "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
     "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, "    \
-    "void_source, void_line, void_cents, void_currency, void_sent"
+    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
 
 enum stmt_id {
     ST_GET_KEY, ST_GET_REF, ST_GET_ID, ST_INSERT, ST_RESTAGE, ST_TOUCH, ST_SET_HELD_PENDING,
@@ -30,7 +32,7 @@ enum stmt_id {
     ST_RETRY_FAILED, ST_NEXT_HELD, ST_MARK_SENDING, ST_OK_PUSHED, ST_OK_DELETED,
     ST_OK_REPUSH_DELETED, ST_FAILED, ST_RETRY, ST_ADMIN_UPDATE, ST_ADMIN_DELETE,
     ST_FILE_GET, ST_FILE_PUT, ST_FILE_NONFINAL, ST_FILE_SET_FINAL, ST_TMP_ADD,
-    ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_PRUNE,
+    ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_UNLINKED_FAIL, ST_MAX_ID,
     ST_VOID_INSERT, ST_VOID_SET, ST_CANCEL_SALE, ST_RUN_RECS, ST_EARLIER_ATTN,
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
     ST_COUNT
@@ -56,7 +58,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         "end_time = ?6, vendor_zone = ?7, zone = ?8, zone_status = ?9, permit_no = ?10, "
         "ticket = ?11, promo = ?12, voided = 0, source = ?13, line = ?14, body = ?15, "
         "hash = ?16, record = ?17, state = ?18, action = ?19, upd = ?20, target = ?15, "
-        "attempts = 0, last_error = NULL, last_seen = ?21, "
+        "attempts = 0, last_error = NULL, last_seen = ?21, pruned = 0, "
         "run = CASE WHEN ?22 = 0 THEN run ELSE ?22 END, "
         "sale_stage = CASE WHEN ?22 = 0 THEN sale_stage ELSE ?23 END WHERE id = ?1",
     [ST_TOUCH] = "UPDATE records SET source = ?2, line = ?3, last_seen = ?4, "
@@ -73,9 +75,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "AND id > ?1 ORDER BY id LIMIT 1",
     [ST_COUNT_STATE] = "SELECT count(*) FROM records WHERE state = ?1",
     [ST_RECOVER] = "UPDATE records SET state = 'pending', doubt = 1 WHERE state = 'sending'",
-    /* a record failed by a void (in doubt, unlinked) is never sent again */
+    /* a record failed by a void (in doubt, unlinked) or unlinked is never
+     * sent again; a tombstone has no body left to send */
     [ST_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed' "
-                        "AND voided = 0",
+                        "AND voided = 0 AND unlinked = 0 AND pruned = 0",
     [ST_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
                      "AND id > ?1 ORDER BY id LIMIT 1",
     [ST_MARK_SENDING] =
@@ -85,14 +88,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OK_PUSHED] =
         "UPDATE records SET state = 'pushed', action = 'none', srv_body = target, "
         "reference_id = coalesce(?2, reference_id), upd = NULL, doubt = 0, "
-        "last_error = ?3 WHERE id = ?1",
+        "last_error = ?3, unlinked = coalesce(?4, unlinked) WHERE id = ?1",
     [ST_OK_DELETED] =
         "UPDATE records SET state = 'deleted', action = 'none', srv_body = NULL, "
         "upd = NULL, doubt = 0, last_error = ?2 WHERE id = ?1",
     [ST_OK_REPUSH_DELETED] =
         "UPDATE records SET state = 'pending', action = 'push', srv_body = NULL, "
         "reference_id = NULL, upd = NULL, doubt = 0 WHERE id = ?1",
-    [ST_FAILED] = "UPDATE records SET state = 'failed', last_error = ?2, doubt = 0 "
+    [ST_FAILED] = "UPDATE records SET state = 'failed', last_error = ?2, doubt = ?3 "
                   "WHERE id = ?1",
     [ST_RETRY] = "UPDATE records SET state = 'pending', doubt = (doubt OR ?2), "
                  "last_error = ?3 WHERE id = ?1",
@@ -133,8 +136,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         "THEN zone_status ELSE '' END AS zst, count(*) "
         "FROM records WHERE srv_body IS NOT NULL GROUP BY type, szone, zst "
         "ORDER BY type, szone, zst",
-    [ST_PRUNE] = "DELETE FROM records WHERE end_time < ?1 "
-                 "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
+    /* ?2 message, ?3 voided */
+    [ST_UNLINKED_FAIL] =
+        "UPDATE records SET state = 'failed', action = 'none', upd = NULL, unlinked = 1, "
+        "voided = (voided OR ?3), last_error = ?2 WHERE id = ?1",
+    [ST_MAX_ID] = "SELECT coalesce(max(id), 0) FROM records",
     /* a void whose sale has not been seen: ?1 key, ?2.. permit, ?13 source,
      * ?14 line, ?15 body, ?16 record, ?17 now, ?18 run; the hash is empty so
      * that the sale, when it comes, is never "unchanged" */
@@ -164,7 +170,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         "UPDATE records SET plate = ?2, cents = ?3, currency = ?4, start_time = ?5, "
         "end_time = ?6, vendor_zone = ?7, zone = ?8, zone_status = ?9, permit_no = ?10, "
         "ticket = ?11, promo = ?12, source = ?13, line = ?14, body = ?15, record = ?16, "
-        "state = ?17, last_seen = ?18, "
+        "state = ?17, last_seen = ?18, pruned = 0, "
         "run = CASE WHEN ?19 = 0 THEN run ELSE ?19 END, "
         "sale_stage = CASE WHEN ?19 = 0 THEN sale_stage ELSE 'cancelled' END WHERE id = ?1",
     [ST_RUN_RECS] = "SELECT " REC_COLS " FROM records WHERE run = ?1 OR void_run = ?1 "
@@ -236,6 +242,9 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "'''pushed'',''failed'',''deleted'',''cancelled'',''voided'')') "
     "WHERE type = 'table' AND name = 'records';"
     "PRAGMA writable_schema = OFF;",
+    /* issue 22, privacy: tombstones (ledger_prune()); migrate() also
+     * converts an older ledger to auto_vacuum=INCREMENTAL once */
+    "ALTER TABLE records ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;",
 };
 
 const char *ledger_migration_sql(int v)
@@ -244,8 +253,60 @@ const char *ledger_migration_sql(int v)
 }
 
 static void sq_close(struct ledger *gl);
-static int sq_get(struct ledger *gl, const char *key, struct ledger_rec *r, struct etl_err *err);
-static int sq_done_failed(struct ledger *gl, int64_t id, const char *msg, struct etl_err *err);
+static int sq_begin(struct ledger *gl, struct etl_err *err);
+static int sq_commit(struct ledger *gl, struct etl_err *err);
+static void sq_rollback(struct ledger *gl);
+static int sq_get(struct ledger *gl, const char *key, struct ledger_rec *r, struct etl_err
+                  *err);
+static int sq_get_by_ref(struct ledger *gl, const char *ref, struct ledger_rec *r, struct
+                         etl_err *err);
+static int sq_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r, struct etl_err
+                        *err);
+static int sq_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec *r, struct
+                           etl_err *err);
+static long sq_count_state(struct ledger *gl, enum ledger_state st, struct etl_err *err);
+static long sq_recover_sending(struct ledger *gl, struct etl_err *err);
+static long sq_retry_failed(struct ledger *gl, struct etl_err *err);
+static int sq_stage(struct ledger *gl, const struct permit *p, int hold, enum
+                    ledger_stage_outcome *out, struct etl_err *err);
+static int sq_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err);
+static int sq_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, struct buf
+                       *src, struct etl_err *err);
+static int sq_tmp_clear(struct ledger *gl, struct etl_err *err);
+static int sq_each_held(struct ledger *gl, int (*fn)(void *ctx, struct ledger_rec *rec,
+                        struct etl_err *err), void *ctx, struct etl_err *err);
+static int sq_mark_sending(struct ledger *gl, int64_t id, int after_doubt, struct etl_err
+                           *err);
+static int sq_done_ok(struct ledger *gl, int64_t id, enum ledger_action act, const char
+                      *ref, int *more, struct etl_err *err);
+static int sq_done_not_found(struct ledger *gl, int64_t id, enum ledger_action act, const
+                             char *msg, int *more, struct etl_err *err);
+static int sq_done_failed(struct ledger *gl, int64_t id, const char *msg, int doubt, struct
+                          etl_err *err);
+static int sq_fail_unlinked(struct ledger *gl, int64_t id, int voided, struct etl_err *err);
+static int sq_done_retry(struct ledger *gl, int64_t id, int in_doubt, const char *msg,
+                         struct etl_err *err);
+static int sq_admin_update(struct ledger *gl, int64_t id, const char *upd, const char
+                           *target, struct etl_err *err);
+static int sq_admin_delete(struct ledger *gl, int64_t id, struct etl_err *err);
+static int sq_file_get(struct ledger *gl, const char *path, struct ledger_file *f, struct
+                       etl_err *err);
+static int sq_file_put(struct ledger *gl, const char *path, const struct ledger_file *f,
+                       struct etl_err *err);
+static int sq_file_update_final(struct ledger *gl, const char *path, int *final, struct
+                                etl_err *err);
+static int sq_list(struct ledger *gl, const struct ledger_filter *f, ledger_rec_fn fn, void
+                   *ctx, struct etl_err *err);
+static int sq_each_run(struct ledger *gl, int64_t run, ledger_rec_fn fn, void *ctx, struct
+                       etl_err *err);
+static long sq_count_earlier_attention(struct ledger *gl, int64_t run, struct etl_err *err);
+static int sq_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn
+                            fn, void *ctx, struct etl_err *err);
+static int sq_live_counts(struct ledger *gl, void (*fn)(void *ctx, const char *type, const
+                          char *zone, const char *zone_status, long count), void *ctx,
+                          struct etl_err *err);
+static int sq_prune(struct ledger *gl, long long before, long *removed, struct etl_err
+                    *err);
 
 struct sq_ledger {
     struct ledger base;       /* first: ops, run */
@@ -306,17 +367,24 @@ static int exec(struct sq_ledger *l, const char *sql, struct etl_err *err)
     return 0;
 }
 
+
 static int take_lock(struct sq_ledger *l, const char *path, struct etl_err *err)
 {
     struct buf lp = BUF_INIT;
     char pid[32];
     int fd, n;
 
-    if (buf_addstr(&lp, path) < 0 || buf_addstr(&lp, ".lock") < 0) {
+    /* the canonical path: every spelling of one ledger (a symlink,
+     * ./x vs ../d/x) meets the same lock */
+    if (ledger_canonical_path(path, &lp, err) < 0) {
+        buf_release(&lp);
+        return -1;
+    }
+    if (buf_addstr(&lp, ".lock") < 0) {
         buf_release(&lp);
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
     }
-    fd = open(lp.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd = fsutil_open(lp.ptr, O_RDWR, fsutil_file_mode());
     if (fd < 0) {
         etl_fail(err, E_IO, "ledger: cannot open lock file '%s': %s", lp.ptr, strerror(errno));
         buf_release(&lp);
@@ -348,6 +416,48 @@ static int take_lock(struct sq_ledger *l, const char *path, struct etl_err *err)
     buf_release(&lp);
     l->lock_fd = fd;
     return 0;
+}
+
+/*
+ * Privacy: the ledger, its -wal and -shm are private (fsutil.h). Missing
+ * parent directories are created private; the database file is created
+ * (empty: a valid empty SQLite database) with the private mode before
+ * SQLite opens it, and SQLite gives -wal and -shm the database file's mode
+ * when it creates them. Existing files are narrowed to the stricter of
+ * their mode and the private one, never loosened.
+ */
+static int create_private(const char *path, struct etl_err *err)
+{
+    static const char *const sfx[] = { "", "-wal", "-shm" };
+    mode_t mode = fsutil_file_mode();
+    struct buf p = BUF_INIT;
+    size_t i;
+    int ret = -1;
+
+    if (fsutil_mkparent(path, fsutil_dir_mode()) < 0)
+        return etl_fail(err, E_IO, "ledger '%s': cannot create its directory: %s", path,
+                        strerror(errno));
+    for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+        int fd;
+
+        buf_reset(&p);
+        if (buf_addstr(&p, path) < 0 || buf_addstr(&p, sfx[i]) < 0) {
+            etl_fail(err, E_NOMEM, "ledger: out of memory");
+            goto out;
+        }
+        if (i > 0 && access(p.ptr, F_OK) != 0)
+            continue;           /* SQLite creates it with the database's mode */
+        fd = fsutil_open(p.ptr, O_RDWR, mode);
+        if (fd < 0) {
+            etl_fail(err, E_IO, "ledger: cannot create '%s': %s", p.ptr, strerror(errno));
+            goto out;
+        }
+        close(fd);
+    }
+    ret = 0;
+out:
+    buf_release(&p);
+    return ret;
 }
 
 static long long pragma_int(struct sq_ledger *l, const char *sql, struct etl_err *err)
@@ -402,7 +512,7 @@ static int schema_edited(struct sq_ledger *l, struct etl_err *err)
 static int migrate(struct sq_ledger *l, struct etl_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int v = 0, rc;
+    int v = 0, rc, from;
 
     if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
         return db_fail(l, err, "user_version");
@@ -420,6 +530,7 @@ static int migrate(struct sq_ledger *l, struct etl_err *err)
     if (l->readonly)
         return etl_fail(err, E_DB, "ledger: schema version %d needs a migration "
                         "(run push once)", v);
+    from = v;
     for (; v < LEDGER_SCHEMA_VERSION; v++) {
         char sql[64];
 
@@ -435,16 +546,73 @@ static int migrate(struct sq_ledger *l, struct etl_err *err)
         if (exec(l, "COMMIT", err) < 0)
             return -1;
     }
+    /* An existing ledger made before auto_vacuum=INCREMENTAL: converted
+     * once, here (the mode is set at open; VACUUM applies it, outside any
+     * transaction). A new ledger has it from its first table on. */
+    if (from > 0) {
+        int mode = -1;
+
+        if (sqlite3_prepare_v2(l->db, "PRAGMA auto_vacuum", -1, &st, NULL) != SQLITE_OK)
+            return db_fail(l, err, "auto_vacuum");
+        if (sqlite3_step(st) == SQLITE_ROW)
+            mode = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (mode != 2 && (exec(l, "PRAGMA auto_vacuum=INCREMENTAL", err) < 0 ||
+                          exec(l, "VACUUM", err) < 0))
+            return -1;
+    }
     return 0;
+}
+
+/*
+ * The source of a dry run's copy. Opening a WAL database, even read-only,
+ * creates its -wal and -shm files, which a read-only connection leaves
+ * behind: a dry run must not write them. Without a -wal file the main file
+ * holds every committed transaction, so it is opened immutable (no lock,
+ * no -shm); with one (a run in progress or killed), as usual. `uri` holds
+ * "file:PATH?immutable=1", PATH percent-encoded.
+ */
+static const char *dry_source(const char *path, struct buf *uri, int *flags)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    struct stat sb;
+    const unsigned char *c;
+
+    *flags = SQLITE_OPEN_READONLY;
+    buf_reset(uri);
+    if (buf_addf(uri, "%s-wal", path) < 0 || stat(uri->ptr, &sb) == 0)
+        return path;
+    buf_reset(uri);
+    if (buf_addstr(uri, "file:") < 0)
+        return path;
+    for (c = (const unsigned char *)path; *c; c++) {
+        char e[3] = { '%', hex[*c >> 4], hex[*c & 15] };
+
+        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+            *c == '/' || *c == '.' || *c == '_' || *c == '-') {
+            if (buf_addch(uri, (char)*c) < 0)
+                return path;
+        } else if (buf_add(uri, e, 3) < 0) {
+            return path;
+        }
+    }
+    if (buf_addstr(uri, "?immutable=1") < 0)
+        return path;
+    *flags |= SQLITE_OPEN_URI;
+    return uri->ptr;
 }
 
 static int copy_into_memory(struct sq_ledger *l, const char *path, struct etl_err *err)
 {
     sqlite3 *src = NULL;
     sqlite3_backup *bk;
-    int rc;
+    struct buf uri = BUF_INIT;
+    int rc, oflags;
+    const char *name = dry_source(path, &uri, &oflags);
 
-    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    rc = sqlite3_open_v2(name, &src, oflags, NULL);
+    buf_release(&uri);
+    if (rc != SQLITE_OK) {
         etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
                  src ? sqlite3_errmsg(src) : "out of memory");
         sqlite3_close(src);
@@ -634,6 +802,7 @@ static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
     r->void_cents = sqlite3_column_int64(s, 39);
     r->void_currency = ledger_currency_parse(col_text(s, 40));
     r->void_sent = sqlite3_column_int(s, 41);
+    r->pruned = sqlite3_column_int(s, 42);
     return 0;
 }
 
@@ -929,7 +1098,16 @@ static int sq_stage(struct ledger *gl, const struct permit *p, int hold,
     }
     /* Changed content: what does the server need? */
     buf_reset(&l->upd);
-    if (!rec->srv_body.len || !rec->reference_id[0]) {
+    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
+        /* the server has another content under an unusable reference: no
+         * update, no second push; the new content is kept, the record
+         * failed (a rerun with the same content changes nothing) */
+        act = LA_NONE;
+        oc = LSO_UNLINKED;
+    } else if (ledger_rec_unlinked(rec)) {
+        act = LA_NONE;          /* back to what the server has */
+        oc = LSO_UNCHANGED;
+    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
         act = LA_PUSH;
         oc = LSO_PUSH;
     } else {
@@ -952,7 +1130,9 @@ static int sq_stage(struct ledger *gl, const struct permit *p, int hold,
     bind_text(s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
                      : act == LA_PUSH ? "push" : ledger_action_name(act));
     *out = oc;
-    return run_done(l, s, err, "stage change");
+    if (run_done(l, s, err, "stage change") < 0)
+        return -1;
+    return oc == LSO_UNLINKED ? sq_fail_unlinked(&l->base, rec->id, 0, err) : 0;
 }
 
 static int sq_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
@@ -1065,10 +1245,15 @@ static int sq_done_ok(struct ledger *gl, int64_t id, enum ledger_action act, con
     default:
         s = stmt(l, ST_OK_PUSHED);
         bind_text(s, 2, ref && *ref ? ref : NULL);
-        /* a success without a usable reference id: kept as pushed (the
-         * permit exists) but said, since it cannot be updated or deleted */
-        if (act == LA_PUSH && !(ref && *ref))
-            bind_text(s, 3, "success without a reference id");
+        /* a push answered without a usable reference id: pushed (the
+         * permit exists) and unlinked, since it cannot be updated or
+         * deleted through the API */
+        if (act == LA_PUSH) {
+            sqlite3_bind_int(s, 4, ref && *ref ? 0 : 1);
+            if (!(ref && *ref))
+                bind_text(s, 3, "success without a usable reference id: "
+                          "the permit cannot be changed through the API");
+        }
         break;
     }
     sqlite3_bind_int64(s, 1, id);
@@ -1083,9 +1268,9 @@ static int sq_done_not_found(struct ledger *gl, int64_t id, enum ledger_action a
 
     *more = 0;
     if (act == LA_UPDATE)
-        return sq_done_failed(&l->base, id, msg, err);
+        return sq_done_failed(&l->base, id, msg, 0, err);
     if (act == LA_PUSH)   /* not a meaningful answer to a push: keep it as failed */
-        return sq_done_failed(&l->base, id, msg, err);
+        return sq_done_failed(&l->base, id, msg, 0, err);
     if (act == LA_REPUSH) {
         s = stmt(l, ST_OK_REPUSH_DELETED);
         *more = 1;
@@ -1097,13 +1282,26 @@ static int sq_done_not_found(struct ledger *gl, int64_t id, enum ledger_action a
     return run_done(l, s, err, "record outcome");
 }
 
-static int sq_done_failed(struct ledger *gl, int64_t id, const char *msg, struct etl_err *err)
+static int sq_done_failed(struct ledger *gl, int64_t id, const char *msg, int doubt,
+                       struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, ST_FAILED);
 
     sqlite3_bind_int64(s, 1, id);
     bind_text(s, 2, msg && *msg ? msg : "failed");
+    sqlite3_bind_int(s, 3, doubt ? 1 : 0);
+    return run_done(l, s, err, "record outcome");
+}
+
+static int sq_fail_unlinked(struct ledger *gl, int64_t id, int voided, struct etl_err *err)
+{
+    struct sq_ledger *l = (struct sq_ledger *)gl;
+    sqlite3_stmt *s = stmt(l, ST_UNLINKED_FAIL);
+
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, LEDGER_UNLINKED_MSG);
+    sqlite3_bind_int(s, 3, voided ? 1 : 0);
     return run_done(l, s, err, "record outcome");
 }
 
@@ -1289,16 +1487,170 @@ static int sq_live_counts(struct ledger *gl,
     return 0;
 }
 
+/* Rows per prune transaction and pages per incremental_vacuum step: each
+ * is a short write, so a concurrent reader or the WAL never waits long. */
+#define PRUNE_BATCH_IDS    5000
+#define VACUUM_STEP_PAGES  2048
+
+/* Gives free pages back to the file system in short steps. */
+static int give_back_space(struct sq_ledger *l, struct etl_err *err)
+{
+    char sql[64];
+    sqlite3_stmt *st = NULL;
+    long freepages, last = -1;
+
+    snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", VACUUM_STEP_PAGES);
+    for (;;) {
+        if (sqlite3_prepare_v2(l->db, "PRAGMA freelist_count", -1, &st, NULL) != SQLITE_OK)
+            return db_fail(l, err, "freelist_count");
+        freepages = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
+        sqlite3_finalize(st);
+        if (freepages < 0)
+            return db_fail(l, err, "freelist_count");
+        if (freepages == 0 || (last >= 0 && freepages >= last))
+            break;              /* all given back, or auto_vacuum is not on */
+        last = freepages;
+        if (exec(l, sql, err) < 0)
+            return -1;
+    }
+    /* the file shrinks when the WAL is checkpointed */
+    return exec(l, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+}
+
+/* The final records of one id range (?2, ?3] that ended before ?1. */
+#define PRUNE_WHERE                                                          \
+    " FROM records WHERE id > ?2 AND id <= ?3 AND end_time < ?1 AND pruned = 0" \
+    " AND state IN ('pushed', 'failed', 'deleted', 'cancelled')"
+
+/*
+ * The tombstone of a row, column by column from the live schema (so that
+ * columns added by later migrations are carried over too): what holds the
+ * plate goes — plate, body and record become '', upd, target and
+ * last_error NULL, the plate is removed from srv_body — `pruned` is set,
+ * every other column is kept. `cols` receives the column list (no id),
+ * `vals` the matching SELECT expressions.
+ */
+static int tombstone_sql(struct sq_ledger *l, struct buf *cols, struct buf *vals,
+                         struct etl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, first = 1, ret = -1;
+
+    if (sqlite3_prepare_v2(l->db, "SELECT name FROM pragma_table_info('records') ORDER BY cid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, err, "prune");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *c = col_text(st, 0), *v = c;
+
+        if (!strcmp(c, "id"))
+            continue;
+        if (!strcmp(c, "plate") || !strcmp(c, "body") || !strcmp(c, "record"))
+            v = "''";
+        else if (!strcmp(c, "upd") || !strcmp(c, "target") || !strcmp(c, "last_error"))
+            v = "NULL";
+        else if (!strcmp(c, "srv_body"))
+            v = "CASE WHEN json_valid(srv_body) THEN json_remove(srv_body, '$.LicencePlate') END";
+        else if (!strcmp(c, "pruned"))
+            v = "1";
+        if ((!first && (buf_addch(cols, ',') < 0 || buf_addch(vals, ',') < 0)) ||
+            buf_addf(cols, "\"%s\"", c) < 0 || buf_addstr(vals, v) < 0) {
+            etl_fail(err, E_NOMEM, "ledger: out of memory");
+            goto out;
+        }
+        first = 0;
+    }
+    if (rc != SQLITE_DONE) {
+        db_fail(l, err, "prune");
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
 static int sq_prune(struct ledger *gl, long long before, long *removed, struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_PRUNE);
+    enum { P_SAVE, P_DELETE, P_BACK, P_CLEAR, P_N };
+    sqlite3_stmt *ps[P_N] = { NULL, NULL, NULL, NULL }, *s;
+    struct buf cols = BUF_INIT, vals = BUF_INIT, sql[P_N] = { BUF_INIT, BUF_INIT, BUF_INIT,
+                                                             BUF_INIT };
+    long long max_id, lo;
+    int i, ret = -1;
 
-    sqlite3_bind_int64(s, 1, before);
-    if (run_done(l, s, err, "prune") < 0)
-        return -1;
-    *removed = (long)sqlite3_changes(l->db);
-    return exec(l, "VACUUM", err);
+    *removed = 0;
+    if (l->in_tx)
+        return etl_fail(err, E_INTERNAL, "ledger: prune inside a transaction");
+    s = stmt(l, ST_MAX_ID);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return db_fail(l, err, "prune");
+    }
+    max_id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (tombstone_sql(l, &cols, &vals, err) < 0)
+        goto out;
+    /* A tombstone is written anew at the end of the table (a new id) and
+     * its old row deleted: whole pages of old rows are freed, which
+     * incremental_vacuum gives back (shrinking rows in place frees none). */
+    if (exec(l, "CREATE TEMP TABLE IF NOT EXISTS prune_tmp AS SELECT * FROM records WHERE 0",
+             err) < 0 ||
+        buf_addf(&sql[P_SAVE], "INSERT INTO temp.prune_tmp (%s) SELECT %s" PRUNE_WHERE
+                 " ORDER BY id", cols.ptr, vals.ptr) < 0 ||
+        buf_addstr(&sql[P_DELETE], "DELETE" PRUNE_WHERE) < 0 ||
+        buf_addf(&sql[P_BACK], "INSERT INTO records (%s) SELECT %s FROM temp.prune_tmp "
+                 "ORDER BY rowid", cols.ptr, cols.ptr) < 0 ||
+        buf_addstr(&sql[P_CLEAR], "DELETE FROM temp.prune_tmp") < 0) {
+        if (err->code == E_OK)
+            etl_fail(err, E_NOMEM, "ledger: out of memory");
+        goto out;
+    }
+    /* secure_delete: the bytes of the dropped plates are zeroed in the
+     * pages, not merely marked free */
+    if (exec(l, "PRAGMA secure_delete=ON", err) < 0)
+        goto out;
+    for (i = 0; i < P_N; i++)
+        if (sqlite3_prepare_v2(l->db, sql[i].ptr, -1, &ps[i], NULL) != SQLITE_OK) {
+            db_fail(l, err, "prune");
+            goto out;
+        }
+    for (lo = 0; lo < max_id; lo += PRUNE_BATCH_IDS) {
+        long n;
+
+        if (sq_begin(&l->base, err) < 0)
+            goto out;
+        for (i = 0; i < P_N; i++) {
+            sqlite3_reset(ps[i]);
+            if (i == P_SAVE || i == P_DELETE) {
+                sqlite3_bind_int64(ps[i], 1, before);
+                sqlite3_bind_int64(ps[i], 2, lo);
+                sqlite3_bind_int64(ps[i], 3, lo + PRUNE_BATCH_IDS);
+            }
+            if (run_done(l, ps[i], err, "prune") < 0) {
+                sq_rollback(&l->base);
+                goto out;
+            }
+            if (i == P_SAVE) {
+                n = (long)sqlite3_changes(l->db);
+                if (!n)
+                    break;
+                *removed += n;
+            }
+        }
+        if (sq_commit(&l->base, err) < 0)
+            goto out;
+    }
+    ret = *removed ? give_back_space(l, err) : 0;
+out:
+    sqlite3_exec(l->db, "PRAGMA secure_delete=OFF", NULL, NULL, NULL);
+    for (i = 0; i < P_N; i++) {
+        sqlite3_finalize(ps[i]);
+        buf_release(&sql[i]);
+    }
+    buf_release(&cols);
+    buf_release(&vals);
+    return ret;
 }
 
 static const struct ledger_ops sq_ops = {
@@ -1307,10 +1659,6 @@ static const struct ledger_ops sq_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .stage = sq_stage,
-    .tmp_add = sq_tmp_add,
-    .tmp_next = sq_tmp_next,
-    .tmp_clear = sq_tmp_clear,
     .get = sq_get,
     .get_by_ref = sq_get_by_ref,
     .get_by_id = sq_get_by_id,
@@ -1318,11 +1666,16 @@ static const struct ledger_ops sq_ops = {
     .count_state = sq_count_state,
     .recover_sending = sq_recover_sending,
     .retry_failed = sq_retry_failed,
+    .stage = sq_stage,
+    .tmp_add = sq_tmp_add,
+    .tmp_next = sq_tmp_next,
+    .tmp_clear = sq_tmp_clear,
     .each_held = sq_each_held,
     .mark_sending = sq_mark_sending,
     .done_ok = sq_done_ok,
     .done_not_found = sq_done_not_found,
     .done_failed = sq_done_failed,
+    .fail_unlinked = sq_fail_unlinked,
     .done_retry = sq_done_retry,
     .admin_update = sq_admin_update,
     .admin_delete = sq_admin_delete,
@@ -1357,6 +1710,8 @@ struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *e
         oflags = SQLITE_OPEN_READONLY;
         l->readonly = 1;
     }
+    if (!(flags & (LEDGER_DRY | LEDGER_READONLY)) && create_private(path, err) < 0)
+        goto fail;
     if ((flags & LEDGER_LOCK) && !(flags & (LEDGER_DRY | LEDGER_READONLY)) &&
         take_lock(l, path, err) < 0)
         goto fail;
@@ -1368,6 +1723,10 @@ struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *e
     sqlite3_busy_timeout(l->db, 10000);
     sqlite3_extended_result_codes(l->db, 0);
     if ((flags & LEDGER_DRY) && exists && copy_into_memory(l, path, err) < 0)
+        goto fail;
+    /* auto_vacuum before the first table exists (a new ledger) and before
+     * WAL; on an existing ledger it only takes effect at migrate()'s VACUUM */
+    if (!l->readonly && exec(l, "PRAGMA auto_vacuum=INCREMENTAL", err) < 0)
         goto fail;
     if (!strcmp(dbpath, path) && !l->readonly &&
         exec(l, "PRAGMA journal_mode=WAL", err) < 0)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,11 @@ static long row_errors;
 static int progress_shown;
 static int stderr_tty = -1;     /* isatty(2), asked once */
 static double progress_last;
+/* the file the progress line counts (log_progress_file) */
+static const char *prog_cmd, *prog_path;
+static size_t prog_idx, prog_total;
+static const long *prog_rows;
+static const char *row_hint;
 
 void log_setup(const struct log_opts *o)
 {
@@ -130,12 +136,18 @@ void log_row_error(const char *file, long line, const char *field,
     fprintf(stderr, "permit-etl: %s\n", msg);
 }
 
+void log_row_errors_where(const char *hint)
+{
+    row_hint = hint;
+}
+
 void log_row_errors_flush(void)
 {
     if (row_errors > LOG_ROW_ERRORS_SHOWN) {
         clear_progress();
-        fprintf(stderr, "permit-etl: ... and %ld more (see --rejects / report)\n",
-                row_errors - LOG_ROW_ERRORS_SHOWN);
+        fprintf(stderr, "permit-etl: ... and %ld more%s%s%s\n",
+                row_errors - LOG_ROW_ERRORS_SHOWN, row_hint ? " (see " : "",
+                row_hint ? row_hint : "", row_hint ? ")" : "");
     }
 }
 
@@ -198,30 +210,104 @@ void log_summary(int exit_code, const char *fmt, ...)
     }
 }
 
-void log_progress(const char *fmt, ...)
+/* The terminal's width, asked on every draw (so a resized window is
+ * followed without a SIGWINCH handler); 80 when it does not say. */
+static int term_cols(void)
 {
-    char line[512];
-    va_list ap;
+    struct winsize ws;
+
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+/* Cuts s to at most `cols` columns (one per UTF-8 code point; the line is
+ * ASCII but for file names). */
+static void fit_columns(char *s, int cols)
+{
+    int n = 0;
+    char *p;
+
+    for (p = s; *p; p++) {
+        if (((unsigned char)*p & 0xc0) == 0x80)
+            continue;             /* a continuation byte: same column */
+        if (n == cols) {
+            *p = '\0';
+            return;
+        }
+        n++;
+    }
+}
+
+__attribute__((format(printf, 1, 0)))
+static void vprogress(const char *fmt, va_list ap)
+{
+    char line[1024];
     double now;
 
     if (stderr_tty < 0)
         stderr_tty = isatty(STDERR_FILENO);
-    if (opts.quiet || !stderr_tty)
+    if (opts.quiet || opts.json || !stderr_tty)
         return;
     now = log_now();
     if (progress_shown && now - progress_last < 0.1)
         return;
     progress_last = now;
-    va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
+    tty_safe(line);
+    /* one column short of the width: writing the last column wraps on
+     * some terminals, and a wrapped line is not overwritten by \r */
+    fit_columns(line, term_cols() - 1);
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
     progress_shown = 1;
 }
 
+void log_progress(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprogress(fmt, ap);
+    va_end(ap);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void progress_at_once(const char *fmt, ...)
+{
+    va_list ap;
+
+    progress_last = 0;
+    va_start(ap, fmt);
+    vprogress(fmt, ap);
+    va_end(ap);
+}
+
+void log_progress_file(const char *cmd, size_t idx, size_t total, const char *path,
+                       const long *rows)
+{
+    prog_cmd = cmd;
+    prog_idx = idx;
+    prog_total = total;
+    prog_path = path;
+    prog_rows = rows;
+    /* *rows may still hold the last file's count: this one starts at 0 */
+    progress_at_once("%s: file %zu/%zu, 0 rows: %s", cmd, idx, total, path);
+}
+
+void log_progress_tick(void)
+{
+    static unsigned n;
+
+    if (prog_path && (++n & 255) == 0)
+        log_progress("%s: file %zu/%zu, %ld rows: %s", prog_cmd, prog_idx, prog_total,
+                     prog_rows ? *prog_rows : 0L, prog_path);
+}
+
 void log_progress_done(void)
 {
+    prog_cmd = prog_path = NULL;
+    prog_rows = NULL;
     clear_progress();
 }
 

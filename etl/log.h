@@ -9,7 +9,9 @@
  * Row errors: the first LOG_ROW_ERRORS_SHOWN are printed as
  *     permit-etl: FILE:LINE: FIELD: reason
  * the rest are counted; log_row_errors_flush() prints
- *     permit-etl: ... and N more (see --rejects / report)
+ *     permit-etl: ... and N more (see WHERE)
+ * where WHERE is what the command set with log_row_errors_where() (none:
+ * no hint): each command names only what it has.
  */
 #ifndef ETL_LOG_H
 #define ETL_LOG_H
@@ -39,6 +41,9 @@ void log_err(const struct etl_err *e);
 void log_row_error(const char *file, long line, const char *field,
                    const char *reason);
 void log_row_errors_flush(void);
+/* Where the rest of the row errors are, e.g. "--rejects FILE" (borrowed,
+ * static); NULL: no hint. */
+void log_row_errors_where(const char *hint);
 long log_row_errors_total(void);
 
 /* One JSON log line on stderr when --log-json: {"ts":..,"level":..,
@@ -52,9 +57,19 @@ void log_json_line(const char *level, const char *stage, const char *const *kv);
 void log_summary(int exit_code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Progress line on a terminal only (stderr is a tty and not -q); at most
- * 10 updates a second; log_progress_done() clears it. */
+/* Progress line on a terminal only (stderr is a tty, not -q, not
+ * --log-json); at most 10 updates a second; overwritten in place ("\r" and
+ * clear to the end of the line), cut to the terminal's width (TIOCGWINSZ,
+ * asked on every draw; 80 if unknown) so it never wraps;
+ * log_progress_done() clears it. */
 void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Per-file progress "CMD: file I/N, R rows: PATH": drawn now, then by
+ * log_progress_tick() (cheap: call it per record) from *rows, the reader's
+ * live count (e.g. &ingest_stats.rows, valid until the next
+ * log_progress_file() or log_progress_done()). */
+void log_progress_file(const char *cmd, size_t idx, size_t total, const char *path,
+                       const long *rows);
+void log_progress_tick(void);
 void log_progress_done(void);
 
 /* --timings: stages are timed by name (wall and CPU). */

@@ -59,7 +59,11 @@ struct slot {
     char        errbuf[CURL_ERROR_SIZE];
 };
 
-enum verdict { V_OK, V_TRANSIENT, V_THROTTLED, V_FAILED, V_NOT_FOUND, V_AUTH, V_FATAL };
+/* V_DOUBT: a 5xx but 503 (retry; the outcome is in doubt, the resend is
+ * flagged); V_FAILED_DOUBT: a 2xx that is not a well-formed success (final,
+ * failed with doubt set). */
+enum verdict { V_OK, V_TRANSIENT, V_THROTTLED, V_FAILED, V_NOT_FOUND, V_AUTH, V_FATAL,
+               V_DOUBT, V_FAILED_DOUBT };
 
 struct opscom {
     CURLM  *multi;
@@ -463,14 +467,145 @@ static int json_code(struct json_object *v)
     return 0;
 }
 
-static int ref_ok(const char *s)
+/* Skips a JSON string token at b[i] (the opening quote); returns the
+ * index after its closing quote, or n. */
+static size_t skip_string(const char *b, size_t n, size_t i)
 {
-    size_t n = 0;
+    for (i++; i < n; i++) {
+        if (b[i] == '\\')
+            i++;
+        else if (b[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
 
-    for (; s[n]; n++)
-        if ((unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7f)
-            return 0;
-    return n >= 1 && n < 64;
+/* The raw text of the top-level member `key` of the JSON object in b (the
+ * last one if repeated), or NULL. Keys are compared as written (a key
+ * spelled with escapes does not match). b must be well-formed JSON. */
+static const char *top_member(const char *b, size_t n, const char *key, size_t *vlen)
+{
+    size_t i = 0, klen = strlen(key), ks = 0, ke = 0;
+    const char *val = NULL;
+    int depth = 0, want_key = 0, in_val = 0;
+    size_t vs = 0;
+
+    while (i < n) {
+        char c = b[i];
+
+        if (c == '"') {
+            size_t e = skip_string(b, n, i);
+
+            if (depth == 1 && want_key) {
+                ks = i + 1;
+                ke = e - 1;
+                want_key = 0;
+            }
+            i = e;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            depth++;
+            if (depth == 1)
+                want_key = 1;
+        } else if (depth == 1 && c == ':') {
+            in_val = ke - ks == klen && memcmp(b + ks, key, klen) == 0;
+            vs = i + 1;
+        } else if ((c == ',' || c == '}') && depth == 1) {
+            if (in_val) {
+                val = b + vs;
+                *vlen = i - vs;
+            }
+            in_val = 0;
+            want_key = c == ',';
+        }
+        if (c == '}' || c == ']')
+            depth--;
+        i++;
+    }
+    if (val) {      /* trim the whitespace around the value */
+        while (*vlen && strchr(" \t\r\n", val[0])) {
+            val++;
+            (*vlen)--;
+        }
+        while (*vlen && strchr(" \t\r\n", val[*vlen - 1]))
+            (*vlen)--;
+    }
+    return val;
+}
+
+static int ref_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-';
+}
+
+int opscom_parse_ref(const char *body, size_t len, char out[OPSCOM_REF_MAX + 1],
+                     const char **why)
+{
+    size_t vlen = 0, i, n;
+    const char *v;
+    static const char *const bad[] = {
+        "no reference_id", "an empty reference_id",
+        "a reference_id that is neither a string nor an integer",
+        "a reference_id over 50 characters",
+        "a reference_id with characters other than A-Z a-z 0-9 -",
+        "a numeric reference_id that is not 1-50 digits"
+    };
+    int w;
+
+    out[0] = '\0';
+    if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0) {
+        body += 3;
+        len -= 3;
+    }
+    v = top_member(body, len, "reference_id", &vlen);
+    if (!v || !vlen) {
+        w = 0;
+    } else if (v[0] == '"') {
+        /* unescape through json-c: the token alone is valid JSON */
+        struct json_tokener *t = json_tokener_new();
+        struct json_object *o = t ? json_tokener_parse_ex(t, v, (int)vlen) : NULL;
+        const char *sv = o && json_object_is_type(o, json_type_string)
+                         ? json_object_get_string(o) : NULL;
+
+        n = sv ? (size_t)json_object_get_string_len(o) : 0;
+        w = -1;
+        if (!sv)
+            w = 2;
+        else if (n == 0)
+            w = 1;
+        else if (n > OPSCOM_REF_MAX)
+            w = 3;
+        for (i = 0; w < 0 && i < n; i++)
+            if (!ref_char((unsigned char)sv[i]))
+                w = 4;
+        if (w < 0)
+            memcpy(out, sv, n + 1);
+        json_object_put(o);
+        if (t)
+            json_tokener_free(t);
+    } else if (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+        /* a JSON number: its literal text, never through a C integer */
+        w = vlen > OPSCOM_REF_MAX ? 5 : -1;
+        for (i = 0; w < 0 && i < vlen; i++)
+            if (v[i] < '0' || v[i] > '9')
+                w = 5;
+        if (w < 0) {
+            memcpy(out, v, vlen);
+            out[vlen] = '\0';
+        }
+    } else {
+        w = 2;      /* null, true, false, an object, an array */
+    }
+    if (w >= 0) {
+        if (why)
+            *why = bad[w];
+        return 0;
+    }
+    if (why)
+        *why = "";
+    return 1;
 }
 
 static int stats_parse(struct opscom *o, struct json_object *root, int emit, char *why,
@@ -495,6 +630,10 @@ static enum verdict classify_core(const char *token, enum opscom_op op, long sta
     r->reference_id[0] = '\0';
     if (!body)
         body = "";
+    if (blen >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0) {
+        body += 3;   /* a byte-order mark (PHP front ends) is not part of the JSON */
+        blen -= 3;
+    }
     if (blen && !cut) {
         struct json_tokener *t = json_tokener_new();
 
@@ -548,21 +687,27 @@ static enum verdict classify_core(const char *token, enum opscom_op op, long sta
                 snprintf(r->message, sizeof(r->message), "malformed stats response: %s", why);
                 vd = V_FAILED;
             }
-        } else if (json_object_object_get_ex(root, "reference_id", &v) &&
-                   json_object_is_type(v, json_type_string) && ref_ok(json_object_get_string(v))) {
-            snprintf(r->reference_id, sizeof(r->reference_id), "%s", json_object_get_string(v));
         } else {
-            snprintf(r->message, sizeof(r->message), "success without a usable reference_id");
+            const char *why = "";
+
+            /* only a push's answer sets the ledger's reference id */
+            if (!opscom_parse_ref(body, blen, r->reference_id, &why) && op == OP_PUSH)
+                snprintf(r->message, sizeof(r->message), "success with %s", why);
         }
     } else if (status == 404 || r->error_code == 9009) {
         vd = V_NOT_FOUND;
     } else if (status == 429) {
         vd = V_THROTTLED;
-    } else if (status == 408 || status == 425 || status == 500 || status == 502 ||
-               status == 503 || status == 504) {
-        vd = V_TRANSIENT;
+    } else if (status == 408 || status == 425 || status == 503) {
+        vd = V_TRANSIENT;   /* not applied */
+    } else if (status >= 500 && status <= 599) {
+        /* a gateway or a crashing application may answer so after the
+         * backend applied the request: in doubt (stats only reads) */
+        vd = op == OP_STATS ? V_TRANSIENT : V_DOUBT;
+    } else if (status >= 200 && status < 300 && op != OP_STATS) {
+        vd = V_FAILED_DOUBT; /* accepted, maybe applied, but not a well-formed success */
     } else {
-        vd = V_FAILED; /* other 4xx/5xx/3xx, or a 2xx without "status":"success" */
+        vd = V_FAILED; /* other 4xx/3xx, a malformed stats answer */
     }
     if (rootp)
         *rootp = root;
@@ -595,6 +740,10 @@ enum opscom_class opscom_classify(enum opscom_op op, long status, const char *bo
         return OPSCOM_CLASS_OK;
     case V_TRANSIENT:
         return OPSCOM_CLASS_TRANSIENT;
+    case V_DOUBT:
+        return OPSCOM_CLASS_DOUBT;
+    case V_FAILED_DOUBT:
+        return OPSCOM_CLASS_FAILED_DOUBT;
     case V_THROTTLED:
         return OPSCOM_CLASS_THROTTLED;
     case V_NOT_FOUND:
@@ -741,6 +890,20 @@ static void start_ready(struct opscom *o, double now)
     }
 }
 
+/* Aborts the run (E_NET) once OPSCOM_CONSECUTIVE_FAILURES_MAX attempts in
+ * a row failed, j's being the last; 1 then. */
+static int too_many_failures(struct opscom *o, struct ojob *j)
+{
+    char m[600];
+
+    if (o->consecutive < OPSCOM_CONSECUTIVE_FAILURES_MAX)
+        return 0;
+    snprintf(m, sizeof(m), "too many consecutive failed requests (%d); last: %s",
+             o->consecutive, j->res.message);
+    abort_run(o, E_NET, "", m);
+    return 1;
+}
+
 /* Schedules a retry of j, or ends it. */
 static void retry_or_end(struct opscom *o, struct ojob *j, enum verdict vd, double now,
                          long retry_after)
@@ -761,12 +924,7 @@ static void retry_or_end(struct opscom *o, struct ojob *j, enum verdict vd, doub
         finish(o, j, OC_ABORTED);
         return;
     }
-    if (o->consecutive >= OPSCOM_CONSECUTIVE_FAILURES_MAX) {
-        char m[600];
-
-        snprintf(m, sizeof(m), "too many consecutive failed requests (%d); last: %s",
-                 o->consecutive, j->res.message);
-        abort_run(o, E_NET, "", m);
+    if (too_many_failures(o, j)) {
         finish(o, j, OC_ABORTED);
         return;
     }
@@ -829,12 +987,15 @@ static void on_transfer_done(struct opscom *o, struct slot *s, CURLcode rc, doub
             j->doubt_pending = 1;
             o->counters.in_doubt++;
         }
+        /* nothing reached the server: the API could not be reached */
+        j->res.unreachable = !sent || not_sent_error(rc);
         if (status > 0) /* a status line arrived, then the rest broke */
             j->res.http_status = (int)status;
         retry_or_end(o, j, V_TRANSIENT, now, 0);
         return;
     }
     j->res.http_status = (int)status;
+    j->res.unreachable = 0;
     vd = classify_response(o, s, j, status);
     if (vd != V_AUTH)
         o->warmed = 1;
@@ -845,6 +1006,19 @@ static void on_transfer_done(struct opscom *o, struct slot *s, CURLcode rc, doub
         break;
     case V_FAILED:
         finish(o, j, OC_FAILED);
+        break;
+    case V_FAILED_DOUBT:
+        /* counts as a failed attempt (the 20-failure abort) */
+        j->res.answer_doubt = 1;
+        o->consecutive++;
+        too_many_failures(o, j);
+        finish(o, j, OC_FAILED);
+        break;
+    case V_DOUBT:
+        j->res.in_doubt = 1;
+        j->doubt_pending = 1;
+        o->counters.in_doubt++;
+        retry_or_end(o, j, V_TRANSIENT, now, (long)ra);
         break;
     case V_NOT_FOUND:
         finish(o, j, OC_NOT_FOUND);

@@ -57,7 +57,12 @@ struct opscom_result {
     char  reference_id[64];    /* on OC_OK */
     char  message[512];        /* server message (ErrorMessage, message or body), cut at 500 */
     int   attempts;            /* attempts made in this run */
-    int   in_doubt;            /* at least one attempt broke after it was sent */
+    int   in_doubt;            /* at least one attempt broke after it was sent, or
+                                  was answered 5xx other than 503 */
+    int   answer_doubt;        /* OC_FAILED by a 2xx that is not a well-formed
+                                  success: the server may have applied it */
+    int   unreachable;         /* the last attempt could not reach the API
+                                  (refused, reset before sending, DNS, TLS) */
 };
 
 struct opscom_hooks {
@@ -121,9 +126,12 @@ void opscom_interrupt(void);
  *   resend on a dead reused connection is disabled (it would hide a
  *   possible duplicate): such a case is in doubt too. The job is retried;
  *   the next on_send gets after_doubt = 1 and the result in_doubt = 1.
- * - OC_OK needs 2xx and "status":"success"; reference_id is copied when
- *   it is a string of 1-63 printable ASCII characters without spaces,
- *   else it stays "" and message says so. OC_NOT_FOUND: 404 or 9009.
+ * - OC_OK needs 2xx and "status":"success"; a push's reference_id is set
+ *   when usable (opscom_parse_ref()), else it stays "" and message says
+ *   so. OC_NOT_FOUND: 404 or 9009. A 2xx that is not a well-formed
+ *   success ends OC_FAILED with answer_doubt = 1 and counts as a failed
+ *   attempt; a 5xx other than 503 is retried like a broken connection
+ *   (in doubt, the resend flagged).
  * - TLS certificate problems and unsupported URLs abort at once (E_NET).
  * - After an abort (auth, failures, a hook returning non-zero, a signal),
  *   requests in flight are waited for (bounded by timeout_s); their real
@@ -149,12 +157,18 @@ void opscom_clean_message(char *out, size_t cap, const char *s, size_t n, const 
  * exported for tests): OK = 2xx + "status":"success" (stats: 2xx with a
  * "data" list and no other status); AUTH = 401/403 or ErrorCode 9000-9002
  * under any status; NOT_FOUND = 404 or ErrorCode 9009; THROTTLED = 429;
- * TRANSIENT = 408, 425, 500, 502, 503, 504; FAILED = anything else
- * (other 4xx/5xx/3xx, a 2xx without success, malformed stats). Fills
- * r->error_code, r->message, r->reference_id. */
+ * TRANSIENT = 408, 425, 503 (and any 5xx for stats); DOUBT = any other
+ * 5xx (500, 501, 502, 504, 505...): the backend may have applied it;
+ * FAILED_DOUBT = a 2xx that is not a well-formed success (HTML, another
+ * status, unparseable); FAILED = anything else (other 4xx, 3xx, malformed
+ * stats). A UTF-8 byte-order mark before the body is skipped. Fills
+ * r->error_code, r->message, r->reference_id (a push's success: the
+ * usable reference id, else "" and message says why). */
 enum opscom_class {
     OPSCOM_CLASS_OK, OPSCOM_CLASS_TRANSIENT, OPSCOM_CLASS_THROTTLED,
-    OPSCOM_CLASS_FAILED, OPSCOM_CLASS_NOT_FOUND, OPSCOM_CLASS_AUTH
+    OPSCOM_CLASS_FAILED, OPSCOM_CLASS_NOT_FOUND, OPSCOM_CLASS_AUTH,
+    OPSCOM_CLASS_DOUBT,        /* 5xx but 503: resent, flagged resent_after_doubt */
+    OPSCOM_CLASS_FAILED_DOUBT  /* 2xx not a well-formed success: failed + doubt */
 };
 enum opscom_class opscom_classify(enum opscom_op op, long status, const char *body,
                                   size_t len, struct opscom_result *r);
@@ -195,6 +209,17 @@ int opscom_update_fields(struct buf *out, const char *reference_id,
 
 /* delete: "referenceID":"<id>". */
 int opscom_ref_fields(struct buf *out, const char *reference_id);
+
+/* Reference ids. A usable one is a JSON string of 1-50 [A-Za-z0-9-], or
+ * a JSON number whose literal text is 1-50 digits (read from the raw text,
+ * never through a C integer; kept as its decimal text and sent back as a
+ * string). opscom_parse_ref() reads the top-level "reference_id" of a
+ * well-formed JSON object body (a leading BOM skipped): 1 and out filled
+ * when usable, else 0, out "" and *why (if not NULL) saying what is wrong
+ * (missing, empty, another type, too long, other characters). */
+#define OPSCOM_REF_MAX 50
+int opscom_parse_ref(const char *body, size_t len, char out[OPSCOM_REF_MAX + 1],
+                     const char **why);
 
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) of t into out[20]; -1 outside 0000-9999. */
 int opscom_format_time(long long t, char out[20]);

@@ -19,8 +19,10 @@
 #include "tz.h"
 #include "zones.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +49,26 @@ static int run_opscom(void *transport, const struct opscom_hooks *h, void *ctx,
     return opscom_run(transport, h, ctx, err);
 }
 
+/*
+ * push and run read only regular files: they hash a file before reading
+ * it and compare its size, mtime and hash on the next run (a FIFO would
+ * be consumed by the hash, a device never ends). validate, zones and
+ * report read streams.
+ */
+static int regular_input(const char *path, struct etl_err *err)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) < 0)
+        return etl_fail_at(err, E_IO, path, 0, "_file", "cannot open: %s", strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return etl_fail_at(err, E_IO, path, 0, "_file",
+                           "not a regular file (%s): push and run hash their inputs and "
+                           "read them once; save a stream to a file first",
+                           S_ISDIR(sb.st_mode) ? "a directory" : "a FIFO, device or socket");
+    return 0;
+}
+
 static int worst(int a, int b)
 {
     return a > b ? a : b;
@@ -64,8 +86,8 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     }
     if (push_sink_record(c->push, p, err) < 0)
         return -1;
-    if (++c->staged % 1024 == 0)
-        log_progress("run: staging %s: %ld records", p->source, c->staged);
+    c->staged++;
+    log_progress_tick();
     /* sales reach the report after the push, from the ledger (on_run_record):
      * only then is it known which were cancelled by a void later in the
      * run; here the file's void rows are only counted */
@@ -148,6 +170,7 @@ static void on_push_log(void *ctx, const struct push_log_entry *e)
     rp.attempts = e->attempts;
     rp.last_error = e->last_error;
     rp.resent_after_doubt = e->resent_after_doubt;
+    rp.unlinked = e->unlinked;
     report_add_push(c->rep, &rp);
 }
 
@@ -182,7 +205,32 @@ static void report_counts_from(const struct push_counts *pc, int exit_code,
     rc->held = pc->held;
     rc->pending = pc->retry_later + pc->aborted;
     rc->resent_after_doubt = pc->resent_after_doubt;
+    rc->unlinked = pc->unlinked;
     rc->exit_code = exit_code;
+}
+
+/* The end of a dry run: the plan's count line on stdout and the summary
+ * line; nothing is written anywhere. Returns the exit code. */
+static int dry_run_end(const struct pipeline_opts *o, struct push *p, int aborted)
+{
+    const struct push_counts *c = push_counts(p);
+    char plan[256];
+    int ret = aborted ? EXIT_ABORTED : push_exit_code(p);
+
+    push_plan_text(p, plan, sizeof(plan));
+    printf("%s\n", plan);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        log_error("cannot write the dry-run plan");
+        ret = EXIT_ABORTED;
+    }
+    timing_report();
+    log_summary(ret, "%s dry run%s: %s; %ld file%s (%ld skipped unchanged, %ld over the "
+                "reject ratio): %ld rows, %ld accepted, %ld rejected, %ld duplicates, "
+                "%ld voids; nothing sent, nothing written", o->command,
+                aborted ? " interrupted" : "", plan, c->files + c->files_skipped,
+                c->files + c->files_skipped == 1 ? "" : "s", c->files_skipped,
+                c->files_over_ratio, c->rows, c->accepted, c->rejected, c->duplicates, c->voids);
+    return ret;
 }
 
 int pipeline_run(const struct pipeline_opts *o)
@@ -190,6 +238,8 @@ int pipeline_run(const struct pipeline_opts *o)
     const struct config *cfg = o->cfg;
     const char *date = o->date;
     int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0;
+    /* a dry run writes nothing: no report, no summary JSON, no archive */
+    int want_report = o->write_report && !dry;
     size_t i;
     struct etl_err err;
     const struct tz *btz = NULL;
@@ -207,7 +257,8 @@ int pipeline_run(const struct pipeline_opts *o)
     struct report_meta meta;
     struct report_counts rc;
     struct run_ctx rctx;
-    char ctxhash[65], summary[1024], title[64];
+    char ctxhash[65], summary[1024], title[64], prunetext[48] = "";
+    long pruned = -1;
     struct sigaction sa, old_int, old_term;
     time_t started = time(NULL);
 
@@ -231,7 +282,7 @@ int pipeline_run(const struct pipeline_opts *o)
         }
         rctx.have_day = 1;
     }
-    if ((o->write_report && runfiles_report_paths(cfg, started, &xlsx, &sjson, &err) < 0) ||
+    if ((want_report && runfiles_report_paths(cfg, started, &xlsx, &sjson, &err) < 0) ||
         push_ledger_path(cfg, &lpath, &err) < 0 ||
         push_context_hash(o->zones_path, o->aliases_path, cfg->disconnected_hold, o->profile,
                           ctxhash, &err) < 0)
@@ -247,15 +298,15 @@ int pipeline_run(const struct pipeline_opts *o)
     l = ledger_open(lpath.ptr, dry ? LEDGER_DRY : LEDGER_LOCK, &err);
     if (!l)
         goto fail;
-    if (o->write_report) {
-        snprintf(title, sizeof(title), "permit-etl %s%s", o->command, dry ? " (dry run)" : "");
+    if (want_report) {
+        snprintf(title, sizeof(title), "permit-etl %s", o->command);
         memset(&meta, 0, sizeof(meta));
         meta.title = title;
         meta.run_time = (long long)started;
         meta.command = o->command;
         meta.config_path = o->config_path;
         meta.business_day = date;
-        meta.online = !dry;
+        meta.online = 1;
         meta.business_tz = cfg->business_tz;
         meta.local_date = local_date;
         meta.local_offset = local_offset;
@@ -274,6 +325,7 @@ int pipeline_run(const struct pipeline_opts *o)
     po.partial = date != NULL;
     po.dry_run = dry;
     po.dry_out = stdout;
+    po.dry_verbose = log_options()->verbose;
     po.zones = o->zones;
     po.ctx_hash = ctxhash;
     po.log = rep ? on_push_log : NULL;
@@ -307,8 +359,23 @@ int pipeline_run(const struct pipeline_opts *o)
         long over_before = push_counts(p)->files_over_ratio;
 
         memset(&st, 0, sizeof(st));
+        if (f->same_as) {
+            const char *first = rf->v[f->same_as - 1].path;
+
+            log_info("%s: the same file as %s: skipped", f->path, first);
+            runfile_status(f, "skipped", "the same file as an earlier input");
+            push_file_same(p);
+            continue;
+        }
+        if (regular_input(f->path, &err) < 0) {
+            log_err(&err);
+            ret = worst(ret, etl_exit_for(err.code));
+            runfile_status(f, "error", err.msg);
+            etl_err_clear(&err);
+            continue;
+        }
         /* --date re-reads processed files: no skip check */
-        if (!date && push_file_check(p, f->path, &skip, &err) < 0) {
+        if (!date && push_file_check(p, runfile_ledger_path(f), &skip, &err) < 0) {
             log_err(&err);
             ret = worst(ret, etl_exit_for(err.code));
             runfile_status(f, "error", err.msg);
@@ -323,13 +390,14 @@ int pipeline_run(const struct pipeline_opts *o)
             runfile_status(f, "skipped", why);
             continue;
         }
-        if (push_file_begin(p, f->path, &err) < 0) {
+        if (push_file_begin(p, runfile_ledger_path(f), &err) < 0) {
             log_err(&err);
             ret = worst(ret, etl_exit_for(err.code));
             runfile_status(f, "error", err.msg);
             etl_err_clear(&err);
             continue;
         }
+        log_progress_file(o->command, i + 1, rf->n, f->path, &st.rows);
         rcode = f->profile ? ingest_file_as(in, f->path, f->profile, &sink, &st, &err)
                          : ingest_file(in, f->path, &sink, &st, &err);
         if (rcode < 0) {
@@ -341,7 +409,7 @@ int pipeline_run(const struct pipeline_opts *o)
             etl_err_clear(&err);
         }
         /* with --date (po.partial) a file read for one day is never marked processed */
-        if (push_file_end(p, f->path, &st, rcode == 0, &err) < 0)
+        if (push_file_end(p, runfile_ledger_path(f), &st, rcode == 0, &err) < 0)
             goto fail;
         runfile_stats(f, &st);
         if (rcode == 0)
@@ -361,6 +429,7 @@ int pipeline_run(const struct pipeline_opts *o)
             report_add_file(rep, &fr);
     }
     log_progress_done();
+    log_row_errors_where(rep ? "the report's Rejected sheet" : "permit-etl validate --rejects F");
     log_row_errors_flush();
     if (rctx.have_day)
         log_info("--date %s: %ld records of other days left out", date, rctx.outside_day);
@@ -386,12 +455,17 @@ int pipeline_run(const struct pipeline_opts *o)
     sigaction(SIGTERM, &old_term, NULL);
     if (push_interrupted())
         aborted = 1;
+    if (dry) {
+        /* the plan is all a dry run leaves: it returns here, before every
+         * end-of-run writer (stats, archive, report, summary JSON and what
+         * follows them) */
+        ret = dry_run_end(o, p, aborted);
+        goto out;
+    }
 
     timing_begin("stats");
     if (!rep) {
         /* no report: nothing to pull the stats into */
-    } else if (dry) {
-        report_set_stats_error(rep, "not pulled: dry run");
     } else if (aborted) {
         report_set_stats_error(rep, "not pulled: the run aborted");
     } else if (report_pull_stats(rep, cfg, token, o->zones, l, &err) < 0) {
@@ -401,11 +475,29 @@ int pipeline_run(const struct pipeline_opts *o)
     }
     timing_end("stats");
 
-    if (!dry && o->archive && cfg->archive_dir &&
+    if (o->archive && cfg->archive_dir &&
         runfiles_archive(rf, l, cfg->archive_dir, &err) < 0) {
         log_err(&err);
         ret = worst(ret, etl_exit_for(err.code));
         etl_err_clear(&err);
+    }
+
+    /* retention_days: the run ends with the equivalent of `ledger prune` */
+    if (o->retention && cfg->retention_days > 0 && !dry && !push_interrupted()) {
+        long long before = (long long)started - (long long)cfg->retention_days * 86400;
+
+        timing_begin("prune");
+        if (ledger_prune(l, before, &pruned, &err) < 0) {
+            log_err(&err);
+            ret = worst(ret, etl_exit_for(err.code));
+            etl_err_clear(&err);
+            pruned = -1;
+        } else {
+            log_info("retention: %ld record%s ended over %d days ago pruned", pruned,
+                     pruned == 1 ? "" : "s", cfg->retention_days);
+            snprintf(prunetext, sizeof(prunetext), "; pruned %ld", pruned);
+        }
+        timing_end("prune");
     }
 
     ret = worst(ret, push_exit_code(p));
@@ -427,7 +519,8 @@ int pipeline_run(const struct pipeline_opts *o)
         }
         rep = NULL;
         if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, p,
-                                   &rctx.money, started, dry, date, ret, aborted, &err) < 0) {
+                                   &rctx.money, started, dry, date, ret, aborted, pruned,
+                                   &err) < 0) {
             log_err(&err);
             ret = EXIT_ABORTED;
             etl_err_clear(&err);
@@ -436,10 +529,10 @@ int pipeline_run(const struct pipeline_opts *o)
     timing_end("report");
     push_summary_text(p, summary, sizeof(summary));
     timing_report();
-    log_summary(ret, "%s%s%s: %s%s%s", o->command, dry ? " (dry run)" : "",
+    log_summary(ret, "%s%s: %s%s%s%s", o->command,
                 push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
-                o->write_report ? "; report " : "",
-                !o->write_report ? "" : xlsx.len ? xlsx.ptr : "not written");
+                prunetext, want_report ? "; report " : "",
+                !want_report ? "" : xlsx.len ? xlsx.ptr : "not written");
     goto out;
 fail:
     log_err(&err);
@@ -460,7 +553,11 @@ fail:
             log_err(&rerr);
         rep = NULL;
     }
-    if (p) {
+    if (p && dry) {
+        push_plan_text(p, summary, sizeof(summary));
+        log_summary(ret, "%s dry run aborted: %s (nothing sent or written)", o->command,
+                    summary);
+    } else if (p) {
         push_summary_text(p, summary, sizeof(summary));
         log_summary(ret, "%s aborted: %s", o->command, summary);
     } else {

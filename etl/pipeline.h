@@ -7,6 +7,16 @@
  * The caller has parsed its flags and loaded the config and zone table;
  * pipeline_run() owns everything else (token, ledger and its lock, ingest,
  * push engine, report) and prints the row errors and the one summary line.
+ *
+ * Inputs: regular files only (each is hashed, and compared on the next
+ * run); a file is known to the ledger by its runfile_ledger_path() (the
+ * real path), so another spelling of a file already in the run is
+ * skipped. Row errors and the report keep the path as given.
+ *
+ * Dry run: no token, the ledger copied into memory, nothing sent; it
+ * prints the plan and returns right after push_finish(), before every
+ * end-of-run writer (stats pull, archive, report, summary JSON, and any
+ * writer added after them): nothing is written anywhere.
  */
 #ifndef ETL_PIPELINE_H
 #define ETL_PIPELINE_H
@@ -24,10 +34,11 @@ struct pipeline_opts {
     const char *aliases_path;   /*   what staging depends on) */
     const char *profile;        /* -f for every file, else NULL (per file) */
     struct runfiles *files;     /* the inputs; their outcomes are filled in */
-    int dry_run, force, retry_failed;
+    int dry_run, force, retry_failed;   /* --dry-run: a plan, nothing written */
     const char *date;           /* run --date YYYY-MM-DD, else NULL */
     int write_report;           /* report + summary JSON into report_dir */
     int archive;                /* move final files into archive_dir */
+    int retention;              /* end with pruning per retention_days (run) */
 };
 
 /* Runs the pass; returns the exit code (enum etl_exit). */

@@ -35,6 +35,7 @@ struct push {
     int                in_file;
     long               batch_n;
     struct ledger_file cur;
+    char              *cur_path;     /* the file being staged, as the ledger names it */
     char             **done_files;   /* files read to their end this run */
     size_t             ndone, capdone;
     /* sending */
@@ -48,6 +49,7 @@ struct push {
     int                grouped;      /* the runner calls hooks->flush */
     long               marked;       /* `sending` marks not committed yet */
     double             shown;        /* last progress line */
+    char               unreach_msg[512]; /* last "could not reach the API" message */
     int64_t            run;          /* this run's id (ledger_set_run()) */
 };
 
@@ -108,6 +110,7 @@ void push_free(struct push *p)
     for (i = 0; i < p->ndone; i++)
         free(p->done_files[i]);
     free(p->done_files);
+    free(p->cur_path);
     ledger_rec_release(&p->rec);
     buf_release(&p->src);
     free(p);
@@ -273,12 +276,21 @@ int push_file_check(struct push *p, const char *path, int *skip, struct etl_err 
     return rc;
 }
 
+void push_file_same(struct push *p)
+{
+    p->c.files_skipped++;
+}
+
 int push_file_begin(struct push *p, const char *path, struct etl_err *err)
 {
     memset(&p->cur, 0, sizeof(p->cur));
     if (file_identity(path, &p->cur, err) < 0 || push_file_sha256(path, p->cur.sha256, err) < 0)
         return -1;
     snprintf(p->cur.ctx, sizeof(p->cur.ctx), "%s", p->o.ctx_hash ? p->o.ctx_hash : "");
+    free(p->cur_path);
+    p->cur_path = strdup(path);
+    if (!p->cur_path)
+        return etl_fail(err, E_NOMEM, "push: out of memory");
     if (ledger_tmp_clear(p->l, err) < 0 || ledger_begin(p->l, err) < 0)
         return -1;
     p->in_file = 1;
@@ -310,8 +322,16 @@ int push_sink_record(void *ctx, const struct permit *rec, struct etl_err *err)
         else if (rec->zone_status == ZONE_MISSING)
             p->c.zone_missing++;
     }
-    if (ledger_tmp_add(p->l, rec, err) < 0)
+    if (rec->source != p->cur_path) {
+        /* records name their file as the ledger's files table does */
+        struct permit q = *rec;
+
+        q.source = p->cur_path;
+        if (ledger_tmp_add(p->l, &q, err) < 0)
+            return -1;
+    } else if (ledger_tmp_add(p->l, rec, err) < 0) {
         return -1;
+    }
     return batch_tick(p, err);
 }
 
@@ -346,6 +366,7 @@ static void log_entry(struct push *p, const struct ledger_rec *r, const char *ac
     e.attempts = r->attempts;
     e.last_error = r->last_error.ptr ? r->last_error.ptr : "";
     e.resent_after_doubt = r->resent_after_doubt;
+    e.unlinked = ledger_rec_unlinked(r);
     p->o.log(p->o.log_ctx, &e);
 }
 
@@ -375,6 +396,9 @@ static int merge(struct push *p, struct etl_err *err)
         case LSO_CANCELLED:
         case LSO_VOID_DELETE:
             break;
+        case LSO_UNLINKED:
+            p->c.failed++;      /* a change or void that can never be sent */
+            break;
         default:
             p->c.staged_changed++;
             break;
@@ -385,7 +409,8 @@ static int merge(struct push *p, struct etl_err *err)
             (oc == LSO_UNCHANGED || hold || oc >= LSO_VOID)) {
             if (ledger_get(p->l, q.key, &p->rec, err) < 0)
                 return -1;
-            log_entry(p, &p->rec, hold ? "held" : oc == LSO_UNCHANGED ? "none"
+            log_entry(p, &p->rec, hold && oc != LSO_UNLINKED ? "held"
+                                  : oc == LSO_UNCHANGED || oc == LSO_UNLINKED ? "none"
                                   : oc == LSO_CANCELLED ? "cancel" : "void");
         }
         if (batch_tick(p, err) < 0)
@@ -549,6 +574,32 @@ static enum ledger_action pending_action(const struct ledger_rec *r)
     return r->action;
 }
 
+/*
+ * An unlinked record (on the server, no usable reference id) that is
+ * pending for anything but "the server has it already" is never sent: no
+ * update or delete can address it, and a push would make a second live
+ * permit. It becomes failed (LEDGER_UNLINKED_MSG). 1 when r was so
+ * handled, 0 when it may be sent, -1 on error.
+ */
+static int never_send(struct push *p, const struct ledger_rec *r, struct etl_err *err)
+{
+    enum ledger_action act = r->action;
+    int64_t id = r->id;
+
+    if (!ledger_rec_unlinked(r) || (act == LA_NONE && r->srv_body.len))
+        return 0;
+    if (ledger_fail_unlinked(p->l, id, 0, err) < 0)
+        return -1;
+    p->c.failed++;
+    p->finished++;
+    if (p->o.log) {     /* r may be p->rec: read after the copies above */
+        if (ledger_get_by_id(p->l, id, &p->rec, err) < 0)
+            return -1;
+        log_entry(p, &p->rec, ledger_action_name(act));
+    }
+    return 1;
+}
+
 void push_count_unstaged(struct push *p, const struct permit *rec)
 {
     if (rec->voided)
@@ -587,6 +638,11 @@ static int hook_next(void *ctx, struct opscom_job *job)
             }
             if (rc <= 0)
                 return 0;    /* a read error stops handing out jobs */
+            rc = never_send(p, &p->rec, &p->hook_err);
+            if (rc < 0)
+                return 0;
+            if (rc > 0)
+                continue;
             if (pending_action(&p->rec) != LA_NONE)
                 break;
             /* nothing to send: a delete with no permit to address, or the
@@ -719,16 +775,26 @@ static int hook_done(void *ctx, void *user, const struct opscom_result *r)
             p->c.retry_later++;
             break;
         }
-        rc = ledger_done_failed(p->l, s->id, r->message, err);
+        rc = ledger_done_failed(p->l, s->id, r->message, r->answer_doubt, err);
         p->c.failed++;
+        if (r->answer_doubt)
+            p->c.failed_doubt++;
         break;
     case OC_RETRY_LATER:
         rc = ledger_done_retry(p->l, s->id, r->in_doubt, r->message, err);
         p->c.retry_later++;
+        if (r->unreachable) {
+            p->c.unreachable++;
+            snprintf(p->unreach_msg, sizeof(p->unreach_msg), "%s", r->message);
+        }
         break;
     default:   /* OC_AUTH, OC_ABORTED: left pending for the next run */
         rc = ledger_done_retry(p->l, s->id, r->in_doubt, r->message, err);
         p->c.aborted++;
+        if (r->unreachable) {
+            p->c.unreachable++;
+            snprintf(p->unreach_msg, sizeof(p->unreach_msg), "%s", r->message);
+        }
         break;
     }
     if (rc < 0)
@@ -779,46 +845,170 @@ static int hook_done(void *ctx, void *user, const struct opscom_result *r)
     return 0;
 }
 
+/* --- the dry run: a plan ------------------------------------------------------ */
+
+/* Data reaches the plan lines (keys, zones): control characters become '?'
+ * so that a hostile input cannot rewrite the terminal. */
+static void put_safe(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+static void put_time(FILE *f, long long t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char b[32];
+
+    if (gmtime_r(&tt, &tm) && strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm))
+        fputs(b, f);
+    else
+        fprintf(f, "%lld", t);
+}
+
+static void put_money(FILE *f, long long cents, enum currency cur)
+{
+    fprintf(f, "%lld.%02lld %s", cents / 100, cents % 100, currency_name(cur));
+}
+
+/* "push KEY PLATE ZONE AMOUNT CUR START -> END" */
+static void plan_record(FILE *f, const char *verb, const struct ledger_rec *r)
+{
+    fprintf(f, "would %-6s ", verb);
+    put_safe(f, r->p.key);
+    fprintf(f, " plate %s zone '", r->p.plate);
+    put_safe(f, r->p.zone);
+    fputs("' ", f);
+    put_money(f, r->p.cents, r->p.currency);
+    fputc(' ', f);
+    put_time(f, r->p.start);
+    fputs(" -> ", f);
+    put_time(f, r->p.end);
+    fputc('\n', f);
+}
+
+/* "update KEY ref REF: plate A -> B, amount ..., currency ..., end ..." from
+ * what the server has (srv_body) to what it will have (target). */
+static void plan_update(FILE *f, const struct ledger_rec *r)
+{
+    struct permit o, n;
+    int k = 0;
+
+    memset(&o, 0, sizeof(o));
+    memset(&n, 0, sizeof(n));
+    fputs("would update ", f);
+    put_safe(f, r->p.key);
+    fputs(" ref ", f);
+    put_safe(f, r->reference_id);
+    fputc(':', f);
+    if (!r->srv_body.ptr || !r->target.ptr || ledger_body_parse(r->srv_body.ptr, &o) < 0 ||
+        ledger_body_parse(r->target.ptr, &n) < 0) {
+        fputs(" {", f);
+        put_safe(f, r->upd.ptr ? r->upd.ptr : "");
+        fputs("}\n", f);
+        return;
+    }
+    if (strcmp(o.plate, n.plate) != 0)
+        fprintf(f, "%s plate %s -> %s", k++ ? "," : "", o.plate, n.plate);
+    if (o.cents != n.cents) {
+        fprintf(f, "%s amount %lld.%02lld -> %lld.%02lld", k++ ? "," : "", o.cents / 100,
+                o.cents % 100, n.cents / 100, n.cents % 100);
+    }
+    if (o.currency != n.currency)
+        fprintf(f, "%s currency %s -> %s", k++ ? "," : "", currency_name(o.currency),
+                currency_name(n.currency));
+    if (o.end != n.end) {
+        fprintf(f, "%s end ", k++ ? "," : "");
+        put_time(f, o.end);
+        fputs(" -> ", f);
+        put_time(f, n.end);
+    }
+    if (!k)
+        fputs(" (no field differs)", f);
+    fputc('\n', f);
+}
+
+static int plan_held(void *ctx, struct ledger_rec *r, struct etl_err *err)
+{
+    struct push *p = ctx;
+
+    (void)err;
+    if (p->o.dry_verbose)
+        plan_record(p->o.dry_out, "hold", r);
+    return 0;
+}
+
 static int dry_send(struct push *p, struct etl_err *err)
 {
     struct ledger_rec *r = &p->rec;
     FILE *f = p->o.dry_out;
-    int rc;
+    int rc, v = p->o.dry_verbose;
 
     p->cursor = 0;
     while ((rc = ledger_next_pending(p->l, &p->cursor, r, err)) == 1) {
-        enum ledger_action a = pending_action(r);
+        enum ledger_action a;
+        int64_t id = r->id;
+        int ns = never_send(p, r, err);
+
+        if (ns < 0)
+            return -1;
+        if (ns > 0) {
+            fprintf(f, "failed %s (%s)\n", r->p.key, LEDGER_UNLINKED_MSG);
+            p->cursor = id;
+            continue;
+        }
+        a = pending_action(r);
 
         switch (a) {
         case LA_NONE:
             continue;
         case LA_UPDATE:
-            fprintf(f, "update %s {%s}\n", r->p.key, r->upd.ptr ? r->upd.ptr : "");
-            p->c.updated++;
+            if (v)
+                plan_update(f, r);
+            p->c.plan_update++;
             break;
         case LA_DELETE:
-            fprintf(f, "delete %s {\"reference_id\":\"%s\"}\n", r->p.key, r->reference_id);
-            p->c.deleted++;
+            if (v) {
+                fputs("would delete ", f);
+                put_safe(f, r->p.key);
+                fputs(" ref ", f);
+                put_safe(f, r->reference_id);
+                fputc('\n', f);
+            }
+            p->c.plan_delete++;
             break;
         case LA_REPUSH:
-            fprintf(f, "delete %s {\"reference_id\":\"%s\"}\n", r->p.key, r->reference_id);
-            fprintf(f, "push %s %s\n", r->p.key, r->body.ptr);
-            p->c.deleted++;
-            p->c.pushed++;
+            if (v)
+                plan_record(f, "repush", r);
+            p->c.plan_repush++;
             p->c.to_send++;
             break;
         default:
-            fprintf(f, "push %s %s\n", r->p.key, r->body.ptr);
-            p->c.pushed++;
+            if (v)
+                plan_record(f, "push", r);
+            p->c.plan_push++;
             break;
         }
         p->c.to_send++;
         if (r->doubt)
             p->c.resent_after_doubt++;
     }
-    if (fflush(f) != 0)
+    if (rc < 0)
+        return rc;
+    if (ledger_each_held(p->l, plan_held, p, err) < 0)
+        return -1;
+    if (fflush(f) != 0 || ferror(f))
         return etl_fail(err, E_IO, "cannot write the dry-run output: %s", strerror(errno));
-    return rc;
+    return 0;
+}
+
+void push_plan_text(const struct push *p, char *out, size_t cap)
+{
+    const struct push_counts *c = &p->c;
+
+    snprintf(out, cap, "would push %ld, update %ld, delete %ld, repush %ld, hold %ld",
+             c->plan_push, c->plan_update, c->plan_delete, c->plan_repush, c->held);
 }
 
 int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_err *err)
@@ -868,6 +1058,20 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
         rc = -1;
     if (p->hook_err.code) {
         *err = p->hook_err;
+        return -1;
+    }
+    /* records left pending because the last attempts could not reach the
+     * API: an outage, not a data problem (exit 3), however few they were */
+    if (p->c.unreachable > 0 && !interrupted && (rc == 0 || err->code == E_NET)) {
+        char m[sizeof(err->msg)];
+
+        if (rc == 0)
+            snprintf(m, sizeof(m), "%ld record%s left pending; last: %s", p->c.unreachable,
+                     p->c.unreachable == 1 ? "" : "s", p->unreach_msg);
+        else
+            snprintf(m, sizeof(m), "%s", err->msg);
+        if (!strstr(m, "API unreachable"))
+            etl_fail(err, E_NET, "API unreachable: %s", m);
         return -1;
     }
     return rc;
@@ -1012,22 +1216,23 @@ void push_summary_text(const struct push *p, char *out, size_t cap)
     if (!c->tallied) {
         snprintf(out + n, cap - (size_t)n,
                  "%ld pushed, %ld updated, %ld deleted, %ld failed, %ld held, "
-                 "%ld resent after doubt, %ld left pending",
+                 "%ld resent after doubt, %ld unlinked, %ld left pending",
                  c->pushed, c->updated, c->deleted, c->failed, c->held,
-                 c->resent_after_doubt, c->left_pending);
+                 c->resent_after_doubt, c->unlinked, c->left_pending);
         return;
     }
     snprintf(out + n, cap - (size_t)n,
              "sales %ld = %ld pushed + %ld updated + %ld repushed + %ld unchanged + "
              "%ld cancelled + %ld held + %ld failed + %ld left pending + %ld not pushed; "
              "voids %ld = %ld cancelling + %ld deleted + %ld unmatched + %ld failed + "
-             "%ld left pending + %ld unchanged; %ld resent after doubt; "
+             "%ld left pending + %ld unchanged; %ld resent after doubt, %ld unlinked; "
              "earlier: %ld pushed, %ld updated, %ld deleted, %ld failed, %ld left pending, "
              "%ld earlier records still held/failed",
              sales, s[LB_S_PUSHED], s[LB_S_UPDATED], s[LB_S_REPUSHED], s[LB_S_UNCHANGED],
              s[LB_S_CANCELLED], s[LB_S_HELD], s[LB_S_FAILED], s[LB_S_PENDING], c->not_pushed,
              voids, v[LB_V_CANCELLING], v[LB_V_DELETED], v[LB_V_UNMATCHED], v[LB_V_FAILED],
-             v[LB_V_PENDING], v[LB_V_UNCHANGED], c->resent_after_doubt, c->earlier_pushed,
+             v[LB_V_PENDING], v[LB_V_UNCHANGED], c->resent_after_doubt, c->unlinked,
+             c->earlier_pushed,
              c->earlier_updated, c->earlier_deleted, c->earlier_failed, c->earlier_pending,
              c->earlier_attention);
 }
@@ -1105,6 +1310,10 @@ int push_admin_open(const char *cfg_path, const char *ref, const char *key,
     if (rc == 0) {
         etl_fail(err, E_USAGE, "no ledger record with %s '%s'", ref ? "reference id" : "key",
                  ref ? ref : key);
+        goto out;
+    }
+    if (ledger_rec_unlinked(r)) {
+        etl_fail(err, E_USAGE, "'%s': " LEDGER_UNLINKED_MSG, r->p.key);
         goto out;
     }
     if (!r->srv_body.len || !r->reference_id[0]) {

@@ -35,8 +35,14 @@
  * before each attempt leaves; each outcome is committed in on_done as it
  * arrives. A record sent again after doubt (the client's after_doubt, or
  * found `sending`/in doubt at start) is flagged resent_after_doubt.
- * Dry run: the ledger is an in-memory copy (LEDGER_DRY); push_send() prints
- * each request that would be sent on opts.dry_out and sends nothing.
+ * Dry run: the ledger is an in-memory copy (LEDGER_DRY); push_send() sends
+ * nothing and counts the plan (plan_* counts, push_plan_text()); with
+ * opts.dry_verbose it prints one line per record on opts.dry_out:
+ *   would push   KEY plate P zone 'Z' 12.00 CAD START -> END
+ *   would update KEY ref REF: plate A -> B, amount 1.00 -> 2.00, end T1 -> T2
+ *   would delete KEY ref REF
+ *   would repush KEY ... (delete, then push the new content)
+ *   would hold   KEY ... (its zone is not known; "disconnected": "hold")
  *
  * The report hooks: opts.log is called once per record this run touched —
  * each record sent (after its final outcome) and each staged record that
@@ -70,6 +76,7 @@ struct push_log_entry {
     int         attempts;
     const char *last_error;    /* "" if none */
     int         resent_after_doubt;
+    int         unlinked;      /* live on OPSCOM, no usable reference id */
 };
 typedef void (*push_log_fn)(void *ctx, const struct push_log_entry *e);
 /* A record of a file over the reject ratio: read, never staged. */
@@ -81,8 +88,9 @@ struct push_opts {
     int          hold_disconnected;   /* config "disconnected": "hold" */
     int          force;               /* --force: ignore the reject ratio */
     int          retry_failed;        /* --retry-failed */
-    int          dry_run;             /* print instead of sending */
-    FILE        *dry_out;             /* where the dry run prints (stdout) */
+    int          dry_run;             /* plan instead of sending */
+    FILE        *dry_out;             /* where the plan's lines go (stdout) */
+    int          dry_verbose;         /* -v: one plan line per record */
     const struct zones *zones;        /* to re-resolve held records; may be NULL */
     const char  *ctx_hash;            /* fingerprint of the zone tables and mode
                                          (a changed one re-reads processed files) */
@@ -106,6 +114,8 @@ struct push_counts {
     long to_send;                                          /* jobs planned */
     long pushed, updated, deleted, failed, retry_later, aborted;
     long resent_after_doubt, in_doubt, retries;
+    long failed_doubt;      /* of `failed`: the answer left the outcome in doubt */
+    long unreachable;       /* left pending: the last attempt could not reach the API */
     long recovered;                                        /* found `sending` at start */
     long left_pending;                                     /* pending/sending after the run */
     /* The summary buckets, this run's rows only (push_tally()): every sale
@@ -120,6 +130,9 @@ struct push_counts {
     long earlier_pushed, earlier_updated, earlier_deleted, earlier_failed,
          earlier_pending, earlier_attention;
     int  tallied;
+    /* dry run: what a real run would send now (a repush is a delete then a
+     * push: a real run counts it in both deleted and pushed) */
+    long plan_push, plan_update, plan_delete, plan_repush;
 };
 
 /* The client's run function (opscom_run), or a fake in tests. */
@@ -136,7 +149,12 @@ int push_begin(struct push *p, struct etl_err *err);
  * another worker is staging it now (a shared ledger). Otherwise the file's
  * lock (ledger_file_lock()) is held until push_file_end(). */
 int push_file_check(struct push *p, const char *path, int *skip, struct etl_err *err);
+/* `path` names the file in the ledger (the caller's canonical path): the
+ * files table and every staged record's source; ingest may name it
+ * otherwise (the path as given). */
 int push_file_begin(struct push *p, const char *path, struct etl_err *err);
+/* Counts a file skipped because the run already has it under another name. */
+void push_file_same(struct push *p);
 /* The ingest sink that parks records in the staging area. */
 void push_sink(struct push *p, struct ingest_sink *sink);
 /* Sink callbacks, to call from a caller's own (teeing) sink. */
@@ -167,6 +185,8 @@ const struct push_counts *push_counts(const struct push *p);
 int push_exit_code(const struct push *p);
 /* "rows N = ...; sales N = N pushed, ...; voids N = ...; earlier: ..." */
 void push_summary_text(const struct push *p, char *out, size_t cap);
+/* Dry run: "would push N, update M, delete K, repush R, hold H". */
+void push_plan_text(const struct push *p, char *out, size_t cap);
 
 /* Lower-case hex sha256 of a file's bytes (out: 65 bytes). E_IO. */
 int push_file_sha256(const char *path, char out[65], struct etl_err *err);

@@ -1,6 +1,7 @@
 #include "runfiles.h"
 
 #include "config.h"
+#include "fsutil.h"
 #include "ingest.h"
 #include "ledger.h"
 #include "normalize.h"
@@ -27,6 +28,7 @@ void runfiles_free(struct runfiles *rf)
 
     for (i = 0; i < rf->n; i++) {
         free(rf->v[i].path);
+        free(rf->v[i].canon);
         free(rf->v[i].archived_to);
     }
     free(rf->v);
@@ -55,14 +57,117 @@ int runfiles_add(struct runfiles *rf, const char *path, const char *profile)
     f->path = strdup(path);
     if (!f->path)
         return -1;
+    f->canon = realpath(path, NULL);     /* NULL: missing; the read says why */
+    if (!f->canon && errno == ENOMEM) {
+        free(f->path);
+        return -1;
+    }
     f->profile = profile;
+    for (i = 0; f->canon && i < rf->n; i++)
+        if (rf->v[i].canon && !strcmp(rf->v[i].canon, f->canon)) {
+            f->same_as = i + 1;
+            break;
+        }
     rf->n++;
     return 0;
+}
+
+/* The tool's own files, canonical (ledger_canonical_path()): a config
+ * glob never matches them. */
+struct own_files {
+    struct buf ledger, config, report_dir, archive_dir;
+    int        under_report_dir;  /* report_dir set apart from the config's directory */
+};
+
+static void own_release(struct own_files *o)
+{
+    buf_release(&o->ledger);
+    buf_release(&o->config);
+    buf_release(&o->report_dir);
+    buf_release(&o->archive_dir);
+}
+
+/* A path that cannot be resolved (its directory missing) matches nothing. */
+static void canon_or_empty(const char *path, struct buf *out)
+{
+    struct etl_err e;
+
+    if (!path || ledger_canonical_path(path, out, &e) < 0)
+        buf_reset(out);
+}
+
+static int own_init(struct own_files *o, const struct config *cfg, struct etl_err *err)
+{
+    struct buf lp = BUF_INIT, d = BUF_INIT;
+
+    memset(o, 0, sizeof(*o));
+    if (push_ledger_path(cfg, &lp, err) < 0)
+        return -1;
+    canon_or_empty(lp.ptr, &o->ledger);
+    canon_or_empty(cfg->path, &o->config);
+    canon_or_empty(cfg->report_dir ? cfg->report_dir : cfg->dir, &o->report_dir);
+    canon_or_empty(cfg->archive_dir, &o->archive_dir);
+    canon_or_empty(cfg->dir, &d);
+    o->under_report_dir = cfg->report_dir && o->report_dir.len &&
+                          (!d.ptr || strcmp(d.ptr, o->report_dir.ptr) != 0);
+    buf_release(&lp);
+    buf_release(&d);
+    return 0;
+}
+
+static int has_prefix_dir(const char *path, const struct buf *dir)
+{
+    return dir->len && !strncmp(path, dir->ptr, dir->len) &&
+           (path[dir->len] == '/' || (dir->len == 1 && dir->ptr[0] == '/'));
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+
+    return n >= t && !strcmp(s + n - t, tail);
+}
+
+/* 1 when canonical path c is one of the tool's own files: the ledger
+ * (and its -wal, -shm, -journal, .lock), the config, anything under
+ * archive_dir or under a report_dir of its own, and the reports and
+ * summaries (permit-etl-*.xlsx, permit-etl-*-summary.json) in report_dir. */
+static int own_file(const struct own_files *o, const char *c)
+{
+    static const char *const side[] = { "", "-wal", "-shm", "-journal", ".lock" };
+    const char *base = strrchr(c, '/');
+    size_t i;
+
+    if (o->ledger.len && !strncmp(c, o->ledger.ptr, o->ledger.len))
+        for (i = 0; i < sizeof(side) / sizeof(side[0]); i++)
+            if (!strcmp(c + o->ledger.len, side[i]))
+                return 1;
+    if (o->config.len && !strcmp(c, o->config.ptr))
+        return 1;
+    if (has_prefix_dir(c, &o->archive_dir) || (o->under_report_dir &&
+                                               has_prefix_dir(c, &o->report_dir)))
+        return 1;
+    base = base ? base + 1 : c;
+    return o->report_dir.len && has_prefix_dir(c, &o->report_dir) &&
+           (size_t)(base - c) == o->report_dir.len + (o->report_dir.len > 1) &&
+           !strncmp(base, "permit-etl-", 11) &&
+           (ends_with(base, ".xlsx") || ends_with(base, "-summary.json"));
+}
+
+const char *runfile_ledger_path(const struct runfile *f)
+{
+    return f->canon ? f->canon : f->path;
 }
 
 int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_err *err)
 {
     size_t i, k;
+    struct own_files own;
+    struct buf canon = BUF_INIT;
+    int ret = -1;
+
+    if (own_init(&own, cfg, err) < 0)
+        return -1;
 
     for (i = 0; i < cfg->ninputs; i++) {
         glob_t g;
@@ -76,8 +181,9 @@ int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_er
         }
         if (rc != 0) {
             globfree(&g);
-            return etl_fail(err, rc == GLOB_NOSPACE ? E_NOMEM : E_IO,
-                            "inputs: cannot expand '%s'", cfg->inputs[i].glob);
+            etl_fail(err, rc == GLOB_NOSPACE ? E_NOMEM : E_IO,
+                     "inputs: cannot expand '%s'", cfg->inputs[i].glob);
+            goto out;
         }
         for (k = 0; k < g.gl_pathc; k++) {
             struct stat st;
@@ -85,14 +191,23 @@ int runfiles_expand(struct runfiles *rf, const struct config *cfg, struct etl_er
             /* a directory matched by a glob is not an input file */
             if (stat(g.gl_pathv[k], &st) == 0 && S_ISDIR(st.st_mode))
                 continue;
+            /* nor is one of the tool's own files (ledger, reports, ...) */
+            canon_or_empty(g.gl_pathv[k], &canon);
+            if (canon.len && own_file(&own, canon.ptr))
+                continue;
             if (runfiles_add(rf, g.gl_pathv[k], cfg->inputs[i].profile) < 0) {
                 globfree(&g);
-                return etl_fail(err, E_NOMEM, "out of memory");
+                etl_fail(err, E_NOMEM, "out of memory");
+                goto out;
             }
         }
         globfree(&g);
     }
-    return 0;
+    ret = 0;
+out:
+    own_release(&own);
+    buf_release(&canon);
+    return ret;
 }
 
 void runfile_status(struct runfile *f, const char *status, const char *msg)
@@ -138,7 +253,8 @@ static int make_dir(const char *dir, struct etl_err *err)
             return etl_fail(err, E_IO, "%s: not a directory", dir);
         return 0;
     }
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+    /* private, with its missing parents (fsutil.h) */
+    if (fsutil_mkdirs(dir, fsutil_dir_mode()) < 0)
         return etl_fail(err, E_IO, "%s: cannot create directory: %s", dir, strerror(errno));
     return 0;
 }
@@ -184,7 +300,9 @@ static int move_file(const char *from, const char *to, struct etl_err *err)
     if (errno != EXDEV)
         return etl_fail(err, E_IO, "%s: cannot move to %s: %s", from, to, strerror(errno));
     in = open(from, O_RDONLY);
-    out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    /* the copy is ours: private, or stricter if the input was */
+    out = in < 0 ? -1
+                 : fsutil_open(to, O_WRONLY | O_EXCL, fsutil_stricter(from, fsutil_file_mode()));
     if (in < 0 || out < 0) {
         etl_fail(err, E_IO, "%s: cannot copy to %s: %s", from, to, strerror(errno));
         goto out;
@@ -235,9 +353,10 @@ int runfiles_archive(struct runfiles *rf, struct ledger *l, const char *dir,
         int found, k;
         struct stat st;
 
-        if (!f->status || (strcmp(f->status, "read") != 0 && strcmp(f->status, "skipped") != 0))
+        if (f->same_as || !f->status ||
+            (strcmp(f->status, "read") != 0 && strcmp(f->status, "skipped") != 0))
             continue;
-        found = ledger_file_get(l, f->path, &lf, err);
+        found = ledger_file_get(l, runfile_ledger_path(f), &lf, err);
         if (found < 0)
             return -1;
         if (!found || !lf.final)
@@ -344,7 +463,7 @@ static void json_buckets(struct buf *b, const struct push *p, const struct run_m
 int runfiles_write_summary(const struct runfiles *rf, const char *path, const char *report,
                            const struct push *p, const struct run_money *run_money,
                            time_t started, int dry_run, const char *date, int exit_code,
-                           int aborted, struct etl_err *err)
+                           int aborted, long pruned, struct etl_err *err)
 {
     struct buf b = BUF_INIT, tmp = BUF_INIT;
     char when[32], money[24];
@@ -352,7 +471,7 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
     time_t now = time(NULL);
     size_t i;
     FILE *f = NULL;
-    int ret = -1;
+    int ret = -1, fd;
     const struct push_counts *pc = push_counts(p);
 
     gmtime_r(&started, &tm);
@@ -377,12 +496,16 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
                  "\"rows\": %ld, \"accepted\": %ld, \"rejected\": %ld, \"duplicates\": %ld, "
                  "\"voids\": %ld, \"pushed\": %ld, \"updated\": %ld, \"deleted\": %ld, "
                  "\"unchanged\": %ld, \"failed\": %ld, \"held\": %ld, \"pending\": %ld, "
-                 "\"resent_after_doubt\": %ld, \"zone_disconnected\": %ld, "
+                 "\"resent_after_doubt\": %ld, \"unlinked\": %ld, \"zone_disconnected\": %ld, "
                  "\"zone_missing\": %ld},\n",
              rf->n, runfiles_count(rf, "skipped"), pc->rows, pc->accepted, pc->rejected,
              pc->duplicates, pc->voids, pc->pushed, pc->updated, pc->deleted, pc->unchanged,
              pc->failed, pc->held, pc->retry_later + pc->aborted, pc->resent_after_doubt,
-             pc->zone_disconnected, pc->zone_missing);
+             pc->unlinked, pc->zone_disconnected, pc->zone_missing);
+    if (pruned >= 0)
+        buf_addf(&b, "  \"pruned\": %ld,\n", pruned);
+    else
+        buf_addstr(&b, "  \"pruned\": null,\n");
     json_buckets(&b, p, run_money);
     /* Net per currency, as text */
     buf_addstr(&b, "  \"totals\": {");
@@ -411,13 +534,16 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
         buf_addch(&b, '}');
     }
     buf_addstr(&b, rf->n ? "\n  ]\n}\n" : "]\n}\n");
-    if (!b.ptr || buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+    if (!b.ptr) {
         etl_fail(err, E_NOMEM, "out of memory");
         goto out;
     }
-    f = fopen(tmp.ptr, "w");
+    fd = fsutil_tmp_open(path, fsutil_file_mode(), &tmp);
+    f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f) {
-        etl_fail(err, E_IO, "%s: cannot write: %s", tmp.ptr, strerror(errno));
+        etl_fail(err, E_IO, "%s: cannot write: %s", tmp.ptr ? tmp.ptr : path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         goto out;
     }
     if (fwrite(b.ptr, 1, b.len, f) != b.len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
@@ -430,7 +556,7 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
         goto out;
     }
     f = NULL;
-    if (rename(tmp.ptr, path) < 0) {
+    if (fsutil_replace(tmp.ptr, path) < 0) {
         etl_fail(err, E_IO, "%s: cannot rename: %s", path, strerror(errno));
         goto out;
     }

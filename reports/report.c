@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include "buf.h"
+#include "fsutil.h"
 #include "tz.h"
 #include "version.h"
 #include "zone_audit.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,7 +193,7 @@ static const char *const void_heads[] = {
 };
 static const char *const push_heads[] = {
     "Key", "Plate", "Zone", "Action", "Reference ID", "State", "Attempts", "Last error",
-    "Resent after doubt"
+    "Resent after doubt", "Unlinked"
 };
 /* Promo Codes: the per-code table (columns A-F, the sheet's autofilter),
  * then the per-zone breakdown below it in columns H-M: no column and no
@@ -235,6 +237,7 @@ struct report {
     struct sheet       sh[SH_COUNT];
     lxw_format        *fmt[F_COUNT_MAX];
     struct buf         scratch;       /* sanitized cell text */
+    struct buf         redacted;      /* shown_reason() */
     struct buf         scratch2;
     int                failed;
     struct etl_err     err;
@@ -445,6 +448,65 @@ static int put_str(struct report *r, struct sheet *s, lxw_row_t row, lxw_col_t c
                    const char *str, lxw_format *f)
 {
     return str ? put_text(r, s, row, col, str, strlen(str), 1, f) : 0;
+}
+
+/* ---- redaction (report_meta.redact) ------------------------------------------ */
+
+int report_redact_plate(const char *plate, char *out, size_t cap)
+{
+    size_t i = 0, chars = 0, keep, n;
+
+    if (!cap)
+        return -1;
+    out[0] = '\0';
+    if (!plate || !*plate)
+        return 0;
+    for (n = 0; plate[n]; n++)          /* characters: UTF-8 lead bytes */
+        chars += ((unsigned char)plate[n] & 0xC0) != 0x80;
+    keep = chars > 3 ? 3 : chars - 1;   /* never the whole plate */
+    for (n = 0, chars = 0; plate[n]; n++) {
+        if (((unsigned char)plate[n] & 0xC0) != 0x80 && chars++ == keep)
+            break;
+        i = n + 1;
+    }
+    if (i + 4 > cap)
+        return -1;
+    memcpy(out, plate, i);
+    memcpy(out + i, "***", 4);
+    return 0;
+}
+
+/* The plate as this report shows it: masked in a redacted copy. */
+static const char *shown_plate(const struct report *r, const char *plate, char *tmp,
+                               size_t cap)
+{
+    if (!r->meta.redact || !plate)
+        return plate;
+    if (report_redact_plate(plate, tmp, cap) < 0)
+        return "***";
+    return tmp;
+}
+
+/* A rejection reason in a redacted copy: every 'quoted' value (the
+ * normalizer quotes the rejected text) becomes '***'. Into r->redacted. */
+static const char *shown_reason(struct report *r, const char *reason)
+{
+    const char *p, *e;
+
+    if (!r->meta.redact || !reason)
+        return reason;
+    buf_reset(&r->redacted);
+    for (p = reason; *p; p++) {
+        if (*p == '\'' && (p == reason || p[-1] == ' ') && (e = strchr(p + 1, '\''))) {
+            if (buf_addstr(&r->redacted, "'***'") < 0)
+                return "redacted";
+            p = e;
+            continue;
+        }
+        if (buf_addch(&r->redacted, *p) < 0)
+            return "redacted";
+    }
+    return r->redacted.ptr ? r->redacted.ptr : "";
 }
 
 static int digits(long long v)
@@ -763,8 +825,7 @@ struct report *report_open(const char *path, const struct report_meta *meta,
     lxw_workbook_options opt = { LXW_TRUE, NULL, LXW_FALSE };
     struct report *r = calloc(1, sizeof(*r));
     size_t plen = strlen(path) + 32;
-    FILE *probe;
-    int i;
+    int probe, i;
 
     if (!r) {
         etl_fail(err, E_NOMEM, "report %s: out of memory", path);
@@ -793,16 +854,24 @@ struct report *report_open(const char *path, const struct report_meta *meta,
     r->max_rows = report_max_rows();
     snprintf(r->tmp, plen, "%s.tmp.%ld", path, (long)getpid());
     /* libxlsxwriter opens the file only at close: find an unwritable
-     * directory now, before the pass. */
-    probe = fopen(r->tmp, "wb");
-    if (!probe) {
-        etl_fail(err, E_IO, "report %s: cannot write: %s", path, strerror(errno));
-        free(r->tmp);
-        r->tmp = NULL;
-        report_discard(r);
-        return NULL;
+     * directory now, before the pass. The temp file is created private
+     * (fsutil.h); libxlsxwriter truncates it in place at close. */
+    {
+        struct buf tb = BUF_INIT;
+
+        probe = fsutil_tmp_open(path, fsutil_file_mode(), &tb);
+        if (probe < 0) {
+            etl_fail(err, E_IO, "report %s: cannot write: %s", path, strerror(errno));
+            buf_release(&tb);
+            free(r->tmp);
+            r->tmp = NULL;
+            report_discard(r);
+            return NULL;
+        }
+        close(probe);
+        snprintf(r->tmp, plen, "%s", tb.ptr);
+        buf_release(&tb);
     }
-    fclose(probe);
     /* libxlsxwriter's own temporary files go next to the output, so a full
      * disk there fails workbook_close() instead of truncating silently */
     r->tmpdir = strdup(path);
@@ -965,12 +1034,13 @@ static int write_permit_row(struct report *r, const struct permit *p, int file)
     struct sheet *s = &r->sh[SH_PERMITS];
     int cur = cur_index(p->currency);
     lxw_row_t row;
+    char masked[64];
 
     (void)file;
     (void)cur;
     if (sheet_next_row(r, s, &row) < 0)
         return -1;
-    if (put_str(r, s, row, PC_PLATE, p->plate, NULL) < 0 ||
+    if (put_str(r, s, row, PC_PLATE, shown_plate(r, p->plate, masked, sizeof(masked)), NULL) < 0 ||
         put_amount(r, s, row, PC_AMOUNT, p->cents) < 0 ||
         put_str(r, s, row, PC_CURRENCY, currency_name(p->currency), NULL) < 0 ||
         put_local_time(r, s, row, PC_START, p->start) < 0 ||
@@ -982,7 +1052,7 @@ static int write_permit_row(struct report *r, const struct permit *p, int file)
         put_str(r, s, row, PC_PROMO, p->promo, NULL) < 0 ||
         put_str(r, s, row, PC_SOURCE, p->source, NULL) < 0 ||
         put_count(r, s, row, PC_LINE, p->line, NULL) < 0 ||
-        put_str(r, s, row, PC_KEY, p->key, NULL) < 0 ||
+        put_str(r, s, row, PC_KEY, r->meta.redact ? REPORT_REDACTED : p->key, NULL) < 0 ||
         put_time(r, s, row, PC_START_UTC, p->start) < 0 ||
         put_time(r, s, row, PC_END_UTC, p->end) < 0)
         return -1;
@@ -1039,6 +1109,7 @@ int report_add_voided(struct report *r, const struct report_void *v)
     struct sheet *s = &r->sh[SH_VOIDS];
     int cur = cur_index(v->currency);
     lxw_row_t row;
+    char masked[64];
 
     if (r->failed)
         return -1;
@@ -1061,8 +1132,8 @@ int report_add_voided(struct report *r, const struct report_void *v)
     if (put_str(r, s, row, 0, v->kind == RV_CANCELLED ? "cancelled sale"
                               : v->kind == RV_EARLIER ? "earlier sale voided"
                               : "unmatched void", NULL) < 0 ||
-        put_str(r, s, row, 1, v->key, NULL) < 0 ||
-        put_str(r, s, row, 2, v->plate, NULL) < 0 ||
+        put_str(r, s, row, 1, r->meta.redact ? REPORT_REDACTED : v->key, NULL) < 0 ||
+        put_str(r, s, row, 2, shown_plate(r, v->plate, masked, sizeof(masked)), NULL) < 0 ||
         put_str(r, s, row, 3, v->zone, NULL) < 0 ||
         (v->kind != RV_UNMATCHED && put_money(r, s, row, 4, v->cents, cur, 0) < 0) ||
         put_str(r, s, row, 5, currency_name(v->currency), NULL) < 0 ||
@@ -1089,8 +1160,9 @@ int report_add_reject(struct report *r, const char *file, long line, const char 
     if (put_str(r, s, row, 0, file, NULL) < 0 ||
         (line > 0 && put_count(r, s, row, 1, line, NULL) < 0) ||
         put_str(r, s, row, 2, field, NULL) < 0 ||
-        put_str(r, s, row, 3, reason, NULL) < 0 ||
-        (raw && put_strn(r, s, row, 4, raw, rawlen, NULL) < 0))
+        put_str(r, s, row, 3, shown_reason(r, reason), NULL) < 0 ||
+        (raw && r->meta.redact && put_str(r, s, row, 4, REPORT_REDACTED, NULL) < 0) ||
+        (raw && !r->meta.redact && put_strn(r, s, row, 4, raw, rawlen, NULL) < 0))
         return -1;
     return 0;
 }
@@ -1099,6 +1171,8 @@ int report_add_push(struct report *r, const struct report_push *p)
 {
     struct sheet *s = &r->sh[SH_PUSH];
     lxw_row_t row;
+    char masked[64];
+    const char *last_error = p->last_error;
 
     if (r->failed)
         return -1;
@@ -1107,15 +1181,19 @@ int report_add_push(struct report *r, const struct report_push *p)
     r->meta.online = 1;
     if (sheet_next_row(r, s, &row) < 0)
         return -1;
-    if (put_str(r, s, row, 0, p->key, NULL) < 0 ||
-        put_str(r, s, row, 1, p->plate, NULL) < 0 ||
+    if (r->meta.redact && p->last_error && p->plate && p->plate[0] &&
+        strstr(p->last_error, p->plate))
+        last_error = REPORT_REDACTED;    /* the server's message quoted the plate */
+    if (put_str(r, s, row, 0, r->meta.redact ? REPORT_REDACTED : p->key, NULL) < 0 ||
+        put_str(r, s, row, 1, shown_plate(r, p->plate, masked, sizeof(masked)), NULL) < 0 ||
         put_str(r, s, row, 2, p->zone, NULL) < 0 ||
         put_str(r, s, row, 3, p->action, NULL) < 0 ||
         put_str(r, s, row, 4, p->reference_id, NULL) < 0 ||
         put_str(r, s, row, 5, p->state, NULL) < 0 ||
         put_count(r, s, row, 6, p->attempts, NULL) < 0 ||
-        put_str(r, s, row, 7, p->last_error, NULL) < 0 ||
-        put_str(r, s, row, 8, p->resent_after_doubt ? "yes" : "no", NULL) < 0)
+        put_str(r, s, row, 7, last_error, NULL) < 0 ||
+        put_str(r, s, row, 8, p->resent_after_doubt ? "yes" : "no", NULL) < 0 ||
+        put_str(r, s, row, 9, p->unlinked ? "yes" : "no", NULL) < 0)
         return -1;
     return 0;
 }
@@ -1584,6 +1662,11 @@ static int write_summary(struct report *r, int aborted)
         fact(r, s, "Run", aborted ? "ABORTED" : "completed",
              aborted ? r->fmt[F_ABORTED] : NULL) < 0)
         return -1;
+    if (r->meta.redact &&
+        fact(r, s, "Copy", "REDACTED: plates shown as their first 3 characters and ***, "
+             "keys and raw rejected lines left out; amounts and counts untouched",
+             r->fmt[F_BOLD]) < 0)
+        return -1;
     next_row(s);
     if (write_causes(r, s, aborted) < 0 || write_money_block(r, s) < 0)
         return -1;
@@ -1631,7 +1714,8 @@ static int write_summary(struct report *r, int aborted)
         fact_count(r, s, "Deleted", r->counts.deleted, online) < 0 ||
         fact_count(r, s, "Failed", r->counts.failed, online) < 0 ||
         fact_count(r, s, "Held", r->counts.held, online) < 0 ||
-        fact_count(r, s, "Resent after doubt", r->counts.resent_after_doubt, online) < 0)
+        fact_count(r, s, "Resent after doubt", r->counts.resent_after_doubt, online) < 0 ||
+        fact_count(r, s, "Unlinked (no usable reference id)", r->counts.unlinked, online) < 0)
         return -1;
     next_row(s);
 
@@ -2034,6 +2118,7 @@ static void free_all(struct report *r)
         free((char *)r->causes[i].sheet);
     }
     buf_release(&r->scratch);
+    buf_release(&r->redacted);
     buf_release(&r->scratch2);
     free(r->title);
     free(r->command);
@@ -2102,7 +2187,10 @@ int report_close(struct report *r, int aborted, struct etl_err *err)
     r->wb = NULL;
     if (le != LXW_NO_ERROR) {
         fail(r, E_IO, "cannot write", lxw_strerror(le));
-    } else if (rename(r->tmp, r->path) < 0) {
+    } else if (chmod(r->tmp, fsutil_stricter(r->path, fsutil_file_mode())) < 0 ||
+               fsutil_replace(r->tmp, r->path) < 0) {
+        /* the mode again in case the temp file was recreated; the rename
+         * keeps the stricter of the old report's mode and ours */
         fail(r, E_IO, "cannot rename", strerror(errno));
     }
     if (r->failed) {

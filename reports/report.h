@@ -19,6 +19,9 @@
  *         report_add_stats_row(), report_add_live_disconnected()   OPSCOM Stats
  *     report_close(r, aborted, &err);   writes the aggregate sheets top to
  *         bottom, closes to PATH.tmp.PID and renames it to PATH; frees r.
+ *         The temp file and the report are private (fsutil.h): 0600, 0640
+ *         when group readable, and a replaced report keeps the stricter of
+ *         its old mode and that.
  *     report_discard(r);   frees r and removes the temp file (no report).
  *
  * Streamed sheets write as they go (constant_memory: ascending rows per
@@ -88,7 +91,23 @@ struct report_meta {
     /* The zone table (borrowed, must outlive the report): Zone Audit
      * statuses and suggestions (zone_audit.h); NULL: no zone list. */
     const struct zones *zones;
+    /* 1: a redacted copy for readers outside finance (`report --redact`,
+     * notify.mail.redact): plates shown as report_redact_plate() gives
+     * them, the Key columns of Permits and Push Log and the raw value of
+     * Rejected say REPORT_REDACTED, quoted values in rejection reasons
+     * become '***', a Push Log error quoting the plate is REPORT_REDACTED;
+     * every amount, count and total is the same as in the normal report,
+     * and the Summary says the copy is redacted. */
+    int redact;
 };
+
+#define REPORT_REDACTED "(redacted)"
+
+/* A plate as a redacted copy shows it: its first 3 characters (UTF-8
+ * characters, not bytes) and "***"; a plate of 3 characters or fewer keeps
+ * one character less, so no plate is ever shown whole ("" stays "").
+ * 0, or -1 if out (cap bytes) is too small. */
+int report_redact_plate(const char *plate, char *out, size_t cap);
 
 /* Facts of one input file (Summary "Inputs"). */
 struct report_file {
@@ -101,6 +120,7 @@ struct report_file {
 /* Run counts (Summary); -1 = not applicable (shown as "offline"/"-"). */
 struct report_counts {
     long pushed, updated, deleted, unchanged, failed, held, pending, resent_after_doubt;
+    long unlinked;              /* pushed without a usable reference id */
     int  exit_code;             /* enum etl_exit */
 };
 
@@ -118,6 +138,7 @@ struct report_push {
     int         attempts;
     const char *last_error;     /* may be NULL */
     int         resent_after_doubt;
+    int         unlinked;       /* live on OPSCOM, no usable reference id */
 };
 
 struct report *report_open(const char *path, const struct report_meta *meta,

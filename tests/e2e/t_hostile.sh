@@ -79,12 +79,21 @@ echo "$H" >header-only.csv
 v header-only 0 "1 file, 0 rows read, 0 accepted" header-only.csv -f mobile
 mkdir dir.csv
 v directory 3 "dir.csv: _file: not a regular file (a directory)" dir.csv
-# "unreadable": tests run as root (chmod 000 does not stop root): a FIFO
-# with no writer (used to block forever in open), a device that never ends,
-# a dangling symlink.
+# streams: validate reads a FIFO (waiting for its writer, as cat does) and
+# devices; a device that never ends stops at the line-length limit (no
+# header line within 1 MiB), also after a good header (no end of line
+# within 64 MiB); a socket is never read.
 mkfifo fifo.csv
-v fifo 3 "fifo.csv: _file: not a regular file (a device, FIFO or socket)" fifo.csv
-v dev-zero 3 "/dev/zero: _file: not a regular file" /dev/zero -f mobile
+{ echo "$H"; echo "$ROW"; } >fifo.csv &
+v fifo 0 "1 file, 1 rows read, 1 accepted" fifo.csv
+wait
+v dev-zero 1 "/dev/zero:1: _file: header line longer than 1048576 bytes" /dev/zero -f mobile
+v dev-zero-detect 1 "/dev/zero:1: _file: header line longer than 1048576 bytes" /dev/zero
+{ echo "$H"; head -c 70000000 /dev/zero; } >fifo.csv &
+v header-then-zeros 1 "fifo.csv:2: _file: no end of line within 67108864 bytes" fifo.csv
+wait
+python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.bind("sock.csv")'
+v socket 3 "sock.csv: _file: not a regular file (a socket)" sock.csv
 ln -s /nonexistent/x.csv dangling.csv
 v dangling 3 "dangling.csv: _file: cannot open: No such file or directory" dangling.csv
 { echo "$H"; echo "$ROW"; } >good.csv

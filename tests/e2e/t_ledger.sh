@@ -115,5 +115,6 @@ python3 -c 'import sqlite3; db=sqlite3.connect("ledger.db"); db.execute("UPDATE 
 expect_exit "prune --before 2026-11-01 keeps November" 0 "$PE" ledger -c cfg.json prune --before 2026-11-01
 eq "nothing pruned" "$($PC ledger-count ledger.db)" 9
 expect_exit "prune --before 2026-12-31" 0 "$PE" ledger -c cfg.json prune --before 2026-12-31
-eq "only the pending record is left" "$($PC ledger-count ledger.db)" 1
-eq "the pending one survived" "$($PC ledger-field ledger.db paystation:R600 state)" pending
+eq "every key is kept" "$($PC ledger-count ledger.db)" 9
+eq "8 plate-free tombstones" "$(sqlite3 ledger.db "SELECT count(*) FROM records WHERE pruned = 1 AND plate = '' AND record = '' AND body = ''")" 8
+eq "the pending one survived whole" "$($PC ledger-field ledger.db paystation:R600 state),$($PC ledger-field ledger.db paystation:R600 pruned)" pending,0

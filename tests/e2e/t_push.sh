@@ -91,7 +91,10 @@ cp ledger.db before.db
 before=$(requests)
 expect_exit "--dry-run exits 0" 0 "$PE" push -c cfg.json --dry-run dry.csv
 eq "--dry-run sends nothing" "$(requests)" "$before"
-check "--dry-run prints the pushes" grep -q '^push paystation:R500 {"LicencePlate":"P000500"' out
-eq "--dry-run prints one line per request" "$(wc -l <out)" 3
+eq "--dry-run prints the plan's counts" "$(cat out)" "would push 3, update 0, delete 0, repush 0, hold 0"
+check "--dry-run summary never says pushed" sh -c '! grep -q pushed err && grep -q "push dry run: would push 3" err'
+expect_exit "--dry-run -v exits 0" 0 "$PE" push -c cfg.json --dry-run -v dry.csv
+check "--dry-run -v prints the pushes" grep -q "^would push   paystation:R500 plate P000500 zone 'Lot 05' " out
+eq "--dry-run -v prints one line per record, then the counts" "$(wc -l <out)" 4
 eq "--dry-run leaves the ledger alone" "$($PC ledger-field ledger.db paystation:R500 state)" ""
 OPSCOM_API_TOKEN='bad token!' expect_exit "--dry-run needs no token" 0 "$PE" push -c cfg.json --dry-run dry.csv

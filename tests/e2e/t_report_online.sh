@@ -70,9 +70,10 @@ PYEOF
 cat st.txt | tail -n 3
 check "OPSCOM Stats equal the sandbox's, ledger counts beside them" grep -qx stats st.txt
 
-# --date: the day's records from the ledger equal the day's figures
+# --date: the day's records from the ledger equal the day's figures (the
+# ledger names each record's file by its real path)
 $PY - <<'PYEOF'
-import datetime as dt, json
+import datetime as dt, json, os
 from zoneinfo import ZoneInfo
 tz = ZoneInfo("America/Toronto")
 with open("v.jsonl") as f, open("day.jsonl", "w") as o:
@@ -80,7 +81,8 @@ with open("v.jsonl") as f, open("day.jsonl", "w") as o:
         j = json.loads(line)
         t = dt.datetime.strptime(j["startTime"], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
         if t.astimezone(tz).strftime("%Y-%m-%d") == "2025-11-29":
-            o.write(line)
+            j["_source"] = os.path.realpath(j["_source"])
+            o.write(json.dumps(j) + "\n")
 PYEOF
 check "the day has records" test "$(wc -l <day.jsonl)" -ge 3
 expect_exit "report --date (disconnected zone that day: exit 1)" 1 \

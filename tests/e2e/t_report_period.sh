@@ -70,15 +70,17 @@ expect_exit "report --stats without a token: exit 2" 2 \
   "$PE" report -c cfg.json --from "$FROM" --to "$TO" --stats -o stats.xlsx
 
 # the records of the period only (local day in Toronto), for the read-back
+# (the ledger names each record's file by its real path)
 $PY - "$FROM" "$TO" all.jsonl >period.jsonl <<'PYEOF'
-import datetime as dt, json, sys
+import datetime as dt, json, os, sys
 from zoneinfo import ZoneInfo
 tz = ZoneInfo("America/Toronto")
 for line in open(sys.argv[3]):
     j = json.loads(line)
     t = dt.datetime.strptime(j["startTime"], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
     if sys.argv[1] <= t.astimezone(tz).strftime("%Y-%m-%d") <= sys.argv[2]:
-        print(line, end="")
+        j["_source"] = os.path.realpath(j["_source"])
+        print(json.dumps(j))
 PYEOF
 $CHECK month.xlsx --jsonl period.jsonl --tz America/Toronto --days "$FROM" "$TO" --any-order >rb.txt 2>&1
 check "month report read back against the inputs" test -z "$(grep '^not ok' rb.txt)"

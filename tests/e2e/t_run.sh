@@ -64,8 +64,8 @@ M9,STU901,Lot 06,2026-11-30T09:00:00-05:00,2026-11-30T10:00:00-05:00,4.00,,,
 CSV
 n2=$(requests); l2=$($PC ledger-count ledger.db)
 sleep 1
-expect_exit "dry run exits 0" 0 "$PE" run -c run.json --dry-run
-check "dry run prints the request it would send" grep -q "STU901" out
+expect_exit "dry run exits 0" 0 "$PE" run -c run.json --dry-run -v
+check "dry run prints the record it would send" grep -q "^would push   mobile:M9 plate STU901 " out
 eq "dry run sent nothing" "$(requests)" "$n2"
 eq "dry run left the ledger alone" "$($PC ledger-count ledger.db)" "$l2"
 

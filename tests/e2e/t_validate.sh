@@ -42,7 +42,7 @@ PERMIT_ETL_FORMATS=$ROOT/$D/formats:$ROOT/formats golden semi-multiline 1 $D/sem
 # --- summary and row errors on stderr ---------------------------------------
 check "summary counts" grep -q "validate: 5 files, 55 rows read, 26 accepted, 24 rejected, 2 duplicates, 3 voids, 3 free sessions (exit 1)" "$T/samples.stderr"
 check "zone counts in the summary" grep -q "1 disconnected, 2 missing zone (exit 1)" "$T/samples-zones.stderr"
-check "first 20 row errors, then the rest counted" grep -q "^permit-etl: ... and 8 more (see --rejects / report)$" "$T/samples.stderr"
+check "first 20 row errors, then the rest counted" grep -q "^permit-etl: ... and 8 more (see the --rejects file)$" "$T/samples.stderr"
 check "row error format" grep -q "^permit-etl: samples/paystation-20261128.csv:8: _key: duplicate of samples/paystation-20261128.csv:2$" "$T/samples.stderr"
 check "rejects: a UTF-8 BOM, then the header" test "$(head -n 1 "$T/samples.rejects.csv")" = "$(printf '\xEF\xBB\xBFfile,line,field,reason,raw')"
 check "formula guard in rejects" grep -q ",'=HYPERLINK(1)$" "$T/samples.rejects.csv"
@@ -138,4 +138,4 @@ expect_exit "unparsable header: exit 2" 2 "$PE" validate badhdr.csv
 check "unparsable header explained" grep -q "paystation: the header does not parse" err
 expect_exit "file errors after 20 row errors: exit 2" 2 "$PE" validate "$ROOT/samples/paystation-20261128.csv" "$ROOT/samples/mobile-20261128.csv" "$ROOT/$D/unknown.csv"
 check "file errors are always shown" grep -q "unknown.csv:1: _file: unknown format" err
-check "row errors past 20 are counted" grep -q "^permit-etl: ... and 1 more (see --rejects / report)$" err
+check "row errors past 20 are counted" grep -q "^permit-etl: ... and 1 more (see --rejects F)$" err

@@ -180,12 +180,14 @@ static void reply_error(int *status, struct buf *out, int http, int code,
         *status = 500;
 }
 
-static void reply_success(int *status, struct buf *out, const char *ref)
+static void reply_success(int *status, struct buf *out, const char *ref, int numeric)
 {
+    const char *q = numeric && strspn(ref, "0123456789") == strlen(ref) ? "" : "\"";
+
     *status = 200;
     buf_reset(out);
-    if (buf_addf(out, "{\"status\":\"success\",\"reference_id\":\"%s\","
-                 "\"InternalReferenceID\":\"%s\"}", ref, ref) != 0)
+    if (buf_addf(out, "{\"status\":\"success\",\"reference_id\":%s%s%s,"
+                 "\"InternalReferenceID\":\"%s\"}", q, ref, q, ref) != 0)
         *status = 500;
 }
 
@@ -547,7 +549,7 @@ static void do_push(const struct sb_api *a, const struct req *r, const char *own
     if (sb_store_push(a->store, owner, &v, disconnected, h, ref) != SB_OK)
         reply_error(status, out, 500, EC_PARSE, "out of memory");
     else
-        reply_success(status, out, ref);
+        reply_success(status, out, ref, a->numeric_refs);
 }
 
 static void do_update(const struct sb_api *a, const struct req *r, const char *owner,
@@ -560,7 +562,7 @@ static void do_update(const struct sb_api *a, const struct req *r, const char *o
     to_values(r, &v);
     switch (sb_store_update(a->store, owner, r->val[A_REF], &v, h)) {
     case SB_OK:
-        reply_success(status, out, r->val[A_REF]);
+        reply_success(status, out, r->val[A_REF], a->numeric_refs);
         break;
     case SB_NOT_FOUND:
         reply_error(status, out, 404, EC_NOT_FOUND, "record not found");
@@ -580,7 +582,7 @@ static void do_delete(const struct sb_api *a, const struct req *r, const char *o
         return;
     switch (sb_store_delete(a->store, owner, r->val[A_REF], h)) {
     case SB_OK:
-        reply_success(status, out, r->val[A_REF]);
+        reply_success(status, out, r->val[A_REF], a->numeric_refs);
         break;
     case SB_NOT_FOUND:
         reply_error(status, out, 404, EC_NOT_FOUND, "record not found");

@@ -26,6 +26,7 @@ struct sb_api {
     const char     *const *zones;               /* sorted (strcmp); NULL = no list */
     size_t           nzones;
     int              strict_plates;             /* plate must be [A-Z0-9]{1,25} */
+    int              numeric_refs;              /* reference ids answered as JSON numbers */
 };
 
 /* Fills status and appends the JSON body to out (an error body on every

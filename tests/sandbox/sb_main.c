@@ -58,6 +58,18 @@ static const char usage[] =
     "  --rate-limit R    more than R requests in one second: 429 + Retry-After: 1\n"
     "  --drop-every N    every Nth request is applied, then the connection is closed\n"
     "                    without any response (the in-doubt case)\n"
+    "  --error-after-apply-every N\n"
+    "                    every Nth request is applied, then answered with\n"
+    "                    --error-status (a gateway timing out in front of a slow\n"
+    "                    backend: the in-doubt case)\n"
+    "  --error-status S  the status of --error-after-apply-every: 500, 502 or 504\n"
+    "                    (default 502)\n"
+    "  --bom-every N     every Nth success body starts with a UTF-8 byte-order mark\n"
+    "  --numeric-refs    reference ids are 24 decimal digits, answered as a JSON\n"
+    "                    number (update/delete take them back as strings)\n"
+    "  --bad-ref-every N every Nth successful push is applied but answered with an\n"
+    "                    unusable reference id, in turn: missing, empty, with a\n"
+    "                    space, a number with a fraction, 51 characters\n"
     "  --slow-ms MS      delay every response by MS milliseconds (other connections\n"
     "                    are not blocked)\n"
     "  --max-body BYTES  largest request body (default 65536); larger: 413\n"
@@ -73,16 +85,18 @@ static const char usage[] =
 static struct {
     struct sb_api api;
     long          fail_every, drop_every, rate_limit, slow_ms;
+    long          error_every, error_status, bom_every, bad_ref_every;
     size_t        max_body;
     int           quiet;
     atomic_long   seq, inflight, connections;
     atomic_long   req_ep[EP_COUNT + 1];     /* [EP_COUNT] = other paths */
     atomic_long   status[600];
     atomic_long   failed, limited, dropped;
+    atomic_long   errored, successes, boms, pushes_ok, bad_refs;
     atomic_int    stopping;
     pthread_mutex_t rl_lock;
     long          rl_second, rl_count;
-} g = { .max_body = 65536, .rl_lock = PTHREAD_MUTEX_INITIALIZER, .rl_second = -1 };
+} g = { .max_body = 65536, .error_status = 502, .rl_lock = PTHREAD_MUTEX_INITIALIZER, .rl_second = -1 };
 
 struct req_ctx {
     struct timespec t0;
@@ -90,6 +104,7 @@ struct req_ctx {
     long       seq;
     int        fault;           /* 0, 429 or 503 */
     int        drop;
+    int        error_after;     /* apply, then answer g.error_status */
     int        status;          /* as answered; 0 = no answer */
     int        too_large;
     struct buf body;
@@ -221,6 +236,53 @@ static void sleep_ms(long ms)
         ;
 }
 
+/* The faults that act on an answer once the request was applied:
+ * --bad-ref-every, --error-after-apply-every, --bom-every. */
+static void after_apply(struct req_ctx *r, int *status, struct buf *out)
+{
+    static const char *const bad[] = {
+        "{\"status\":\"success\"}",
+        "{\"status\":\"success\",\"reference_id\":\"\"}",
+        "{\"status\":\"success\",\"reference_id\":\"R 1\"}",
+        "{\"status\":\"success\",\"reference_id\":10001.5}",
+        "{\"status\":\"success\",\"reference_id\":\"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXY\"}",
+    };
+
+    if (r->ep == EP_PUSH && *status == 200 && g.bad_ref_every > 0) {
+        long n = atomic_fetch_add(&g.pushes_ok, 1) + 1;
+
+        if (n % g.bad_ref_every == 0) {
+            long k = atomic_fetch_add(&g.bad_refs, 1);
+
+            buf_reset(out);
+            buf_addstr(out, bad[k % (long)(sizeof(bad) / sizeof(bad[0]))]);
+        }
+    }
+    if (r->error_after) {
+        char html[160];
+
+        atomic_fetch_add(&g.errored, 1);
+        *status = (int)g.error_status;
+        snprintf(html, sizeof(html), "<html><body><h1>%ld Gateway error</h1>"
+                 "(injected by --error-after-apply-every)</body></html>", g.error_status);
+        buf_reset(out);
+        buf_addstr(out, html);
+        return;
+    }
+    if (*status >= 200 && *status < 300 && g.bom_every > 0 &&
+        (atomic_fetch_add(&g.successes, 1) + 1) % g.bom_every == 0) {
+        struct buf b = BUF_INIT;
+
+        atomic_fetch_add(&g.boms, 1);
+        if (buf_addstr(&b, "\xef\xbb\xbf") == 0 && buf_add(&b, out->ptr, out->len) == 0) {
+            buf_release(out);
+            *out = b;
+        } else {
+            buf_release(&b);
+        }
+    }
+}
+
 static enum MHD_Result answer(struct req_ctx *r, struct MHD_Connection *c, const char *method)
 {
     struct buf out = BUF_INIT;
@@ -263,6 +325,8 @@ static enum MHD_Result answer(struct req_ctx *r, struct MHD_Connection *c, const
                       r->seq, r->drop, &status, &out);
     }
     buf_release(&r->body);
+    if (!r->fault && !r->drop)
+        after_apply(r, &status, &out);
     if (g.slow_ms > 0)
         sleep_ms(g.slow_ms);
     if (r->drop) {
@@ -321,6 +385,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             atomic_fetch_add(&g.failed, 1);
         } else if (g.drop_every > 0 && r->seq % g.drop_every == 0) {
             r->drop = 1;
+        } else if (g.error_every > 0 && r->seq % g.error_every == 0) {
+            r->error_after = 1;
         }
         buf_init(&r->body, g.max_body);
         atomic_fetch_add(&g.inflight, 1);
@@ -530,8 +596,10 @@ static long counters_json(struct buf *b)
         first = 0;
     }
     rc |= buf_addf(b, "},\"connections\":%ld,\"faults\":{\"failed\":%ld,\"rate_limited\":%ld,"
-                   "\"dropped\":%ld}}", atomic_load(&g.connections), atomic_load(&g.failed),
-                   atomic_load(&g.limited), atomic_load(&g.dropped));
+                   "\"dropped\":%ld,\"error_after_apply\":%ld,\"bom\":%ld,\"bad_ref\":%ld}}",
+                   atomic_load(&g.connections), atomic_load(&g.failed),
+                   atomic_load(&g.limited), atomic_load(&g.dropped), atomic_load(&g.errored),
+                   atomic_load(&g.boms), atomic_load(&g.bad_refs));
     return rc;
 }
 
@@ -558,7 +626,8 @@ static int write_state(const char *path)
 }
 
 enum { O_PORT = 1, O_TOKEN_FILE, O_STATE, O_ZONES, O_STRICT, O_FAIL, O_RATE, O_DROP,
-       O_SLOW, O_MAXBODY, O_QUIET, O_HELP };
+       O_SLOW, O_MAXBODY, O_QUIET, O_HELP, O_ERR_EVERY, O_ERR_STATUS, O_BOM, O_NUMREF,
+       O_BADREF };
 
 int main(int argc, char **argv)
 {
@@ -572,6 +641,11 @@ int main(int argc, char **argv)
         { "rate-limit", required_argument, NULL, O_RATE },
         { "drop-every", required_argument, NULL, O_DROP },
         { "slow-ms", required_argument, NULL, O_SLOW },
+        { "error-after-apply-every", required_argument, NULL, O_ERR_EVERY },
+        { "error-status", required_argument, NULL, O_ERR_STATUS },
+        { "bom-every", required_argument, NULL, O_BOM },
+        { "numeric-refs", no_argument, NULL, O_NUMREF },
+        { "bad-ref-every", required_argument, NULL, O_BADREF },
         { "max-body", required_argument, NULL, O_MAXBODY },
         { "quiet", no_argument, NULL, O_QUIET },
         { "help", no_argument, NULL, O_HELP },
@@ -606,6 +680,31 @@ int main(int argc, char **argv)
             break;
         case O_DROP:
             if (parse_num("--drop-every", optarg, 1, 1000000000L, &g.drop_every) != 0)
+                return 2;
+            break;
+        case O_ERR_EVERY:
+            if (parse_num("--error-after-apply-every", optarg, 1, 1000000000L,
+                          &g.error_every) != 0)
+                return 2;
+            break;
+        case O_ERR_STATUS:
+            if (parse_num("--error-status", optarg, 500, 599, &g.error_status) != 0)
+                return 2;
+            if (g.error_status == 503) {
+                fprintf(stderr, PROG ": --error-status: 503 means not applied; use "
+                        "--fail-every\n");
+                return 2;
+            }
+            break;
+        case O_BOM:
+            if (parse_num("--bom-every", optarg, 1, 1000000000L, &g.bom_every) != 0)
+                return 2;
+            break;
+        case O_NUMREF:
+            g.api.numeric_refs = 1;
+            break;
+        case O_BADREF:
+            if (parse_num("--bad-ref-every", optarg, 1, 1000000000L, &g.bad_ref_every) != 0)
                 return 2;
             break;
         case O_SLOW:
@@ -664,6 +763,7 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": out of memory\n");
         goto out;
     }
+    sb_store_numeric_refs(g.api.store, g.api.numeric_refs);
     if (state) {
         char msg[600];
         if (sb_store_load(g.api.store, state, msg, sizeof(msg)) != 0) {

@@ -54,7 +54,34 @@ struct sb_store {
     size_t             n, cap;
     struct sb_permit **bucket;  /* hash chains, nbucket a power of two */
     size_t             nbucket;
+    int                numeric_refs;
 };
+
+void sb_store_numeric_refs(struct sb_store *s, int numeric)
+{
+    s->numeric_refs = numeric;
+}
+
+/* 24 decimal digits from a random UUID's hex digits, the first 1-9. */
+static int numeric_ref(char *ref)
+{
+    char u[SB_REF_LEN];
+    size_t i, k = 0;
+
+    if (sb_uuid4(u) != 0)
+        return -1;
+    for (i = 0; u[i] && k < 24; i++) {
+        int d;
+
+        if (u[i] == '-')
+            continue;
+        d = u[i] <= '9' ? u[i] - '0' : u[i] - 'a' + 10;
+        ref[k] = (char)('0' + (k == 0 ? 1 + d % 9 : d % 10));
+        k++;
+    }
+    ref[k] = '\0';
+    return 0;
+}
 
 struct sb_store *sb_store_new(void)
 {
@@ -328,7 +355,7 @@ enum sb_res sb_store_push(struct sb_store *s, const char *owner,
     }
     pthread_mutex_lock(&s->lock);
     do {
-        if (sb_uuid4(p->ref) != 0) {
+        if ((s->numeric_refs ? numeric_ref(p->ref) : sb_uuid4(p->ref)) != 0) {
             pthread_mutex_unlock(&s->lock);
             permit_free(p);
             return SB_NOMEM;

@@ -52,6 +52,11 @@ void sb_store_free(struct sb_store *s);       /* NULL-safe */
 /* Fingerprint of a token into owner[SB_OWNER_LEN]; -1 on a libcrypto error. */
 int sb_owner_of(const char *token, size_t len, char *owner);
 
+/* Reference ids of new permits: UUIDv4 text (the default), or with
+ * `numeric` 24 random decimal digits (first 1-9: more than a 64-bit
+ * integer holds), answered as a JSON number (--numeric-refs). */
+void sb_store_numeric_refs(struct sb_store *s, int numeric);
+
 /* Writes a random UUIDv4 (getrandom) into ref[SB_REF_LEN]; -1 on error. */
 int sb_uuid4(char *ref);
 

@@ -32,6 +32,14 @@ static const struct { const char *in; const char *out; } json_cases[] = {
     { "nl\ncr\r", "nl\\ncr\\r" },
     { "\x01", "\\u0001" },
     { "H\xc3\xb4tel", "H\xc3\xb4tel" },
+    /* bytes that are not valid UTF-8: the text \xHH (a JSON "\\xHH") */
+    { "caf\xe9.csv", "caf\\\\xE9.csv" },
+    { "\xff\xfe", "\\\\xFF\\\\xFE" },
+    { "\xc3", "\\\\xC3" },                               /* truncated sequence */
+    { "\xc0\xaf", "\\\\xC0\\\\xAF" },                   /* overlong */
+    { "\xed\xa0\x80", "\\\\xED\\\\xA0\\\\x80" },         /* surrogate */
+    { "\xf0\x9f\x98\x80 ok", "\xf0\x9f\x98\x80 ok" },         /* 4-byte, valid */
+    { "\x7f", "\\u007f" },
 };
 
 START_TEST(test_json_escape)

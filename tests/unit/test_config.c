@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fsutil.h"
 #include "err.h"
 
 static char tmpdir[PATH_MAX];
@@ -75,6 +76,9 @@ START_TEST(test_defaults)
     ck_assert_int_eq(c->max_attempts, 5);
     ck_assert(c->max_reject_ratio > 0.1999 && c->max_reject_ratio < 0.2001);
     ck_assert_int_eq(c->disconnected_hold, 0);
+    ck_assert_int_eq(c->retention_days, 0);
+    ck_assert_int_eq(c->group_readable, 0);
+    ck_assert_int_eq((int)fsutil_file_mode(), 0600);
     ck_assert_str_eq(c->path, cfgpath);
     config_free(c);
 }
@@ -135,6 +139,18 @@ START_TEST(test_every_key)
     ck_assert_int_eq(c->disconnected_hold, 0);
     ck_assert(c->max_reject_ratio == 1.0);
     config_free(c);
+
+    c = load("{\"retention_days\": 35, \"group_readable\": true}", &err);
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    ck_assert_int_eq(c->retention_days, 35);
+    ck_assert_int_eq(c->group_readable, 1);
+    ck_assert_int_eq((int)fsutil_file_mode(), 0640);    /* set by config_load() */
+    ck_assert_int_eq((int)fsutil_dir_mode(), 0750);
+    config_free(c);
+    c = load("{\"group_readable\": false}", &err);
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    ck_assert_int_eq((int)fsutil_file_mode(), 0600);
+    config_free(c);
 }
 END_TEST
 
@@ -156,6 +172,11 @@ static const struct { const char *json; const char *key; const char *msg; } bad[
     { "{\"timeout_s\": \"30\"}", "timeout_s", "integer" },
     { "{\"max_attempts\": 0}", "max_attempts", "from 1" },
     { "{\"max_reject_ratio\": 1.5}", "max_reject_ratio", "from 0 to 1" },
+    { "{\"retention_days\": 34}", "retention_days", "from 35" },
+    { "{\"retention_days\": 7.5}", "retention_days", "integer" },
+    { "{\"retention_days\": \"90\"}", "retention_days", "integer" },
+    { "{\"group_readable\": 1}", "group_readable", "true or false" },
+    { "{\"group_readable\": \"yes\"}", "group_readable", "true or false" },
     { "{\"max_reject_ratio\": -0.1}", "max_reject_ratio", "from 0 to 1" },
     { "{\"max_reject_ratio\": \"0.2\"}", "max_reject_ratio", "number" },
     { "{\"disconnected\": \"drop\"}", "disconnected", "\"push\" or \"hold\"" },

@@ -520,7 +520,7 @@ static void void_setup(struct ledger *l, enum setup_kind k, struct permit *sale)
     switch (k) {
     case SU_FAILED:
         ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
-        ck_assert_int_eq(ledger_done_failed(l, r.id, "9006 plate required", &e), 0);
+        ck_assert_int_eq(ledger_done_failed(l, r.id, "9006 plate required", 0, &e), 0);
         break;
     case SU_PUSHED:
         push_ok(l, "ps:1", "R1");
@@ -903,7 +903,7 @@ START_TEST(test_outcomes)
     stage(l, &p, 0);
     get(l, "ps:2", &r);
     ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
-    ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", &e), 0);
+    ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", 0, &e), 0);
     get(l, "ps:2", &r);
     ck_assert_int_eq(r.state, LS_FAILED);
     ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);   /* not retried unchanged */
@@ -916,7 +916,9 @@ START_TEST(test_outcomes)
     get(l, "ps:5", &r);
     ck_assert_int_eq(r.state, LS_PUSHED);
     ck_assert_str_eq(r.reference_id, "");
-    ck_assert_str_eq(r.last_error.ptr, "success without a reference id");
+    ck_assert_ptr_nonnull(strstr(r.last_error.ptr, "without a usable reference id"));
+    ck_assert_int_eq(r.unlinked, 1);
+    ck_assert_int_eq(ledger_rec_unlinked(&r), 1);
     mk(&p, "ps:2", "A2", 100, "Lot 4");
     p.end += 60;
     ck_assert_int_eq(stage(l, &p, 0), LSO_PUSH);         /* content changed: retried */
@@ -1030,20 +1032,64 @@ START_TEST(test_queries_and_prune)
     ck_assert_str_eq(lv.rows[0], "standard|Lot 4|matched|1");
     ck_assert_str_eq(lv.rows[1], "temp|Lot 4|matched|2");
 
-    ck_assert_int_eq(ledger_prune(l, T0 - 86400, &removed, &e), 0);
-    ck_assert_int_eq(removed, 1);
     {
         struct ledger_rec r;
+        char hash3[65];
+        enum ledger_stage_outcome oc;
 
         ledger_rec_init(&r);
-        ck_assert_int_eq(ledger_get(l, "ps:3", &r, &e), 0);
+        ck_assert_int_eq(ledger_get(l, "ps:3", &r, &e), 1);
+        snprintf(hash3, sizeof(hash3), "%s", r.hash);
+        ck_assert_int_eq(ledger_prune(l, T0 - 86400, &removed, &e), 0);
+        ck_assert_int_eq(removed, 1);
+        /* ps:3 is a plate-free tombstone: key, hash, state, reference,
+         * zone, amount kept; plate, record JSON and body gone */
+        ck_assert_int_eq(ledger_get(l, "ps:3", &r, &e), 1);
+        ck_assert_int_eq(r.pruned, 1);
+        ck_assert_str_eq(r.p.plate, "");
+        ck_assert_str_eq(r.hash, hash3);
+        ck_assert_str_eq(r.reference_id, "R3");
+        ck_assert_int_eq(r.state, LS_PUSHED);
+        ck_assert_str_eq(r.p.zone, "Lot 4");
+        ck_assert_int_eq(r.p.cents, 100);
+        ck_assert_int_eq((int)r.record.len, 0);
+        ck_assert_int_eq((int)r.body.len, 0);
+        ck_assert_ptr_nonnull(r.srv_body.ptr);
+        ck_assert_ptr_null(strstr(r.srv_body.ptr, "A2"));
+        ck_assert_ptr_nonnull(strstr(r.srv_body.ptr, "Lot 4"));
+        /* the old pending record of the same age is untouched */
         ck_assert_int_eq(ledger_get(l, "ps:4", &r, &e), 1);
+        ck_assert_int_eq(r.pruned, 0);
+        ck_assert_str_eq(r.p.plate, "A4");
+        /* pruning again finds nothing new */
+        ck_assert_int_eq(ledger_prune(l, T0 - 86400, &removed, &e), 0);
+        ck_assert_int_eq(removed, 0);
+        /* the same record staged again: unchanged, nothing to send */
+        mk(&p, "ps:3", "A2", 100, "Lot 4");
+        p.start -= 86400LL * 10;
+        p.end -= 86400LL * 10;
+        ck_assert_int_eq(ledger_stage(l, &p, 0, &oc, &e), 0);
+        ck_assert_int_eq(oc, LSO_UNCHANGED);
+        /* changed amount: an update of the live permit R3, never a push */
+        p.cents = 250;
+        ck_assert_int_eq(ledger_stage(l, &p, 0, &oc, &e), 0);
+        ck_assert_int_eq(oc, LSO_UPDATE);
+        ck_assert_int_eq(ledger_get(l, "ps:3", &r, &e), 1);
+        ck_assert_int_eq(r.pruned, 0);
+        ck_assert_int_eq(r.action, LA_UPDATE);
+        ck_assert_str_eq(r.reference_id, "R3");
+        ck_assert_str_eq(r.p.plate, "A2");
         ledger_rec_release(&r);
     }
+    /* live counts and period queries still count the tombstone */
+    memset(&lv, 0, sizeof(lv));
+    ck_assert_int_eq(ledger_live_counts(l, live_cb, &lv, &e), 0);
+    ck_assert_int_eq(lv.n, 2);
+    ck_assert_str_eq(lv.rows[1], "temp|Lot 4|matched|2");
     n = 0;
     f.state = -1;
     ck_assert_int_eq(ledger_list(l, &f, count_cb, &n, &e), 0);
-    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(n, 4);
     ledger_close(l);
 }
 END_TEST

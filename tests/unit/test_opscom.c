@@ -448,12 +448,27 @@ static const struct {
       OPSCOM_CLASS_OK, 0, "", "R-1" },
     { OP_PUSH, 201, "{\"status\":\"success\",\"reference_id\":\"R-2\"}\n", OPSCOM_CLASS_OK, 0, "", "R-2" },
     { OP_PUSH, 200, "{\"status\":\"success\"}", OPSCOM_CLASS_OK, 0,
-      "success without a usable reference_id", "" },
-    { OP_PUSH, 200, "{\"status\":\"error\",\"message\":\"nope\"}", OPSCOM_CLASS_FAILED, 0, "nope", "" },
-    { OP_PUSH, 200, "{\"reference_id\":\"R-3\"}", OPSCOM_CLASS_FAILED, 0, NULL, "" },
-    { OP_PUSH, 200, "OK", OPSCOM_CLASS_FAILED, 0, "OK", "" },
-    { OP_PUSH, 200, "", OPSCOM_CLASS_FAILED, 0, "HTTP 200 with an empty body", "" },
-    { OP_PUSH, 204, "", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+      "success with no reference_id", "" },
+    /* a 2xx that is not a well-formed success: failed, in doubt */
+    { OP_PUSH, 200, "{\"status\":\"error\",\"message\":\"nope\"}", OPSCOM_CLASS_FAILED_DOUBT, 0, "nope", "" },
+    { OP_PUSH, 200, "{\"reference_id\":\"R-3\"}", OPSCOM_CLASS_FAILED_DOUBT, 0, NULL, "" },
+    { OP_PUSH, 200, "OK", OPSCOM_CLASS_FAILED_DOUBT, 0, "OK", "" },
+    { OP_PUSH, 200, "", OPSCOM_CLASS_FAILED_DOUBT, 0, "HTTP 200 with an empty body", "" },
+    { OP_PUSH, 204, "", OPSCOM_CLASS_FAILED_DOUBT, 0, NULL, "" },
+    { OP_UPDATE, 200, "<html>ok</html>", OPSCOM_CLASS_FAILED_DOUBT, 0, NULL, "" },
+    { OP_DELETE, 202, "{\"status\":\"pending\"}", OPSCOM_CLASS_FAILED_DOUBT, 0, NULL, "" },
+    /* a UTF-8 BOM before the body is skipped */
+    { OP_PUSH, 200, "\xef\xbb\xbf{\"status\":\"success\",\"reference_id\":\"R-4\"}", OPSCOM_CLASS_OK, 0, "", "R-4" },
+    { OP_PUSH, 200, "\xef\xbb\xbf{\"status\":\"success\",\"reference_id\":10001}", OPSCOM_CLASS_OK, 0, "", "10001" },
+    { OP_UPDATE, 200, "\xef\xbb\xbf{\"status\":\"success\"}", OPSCOM_CLASS_OK, 0, "", "" },
+    { OP_PUSH, 200, "\xef\xbb\xbf<html>OK</html>", OPSCOM_CLASS_FAILED_DOUBT, 0, "<html>OK</html>", "" },
+    /* numbers: the literal text, never a C integer */
+    { OP_PUSH, 200, "{\"status\":\"success\",\"reference_id\":123456789012345678901234567890}",
+      OPSCOM_CLASS_OK, 0, "", "123456789012345678901234567890" },
+    { OP_PUSH, 200, "{\"status\":\"success\",\"reference_id\":10001.5}", OPSCOM_CLASS_OK, 0,
+      "success with a numeric reference_id that is not 1-50 digits", "" },
+    { OP_PUSH, 200, "{\"status\":\"success\",\"reference_id\":\"R 1\"}", OPSCOM_CLASS_OK, 0,
+      "success with a reference_id with characters other than A-Z a-z 0-9 -", "" },
     { OP_PUSH, 200, "{\"ErrorCode\":9001,\"ErrorMessage\":\"API Token is missing\"}",
       OPSCOM_CLASS_AUTH, 9001, "API Token is missing", "" },
     { OP_PUSH, 503, "{\"ErrorCode\":\"9002\",\"ErrorMessage\":\"no permission\"}", OPSCOM_CLASS_AUTH, 9002, NULL, "" },
@@ -467,16 +482,22 @@ static const struct {
     { OP_PUSH, 429, "{\"status\":\"error\",\"message\":\"slow down\"}", OPSCOM_CLASS_THROTTLED, 0, "slow down", "" },
     { OP_PUSH, 408, "", OPSCOM_CLASS_TRANSIENT, 0, NULL, "" },
     { OP_PUSH, 425, "", OPSCOM_CLASS_TRANSIENT, 0, NULL, "" },
-    { OP_PUSH, 500, "Internal Server Error", OPSCOM_CLASS_TRANSIENT, 0, "Internal Server Error", "" },
-    { OP_PUSH, 502, "bad gateway\r\n", OPSCOM_CLASS_TRANSIENT, 0, "bad gateway", "" },
+    /* 5xx but 503: the backend may have applied it */
+    { OP_PUSH, 500, "Internal Server Error", OPSCOM_CLASS_DOUBT, 0, "Internal Server Error", "" },
+    { OP_PUSH, 502, "bad gateway\r\n", OPSCOM_CLASS_DOUBT, 0, "bad gateway", "" },
     { OP_PUSH, 503, "{\"status\":\"error\",\"message\":\"busy\"}", OPSCOM_CLASS_TRANSIENT, 0, "busy", "" },
-    { OP_PUSH, 504, "", OPSCOM_CLASS_TRANSIENT, 0, NULL, "" },
+    { OP_PUSH, 504, "", OPSCOM_CLASS_DOUBT, 0, NULL, "" },
+    { OP_PUSH, 505, "", OPSCOM_CLASS_DOUBT, 0, NULL, "" },
+    { OP_PUSH, 599, "", OPSCOM_CLASS_DOUBT, 0, NULL, "" },
+    { OP_UPDATE, 502, "", OPSCOM_CLASS_DOUBT, 0, NULL, "" },
+    { OP_DELETE, 504, "", OPSCOM_CLASS_DOUBT, 0, NULL, "" },
+    { OP_STATS, 502, "", OPSCOM_CLASS_TRANSIENT, 0, NULL, "" },   /* stats only reads */
     { OP_PUSH, 422, "{\"ErrorCode\":9006,\"ErrorMessage\":\"plate required\",\"message\":\"other\"}",
       OPSCOM_CLASS_FAILED, 9006, "plate required", "" },
     { OP_PUSH, 400, "{\"ErrorCode\":9003}", OPSCOM_CLASS_FAILED, 9003, "{\"ErrorCode\":9003}", "" },
     { OP_PUSH, 409, "conflict", OPSCOM_CLASS_FAILED, 0, "conflict", "" },
     { OP_PUSH, 413, "", OPSCOM_CLASS_FAILED, 0, NULL, "" },
-    { OP_PUSH, 501, "", OPSCOM_CLASS_FAILED, 0, NULL, "" },
+    { OP_PUSH, 501, "", OPSCOM_CLASS_DOUBT, 0, NULL, "" },
     { OP_PUSH, 301, "", OPSCOM_CLASS_FAILED, 0, NULL, "" },
     { OP_STATS, 200, "{\"data\":[{\"type\":\"temp\",\"zone\":\"z\",\"total\":\"4\"}]}", OPSCOM_CLASS_OK, 0, "", "" },
     { OP_STATS, 200, "{\"data\":[]}", OPSCOM_CLASS_OK, 0, "", "" },
@@ -505,6 +526,57 @@ START_TEST(test_classify)
     if (c != OPSCOM_CLASS_OK && !classes[_i].msg)
         ck_assert_uint_gt(strlen(r.message), 0);
     ck_assert_str_eq(r.reference_id, classes[_i].ref);
+}
+END_TEST
+
+/* opscom_parse_ref(): usable = a string of 1-50 [A-Za-z0-9-] or a number
+ * whose text is 1-50 digits; everything else unusable. */
+static const struct {
+    const char *body;
+    int usable;
+    const char *ref;     /* the text kept when usable */
+} refs[] = {
+    { "{\"reference_id\":\"R-1\"}", 1, "R-1" },
+    { "{\"reference_id\":\"0bacd700-d773-4e84-9047-1c271eca51a5\"}", 1,
+      "0bacd700-d773-4e84-9047-1c271eca51a5" },
+    { "{\"reference_id\":\"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx\"}", 1,
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx" },                 /* 50 */
+    { "{\"reference_id\":\"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy\"}", 0, "" }, /* 51 */
+    { "{\"reference_id\":10001}", 1, "10001" },
+    { "{\"reference_id\":0}", 1, "0" },
+    { "{ \"reference_id\" :  18446744073709551617 }", 1, "18446744073709551617" }, /* > 2^64 */
+    { "{\"reference_id\":12345678901234567890123456789012345678901234567890}", 1,
+      "12345678901234567890123456789012345678901234567890" },                 /* 50 digits */
+    { "{\"reference_id\":123456789012345678901234567890123456789012345678901}", 0, "" },
+    { "{\"reference_id\":-5}", 0, "" },
+    { "{\"reference_id\":10001.5}", 0, "" },
+    { "{\"reference_id\":1e5}", 0, "" },
+    { "{\"reference_id\":\"\"}", 0, "" },
+    { "{\"reference_id\":\"R 1\"}", 0, "" },
+    { "{\"reference_id\":\"R_1\"}", 0, "" },
+    { "{\"reference_id\":\"caf\u00e9\"}", 0, "" },
+    { "{\"reference_id\":\"R\\u002d1\"}", 1, "R-1" },                    /* escapes read */
+    { "{\"reference_id\":null}", 0, "" },
+    { "{\"reference_id\":true}", 0, "" },
+    { "{\"reference_id\":[\"R-1\"]}", 0, "" },
+    { "{\"reference_id\":{\"id\":\"R-1\"}}", 0, "" },
+    { "{\"status\":\"success\"}", 0, "" },
+    { "{\"data\":{\"reference_id\":\"R-9\"}}", 0, "" },                  /* not top level */
+    { "{\"x\":\"\\\"reference_id\\\":1\",\"reference_id\":\"R-2\"}", 1, "R-2" },
+    { "\xef\xbb\xbf{\"reference_id\":\"R-3\"}", 1, "R-3" },
+};
+
+START_TEST(test_parse_ref)
+{
+    char out[OPSCOM_REF_MAX + 1];
+    const char *why = NULL;
+    int u = opscom_parse_ref(refs[_i].body, strlen(refs[_i].body), out, &why);
+
+    ck_assert_msg(u == refs[_i].usable, "case %d (%s): usable %d", _i, refs[_i].body, u);
+    ck_assert_str_eq(out, refs[_i].ref);
+    ck_assert_ptr_nonnull(why);
+    if (!u)
+        ck_assert_uint_gt(strlen(why), 0);
 }
 END_TEST
 
@@ -957,6 +1029,7 @@ int main(void)
     tcase_add_test(tc, test_fields);
     tcase_add_test(tc, test_clean_message);
     tcase_add_loop_test(tc, test_classify, 0, sizeof(classes) / sizeof(classes[0]));
+    tcase_add_loop_test(tc, test_parse_ref, 0, sizeof(refs) / sizeof(refs[0]));
     tcase_add_test(tc, test_new_refuses_bad_token);
     tcase_add_test(tc, test_push_update_delete);
     tcase_add_test(tc, test_concurrency_overlaps);

@@ -52,6 +52,9 @@ struct fake {
     int  fail_plate;      /* plate "BAD" -> permanent failure */
     int  abort_after;     /* after N requests the run aborts (0: never) */
     int  retry_later_plate; /* plate "SLOW" -> attempts run out */
+    int  odd_plates;      /* plate "NOREF": success without a usable reference id;
+                             "HTML": a 2xx that is not a well-formed success;
+                             "DOWN": the API cannot be reached */
     int  fail_delete;     /* every delete -> permanent failure (400) */
     int  nreq;
 };
@@ -78,6 +81,13 @@ static const char *jstr(struct json_object *o, const char *k)
     struct json_object *v;
 
     return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int plate_is(struct json_object *o, const char *plate)
+{
+    const char *p = jstr(o, "LicencePlate");
+
+    return p && !strcmp(p, plate);
 }
 
 static int fake_ref(const char *ref)
@@ -130,6 +140,18 @@ static int fake_run(void *t, const struct opscom_hooks *h, void *ctx, struct etl
             !strcmp(jstr(o, "LicencePlate"), "SLOW")) {
             r.outcome = OC_RETRY_LATER;
             snprintf(r.message, sizeof(r.message), "503 Service Unavailable");
+        } else if (f->odd_plates && plate_is(o, "HTML")) {
+            r.outcome = OC_FAILED;      /* maybe applied: nothing recorded live here */
+            r.answer_doubt = 1;
+            snprintf(r.message, sizeof(r.message), "<html>OK</html>");
+        } else if (f->odd_plates && plate_is(o, "DOWN")) {
+            r.outcome = OC_RETRY_LATER;
+            r.unreachable = 1;
+            snprintf(r.message, sizeof(r.message), "Couldn't connect to server");
+        } else if (f->odd_plates && job.op == OP_PUSH && plate_is(o, "NOREF")) {
+            f->live[f->nrefs++] = json_object_get(o);
+            r.outcome = OC_OK;          /* live, but reference_id stays "" */
+            snprintf(r.message, sizeof(r.message), "success with no reference_id");
         } else if (job.op == OP_PUSH) {
             if (f->fail_plate && !strcmp(jstr(o, "LicencePlate"), "BAD")) {
                 r.outcome = OC_FAILED;
@@ -216,6 +238,7 @@ static struct push_counts run(struct fake *f, const struct permit *recs, int n,
     o.force = ro->force;
     o.dry_run = ro->dry;
     o.dry_out = ro->dry_out;
+    o.dry_verbose = ro->dry;
     o.retry_failed = ro->retry_failed;
     o.hold_disconnected = ro->hold;
     p = push_new(l, &o, &e);
@@ -393,6 +416,102 @@ START_TEST(test_changes_and_void)
 }
 END_TEST
 
+/* Unlinked records are never sent again; a 2xx non-success is failed in
+ * doubt and --retry-failed resends it flagged; an unreachable API is an
+ * error of the run (exit 3), however few records. */
+START_TEST(test_unlinked_doubt_unreachable)
+{
+    struct fake f;
+    struct permit recs[6];
+    struct push_counts c;
+    struct ledger_rec r;
+    struct etl_err e;
+    struct ledger *l;
+    int ex, rc, i, pushes;
+    static const char *const plates[5] = { "NOREF", "NOREF", "NOREF", "ABC1", "HTML" };
+
+    memset(&f, 0, sizeof(f));
+    f.odd_plates = 1;
+    ledger_rec_init(&r);
+    for (i = 0; i < 5; i++)
+        mk(&recs[i], i, plates[i], 1000, "Lot 4");
+    c = run(&f, recs, 5, &plain, &ex, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(ex, 1);
+    ck_assert_int_eq(c.pushed, 4);
+    ck_assert_int_eq(c.unlinked, 3);
+    ck_assert_int_eq(c.failed, 1);
+    ck_assert_int_eq(c.failed_doubt, 1);
+    rec_of("ps:0", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_int_eq(r.unlinked, 1);
+    rec_of("ps:4", &r);
+    ck_assert_int_eq(r.state, LS_FAILED);
+    ck_assert_int_eq(r.doubt, 1);
+    /* change, repush-worthy change, void of unlinked records; a change of a
+     * linked one */
+    recs[0].cents = 1250;
+    snprintf(recs[1].zone, sizeof(recs[1].zone), "Lot 5");
+    recs[2].voided = 1;
+    recs[3].cents = 1250;
+    pushes = f.calls[OP_PUSH];
+    c = run(&f, recs, 4, &plain, &ex, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(ex, 1);
+    ck_assert_int_eq(f.calls[OP_PUSH], pushes);     /* never a second push */
+    ck_assert_int_eq(f.calls[OP_DELETE], 0);
+    ck_assert_int_eq(f.calls[OP_UPDATE], 1);        /* the linked one */
+    ck_assert_int_eq(c.failed, 2);                  /* the changes; the void is a void */
+    ck_assert_int_eq(fake_live(&f), 4);
+    for (i = 0; i < 3; i++) {
+        char key[16];
+
+        snprintf(key, sizeof(key), "ps:%d", i);
+        rec_of(key, &r);
+        ck_assert_int_eq(r.state, LS_FAILED);
+        ck_assert_int_eq(r.unlinked, 1);
+        ck_assert_str_eq(r.last_error.ptr, LEDGER_UNLINKED_MSG);
+    }
+    /* --retry-failed: only the failure in doubt goes, flagged */
+    f.odd_plates = 0;
+    {
+        struct run_opts ro = plain;
+
+        ro.retry_failed = 1;
+        c = run(&f, NULL, 0, &ro, &ex, &rc);
+    }
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(f.calls[OP_PUSH], pushes + 1);
+    ck_assert_int_eq(c.resent_after_doubt, 1);
+    ck_assert_int_eq(ex, 1);
+    rec_of("ps:4", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_int_eq(r.resent_after_doubt, 1);
+    rec_of("ps:0", &r);
+    ck_assert_int_eq(r.state, LS_FAILED);
+    /* an unusable-reference record left pending by an old ledger is not
+     * pushed a second time either */
+    l = ledger_open(path, LEDGER_LOCK, &e);
+    ck_assert_ptr_nonnull(l);
+    rec_of("ps:0", &r);
+    ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    ledger_close(l);
+    c = run(&f, NULL, 0, &plain, &ex, &rc);
+    ck_assert_int_eq(f.calls[OP_PUSH], pushes + 1);
+    ck_assert_int_eq(f.calls[OP_DELETE], 0);
+    rec_of("ps:0", &r);
+    ck_assert_int_eq(r.state, LS_FAILED);
+    /* the API unreachable for one record: an error of the run */
+    f.odd_plates = 1;
+    mk(&recs[5], 5, "DOWN", 1000, "Lot 4");
+    c = run(&f, &recs[5], 1, &plain, &ex, &rc);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_int_eq(c.unreachable, 1);
+    ledger_rec_release(&r);
+    fake_free(&f);
+}
+END_TEST
+
 START_TEST(test_reject_ratio)
 {
     struct fake f;
@@ -544,13 +663,14 @@ START_TEST(test_dry_run)
     struct permit recs[2];
     struct push_counts c;
     struct run_opts ro = plain;
-    char out[2048];
+    char out[4096], plan[256];
     FILE *mem;
-    int ex, rc;
+    int ex, rc, nreq;
 
     memset(&f, 0, sizeof(f));
     mk(&recs[0], 0, "ABC1", 1000, "Lot 4");
     mk(&recs[1], 1, "ABC2", 0, "Lot 4");
+    memset(out, 0, sizeof(out));
     mem = fmemopen(out, sizeof(out), "w");
     ck_assert_ptr_nonnull(mem);
     ro.dry = 1;
@@ -558,12 +678,67 @@ START_TEST(test_dry_run)
     c = run(&f, recs, 2, &ro, &ex, &rc);
     fclose(mem);
     ck_assert_int_eq(f.nreq, 0);
-    ck_assert_int_eq(c.pushed, 2);
-    ck_assert_msg(strstr(out, "push ps:0 {\"LicencePlate\":\"ABC1\",\"Amount\":\"10.00\"") != NULL,
+    ck_assert_int_eq(c.plan_push, 2);
+    ck_assert_int_eq(c.pushed, 0);         /* nothing was pushed */
+    ck_assert_msg(strstr(out, "would push   ps:0 plate ABC1 zone 'Lot 4' 10.00 CAD ") != NULL,
                   "%s", out);
-    ck_assert_msg(strstr(out, "push ps:1 {\"LicencePlate\":\"ABC2\",\"CurrencyID\":\"CAD\"") != NULL,
+    ck_assert_msg(strstr(out, "would push   ps:1 plate ABC2 zone 'Lot 4' 0.00 CAD ") != NULL,
                   "%s", out);
     ck_assert_int_ne(access(path, F_OK), 0);   /* no ledger written */
+
+    /* pushed for real, then a changed amount and a void: the plan says
+     * update (old -> new) and delete, and still sends nothing */
+    c = run(&f, recs, 2, &plain, &ex, &rc);
+    ck_assert_int_eq(c.pushed, 2);
+    nreq = f.nreq;
+    recs[0].cents = 1500;
+    recs[1].voided = 1;
+    memset(out, 0, sizeof(out));
+    mem = fmemopen(out, sizeof(out), "w");
+    ck_assert_ptr_nonnull(mem);
+    ro.dry_out = mem;
+    {
+        struct etl_err e;
+        struct ledger *l = ledger_open(path, LEDGER_DRY, &e);
+        struct push_opts o;
+        struct push *p;
+        struct ingest_stats st;
+
+        ck_assert_ptr_nonnull(l);
+        memset(&o, 0, sizeof(o));
+        o.max_reject_ratio = 0.2;
+        o.dry_run = 1;
+        o.dry_verbose = 1;
+        o.dry_out = mem;
+        p = push_new(l, &o, &e);
+        ck_assert_int_eq(push_begin(p, &e), 0);
+        ck_assert_int_eq(push_file_begin(p, input, &e), 0);
+        ck_assert_int_eq(push_sink_record(p, &recs[0], &e), 0);
+        ck_assert_int_eq(push_sink_record(p, &recs[1], &e), 0);
+        memset(&st, 0, sizeof(st));
+        st.rows = 2;
+        st.accepted = 1;
+        st.voids = 1;
+        ck_assert_int_eq(push_file_end(p, input, &st, 1, &e), 0);
+        ck_assert_int_eq(push_send(p, fake_run, &f, &e), 0);
+        ck_assert_int_eq(push_finish(p, &e), 0);
+        c = *push_counts(p);
+        push_plan_text(p, plan, sizeof(plan));
+        push_free(p);
+        ledger_close(l);
+    }
+    fclose(mem);
+    ck_assert_int_eq(f.nreq, nreq);
+    ck_assert_int_eq(c.plan_update, 1);
+    ck_assert_int_eq(c.plan_delete, 1);
+    ck_assert_int_eq(c.plan_push, 0);
+    ck_assert_str_eq(plan, "would push 0, update 1, delete 1, repush 0, hold 0");
+    ck_assert_msg(strstr(out, "would update ps:0 ref ") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, ": amount 10.00 -> 15.00\n") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "would delete ps:1 ref ") != NULL, "%s", out);
+    /* the ledger file still says what the real run left */
+    c = run(&f, NULL, 0, &plain, &ex, &rc);
+    ck_assert_int_eq(c.updated + c.deleted + c.pushed, 0);
     fake_free(&f);
 }
 END_TEST
@@ -607,6 +782,7 @@ int main(void)
     tcase_add_test(tc, test_changes_and_void);
     tcase_add_test(tc, test_void_delete_fails);
     tcase_add_test(tc, test_reject_ratio);
+    tcase_add_test(tc, test_unlinked_doubt_unreachable);
     tcase_add_test(tc, test_doubt_and_failures);
     tcase_add_test(tc, test_abort_and_leftovers);
     tcase_add_test(tc, test_killed_in_flight);
