@@ -8,7 +8,8 @@ DEB_PKGS := build-essential pkg-config libcsv-dev libjson-c-dev libpcre2-dev \
             libcurl4-openssl-dev libssl-dev libxlsxwriter-dev libsqlite3-dev sqlite3 zlib1g-dev \
             libpq-dev postgresql \
             check libmicrohttpd-dev valgrind cppcheck clang-tidy clang \
-            libclang-rt-14-dev curl python3 python3-openpyxl tzdata time openssl
+            libclang-rt-14-dev curl python3 python3-openpyxl tzdata time openssl \
+            python3-aiosmtpd
 # only `make check-full` needs these (installed by full-deps; large: never by check)
 FULL_DEB_PKGS := libreoffice-calc-nogui poppler-utils
 # only `make bench` needs these (installed by bench-deps, never by check)
@@ -232,5 +233,7 @@ install:
 	install -m 644 formats/*.json $(DESTDIR)$(PREFIX)/share/permit-etl/formats/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 permit-etl.1 $(DESTDIR)$(PREFIX)/share/man/man1/permit-etl.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 completion/permit-etl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/permit-etl
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -21,6 +21,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (log_options()->json) {
+        const char *kv[] = { "message", msg, "command", cmd ? cmd : "", NULL };
+
+        log_json_line("error", "usage", kv);
+        return EXIT_USAGE;
+    }
     fprintf(stderr, "permit-etl: %s\nTry 'permit-etl %s%s--help'.\n", msg,
             cmd ? cmd : "", cmd ? " " : "");
     return EXIT_USAGE;

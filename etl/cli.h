@@ -31,7 +31,8 @@ enum {
     "\nGlobal options:\n"                                                   \
     "  -q, --quiet     only errors and the final summary line\n"            \
     "  -v, --verbose   more detail\n"                                       \
-    "      --log-json  JSON log lines on stderr (one per stage and the summary)\n" \
+    "      --log-json  stderr as JSON lines only (level, event, fields; row\n" \
+    "                  errors, the summary last)\n"                         \
     "      --timings   per-stage wall and CPU time at the end\n"            \
     "  -h, --help      this help\n"
 

@@ -13,6 +13,7 @@ int cmd_push(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_delete(int argc, char **argv);

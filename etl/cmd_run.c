@@ -30,6 +30,9 @@ static const char usage[] =
 "Voids cancel their sale in any order (a pushed one is deleted); money is\n"
 "Gross, Voids and Net per currency; the summary line and JSON put every\n"
 "row of the run in one bucket (rows, sales, voids; earlier runs apart).\n"
+"Then (not with --dry-run, not after exit 2) metrics_file is rewritten and\n"
+"`notify` mails and/or posts the summary after exit 3, or also exit 1 with\n"
+"\"on\": \"attention\" (see `permit-etl check`).\n"
 "\n"
 "Inputs must be regular files (gzip data is decompressed whatever the name);\n"
 "one file matched by two paths is read once (the ledger records real paths).\n"
@@ -70,6 +73,7 @@ int cmd_run(int argc, char **argv)
     po.write_report = 1;
     po.archive = 1;
     po.retention = 1;
+    po.nightly = 1;
     cli_reset_getopt();
     while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
         switch (c) {
@@ -126,6 +130,9 @@ int cmd_run(int argc, char **argv)
 fail:
     log_err(&err);
     ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
+    if (cfg && !po.dry_run)
+        pipeline_nightly(cfg, ret, "run failed before any file was read", NULL, NULL, NULL,
+                         NULL, NULL);
     log_summary(ret, "run failed before any file was read");
 out:
     zones_free(zones);

@@ -252,15 +252,85 @@ static int is_loopback_v4(const char *h, size_t n)
     return part == 4 && first == 127;
 }
 
+static int is_loopback_host(const char *host, size_t n)
+{
+    return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+           (n == 5 && memcmp(host, "[::1]", 5) == 0) ||
+           is_loopback_v4(host, n);
+}
+
+/*
+ * Splits what follows "scheme://": host (a name, IPv4 or [IPv6]) and an
+ * optional :port. `host` is where the host starts, *hlen its length,
+ * *rest what follows the port. -1 with *why when malformed or with credentials.
+ */
+static int url_host(const char *host, size_t *hlen, const char **rest, const char **why)
+{
+    const char *p, *hend = host + strcspn(host, "/?#");
+
+    if (memchr(host, '@', (size_t)(hend - host))) {
+        *why = "must not carry credentials (user@host)";
+        return -1;
+    }
+    if (*host == '[') {
+        hend = strchr(host, ']');
+        if (!hend) {
+            *why = "has an unterminated [IPv6] host";
+            return -1;
+        }
+        hend++;
+        for (p = host + 1; p < hend - 1; p++)
+            if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.') {
+                *why = "has an invalid IPv6 host";
+                return -1;
+            }
+        if (hend - host < 4) {
+            *why = "has an invalid IPv6 host";
+            return -1;
+        }
+    } else {
+        hend = host;
+        while (*hend && (isalnum((unsigned char)*hend) || *hend == '-' || *hend == '.'))
+            hend++;
+        if (hend == host) {
+            *why = "has no host";
+            return -1;
+        }
+    }
+    *hlen = (size_t)(hend - host);
+    p = hend;
+    if (*p == ':') {
+        long port = 0;
+
+        p++;
+        if (!isdigit((unsigned char)*p)) {
+            *why = "has an invalid port";
+            return -1;
+        }
+        while (isdigit((unsigned char)*p)) {
+            port = port * 10 + (*p - '0');
+            if (port > 65535)
+                break;
+            p++;
+        }
+        if (port < 1 || port > 65535) {
+            *why = "has a port outside 1-65535";
+            return -1;
+        }
+    }
+    *rest = p;
+    return 0;
+}
+
 /*
  * Checks scheme://host[:port] (an optional single trailing '/' is dropped)
  * and returns the normalized copy: lower-case scheme, no trailing slash.
  */
 static char *check_url(const char *url, const char **why)
 {
-    const char *p, *host, *hend, *rest;
+    const char *p, *host, *rest;
     size_t slen, n;
-    int https, loop;
+    int https;
     char *out;
 
     if (strncasecmp(url, "https://", 8) == 0) {
@@ -274,56 +344,8 @@ static char *check_url(const char *url, const char **why)
         return NULL;
     }
     host = url + slen;
-    hend = host + strcspn(host, "/?#");
-    if (memchr(host, '@', (size_t)(hend - host))) {
-        *why = "must not carry credentials (user@host)";
+    if (url_host(host, &n, &rest, why) < 0)
         return NULL;
-    }
-    if (*host == '[') {
-        hend = strchr(host, ']');
-        if (!hend) {
-            *why = "has an unterminated [IPv6] host";
-            return NULL;
-        }
-        hend++;
-        for (p = host + 1; p < hend - 1; p++)
-            if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.') {
-                *why = "has an invalid IPv6 host";
-                return NULL;
-            }
-        if (hend - host < 4) {
-            *why = "has an invalid IPv6 host";
-            return NULL;
-        }
-    } else {
-        hend = host;
-        while (*hend && (isalnum((unsigned char)*hend) || *hend == '-' || *hend == '.'))
-            hend++;
-        if (hend == host) {
-            *why = "has no host";
-            return NULL;
-        }
-    }
-    rest = hend;
-    if (*rest == ':') {
-        long port = 0;
-
-        rest++;
-        if (!isdigit((unsigned char)*rest)) {
-            *why = "has an invalid port";
-            return NULL;
-        }
-        while (isdigit((unsigned char)*rest)) {
-            port = port * 10 + (*rest - '0');
-            if (port > 65535)
-                break;
-            rest++;
-        }
-        if (port < 1 || port > 65535) {
-            *why = "has a port outside 1-65535";
-            return NULL;
-        }
-    }
     if (*rest == '/' && rest[1] == '\0') {
         /* a trailing slash alone is dropped */
     } else if (*rest != '\0') {
@@ -331,11 +353,7 @@ static char *check_url(const char *url, const char **why)
                             : "must be scheme://host[:port] with no path, query or fragment";
         return NULL;
     }
-    n = (size_t)(hend - host);
-    loop = (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-           (n == 5 && memcmp(host, "[::1]", 5) == 0) ||
-           is_loopback_v4(host, n);
-    if (!https && !loop) {
+    if (!https && !is_loopback_host(host, n)) {
         *why = "may use http:// only for a loopback host (127.0.0.0/8, localhost, [::1]); use https://";
         return NULL;
     }
@@ -386,7 +404,8 @@ static int tz_exists(const char *name)
 
 /* ---- key table ---------------------------------------------------------- */
 
-enum kind { K_URL, K_STR, K_PATH, K_ENVNAME, K_TZ, K_INT, K_RATIO, K_DISC, K_INPUTS, K_BOOL };
+enum kind { K_URL, K_STR, K_PATH, K_ENVNAME, K_TZ, K_INT, K_RATIO, K_DISC, K_INPUTS, K_BOOL,
+            K_NOTIFY };
 
 struct key_def {
     const char *name;
@@ -418,6 +437,8 @@ static const struct key_def keys[] = {
     { "disconnected",      K_DISC,    OFF(disconnected_hold), 0, 0 },
     { "retention_days",    K_INT,     OFF(retention_days), CONFIG_RETENTION_MIN, 36500 },
     { "group_readable",    K_BOOL,    OFF(group_readable), 0, 0 },
+    { "notify",            K_NOTIFY,  0, 0, 0 },
+    { "metrics_file",      K_PATH,    OFF(metrics_file), 0, 0 },
 };
 
 /* Joins dir and a relative path; absolute paths are copied. */
@@ -493,6 +514,220 @@ static int load_inputs(struct config *c, struct json_object *v, struct etl_err *
     return 0;
 }
 
+static int envname_ok(const char *s)
+{
+    if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return 0;
+    return 1;
+}
+
+/* ---- notify --------------------------------------------------------------- */
+
+/* A mail address as SMTP takes it between < >: local@domain, printable
+ * ASCII without spaces or the characters that would break a header. */
+static int address_ok(const char *s)
+{
+    const char *at = strchr(s, '@');
+    size_t n = strlen(s);
+
+    if (n < 3 || n > 254 || !at || at == s || !at[1] || strchr(at + 1, '@'))
+        return 0;
+    for (; *s; s++)
+        if (*s <= 0x20 || *s >= 0x7f || strchr("<>()[]\\,;:\"", *s))
+            return 0;
+    return 1;
+}
+
+/* A JSON string value of a notify key: non-empty, no NUL. */
+static const char *notify_str(struct config *c, struct json_object *v, const char *key,
+                              struct etl_err *err)
+{
+    const char *s;
+
+    if (!json_object_is_type(v, json_type_string)) {
+        cfail(err, c->path, key, "must be a string");
+        return NULL;
+    }
+    s = json_object_get_string(v);
+    if (!*s || strlen(s) != (size_t)json_object_get_string_len(v)) {
+        cfail(err, c->path, key, "must be a non-empty string without NUL");
+        return NULL;
+    }
+    return s;
+}
+
+static int unknown_subkey(struct config *c, const char *parent, const char *key,
+                          const char *known, struct etl_err *err)
+{
+    char sk[72], fk[160], m[256];
+
+    safe_key(sk, sizeof(sk), key);
+    snprintf(fk, sizeof(fk), "%s.%s", parent, sk);
+    snprintf(m, sizeof(m), "unknown key '%s' (known: %s)", fk, known);
+    return cfail(err, c->path, fk, m);
+}
+
+static int load_mail(struct config *c, struct json_object *mail, struct etl_err *err)
+{
+    struct config_notify *n = &c->notify;
+    const char *s, *why = NULL, *host, *rest;
+    size_t hlen, i, cnt;
+
+    if (!json_object_is_type(mail, json_type_object))
+        return cfail(err, c->path, "notify.mail",
+                     "must be an object {\"url\", \"from\", \"to\", ...}");
+    json_object_object_foreach(mail, k, v) {
+        if (!strcmp(k, "url")) {
+            if (!(s = notify_str(c, v, "notify.mail.url", err)))
+                return -1;
+            if (!strncasecmp(s, "smtps://", 8))
+                host = s + 8;
+            else if (!strncasecmp(s, "smtp://", 7))
+                host = s + 7;
+            else
+                return cfail(err, c->path, "notify.mail.url",
+                             "must be smtps://host[:port] or smtp://host[:port] (STARTTLS)");
+            if (url_host(host, &hlen, &rest, &why) < 0 ||
+                (*rest && !(rest[0] == '/' && !rest[1]))) {
+                char m[200];
+
+                snprintf(m, sizeof(m), "%s", why ? why : "must be smtp[s]://host[:port] with no path");
+                return cfail(err, c->path, "notify.mail.url", m);
+            }
+            n->mail_loopback = is_loopback_host(host, hlen);
+            if (set_str(&n->mail_url, xstrdup(s), err) < 0)
+                return -1;
+        } else if (!strcmp(k, "from")) {
+            if (!(s = notify_str(c, v, "notify.mail.from", err)))
+                return -1;
+            if (!address_ok(s))
+                return cfail(err, c->path, "notify.mail.from", "must be a mail address local@domain");
+            if (set_str(&n->mail_from, xstrdup(s), err) < 0)
+                return -1;
+        } else if (!strcmp(k, "to")) {
+            if (!json_object_is_type(v, json_type_array) || !(cnt = json_object_array_length(v)))
+                return cfail(err, c->path, "notify.mail.to", "must be a non-empty list of mail addresses");
+            n->mail_to = calloc(cnt, sizeof(*n->mail_to));
+            if (!n->mail_to)
+                return etl_fail(err, E_NOMEM, "config: out of memory");
+            for (i = 0; i < cnt; i++) {
+                struct json_object *e = json_object_array_get_idx(v, i);
+                char fk[48];
+
+                snprintf(fk, sizeof(fk), "notify.mail.to[%zu]", i);
+                if (!(s = notify_str(c, e, fk, err)))
+                    return -1;
+                if (!address_ok(s))
+                    return cfail(err, c->path, fk, "must be a mail address local@domain");
+                n->nmail_to = i + 1;
+                if (set_str(&n->mail_to[i], xstrdup(s), err) < 0)
+                    return -1;
+            }
+        } else if (!strcmp(k, "user_env") || !strcmp(k, "password_env")) {
+            int user = k[0] == 'u';
+            const char *fk = user ? "notify.mail.user_env" : "notify.mail.password_env";
+
+            if (!(s = notify_str(c, v, fk, err)))
+                return -1;
+            if (!envname_ok(s))
+                return cfail(err, c->path, fk,
+                             "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+            if (set_str(user ? &n->mail_user_env : &n->mail_password_env, xstrdup(s), err) < 0)
+                return -1;
+        } else if (!strcmp(k, "redact")) {
+            if (!json_object_is_type(v, json_type_boolean))
+                return cfail(err, c->path, "notify.mail.redact", "must be true or false");
+            n->mail_redact = json_object_get_boolean(v);
+        } else {
+            return unknown_subkey(c, "notify.mail", k,
+                                  "url, from, to, user_env, password_env, redact", err);
+        }
+    }
+    if (!n->mail_url)
+        return cfail(err, c->path, "notify.mail.url", "is required");
+    if (!n->mail_from)
+        return cfail(err, c->path, "notify.mail.from", "is required");
+    if (!n->nmail_to)
+        return cfail(err, c->path, "notify.mail.to", "is required");
+    if (!n->mail_user_env != !n->mail_password_env)
+        return cfail(err, c->path, n->mail_user_env ? "notify.mail.password_env" : "notify.mail.user_env",
+                     "user_env and password_env go together (SMTP AUTH needs both)");
+    return 0;
+}
+
+static int load_webhook(struct config *c, struct json_object *wh, struct etl_err *err)
+{
+    const char *s = NULL, *why = NULL, *host, *rest, *p;
+    size_t hlen;
+    int https;
+
+    if (!json_object_is_type(wh, json_type_object))
+        return cfail(err, c->path, "notify.webhook", "must be an object {\"url\": ...}");
+    json_object_object_foreach(wh, k, v) {
+        if (strcmp(k, "url") != 0)
+            return unknown_subkey(c, "notify.webhook", k, "url", err);
+        if (!(s = notify_str(c, v, "notify.webhook.url", err)))
+            return -1;
+    }
+    if (!s)
+        return cfail(err, c->path, "notify.webhook.url", "is required");
+    https = !strncasecmp(s, "https://", 8);
+    if (!https && strncasecmp(s, "http://", 7) != 0)
+        return cfail(err, c->path, "notify.webhook.url",
+                     "must start with https:// (or http:// for a loopback host)");
+    host = s + (https ? 8 : 7);
+    if (url_host(host, &hlen, &rest, &why) < 0 || (*rest && *rest != '/' && *rest != '?')) {
+        char m[200];
+
+        snprintf(m, sizeof(m), "%s", why ? why : "must be scheme://host[:port][/path]");
+        return cfail(err, c->path, "notify.webhook.url", m);
+    }
+    for (p = rest; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '#')
+            return cfail(err, c->path, "notify.webhook.url",
+                         "must be printable ASCII without spaces or a #fragment");
+    if (strlen(s) > 2048)
+        return cfail(err, c->path, "notify.webhook.url", "is over 2048 characters");
+    if (!https && !is_loopback_host(host, hlen))
+        return cfail(err, c->path, "notify.webhook.url",
+                     "may use http:// only for a loopback host (127.0.0.0/8, localhost, [::1]); use https://");
+    return set_str(&c->notify.webhook_url, xstrdup(s), err);
+}
+
+static int load_notify(struct config *c, struct json_object *v, struct etl_err *err)
+{
+    if (!json_object_is_type(v, json_type_object))
+        return cfail(err, c->path, "notify",
+                     "must be an object {\"on\": ..., \"mail\": {...}, \"webhook\": {...}}");
+    c->notify.set = 1;
+    json_object_object_foreach(v, k, kv) {
+        if (!strcmp(k, "on")) {
+            const char *s = notify_str(c, kv, "notify.on", err);
+
+            if (!s)
+                return -1;
+            if (!strcmp(s, "attention"))
+                c->notify.on_attention = 1;
+            else if (!strcmp(s, "abort"))
+                c->notify.on_attention = 0;
+            else
+                return cfail(err, c->path, "notify.on", "must be \"abort\" or \"attention\"");
+        } else if (!strcmp(k, "mail")) {
+            if (load_mail(c, kv, err) < 0)
+                return -1;
+        } else if (!strcmp(k, "webhook")) {
+            if (load_webhook(c, kv, err) < 0)
+                return -1;
+        } else {
+            return unknown_subkey(c, "notify", k, "on, mail, webhook", err);
+        }
+    }
+    return 0;
+}
+
 static int load_key(struct config *c, const struct key_def *d, struct json_object *v,
                     struct etl_err *err)
 {
@@ -508,6 +743,8 @@ static int load_key(struct config *c, const struct key_def *d, struct json_objec
             return cfail(err, c->path, d->name, "must be true or false");
         *(int *)(void *)((char *)c + d->off) = json_object_get_boolean(v) ? 1 : 0;
         return 0;
+    case K_NOTIFY:
+        return load_notify(c, v, err);
     case K_INT: {
         int64_t n;
 
@@ -561,11 +798,8 @@ static int load_key(struct config *c, const struct key_def *d, struct json_objec
         return set_str(slot, u, err);
     }
     case K_ENVNAME:
-        if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        if (!envname_ok(s))
             return cfail(err, c->path, d->name, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
-        for (const char *p = s; *p; p++)
-            if (!isalnum((unsigned char)*p) && *p != '_')
-                return cfail(err, c->path, d->name, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
         return set_str(slot, xstrdup(s), err);
     case K_PATH:
         /* a PostgreSQL ledger is a URI, never a path */
@@ -813,6 +1047,15 @@ void config_free(struct config *c)
     }
     free(c->inputs);
     free(c->business_tz);
+    free(c->notify.mail_url);
+    free(c->notify.mail_from);
+    for (i = 0; i < c->notify.nmail_to; i++)
+        free(c->notify.mail_to[i]);
+    free(c->notify.mail_to);
+    free(c->notify.mail_user_env);
+    free(c->notify.mail_password_env);
+    free(c->notify.webhook_url);
+    free(c->metrics_file);
     free(c);
 }
 

@@ -25,6 +25,22 @@ struct config_input {
     char *profile;    /* NULL: detect */
 };
 
+/* `notify`: who hears about a run that aborted (exit 3) or, with
+ * "on": "attention", needs attention (exit 1). Strings owned by the config. */
+struct config_notify {
+    int     set;                 /* the key was given */
+    int     on_attention;        /* "on": "attention"; default "abort" */
+    char   *mail_url;            /* smtp://host[:port] | smtps://host[:port]; NULL: no mail */
+    int     mail_loopback;       /* its host is 127.0.0.0/8, localhost or [::1] */
+    char   *mail_from;
+    char  **mail_to;
+    size_t  nmail_to;
+    char   *mail_user_env;       /* environment variable names for SMTP AUTH; */
+    char   *mail_password_env;   /*   both NULL: no AUTH */
+    int     mail_redact;         /* mail a redacted copy of the workbook */
+    char   *webhook_url;         /* https://..., or http:// to a loopback host; NULL: none */
+};
+
 struct config {
     char   *path;                /* the file as given */
     char   *dir;                 /* its directory */
@@ -47,6 +63,8 @@ struct config {
     int     disconnected_hold;   /* "disconnected": "hold" */
     int     retention_days;      /* 0: none (default); else >= CONFIG_RETENTION_MIN */
     int     group_readable;      /* private files 0640 and dirs 0750 (fsutil.h) */
+    struct config_notify notify;
+    char   *metrics_file;        /* Prometheus text file written after each run; NULL: none */
 };
 
 /* retention_days must keep the silent-zones look-back (7 x weeks, 4 weeks

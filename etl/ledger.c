@@ -782,3 +782,9 @@ void ledger_close(struct ledger *l)
     if (l)
         l->ops->close(l);
 }
+
+int ledger_schema_version(const char *path, int *version, struct etl_err *err)
+{
+    return ledger_is_uri(path) ? ledger_pg_schema_version(path, version, err)
+                               : ledger_sqlite_schema_version(path, version, err);
+}

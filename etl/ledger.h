@@ -107,6 +107,13 @@ int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err
 const char *ledger_migration_sql(int v);
 void ledger_close(struct ledger *l);                    /* NULL-safe; releases the lock */
 
+/* The schema version (PRAGMA user_version) of an existing ledger file,
+ * opened read-only: never created, migrated or locked; the `records` table
+ * must exist when the version is not 0. A postgresql:// URI: its server is
+ * asked (0 when the schema does not exist yet; E_CONFIG for a password in
+ * the URI). E_DB (not a database, unreadable). */
+int ledger_schema_version(const char *path, int *version, struct etl_err *err);
+
 /* Explicit transactions (staging batches). ledger_* writers outside one
  * commit on their own. */
 int ledger_begin(struct ledger *l, struct etl_err *err);

@@ -91,6 +91,9 @@ struct ledger {
 
 struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *err);
 struct ledger *ledger_pg_open(const char *uri, int flags, struct etl_err *err);
+/* The schema version of an existing SQLite ledger file (ledger.h's
+ * ledger_schema_version()). */
+int ledger_sqlite_schema_version(const char *path, int *version, struct etl_err *err);
 /* The schema version of the PostgreSQL ledger at uri (0: no schema yet). */
 int ledger_pg_schema_version(const char *uri, int *version, struct etl_err *err);
 

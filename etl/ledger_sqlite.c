@@ -1763,3 +1763,38 @@ fail:
     sq_close(&l->base);
     return NULL;
 }
+
+int ledger_sqlite_schema_version(const char *path, int *version, struct etl_err *err)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        etl_fail(err, E_DB, "ledger: cannot read '%s': %s", path, sqlite3_errmsg(db));
+        goto out;
+    }
+    *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (*version > 0) {
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM records", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW) {
+            etl_fail(err, E_DB, "ledger: '%s' has no readable records table: %s", path,
+                     sqlite3_errmsg(db));
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ret;
+}

@@ -2,10 +2,13 @@
 
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,16 +16,63 @@ static struct log_opts opts;
 static long row_errors;
 static int progress_shown;
 static int stderr_tty = -1;     /* isatty(2), asked once */
+static int journal = -1;        /* stderr is systemd's journal stream, asked once */
 static double progress_last;
 /* the file the progress line counts (log_progress_file) */
 static const char *prog_cmd, *prog_path;
 static size_t prog_idx, prog_total;
 static const long *prog_rows;
 static const char *row_hint;
+static char last_error[2048];
+
+/* syslog priorities, as journald reads them from a "<N>" line prefix */
+enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_INFO = 6, PRIO_DEBUG = 7 };
 
 void log_setup(const struct log_opts *o)
 {
     opts = *o;
+}
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE when stdout/stderr are connected to
+ * the journal; it counts only if stderr is that very stream. */
+static int stderr_is_journal(void)
+{
+    const char *js;
+    char *end;
+    unsigned long long dev, ino;
+    struct stat st;
+
+    if (journal >= 0)
+        return journal;
+    journal = 0;
+    js = getenv("JOURNAL_STREAM");
+    if (!js || !*js || fstat(STDERR_FILENO, &st) < 0)
+        return 0;
+    errno = 0;
+    dev = strtoull(js, &end, 10);
+    if (errno || end == js || *end != ':')
+        return 0;
+    js = end + 1;
+    ino = strtoull(js, &end, 10);
+    if (errno || end == js || *end)
+        return 0;
+    journal = (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+    return journal;
+}
+
+/* Writes one human line "permit-etl: TEXT" (with its "<N>" priority prefix
+ * under the journal). */
+static void human_line(int prio, const char *text)
+{
+    if (stderr_is_journal())
+        fprintf(stderr, "<%d>permit-etl: %s\n", prio, text);
+    else
+        fprintf(stderr, "permit-etl: %s\n", text);
+}
+
+const char *log_last_error(void)
+{
+    return last_error;
 }
 
 const struct log_opts *log_options(void)
@@ -56,19 +106,30 @@ static void tty_safe(char *s)
             *s = '?';
 }
 
-__attribute__((format(printf, 2, 0)))
-static void vsay(const char *level, const char *fmt, va_list ap)
+static const char *prio_level(int prio)
 {
-    char msg[2048];
+    return prio <= PRIO_ERR ? "error" : prio == PRIO_WARNING ? "warning"
+         : prio == PRIO_INFO ? "info" : "debug";
+}
+
+/* One message: a human line, or with --log-json a JSON line only. */
+__attribute__((format(printf, 2, 0)))
+static void vsay(int prio, const char *fmt, va_list ap)
+{
+    char msg[2048], line[2080];
 
     vsnprintf(msg, sizeof(msg), fmt, ap);
     tty_safe(msg);
+    if (prio <= PRIO_ERR)
+        snprintf(last_error, sizeof(last_error), "%s", msg);
     clear_progress();
-    fprintf(stderr, "permit-etl: %s%s\n", level, msg);
     if (opts.json) {
         const char *kv[] = { "message", msg, NULL };
-        log_json_line(level[0] ? "warning" : "info", "log", kv);
+        log_json_line(prio_level(prio), "message", kv);
+        return;
     }
+    snprintf(line, sizeof(line), "%s%s", prio == PRIO_WARNING ? "warning: " : "", msg);
+    human_line(prio, line);
 }
 
 void log_info(const char *fmt, ...)
@@ -78,7 +139,7 @@ void log_info(const char *fmt, ...)
     if (opts.quiet)
         return;
     va_start(ap, fmt);
-    vsay("", fmt, ap);
+    vsay(PRIO_INFO, fmt, ap);
     va_end(ap);
 }
 
@@ -86,8 +147,10 @@ void log_warn(const char *fmt, ...)
 {
     va_list ap;
 
+    if (opts.quiet)
+        return;
     va_start(ap, fmt);
-    vsay("warning: ", fmt, ap);
+    vsay(PRIO_WARNING, fmt, ap);
     va_end(ap);
 }
 
@@ -98,7 +161,7 @@ void log_debug(const char *fmt, ...)
     if (!opts.verbose)
         return;
     va_start(ap, fmt);
-    vsay("", fmt, ap);
+    vsay(PRIO_DEBUG, fmt, ap);
     va_end(ap);
 }
 
@@ -107,7 +170,7 @@ void log_error(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vsay("", fmt, ap);
+    vsay(PRIO_ERR, fmt, ap);
     va_end(ap);
 }
 
@@ -125,15 +188,24 @@ void log_row_error(const char *file, long line, const char *field,
     char msg[2048];
 
     row_errors++;
-    if (row_errors > LOG_ROW_ERRORS_SHOWN)
+    if (row_errors > LOG_ROW_ERRORS_SHOWN || opts.quiet)
         return;
+    clear_progress();
+    if (opts.json) {
+        char num[24];
+        const char *kv[] = { "file", file, "line", num, "field", field, "reason", reason,
+                             NULL };
+
+        snprintf(num, sizeof(num), "#%ld", line > 0 ? line : 0);
+        log_json_line("warning", "row_error", kv);
+        return;
+    }
     if (line > 0)
         snprintf(msg, sizeof(msg), "%s:%ld: %s: %s", file, line, field, reason);
     else
         snprintf(msg, sizeof(msg), "%s: %s: %s", file, field, reason);
     tty_safe(msg);
-    clear_progress();
-    fprintf(stderr, "permit-etl: %s\n", msg);
+    human_line(PRIO_WARNING, msg);
 }
 
 void log_row_errors_where(const char *hint)
@@ -143,12 +215,22 @@ void log_row_errors_where(const char *hint)
 
 void log_row_errors_flush(void)
 {
-    if (row_errors > LOG_ROW_ERRORS_SHOWN) {
-        clear_progress();
-        fprintf(stderr, "permit-etl: ... and %ld more%s%s%s\n",
-                row_errors - LOG_ROW_ERRORS_SHOWN, row_hint ? " (see " : "",
-                row_hint ? row_hint : "", row_hint ? ")" : "");
+    char msg[256];
+
+    if (row_errors <= LOG_ROW_ERRORS_SHOWN || opts.quiet)
+        return;
+    clear_progress();
+    snprintf(msg, sizeof(msg), "... and %ld more%s%s%s", row_errors - LOG_ROW_ERRORS_SHOWN,
+             row_hint ? " (see " : "", row_hint ? row_hint : "", row_hint ? ")" : "");
+    if (opts.json) {
+        char num[24];
+        const char *kv[] = { "count", num, "message", msg, NULL };
+
+        snprintf(num, sizeof(num), "#%ld", row_errors - LOG_ROW_ERRORS_SHOWN);
+        log_json_line("warning", "row_errors_more", kv);
+        return;
     }
+    human_line(PRIO_WARNING, msg);
 }
 
 long log_row_errors_total(void)
@@ -156,7 +238,7 @@ long log_row_errors_total(void)
     return row_errors;
 }
 
-void log_json_line(const char *level, const char *stage, const char *const *kv)
+void log_json_line(const char *level, const char *event, const char *const *kv)
 {
     struct buf b = BUF_INIT;
     char ts[32];
@@ -165,12 +247,15 @@ void log_json_line(const char *level, const char *stage, const char *const *kv)
 
     if (!opts.json)
         return;
+    /* -q: errors and the summary only */
+    if (opts.quiet && strcmp(level, "error") != 0 && strcmp(event, "summary") != 0)
+        return;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
     buf_addf(&b, "{\"ts\":\"%s\",\"level\":\"", ts);
     buf_add_json_str(&b, level, strlen(level));
-    buf_addstr(&b, "\",\"stage\":\"");
-    buf_add_json_str(&b, stage, strlen(stage));
+    buf_addstr(&b, "\",\"event\":\"");
+    buf_add_json_str(&b, event, strlen(event));
     buf_addch(&b, '"');
     for (; kv && kv[0] && kv[1]; kv += 2) {
         buf_addstr(&b, ",\"");
@@ -194,20 +279,23 @@ void log_json_line(const char *level, const char *stage, const char *const *kv)
 
 void log_summary(int exit_code, const char *fmt, ...)
 {
-    char msg[2048], code[16];
+    char msg[2048], code[16], line[2100];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     clear_progress();
-    fprintf(stderr, "permit-etl: %s (exit %d)\n", msg, exit_code);
-    snprintf(code, sizeof(code), "#%d", exit_code);
-    {
+    if (opts.json) {
         const char *kv[] = { "message", msg, "exit", code, NULL };
+
+        snprintf(code, sizeof(code), "#%d", exit_code);
         log_json_line(exit_code >= 2 ? "error" : exit_code ? "warning" : "info",
                       "summary", kv);
+        return;
     }
+    snprintf(line, sizeof(line), "%s (exit %d)", msg, exit_code);
+    human_line(exit_code >= 2 ? PRIO_ERR : exit_code ? PRIO_WARNING : PRIO_INFO, line);
 }
 
 /* The terminal's width, asked on every draw (so a resized window is
@@ -374,18 +462,33 @@ void timing_report(void)
     if (!opts.timings || !nstages)
         return;
     clear_progress();
-    fprintf(stderr, "permit-etl: timings (seconds)\n%-16s %10s %10s\n",
-            "stage", "wall", "cpu");
+    if (!opts.json)
+        fprintf(stderr, "permit-etl: timings (seconds)\n%-16s %10s %10s\n",
+                "stage", "wall", "cpu");
     for (i = 0; i < nstages; i++) {
         char wall[32], cpu[32];
-        const char *kv[] = { "wall_s", wall, "cpu_s", cpu, NULL };
+        const char *kv[] = { "stage", stages[i].name, "wall_s", wall, "cpu_s", cpu, NULL };
 
         if (stages[i].running)
             timing_end(stages[i].name);
-        fprintf(stderr, "%-16s %10.3f %10.3f\n", stages[i].name,
-                stages[i].wall, stages[i].cpu);
-        snprintf(wall, sizeof(wall), "#%.6f", stages[i].wall);
-        snprintf(cpu, sizeof(cpu), "#%.6f", stages[i].cpu);
-        log_json_line("info", stages[i].name, kv);
+        if (opts.json) {
+            snprintf(wall, sizeof(wall), "#%.6f", stages[i].wall);
+            snprintf(cpu, sizeof(cpu), "#%.6f", stages[i].cpu);
+            log_json_line("info", "timing", kv);
+        } else {
+            fprintf(stderr, "%-16s %10.3f %10.3f\n", stages[i].name,
+                    stages[i].wall, stages[i].cpu);
+        }
     }
+}
+
+int timing_get(int i, const char **name, double *wall)
+{
+    if (i < 0 || i >= nstages)
+        return -1;
+    *name = stages[i].name;
+    *wall = stages[i].wall;
+    if (stages[i].running)
+        *wall += log_now() - stages[i].wall0;
+    return 0;
 }

@@ -12,6 +12,15 @@
  *     permit-etl: ... and N more (see WHERE)
  * where WHERE is what the command set with log_row_errors_where() (none:
  * no hint): each command names only what it has.
+ *
+ * -q: only errors (log_error) and the summary line; info, warnings and row
+ * errors are not printed. --log-json: every line is a JSON object instead
+ * of a human line (never both): {"ts", "level", "event", fields...}; row
+ * errors follow the same first-LOG_ROW_ERRORS_SHOWN rule (event
+ * "row_error", then one "row_errors_more" with the count left out). When
+ * stderr is systemd's journal stream (JOURNAL_STREAM names it), human lines
+ * start with a syslog priority "<3>" error, "<4>" warning, "<6>" info,
+ * "<7>" debug, so journald keeps the levels.
  */
 #ifndef ETL_LOG_H
 #define ETL_LOG_H
@@ -47,13 +56,16 @@ void log_row_errors_where(const char *hint);
 long log_row_errors_total(void);
 
 /* One JSON log line on stderr when --log-json: {"ts":..,"level":..,
- * "stage":STAGE, then the pairs}. `kv` is a NULL-terminated list of
+ * "event":EVENT, then the pairs}. `kv` is a NULL-terminated list of
  * key, value strings; a value that starts with '#' is written as a
  * number (without the '#'). */
-void log_json_line(const char *level, const char *stage, const char *const *kv);
+void log_json_line(const char *level, const char *event, const char *const *kv);
 
-/* The one-line summary, always printed (even with -q), and, with
- * --log-json, a JSON line {"stage":"summary","message":...,"exit":N}. */
+/* The text of the last error logged ("" if none); borrowed. */
+const char *log_last_error(void);
+
+/* The one-line summary, always printed (even with -q): a human line, or
+ * with --log-json a JSON line {"event":"summary","message":...,"exit":N}. */
 void log_summary(int exit_code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -76,6 +88,9 @@ void log_progress_done(void);
 void timing_begin(const char *stage);
 void timing_end(const char *stage);
 void timing_report(void); /* prints the table when --timings */
+/* Stage i (0-based, in order of first use): its name (borrowed) and wall
+ * seconds so far; -1 past the last. */
+int timing_get(int i, const char **name, double *wall);
 
 /* Monotonic seconds. */
 double log_now(void);

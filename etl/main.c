@@ -26,6 +26,7 @@ static const struct command commands[] = {
     { "stats",    cmd_stats,    "pull OPSCOM's permit stats" },
     { "report",   cmd_report,   "write the XLSX report (from files or a ledger day)" },
     { "run",      cmd_run,      "the nightly job: inputs -> push -> stats -> report" },
+    { "check",    cmd_check,    "is a config ready for the nightly run? (--online: API too)" },
     { "ledger",   cmd_ledger,   "list, show or prune ledger records" },
     { "update",   cmd_update,   "change a pushed permit (plate, amount, currency, end)" },
     { "delete",   cmd_delete,   "delete a pushed permit" },
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc) {
+        if (log_options()->json)
+            return cli_usage_error(NULL, "no command given");
         usage(stderr);
         return EXIT_USAGE;
     }

@@ -10,6 +10,8 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "opscom.h"
 #include "push.h"
 #include "report.h"
@@ -233,13 +235,99 @@ static int dry_run_end(const struct pipeline_opts *o, struct push *p, int aborte
     return ret;
 }
 
+/* What needs attention in this run (push_causes(): the exit-1 causes),
+ * one per line, into b. */
+static void run_causes(const struct push *p, struct buf *b)
+{
+    struct run_cause causes[RUN_CAUSES_MAX];
+    size_t i, n = push_causes(p, causes, RUN_CAUSES_MAX);
+
+    for (i = 0; i < n; i++)
+        buf_addf(b, "%s: %ld%s%s%s\n", causes[i].what, causes[i].count,
+                 causes[i].sheet ? " (sheet " : "", causes[i].sheet ? causes[i].sheet : "",
+                 causes[i].sheet ? ")" : "");
+}
+
+/* The one place the nightly outputs read the run's figures from: the
+ * summary's buckets (the same words as the summary JSON's keys). */
+static void run_outcome_fill(struct run_outcome *r, const struct push_counts *c,
+                             const struct run_money *money)
+{
+    long sales = c->not_pushed, voids = 0;
+    int i;
+
+    for (i = 0; i < LB_S_COUNT; i++)
+        sales += c->sales[i];
+    for (i = 0; i < LB_V_COUNT; i++)
+        voids += c->voids_b[i];
+#define ROW(name, v) r->rows[r->nrows++] = (struct run_count){ NULL, name, v }
+#define REC(kind, name, v) r->records[r->nrecords++] = (struct run_count){ kind, name, v }
+    ROW("sales", sales);
+    ROW("rejected", c->rejected);
+    ROW("duplicates", c->duplicates);
+    ROW("voids", voids);
+    for (i = 0; i < LB_S_COUNT; i++)
+        REC("sale", runfiles_sales_keys[i], c->sales[i]);
+    REC("sale", runfiles_sales_keys[LB_S_COUNT], c->not_pushed);
+    for (i = 0; i < LB_V_COUNT; i++)
+        REC("void", runfiles_voids_keys[i], c->voids_b[i]);
+    REC("earlier", runfiles_earlier_keys[0], c->earlier_pushed);
+    REC("earlier", runfiles_earlier_keys[1], c->earlier_updated);
+    REC("earlier", runfiles_earlier_keys[2], c->earlier_deleted);
+    REC("earlier", runfiles_earlier_keys[3], c->earlier_failed);
+    REC("earlier", runfiles_earlier_keys[4], c->earlier_pending);
+#undef ROW
+#undef REC
+    if (money)
+        for (i = CUR_CAD; i <= CUR_USD; i++)
+            r->net_cents[i] = money->gross[i] - money->voids[i];
+    r->have_figures = 1;
+}
+
+void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
+                      const struct push_counts *pc, const struct run_money *money,
+                      const char *causes, const char *xlsx, const char *summary_json)
+{
+    struct run_outcome r;
+    struct buf why = BUF_INIT;
+    struct etl_err err;
+
+    if (exit_code == EXIT_USAGE)
+        return;
+    memset(&r, 0, sizeof(r));
+    r.exit_code = exit_code;
+    r.finished = time(NULL);
+    r.summary = summary;
+    r.xlsx = xlsx;
+    r.summary_json = summary_json;
+    if (pc)
+        run_outcome_fill(&r, pc, money);
+    if (causes)
+        buf_addstr(&why, causes);
+    if (exit_code == EXIT_ABORTED && log_last_error()[0])
+        buf_addf(&why, "%s\n", log_last_error());
+    r.causes = why.ptr ? why.ptr : "";
+    etl_err_clear(&err);
+    if (cfg->metrics_file) {
+        if (metrics_write(cfg->metrics_file, &r, &err) < 0)
+            log_err(&err);
+        else
+            log_debug("metrics written: %s", cfg->metrics_file);
+    }
+    notify_send(cfg, &r);
+    buf_release(&why);
+}
+
 int pipeline_run(const struct pipeline_opts *o)
 {
     const struct config *cfg = o->cfg;
     const char *date = o->date;
-    int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0;
+    int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0, sjson_ok = 0;
+    int xlsx_ok = 0, have_counts = 0;
     /* a dry run writes nothing: no report, no summary JSON, no archive */
     int want_report = o->write_report && !dry;
+    struct buf causes = BUF_INIT;
+    struct push_counts counts;
     size_t i;
     struct etl_err err;
     const struct tz *btz = NULL;
@@ -257,13 +345,14 @@ int pipeline_run(const struct pipeline_opts *o)
     struct report_meta meta;
     struct report_counts rc;
     struct run_ctx rctx;
-    char ctxhash[65], summary[1024], title[64], prunetext[48] = "";
+    char ctxhash[65], summary[1024], title[64], prunetext[48] = "", line[1600] = "";
     long pruned = -1;
     struct sigaction sa, old_int, old_term;
     time_t started = time(NULL);
 
     etl_err_clear(&err);
     memset(&rctx, 0, sizeof(rctx));
+    memset(&counts, 0, sizeof(counts));
     timing_begin("config");
     if (!dry) {
         /* the token's format is checked before anything else happens */
@@ -524,15 +613,24 @@ int pipeline_run(const struct pipeline_opts *o)
             log_err(&err);
             ret = EXIT_ABORTED;
             etl_err_clear(&err);
+        } else {
+            sjson_ok = 1;
         }
     }
     timing_end("report");
     push_summary_text(p, summary, sizeof(summary));
     timing_report();
-    log_summary(ret, "%s%s: %s%s%s%s", o->command,
-                push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
-                prunetext, want_report ? "; report " : "",
-                !want_report ? "" : xlsx.len ? xlsx.ptr : "not written");
+    snprintf(line, sizeof(line), "%s%s: %s%s%s%s", o->command,
+             push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
+             prunetext, want_report ? "; report " : "",
+             !want_report ? "" : xlsx.len ? xlsx.ptr : "not written");
+    counts = *push_counts(p);
+    have_counts = 1;
+    run_causes(p, &causes);
+    if (!xlsx.len)
+        buf_release(&xlsx);
+    if (!sjson_ok)
+        buf_release(&sjson);
     goto out;
 fail:
     log_err(&err);
@@ -547,10 +645,12 @@ fail:
             report_set_counts(rep, &rc);
             report_causes_from(rep, p);
         }
-        if (report_close(rep, 1, &rerr) == 0)
+        if (report_close(rep, 1, &rerr) == 0) {
             log_info("report written (ABORTED): %s", xlsx.ptr);
-        else
+            xlsx_ok = 1;
+        } else {
             log_err(&rerr);
+        }
         rep = NULL;
     }
     if (p && dry) {
@@ -559,10 +659,18 @@ fail:
                     summary);
     } else if (p) {
         push_summary_text(p, summary, sizeof(summary));
-        log_summary(ret, "%s aborted: %s", o->command, summary);
+        snprintf(line, sizeof(line), "%s aborted: %s", o->command, summary);
     } else {
-        log_summary(ret, "%s failed before any file was read", o->command);
+        snprintf(line, sizeof(line), "%s failed before any file was read", o->command);
     }
+    if (p) {
+        counts = *push_counts(p);
+        have_counts = 1;
+        run_causes(p, &causes);
+    }
+    if (!xlsx_ok)
+        buf_release(&xlsx);
+    buf_release(&sjson);        /* not written on this path */
 out:
     report_discard(rep);
     opscom_free(oc);
@@ -571,6 +679,14 @@ out:
     ingest_free(in);
     if (token)
         config_token_free(token);
+    /* after the ledger (and its lock) is released: a slow mail server
+     * never holds up the next run */
+    if (o->nightly && !dry)
+        pipeline_nightly(cfg, ret, line, have_counts ? &counts : NULL,
+                         have_counts ? &rctx.money : NULL, causes.ptr, xlsx.ptr, sjson.ptr);
+    buf_release(&causes);
+    if (line[0])                /* a dry run printed its own summary line */
+        log_summary(ret, "%s", line);
     buf_release(&lpath);
     buf_release(&xlsx);
     buf_release(&sjson);

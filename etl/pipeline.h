@@ -39,9 +39,24 @@ struct pipeline_opts {
     int write_report;           /* report + summary JSON into report_dir */
     int archive;                /* move final files into archive_dir */
     int retention;              /* end with pruning per retention_days (run) */
+    int nightly;                /* `run`: metrics_file and notify at the end */
 };
 
 /* Runs the pass; returns the exit code (enum etl_exit). */
 int pipeline_run(const struct pipeline_opts *o);
+
+/*
+ * The end of a `run` that was not a dry run: writes cfg->metrics_file and
+ * sends the notifications (metrics.h, notify.h). Nothing after exit 2
+ * (configuration error). `pc` and `money` are NULL when the run stopped
+ * before counting; `causes` (what needs attention, one per line),
+ * `xlsx` and `summary_json` NULL when there are none. Failures are logged
+ * and change nothing else.
+ */
+struct push_counts;
+struct run_money;
+void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
+                      const struct push_counts *pc, const struct run_money *money,
+                      const char *causes, const char *xlsx, const char *summary_json);
 
 #endif

@@ -403,17 +403,18 @@ static void json_counts(struct buf *b, const char *name, const char *const *keys
     buf_addstr(b, "},\n");
 }
 
+const char *const runfiles_sales_keys[LB_S_COUNT + 1] = {
+    "pushed", "updated", "repushed", "unchanged", "cancelled", "held", "failed",
+    "left pending", "not pushed" };
+const char *const runfiles_voids_keys[LB_V_COUNT] = {
+    "cancelling", "deleted", "unmatched", "failed", "left pending", "unchanged" };
+const char *const runfiles_earlier_keys[6] = {
+    "pushed", "updated", "deleted", "failed", "left pending", "still held/failed" };
+
 /* The buckets (push.h): every row of the run in exactly one. */
 static void json_buckets(struct buf *b, const struct push *p, const struct run_money *money)
 {
     static const char *const rows_k[] = { "read", "sales", "rejected", "duplicates", "voids" };
-    static const char *const sales_k[] = { "pushed", "updated", "repushed", "unchanged",
-                                           "cancelled", "held", "failed", "left pending",
-                                           "not pushed" };
-    static const char *const voids_k[] = { "cancelling", "deleted", "unmatched", "failed",
-                                           "left pending", "unchanged" };
-    static const char *const earlier_k[] = { "pushed", "updated", "deleted", "failed",
-                                             "left pending", "still held/failed" };
     const struct push_counts *c = push_counts(p);
     long sales[LB_S_COUNT + 1], voids[LB_V_COUNT], rows[5], earlier[6], ns = 0, nv = 0;
     struct run_cause causes[RUN_CAUSES_MAX];
@@ -440,9 +441,9 @@ static void json_buckets(struct buf *b, const struct push *p, const struct run_m
     earlier[4] = c->earlier_pending;
     earlier[5] = c->earlier_attention;
     json_counts(b, "rows", rows_k, rows, 5);
-    json_counts(b, "sales", sales_k, sales, LB_S_COUNT + 1);
-    json_counts(b, "voids", voids_k, voids, LB_V_COUNT);
-    json_counts(b, "earlier", earlier_k, earlier, 6);
+    json_counts(b, "sales", runfiles_sales_keys, sales, LB_S_COUNT + 1);
+    json_counts(b, "voids", runfiles_voids_keys, voids, LB_V_COUNT);
+    json_counts(b, "earlier", runfiles_earlier_keys, earlier, 6);
     buf_addstr(b, "  \"money\": {");
     for (cur = CUR_CAD; cur <= CUR_USD; cur++)
         buf_addf(b, "%s\"%s\": {\"gross\": %lld, \"voids\": %lld, \"net\": %lld}",

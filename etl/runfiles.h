@@ -26,6 +26,13 @@ struct run_money {
     long long gross[3], voids[3];
 };
 
+/* The summary JSON's bucket names (also the metrics' outcome labels), in
+ * the order of enum ledger_sale_bucket (then "not pushed"), enum
+ * ledger_void_bucket, and the "earlier" counts. */
+extern const char *const runfiles_sales_keys[];
+extern const char *const runfiles_voids_keys[];
+extern const char *const runfiles_earlier_keys[];
+
 struct runfile {
     char       *path;          /* as the glob produced it (or as given) */
     char       *canon;         /* realpath(path), NULL if it has none (missing file):

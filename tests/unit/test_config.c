@@ -217,6 +217,34 @@ static const struct { const char *json; const char *key; const char *msg; } bad[
     { "{'zones': 'a'}", "", "not valid JSON" },
     { "{} {}", "", "not valid JSON" },
     { "[]", "", "must be a JSON object" },
+    { "{\"metrics_file\": 1}", "metrics_file", "must be a string" },
+    { "{\"notify\": []}", "notify", "must be an object" },
+    { "{\"notify\": {\"when\": \"abort\"}}", "notify.when", "unknown key 'notify.when'" },
+    { "{\"notify\": {\"on\": \"always\"}}", "notify.on", "\"abort\" or \"attention\"" },
+    { "{\"notify\": {\"on\": 1}}", "notify.on", "must be a string" },
+    { "{\"notify\": {\"mail\": \"x\"}}", "notify.mail", "must be an object" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtps://m.example.org:465\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"], \"cc\": []}}}", "notify.mail.cc", "unknown key 'notify.mail.cc'" },
+    { "{\"notify\": {\"mail\": {\"url\": \"http://m:25\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}}}", "notify.mail.url", "smtps://" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://u:p@m:25\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}}}", "notify.mail.url", "credentials" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m:25/x\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}}}", "notify.mail.url", "no path" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m:99999\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}}}", "notify.mail.url", "port" },
+    { "{\"notify\": {\"mail\": {\"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}}}", "notify.mail.url", "required" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m\", \"to\": [\"d@e.f\"]}}}", "notify.mail.from", "required" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m\", \"from\": \"a@b.c\"}}}", "notify.mail.to", "required" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m\", \"from\": \"a@b.c\", \"to\": []}}}", "notify.mail.to", "non-empty list" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m\", \"from\": \"a@b.c\", \"to\": \"d@e.f\"}}}", "notify.mail.to", "non-empty list" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\", 3]}}}", "notify.mail.to[1]", "must be a string" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m\", \"from\": \"a@b.c\", \"to\": [\"x>\\r\\nRCPT:<e@f.g\"]}}}", "notify.mail.to[0]", "mail address" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtp://m\", \"from\": \"nobody\", \"to\": [\"d@e.f\"]}}}", "notify.mail.from", "mail address" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtps://m.example.org:465\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"], \"user_env\": \"U\"}}}", "notify.mail.password_env", "go together" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtps://m.example.org:465\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"], \"user_env\": \"1U\", \"password_env\": \"P\"}}}", "notify.mail.user_env", "environment variable name" },
+    { "{\"notify\": {\"mail\": {\"url\": \"smtps://m.example.org:465\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"], \"redact\": \"yes\"}}}", "notify.mail.redact", "true or false" },
+    { "{\"notify\": {\"webhook\": {}}}", "notify.webhook.url", "required" },
+    { "{\"notify\": {\"webhook\": {\"url\": \"http://hooks.example.org/x\"}}}", "notify.webhook.url", "loopback" },
+    { "{\"notify\": {\"webhook\": {\"url\": \"ftp://h/x\"}}}", "notify.webhook.url", "https://" },
+    { "{\"notify\": {\"webhook\": {\"url\": \"https://h/a b\"}}}", "notify.webhook.url", "without spaces" },
+    { "{\"notify\": {\"webhook\": {\"url\": \"https://u:p@h/x\"}}}", "notify.webhook.url", "credentials" },
+    { "{\"notify\": {\"webhook\": {\"url\": \"https://h/x\", \"secret\": 1}}}", "notify.webhook.secret", "unknown key" },
 };
 
 START_TEST(test_bad)
@@ -232,6 +260,46 @@ START_TEST(test_bad)
                   _i, err.field, bad[_i].key, err.msg);
     ck_assert_msg(strstr(err.msg, bad[_i].msg) != NULL, "case %d: msg '%s', wanted '%s'",
                   _i, err.msg, bad[_i].msg);
+}
+END_TEST
+
+START_TEST(test_notify)
+{
+    struct etl_err err;
+    struct config *c = load("{\"metrics_file\": \"m/permit-etl.prom\", \"notify\": {\"on\": \"attention\", "
+                            "\"mail\": {\"url\": \"smtp://127.0.0.1:2525\", \"from\": \"etl@x.org\", "
+                            "\"to\": [\"a@x.org\", \"b@y.org\"], \"user_env\": \"SMTP_U\", "
+                            "\"password_env\": \"SMTP_P\", \"redact\": true}, "
+                            "\"webhook\": {\"url\": \"https://hooks.example.org/a/b?c=d\"}}}", &err);
+
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    ck_assert_int_eq(c->notify.set, 1);
+    ck_assert_int_eq(c->notify.on_attention, 1);
+    ck_assert_str_eq(c->notify.mail_url, "smtp://127.0.0.1:2525");
+    ck_assert_int_eq(c->notify.mail_loopback, 1);
+    ck_assert_str_eq(c->notify.mail_from, "etl@x.org");
+    ck_assert_uint_eq(c->notify.nmail_to, 2);
+    ck_assert_str_eq(c->notify.mail_to[1], "b@y.org");
+    ck_assert_str_eq(c->notify.mail_user_env, "SMTP_U");
+    ck_assert_str_eq(c->notify.mail_password_env, "SMTP_P");
+    ck_assert_int_eq(c->notify.mail_redact, 1);
+    ck_assert_str_eq(c->notify.webhook_url, "https://hooks.example.org/a/b?c=d");
+    ck_assert_ptr_nonnull(strstr(c->metrics_file, "/m/permit-etl.prom"));
+    config_free(c);
+
+    c = load("{\"notify\": {\"mail\": {\"url\": \"smtps://mail.example.org\", \"from\": \"a@b.c\", "
+             "\"to\": [\"d@e.f\"]}, \"webhook\": {\"url\": \"http://[::1]:81/h\"}}}", &err);
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    ck_assert_int_eq(c->notify.on_attention, 0);       /* default: abort only */
+    ck_assert_int_eq(c->notify.mail_loopback, 0);
+    ck_assert_ptr_null(c->notify.mail_user_env);
+    ck_assert_int_eq(c->notify.mail_redact, 0);
+    config_free(c);
+
+    c = load("{}", &err);
+    ck_assert_int_eq(c->notify.set, 0);
+    ck_assert_ptr_null(c->metrics_file);
+    config_free(c);
 }
 END_TEST
 
@@ -388,6 +456,7 @@ int main(void)
     tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_loop_test(tc, test_good_urls, 0, sizeof(good_urls) / sizeof(good_urls[0]));
     tcase_add_test(tc, test_missing_file);
+    tcase_add_test(tc, test_notify);
     tcase_add_test(tc, test_token_env);
     tcase_add_test(tc, test_token_file);
     suite_add_tcase(s, tc);
