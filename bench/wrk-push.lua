@@ -1,4 +1,4 @@
--- wrk -s bench/wrk-push.lua URL — POSTs OPSCOM push bodies (spec/OPSCOM-API.md)
+-- wrk -s bench/wrk-push.lua URL — POSTs OPSCOM push bodies (docs/OPSCOM-API.md)
 -- to /api/OC-TOMA/v1/permits/push with the required headers. The token comes
 -- from OPSCOM_API_TOKEN (never from argv). Each request has its own plate
 -- and permitNo so the server stores distinct permits.

@@ -50,7 +50,7 @@ static const char usage[] =
 "      --online     also make one stats call to OPSCOM: reachability, TLS,\n"
 "                   token accepted\n"
 "\n"
-"Exit codes: 0 all ok; 1 warnings (a glob matching no file, a ledger or\n"
+"Exit: 0 all ok; 1 warnings (a glob matching no file, a ledger or\n"
 "directory still to be created); 2 configuration error; 3 I/O error, or\n"
 "with --online the API unreachable or refusing the token.\n";
 

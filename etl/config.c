@@ -1,5 +1,5 @@
 /*
- * config.c — the JSON configuration file (DESIGN.md "Configuration").
+ * config.c — the JSON configuration file (README.md "Configuration").
  *
  * The file is parsed with json-c in strict mode, then scanned a second time
  * by a tiny scanner that only looks for duplicate keys (json-c silently keeps

@@ -1,5 +1,5 @@
 /*
- * config.h — the JSON configuration file (-c), DESIGN.md "Configuration"
+ * config.h — the JSON configuration file (-c), README.md "Configuration"
  * (CONTRACT; the implementation belongs to the push work, issue 6).
  *
  * config_load() reads and checks every key (and sets fsutil.h's

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-/* Process exit codes, exactly as DESIGN.md defines them. */
+/* Process exit codes, exactly as the README's exit-code table says. */
 enum etl_exit {
     EXIT_GOOD      = 0, /* all good */
     EXIT_ATTENTION = 1, /* finished, but something needs attention */

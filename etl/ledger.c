@@ -366,7 +366,7 @@ int ledger_rec_unlinked(const struct ledger_rec *rec)
     return rec->unlinked || (rec->srv_body.len > 0 && !rec->reference_id[0]);
 }
 /*
- * The void x sale-state table (DESIGN "A void meets its sale"), in the
+ * The void x sale-state table (docs/ARCHITECTURE.md "Voids"), in the
  * order the questions must be asked: a permit that is live and linked is
  * deleted (whatever its pending action); one that may be on the server
  * without a reference (in flight, or in doubt) or has no usable reference

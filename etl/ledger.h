@@ -1,8 +1,9 @@
 /*
  * ledger.h — the ledger: what was staged, what was sent, what the OPSCOM
- * server currently holds. Two backends behind this one interface
- * (ledger_backend.h): SQLite (a file path, the embedded default) and
- * PostgreSQL (a postgresql:// URI, shared by several workers).
+ * server currently holds (docs/ARCHITECTURE.md "The ledger"). Two backends
+ * behind this one interface (ledger_backend.h, docs/LEDGER.md): SQLite (a
+ * file path, the embedded default) and PostgreSQL (a postgresql:// URI,
+ * shared by several workers).
  *
  * One row per idempotency key (table `records`):
  *   - the record as staged: its struct permit fields as columns, the
@@ -173,7 +174,7 @@ void ledger_set_run(struct ledger *l, int64_t run);
 
 /*
  * Stages one record (p->voided for a void row): decides the action per
- * key as DESIGN.md says. `hold`: the record's zone is disconnected and the
+ * key as docs/ARCHITECTURE.md says. `hold`: the record's zone is disconnected and the
  * config says "hold" — the record becomes `held` instead of `pending`
  * (with the action it will need). Returns 0 and *out, or -1.
  */

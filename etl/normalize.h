@@ -1,5 +1,5 @@
 /*
- * normalize.h — the normalization rules of DESIGN.md, one record at a time.
+ * normalize.h — the normalization rules (docs/ARCHITECTURE.md), one record at a time.
  *
  * Ingest (CSV/JSON) maps a row's columns onto a struct raw_record of
  * borrowed views, then calls normalize_record(), which applies every rule
@@ -31,7 +31,7 @@
  *   AM      (or PM) the AM/PM marker, any case: AM, am, Pm, ... (12 AM = 00,
  *           12 PM = 12)
  *   \x      the character x literally (e.g. \M)
- * Month, day and hour allow unpadded values (DESIGN.md): MM/M, DD/D, HH/H
+ * Month, day and hour allow unpadded values: MM/M, DD/D, HH/H
  * and hh/h take 1 or 2 digits ("07" or "7") — except a doubled token
  * directly followed by another number (e.g. "YYYYMMDD"), which takes
  * exactly 2. A single-letter token must be followed by a non-digit literal,
@@ -91,7 +91,7 @@
  * (field "_key"), never truncated. The key is computed only when every
  * field it depends on is valid.
  *
- * ---- Amount details (decisions where DESIGN.md is silent) ----------------
+ * ---- Amount details (decisions where the rules are silent) ----------------
  * - A mark is exactly as written and touches the number ("$ 14.50",
  *   "14.50  USD", "14.50USD", "us$14.50" are rejected); a leading minus may
  *   stand before or after a prefix mark ("-$1", "$-1"): both are negative.

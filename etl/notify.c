@@ -142,7 +142,9 @@ static int mail_once(const struct config *cfg, const struct run_outcome *o, char
     struct curl_slist *rcpt = NULL, *hdr = NULL;
     struct buf body = BUF_INIT, line = BUF_INIT, to = BUF_INIT;
     char errbuf[CURL_ERROR_SIZE] = "", host[256], date[64];
-    const char *user = NULL, *pass = NULL, *note = "attached";
+    const char *user = NULL, *pass = NULL;
+    const char *note = n->mail_redact ? "attached, redacted: plates masked, keys left out"
+                                      : "attached";
     int attach = 0, ret = -1;
     size_t i;
     time_t now = time(NULL);
@@ -160,9 +162,9 @@ static int mail_once(const struct config *cfg, const struct run_outcome *o, char
         }
     }
     if (o->xlsx) {
-        if (n->mail_redact)
-            note = "not attached: a redacted copy cannot be made by this version";
-        else if (stat(o->xlsx, &st) < 0)
+        if (n->mail_redact && !o->xlsx_redacted)
+            note = "not attached: the redacted copy could not be made";
+        else if (stat(n->mail_redact ? o->xlsx_redacted : o->xlsx, &st) < 0)
             note = "not attached: cannot be read";
         else if (st.st_size > NOTIFY_ATTACH_MAX)
             note = "not attached: over 20 MB";
@@ -239,10 +241,12 @@ static int mail_once(const struct config *cfg, const struct run_outcome *o, char
         goto out;
     }
     if (attach) {
+        /* notify.mail.redact: the redacted copy, under the workbook's name */
+        const char *file = n->mail_redact ? o->xlsx_redacted : o->xlsx;
         const char *base = strrchr(o->xlsx, '/');
 
         part = curl_mime_addpart(mime);
-        if (!part || curl_mime_filedata(part, o->xlsx) != CURLE_OK ||
+        if (!part || curl_mime_filedata(part, file) != CURLE_OK ||
             curl_mime_filename(part, base ? base + 1 : o->xlsx) != CURLE_OK ||
             curl_mime_type(part, XLSX_MIME) != CURLE_OK ||
             curl_mime_encoder(part, "base64") != CURLE_OK) {

@@ -1,5 +1,5 @@
 /*
- * opscom.c — the OPSCOM Permits API client (spec/OPSCOM-API.md, DESIGN.md
+ * opscom.c — the OPSCOM Permits API client (docs/OPSCOM-API.md,
  * "Ledger, push, reruns"). See opscom.h for the contract.
  *
  * Structure: `concurrency` slots, each with one reused easy handle and its
@@ -612,7 +612,7 @@ static int stats_parse(struct opscom *o, struct json_object *root, int emit, cha
                        size_t cap);
 
 /*
- * Classifies one HTTP answer (spec "Assumptions", DESIGN.md): fills
+ * Classifies one HTTP answer (docs/OPSCOM-API.md "What we assume"): fills
  * r->error_code, r->message and, on success, r->reference_id. `cut`: the
  * body was too large and is incomplete. *rootp gets the parsed body (the
  * caller puts it) when rootp is not NULL.

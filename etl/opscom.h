@@ -1,6 +1,6 @@
 /*
  * opscom.h — the OPSCOM Permits API client (CONTRACT; the implementation
- * belongs to the push work, issues 6 and 7). spec/OPSCOM-API.md.
+ * belongs to the push work, issues 6 and 7). docs/OPSCOM-API.md.
  *
  * Runs many requests concurrently over libcurl's multi interface with
  * keep-alive, `concurrency` in flight. Pull model: opscom_run() asks the
@@ -193,7 +193,7 @@ struct permit;
 /* push: LicencePlate, Amount (omitted for a free session), CurrencyID,
  * startTime, endTime, zone, permitNo, TicketNumber, promoCode — in this
  * order, absent optional fields (empty text) omitted. The zone sent is
- * p->zone. This is also the canonical push body of DESIGN.md. */
+ * p->zone. This is also the canonical push body (docs/OPSCOM-API.md). */
 int opscom_push_fields(struct buf *out, const struct permit *p);
 
 /* update: the reference id as "referenceID", then the changed fields

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct run_ctx {
     struct push   *push;
@@ -284,12 +285,24 @@ static void run_outcome_fill(struct run_outcome *r, const struct push_counts *c,
     r->have_figures = 1;
 }
 
+/* The redacted copy mailed with notify.mail.redact: beside the run's
+ * workbook, "<name>-redacted.xlsx" (a report_dir file of the tool's own). */
+static int redacted_path(const char *xlsx, struct buf *out)
+{
+    size_t n = strlen(xlsx);
+
+    buf_reset(out);
+    if (n > 5 && !strcmp(xlsx + n - 5, ".xlsx"))
+        n -= 5;
+    return buf_add(out, xlsx, n) < 0 || buf_addstr(out, "-redacted.xlsx") < 0 ? -1 : 0;
+}
+
 void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
                       const struct push_counts *pc, const struct run_money *money,
                       const char *causes, const char *xlsx, const char *summary_json)
 {
     struct run_outcome r;
-    struct buf why = BUF_INIT;
+    struct buf why = BUF_INIT, red = BUF_INIT;
     struct etl_err err;
 
     if (exit_code == EXIT_USAGE)
@@ -300,6 +313,9 @@ void pipeline_nightly(const struct config *cfg, int exit_code, const char *summa
     r.summary = summary;
     r.xlsx = xlsx;
     r.summary_json = summary_json;
+    if (xlsx && cfg->notify.mail_url && cfg->notify.mail_redact &&
+        redacted_path(xlsx, &red) == 0 && access(red.ptr, F_OK) == 0)
+        r.xlsx_redacted = red.ptr;
     if (pc)
         run_outcome_fill(&r, pc, money);
     if (causes)
@@ -315,7 +331,10 @@ void pipeline_nightly(const struct config *cfg, int exit_code, const char *summa
             log_debug("metrics written: %s", cfg->metrics_file);
     }
     notify_send(cfg, &r);
+    if (r.xlsx_redacted)
+        unlink(r.xlsx_redacted);    /* made for the mail only */
     buf_release(&why);
+    buf_release(&red);
 }
 
 int pipeline_run(const struct pipeline_opts *o)
@@ -404,6 +423,20 @@ int pipeline_run(const struct pipeline_opts *o)
         rep = report_open(xlsx.ptr, &meta, &err);
         if (!rep)
             goto fail;
+        if (o->nightly && cfg->notify.mail_url && cfg->notify.mail_redact) {
+            /* the copy for the mail: fed the same calls, plates masked */
+            struct report_meta rmeta = meta;
+            struct buf red = BUF_INIT;
+            struct etl_err rerr;
+
+            rmeta.redact = 1;
+            etl_err_clear(&rerr);
+            if (redacted_path(xlsx.ptr, &red) < 0 ||
+                report_add_twin(rep, red.ptr, &rmeta, &rerr) < 0)
+                log_warn("notify.mail.redact: the redacted copy cannot be made: %s",
+                         rerr.msg[0] ? rerr.msg : "out of memory");
+            buf_release(&red);
+        }
     }
     memset(&po, 0, sizeof(po));
     po.batch_size = cfg->batch_size;

@@ -7,7 +7,7 @@
  * canonical field (matched trimmed and case-insensitively), which of them
  * may be missing, and the normalization settings (struct norm_profile).
  *
- * Search path for names (DESIGN.md "CLI"): $PERMIT_ETL_FORMATS (a directory,
+ * Search path for names (README.md, formats/README.md): $PERMIT_ETL_FORMATS (a directory,
  * or several separated by ':'), then <dir of the binary>/../formats, then
  * PERMIT_ETL_PREFIX/share/permit-etl/formats. A profile earlier in the path
  * hides a later one of the same name. A -f argument containing '/' or ending

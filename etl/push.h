@@ -1,7 +1,7 @@
 /*
  * push.h — the push engine: stages input files in the ledger, then sends
  * everything pending to OPSCOM and records each outcome as it arrives
- * (DESIGN.md "Ledger, push, reruns").
+ * (docs/ARCHITECTURE.md "The ledger").
  *
  * A run, driven by the caller (cmd_push.c, cmd_run.c):
  *
@@ -180,7 +180,7 @@ void push_count_unstaged(struct push *p, const struct permit *rec);
 size_t push_causes(const struct push *p, struct run_cause *out, size_t cap);
 
 const struct push_counts *push_counts(const struct push *p);
-/* 0 all good, 1 something needs attention (per DESIGN.md). Aborts are the
+/* 0 all good, 1 something needs attention (README.md, exit codes). Aborts are the
  * caller's (exit 3). */
 int push_exit_code(const struct push *p);
 /* "rows N = ...; sales N = N pushed, ...; voids N = ...; earlier: ..." */

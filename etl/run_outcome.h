@@ -26,6 +26,7 @@ struct run_outcome {
     const char *summary;       /* the summary line's text, without "(exit N)" */
     const char *causes;        /* what needs attention, one per line; "" none */
     const char *xlsx;          /* the run's workbook, NULL when not written */
+    const char *xlsx_redacted; /* its redacted copy (notify.mail.redact), NULL when none */
     const char *summary_json;  /* the run's summary JSON file, NULL when not written */
     struct run_count rows[RUN_OUTCOME_MAX_COUNTS];     /* this run's rows by bucket */
     int nrows;

@@ -1,5 +1,5 @@
 /*
- * zones.h — zone reconciliation (DESIGN.md "Zone reconciliation").
+ * zones.h — zone reconciliation (docs/ARCHITECTURE.md "Zones").
  *
  * A struct zones holds the known zones (zones.txt) and aliases
  * (zone-aliases.csv), indexed by zone key in a hash table: resolving a

@@ -229,6 +229,7 @@ enum fmt_id {
 
 struct report {
     lxw_workbook      *wb;
+    struct report     *twin;          /* report_add_twin(): fed the same calls */
     char              *path, *tmp, *tmpdir;
     struct report_meta meta;
     char              *title, *command, *config_path, *business_tz, *business_day;
@@ -1059,11 +1060,22 @@ static int write_permit_row(struct report *r, const struct permit *p, int file)
     return 0;
 }
 
+int report_add_twin(struct report *r, const char *path, const struct report_meta *meta,
+                    struct etl_err *err)
+{
+    if (r->twin)
+        return etl_fail(err, E_INTERNAL, "report: a twin is already attached");
+    r->twin = report_open(path, meta, err);
+    return r->twin ? 0 : -1;
+}
+
 int report_add_permit(struct report *r, const struct permit *p)
 {
     char day[16];
     int file, zone, idx, y, m, d;
 
+    if (r->twin)
+        (void)report_add_permit(r->twin, p);
     if (r->failed)
         return -1;
     file = file_slot(r, p->source);
@@ -1096,6 +1108,8 @@ int report_add_permit(struct report *r, const struct permit *p)
 
 int report_add_void(struct report *r, const struct permit *p)
 {
+    if (r->twin)
+        (void)report_add_void(r->twin, p);
     if (r->failed)
         return -1;
     if (file_slot(r, p->source) < 0)
@@ -1111,6 +1125,8 @@ int report_add_voided(struct report *r, const struct report_void *v)
     lxw_row_t row;
     char masked[64];
 
+    if (r->twin)
+        (void)report_add_voided(r->twin, v);
     if (r->failed)
         return -1;
     switch (v->kind) {
@@ -1154,6 +1170,8 @@ int report_add_reject(struct report *r, const char *file, long line, const char 
     struct sheet *s = &r->sh[SH_REJECTED];
     lxw_row_t row;
 
+    if (r->twin)
+        (void)report_add_reject(r->twin, file, line, field, reason, raw, rawlen);
     if (sheet_next_row(r, s, &row) < 0)
         return -1;
     r->rejected_rows++;
@@ -1174,6 +1192,8 @@ int report_add_push(struct report *r, const struct report_push *p)
     char masked[64];
     const char *last_error = p->last_error;
 
+    if (r->twin)
+        (void)report_add_push(r->twin, p);
     if (r->failed)
         return -1;
     if (!s->table && sheet_header(r, s, push_heads, (int)NELEM(push_heads)) < 0)
@@ -1203,6 +1223,8 @@ int report_add_file(struct report *r, const struct report_file *f)
     struct file_agg *a;
     int idx;
 
+    if (r->twin)
+        (void)report_add_file(r->twin, f);
     if (r->failed)
         return -1;
     idx = file_slot(r, f->path);
@@ -1223,6 +1245,8 @@ int report_add_file(struct report *r, const struct report_file *f)
 
 void report_set_counts(struct report *r, const struct report_counts *c)
 {
+    if (r->twin)
+        (void)report_set_counts(r->twin, c);
     r->counts = *c;
     r->has_counts = 1;
 }
@@ -1231,6 +1255,8 @@ int report_set_causes(struct report *r, const struct run_cause *c, size_t n)
 {
     size_t i;
 
+    if (r->twin)
+        (void)report_set_causes(r->twin, c, n);
     if (r->failed)
         return -1;
     for (i = 0; i < r->ncauses; i++) {
@@ -1257,6 +1283,8 @@ int report_add_stats_row(struct report *r, const char *type, const char *zone,
 {
     int created, t, z;
 
+    if (r->twin)
+        (void)report_add_stats_row(r->twin, type, zone, server_total, ledger_pushed);
     if (r->failed)
         return -1;
     r->stats_online = 1;
@@ -1275,6 +1303,9 @@ int report_add_stats_row(struct report *r, const char *type, const char *zone,
 int report_add_live_disconnected(struct report *r, const char *vendor_zone, long count)
 {
     int created, z;
+
+    if (r->twin)
+        (void)report_add_live_disconnected(r->twin, vendor_zone, count);
     if (r->failed)
         return -1;
     r->stats_online = 1;
@@ -1290,17 +1321,23 @@ int report_add_live_disconnected(struct report *r, const char *vendor_zone, long
 
 void report_set_stats_pulled(struct report *r)
 {
+    if (r->twin)
+        (void)report_set_stats_pulled(r->twin);
     r->stats_online = 1;
 }
 
 void report_set_stats_offline(struct report *r, const char *why)
 {
+    if (r->twin)
+        (void)report_set_stats_offline(r->twin, why);
     free(r->stats_offline);
     r->stats_offline = dupstr(why ? why : "OPSCOM stats were not pulled");
 }
 
 void report_set_stats_error(struct report *r, const char *message)
 {
+    if (r->twin)
+        (void)report_set_stats_error(r->twin, message);
     free(r->stats_error);
     r->stats_error = dupstr(message ? message : "stats could not be pulled");
 }
@@ -2140,6 +2177,11 @@ int report_close(struct report *r, int aborted, struct etl_err *err)
 
     if (!r)
         return 0;
+    if (r->twin) {
+        /* the twin's failure is its own: its file is then not there */
+        (void)report_close(r->twin, aborted, NULL);
+        r->twin = NULL;
+    }
     if (!r->failed) {
         if (!r->meta.online)
             write_offline(r, &r->sh[SH_PUSH], "no config (-c): nothing was pushed");
@@ -2208,6 +2250,8 @@ void report_discard(struct report *r)
 {
     if (!r)
         return;
+    report_discard(r->twin);
+    r->twin = NULL;
     if (r->wb) {
         /* libxlsxwriter has no "free without writing": close to the temp
          * file, then remove it. */

@@ -1,5 +1,5 @@
 /*
- * report.h — the XLSX report (DESIGN.md "Report"), written by libxlsxwriter
+ * report.h — the XLSX report (docs/ARCHITECTURE.md "The report"), written by libxlsxwriter
  * in constant_memory mode and fed record by record by the pipeline: the
  * report comes out of the same pass as ingest/push, inputs are never read
  * twice.
@@ -145,6 +145,13 @@ struct report *report_open(const char *path, const struct report_meta *meta,
                            struct etl_err *err);               /* NULL on error */
 
 /* An accepted record (p->voided must be 0; use report_add_void()). */
+/* Attaches a second workbook at `path` (its own meta, e.g. redact set for
+ * the copy mailed by notify.mail.redact) that is fed every later call made
+ * on r — add, set, stats — and is closed (or discarded) with r. Its own
+ * failures never fail r: after report_close() the twin's file exists only
+ * if it was written. -1 (err) when it cannot be opened. */
+int report_add_twin(struct report *r, const char *path, const struct report_meta *meta,
+                    struct etl_err *err);
 int report_add_permit(struct report *r, const struct permit *p);
 /* A voided row of `file` (counted per file, not listed: see report_add_voided). */
 int report_add_void(struct report *r, const struct permit *p);

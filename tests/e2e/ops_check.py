@@ -9,6 +9,8 @@
   mail EML                 parses a mail: prints subject, then the text body
   mail-xlsx EML OUT.xlsx   writes the attachment; checks its MIME type and
                            that openpyxl opens it and it has a Summary sheet
+  redacted XLSX DIR        no cell of XLSX holds a plate (4+ characters) of
+                           the CSV files in DIR, and the Summary says REDACTED
   json-equal A B           the two files hold equal JSON values
   json-lines FILE          every line is a JSON object with "level" and
                            "event" and is valid UTF-8; prints the events
@@ -131,6 +133,35 @@ def main():
                 print(v)
                 return
         print("absent")
+    elif cmd == "redacted":
+        import csv, glob, os
+        import openpyxl
+        plates = set()
+        for f in glob.glob(os.path.join(sys.argv[3], "*.csv")):
+            for row in csv.DictReader(open(f, newline="", encoding="utf-8-sig")):
+                for k, v in row.items():
+                    if k and "plate" in k.lower() and v:
+                        p = re.sub(r"[ .-]", "", v.strip()).upper()
+                        if len(p) >= 4:
+                            plates.add(p)
+        if not plates:
+            fail("no plates found in %s" % sys.argv[3])
+        wb = openpyxl.load_workbook(sys.argv[2], read_only=True)
+        said = False
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                for v in row:
+                    if v is None:
+                        continue
+                    t = str(v).upper()
+                    if ws.title == "Summary" and "REDACTED" in t:
+                        said = True
+                    for p in plates:
+                        if p in t:
+                            fail("sheet %s: a cell holds plate %s: %r" % (ws.title, p, v))
+        if not said:
+            fail("the Summary does not say the copy is redacted")
+        print("%d plates checked" % len(plates))
     elif cmd in ("mail", "mail-xlsx"):
         msg = email.message_from_binary_file(open(sys.argv[2], "rb"), policy=email.policy.default)
         if cmd == "mail":

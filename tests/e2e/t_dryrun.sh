@@ -40,8 +40,8 @@ cp inbox/day1.csv day1.v1
   row R25 PL25 "Elsewhere Lot" 10 40 2.00   # new, unknown zone: held
 } >inbox/day1.csv
 
-# What a run must do, from the two versions and the rules (DESIGN "Ledger,
-# push, reruns"), per key: a void of a pushed sale -> delete; an unknown
+# What a run must do, from the two versions and the rules (docs/ARCHITECTURE.md
+# "The ledger"), per key: a void of a pushed sale -> delete; an unknown
 # zone -> held; a new key -> push; only plate/amount/currency/end changed
 # -> update; any other change -> delete + push (repush).
 read -r W_PUSH W_UPDATE W_DELETE W_REPUSH W_HOLD < <(python3 - "$ROOT/samples/zones.txt" <<'PY'

@@ -109,8 +109,13 @@ $OC mail mail/mail-2.eml >mail2.txt
 check "abort mail subject" grep -q "run aborted (exit 3)$" mail2.txt
 check "abort mail says what happened" grep -q "^What happened:" mail2.txt
 check "abort mail names the unreachable API" grep -qi "^- .*\(connect\|unreachable\|refused\)" mail2.txt
-check "redact: the workbook is not attached unredacted" bash -c "! $OC mail-xlsx mail/mail-2.eml att2.xlsx 2>/dev/null"
-check "redact: the body says why" grep -q "not attached: a redacted copy" mail2.txt
+check "redact: a workbook is attached" $OC mail-xlsx mail/mail-2.eml att2.xlsx
+check "redact: no input plate in any cell of the mailed copy" $OC redacted att2.xlsx inbox
+check "redact: the body says the copy is redacted" grep -q "attached, redacted" mail2.txt
+check "redact: the copy made for the mail is not left in report_dir" \
+  bash -c '! ls reports/ | grep -q -- "-redacted.xlsx"'
+x2=$(ls reports/permit-etl-*.xlsx | grep -v -- -redacted | tail -n 1)
+check "redact: the report itself keeps full plates" bash -c "! $OC redacted '$x2' inbox >/dev/null 2>&1"
 eq "abort: a webhook" "$(count hook/hook-*.body)" 2
 eq "webhook after abort: exit_status 3" "$(python3 -c 'import json; print(json.load(open("hook/hook-2.body"))["exit_status"])')" 3
 eq "metric exit status after abort" "$($OC metric $M permit_etl_exit_status)" 3

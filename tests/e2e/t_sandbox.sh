@@ -1,4 +1,4 @@
-# The OPSCOM sandbox (build/opscom-sandbox) against spec/OPSCOM-API.md:
+# The OPSCOM sandbox (build/opscom-sandbox) against docs/OPSCOM-API.md:
 # every alias, every limit at both sides of its boundary, auth, ownership,
 # update/delete/stats, HTTP-level refusals, fault flags, keep-alive, state.
 . "$(dirname "$0")/lib.sh"

@@ -1,6 +1,6 @@
 /*
  * sb_api.c — request bodies of the four endpoints: parse, authenticate,
- * check every attribute against spec/OPSCOM-API.md, apply to the store.
+ * check every attribute against docs/OPSCOM-API.md, apply to the store.
  */
 #include "sb_api.h"
 

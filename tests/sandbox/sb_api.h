@@ -1,6 +1,6 @@
 /*
  * sb_api.h — the four OPSCOM endpoints of the sandbox, HTTP-free: a request
- * body in, a status and a JSON body out (spec/OPSCOM-API.md, statuses and
+ * body in, a status and a JSON body out (docs/OPSCOM-API.md, statuses and
  * codes in tests/sandbox/README.md).
  *
  * The validators are exported for reuse; each takes a pointer + length view

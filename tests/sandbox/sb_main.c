@@ -1,6 +1,6 @@
 /*
  * sb_main.c — opscom-sandbox: a local stand-in for the OPSCOM Permits API
- * (spec/OPSCOM-API.md) over HTTP on 127.0.0.1, for demos and tests.
+ * (docs/OPSCOM-API.md) over HTTP on 127.0.0.1, for demos and tests.
  *
  * libmicrohttpd, one thread per connection (so --slow-ms never blocks
  * other connections), keep-alive. Flags, statuses and the state file are
@@ -38,7 +38,7 @@
 static const char usage[] =
     "usage: " PROG " [OPTIONS]\n"
     "\n"
-    "A local OPSCOM Permits API (spec/OPSCOM-API.md) on 127.0.0.1 for demos and\n"
+    "A local OPSCOM Permits API (docs/OPSCOM-API.md) on 127.0.0.1 for demos and\n"
     "tests: POST " API_PREFIX "{push,update,delete,stats}.\n"
     "API tokens come from --token-file and/or OPSCOM_SANDBOX_TOKENS (a comma\n"
     "list in the environment); they are never printed.\n"

@@ -19,7 +19,7 @@
 
 #include "buf.h"
 
-/* Canonical push keys, in the order DESIGN.md writes them. */
+/* Canonical push keys, in the order docs/OPSCOM-API.md lists them. */
 enum sb_field {
     SBF_PLATE, SBF_AMOUNT, SBF_CURRENCY, SBF_START, SBF_END, SBF_ZONE,
     SBF_PERMITNO, SBF_TICKET, SBF_PROMO, SBF_COUNT

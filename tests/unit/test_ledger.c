@@ -320,7 +320,7 @@ START_TEST(test_staged_json)
 }
 END_TEST
 
-/* The per-key decisions of DESIGN.md: one table of changes from a pushed
+/* The per-key decisions (docs/ARCHITECTURE.md): one table of changes from a pushed
  * record {ABC123, 14.50 CAD, T0..T0+1h, Lot 4}. */
 static const struct {
     const char *name;

@@ -46,7 +46,7 @@ static void paystation(struct norm_profile *p)
     norm_profile_init(p);
     snprintf(p->name, sizeof(p->name), "paystation");
     p->time_kind = TIME_PATTERN;
-    snprintf(p->patterns[0], NORM_PATTERN_LEN, "MM/DD/YYYY hh:mm AM"); /* as DESIGN.md */
+    snprintf(p->patterns[0], NORM_PATTERN_LEN, "MM/DD/YYYY hh:mm AM"); /* the paystation profile's */
     p->npatterns = 1;
     p->tz = tz_get("America/Toronto", &e);
     ck_assert_ptr_nonnull(p->tz);
