@@ -1,5 +1,9 @@
-/* test_ledger.c — the SQLite ledger, on real files in a temp dir. */
+/* test_ledger.c — the ledger, on real SQLite files in a temp dir; with
+ * TEST_LEDGER_URI set (tests/e2e/t_pg_ledger.sh starts a real PostgreSQL
+ * server) the backend-independent tests run again on PostgreSQL, with the
+ * tests of several workers sharing it. */
 #include <check.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,40 @@ static void setup(void)
     snprintf(dir, sizeof(dir), "/tmp/test_ledger.XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/ledger.db", dir);
+}
+
+/* The PostgreSQL ledger of TEST_LEDGER_URI, emptied (its schema dropped). */
+static void setup_pg(void)
+{
+    const char *uri = getenv("TEST_LEDGER_URI");
+    PGconn *c;
+    PGresult *r;
+
+    setup();
+    ck_assert_ptr_nonnull(uri);
+    snprintf(path, sizeof(path), "%s", uri);
+    c = PQconnectdb(uri);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS permit_etl CASCADE");
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* One SQL statement on the PostgreSQL ledger; its first value (or ""). */
+static void pg_sql(const char *sql, char *out, size_t cap)
+{
+    PGconn *c = PQconnectdb(path);
+    PGresult *r;
+
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
+                  "%s: %s", sql, PQerrorMessage(c));
+    snprintf(out, cap, "%s", PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0
+                                 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    PQfinish(c);
 }
 
 static void teardown(void)
@@ -46,6 +84,14 @@ static void mk(struct permit *p, const char *key, const char *plate, long long c
     p->zone_status = ZONE_MATCHED;
     p->source = "in.csv";
     p->line = 2;
+}
+
+/* A repush's delete phase leaves the record pending (SQLite) or still
+ * claimed by this worker, `sending` (PostgreSQL: no other worker may take
+ * its push). */
+static enum ledger_state after_delete_phase(void)
+{
+    return !strncmp(path, "postgres", 8) ? LS_SENDING : LS_PENDING;
 }
 
 static struct ledger *open_ok(int flags)
@@ -83,7 +129,8 @@ static void push_ok(struct ledger *l, const char *key, const char *ref)
     ledger_rec_init(&r);
     while (more) {
         get(l, key, &r);
-        ck_assert_int_eq(r.state, LS_PENDING);
+        ck_assert_int_eq(r.state, r.action == LA_PUSH && r.reference_id[0] == '\0' &&
+                                      r.attempts > 0 ? after_delete_phase() : LS_PENDING);
         ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
         ck_assert_int_eq(ledger_done_ok(l, r.id, r.action, ref, &more, &e), 0);
     }
@@ -837,10 +884,11 @@ START_TEST(test_outcomes)
     snprintf(p.zone, sizeof(p.zone), "Lot 5");
     ck_assert_int_eq(stage(l, &p, 0), LSO_REPUSH);
     get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);   /* an outcome follows a send */
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_REPUSH, "R1", &more, &e), 0);
     ck_assert_int_eq(more, 1);
     get(l, "ps:1", &r);
-    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.state, after_delete_phase());
     ck_assert_int_eq(r.action, LA_PUSH);
     ck_assert_int_eq(r.srv_body.len, 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "R9", &more, &e), 0);
@@ -851,6 +899,7 @@ START_TEST(test_outcomes)
     p.cents = 200;
     ck_assert_int_eq(stage(l, &p, 0), LSO_UPDATE);
     get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_not_found(l, r.id, LA_UPDATE, "record not found", &more, &e), 0);
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_FAILED);
@@ -862,6 +911,7 @@ START_TEST(test_outcomes)
     ck_assert_int_eq(r.action, LA_UPDATE);
     /* delete answered "not found": already gone */
     ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_not_found(l, r.id, LA_DELETE, "gone", &more, &e), 0);
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_DELETED);
@@ -869,6 +919,7 @@ START_TEST(test_outcomes)
     mk(&p, "ps:2", "A2", 100, "Lot 4");
     stage(l, &p, 0);
     get(l, "ps:2", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", 0, &e), 0);
     get(l, "ps:2", &r);
     ck_assert_int_eq(r.state, LS_FAILED);
@@ -877,6 +928,7 @@ START_TEST(test_outcomes)
     mk(&p, "ps:5", "A5", 100, "Lot 4");
     stage(l, &p, 0);
     get(l, "ps:5", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "", &more, &e), 0);
     get(l, "ps:5", &r);
     ck_assert_int_eq(r.state, LS_PUSHED);
@@ -909,6 +961,7 @@ START_TEST(test_admin_keeps_hash)
     snprintf(hash, sizeof(hash), "%s", r.hash);
     ck_assert_int_eq(ledger_admin_update(l, r.id, "\"reference_id\":\"R1\",\"LicencePlate\":\"B2\"",
                                          "{\"LicencePlate\":\"B2\"}", &e), 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_UPDATE, "R1", &more, &e), 0);
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_PUSHED);
@@ -919,6 +972,7 @@ START_TEST(test_admin_keeps_hash)
     /* rerun with the same file: nothing undoes the admin change */
     ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);
     ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_DELETE, "R1", &more, &e), 0);
     ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);
     get(l, "ps:1", &r);
@@ -1144,6 +1198,143 @@ START_TEST(test_dry_and_readonly)
 }
 END_TEST
 
+/* PostgreSQL: the schema and its version; a URI with a password refused
+ * without echoing it. */
+START_TEST(test_pg_schema)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    char v[64], uri[400];
+    struct etl_err e;
+
+    ck_assert_str_eq(ledger_backend_name(l), "postgresql");
+    ledger_close(l);
+    pg_sql("SELECT version FROM permit_etl.schema_version", v, sizeof(v));
+    ck_assert_int_eq((int)strtol(v, NULL, 10), LEDGER_SCHEMA_VERSION);
+    /* reopening migrates nothing; a newer version is refused */
+    l = open_ok(LEDGER_LOCK);
+    ledger_close(l);
+    pg_sql("UPDATE permit_etl.schema_version SET version = 99", v, sizeof(v));
+    ck_assert_ptr_null(ledger_open(path, 0, &e));
+    ck_assert_int_eq(e.code, E_DB);
+    ck_assert_ptr_nonnull(strstr(e.msg, "schema version 99"));
+    /* a state outside the list is refused by the server */
+    pg_sql("UPDATE permit_etl.schema_version SET version = 0; "
+           "DROP TABLE permit_etl.records; DROP TABLE permit_etl.files", v, sizeof(v));
+    l = open_ok(LEDGER_LOCK);
+    ledger_close(l);
+    pg_sql("SELECT count(*) FROM pg_constraint WHERE conname = 'records_state_check' "
+           "AND pg_get_constraintdef(oid) LIKE '%voided%'", v, sizeof(v));
+    ck_assert_str_eq(v, "1");
+    /* passwords: user:pass@ and ?password= */
+    ck_assert_ptr_null(ledger_open("postgresql://etl:Sekr3tPw@127.0.0.1:1/etl", 0, &e));
+    ck_assert_int_eq(e.code, E_CONFIG);
+    ck_assert_ptr_null(strstr(e.msg, "Sekr3tPw"));
+    snprintf(uri, sizeof(uri), "%s?password=Sekr3tPw", path);
+    ck_assert_ptr_null(ledger_open(uri, 0, &e));
+    ck_assert_int_eq(e.code, E_CONFIG);
+    ck_assert_ptr_null(strstr(e.msg, "Sekr3tPw"));
+    /* an unreachable server: libpq's message */
+    ck_assert_ptr_null(ledger_open("postgresql://etl@127.0.0.1:1/etl?connect_timeout=2", 0, &e));
+    ck_assert_int_eq(e.code, E_DB);
+    ck_assert_ptr_nonnull(strstr(e.msg, "cannot connect"));
+}
+END_TEST
+
+/* Two workers: claims exclude each other; an expired lease puts the record
+ * in doubt for the next claimer, and the first worker's late outcome is
+ * discarded; the waiting worker waits for the other's lease. */
+START_TEST(test_pg_workers)
+{
+    struct ledger *a = open_ok(LEDGER_LOCK), *b;
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+    int64_t cur = 0;
+    int more, i, got;
+    char v[400];
+
+    ledger_rec_init(&r);
+    for (i = 1; i <= 3; i++) {
+        char key[16], plate[16];
+
+        snprintf(key, sizeof(key), "ps:%d", i);
+        snprintf(plate, sizeof(plate), "A%d", i);
+        mk(&p, key, plate, 100, "Lot 4");
+        stage(a, &p, 0);
+    }
+    b = open_ok(LEDGER_LOCK);
+    ledger_set_claim(a, 2, 1);     /* two at a time, a lease of 2 s */
+    ledger_set_claim(b, 2, 1);
+    ck_assert_int_eq(ledger_next_pending(a, &cur, &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:1");
+    ck_assert_int_eq(ledger_count_state(a, LS_SENDING, &e), 2);   /* the window */
+    cur = 0;
+    ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:3");                            /* skipped a's */
+    ck_assert_int_eq(ledger_mark_sending(b, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(b, r.id, LA_PUSH, "R3", &more, &e), 0);
+    ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 0);    /* only a's left */
+    get(a, "ps:1", &r);
+    ck_assert_int_eq(ledger_mark_sending(a, r.id, 0, &e), 0);
+    /* a stalls: b waits for a's leases, then claims them, in doubt */
+    ck_assert_int_eq(ledger_wait_others(b, &more, &e), 0);
+    ck_assert_int_eq(more, 1);
+    ledger_set_claim(b, 1, 1);     /* one at a time: in id order */
+    cur = 0;
+    ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:1");
+    ck_assert_int_eq(r.doubt, 1);
+    ck_assert_int_eq(ledger_mark_sending(b, r.id, 0, &e), 0);
+    /* a's outcome arrives late: discarded */
+    ck_assert_int_eq(ledger_done_ok(a, r.id, LA_PUSH, "RA", &more, &e), 0);
+    get(b, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_SENDING);
+    ck_assert_str_eq(r.reference_id, "");
+    ck_assert_int_eq(ledger_done_ok(b, r.id, LA_PUSH, "RB", &more, &e), 0);
+    get(b, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_str_eq(r.reference_id, "RB");
+    ck_assert_int_eq(r.resent_after_doubt, 1);
+    /* a's other claim (ps:2, never handed out) expired too: b takes it */
+    ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:2");
+    ck_assert_int_eq(r.doubt, 1);
+    /* a worker that ends gives back what it holds: b's claim of ps:2 was
+     * handed out, so it comes back in doubt */
+    ledger_close(b);
+    pg_sql("SELECT state || ',' || doubt || ',' || coalesce(worker, '-') "
+           "FROM permit_etl.records WHERE key = 'ps:2'", v, sizeof(v));
+    ck_assert_str_eq(v, "pending,1,-");
+    /* the file lock: one holder at a time, per canonical path */
+    b = open_ok(LEDGER_LOCK);
+    snprintf(v, sizeof(v), "%s/x.csv", dir);
+    {
+        FILE *f = fopen(v, "w");
+
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+    }
+    ck_assert_int_eq(chdir(dir), 0);   /* another spelling of the same file */
+    ck_assert_int_eq(ledger_file_lock(a, "./x.csv", &got, &e), 0);
+    ck_assert_int_eq(got, 1);
+    ck_assert_int_eq(ledger_file_lock(b, v, &got, &e), 0);
+    ck_assert_int_eq(got, 0);
+    ledger_file_unlock(a, "./x.csv");
+    ck_assert_int_eq(ledger_file_lock(b, v, &got, &e), 0);
+    ck_assert_int_eq(got, 1);
+    ledger_close(b);
+    /* b's session ended (the server notices within moments) */
+    for (i = 0, got = 0; i < 100 && !got; i++) {
+        ck_assert_int_eq(ledger_file_lock(a, v, &got, &e), 0);
+        if (!got)
+            usleep(50000);
+    }
+    ck_assert_int_eq(got, 1);
+    ledger_rec_release(&r);
+    ledger_close(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ledger");
@@ -1173,6 +1364,31 @@ int main(void)
     tcase_add_test(tc, test_files_and_tmp);
     tcase_add_test(tc, test_dry_and_readonly);
     suite_add_tcase(s, tc);
+    if (getenv("TEST_LEDGER_URI")) {
+        /* the same tests on PostgreSQL (not those of SQLite's files, lock
+         * and kill-by-close), and those of several workers */
+        tc = tcase_create("postgresql");
+        tcase_add_checked_fixture(tc, setup_pg, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_pg_schema);
+        tcase_add_test(tc, test_pg_workers);
+        tcase_add_test(tc, test_body);
+        tcase_add_loop_test(tc, test_staged_json, 0,
+                            sizeof(staged_json_cases) / sizeof(staged_json_cases[0]));
+        tcase_add_loop_test(tc, test_changes, 0,
+                            sizeof(change_cases) / sizeof(change_cases[0]));
+        tcase_add_test(tc, test_change_before_push);
+        tcase_add_test(tc, test_voids);
+        tcase_add_loop_test(tc, test_void_table, 0,
+                            (int)(sizeof(void_rows) / sizeof(void_rows[0])));
+        tcase_add_test(tc, test_void_runs);
+        tcase_add_test(tc, test_held);
+        tcase_add_test(tc, test_outcomes);
+        tcase_add_test(tc, test_admin_keeps_hash);
+        tcase_add_test(tc, test_queries_and_prune);
+        tcase_add_test(tc, test_files_and_tmp);
+        suite_add_tcase(s, tc);
+    }
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
