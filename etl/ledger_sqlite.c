@@ -1786,7 +1786,7 @@ static int each_money_line(struct sq_ledger *l, sqlite3_stmt *s, int rejrow,
 }
 
 static int sq_each_settlement(struct ledger *gl, const char *day_from, const char *day_to,
-                           ledger_money_fn fn, void *ctx, struct etl_err *err)
+                              ledger_money_fn fn, void *ctx, struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, ST_SETTLE_RANGE);
@@ -1797,7 +1797,7 @@ static int sq_each_settlement(struct ledger *gl, const char *day_from, const cha
 }
 
 static int sq_each_rejrow(struct ledger *gl, const char *day_from, const char *day_to,
-                       int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err)
+                          int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, ST_REJROW_RANGE);
@@ -1809,8 +1809,8 @@ static int sq_each_rejrow(struct ledger *gl, const char *day_from, const char *d
 }
 
 static int sq_sale_counts(struct ledger *gl, long long from, long long to,
-                       void (*fn)(void *ctx, const char *zone, long long quarter, long count),
-                       void *ctx, struct etl_err *err)
+                          void (*fn)(void *ctx, const char *zone, long long quarter, long count),
+                          void *ctx, struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, ST_SALE_COUNTS);
@@ -1826,7 +1826,7 @@ static int sq_sale_counts(struct ledger *gl, long long from, long long to,
 }
 
 static int sq_zone_last_start(struct ledger *gl, const char *zone, long long *out,
-                           struct etl_err *err)
+                              struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, ST_ZONE_LAST);
@@ -1842,8 +1842,8 @@ static int sq_zone_last_start(struct ledger *gl, const char *zone, long long *ou
 }
 
 static int sq_zone_firsts(struct ledger *gl,
-                       void (*fn)(void *ctx, const char *zone, long long first),
-                       void *ctx, struct etl_err *err)
+                          void (*fn)(void *ctx, const char *zone, long long first),
+                          void *ctx, struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, ST_ZONE_FIRSTS);

@@ -1000,6 +1000,150 @@ static void live_cb(void *ctx, const char *type, const char *zone, const char *z
         snprintf(lv->rows[lv->n++], sizeof(lv->rows[0]), "%s|%s|%s|%ld", type, zone, zs, n);
 }
 
+/* Settlement lines, rejected rows and the silent-zone queries (both backends). */
+struct money_seen {
+    int  n;
+    char days[4][16];
+    long long cents[4];
+    long counts[4];
+    char reasons[4][32];
+};
+
+static int money_cb(void *ctx, const struct ledger_money_line *m)
+{
+    struct money_seen *ms = ctx;
+
+    if (ms->n < 4) {
+        snprintf(ms->days[ms->n], sizeof(ms->days[0]), "%s", m->day ? m->day : "-");
+        ms->cents[ms->n] = m->cents;
+        ms->counts[ms->n] = m->count;
+        snprintf(ms->reasons[ms->n], sizeof(ms->reasons[0]), "%s", m->reason ? m->reason : "");
+    }
+    ms->n++;
+    return 0;
+}
+
+struct zone_seen {
+    int       n;
+    long long sum_quarters;
+    long      sum_counts;
+    long long lot4_first, lot9_first;
+};
+
+static void quarter_cb(void *ctx, const char *zone, long long quarter, long count)
+{
+    struct zone_seen *z = ctx;
+
+    (void)zone;
+    z->n++;
+    z->sum_quarters += quarter;
+    z->sum_counts += count;
+}
+
+static void first_cb(void *ctx, const char *zone, long long first)
+{
+    struct zone_seen *z = ctx;
+
+    z->n++;
+    if (!strcmp(zone, "Lot 4"))
+        z->lot4_first = first;
+    else if (!strcmp(zone, "Lot 9"))
+        z->lot9_first = first;
+}
+
+START_TEST(test_money_and_zones)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_money_line m = { "s.csv", 2, "2026-11-28", "acme", CUR_CAD, -1250, 3,
+                                   NULL, 7 };
+    struct money_seen ms;
+    struct zone_seen z;
+    struct permit p;
+    struct etl_err e;
+    long long last;
+
+    ck_assert_int_eq(ledger_settle_add(l, &m, &e), 0);
+    m.line = 3;
+    m.day = "2026-11-29";
+    m.cents = 500;
+    m.count = -1;
+    ck_assert_int_eq(ledger_settle_add(l, &m, &e), 0);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_settlement(l, "2026-11-28", "2026-11-28", money_cb, &ms, &e),
+                     0);
+    ck_assert_int_eq(ms.n, 1);
+    ck_assert_int_eq(ms.cents[0], -1250);
+    ck_assert_int_eq(ms.counts[0], 3);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_settlement(l, "2026-11-01", "2026-11-30", money_cb, &ms, &e),
+                     0);
+    ck_assert_int_eq(ms.n, 2);
+    ck_assert_str_eq(ms.days[1], "2026-11-29");
+    ck_assert_int_eq(ms.counts[1], -1);
+    /* a file's lines are replaced: clear, then add */
+    ck_assert_int_eq(ledger_settle_clear(l, "s.csv", &e), 0);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_settlement(l, "2026-11-01", "2026-11-30", money_cb, &ms, &e),
+                     0);
+    ck_assert_int_eq(ms.n, 0);
+
+    m.file = "in.csv";
+    m.line = 5;
+    m.day = NULL;
+    m.cents = 975;
+    m.reason = "plate: empty";
+    ck_assert_int_eq(ledger_rejrow_add(l, &m, &e), 0);
+    m.line = 6;
+    m.day = "2026-11-28";
+    m.cents = 120;
+    ck_assert_int_eq(ledger_rejrow_add(l, &m, &e), 0);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_rejrow(l, "2026-11-28", "2026-11-28", 7, money_cb, &ms, &e), 0);
+    ck_assert_int_eq(ms.n, 2);
+    ck_assert_str_eq(ms.days[0], "-");            /* unknown day first */
+    ck_assert_int_eq(ms.cents[0], 975);
+    ck_assert_str_eq(ms.reasons[0], "plate: empty");
+    ck_assert_int_eq(ms.cents[1], 120);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_rejrow(l, "2026-11-28", "2026-11-28", 0, money_cb, &ms, &e), 0);
+    ck_assert_int_eq(ms.n, 1);
+    ck_assert_int_eq(ledger_rejrow_clear(l, "in.csv", &e), 0);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_rejrow(l, "2026-11-28", "2026-11-28", 7, money_cb, &ms, &e), 0);
+    ck_assert_int_eq(ms.n, 0);
+
+    /* two sales in Lot 4 (quarters T0 and T0 + 1800), one in Lot 9 a day earlier */
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    stage(l, &p, 0);
+    mk(&p, "ps:2", "A2", 100, "Lot 4");
+    p.start += 1800 + 60;
+    p.end += 1800 + 60;
+    stage(l, &p, 0);
+    mk(&p, "ps:3", "A3", 100, "Lot 9");
+    p.start -= 86400;
+    p.end -= 86400;
+    stage(l, &p, 0);
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(ledger_sale_counts(l, T0 - 86400, T0 + 86400, quarter_cb, &z, &e), 0);
+    ck_assert_int_eq(z.n, 3);
+    ck_assert_int_eq(z.sum_counts, 3);
+    ck_assert_int_eq(z.sum_quarters, T0 + (T0 + 1800) + (T0 - 86400));
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(ledger_sale_counts(l, T0, T0 + 900, quarter_cb, &z, &e), 0);
+    ck_assert_int_eq(z.n, 1);
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(ledger_zone_firsts(l, first_cb, &z, &e), 0);
+    ck_assert_int_eq(z.n, 2);
+    ck_assert_int_eq(z.lot4_first, T0);
+    ck_assert_int_eq(z.lot9_first, T0 - 86400);
+    ck_assert_int_eq(ledger_zone_last_start(l, "Lot 4", &last, &e), 0);
+    ck_assert_int_eq(last, T0 + 1860);
+    ck_assert_int_eq(ledger_zone_last_start(l, "Nowhere", &last, &e), 0);
+    ck_assert_int_eq(last, 0);
+    ledger_close(l);
+}
+END_TEST
+
 START_TEST(test_queries_and_prune)
 {
     struct ledger *l = open_ok(LEDGER_LOCK);
@@ -1361,6 +1505,7 @@ int main(void)
     tcase_add_test(tc, test_outcomes);
     tcase_add_test(tc, test_admin_keeps_hash);
     tcase_add_test(tc, test_queries_and_prune);
+    tcase_add_test(tc, test_money_and_zones);
     tcase_add_test(tc, test_files_and_tmp);
     tcase_add_test(tc, test_dry_and_readonly);
     suite_add_tcase(s, tc);
@@ -1386,6 +1531,7 @@ int main(void)
         tcase_add_test(tc, test_outcomes);
         tcase_add_test(tc, test_admin_keeps_hash);
         tcase_add_test(tc, test_queries_and_prune);
+    tcase_add_test(tc, test_money_and_zones);
         tcase_add_test(tc, test_files_and_tmp);
         suite_add_tcase(s, tc);
     }
