@@ -3,9 +3,10 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
 
-PKGS    := libcurl json-c libpcre2-8 sqlite3 xlsxwriter libcrypto zlib
+PKGS    := libcurl json-c libpcre2-8 sqlite3 xlsxwriter libcrypto zlib libpq
 DEB_PKGS := build-essential pkg-config libcsv-dev libjson-c-dev libpcre2-dev \
             libcurl4-openssl-dev libssl-dev libxlsxwriter-dev libsqlite3-dev sqlite3 zlib1g-dev \
+            libpq-dev postgresql \
             check libmicrohttpd-dev valgrind cppcheck clang-tidy clang \
             libclang-rt-14-dev curl python3 python3-openpyxl tzdata time openssl \
             python3-aiosmtpd

@@ -191,7 +191,8 @@ static void check_ledger(struct checker *k, const struct config *cfg)
         say_err(k, "ledger", &err);
         return;
     }
-    if (stat(path.ptr, &st) < 0 && errno == ENOENT) {
+    /* a PostgreSQL URI is never a path: its server is asked */
+    if (!ledger_is_uri(path.ptr) && stat(path.ptr, &st) < 0 && errno == ENOENT) {
         if (dir_part(path.ptr, &dir) == 0)
             check_dir(k, "ledger_dir", dir.ptr);
         say(k, 1, "ledger", "%s: absent, will be created (schema version %d)", path.ptr,

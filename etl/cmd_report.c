@@ -477,7 +477,8 @@ int cmd_report(int argc, char **argv)
             }
         }
         rc.rep_online = 1;
-        if (inp.config->ledger && access(inp.config->ledger, F_OK) == 0) {
+        if (inp.config->ledger &&
+            (ledger_is_uri(inp.config->ledger) || access(inp.config->ledger, F_OK) == 0)) {
             rc.led = ledger_open(inp.config->ledger, LEDGER_READONLY, &err);
             if (!rc.led) {
                 log_err(&err);

@@ -7,6 +7,7 @@
  * E_CONFIG with where = the config path and field = the key.
  */
 #include "config.h"
+#include "ledger.h"
 
 #include "fsutil.h"
 
@@ -859,6 +860,9 @@ static int load_key(struct config *c, const struct key_def *d, struct json_objec
             return cfail(err, c->path, d->name, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
         return set_str(slot, xstrdup(s), err);
     case K_PATH:
+        /* a PostgreSQL ledger is a URI, never a path */
+        if (slot == &c->ledger && ledger_is_uri(s))
+            return set_str(slot, xstrdup(s), err);
         return set_str(slot, resolve_path(c->dir, s), err);
     case K_TZ:
         if (!tz_exists(s)) {

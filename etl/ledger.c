@@ -1,310 +1,14 @@
-/* ledger.c — the SQLite ledger (see ledger.h). */
-#include "ledger.h"
-
-#include "fsutil.h"
+/* ledger.c — the ledger's storage-independent half (see ledger.h) and the
+ * dispatch to its backends (ledger_backend.h). */
+#include "ledger_backend.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-
-/* Columns of a full record read, in this order (read_rec()). */
-#define REC_COLS                                                              \
-    "id, key, plate, cents, currency, start_time, end_time, vendor_zone, "   \
-    "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
-    "body, hash, upd, target, srv_body, record, reference_id, state, "       \
-    "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
-    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, "    \
-    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
-
-enum stmt_id {
-    ST_GET_KEY, ST_GET_REF, ST_GET_ID, ST_INSERT, ST_RESTAGE, ST_TOUCH, ST_SET_HELD_PENDING,
-    ST_VOID_DELETE, ST_VOID_DROP, ST_NEXT_PENDING, ST_COUNT_STATE, ST_RECOVER,
-    ST_RETRY_FAILED, ST_NEXT_HELD, ST_MARK_SENDING, ST_OK_PUSHED, ST_OK_DELETED,
-    ST_OK_REPUSH_DELETED, ST_FAILED, ST_RETRY, ST_ADMIN_UPDATE, ST_ADMIN_DELETE,
-    ST_FILE_GET, ST_FILE_PUT, ST_FILE_NONFINAL, ST_FILE_SET_FINAL, ST_TMP_ADD,
-    ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_UNLINKED_FAIL, ST_MAX_ID,
-    ST_VOID_INSERT, ST_VOID_SET, ST_CANCEL_SALE, ST_RUN_RECS, ST_EARLIER_ATTN,
-    ST_SETTLE_CLEAR, ST_SETTLE_ADD, ST_SETTLE_RANGE, ST_REJROW_CLEAR, ST_REJROW_ADD,
-    ST_REJROW_RANGE, ST_SALE_COUNTS, ST_ZONE_LAST, ST_ZONE_FIRSTS,
-    ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-    ST_COUNT
-};
-
-static const char *const stmt_sql[ST_COUNT] = {
-    [ST_GET_KEY] = "SELECT " REC_COLS " FROM records WHERE key = ?1",
-    [ST_GET_REF] = "SELECT " REC_COLS " FROM records WHERE reference_id = ?1 "
-                   "ORDER BY id DESC LIMIT 1",
-    [ST_GET_ID] = "SELECT " REC_COLS " FROM records WHERE id = ?1",
-    [ST_INSERT] =
-        "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
-        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, "
-        "line, body, hash, upd, target, srv_body, record, reference_id, state, action, "
-        "doubt, resent_after_doubt, attempts, last_error, first_seen, last_seen, run, "
-        "sale_stage) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, ?14, ?15, ?16, "
-        "NULL, ?15, NULL, ?17, NULL, ?18, 'push', 0, 0, 0, NULL, ?19, ?19, ?20, ?21)",
-    /* new content: ?18 state, ?19 action, ?20 upd, ?21 now, ?22 run (0: keep
-     * the run and stage: re-resolving held leftovers), ?23 sale stage */
-    [ST_RESTAGE] =
-        "UPDATE records SET plate = ?2, cents = ?3, currency = ?4, start_time = ?5, "
-        "end_time = ?6, vendor_zone = ?7, zone = ?8, zone_status = ?9, permit_no = ?10, "
-        "ticket = ?11, promo = ?12, voided = 0, source = ?13, line = ?14, body = ?15, "
-        "hash = ?16, record = ?17, state = ?18, action = ?19, upd = ?20, target = ?15, "
-        "attempts = 0, last_error = NULL, last_seen = ?21, pruned = 0, "
-        "run = CASE WHEN ?22 = 0 THEN run ELSE ?22 END, "
-        "sale_stage = CASE WHEN ?22 = 0 THEN sale_stage ELSE ?23 END WHERE id = ?1",
-    [ST_TOUCH] = "UPDATE records SET source = ?2, line = ?3, last_seen = ?4, "
-                 "run = CASE WHEN ?5 = 0 THEN run ELSE ?5 END, "
-                 "sale_stage = CASE WHEN ?5 = 0 THEN sale_stage ELSE ?6 END WHERE id = ?1",
-    [ST_SET_HELD_PENDING] = "UPDATE records SET state = 'pending' WHERE id = ?1",
-    [ST_VOID_DELETE] =
-        "UPDATE records SET voided = 1, state = 'pending', action = 'delete', upd = NULL, "
-        "target = NULL, attempts = 0, last_error = NULL, last_seen = ?2 WHERE id = ?1",
-    [ST_VOID_DROP] =
-        "UPDATE records SET voided = 1, state = 'deleted', action = 'none', upd = NULL, "
-        "target = NULL, last_seen = ?2 WHERE id = ?1",
-    [ST_NEXT_PENDING] = "SELECT " REC_COLS " FROM records WHERE state = 'pending' "
-                        "AND id > ?1 ORDER BY id LIMIT 1",
-    [ST_COUNT_STATE] = "SELECT count(*) FROM records WHERE state = ?1",
-    [ST_RECOVER] = "UPDATE records SET state = 'pending', doubt = 1 WHERE state = 'sending'",
-    /* a record failed by a void (in doubt, unlinked) or unlinked is never
-     * sent again; a tombstone has no body left to send */
-    [ST_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed' "
-                        "AND voided = 0 AND unlinked = 0 AND pruned = 0",
-    [ST_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
-                     "AND id > ?1 ORDER BY id LIMIT 1",
-    [ST_MARK_SENDING] =
-        "UPDATE records SET state = 'sending', attempts = attempts + 1, last_sent = ?3, "
-        "resent_after_doubt = (resent_after_doubt OR ?2 OR doubt), "
-        "void_sent = (void_sent OR (voided AND action = 'delete')) WHERE id = ?1",
-    [ST_OK_PUSHED] =
-        "UPDATE records SET state = 'pushed', action = 'none', srv_body = target, "
-        "reference_id = coalesce(?2, reference_id), upd = NULL, doubt = 0, "
-        "last_error = ?3, unlinked = coalesce(?4, unlinked) WHERE id = ?1",
-    [ST_OK_DELETED] =
-        "UPDATE records SET state = 'deleted', action = 'none', srv_body = NULL, "
-        "upd = NULL, doubt = 0, last_error = ?2 WHERE id = ?1",
-    [ST_OK_REPUSH_DELETED] =
-        "UPDATE records SET state = 'pending', action = 'push', srv_body = NULL, "
-        "reference_id = NULL, upd = NULL, doubt = 0 WHERE id = ?1",
-    [ST_FAILED] = "UPDATE records SET state = 'failed', last_error = ?2, doubt = ?3 "
-                  "WHERE id = ?1",
-    [ST_RETRY] = "UPDATE records SET state = 'pending', doubt = (doubt OR ?2), "
-                 "last_error = ?3 WHERE id = ?1",
-    [ST_ADMIN_UPDATE] =
-        "UPDATE records SET state = 'pending', action = 'update', upd = ?2, target = ?3, "
-        "attempts = 0, last_error = NULL WHERE id = ?1",
-    [ST_ADMIN_DELETE] =
-        "UPDATE records SET state = 'pending', action = 'delete', upd = NULL, "
-        "target = NULL, attempts = 0, last_error = NULL WHERE id = ?1",
-    [ST_FILE_GET] = "SELECT size, mtime, sha256, ctx, final FROM files WHERE path = ?1",
-    [ST_FILE_PUT] =
-        "INSERT INTO files (path, size, mtime, sha256, ctx, final, seen) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(path) DO UPDATE SET "
-        "size = ?2, mtime = ?3, sha256 = ?4, ctx = ?5, final = ?6, seen = ?7",
-    [ST_FILE_NONFINAL] =
-        "SELECT count(*) FROM records WHERE source = ?1 "
-        "AND state IN ('pending', 'held', 'sending')",
-    [ST_FILE_SET_FINAL] = "UPDATE files SET final = ?2 WHERE path = ?1",
-    [ST_TMP_ADD] =
-        "INSERT INTO temp.stage (key, plate, cents, currency, start_time, end_time, "
-        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, line) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    [ST_TMP_NEXT] =
-        "SELECT rowid, key, plate, cents, currency, start_time, end_time, vendor_zone, "
-        "zone, zone_status, permit_no, ticket, promo, voided, source, line "
-        "FROM temp.stage WHERE rowid > ?1 ORDER BY rowid LIMIT 1",
-    [ST_TMP_CLEAR] = "DELETE FROM temp.stage",
-    [ST_LIST] = "SELECT " REC_COLS " FROM records WHERE (?1 IS NULL OR state = ?1) "
-                "AND (?2 IS NULL OR plate = ?2) AND (?3 IS NULL OR source = ?3) "
-                "AND (?4 = 0 OR resent_after_doubt = 1) ORDER BY id",
-    [ST_RANGE] = "SELECT " REC_COLS " FROM records WHERE start_time >= ?1 "
-                 "AND start_time < ?2 ORDER BY start_time, id",
-    [ST_LIVE] =
-        "SELECT CASE WHEN json_extract(srv_body, '$.permitNo') IS NULL "
-        "THEN 'temp' ELSE 'standard' END AS type, "
-        "coalesce(json_extract(srv_body, '$.zone'), '') AS szone, "
-        "CASE WHEN coalesce(json_extract(srv_body, '$.zone'), '') = zone "
-        "THEN zone_status ELSE '' END AS zst, count(*) "
-        "FROM records WHERE srv_body IS NOT NULL GROUP BY type, szone, zst "
-        "ORDER BY type, szone, zst",
-    /* ?2 message, ?3 voided */
-    [ST_UNLINKED_FAIL] =
-        "UPDATE records SET state = 'failed', action = 'none', upd = NULL, unlinked = 1, "
-        "voided = (voided OR ?3), last_error = ?2 WHERE id = ?1",
-    [ST_MAX_ID] = "SELECT coalesce(max(id), 0) FROM records",
-    /* a void whose sale has not been seen: ?1 key, ?2.. permit, ?13 source,
-     * ?14 line, ?15 body, ?16 record, ?17 now, ?18 run; the hash is empty so
-     * that the sale, when it comes, is never "unchanged" */
-    [ST_VOID_INSERT] =
-        "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
-        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, "
-        "line, body, hash, record, state, action, first_seen, last_seen, run, void_run, "
-        "void_stage, void_source, void_line, void_cents, void_currency) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, '', "
-        "?16, 'voided', 'none', ?17, ?17, 0, ?18, 'applied', ?13, ?14, ?3, ?4)",
-    /* a void meets a staged sale: ?2 state, ?3 action, ?4 last_error (NULL:
-     * kept), ?5 void source, ?6 line, ?7 cents, ?8 currency, ?9 run, ?10
-     * void stage, ?11 now */
-    [ST_VOID_SET] =
-        "UPDATE records SET voided = 1, state = ?2, action = ?3, "
-        "last_error = coalesce(?4, last_error), "
-        "attempts = CASE WHEN ?3 = 'delete' AND action <> 'delete' THEN 0 ELSE attempts END, "
-        "upd = CASE WHEN ?3 = 'delete' THEN NULL ELSE upd END, "
-        "target = CASE WHEN ?3 = 'delete' THEN NULL ELSE target END, "
-        "void_source = ?5, void_line = ?6, void_cents = ?7, void_currency = ?8, "
-        "void_run = CASE WHEN ?9 = 0 THEN void_run ELSE ?9 END, void_stage = ?10, "
-        "last_seen = ?11 WHERE id = ?1",
-    /* a sale of a key already voided: its fields, never sent; ?13 source,
-     * ?14 line, ?15 body, ?16 record, ?17 state (cancelled, or kept), ?18
-     * now, ?19 run */
-    [ST_CANCEL_SALE] =
-        "UPDATE records SET plate = ?2, cents = ?3, currency = ?4, start_time = ?5, "
-        "end_time = ?6, vendor_zone = ?7, zone = ?8, zone_status = ?9, permit_no = ?10, "
-        "ticket = ?11, promo = ?12, source = ?13, line = ?14, body = ?15, record = ?16, "
-        "state = ?17, last_seen = ?18, pruned = 0, "
-        "run = CASE WHEN ?19 = 0 THEN run ELSE ?19 END, "
-        "sale_stage = CASE WHEN ?19 = 0 THEN sale_stage ELSE 'cancelled' END WHERE id = ?1",
-    [ST_RUN_RECS] = "SELECT " REC_COLS " FROM records WHERE run = ?1 OR void_run = ?1 "
-                    "ORDER BY id",
-    [ST_EARLIER_ATTN] = "SELECT count(*) FROM records WHERE state IN ('held', 'failed') "
-                        "AND run <> ?1 AND void_run <> ?1",
-    [ST_SETTLE_CLEAR] = "DELETE FROM settlements WHERE file = ?1",
-    [ST_SETTLE_ADD] =
-        "INSERT INTO settlements (file, line, day, vendor, currency, cents, count, run) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [ST_SETTLE_RANGE] =
-        "SELECT file, line, day, vendor, currency, cents, count, run FROM settlements "
-        "WHERE day >= ?1 AND day <= ?2 ORDER BY day, vendor, currency, file, line",
-    [ST_REJROW_CLEAR] = "DELETE FROM rejected_rows WHERE file = ?1",
-    [ST_REJROW_ADD] =
-        "INSERT INTO rejected_rows (file, line, day, vendor, currency, cents, reason, run) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [ST_REJROW_RANGE] =
-        "SELECT file, line, day, vendor, currency, cents, reason, run FROM rejected_rows "
-        "WHERE (day >= ?1 AND day <= ?2) OR (day IS NULL AND run = ?3 AND ?3 <> 0) "
-        "ORDER BY day, vendor, currency, file, line",
-    /* sales (any state but a void without its sale) per zone and quarter
-     * hour: every UTC offset is a whole number of quarter hours, so each
-     * bucket lies in one business day */
-    [ST_SALE_COUNTS] =
-        "SELECT zone, start_time / 900, count(*) FROM records WHERE start_time >= ?1 "
-        "AND start_time < ?2 AND state <> 'voided' GROUP BY zone, start_time / 900",
-    [ST_ZONE_LAST] = "SELECT max(start_time) FROM records WHERE zone = ?1 "
-                     "AND state <> 'voided'",
-    [ST_ZONE_FIRSTS] = "SELECT zone, min(start_time) FROM records GROUP BY zone",
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
-};
-
-/* Schema migrations: migrations[v] takes the schema from version v to v+1. */
-static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
-    "CREATE TABLE records ("
-    " id INTEGER PRIMARY KEY,"
-    " key TEXT NOT NULL UNIQUE,"
-    " plate TEXT NOT NULL, cents INTEGER NOT NULL, currency TEXT NOT NULL,"
-    " start_time INTEGER NOT NULL, end_time INTEGER NOT NULL,"
-    " vendor_zone TEXT NOT NULL, zone TEXT NOT NULL, zone_status TEXT NOT NULL,"
-    " permit_no TEXT NOT NULL, ticket TEXT NOT NULL, promo TEXT NOT NULL,"
-    " voided INTEGER NOT NULL DEFAULT 0,"
-    " source TEXT NOT NULL, line INTEGER NOT NULL,"
-    " body TEXT NOT NULL, hash TEXT NOT NULL,"
-    " upd TEXT, target TEXT, srv_body TEXT,"
-    " record TEXT NOT NULL,"
-    " reference_id TEXT,"
-    " state TEXT NOT NULL CHECK (state IN ('pending','held','sending','pushed','failed','deleted')),"
-    " action TEXT NOT NULL CHECK (action IN ('none','push','update','delete','repush')),"
-    " doubt INTEGER NOT NULL DEFAULT 0,"
-    " resent_after_doubt INTEGER NOT NULL DEFAULT 0,"
-    " attempts INTEGER NOT NULL DEFAULT 0,"
-    " last_error TEXT,"
-    " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_sent TEXT);"
-    "CREATE INDEX records_state ON records (state, id);"
-    "CREATE INDEX records_ref ON records (reference_id);"
-    "CREATE INDEX records_source ON records (source);"
-    "CREATE INDEX records_start ON records (start_time);"
-    "CREATE INDEX records_plate ON records (plate);"
-    "CREATE TABLE files ("
-    " path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
-    " sha256 TEXT NOT NULL, ctx TEXT NOT NULL, final INTEGER NOT NULL, seen TEXT NOT NULL);",
-    /* 1 -> 2: `unlinked` (a permit on the server whose reference id is
-     * unusable); a permit recorded live without a reference is one */
-    "ALTER TABLE records ADD COLUMN unlinked INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE records SET unlinked = 1 WHERE srv_body IS NOT NULL "
-    "AND coalesce(reference_id, '') = '';",
-    /* Voids in any order (revision 2): the states `cancelled` and `voided`;
-     * the run that last staged the sale / the void and what staging decided;
-     * the void's file, line and amount; whether a delete was sent for it.
-     * The CHECK on state is widened by editing the table's SQL text in
-     * sqlite_master (SQLite's documented writable_schema procedure; the
-     * change only allows more values, so no row can violate it; migrate()
-     * then bumps the schema cookie and runs integrity_check): the table is
-     * never rebuilt from a fixed column list, whatever other steps added to
-     * it. The ALTERs come first: ALTER TABLE finds the end of the column
-     * list in the text it parsed. */
-    "ALTER TABLE records ADD COLUMN run INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE records ADD COLUMN sale_stage TEXT;"
-    "ALTER TABLE records ADD COLUMN void_run INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE records ADD COLUMN void_stage TEXT;"
-    "ALTER TABLE records ADD COLUMN void_source TEXT;"
-    "ALTER TABLE records ADD COLUMN void_line INTEGER;"
-    "ALTER TABLE records ADD COLUMN void_cents INTEGER;"
-    "ALTER TABLE records ADD COLUMN void_currency TEXT;"
-    "ALTER TABLE records ADD COLUMN void_sent INTEGER NOT NULL DEFAULT 0;"
-    "PRAGMA writable_schema = ON;"
-    "UPDATE sqlite_master SET sql = replace(sql, "
-    "'''pushed'',''failed'',''deleted'')', "
-    "'''pushed'',''failed'',''deleted'',''cancelled'',''voided'')') "
-    "WHERE type = 'table' AND name = 'records';"
-    "PRAGMA writable_schema = OFF;",
-    /* issue 22, privacy: tombstones (ledger_prune()); migrate() also
-     * converts an older ledger to auto_vacuum=INCREMENTAL once */
-    "ALTER TABLE records ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;",
-    /* Settlements and silent zones (revision 2): what processors settled,
-     * per (file, line); rejected sale rows with a readable amount, kept
-     * without their plate, for the reconciliation; an index for a zone's
-     * latest start time. */
-    "CREATE TABLE IF NOT EXISTS settlements ("
-    " file TEXT NOT NULL, line INTEGER NOT NULL, day TEXT NOT NULL, vendor TEXT NOT NULL,"
-    " currency TEXT NOT NULL, cents INTEGER NOT NULL, count INTEGER,"
-    " run INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
-    "CREATE INDEX IF NOT EXISTS settlements_day ON settlements (day);"
-    "CREATE TABLE IF NOT EXISTS rejected_rows ("
-    " file TEXT NOT NULL, line INTEGER NOT NULL, day TEXT, vendor TEXT NOT NULL,"
-    " currency TEXT NOT NULL, cents INTEGER NOT NULL, reason TEXT NOT NULL,"
-    " run INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
-    "CREATE INDEX IF NOT EXISTS rejected_rows_day ON rejected_rows (day);"
-    "CREATE INDEX IF NOT EXISTS records_zone ON records (zone, start_time);",
-};
-
-const char *ledger_migration_sql(int v)
-{
-    return v >= 0 && v < LEDGER_SCHEMA_VERSION ? migrations[v] : NULL;
-}
-
-struct ledger {
-    sqlite3      *db;
-    sqlite3_stmt *st[ST_COUNT];
-    int           lock_fd;
-    int           in_tx;
-    int           readonly;
-    /* scratch of ledger_stage(), reused: no allocation per record */
-    struct buf    body, record, upd;
-    EVP_MD       *sha256;     /* fetched once (an implicit fetch per digest is slow) */
-    EVP_MD_CTX   *md;
-    struct ledger_rec rec;
-    int64_t       run;        /* ledger_set_run() */
-};
 
 static const char *const state_names[LS_COUNT] = {
     "pending", "held", "sending", "pushed", "failed", "deleted", "cancelled", "voided"
@@ -317,7 +21,6 @@ const char *ledger_state_name(enum ledger_state s)
 {
     return (unsigned)s < LS_COUNT ? state_names[s] : "";
 }
-
 int ledger_state_parse(const char *s)
 {
     int i;
@@ -327,13 +30,11 @@ int ledger_state_parse(const char *s)
             return i;
     return -1;
 }
-
 const char *ledger_action_name(enum ledger_action a)
 {
     return (unsigned)a < LA_COUNT ? action_names[a] : "";
 }
-
-static int action_parse(const char *s)
+int ledger_action_parse(const char *s)
 {
     int i;
 
@@ -342,20 +43,11 @@ static int action_parse(const char *s)
             return i;
     return LA_NONE;
 }
-
 int ledger_state_final(enum ledger_state s)
 {
     return s == LS_PUSHED || s == LS_FAILED || s == LS_DELETED || s == LS_CANCELLED;
 }
-
-static int db_fail(struct ledger *l, struct etl_err *err, const char *what)
-{
-    return etl_fail(err, E_DB, "ledger: %s: %s", what, sqlite3_errmsg(l->db));
-}
-
-/* --- formatting helpers --------------------------------------------------- */
-
-static void fmt_utc(long long t, char out[24])
+void ledger_fmt_utc(long long t, char out[24])
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -366,12 +58,10 @@ static void fmt_utc(long long t, char out[24])
     }
     strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
 }
-
-static void now_iso(char out[24])
+void ledger_now_iso(char out[24])
 {
-    fmt_utc((long long)time(NULL), out);
+    ledger_fmt_utc((long long)time(NULL), out);
 }
-
 static int digits(const char *s, int n, int *v)
 {
     int i;
@@ -384,7 +74,6 @@ static int digits(const char *s, int n, int *v)
     }
     return 0;
 }
-
 /* "YYYY-MM-DDTHH:MM:SS" -> epoch seconds; -1 if malformed. */
 static int parse_utc(const char *s, long long *out)
 {
@@ -407,7 +96,6 @@ static int parse_utc(const char *s, long long *out)
     *out = (long long)timegm(&tm);
     return 0;
 }
-
 void ledger_sha256_hex(const void *data, size_t len, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
@@ -423,7 +111,6 @@ void ledger_sha256_hex(const void *data, size_t len, char out[65])
     }
     out[2 * i] = '\0';
 }
-
 static int add_member(struct buf *b, int *first, const char *key, const char *val)
 {
     if (!val || !*val)
@@ -435,12 +122,10 @@ static int add_member(struct buf *b, int *first, const char *key, const char *va
     *first = 0;
     return 0;
 }
-
 static void fmt_cents(long long c, char out[24])
 {
     snprintf(out, 24, "%lld.%02lld", c / 100, c % 100);
 }
-
 static int add_canonical(const struct permit *p, struct buf *out, int *first)
 {
     char amount[24], st[24], en[24];
@@ -448,8 +133,8 @@ static int add_canonical(const struct permit *p, struct buf *out, int *first)
     amount[0] = '\0';
     if (p->cents > 0)
         fmt_cents(p->cents, amount);
-    fmt_utc(p->start, st);
-    fmt_utc(p->end, en);
+    ledger_fmt_utc(p->start, st);
+    ledger_fmt_utc(p->end, en);
     if (add_member(out, first, "LicencePlate", p->plate) < 0 ||
         add_member(out, first, "Amount", amount) < 0 ||
         add_member(out, first, "CurrencyID", currency_name(p->currency)) < 0 ||
@@ -462,7 +147,6 @@ static int add_canonical(const struct permit *p, struct buf *out, int *first)
         return -1;
     return 0;
 }
-
 int ledger_body(const struct permit *p, struct buf *out)
 {
     int first = 1;
@@ -471,7 +155,6 @@ int ledger_body(const struct permit *p, struct buf *out)
         return -1;
     return buf_addch(out, '}');
 }
-
 /* The members the record JSON has after the canonical ones. */
 static int add_record_tail(const struct permit *p, struct buf *out, int *first)
 {
@@ -484,10 +167,9 @@ static int add_record_tail(const struct permit *p, struct buf *out, int *first)
         return -1;
     return buf_addch(out, '}');
 }
-
 /* The record JSON of p from its canonical body (the same leading members):
  * the body without its closing brace, then the tail. */
-static int record_from_body(const struct permit *p, const struct buf *body, struct buf *out)
+int ledger_record_from_body(const struct permit *p, const struct buf *body, struct buf *out)
 {
     int first = body->len <= 2;
 
@@ -495,7 +177,6 @@ static int record_from_body(const struct permit *p, const struct buf *body, stru
         return -1;
     return add_record_tail(p, out, &first);
 }
-
 int ledger_record_json(const struct permit *p, struct buf *out)
 {
     int first = 1;
@@ -504,7 +185,6 @@ int ledger_record_json(const struct permit *p, struct buf *out)
         return -1;
     return add_record_tail(p, out, &first);
 }
-
 /* Copies a JSON string member into dst (cap bytes); "" if absent. */
 static void json_str(struct json_object *o, const char *key, char *dst, size_t cap)
 {
@@ -514,7 +194,6 @@ static void json_str(struct json_object *o, const char *key, char *dst, size_t c
     if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
         snprintf(dst, cap, "%s", json_object_get_string(v));
 }
-
 static long long parse_cents(const char *s)
 {
     long long v = 0;
@@ -537,10 +216,6 @@ static long long parse_cents(const char *s)
     }
     return v;
 }
-
-/* Parses a canonical body back into the push fields of *p (key, source,
- * vendor zone and status untouched). -1 if it is not one. */
-
 int ledger_body_parse(const char *body, struct permit *p)
 {
     struct json_object *o = json_tokener_parse(body);
@@ -569,21 +244,6 @@ out:
     json_object_put(o);
     return ret;
 }
-
-/* --- open / close ---------------------------------------------------------- */
-
-static int exec(struct ledger *l, const char *sql, struct etl_err *err)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(l->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        etl_fail(err, E_DB, "ledger: %s", msg ? msg : sqlite3_errmsg(l->db));
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
-
 int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err)
 {
     char *real = realpath(path, NULL), *dir = NULL;
@@ -623,463 +283,11 @@ int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err
     free(dir);
     return rc;
 }
-
-static int take_lock(struct ledger *l, const char *path, struct etl_err *err)
-{
-    struct buf lp = BUF_INIT;
-    char pid[32];
-    int fd, n;
-
-    /* the canonical path: every spelling of one ledger (a symlink,
-     * ./x vs ../d/x) meets the same lock */
-    if (ledger_canonical_path(path, &lp, err) < 0) {
-        buf_release(&lp);
-        return -1;
-    }
-    if (buf_addstr(&lp, ".lock") < 0) {
-        buf_release(&lp);
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    }
-    fd = fsutil_open(lp.ptr, O_RDWR, fsutil_file_mode());
-    if (fd < 0) {
-        etl_fail(err, E_IO, "ledger: cannot open lock file '%s': %s", lp.ptr, strerror(errno));
-        buf_release(&lp);
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        int e = errno;
-        ssize_t r = pread(fd, pid, sizeof(pid) - 1, 0);
-
-        pid[r > 0 ? r : 0] = '\0';
-        pid[strcspn(pid, "\r\n")] = '\0';
-        if (e == EWOULDBLOCK)
-            etl_fail(err, E_LOCKED, "ledger '%s' is locked by another run (pid %s)", path,
-                     pid[0] ? pid : "unknown");
-        else
-            etl_fail(err, E_IO, "ledger: cannot lock '%s': %s", lp.ptr, strerror(e));
-        close(fd);
-        buf_release(&lp);
-        return -1;
-    }
-    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
-        etl_fail(err, E_IO, "ledger: cannot write lock file '%s': %s", lp.ptr,
-                 strerror(errno));
-        close(fd);
-        buf_release(&lp);
-        return -1;
-    }
-    buf_release(&lp);
-    l->lock_fd = fd;
-    return 0;
-}
-
-/*
- * Privacy: the ledger, its -wal and -shm are private (fsutil.h). Missing
- * parent directories are created private; the database file is created
- * (empty: a valid empty SQLite database) with the private mode before
- * SQLite opens it, and SQLite gives -wal and -shm the database file's mode
- * when it creates them. Existing files are narrowed to the stricter of
- * their mode and the private one, never loosened.
- */
-static int create_private(const char *path, struct etl_err *err)
-{
-    static const char *const sfx[] = { "", "-wal", "-shm" };
-    mode_t mode = fsutil_file_mode();
-    struct buf p = BUF_INIT;
-    size_t i;
-    int ret = -1;
-
-    if (fsutil_mkparent(path, fsutil_dir_mode()) < 0)
-        return etl_fail(err, E_IO, "ledger '%s': cannot create its directory: %s", path,
-                        strerror(errno));
-    for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-        int fd;
-
-        buf_reset(&p);
-        if (buf_addstr(&p, path) < 0 || buf_addstr(&p, sfx[i]) < 0) {
-            etl_fail(err, E_NOMEM, "ledger: out of memory");
-            goto out;
-        }
-        if (i > 0 && access(p.ptr, F_OK) != 0)
-            continue;           /* SQLite creates it with the database's mode */
-        fd = fsutil_open(p.ptr, O_RDWR, mode);
-        if (fd < 0) {
-            etl_fail(err, E_IO, "ledger: cannot create '%s': %s", p.ptr, strerror(errno));
-            goto out;
-        }
-        close(fd);
-    }
-    ret = 0;
-out:
-    buf_release(&p);
-    return ret;
-}
-
-static long long pragma_int(struct ledger *l, const char *sql, struct etl_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-
-    if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        db_fail(l, err, sql);
-        return -1;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    else
-        db_fail(l, err, sql);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/*
- * After a migration step edited the schema text (writable_schema): bump
- * the schema cookie so that every connection (this one included) parses
- * the new text before its next statement, then check the table.
- */
-static int schema_edited(struct ledger *l, struct etl_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    char sql[96];
-    long long v = pragma_int(l, "PRAGMA schema_version", err);
-    const unsigned char *res;
-    int ok;
-
-    if (v < 0)
-        return -1;
-    snprintf(sql, sizeof(sql), "PRAGMA writable_schema = ON; PRAGMA schema_version = %lld",
-             v + 1);
-    if (exec(l, sql, err) < 0 || exec(l, "PRAGMA writable_schema = OFF", err) < 0)
-        return -1;
-    if (sqlite3_prepare_v2(l->db, "PRAGMA integrity_check(records)", -1, &st, NULL) !=
-        SQLITE_OK)
-        return db_fail(l, err, "integrity_check");
-    ok = sqlite3_step(st) == SQLITE_ROW && (res = sqlite3_column_text(st, 0)) &&
-         !strcmp((const char *)res, "ok");
-    if (!ok)
-        etl_fail(err, E_DB, "ledger: migration left the schema inconsistent: %s",
-                 sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
-                                            : sqlite3_errmsg(l->db));
-    sqlite3_finalize(st);
-    return ok ? 0 : -1;
-}
-
-static int migrate(struct ledger *l, struct etl_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int v = 0, rc, from;
-
-    if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, err, "user_version");
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return db_fail(l, err, "user_version");
-    if (v > LEDGER_SCHEMA_VERSION)
-        return etl_fail(err, E_DB, "ledger: schema version %d is newer than this tool's (%d)",
-                        v, LEDGER_SCHEMA_VERSION);
-    if (v == LEDGER_SCHEMA_VERSION)
-        return 0;
-    if (l->readonly)
-        return etl_fail(err, E_DB, "ledger: schema version %d needs a migration "
-                        "(run push once)", v);
-    from = v;
-    for (; v < LEDGER_SCHEMA_VERSION; v++) {
-        char sql[64];
-
-        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-        if (exec(l, "BEGIN IMMEDIATE", err) < 0)
-            return -1;
-        if (exec(l, migrations[v], err) < 0 ||
-            (strstr(migrations[v], "writable_schema") && schema_edited(l, err) < 0) ||
-            exec(l, sql, err) < 0) {
-            sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-            return -1;
-        }
-        if (exec(l, "COMMIT", err) < 0)
-            return -1;
-    }
-    /* An existing ledger made before auto_vacuum=INCREMENTAL: converted
-     * once, here (the mode is set at open; VACUUM applies it, outside any
-     * transaction). A new ledger has it from its first table on. */
-    if (from > 0) {
-        int mode = -1;
-
-        if (sqlite3_prepare_v2(l->db, "PRAGMA auto_vacuum", -1, &st, NULL) != SQLITE_OK)
-            return db_fail(l, err, "auto_vacuum");
-        if (sqlite3_step(st) == SQLITE_ROW)
-            mode = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        if (mode != 2 && (exec(l, "PRAGMA auto_vacuum=INCREMENTAL", err) < 0 ||
-                          exec(l, "VACUUM", err) < 0))
-            return -1;
-    }
-    return 0;
-}
-
-/*
- * The source of a dry run's copy. Opening a WAL database, even read-only,
- * creates its -wal and -shm files, which a read-only connection leaves
- * behind: a dry run must not write them. Without a -wal file the main file
- * holds every committed transaction, so it is opened immutable (no lock,
- * no -shm); with one (a run in progress or killed), as usual. `uri` holds
- * "file:PATH?immutable=1", PATH percent-encoded.
- */
-static const char *dry_source(const char *path, struct buf *uri, int *flags)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    struct stat sb;
-    const unsigned char *c;
-
-    *flags = SQLITE_OPEN_READONLY;
-    buf_reset(uri);
-    if (buf_addf(uri, "%s-wal", path) < 0 || stat(uri->ptr, &sb) == 0)
-        return path;
-    buf_reset(uri);
-    if (buf_addstr(uri, "file:") < 0)
-        return path;
-    for (c = (const unsigned char *)path; *c; c++) {
-        char e[3] = { '%', hex[*c >> 4], hex[*c & 15] };
-
-        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-            *c == '/' || *c == '.' || *c == '_' || *c == '-') {
-            if (buf_addch(uri, (char)*c) < 0)
-                return path;
-        } else if (buf_add(uri, e, 3) < 0) {
-            return path;
-        }
-    }
-    if (buf_addstr(uri, "?immutable=1") < 0)
-        return path;
-    *flags |= SQLITE_OPEN_URI;
-    return uri->ptr;
-}
-
-static int copy_into_memory(struct ledger *l, const char *path, struct etl_err *err)
-{
-    sqlite3 *src = NULL;
-    sqlite3_backup *bk;
-    struct buf uri = BUF_INIT;
-    int rc, oflags;
-    const char *name = dry_source(path, &uri, &oflags);
-
-    rc = sqlite3_open_v2(name, &src, oflags, NULL);
-    buf_release(&uri);
-    if (rc != SQLITE_OK) {
-        etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
-                 src ? sqlite3_errmsg(src) : "out of memory");
-        sqlite3_close(src);
-        return -1;
-    }
-    sqlite3_busy_timeout(src, 10000);
-    bk = sqlite3_backup_init(l->db, "main", src, "main");
-    if (!bk) {
-        sqlite3_close(src);
-        return db_fail(l, err, "copy for --dry-run");
-    }
-    rc = sqlite3_backup_step(bk, -1);
-    sqlite3_backup_finish(bk);
-    if (rc != SQLITE_DONE) {
-        etl_fail(err, E_DB, "ledger: cannot read '%s': %s", path, sqlite3_errstr(rc));
-        sqlite3_close(src);
-        return -1;
-    }
-    sqlite3_close(src);
-    return 0;
-}
-
-struct ledger *ledger_open(const char *path, int flags, struct etl_err *err)
-{
-    struct ledger *l = calloc(1, sizeof(*l));
-    struct stat sb;
-    int exists = stat(path, &sb) == 0, i;
-    const char *dbpath = path;
-    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-
-    if (!l) {
-        etl_fail(err, E_NOMEM, "ledger: out of memory");
-        return NULL;
-    }
-    l->lock_fd = -1;
-    if ((flags & LEDGER_DRY) || ((flags & LEDGER_READONLY) && !exists))
-        dbpath = ":memory:";      /* a copy, or nothing to read: an empty ledger */
-    else if (flags & LEDGER_READONLY) {
-        oflags = SQLITE_OPEN_READONLY;
-        l->readonly = 1;
-    }
-    if (!(flags & (LEDGER_DRY | LEDGER_READONLY)) && create_private(path, err) < 0)
-        goto fail;
-    if ((flags & LEDGER_LOCK) && !(flags & (LEDGER_DRY | LEDGER_READONLY)) &&
-        take_lock(l, path, err) < 0)
-        goto fail;
-    if (sqlite3_open_v2(dbpath, &l->db, oflags, NULL) != SQLITE_OK) {
-        etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
-                 l->db ? sqlite3_errmsg(l->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(l->db, 10000);
-    sqlite3_extended_result_codes(l->db, 0);
-    if ((flags & LEDGER_DRY) && exists && copy_into_memory(l, path, err) < 0)
-        goto fail;
-    /* auto_vacuum before the first table exists (a new ledger) and before
-     * WAL; on an existing ledger it only takes effect at migrate()'s VACUUM */
-    if (!l->readonly && exec(l, "PRAGMA auto_vacuum=INCREMENTAL", err) < 0)
-        goto fail;
-    if (!strcmp(dbpath, path) && !l->readonly &&
-        exec(l, "PRAGMA journal_mode=WAL", err) < 0)
-        goto fail;
-    /* temp_store: the staging table never touches a temp file; a 64 MB
-     * page cache keeps a night's working set of pages in memory.
-     * ignore_check_constraints: the schema's CHECK (state IN (...)) and
-     * CHECK (action IN (...)) build a temporary b-tree on every write that
-     * sets them (a quarter of the CPU of a push); this file only ever
-     * writes those columns from its own constant names (state_names[],
-     * action_names[] and literals), so the checks guard nothing here. Other
-     * connections (the sqlite3 shell) still enforce them. */
-    if (exec(l, "PRAGMA synchronous=NORMAL", err) < 0 ||
-        exec(l, "PRAGMA wal_autocheckpoint=4000", err) < 0 ||
-        exec(l, "PRAGMA temp_store=MEMORY", err) < 0 ||
-        exec(l, "PRAGMA ignore_check_constraints=ON", err) < 0 ||
-        exec(l, "PRAGMA cache_size=-65536", err) < 0)
-        goto fail;
-    if (migrate(l, err) < 0)
-        goto fail;
-    if (exec(l, "CREATE TEMP TABLE IF NOT EXISTS stage (key TEXT, plate TEXT, cents INTEGER,"
-             " currency TEXT, start_time INTEGER, end_time INTEGER, vendor_zone TEXT,"
-             " zone TEXT, zone_status TEXT, permit_no TEXT, ticket TEXT, promo TEXT,"
-             " voided INTEGER, source TEXT, line INTEGER)", err) < 0)
-        goto fail;
-    for (i = 0; i < ST_COUNT; i++)
-        if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i],
-                               NULL) != SQLITE_OK) {
-            db_fail(l, err, "prepare");
-            goto fail;
-        }
-    return l;
-fail:
-    ledger_close(l);
-    return NULL;
-}
-
-void ledger_close(struct ledger *l)
-{
-    int i;
-
-    if (!l)
-        return;
-    if (l->in_tx && l->db)
-        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-    for (i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(l->st[i]);
-    sqlite3_close(l->db);
-    buf_release(&l->body);
-    buf_release(&l->record);
-    buf_release(&l->upd);
-    EVP_MD_CTX_free(l->md);
-    EVP_MD_free(l->sha256);
-    ledger_rec_release(&l->rec);
-    if (l->lock_fd >= 0)
-        close(l->lock_fd);    /* releases the flock */
-    free(l);
-}
-
-/* --- statement helpers ------------------------------------------------------ */
-
-static sqlite3_stmt *stmt(struct ledger *l, enum stmt_id id)
-{
-    sqlite3_stmt *s = l->st[id];
-
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return s;
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);   /* valid until the step ends */
-    else
-        sqlite3_bind_null(s, i);
-}
-
-/* Steps a writing statement to its end. */
-static int run_done(struct ledger *l, sqlite3_stmt *s, struct etl_err *err, const char *what)
-{
-    int rc = sqlite3_step(s);
-
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(l, err, what);
-    return 0;
-}
-
-int ledger_begin(struct ledger *l, struct etl_err *err)
-{
-    if (l->in_tx)
-        return 0;
-    if (run_done(l, stmt(l, ST_BEGIN), err, "begin") < 0)
-        return -1;
-    l->in_tx = 1;
-    return 0;
-}
-
-int ledger_commit(struct ledger *l, struct etl_err *err)
-{
-    if (!l->in_tx)
-        return 0;
-    if (run_done(l, stmt(l, ST_COMMIT), err, "commit") < 0)
-        return -1;
-    l->in_tx = 0;
-    return 0;
-}
-
-void ledger_rollback(struct ledger *l)
-{
-    if (!l->in_tx)
-        return;
-    sqlite3_step(stmt(l, ST_ROLLBACK));
-    sqlite3_reset(l->st[ST_ROLLBACK]);
-    l->in_tx = 0;
-}
-
-static const char *col_text(sqlite3_stmt *s, int i)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-
-    return t ? (const char *)t : "";
-}
-
-/* Copies a text column into dst (cut to cap - 1 bytes); no printf per
- * column: this runs for every record read. */
-static void col_copy(sqlite3_stmt *s, int i, char *dst, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
-
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
-static int col_buf(sqlite3_stmt *s, int i, struct buf *b)
-{
-    buf_reset(b);
-    if (sqlite3_column_type(s, i) == SQLITE_NULL)
-        return 0;
-    return buf_add(b, sqlite3_column_text(s, i), (size_t)sqlite3_column_bytes(s, i));
-}
-
-static enum currency currency_parse(const char *s)
+enum currency ledger_currency_parse(const char *s)
 {
     return !strcmp(s, "CAD") ? CUR_CAD : !strcmp(s, "USD") ? CUR_USD : CUR_NONE;
 }
-
-static enum zone_status zone_status_parse(const char *s)
+enum zone_status ledger_zone_status_parse(const char *s)
 {
     static const enum zone_status all[] = { ZONE_MATCHED, ZONE_ALIAS, ZONE_DISCONNECTED,
                                             ZONE_MISSING };
@@ -1090,66 +298,10 @@ static enum zone_status zone_status_parse(const char *s)
             return all[i];
     return ZONE_UNCHECKED;
 }
-
-/* Reads the permit columns starting at column `c` (key at c). */
-static void read_permit(sqlite3_stmt *s, int c, struct permit *p)
-{
-    col_copy(s, c, p->key, sizeof(p->key));
-    col_copy(s, c + 1, p->plate, sizeof(p->plate));
-    p->cents = sqlite3_column_int64(s, c + 2);
-    p->currency = currency_parse(col_text(s, c + 3));
-    p->start = sqlite3_column_int64(s, c + 4);
-    p->end = sqlite3_column_int64(s, c + 5);
-    col_copy(s, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
-    col_copy(s, c + 7, p->zone, sizeof(p->zone));
-    p->zone_status = zone_status_parse(col_text(s, c + 8));
-    col_copy(s, c + 9, p->permit_no, sizeof(p->permit_no));
-    col_copy(s, c + 10, p->ticket, sizeof(p->ticket));
-    col_copy(s, c + 11, p->promo, sizeof(p->promo));
-    p->voided = sqlite3_column_int(s, c + 12);
-    p->line = (long)sqlite3_column_int64(s, c + 14);
-}
-
-static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
-{
-    read_permit(s, 1, &r->p);
-    r->id = sqlite3_column_int64(s, 0);
-    if (col_buf(s, 14, &r->source) < 0 || col_buf(s, 16, &r->body) < 0 ||
-        col_buf(s, 18, &r->upd) < 0 || col_buf(s, 19, &r->target) < 0 ||
-        col_buf(s, 20, &r->srv_body) < 0 || col_buf(s, 21, &r->record) < 0 ||
-        col_buf(s, 28, &r->last_error) < 0)
-        return -1;
-    r->p.source = r->source.ptr ? r->source.ptr : "";
-    col_copy(s, 17, r->hash, sizeof(r->hash));
-    col_copy(s, 22, r->reference_id, sizeof(r->reference_id));
-    r->state = (enum ledger_state)ledger_state_parse(col_text(s, 23));
-    r->action = (enum ledger_action)action_parse(col_text(s, 24));
-    r->doubt = sqlite3_column_int(s, 25);
-    r->resent_after_doubt = sqlite3_column_int(s, 26);
-    r->attempts = sqlite3_column_int(s, 27);
-    col_copy(s, 29, r->first_seen, sizeof(r->first_seen));
-    col_copy(s, 30, r->last_seen, sizeof(r->last_seen));
-    col_copy(s, 31, r->last_sent, sizeof(r->last_sent));
-    r->unlinked = sqlite3_column_int(s, 32);
-    r->run = sqlite3_column_int64(s, 33);
-    col_copy(s, 34, r->sale_stage, sizeof(r->sale_stage));
-    r->void_run = sqlite3_column_int64(s, 35);
-    col_copy(s, 36, r->void_stage, sizeof(r->void_stage));
-    if (col_buf(s, 37, &r->void_source) < 0)
-        return -1;
-    r->void_line = (long)sqlite3_column_int64(s, 38);
-    r->void_cents = sqlite3_column_int64(s, 39);
-    r->void_currency = currency_parse(col_text(s, 40));
-    r->void_sent = sqlite3_column_int(s, 41);
-    r->pruned = sqlite3_column_int(s, 42);
-    return 0;
-}
-
 void ledger_rec_init(struct ledger_rec *r)
 {
     memset(r, 0, sizeof(*r));
 }
-
 void ledger_rec_release(struct ledger_rec *r)
 {
     buf_release(&r->source);
@@ -1161,124 +313,11 @@ void ledger_rec_release(struct ledger_rec *r)
     buf_release(&r->last_error);
     buf_release(&r->void_source);
 }
-
-/* Steps a one-row query into r: 1 found, 0 none, -1 error. */
-static int fetch_one(struct ledger *l, sqlite3_stmt *s, struct ledger_rec *r,
-                     struct etl_err *err)
-{
-    int rc = sqlite3_step(s), ret;
-
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return db_fail(l, err, "read");
-    }
-    ret = read_rec(s, r) < 0 ? etl_fail(err, E_NOMEM, "ledger: out of memory") : 1;
-    sqlite3_reset(s);
-    return ret;
-}
-
-int ledger_get(struct ledger *l, const char *key, struct ledger_rec *r, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_GET_KEY);
-
-    bind_text(s, 1, key);
-    return fetch_one(l, s, r, err);
-}
-
-int ledger_get_by_ref(struct ledger *l, const char *ref, struct ledger_rec *r,
-                      struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_GET_REF);
-
-    bind_text(s, 1, ref);
-    return fetch_one(l, s, r, err);
-}
-
-int ledger_get_by_id(struct ledger *l, int64_t id, struct ledger_rec *r, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_GET_ID);
-
-    sqlite3_bind_int64(s, 1, id);
-    return fetch_one(l, s, r, err);
-}
-
-int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r,
-                        struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_NEXT_PENDING);
-    int rc;
-
-    sqlite3_bind_int64(s, 1, *cursor);
-    rc = fetch_one(l, s, r, err);
-    if (rc == 1)
-        *cursor = r->id;
-    return rc;
-}
-
-static long count_query(struct ledger *l, sqlite3_stmt *s, struct etl_err *err)
-{
-    long n = -1;
-
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(s, 0);
-    else
-        db_fail(l, err, "count");
-    sqlite3_reset(s);
-    return n;
-}
-
-long ledger_count_state(struct ledger *l, enum ledger_state st, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_COUNT_STATE);
-
-    bind_text(s, 1, ledger_state_name(st));
-    return count_query(l, s, err);
-}
-
-static long run_changes(struct ledger *l, enum stmt_id id, struct etl_err *err,
-                        const char *what)
-{
-    if (run_done(l, stmt(l, id), err, what) < 0)
-        return -1;
-    return (long)sqlite3_changes(l->db);
-}
-
-long ledger_recover_sending(struct ledger *l, struct etl_err *err)
-{
-    return run_changes(l, ST_RECOVER, err, "recover");
-}
-
-long ledger_retry_failed(struct ledger *l, struct etl_err *err)
-{
-    return run_changes(l, ST_RETRY_FAILED, err, "retry failed");
-}
-
-/* --- staging --------------------------------------------------------------- */
-
-static void bind_permit(sqlite3_stmt *s, int c, const struct permit *p)
-{
-    bind_text(s, c, p->plate);
-    sqlite3_bind_int64(s, c + 1, p->cents);
-    bind_text(s, c + 2, currency_name(p->currency));
-    sqlite3_bind_int64(s, c + 3, p->start);
-    sqlite3_bind_int64(s, c + 4, p->end);
-    bind_text(s, c + 5, p->vendor_zone);
-    bind_text(s, c + 6, p->zone);
-    bind_text(s, c + 7, zone_status_name(p->zone_status));
-    bind_text(s, c + 8, p->permit_no);
-    bind_text(s, c + 9, p->ticket);
-    bind_text(s, c + 10, p->promo);
-}
-
 /*
  * Decides what the server needs to go from srv (its current body) to the
  * new body: LA_UPDATE with the changed fields in *upd, or LA_REPUSH.
  */
-static enum ledger_action diff_action(const char *srv_body, const char *ref,
+enum ledger_action ledger_diff_action(const char *srv_body, const char *ref,
                                       const struct permit *p, struct buf *upd)
 {
     struct permit s;
@@ -1315,50 +354,17 @@ static enum ledger_action diff_action(const char *srv_body, const char *ref,
     }
     if (s.end != p->end) {
         changed++;
-        fmt_utc(p->end, b);
+        ledger_fmt_utc(p->end, b);
         if (add_member(upd, &first, "endTime", b) < 0)
             return LA_REPUSH;
     }
     return changed ? LA_UPDATE : LA_NONE;   /* LA_NONE: the server has it already */
 }
-
-/* The content hash of l->body (as ledger_sha256_hex()), with the digest
- * fetched once per ledger. */
-static void body_hash(struct ledger *l, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    size_t i;
-
-    if (!l->sha256)
-        l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (!l->md)
-        l->md = EVP_MD_CTX_new();
-    if (!l->sha256 || !l->md || EVP_DigestInit_ex(l->md, l->sha256, NULL) != 1 ||
-        EVP_DigestUpdate(l->md, l->body.ptr, l->body.len) != 1 ||
-        EVP_DigestFinal_ex(l->md, md, &n) != 1 || n != 32) {
-        ledger_sha256_hex(l->body.ptr, l->body.len, out);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-}
-
-void ledger_set_run(struct ledger *l, int64_t run)
-{
-    l->run = run;
-}
-
 int ledger_rec_unlinked(const struct ledger_rec *rec)
 {
     /* a live permit without a reference id is unlinked too (older rows) */
     return rec->unlinked || (rec->srv_body.len > 0 && !rec->reference_id[0]);
 }
-
 /*
  * The void x sale-state table (docs/ARCHITECTURE.md "Voids"), in the
  * order the questions must be asked: a permit that is live and linked is
@@ -1416,479 +422,6 @@ void ledger_void_effect(const struct ledger_rec *rec, struct ledger_void_effect 
         out->state = LS_CANCELLED;
     }
 }
-
-/* Builds p's body and record JSON and binds ?2..?12 (permit), ?13 source,
- * ?14 line, ?15 body, ?16 record: the layout of ST_VOID_INSERT and
- * ST_CANCEL_SALE. */
-static int bind_void_row(struct ledger *l, sqlite3_stmt *s, const struct permit *p,
-                         struct etl_err *err)
-{
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || record_from_body(p, &l->body, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    bind_permit(s, 2, p);
-    bind_text(s, 13, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 14, p->line);
-    bind_text(s, 15, l->body.ptr);
-    bind_text(s, 16, l->record.ptr);
-    return 0;
-}
-
-static int stage_void(struct ledger *l, const struct permit *p, int found,
-                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    struct ledger_void_effect e;
-    sqlite3_stmt *s;
-
-    ledger_void_effect(found ? rec : NULL, &e);
-    *out = e.outcome;
-    if (!found) {
-        s = stmt(l, ST_VOID_INSERT);
-        if (bind_void_row(l, s, p, err) < 0)
-            return -1;
-        bind_text(s, 1, p->key);
-        bind_text(s, 17, now);
-        sqlite3_bind_int64(s, 18, l->run);
-        return run_done(l, s, err, "stage void");
-    }
-    s = stmt(l, ST_VOID_SET);
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_text(s, 2, ledger_state_name(e.state));
-    bind_text(s, 3, ledger_action_name(e.action));
-    bind_text(s, 4, e.error);
-    bind_text(s, 5, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 6, p->line);
-    sqlite3_bind_int64(s, 7, p->cents);
-    bind_text(s, 8, currency_name(p->currency));
-    sqlite3_bind_int64(s, 9, l->run);
-    bind_text(s, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
-    bind_text(s, 11, now);
-    return run_done(l, s, err, "stage void");
-}
-
-/* A sale whose key already has a void: cancelled, never sent. A row that
- * is only the void (`voided`) takes the sale's fields and becomes
- * cancelled; one the void already dealt with (deleted, cancelled, a delete
- * pending, failed) keeps its state. */
-static int stage_cancelled(struct ledger *l, const struct permit *p,
-                           enum ledger_stage_outcome *out, const char *now,
-                           struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    sqlite3_stmt *s;
-
-    s = stmt(l, ST_CANCEL_SALE);
-    if (bind_void_row(l, s, p, err) < 0)
-        return -1;
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_text(s, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
-    bind_text(s, 18, now);
-    sqlite3_bind_int64(s, 19, l->run);
-    *out = LSO_CANCELLED;
-    return run_done(l, s, err, "stage cancelled sale");
-}
-
-int ledger_stage(struct ledger *l, const struct permit *p, int hold,
-                 enum ledger_stage_outcome *out, struct etl_err *err)
-{
-    sqlite3_stmt *s;
-    struct ledger_rec *rec = &l->rec;
-    char hash[65], now[24];
-    int found;
-    enum ledger_action act;
-    enum ledger_stage_outcome oc;
-    const char *stage;
-
-    now_iso(now);
-    found = ledger_get(l, p->key, rec, err);
-    if (found < 0)
-        return -1;
-    if (p->voided)
-        return stage_void(l, p, found, out, now, err);
-    if (found && rec->p.voided)
-        return stage_cancelled(l, p, out, now, err);
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || record_from_body(p, &l->body, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    body_hash(l, hash);
-    if (!found) {
-        s = stmt(l, ST_INSERT);
-        bind_text(s, 1, p->key);
-        bind_permit(s, 2, p);
-        bind_text(s, 13, p->source ? p->source : "");
-        sqlite3_bind_int64(s, 14, p->line);
-        bind_text(s, 15, l->body.ptr);
-        bind_text(s, 16, hash);
-        bind_text(s, 17, l->record.ptr);
-        bind_text(s, 18, hold ? "held" : "pending");
-        bind_text(s, 19, now);
-        sqlite3_bind_int64(s, 20, l->run);
-        bind_text(s, 21, hold ? "held" : "new");
-        *out = LSO_NEW;
-        return run_done(l, s, err, "stage insert");
-    }
-    if (!strcmp(hash, rec->hash)) {
-        oc = LSO_UNCHANGED;
-        stage = "unchanged";
-        if (rec->state == LS_HELD && !hold) {
-            s = stmt(l, ST_SET_HELD_PENDING);
-            sqlite3_bind_int64(s, 1, rec->id);
-            if (run_done(l, s, err, "stage") < 0)
-                return -1;
-            oc = rec->action == LA_UPDATE ? LSO_UPDATE
-               : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
-        }
-        if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
-            stage = rec->state == LS_HELD && hold ? "held"
-                  : rec->action == LA_UPDATE ? "update"
-                  : rec->action == LA_REPUSH ? "repush" : "push";
-        s = stmt(l, ST_TOUCH);
-        sqlite3_bind_int64(s, 1, rec->id);
-        bind_text(s, 2, p->source ? p->source : "");
-        sqlite3_bind_int64(s, 3, p->line);
-        bind_text(s, 4, now);
-        sqlite3_bind_int64(s, 5, l->run);
-        bind_text(s, 6, stage);
-        *out = oc;
-        return run_done(l, s, err, "stage touch");
-    }
-    /* Changed content: what does the server need? */
-    buf_reset(&l->upd);
-    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
-        /* the server has another content under an unusable reference: no
-         * update, no second push; the new content is kept, the record
-         * failed (a rerun with the same content changes nothing) */
-        act = LA_NONE;
-        oc = LSO_UNLINKED;
-    } else if (ledger_rec_unlinked(rec)) {
-        act = LA_NONE;          /* back to what the server has */
-        oc = LSO_UNCHANGED;
-    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
-        act = LA_PUSH;
-        oc = LSO_PUSH;
-    } else {
-        act = diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
-        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
-    }
-    s = stmt(l, ST_RESTAGE);
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_permit(s, 2, p);
-    bind_text(s, 13, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 14, p->line);
-    bind_text(s, 15, l->body.ptr);
-    bind_text(s, 16, hash);
-    bind_text(s, 17, l->record.ptr);
-    bind_text(s, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
-    bind_text(s, 19, ledger_action_name(act));
-    bind_text(s, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
-    bind_text(s, 21, now);
-    sqlite3_bind_int64(s, 22, l->run);
-    bind_text(s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
-                     : act == LA_PUSH ? "push" : ledger_action_name(act));
-    *out = oc;
-    if (run_done(l, s, err, "stage change") < 0)
-        return -1;
-    return oc == LSO_UNLINKED ? ledger_fail_unlinked(l, rec->id, 0, err) : 0;
-}
-
-int ledger_tmp_add(struct ledger *l, const struct permit *p, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_TMP_ADD);
-
-    bind_text(s, 1, p->key);
-    bind_permit(s, 2, p);
-    sqlite3_bind_int(s, 13, p->voided);
-    bind_text(s, 14, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 15, p->line);
-    return run_done(l, s, err, "stage");
-}
-
-int ledger_tmp_next(struct ledger *l, int64_t *cursor, struct permit *p, struct buf *src,
-                    struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_TMP_NEXT);
-    int rc;
-
-    sqlite3_bind_int64(s, 1, *cursor);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return db_fail(l, err, "read stage");
-    }
-    *cursor = sqlite3_column_int64(s, 0);
-    read_permit(s, 1, p);
-    if (col_buf(s, 14, src) < 0) {
-        sqlite3_reset(s);
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    }
-    p->source = src->ptr ? src->ptr : "";
-    sqlite3_reset(s);
-    return 1;
-}
-
-int ledger_tmp_clear(struct ledger *l, struct etl_err *err)
-{
-    return run_done(l, stmt(l, ST_TMP_CLEAR), err, "clear stage");
-}
-
-int ledger_each_held(struct ledger *l,
-                     int (*fn)(void *ctx, struct ledger_rec *rec, struct etl_err *err),
-                     void *ctx, struct etl_err *err)
-{
-    struct ledger_rec r;
-    int64_t cursor = 0;
-    int rc, ret = 0;
-
-    ledger_rec_init(&r);
-    for (;;) {
-        sqlite3_stmt *s = stmt(l, ST_NEXT_HELD);
-
-        sqlite3_bind_int64(s, 1, cursor);
-        rc = fetch_one(l, s, &r, err);
-        if (rc <= 0) {
-            ret = rc;
-            break;
-        }
-        cursor = r.id;
-        if (fn(ctx, &r, err) != 0) {
-            ret = -1;
-            break;
-        }
-    }
-    ledger_rec_release(&r);
-    return ret;
-}
-
-/* --- push transitions ------------------------------------------------------ */
-
-int ledger_mark_sending(struct ledger *l, int64_t id, int after_doubt, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_MARK_SENDING);
-    char now[24];
-
-    now_iso(now);
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, after_doubt ? 1 : 0);
-    bind_text(s, 3, now);
-    return run_done(l, s, err, "mark sending");
-}
-
-int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const char *ref,
-                   int *more, struct etl_err *err)
-{
-    sqlite3_stmt *s;
-
-    *more = 0;
-    switch (act) {
-    case LA_DELETE:
-        s = stmt(l, ST_OK_DELETED);
-        bind_text(s, 2, NULL);
-        break;
-    case LA_REPUSH:
-        s = stmt(l, ST_OK_REPUSH_DELETED);
-        *more = 1;
-        break;
-    default:
-        s = stmt(l, ST_OK_PUSHED);
-        bind_text(s, 2, ref && *ref ? ref : NULL);
-        /* a push answered without a usable reference id: pushed (the
-         * permit exists) and unlinked, since it cannot be updated or
-         * deleted through the API */
-        if (act == LA_PUSH) {
-            sqlite3_bind_int(s, 4, ref && *ref ? 0 : 1);
-            if (!(ref && *ref))
-                bind_text(s, 3, "success without a usable reference id: "
-                          "the permit cannot be changed through the API");
-        }
-        break;
-    }
-    sqlite3_bind_int64(s, 1, id);
-    return run_done(l, s, err, "record outcome");
-}
-
-int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act,
-                          const char *msg, int *more, struct etl_err *err)
-{
-    sqlite3_stmt *s;
-
-    *more = 0;
-    if (act == LA_UPDATE)
-        return ledger_done_failed(l, id, msg, 0, err);
-    if (act == LA_PUSH)   /* not a meaningful answer to a push: keep it as failed */
-        return ledger_done_failed(l, id, msg, 0, err);
-    if (act == LA_REPUSH) {
-        s = stmt(l, ST_OK_REPUSH_DELETED);
-        *more = 1;
-    } else {
-        s = stmt(l, ST_OK_DELETED);
-        bind_text(s, 2, msg);
-    }
-    sqlite3_bind_int64(s, 1, id);
-    return run_done(l, s, err, "record outcome");
-}
-
-int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, int doubt,
-                       struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_FAILED);
-
-    sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, msg && *msg ? msg : "failed");
-    sqlite3_bind_int(s, 3, doubt ? 1 : 0);
-    return run_done(l, s, err, "record outcome");
-}
-
-int ledger_fail_unlinked(struct ledger *l, int64_t id, int voided, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_UNLINKED_FAIL);
-
-    sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, LEDGER_UNLINKED_MSG);
-    sqlite3_bind_int(s, 3, voided ? 1 : 0);
-    return run_done(l, s, err, "record outcome");
-}
-
-int ledger_done_retry(struct ledger *l, int64_t id, int in_doubt, const char *msg,
-                      struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_RETRY);
-
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, in_doubt ? 1 : 0);
-    bind_text(s, 3, msg && *msg ? msg : NULL);
-    return run_done(l, s, err, "record outcome");
-}
-
-int ledger_admin_update(struct ledger *l, int64_t id, const char *upd, const char *target,
-                        struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_ADMIN_UPDATE);
-
-    sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, upd);
-    bind_text(s, 3, target);
-    return run_done(l, s, err, "admin update");
-}
-
-int ledger_admin_delete(struct ledger *l, int64_t id, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_ADMIN_DELETE);
-
-    sqlite3_bind_int64(s, 1, id);
-    return run_done(l, s, err, "admin delete");
-}
-
-/* --- files ----------------------------------------------------------------- */
-
-int ledger_file_get(struct ledger *l, const char *path, struct ledger_file *f,
-                    struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_FILE_GET);
-    int rc;
-
-    bind_text(s, 1, path);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        f->size = sqlite3_column_int64(s, 0);
-        f->mtime = sqlite3_column_int64(s, 1);
-        col_copy(s, 2, f->sha256, sizeof(f->sha256));
-        col_copy(s, 3, f->ctx, sizeof(f->ctx));
-        f->final = sqlite3_column_int(s, 4);
-        sqlite3_reset(s);
-        return 1;
-    }
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    return db_fail(l, err, "read file");
-}
-
-int ledger_file_put(struct ledger *l, const char *path, const struct ledger_file *f,
-                    struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_FILE_PUT);
-    char now[24];
-
-    now_iso(now);
-    bind_text(s, 1, path);
-    sqlite3_bind_int64(s, 2, f->size);
-    sqlite3_bind_int64(s, 3, f->mtime);
-    bind_text(s, 4, f->sha256);
-    bind_text(s, 5, f->ctx);
-    sqlite3_bind_int(s, 6, f->final);
-    bind_text(s, 7, now);
-    return run_done(l, s, err, "write file");
-}
-
-int ledger_file_update_final(struct ledger *l, const char *path, int *final,
-                             struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_FILE_NONFINAL);
-    long n;
-
-    bind_text(s, 1, path);
-    n = count_query(l, s, err);
-    if (n < 0)
-        return -1;
-    *final = n == 0;
-    s = stmt(l, ST_FILE_SET_FINAL);
-    bind_text(s, 1, path);
-    sqlite3_bind_int(s, 2, *final);
-    return run_done(l, s, err, "write file");
-}
-
-/* --- queries ------------------------------------------------------------- */
-
-static int each_row(struct ledger *l, sqlite3_stmt *s, ledger_rec_fn fn, void *ctx,
-                    struct etl_err *err)
-{
-    struct ledger_rec r;
-    int rc, ret = 0;
-
-    ledger_rec_init(&r);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (read_rec(s, &r) < 0) {
-            ret = etl_fail(err, E_NOMEM, "ledger: out of memory");
-            break;
-        }
-        if (fn(ctx, &r) != 0)
-            break;
-    }
-    if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = db_fail(l, err, "read");
-    sqlite3_reset(s);
-    ledger_rec_release(&r);
-    return ret;
-}
-
-int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn,
-                void *ctx, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_LIST);
-
-    bind_text(s, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
-    bind_text(s, 2, f->plate);
-    bind_text(s, 3, f->file);
-    sqlite3_bind_int(s, 4, f->resent ? 1 : 0);
-    return each_row(l, s, fn, ctx, err);
-}
-
-int ledger_each_run(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx,
-                    struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, ST_RUN_RECS);
-
-    sqlite3_bind_int64(s, 1, run);
-    return each_row(l, s, fn, ctx, err);
-}
-
 int ledger_sale_bucket(const struct ledger_rec *r, int64_t run)
 {
     if (!run || r->run != run || r->state == LS_VOIDED)
@@ -1914,7 +447,6 @@ int ledger_sale_bucket(const struct ledger_rec *r, int64_t run)
         return LB_S_REPUSHED;
     return LB_S_UNCHANGED;
 }
-
 int ledger_void_bucket(const struct ledger_rec *r, int64_t run)
 {
     int applied;
@@ -1940,389 +472,391 @@ int ledger_void_bucket(const struct ledger_rec *r, int64_t run)
     }
 }
 
+/* --- dispatch to the backend ------------------------------------------------ */
+
+/* An op the backend lacks: a clear error, never a crash. */
+static int missing(const struct ledger *l, const char *fn, struct etl_err *err)
+{
+    return etl_fail(err, E_DB, "ledger: %s is not available on the %s ledger", fn,
+                    l->ops->name);
+}
+
+int ledger_begin(struct ledger *l, struct etl_err *err)
+{
+    if (!l->ops->begin)
+        return missing(l, "ledger_begin", err);
+    return l->ops->begin(l, err);
+}
+
+int ledger_commit(struct ledger *l, struct etl_err *err)
+{
+    if (!l->ops->commit)
+        return missing(l, "ledger_commit", err);
+    return l->ops->commit(l, err);
+}
+
+int ledger_stage(struct ledger *l, const struct permit *p, int hold, enum
+                 ledger_stage_outcome *out, struct etl_err *err)
+{
+    if (!l->ops->stage)
+        return missing(l, "ledger_stage", err);
+    return l->ops->stage(l, p, hold, out, err);
+}
+
+int ledger_tmp_add(struct ledger *l, const struct permit *p, struct etl_err *err)
+{
+    if (!l->ops->tmp_add)
+        return missing(l, "ledger_tmp_add", err);
+    return l->ops->tmp_add(l, p, err);
+}
+
+int ledger_tmp_next(struct ledger *l, int64_t *cursor, struct permit *p, struct buf *src,
+                    struct etl_err *err)
+{
+    if (!l->ops->tmp_next)
+        return missing(l, "ledger_tmp_next", err);
+    return l->ops->tmp_next(l, cursor, p, src, err);
+}
+
+int ledger_tmp_clear(struct ledger *l, struct etl_err *err)
+{
+    if (!l->ops->tmp_clear)
+        return missing(l, "ledger_tmp_clear", err);
+    return l->ops->tmp_clear(l, err);
+}
+
+int ledger_get(struct ledger *l, const char *key, struct ledger_rec *r, struct etl_err *err)
+{
+    if (!l->ops->get)
+        return missing(l, "ledger_get", err);
+    return l->ops->get(l, key, r, err);
+}
+
+int ledger_get_by_ref(struct ledger *l, const char *ref, struct ledger_rec *r, struct
+                      etl_err *err)
+{
+    if (!l->ops->get_by_ref)
+        return missing(l, "ledger_get_by_ref", err);
+    return l->ops->get_by_ref(l, ref, r, err);
+}
+
+int ledger_get_by_id(struct ledger *l, int64_t id, struct ledger_rec *r, struct etl_err
+                     *err)
+{
+    if (!l->ops->get_by_id)
+        return missing(l, "ledger_get_by_id", err);
+    return l->ops->get_by_id(l, id, r, err);
+}
+
+int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r, struct
+                        etl_err *err)
+{
+    if (!l->ops->next_pending)
+        return missing(l, "ledger_next_pending", err);
+    return l->ops->next_pending(l, cursor, r, err);
+}
+
+long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *err)
+{
+    if (!l->ops->count_state)
+        return missing(l, "ledger_count_state", err);
+    return l->ops->count_state(l, s, err);
+}
+
+long ledger_recover_sending(struct ledger *l, struct etl_err *err)
+{
+    if (!l->ops->recover_sending)
+        return missing(l, "ledger_recover_sending", err);
+    return l->ops->recover_sending(l, err);
+}
+
+long ledger_retry_failed(struct ledger *l, struct etl_err *err)
+{
+    if (!l->ops->retry_failed)
+        return missing(l, "ledger_retry_failed", err);
+    return l->ops->retry_failed(l, err);
+}
+
+int ledger_each_held(struct ledger *l, int (*fn)(void *ctx, struct ledger_rec *rec, struct
+                     etl_err *err), void *ctx, struct etl_err *err)
+{
+    if (!l->ops->each_held)
+        return missing(l, "ledger_each_held", err);
+    return l->ops->each_held(l, fn, ctx, err);
+}
+
+int ledger_mark_sending(struct ledger *l, int64_t id, int after_doubt, struct etl_err *err)
+{
+    if (!l->ops->mark_sending)
+        return missing(l, "ledger_mark_sending", err);
+    return l->ops->mark_sending(l, id, after_doubt, err);
+}
+
+int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const char *ref,
+                   int *more, struct etl_err *err)
+{
+    if (!l->ops->done_ok)
+        return missing(l, "ledger_done_ok", err);
+    return l->ops->done_ok(l, id, act, ref, more, err);
+}
+
+int ledger_done_not_found(struct ledger *l, int64_t id, enum ledger_action act, const char
+                          *msg, int *more, struct etl_err *err)
+{
+    if (!l->ops->done_not_found)
+        return missing(l, "ledger_done_not_found", err);
+    return l->ops->done_not_found(l, id, act, msg, more, err);
+}
+
+int ledger_done_failed(struct ledger *l, int64_t id, const char *msg, int doubt,
+                       struct etl_err *err)
+{
+    if (!l->ops->done_failed)
+        return missing(l, "ledger_done_failed", err);
+    return l->ops->done_failed(l, id, msg, doubt, err);
+}
+
+int ledger_fail_unlinked(struct ledger *l, int64_t id, int voided, struct etl_err *err)
+{
+    if (!l->ops->fail_unlinked)
+        return missing(l, "ledger_fail_unlinked", err);
+    return l->ops->fail_unlinked(l, id, voided, err);
+}
+
+int ledger_done_retry(struct ledger *l, int64_t id, int in_doubt, const char *msg, struct
+                      etl_err *err)
+{
+    if (!l->ops->done_retry)
+        return missing(l, "ledger_done_retry", err);
+    return l->ops->done_retry(l, id, in_doubt, msg, err);
+}
+
+int ledger_admin_update(struct ledger *l, int64_t id, const char *upd, const char *target,
+                        struct etl_err *err)
+{
+    if (!l->ops->admin_update)
+        return missing(l, "ledger_admin_update", err);
+    return l->ops->admin_update(l, id, upd, target, err);
+}
+
+int ledger_admin_delete(struct ledger *l, int64_t id, struct etl_err *err)
+{
+    if (!l->ops->admin_delete)
+        return missing(l, "ledger_admin_delete", err);
+    return l->ops->admin_delete(l, id, err);
+}
+
+int ledger_file_get(struct ledger *l, const char *path, struct ledger_file *f, struct
+                    etl_err *err)
+{
+    if (!l->ops->file_get)
+        return missing(l, "ledger_file_get", err);
+    return l->ops->file_get(l, path, f, err);
+}
+
+int ledger_file_put(struct ledger *l, const char *path, const struct ledger_file *f, struct
+                    etl_err *err)
+{
+    if (!l->ops->file_put)
+        return missing(l, "ledger_file_put", err);
+    return l->ops->file_put(l, path, f, err);
+}
+
+int ledger_file_update_final(struct ledger *l, const char *path, int *final, struct etl_err
+                             *err)
+{
+    if (!l->ops->file_update_final)
+        return missing(l, "ledger_file_update_final", err);
+    return l->ops->file_update_final(l, path, final, err);
+}
+
+int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn, void
+                *ctx, struct etl_err *err)
+{
+    if (!l->ops->list)
+        return missing(l, "ledger_list", err);
+    return l->ops->list(l, f, fn, ctx, err);
+}
+
+int ledger_each_run(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx, struct
+                    etl_err *err)
+{
+    if (!l->ops->each_run)
+        return missing(l, "ledger_each_run", err);
+    return l->ops->each_run(l, run, fn, ctx, err);
+}
+
 long ledger_count_earlier_attention(struct ledger *l, int64_t run, struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_EARLIER_ATTN);
-
-    sqlite3_bind_int64(s, 1, run);
-    return count_query(l, s, err);
+    if (!l->ops->count_earlier_attention)
+        return missing(l, "ledger_count_earlier_attention", err);
+    return l->ops->count_earlier_attention(l, run, err);
 }
 
 int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
                          void *ctx, struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_RANGE);
-
-    sqlite3_bind_int64(s, 1, from);
-    sqlite3_bind_int64(s, 2, to);
-    return each_row(l, s, fn, ctx, err);
+    if (!l->ops->each_in_range)
+        return missing(l, "ledger_each_in_range", err);
+    return l->ops->each_in_range(l, from, to, fn, ctx, err);
 }
 
-int ledger_live_counts(struct ledger *l,
-                       void (*fn)(void *ctx, const char *type, const char *zone,
-                                  const char *zone_status, long count),
-                       void *ctx, struct etl_err *err)
+int ledger_live_counts(struct ledger *l, void (*fn)(void *ctx, const char *type, const char
+                       *zone, const char *zone_status, long count), void *ctx, struct
+                       etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_LIVE);
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), col_text(s, 1), col_text(s, 2),
-           (long)sqlite3_column_int64(s, 3));
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(l, err, "live counts");
-    return 0;
-}
-
-/* Rows per prune transaction and pages per incremental_vacuum step: each
- * is a short write, so a concurrent reader or the WAL never waits long. */
-#define PRUNE_BATCH_IDS    5000
-#define VACUUM_STEP_PAGES  2048
-
-/* Gives free pages back to the file system in short steps. */
-static int give_back_space(struct ledger *l, struct etl_err *err)
-{
-    char sql[64];
-    sqlite3_stmt *st = NULL;
-    long freepages, last = -1;
-
-    snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", VACUUM_STEP_PAGES);
-    for (;;) {
-        if (sqlite3_prepare_v2(l->db, "PRAGMA freelist_count", -1, &st, NULL) != SQLITE_OK)
-            return db_fail(l, err, "freelist_count");
-        freepages = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
-        sqlite3_finalize(st);
-        if (freepages < 0)
-            return db_fail(l, err, "freelist_count");
-        if (freepages == 0 || (last >= 0 && freepages >= last))
-            break;              /* all given back, or auto_vacuum is not on */
-        last = freepages;
-        if (exec(l, sql, err) < 0)
-            return -1;
-    }
-    /* the file shrinks when the WAL is checkpointed */
-    return exec(l, "PRAGMA wal_checkpoint(TRUNCATE)", err);
-}
-
-/* The final records of one id range (?2, ?3] that ended before ?1. */
-#define PRUNE_WHERE                                                          \
-    " FROM records WHERE id > ?2 AND id <= ?3 AND end_time < ?1 AND pruned = 0" \
-    " AND state IN ('pushed', 'failed', 'deleted', 'cancelled')"
-
-/*
- * The tombstone of a row, column by column from the live schema (so that
- * columns added by later migrations are carried over too): what holds the
- * plate goes — plate, body and record become '', upd, target and
- * last_error NULL, the plate is removed from srv_body — `pruned` is set,
- * every other column is kept. `cols` receives the column list (no id),
- * `vals` the matching SELECT expressions.
- */
-static int tombstone_sql(struct ledger *l, struct buf *cols, struct buf *vals,
-                         struct etl_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc, first = 1, ret = -1;
-
-    if (sqlite3_prepare_v2(l->db, "SELECT name FROM pragma_table_info('records') ORDER BY cid",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, err, "prune");
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *c = col_text(st, 0), *v = c;
-
-        if (!strcmp(c, "id"))
-            continue;
-        if (!strcmp(c, "plate") || !strcmp(c, "body") || !strcmp(c, "record"))
-            v = "''";
-        else if (!strcmp(c, "upd") || !strcmp(c, "target") || !strcmp(c, "last_error"))
-            v = "NULL";
-        else if (!strcmp(c, "srv_body"))
-            v = "CASE WHEN json_valid(srv_body) THEN json_remove(srv_body, '$.LicencePlate') END";
-        else if (!strcmp(c, "pruned"))
-            v = "1";
-        if ((!first && (buf_addch(cols, ',') < 0 || buf_addch(vals, ',') < 0)) ||
-            buf_addf(cols, "\"%s\"", c) < 0 || buf_addstr(vals, v) < 0) {
-            etl_fail(err, E_NOMEM, "ledger: out of memory");
-            goto out;
-        }
-        first = 0;
-    }
-    if (rc != SQLITE_DONE) {
-        db_fail(l, err, "prune");
-        goto out;
-    }
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
+    if (!l->ops->live_counts)
+        return missing(l, "ledger_live_counts", err);
+    return l->ops->live_counts(l, fn, ctx, err);
 }
 
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err)
 {
-    enum { P_SAVE, P_DELETE, P_BACK, P_CLEAR, P_N };
-    sqlite3_stmt *ps[P_N] = { NULL, NULL, NULL, NULL }, *s;
-    struct buf cols = BUF_INIT, vals = BUF_INIT, sql[P_N] = { BUF_INIT, BUF_INIT, BUF_INIT,
-                                                             BUF_INIT };
-    long long max_id, lo;
-    int i, ret = -1;
+    if (!l->ops->prune)
+        return missing(l, "ledger_prune", err);
+    return l->ops->prune(l, before, removed, err);
+}
 
-    *removed = 0;
-    if (l->in_tx)
-        return etl_fail(err, E_INTERNAL, "ledger: prune inside a transaction");
-    s = stmt(l, ST_MAX_ID);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return db_fail(l, err, "prune");
-    }
-    max_id = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    if (tombstone_sql(l, &cols, &vals, err) < 0)
-        goto out;
-    /* A tombstone is written anew at the end of the table (a new id) and
-     * its old row deleted: whole pages of old rows are freed, which
-     * incremental_vacuum gives back (shrinking rows in place frees none). */
-    if (exec(l, "CREATE TEMP TABLE IF NOT EXISTS prune_tmp AS SELECT * FROM records WHERE 0",
-             err) < 0 ||
-        buf_addf(&sql[P_SAVE], "INSERT INTO temp.prune_tmp (%s) SELECT %s" PRUNE_WHERE
-                 " ORDER BY id", cols.ptr, vals.ptr) < 0 ||
-        buf_addstr(&sql[P_DELETE], "DELETE" PRUNE_WHERE) < 0 ||
-        buf_addf(&sql[P_BACK], "INSERT INTO records (%s) SELECT %s FROM temp.prune_tmp "
-                 "ORDER BY rowid", cols.ptr, cols.ptr) < 0 ||
-        buf_addstr(&sql[P_CLEAR], "DELETE FROM temp.prune_tmp") < 0) {
-        if (err->code == E_OK)
-            etl_fail(err, E_NOMEM, "ledger: out of memory");
-        goto out;
-    }
-    /* secure_delete: the bytes of the dropped plates are zeroed in the
-     * pages, not merely marked free */
-    if (exec(l, "PRAGMA secure_delete=ON", err) < 0)
-        goto out;
-    for (i = 0; i < P_N; i++)
-        if (sqlite3_prepare_v2(l->db, sql[i].ptr, -1, &ps[i], NULL) != SQLITE_OK) {
-            db_fail(l, err, "prune");
-            goto out;
-        }
-    for (lo = 0; lo < max_id; lo += PRUNE_BATCH_IDS) {
-        long n;
+void ledger_rollback(struct ledger *l)
+{
+    if (l->ops->rollback)
+        l->ops->rollback(l);
+}
 
-        if (ledger_begin(l, err) < 0)
-            goto out;
-        for (i = 0; i < P_N; i++) {
-            sqlite3_reset(ps[i]);
-            if (i == P_SAVE || i == P_DELETE) {
-                sqlite3_bind_int64(ps[i], 1, before);
-                sqlite3_bind_int64(ps[i], 2, lo);
-                sqlite3_bind_int64(ps[i], 3, lo + PRUNE_BATCH_IDS);
-            }
-            if (run_done(l, ps[i], err, "prune") < 0) {
-                ledger_rollback(l);
-                goto out;
-            }
-            if (i == P_SAVE) {
-                n = (long)sqlite3_changes(l->db);
-                if (!n)
-                    break;
-                *removed += n;
-            }
-        }
-        if (ledger_commit(l, err) < 0)
-            goto out;
-    }
-    ret = *removed ? give_back_space(l, err) : 0;
-out:
-    sqlite3_exec(l->db, "PRAGMA secure_delete=OFF", NULL, NULL, NULL);
-    for (i = 0; i < P_N; i++) {
-        sqlite3_finalize(ps[i]);
-        buf_release(&sql[i]);
-    }
-    buf_release(&cols);
-    buf_release(&vals);
-    return ret;
+void ledger_set_run(struct ledger *l, int64_t run)
+{
+    l->run = run;
+}
+
+void ledger_set_claim(struct ledger *l, int window, int timeout_s)
+{
+    l->window = window > 0 ? window : 1;
+    l->timeout_s = timeout_s > 0 ? timeout_s : 1;
+}
+
+const char *ledger_backend_name(const struct ledger *l)
+{
+    return l->ops->name;
+}
+
+int ledger_file_lock(struct ledger *l, const char *path, int *got, struct etl_err *err)
+{
+    *got = 1;          /* a backend without one: the run lock covers files */
+    return l->ops->file_lock ? l->ops->file_lock(l, path, got, err) : 0;
+}
+
+void ledger_file_unlock(struct ledger *l, const char *path)
+{
+    if (l->ops->file_unlock)
+        l->ops->file_unlock(l, path);
+}
+
+int ledger_keepalive(struct ledger *l, struct etl_err *err)
+{
+    return l->ops->keepalive ? l->ops->keepalive(l, err) : 0;
+}
+
+int ledger_wait_others(struct ledger *l, int *more, struct etl_err *err)
+{
+    *more = 0;
+    return l->ops->wait_others ? l->ops->wait_others(l, more, err) : 0;
+}
+
+int ledger_is_uri(const char *path)
+{
+    return path && (!strncmp(path, "postgresql://", 13) || !strncmp(path, "postgres://", 11));
+}
+
+struct ledger *ledger_open(const char *path, int flags, struct etl_err *err)
+{
+    struct ledger *l = ledger_is_uri(path) ? ledger_pg_open(path, flags, err)
+                                           : ledger_sqlite_open(path, flags, err);
+
+    if (l)
+        ledger_set_claim(l, 8, 30);
+    return l;
+}
+
+void ledger_close(struct ledger *l)
+{
+    if (l)
+        l->ops->close(l);
 }
 
 int ledger_schema_version(const char *path, int *version, struct etl_err *err)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        etl_fail(err, E_DB, "ledger: cannot open '%s': %s", path,
-                 db ? sqlite3_errmsg(db) : "out of memory");
-        goto out;
-    }
-    sqlite3_busy_timeout(db, 10000);
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        etl_fail(err, E_DB, "ledger: cannot read '%s': %s", path, sqlite3_errmsg(db));
-        goto out;
-    }
-    *version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (*version > 0) {
-        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM records", -1, &st, NULL) != SQLITE_OK ||
-            sqlite3_step(st) != SQLITE_ROW) {
-            etl_fail(err, E_DB, "ledger: '%s' has no readable records table: %s", path,
-                     sqlite3_errmsg(db));
-            goto out;
-        }
-    }
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return ret;
+    return ledger_is_uri(path) ? ledger_pg_schema_version(path, version, err)
+                               : ledger_sqlite_schema_version(path, version, err);
 }
 
 /* --- settlements, rejected rows, silent zones ------------------------------ */
 
-static int money_line_bind(sqlite3_stmt *s, const struct ledger_money_line *m, int rejrow)
-{
-    bind_text(s, 1, m->file);
-    sqlite3_bind_int64(s, 2, m->line);
-    bind_text(s, 3, m->day);
-    bind_text(s, 4, m->vendor);
-    bind_text(s, 5, currency_name(m->currency));
-    sqlite3_bind_int64(s, 6, m->cents);
-    if (rejrow)
-        bind_text(s, 7, m->reason ? m->reason : "");
-    else if (m->count >= 0)
-        sqlite3_bind_int64(s, 7, m->count);
-    else
-        sqlite3_bind_null(s, 7);
-    sqlite3_bind_int64(s, 8, m->run);
-    return 0;
-}
-
-static int clear_file(struct ledger *l, enum stmt_id id, const char *file, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, id);
-
-    bind_text(s, 1, file);
-    return run_done(l, s, err, "clear a file's lines");
-}
-
 int ledger_settle_clear(struct ledger *l, const char *file, struct etl_err *err)
 {
-    return clear_file(l, ST_SETTLE_CLEAR, file, err);
+    if (!l->ops->settle_clear)
+        return missing(l, "ledger_settle_clear", err);
+    return l->ops->settle_clear(l, file, err);
 }
 
 int ledger_settle_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_SETTLE_ADD);
-
-    money_line_bind(s, m, 0);
-    return run_done(l, s, err, "write a settlement line");
+    if (!l->ops->settle_add)
+        return missing(l, "ledger_settle_add", err);
+    return l->ops->settle_add(l, m, err);
 }
 
 int ledger_rejrow_clear(struct ledger *l, const char *file, struct etl_err *err)
 {
-    return clear_file(l, ST_REJROW_CLEAR, file, err);
+    if (!l->ops->rejrow_clear)
+        return missing(l, "ledger_rejrow_clear", err);
+    return l->ops->rejrow_clear(l, file, err);
 }
 
 int ledger_rejrow_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_REJROW_ADD);
-
-    money_line_bind(s, m, 1);
-    return run_done(l, s, err, "write a rejected row");
-}
-
-/* Reads rows of ST_SETTLE_RANGE / ST_REJROW_RANGE into m and calls fn. */
-static int each_money_line(struct ledger *l, sqlite3_stmt *s, int rejrow,
-                           ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    int rc, stop = 0;
-
-    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct ledger_money_line m;
-        const char *cur = col_text(s, 4);
-
-        memset(&m, 0, sizeof(m));
-        m.file = col_text(s, 0);
-        m.line = (long)sqlite3_column_int64(s, 1);
-        m.day = sqlite3_column_type(s, 2) == SQLITE_NULL ? NULL : col_text(s, 2);
-        m.vendor = col_text(s, 3);
-        m.currency = !strcmp(cur, "USD") ? CUR_USD : !strcmp(cur, "CAD") ? CUR_CAD : CUR_NONE;
-        m.cents = sqlite3_column_int64(s, 5);
-        m.count = -1;
-        if (rejrow)
-            m.reason = col_text(s, 6);
-        else if (sqlite3_column_type(s, 6) != SQLITE_NULL)
-            m.count = (long)sqlite3_column_int64(s, 6);
-        m.run = sqlite3_column_int64(s, 7);
-        stop = fn(ctx, &m);
-    }
-    if (stop) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "read lines");
+    if (!l->ops->rejrow_add)
+        return missing(l, "ledger_rejrow_add", err);
+    return l->ops->rejrow_add(l, m, err);
 }
 
 int ledger_each_settlement(struct ledger *l, const char *day_from, const char *day_to,
                            ledger_money_fn fn, void *ctx, struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_SETTLE_RANGE);
-
-    bind_text(s, 1, day_from);
-    bind_text(s, 2, day_to);
-    return each_money_line(l, s, 0, fn, ctx, err);
+    if (!l->ops->each_settlement)
+        return missing(l, "ledger_each_settlement", err);
+    return l->ops->each_settlement(l, day_from, day_to, fn, ctx, err);
 }
 
 int ledger_each_rejrow(struct ledger *l, const char *day_from, const char *day_to,
                        int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_REJROW_RANGE);
-
-    bind_text(s, 1, day_from);
-    bind_text(s, 2, day_to);
-    sqlite3_bind_int64(s, 3, run);
-    return each_money_line(l, s, 1, fn, ctx, err);
+    if (!l->ops->each_rejrow)
+        return missing(l, "ledger_each_rejrow", err);
+    return l->ops->each_rejrow(l, day_from, day_to, run, fn, ctx, err);
 }
 
 int ledger_sale_counts(struct ledger *l, long long from, long long to,
                        void (*fn)(void *ctx, const char *zone, long long quarter, long count),
                        void *ctx, struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_SALE_COUNTS);
-    int rc;
-
-    sqlite3_bind_int64(s, 1, from);
-    sqlite3_bind_int64(s, 2, to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), sqlite3_column_int64(s, 1) * 900,
-           (long)sqlite3_column_int64(s, 2));
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "sale counts");
+    if (!l->ops->sale_counts)
+        return missing(l, "ledger_sale_counts", err);
+    return l->ops->sale_counts(l, from, to, fn, ctx, err);
 }
 
 int ledger_zone_last_start(struct ledger *l, const char *zone, long long *out,
                            struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_ZONE_LAST);
-    int rc;
-
-    bind_text(s, 1, zone);
-    rc = sqlite3_step(s);
-    *out = 0;
-    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-        *out = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(l, err, "zone's last start");
+    if (!l->ops->zone_last_start)
+        return missing(l, "ledger_zone_last_start", err);
+    return l->ops->zone_last_start(l, zone, out, err);
 }
 
 int ledger_zone_firsts(struct ledger *l,
                        void (*fn)(void *ctx, const char *zone, long long first),
                        void *ctx, struct etl_err *err)
 {
-    sqlite3_stmt *s = stmt(l, ST_ZONE_FIRSTS);
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), sqlite3_column_int64(s, 1));
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "zones' first starts");
+    if (!l->ops->zone_firsts)
+        return missing(l, "ledger_zone_firsts", err);
+    return l->ops->zone_firsts(l, fn, ctx, err);
 }

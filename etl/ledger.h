@@ -1,6 +1,9 @@
 /*
- * ledger.h — the SQLite ledger: what was staged, what was sent, what the
- * OPSCOM server currently holds (docs/ARCHITECTURE.md "The ledger").
+ * ledger.h — the ledger: what was staged, what was sent, what the OPSCOM
+ * server currently holds (docs/ARCHITECTURE.md "The ledger"). Two backends
+ * behind this one interface (ledger_backend.h, docs/LEDGER.md): SQLite (a
+ * file path, the embedded default) and PostgreSQL (a postgresql:// URI,
+ * shared by several workers).
  *
  * One row per idempotency key (table `records`):
  *   - the record as staged: its struct permit fields as columns, the
@@ -31,17 +34,30 @@
  * (ledger_admin_*) change state, reference and srv_body, never the hash,
  * so a rerun on the same file does not undo them.
  *
- * Storage: WAL, synchronous=NORMAL, auto_vacuum=INCREMENTAL, busy_timeout, schema versioned by
- * PRAGMA user_version (migrations in ledger.c, a newer version than this
- * tool knows is refused). Every statement is prepared once at open and
- * reused. Privacy: the ledger file, its -wal/-shm and the lock are created
- * with the private mode of fsutil.h (and missing parent directories too);
- * existing ones are only ever narrowed. The lock: flock() on
- * "<canonical ledger path>.lock" (LEDGER_LOCK; ledger_canonical_path(), so a
- * symlink or another spelling of the path meets the same lock), the holder's
- * pid written into it; a second locker gets E_LOCKED naming that pid.
+ * SQLite: WAL, synchronous=NORMAL, auto_vacuum=INCREMENTAL, busy_timeout,
+ * schema versioned by PRAGMA user_version (migrations in ledger_sqlite.c, a
+ * newer version than this tool knows is refused). Every statement is
+ * prepared once at open and reused. Privacy: the ledger file, its
+ * -wal/-shm and the lock are created with the private mode of fsutil.h
+ * (and missing parent directories too); existing ones are only ever
+ * narrowed. The lock: flock() on "<canonical ledger path>.lock"
+ * (LEDGER_LOCK; ledger_canonical_path(), so a symlink or another spelling
+ * of the path meets the same lock), the holder's pid written into it; a
+ * second locker gets E_LOCKED naming that pid.
  *
- * Errors: E_DB (SQLite), E_IO (lock file), E_LOCKED, E_NOMEM, E_USAGE
+ * PostgreSQL (ledger_pg.c): the same tables and states in the schema
+ * `permit_etl`, versioned by its table schema_version (the same version
+ * numbers). No run lock: several workers share the ledger. A worker claims
+ * pending records (and `sending` ones whose lease expired: those are in
+ * doubt) with FOR UPDATE SKIP LOCKED, `window` at a time, marking them
+ * `sending` with its worker id and a lease of 2 x timeout_s by the
+ * database's clock; the claim commits before any request leaves (with the
+ * caller's next commit). Outcomes are written only while the worker still
+ * holds the lease; a lost lease discards the outcome (the record stays in
+ * doubt for whoever claims it next). Staging a file holds a session
+ * advisory lock on its identity (ledger_file_lock()).
+ *
+ * Errors: E_DB (SQLite, PostgreSQL), E_NET (PostgreSQL unreachable), E_IO (lock file), E_LOCKED, E_NOMEM, E_USAGE
  * (unknown key/reference). Strings passed in are copied; ledger_rec owns
  * its buffers (ledger_rec_release()).
  */
@@ -77,7 +93,12 @@ enum {
                              ever written to the file (push --dry-run) */
 };
 
+/* `path` is a SQLite file, or a postgresql:// (postgres://) URI: the
+ * PostgreSQL backend (ledger_pg.c; several workers share it, see below).
+ * A URI is never taken as a path. */
 struct ledger *ledger_open(const char *path, int flags, struct etl_err *err); /* NULL on error */
+int ledger_is_uri(const char *path);                    /* a PostgreSQL URI? */
+const char *ledger_backend_name(const struct ledger *l); /* "sqlite", "postgresql" */
 /* The ledger's canonical path into out: realpath(path), or when it does
  * not exist yet the realpath of its directory + its base name. The lock
  * is "<canonical>.lock". E_IO (the directory is missing), E_NOMEM. */
@@ -89,7 +110,9 @@ void ledger_close(struct ledger *l);                    /* NULL-safe; releases t
 
 /* The schema version (PRAGMA user_version) of an existing ledger file,
  * opened read-only: never created, migrated or locked; the `records` table
- * must exist when the version is not 0. E_DB (not a database, unreadable). */
+ * must exist when the version is not 0. A postgresql:// URI: its server is
+ * asked (0 when the schema does not exist yet; E_CONFIG for a password in
+ * the URI). E_DB (not a database, unreadable). */
 int ledger_schema_version(const char *path, int *version, struct etl_err *err);
 
 /* Explicit transactions (staging batches). ledger_* writers outside one
@@ -230,7 +253,11 @@ int ledger_each_held(struct ledger *l,
  * resent_after_doubt set when `after_doubt` or the record's doubt flag. */
 int ledger_mark_sending(struct ledger *l, int64_t id, int after_doubt, struct etl_err *err);
 /* 2xx success of the record's current action. For a repush's delete phase
- * the record goes back to pending with action push (*more = 1). */
+ * the record goes back to pending with action push (*more = 1); on
+ * PostgreSQL it stays `sending`, claimed by this worker for its push.
+ * On PostgreSQL every outcome needs this worker's lease on the record
+ * (ledger_mark_sending() takes or renews it): without it nothing is
+ * written (the outcome is discarded, *more = 0). */
 int ledger_done_ok(struct ledger *l, int64_t id, enum ledger_action act, const char *ref,
                    int *more, struct etl_err *err);
 /* 404/9009: a delete is already gone (deleted; a repush goes on with its
@@ -397,5 +424,25 @@ int ledger_zone_last_start(struct ledger *l, const char *zone, long long *out,
  * be called inside ledger_begin(). 0 or -1.
  */
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err);
+
+/* --- several workers (PostgreSQL; on SQLite the run lock makes a worker
+ * alone, and these are no-ops) -------------------------------------------- */
+
+/* The claim: records are claimed `window` at a time (the in-flight
+ * window), for a lease of 2 x timeout_s by the database's clock. Default 8
+ * and 30. */
+void ledger_set_claim(struct ledger *l, int window, int timeout_s);
+/* Takes the lock on a file's identity (its canonical path) for staging it;
+ * *got = 0: another worker is staging it now (skip it this run). Held
+ * until ledger_file_unlock() or the end of the session. */
+int ledger_file_lock(struct ledger *l, const char *path, int *got, struct etl_err *err);
+void ledger_file_unlock(struct ledger *l, const char *path);
+/* Renews this worker's leases when half a lease has passed since the last
+ * renewal (call it often while requests are in flight). */
+int ledger_keepalive(struct ledger *l, struct etl_err *err);
+/* This worker found nothing to claim: waits (at most one lease) while
+ * records are leased by other workers; *more = 1 when some became
+ * claimable (their worker died or gave them back). */
+int ledger_wait_others(struct ledger *l, int *more, struct etl_err *err);
 
 #endif

@@ -665,6 +665,8 @@ int pipeline_run(const struct pipeline_opts *o)
     po.log = rep ? on_push_log : NULL;
     po.log_ctx = &rctx;
     po.unstaged = on_unstaged;
+    po.window = cfg->concurrency;
+    po.timeout_s = cfg->timeout_s;
     p = push_new(l, &po, &err);
     if (!p || push_begin(p, &err) < 0)
         goto fail;
@@ -715,8 +717,11 @@ int pipeline_run(const struct pipeline_opts *o)
             continue;
         }
         if (skip) {
-            log_info("%s: processed before and unchanged: skipped", f->path);
-            runfile_status(f, "skipped", "processed before and unchanged");
+            const char *why = skip == 2 ? "another worker is staging it: skipped this run"
+                                        : "processed before and unchanged";
+
+            log_info("%s: %s%s", f->path, why, skip == 2 ? "" : ": skipped");
+            runfile_status(f, "skipped", why);
             continue;
         }
         if (ledger_rejrow_clear(l, f->path, &err) < 0)

@@ -88,6 +88,10 @@ struct push *push_new(struct ledger *l, const struct push_opts *o, struct etl_er
     }
     if (p->o.batch_size <= 0)
         p->o.batch_size = 500;
+    /* records are claimed (several workers) no more than the in-flight
+     * window at a time, for a lease of 2 x timeout_s */
+    ledger_set_claim(l, p->o.window > 0 ? p->o.window : 8,
+                     p->o.timeout_s > 0 ? (int)p->o.timeout_s : 30);
     if (!p->o.dry_out)
         p->o.dry_out = stdout;
     ledger_rec_init(&p->rec);
@@ -230,12 +234,12 @@ static int file_identity(const char *path, struct ledger_file *f, struct etl_err
     return 0;
 }
 
-int push_file_check(struct push *p, const char *path, int *skip, struct etl_err *err)
+/* Sets *skip when path was processed and is unchanged. */
+static int file_unchanged(struct push *p, const char *path, int *skip, struct etl_err *err)
 {
     struct ledger_file old, now;
     int rc;
 
-    *skip = 0;
     memset(&now, 0, sizeof(now));
     rc = ledger_file_get(p->l, path, &old, err);
     if (rc <= 0)
@@ -253,6 +257,26 @@ int push_file_check(struct push *p, const char *path, int *skip, struct etl_err 
     *skip = 1;
     p->c.files_skipped++;
     return 0;
+}
+
+int push_file_check(struct push *p, const char *path, int *skip, struct etl_err *err)
+{
+    int got, rc;
+
+    *skip = 0;
+    /* one worker stages a file at a time (several share a PostgreSQL
+     * ledger): the lock is held until push_file_end() */
+    if (ledger_file_lock(p->l, path, &got, err) < 0)
+        return -1;
+    if (!got) {
+        *skip = 2;
+        p->c.files_busy++;
+        return 0;
+    }
+    rc = file_unchanged(p, path, skip, err);
+    if (rc < 0 || *skip)
+        ledger_file_unlock(p->l, path);
+    return rc;
 }
 
 void push_file_same(struct push *p)
@@ -398,17 +422,28 @@ static int merge(struct push *p, struct etl_err *err)
     return rc;
 }
 
+static int file_end(struct push *p, const char *path, const struct ingest_stats *st,
+                    int read_ok, int over, double ratio, struct etl_err *err);
+
 int push_file_end(struct push *p, const char *path, const struct ingest_stats *st,
                   int read_ok, struct etl_err *err)
 {
     double ratio = st->rows > 0 ? (double)st->rejected / (double)st->rows : 0.0;
-    int over = ratio > p->o.max_reject_ratio;
+    int over = ratio > p->o.max_reject_ratio, rc;
 
     if (!p->in_file)
         return etl_fail(err, E_INTERNAL, "push: no file begun");
     p->in_file = 0;
     if (ledger_commit(p->l, err) < 0)
         return -1;
+    rc = file_end(p, path, st, read_ok, over, ratio, err);
+    ledger_file_unlock(p->l, path);
+    return rc;
+}
+
+static int file_end(struct push *p, const char *path, const struct ingest_stats *st,
+                    int read_ok, int over, double ratio, struct etl_err *err)
+{
     p->c.rows += st->rows;
     p->c.accepted += st->accepted;
     p->c.rejected += st->rejected;
@@ -680,6 +715,9 @@ static int hook_flush(void *ctx)
     struct push *p = ctx;
 
     p->grouped = 1;
+    /* leases of records in flight (several workers) */
+    if (ledger_keepalive(p->l, &p->hook_err) < 0)
+        return 1;
     if (!p->marked)
         return 0;
     p->marked = 0;
@@ -1001,6 +1039,23 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
         log_json_line("info", "push", kv);
     }
     rc = n > 0 ? run(transport, &hooks, p, err) : 0;
+    /* a shared ledger: records leased by other workers may come back to
+     * be sent (their worker died); wait for them, at most one lease */
+    while (rc == 0 && !p->hook_err.code && !interrupted && p->o.only_id <= 0) {
+        int more;
+
+        if (ledger_commit(p->l, &p->hook_err) < 0 ||
+            ledger_wait_others(p->l, &more, &p->hook_err) < 0 || !more)
+            break;
+        n = ledger_count_state(p->l, LS_PENDING, &p->hook_err) +
+            ledger_count_state(p->l, LS_SENDING, &p->hook_err);
+        if (p->hook_err.code)
+            break;
+        p->c.to_send += n;
+        p->grouped = 0;
+        p->marked = 0;
+        rc = run(transport, &hooks, p, err);
+    }
     log_progress_done();
     if (ledger_commit(p->l, p->hook_err.code ? NULL : &p->hook_err) < 0 && rc == 0)
         rc = -1;

@@ -101,10 +101,13 @@ struct push_opts {
     int64_t      only_id;             /* > 0: send only this record (admin
                                          update/delete); others stay pending */
     push_unstaged_fn unstaged;        /* may be NULL; ctx: log_ctx */
+    int          window;              /* config concurrency: records claimed at once */
+    long         timeout_s;           /* config: a claim's lease is 2 x timeout_s */
 };
 
 struct push_counts {
     long files, files_skipped, files_over_ratio, files_failed;
+    long files_busy;            /* another worker was staging it: skipped this run */
     long rows, accepted, rejected, duplicates, voids;      /* from ingest, this run */
     long zone_disconnected, zone_missing;                 /* accepted, this run */
     long staged_new, staged_changed, unchanged, held;     /* staging outcomes */
@@ -141,8 +144,10 @@ void push_free(struct push *p);                             /* NULL-safe */
 
 int push_begin(struct push *p, struct etl_err *err);
 
-/* Sets *skip when path was processed (all final), and its size, mtime and
- * sha256 (and the zone fingerprint) are unchanged. */
+/* Sets *skip = 1 when path was processed (all final), and its size, mtime
+ * and sha256 (and the zone fingerprint) are unchanged; *skip = 2 when
+ * another worker is staging it now (a shared ledger). Otherwise the file's
+ * lock (ledger_file_lock()) is held until push_file_end(). */
 int push_file_check(struct push *p, const char *path, int *skip, struct etl_err *err);
 /* `path` names the file in the ledger (the caller's canonical path): the
  * files table and every staged record's source; ingest may name it

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """push_check.py — helpers of the push end-to-end tests (t_push*.sh,
 t_kill*.sh, t_ledger*.sh): generate inputs, read the sandbox's state file and
-the SQLite ledger, check that they agree.
+the ledger (a SQLite file, or a postgresql:// URI read through psql), check
+that they agree.
 
   gen N OUT [FIRST]            paystation CSV with N rows (ids R<FIRST>...)
   requests STATE [OP]          requests the sandbox received (total or per op)
@@ -18,13 +19,50 @@ the SQLite ledger, check that they agree.
       Prints "pushed=.. live=.. dups=.. resent=..".
 """
 import json
+import os
 import sqlite3
+import subprocess
 import sys
 from collections import Counter
 
 CANON = ["LicencePlate", "Amount", "CurrencyID", "startTime", "endTime", "zone",
          "permitNo", "TicketNumber", "promoCode"]
 ZONES = ["Lot 01", "Lot 02", "Lot 03", "Lot 04", "Lot 05", "Lot 06", "Red Lot", "Blue Lot"]
+
+
+class PgLedger:
+    """The PostgreSQL ledger (a postgresql:// URI) read through psql, with
+    the few calls of sqlite3 these checks use."""
+
+    def __init__(self, uri):
+        self.uri = uri
+        self.psql = os.path.join(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"), "psql")
+
+    def execute(self, sql, params=()):
+        for v in params:
+            sql = sql.replace("?", "'" + str(v).replace("'", "''") + "'", 1)
+        # rows as JSON keep their types (integers stay integers)
+        q = "SELECT coalesce(json_agg(t), '[]') FROM (%s) t" % sql
+        out = subprocess.run([self.psql, "-XAtq", "-d", self.uri, "-c",
+                              "SET search_path = permit_etl", "-c", q],
+                             check=True, capture_output=True, text=True).stdout
+        rows = json.loads(out, object_pairs_hook=lambda kv: tuple(v for _, v in kv))
+        return Rows(rows)
+
+
+class Rows(list):
+    def fetchone(self):
+        return self[0] if self else None
+
+    def fetchall(self):
+        return list(self)
+
+
+def connect(spec):
+    """A SQLite ledger file or a PostgreSQL URI."""
+    if spec.startswith(("postgresql://", "postgres://")):
+        return PgLedger(spec)
+    return sqlite3.connect(spec)
 
 
 def gen(n, out, first=1):
@@ -70,13 +108,13 @@ def main():
     elif cmd == "dropped":
         print(state(a[1])["counters"]["faults"]["dropped"])
     elif cmd == "ledger-count":
-        db = sqlite3.connect(a[1])
+        db = connect(a[1])
         if len(a) > 2:
             print(db.execute("SELECT count(*) FROM records WHERE state = ?", (a[2],)).fetchone()[0])
         else:
             print(db.execute("SELECT count(*) FROM records").fetchone()[0])
     elif cmd == "ledger-field":
-        db = sqlite3.connect(a[1])
+        db = connect(a[1])
         row = db.execute("SELECT %s FROM records WHERE key = ?" % a[3], (a[2],)).fetchone()
         print("" if row is None or row[0] is None else row[0])
     elif cmd == "compare-jsonout":
@@ -96,7 +134,7 @@ def main():
         n = int(a[3])
         maxdup = int(a[4]) if len(a) > 4 else -1
         lv = {p["reference_id"]: p for p in live(st)}
-        db = sqlite3.connect(a[2])
+        db = connect(a[2])
         rows = db.execute("SELECT key, state, reference_id, srv_body, resent_after_doubt "
                           "FROM records").fetchall()
         bad = []

@@ -136,7 +136,7 @@ expect_exit "retention_days must be an integer" 2 "$PE" run -c small.json
 # 3. a version-1 ledger (built from the version-1 schema) migrates keeping
 #    its records, gains tombstones and auto_vacuum=INCREMENTAL
 mkdir "$top/v1" && cd "$top/v1" || exit 1
-$PY - "$ROOT/etl/ledger.c" <<'PY' >v1.sql
+$PY - "$ROOT/etl/ledger_sqlite.c" <<'PY' >v1.sql
 import re, sys
 s = open(sys.argv[1]).read()
 i = s.index("migrations[LEDGER_SCHEMA_VERSION] = {")

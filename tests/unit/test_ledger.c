@@ -1,5 +1,9 @@
-/* test_ledger.c — the SQLite ledger, on real files in a temp dir. */
+/* test_ledger.c — the ledger, on real SQLite files in a temp dir; with
+ * TEST_LEDGER_URI set (tests/e2e/t_pg_ledger.sh starts a real PostgreSQL
+ * server) the backend-independent tests run again on PostgreSQL, with the
+ * tests of several workers sharing it. */
 #include <check.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,40 @@ static void setup(void)
     snprintf(dir, sizeof(dir), "/tmp/test_ledger.XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/ledger.db", dir);
+}
+
+/* The PostgreSQL ledger of TEST_LEDGER_URI, emptied (its schema dropped). */
+static void setup_pg(void)
+{
+    const char *uri = getenv("TEST_LEDGER_URI");
+    PGconn *c;
+    PGresult *r;
+
+    setup();
+    ck_assert_ptr_nonnull(uri);
+    snprintf(path, sizeof(path), "%s", uri);
+    c = PQconnectdb(uri);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS permit_etl CASCADE");
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* One SQL statement on the PostgreSQL ledger; its first value (or ""). */
+static void pg_sql(const char *sql, char *out, size_t cap)
+{
+    PGconn *c = PQconnectdb(path);
+    PGresult *r;
+
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
+                  "%s: %s", sql, PQerrorMessage(c));
+    snprintf(out, cap, "%s", PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0
+                                 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    PQfinish(c);
 }
 
 static void teardown(void)
@@ -46,6 +84,14 @@ static void mk(struct permit *p, const char *key, const char *plate, long long c
     p->zone_status = ZONE_MATCHED;
     p->source = "in.csv";
     p->line = 2;
+}
+
+/* A repush's delete phase leaves the record pending (SQLite) or still
+ * claimed by this worker, `sending` (PostgreSQL: no other worker may take
+ * its push). */
+static enum ledger_state after_delete_phase(void)
+{
+    return !strncmp(path, "postgres", 8) ? LS_SENDING : LS_PENDING;
 }
 
 static struct ledger *open_ok(int flags)
@@ -83,7 +129,8 @@ static void push_ok(struct ledger *l, const char *key, const char *ref)
     ledger_rec_init(&r);
     while (more) {
         get(l, key, &r);
-        ck_assert_int_eq(r.state, LS_PENDING);
+        ck_assert_int_eq(r.state, r.action == LA_PUSH && r.reference_id[0] == '\0' &&
+                                      r.attempts > 0 ? after_delete_phase() : LS_PENDING);
         ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
         ck_assert_int_eq(ledger_done_ok(l, r.id, r.action, ref, &more, &e), 0);
     }
@@ -837,10 +884,11 @@ START_TEST(test_outcomes)
     snprintf(p.zone, sizeof(p.zone), "Lot 5");
     ck_assert_int_eq(stage(l, &p, 0), LSO_REPUSH);
     get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);   /* an outcome follows a send */
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_REPUSH, "R1", &more, &e), 0);
     ck_assert_int_eq(more, 1);
     get(l, "ps:1", &r);
-    ck_assert_int_eq(r.state, LS_PENDING);
+    ck_assert_int_eq(r.state, after_delete_phase());
     ck_assert_int_eq(r.action, LA_PUSH);
     ck_assert_int_eq(r.srv_body.len, 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "R9", &more, &e), 0);
@@ -851,6 +899,7 @@ START_TEST(test_outcomes)
     p.cents = 200;
     ck_assert_int_eq(stage(l, &p, 0), LSO_UPDATE);
     get(l, "ps:1", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_not_found(l, r.id, LA_UPDATE, "record not found", &more, &e), 0);
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_FAILED);
@@ -862,6 +911,7 @@ START_TEST(test_outcomes)
     ck_assert_int_eq(r.action, LA_UPDATE);
     /* delete answered "not found": already gone */
     ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_not_found(l, r.id, LA_DELETE, "gone", &more, &e), 0);
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_DELETED);
@@ -869,6 +919,7 @@ START_TEST(test_outcomes)
     mk(&p, "ps:2", "A2", 100, "Lot 4");
     stage(l, &p, 0);
     get(l, "ps:2", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_failed(l, r.id, "invalid end time", 0, &e), 0);
     get(l, "ps:2", &r);
     ck_assert_int_eq(r.state, LS_FAILED);
@@ -877,6 +928,7 @@ START_TEST(test_outcomes)
     mk(&p, "ps:5", "A5", 100, "Lot 4");
     stage(l, &p, 0);
     get(l, "ps:5", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "", &more, &e), 0);
     get(l, "ps:5", &r);
     ck_assert_int_eq(r.state, LS_PUSHED);
@@ -909,6 +961,7 @@ START_TEST(test_admin_keeps_hash)
     snprintf(hash, sizeof(hash), "%s", r.hash);
     ck_assert_int_eq(ledger_admin_update(l, r.id, "\"reference_id\":\"R1\",\"LicencePlate\":\"B2\"",
                                          "{\"LicencePlate\":\"B2\"}", &e), 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_UPDATE, "R1", &more, &e), 0);
     get(l, "ps:1", &r);
     ck_assert_int_eq(r.state, LS_PUSHED);
@@ -919,6 +972,7 @@ START_TEST(test_admin_keeps_hash)
     /* rerun with the same file: nothing undoes the admin change */
     ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);
     ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
     ck_assert_int_eq(ledger_done_ok(l, r.id, LA_DELETE, "R1", &more, &e), 0);
     ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);
     get(l, "ps:1", &r);
@@ -945,6 +999,150 @@ static void live_cb(void *ctx, const char *type, const char *zone, const char *z
     if (lv->n < 8)
         snprintf(lv->rows[lv->n++], sizeof(lv->rows[0]), "%s|%s|%s|%ld", type, zone, zs, n);
 }
+
+/* Settlement lines, rejected rows and the silent-zone queries (both backends). */
+struct money_seen {
+    int  n;
+    char days[4][16];
+    long long cents[4];
+    long counts[4];
+    char reasons[4][32];
+};
+
+static int money_cb(void *ctx, const struct ledger_money_line *m)
+{
+    struct money_seen *ms = ctx;
+
+    if (ms->n < 4) {
+        snprintf(ms->days[ms->n], sizeof(ms->days[0]), "%s", m->day ? m->day : "-");
+        ms->cents[ms->n] = m->cents;
+        ms->counts[ms->n] = m->count;
+        snprintf(ms->reasons[ms->n], sizeof(ms->reasons[0]), "%s", m->reason ? m->reason : "");
+    }
+    ms->n++;
+    return 0;
+}
+
+struct zone_seen {
+    int       n;
+    long long sum_quarters;
+    long      sum_counts;
+    long long lot4_first, lot9_first;
+};
+
+static void quarter_cb(void *ctx, const char *zone, long long quarter, long count)
+{
+    struct zone_seen *z = ctx;
+
+    (void)zone;
+    z->n++;
+    z->sum_quarters += quarter;
+    z->sum_counts += count;
+}
+
+static void first_cb(void *ctx, const char *zone, long long first)
+{
+    struct zone_seen *z = ctx;
+
+    z->n++;
+    if (!strcmp(zone, "Lot 4"))
+        z->lot4_first = first;
+    else if (!strcmp(zone, "Lot 9"))
+        z->lot9_first = first;
+}
+
+START_TEST(test_money_and_zones)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_money_line m = { "s.csv", 2, "2026-11-28", "acme", CUR_CAD, -1250, 3,
+                                   NULL, 7 };
+    struct money_seen ms;
+    struct zone_seen z;
+    struct permit p;
+    struct etl_err e;
+    long long last;
+
+    ck_assert_int_eq(ledger_settle_add(l, &m, &e), 0);
+    m.line = 3;
+    m.day = "2026-11-29";
+    m.cents = 500;
+    m.count = -1;
+    ck_assert_int_eq(ledger_settle_add(l, &m, &e), 0);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_settlement(l, "2026-11-28", "2026-11-28", money_cb, &ms, &e),
+                     0);
+    ck_assert_int_eq(ms.n, 1);
+    ck_assert_int_eq(ms.cents[0], -1250);
+    ck_assert_int_eq(ms.counts[0], 3);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_settlement(l, "2026-11-01", "2026-11-30", money_cb, &ms, &e),
+                     0);
+    ck_assert_int_eq(ms.n, 2);
+    ck_assert_str_eq(ms.days[1], "2026-11-29");
+    ck_assert_int_eq(ms.counts[1], -1);
+    /* a file's lines are replaced: clear, then add */
+    ck_assert_int_eq(ledger_settle_clear(l, "s.csv", &e), 0);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_settlement(l, "2026-11-01", "2026-11-30", money_cb, &ms, &e),
+                     0);
+    ck_assert_int_eq(ms.n, 0);
+
+    m.file = "in.csv";
+    m.line = 5;
+    m.day = NULL;
+    m.cents = 975;
+    m.reason = "plate: empty";
+    ck_assert_int_eq(ledger_rejrow_add(l, &m, &e), 0);
+    m.line = 6;
+    m.day = "2026-11-28";
+    m.cents = 120;
+    ck_assert_int_eq(ledger_rejrow_add(l, &m, &e), 0);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_rejrow(l, "2026-11-28", "2026-11-28", 7, money_cb, &ms, &e), 0);
+    ck_assert_int_eq(ms.n, 2);
+    ck_assert_str_eq(ms.days[0], "-");            /* unknown day first */
+    ck_assert_int_eq(ms.cents[0], 975);
+    ck_assert_str_eq(ms.reasons[0], "plate: empty");
+    ck_assert_int_eq(ms.cents[1], 120);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_rejrow(l, "2026-11-28", "2026-11-28", 0, money_cb, &ms, &e), 0);
+    ck_assert_int_eq(ms.n, 1);
+    ck_assert_int_eq(ledger_rejrow_clear(l, "in.csv", &e), 0);
+    memset(&ms, 0, sizeof(ms));
+    ck_assert_int_eq(ledger_each_rejrow(l, "2026-11-28", "2026-11-28", 7, money_cb, &ms, &e), 0);
+    ck_assert_int_eq(ms.n, 0);
+
+    /* two sales in Lot 4 (quarters T0 and T0 + 1800), one in Lot 9 a day earlier */
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    stage(l, &p, 0);
+    mk(&p, "ps:2", "A2", 100, "Lot 4");
+    p.start += 1800 + 60;
+    p.end += 1800 + 60;
+    stage(l, &p, 0);
+    mk(&p, "ps:3", "A3", 100, "Lot 9");
+    p.start -= 86400;
+    p.end -= 86400;
+    stage(l, &p, 0);
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(ledger_sale_counts(l, T0 - 86400, T0 + 86400, quarter_cb, &z, &e), 0);
+    ck_assert_int_eq(z.n, 3);
+    ck_assert_int_eq(z.sum_counts, 3);
+    ck_assert_int_eq(z.sum_quarters, T0 + (T0 + 1800) + (T0 - 86400));
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(ledger_sale_counts(l, T0, T0 + 900, quarter_cb, &z, &e), 0);
+    ck_assert_int_eq(z.n, 1);
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(ledger_zone_firsts(l, first_cb, &z, &e), 0);
+    ck_assert_int_eq(z.n, 2);
+    ck_assert_int_eq(z.lot4_first, T0);
+    ck_assert_int_eq(z.lot9_first, T0 - 86400);
+    ck_assert_int_eq(ledger_zone_last_start(l, "Lot 4", &last, &e), 0);
+    ck_assert_int_eq(last, T0 + 1860);
+    ck_assert_int_eq(ledger_zone_last_start(l, "Nowhere", &last, &e), 0);
+    ck_assert_int_eq(last, 0);
+    ledger_close(l);
+}
+END_TEST
 
 START_TEST(test_queries_and_prune)
 {
@@ -1144,6 +1342,143 @@ START_TEST(test_dry_and_readonly)
 }
 END_TEST
 
+/* PostgreSQL: the schema and its version; a URI with a password refused
+ * without echoing it. */
+START_TEST(test_pg_schema)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    char v[64], uri[400];
+    struct etl_err e;
+
+    ck_assert_str_eq(ledger_backend_name(l), "postgresql");
+    ledger_close(l);
+    pg_sql("SELECT version FROM permit_etl.schema_version", v, sizeof(v));
+    ck_assert_int_eq((int)strtol(v, NULL, 10), LEDGER_SCHEMA_VERSION);
+    /* reopening migrates nothing; a newer version is refused */
+    l = open_ok(LEDGER_LOCK);
+    ledger_close(l);
+    pg_sql("UPDATE permit_etl.schema_version SET version = 99", v, sizeof(v));
+    ck_assert_ptr_null(ledger_open(path, 0, &e));
+    ck_assert_int_eq(e.code, E_DB);
+    ck_assert_ptr_nonnull(strstr(e.msg, "schema version 99"));
+    /* a state outside the list is refused by the server */
+    pg_sql("UPDATE permit_etl.schema_version SET version = 0; "
+           "DROP TABLE permit_etl.records; DROP TABLE permit_etl.files", v, sizeof(v));
+    l = open_ok(LEDGER_LOCK);
+    ledger_close(l);
+    pg_sql("SELECT count(*) FROM pg_constraint WHERE conname = 'records_state_check' "
+           "AND pg_get_constraintdef(oid) LIKE '%voided%'", v, sizeof(v));
+    ck_assert_str_eq(v, "1");
+    /* passwords: user:pass@ and ?password= */
+    ck_assert_ptr_null(ledger_open("postgresql://etl:Sekr3tPw@127.0.0.1:1/etl", 0, &e));
+    ck_assert_int_eq(e.code, E_CONFIG);
+    ck_assert_ptr_null(strstr(e.msg, "Sekr3tPw"));
+    snprintf(uri, sizeof(uri), "%s?password=Sekr3tPw", path);
+    ck_assert_ptr_null(ledger_open(uri, 0, &e));
+    ck_assert_int_eq(e.code, E_CONFIG);
+    ck_assert_ptr_null(strstr(e.msg, "Sekr3tPw"));
+    /* an unreachable server: libpq's message */
+    ck_assert_ptr_null(ledger_open("postgresql://etl@127.0.0.1:1/etl?connect_timeout=2", 0, &e));
+    ck_assert_int_eq(e.code, E_DB);
+    ck_assert_ptr_nonnull(strstr(e.msg, "cannot connect"));
+}
+END_TEST
+
+/* Two workers: claims exclude each other; an expired lease puts the record
+ * in doubt for the next claimer, and the first worker's late outcome is
+ * discarded; the waiting worker waits for the other's lease. */
+START_TEST(test_pg_workers)
+{
+    struct ledger *a = open_ok(LEDGER_LOCK), *b;
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+    int64_t cur = 0;
+    int more, i, got;
+    char v[400];
+
+    ledger_rec_init(&r);
+    for (i = 1; i <= 3; i++) {
+        char key[16], plate[16];
+
+        snprintf(key, sizeof(key), "ps:%d", i);
+        snprintf(plate, sizeof(plate), "A%d", i);
+        mk(&p, key, plate, 100, "Lot 4");
+        stage(a, &p, 0);
+    }
+    b = open_ok(LEDGER_LOCK);
+    ledger_set_claim(a, 2, 1);     /* two at a time, a lease of 2 s */
+    ledger_set_claim(b, 2, 1);
+    ck_assert_int_eq(ledger_next_pending(a, &cur, &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:1");
+    ck_assert_int_eq(ledger_count_state(a, LS_SENDING, &e), 2);   /* the window */
+    cur = 0;
+    ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:3");                            /* skipped a's */
+    ck_assert_int_eq(ledger_mark_sending(b, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(b, r.id, LA_PUSH, "R3", &more, &e), 0);
+    ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 0);    /* only a's left */
+    get(a, "ps:1", &r);
+    ck_assert_int_eq(ledger_mark_sending(a, r.id, 0, &e), 0);
+    /* a stalls: b waits for a's leases, then claims them, in doubt */
+    ck_assert_int_eq(ledger_wait_others(b, &more, &e), 0);
+    ck_assert_int_eq(more, 1);
+    ledger_set_claim(b, 1, 1);     /* one at a time: in id order */
+    cur = 0;
+    ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:1");
+    ck_assert_int_eq(r.doubt, 1);
+    ck_assert_int_eq(ledger_mark_sending(b, r.id, 0, &e), 0);
+    /* a's outcome arrives late: discarded */
+    ck_assert_int_eq(ledger_done_ok(a, r.id, LA_PUSH, "RA", &more, &e), 0);
+    get(b, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_SENDING);
+    ck_assert_str_eq(r.reference_id, "");
+    ck_assert_int_eq(ledger_done_ok(b, r.id, LA_PUSH, "RB", &more, &e), 0);
+    get(b, "ps:1", &r);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    ck_assert_str_eq(r.reference_id, "RB");
+    ck_assert_int_eq(r.resent_after_doubt, 1);
+    /* a's other claim (ps:2, never handed out) expired too: b takes it */
+    ck_assert_int_eq(ledger_next_pending(b, &cur, &r, &e), 1);
+    ck_assert_str_eq(r.p.key, "ps:2");
+    ck_assert_int_eq(r.doubt, 1);
+    /* a worker that ends gives back what it holds: b's claim of ps:2 was
+     * handed out, so it comes back in doubt */
+    ledger_close(b);
+    pg_sql("SELECT state || ',' || doubt || ',' || coalesce(worker, '-') "
+           "FROM permit_etl.records WHERE key = 'ps:2'", v, sizeof(v));
+    ck_assert_str_eq(v, "pending,1,-");
+    /* the file lock: one holder at a time, per canonical path */
+    b = open_ok(LEDGER_LOCK);
+    snprintf(v, sizeof(v), "%s/x.csv", dir);
+    {
+        FILE *f = fopen(v, "w");
+
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+    }
+    ck_assert_int_eq(chdir(dir), 0);   /* another spelling of the same file */
+    ck_assert_int_eq(ledger_file_lock(a, "./x.csv", &got, &e), 0);
+    ck_assert_int_eq(got, 1);
+    ck_assert_int_eq(ledger_file_lock(b, v, &got, &e), 0);
+    ck_assert_int_eq(got, 0);
+    ledger_file_unlock(a, "./x.csv");
+    ck_assert_int_eq(ledger_file_lock(b, v, &got, &e), 0);
+    ck_assert_int_eq(got, 1);
+    ledger_close(b);
+    /* b's session ended (the server notices within moments) */
+    for (i = 0, got = 0; i < 100 && !got; i++) {
+        ck_assert_int_eq(ledger_file_lock(a, v, &got, &e), 0);
+        if (!got)
+            usleep(50000);
+    }
+    ck_assert_int_eq(got, 1);
+    ledger_rec_release(&r);
+    ledger_close(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ledger");
@@ -1170,9 +1505,36 @@ int main(void)
     tcase_add_test(tc, test_outcomes);
     tcase_add_test(tc, test_admin_keeps_hash);
     tcase_add_test(tc, test_queries_and_prune);
+    tcase_add_test(tc, test_money_and_zones);
     tcase_add_test(tc, test_files_and_tmp);
     tcase_add_test(tc, test_dry_and_readonly);
     suite_add_tcase(s, tc);
+    if (getenv("TEST_LEDGER_URI")) {
+        /* the same tests on PostgreSQL (not those of SQLite's files, lock
+         * and kill-by-close), and those of several workers */
+        tc = tcase_create("postgresql");
+        tcase_add_checked_fixture(tc, setup_pg, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_pg_schema);
+        tcase_add_test(tc, test_pg_workers);
+        tcase_add_test(tc, test_body);
+        tcase_add_loop_test(tc, test_staged_json, 0,
+                            sizeof(staged_json_cases) / sizeof(staged_json_cases[0]));
+        tcase_add_loop_test(tc, test_changes, 0,
+                            sizeof(change_cases) / sizeof(change_cases[0]));
+        tcase_add_test(tc, test_change_before_push);
+        tcase_add_test(tc, test_voids);
+        tcase_add_loop_test(tc, test_void_table, 0,
+                            (int)(sizeof(void_rows) / sizeof(void_rows[0])));
+        tcase_add_test(tc, test_void_runs);
+        tcase_add_test(tc, test_held);
+        tcase_add_test(tc, test_outcomes);
+        tcase_add_test(tc, test_admin_keeps_hash);
+        tcase_add_test(tc, test_queries_and_prune);
+    tcase_add_test(tc, test_money_and_zones);
+        tcase_add_test(tc, test_files_and_tmp);
+        suite_add_tcase(s, tc);
+    }
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

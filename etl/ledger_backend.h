@@ -1,0 +1,132 @@
+/*
+ * ledger_backend.h — what a ledger backend implements (private to the
+ * ledger_*.c files; everyone else uses ledger.h).
+ *
+ * ledger.c holds what does not depend on the storage (state names, the
+ * canonical body, its hash and diff, the void table, the summary buckets)
+ * and dispatches every other ledger_* call through `ops`:
+ *   ledger_sqlite.c — the embedded default (a file path);
+ *   ledger_pg.c     — PostgreSQL (a postgresql:// or postgres:// URI).
+ * ledger_open() picks the backend from the path (ledger_is_uri()).
+ *
+ * A backend's handle starts with `struct ledger` (so a `struct ledger *`
+ * is a pointer to the backend's own struct) and fills `ops`. Every op has
+ * the signature and the contract of the ledger.h function of that name.
+ * An op a backend does not have is NULL: the call fails with E_DB naming
+ * the function and the backend, never a crash.
+ */
+#ifndef ETL_LEDGER_BACKEND_H
+#define ETL_LEDGER_BACKEND_H
+
+#include "ledger.h"
+
+struct ledger_ops {
+    const char *name;                     /* "sqlite", "postgresql" */
+    void (*close)(struct ledger *l);
+    int  (*begin)(struct ledger *l, struct etl_err *err);
+    int  (*commit)(struct ledger *l, struct etl_err *err);
+    void (*rollback)(struct ledger *l);
+    int  (*stage)(struct ledger *l, const struct permit *p, int hold,
+                  enum ledger_stage_outcome *out, struct etl_err *err);
+    int  (*tmp_add)(struct ledger *l, const struct permit *p, struct etl_err *err);
+    int  (*tmp_next)(struct ledger *l, int64_t *cursor, struct permit *p, struct buf *src,
+                     struct etl_err *err);
+    int  (*tmp_clear)(struct ledger *l, struct etl_err *err);
+    int  (*get)(struct ledger *l, const char *key, struct ledger_rec *r, struct etl_err *err);
+    int  (*get_by_ref)(struct ledger *l, const char *ref, struct ledger_rec *r,
+                       struct etl_err *err);
+    int  (*get_by_id)(struct ledger *l, int64_t id, struct ledger_rec *r, struct etl_err *err);
+    int  (*next_pending)(struct ledger *l, int64_t *cursor, struct ledger_rec *r,
+                         struct etl_err *err);
+    long (*count_state)(struct ledger *l, enum ledger_state s, struct etl_err *err);
+    long (*recover_sending)(struct ledger *l, struct etl_err *err);
+    long (*retry_failed)(struct ledger *l, struct etl_err *err);
+    int  (*each_held)(struct ledger *l,
+                      int (*fn)(void *ctx, struct ledger_rec *rec, struct etl_err *err),
+                      void *ctx, struct etl_err *err);
+    int  (*mark_sending)(struct ledger *l, int64_t id, int after_doubt, struct etl_err *err);
+    int  (*done_ok)(struct ledger *l, int64_t id, enum ledger_action act, const char *ref,
+                    int *more, struct etl_err *err);
+    int  (*done_not_found)(struct ledger *l, int64_t id, enum ledger_action act,
+                           const char *msg, int *more, struct etl_err *err);
+    int  (*done_failed)(struct ledger *l, int64_t id, const char *msg, int doubt,
+                        struct etl_err *err);
+    int  (*fail_unlinked)(struct ledger *l, int64_t id, int voided, struct etl_err *err);
+    int  (*done_retry)(struct ledger *l, int64_t id, int in_doubt, const char *msg,
+                       struct etl_err *err);
+    int  (*admin_update)(struct ledger *l, int64_t id, const char *upd, const char *target,
+                         struct etl_err *err);
+    int  (*admin_delete)(struct ledger *l, int64_t id, struct etl_err *err);
+    int  (*file_get)(struct ledger *l, const char *path, struct ledger_file *f,
+                     struct etl_err *err);
+    int  (*file_put)(struct ledger *l, const char *path, const struct ledger_file *f,
+                     struct etl_err *err);
+    int  (*file_update_final)(struct ledger *l, const char *path, int *final,
+                              struct etl_err *err);
+    int  (*file_lock)(struct ledger *l, const char *path, int *got, struct etl_err *err);
+    void (*file_unlock)(struct ledger *l, const char *path);
+    int  (*list)(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn, void *ctx,
+                 struct etl_err *err);
+    int  (*each_run)(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx,
+                     struct etl_err *err);
+    long (*count_earlier_attention)(struct ledger *l, int64_t run, struct etl_err *err);
+    int  (*each_in_range)(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
+                          void *ctx, struct etl_err *err);
+    int  (*live_counts)(struct ledger *l,
+                        void (*fn)(void *ctx, const char *type, const char *zone,
+                                   const char *zone_status, long count),
+                        void *ctx, struct etl_err *err);
+    int  (*settle_clear)(struct ledger *l, const char *file, struct etl_err *err);
+    int  (*settle_add)(struct ledger *l, const struct ledger_money_line *m,
+                       struct etl_err *err);
+    int  (*each_settlement)(struct ledger *l, const char *day_from, const char *day_to,
+                            ledger_money_fn fn, void *ctx, struct etl_err *err);
+    int  (*rejrow_clear)(struct ledger *l, const char *file, struct etl_err *err);
+    int  (*rejrow_add)(struct ledger *l, const struct ledger_money_line *m,
+                       struct etl_err *err);
+    int  (*each_rejrow)(struct ledger *l, const char *day_from, const char *day_to,
+                        int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err);
+    int  (*sale_counts)(struct ledger *l, long long from, long long to,
+                        void (*fn)(void *ctx, const char *zone, long long quarter,
+                                   long count),
+                        void *ctx, struct etl_err *err);
+    int  (*zone_firsts)(struct ledger *l,
+                        void (*fn)(void *ctx, const char *zone, long long first),
+                        void *ctx, struct etl_err *err);
+    int  (*zone_last_start)(struct ledger *l, const char *zone, long long *out,
+                            struct etl_err *err);
+    int  (*prune)(struct ledger *l, long long before, long *removed, struct etl_err *err);
+    int  (*keepalive)(struct ledger *l, struct etl_err *err);
+    int  (*wait_others)(struct ledger *l, int *more, struct etl_err *err);
+};
+
+/* The common head of every backend's handle. */
+struct ledger {
+    const struct ledger_ops *ops;
+    int64_t run;            /* ledger_set_run() */
+    int     window;         /* ledger_set_claim(): records claimed at once */
+    int     timeout_s;      /* ledger_set_claim(): a lease is 2 x timeout_s */
+};
+
+struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *err);
+struct ledger *ledger_pg_open(const char *uri, int flags, struct etl_err *err);
+/* The schema version of an existing SQLite ledger file (ledger.h's
+ * ledger_schema_version()). */
+int ledger_sqlite_schema_version(const char *path, int *version, struct etl_err *err);
+/* The schema version of the PostgreSQL ledger at uri (0: no schema yet). */
+int ledger_pg_schema_version(const char *uri, int *version, struct etl_err *err);
+
+/* Shared helpers of the backends (ledger.c). */
+void ledger_fmt_utc(long long t, char out[24]);          /* "YYYY-MM-DDTHH:MM:SS" */
+void ledger_now_iso(char out[24]);
+int  ledger_action_parse(const char *s);                 /* LA_NONE if unknown */
+enum currency ledger_currency_parse(const char *s);
+enum zone_status ledger_zone_status_parse(const char *s);
+/* The record JSON of p from its canonical body (ledger_body()). */
+int  ledger_record_from_body(const struct permit *p, const struct buf *body, struct buf *out);
+/* What the server needs to go from srv_body to p: LA_UPDATE (changed
+ * fields in *upd), LA_REPUSH, or LA_NONE (it has it already). */
+enum ledger_action ledger_diff_action(const char *srv_body, const char *ref,
+                                      const struct permit *p, struct buf *upd);
+
+#endif

@@ -1,0 +1,1756 @@
+/*
+ * ledger_pg.c — the PostgreSQL ledger backend (see ledger.h,
+ * ledger_backend.h): the same tables, states and decisions as the SQLite
+ * one, in the schema `permit_etl` of the database the URI names, shared by
+ * several workers at once.
+ *
+ * Several workers: records are claimed (FOR UPDATE SKIP LOCKED, at most
+ * `window` at a time) by marking them `sending` with this worker's id and
+ * a lease (2 x timeout_s, clock_timestamp() of the server); a claim of a
+ * `sending` record whose lease expired sets `doubt` (its worker died with
+ * it in flight). Outcomes and marks are written only while this worker
+ * holds the record's lease (WHERE worker = me AND lease > clock); a write
+ * that finds the lease lost changes nothing and is counted in `lost`.
+ * Claimed records never handed out go back to pending at close; records
+ * handed out (possibly sent) without an outcome go back in doubt.
+ *
+ * Statements are prepared on first use (one name per statement) and
+ * parameters are passed as text. No password is ever read from the URI.
+ */
+#include "ledger_backend.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PG_SCHEMA "permit_etl"
+/* the advisory lock that serializes schema migrations between workers */
+#define PG_MIGRATE_LOCK "7072696d6974"
+#define PG_TMP_CHUNK 500
+
+/* Columns of a full record read, in this order (read_rec()). */
+#define REC_COLS                                                              \
+    "id, key, plate, cents, currency, start_time, end_time, vendor_zone, "   \
+    "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
+    "body, hash, upd, target, srv_body, record, reference_id, state, "       \
+    "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
+    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, " \
+    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
+
+/* mine: this worker holds the record's lease ($W worker id) */
+#define MINE(w) "worker = " w " AND lease > clock_timestamp()"
+#define LEASE(s) "clock_timestamp() + " s "::int * interval '1 second'"
+
+enum pst {
+    P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_SET_HELD_PENDING,
+    P_COUNT_STATE, P_RECOVER, P_RETRY_FAILED, P_NEXT_HELD, P_CLAIM, P_MARK_SENDING,
+    P_OK_PUSHED, P_OK_DELETED, P_OK_REPUSH_DELETED, P_FAILED, P_RETRY, P_ADMIN_UPDATE,
+    P_ADMIN_DELETE, P_FILE_GET, P_FILE_PUT, P_FILE_NONFINAL, P_FILE_SET_FINAL, P_TMP_ADD,
+    P_TMP_NEXT, P_TMP_CLEAR, P_LIST, P_RANGE, P_LIVE, P_PRUNE, P_VOID_INSERT, P_VOID_SET,
+    P_CANCEL_SALE, P_RUN_RECS, P_EARLIER_ATTN, P_RENEW, P_RELEASE, P_OTHERS, P_CLAIMABLE,
+    P_NEXT_PENDING_RO, P_UNLINKED_FAIL, P_SETTLE_CLEAR, P_SETTLE_ADD, P_SETTLE_RANGE,
+    P_REJROW_CLEAR, P_REJROW_ADD, P_REJROW_RANGE, P_SALE_COUNTS, P_ZONE_LAST, P_ZONE_FIRSTS,
+    P_COUNT
+};
+
+static const char *const pst_sql[P_COUNT] = {
+    [P_GET_KEY] = "SELECT " REC_COLS " FROM records WHERE key = $1",
+    [P_GET_REF] = "SELECT " REC_COLS " FROM records WHERE reference_id = $1 "
+                  "ORDER BY id DESC LIMIT 1",
+    [P_GET_ID] = "SELECT " REC_COLS " FROM records WHERE id = $1::bigint",
+    [P_INSERT] =
+        "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
+        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, "
+        "line, body, hash, upd, target, srv_body, record, reference_id, state, action, "
+        "doubt, resent_after_doubt, attempts, last_error, first_seen, last_seen, run, "
+        "sale_stage) "
+        "VALUES ($1, $2, $3::bigint, $4, $5::bigint, $6::bigint, $7, $8, $9, $10, $11, $12, "
+        "0, $13, $14::bigint, $15, $16, NULL, $15, NULL, $17, NULL, $18, 'push', 0, 0, 0, "
+        "NULL, $19, $19, $20::bigint, $21)",
+    [P_RESTAGE] =
+        "UPDATE records SET plate = $2, cents = $3::bigint, currency = $4, "
+        "start_time = $5::bigint, end_time = $6::bigint, vendor_zone = $7, zone = $8, "
+        "zone_status = $9, permit_no = $10, ticket = $11, promo = $12, voided = 0, "
+        "source = $13, line = $14::bigint, body = $15, hash = $16, record = $17, "
+        "state = $18, action = $19, upd = $20, target = $15, attempts = 0, "
+        "last_error = NULL, last_seen = $21, pruned = 0, "
+        "run = CASE WHEN $22::bigint = 0 THEN run ELSE $22::bigint END, "
+        "sale_stage = CASE WHEN $22::bigint = 0 THEN sale_stage ELSE $23 END "
+        "WHERE id = $1::bigint",
+    [P_TOUCH] = "UPDATE records SET source = $2, line = $3::bigint, last_seen = $4, "
+                "run = CASE WHEN $5::bigint = 0 THEN run ELSE $5::bigint END, "
+                "sale_stage = CASE WHEN $5::bigint = 0 THEN sale_stage ELSE $6 END "
+                "WHERE id = $1::bigint",
+    [P_SET_HELD_PENDING] = "UPDATE records SET state = 'pending' WHERE id = $1::bigint",
+    [P_COUNT_STATE] = "SELECT count(*) FROM records WHERE state = $1",
+    /* only records whose worker is gone (lease expired): others' are live */
+    [P_RECOVER] = "UPDATE records SET state = 'pending', doubt = 1, worker = NULL, "
+                  "lease = NULL WHERE state = 'sending' "
+                  "AND (lease IS NULL OR lease < clock_timestamp())",
+    [P_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed' "
+                       "AND voided = 0 AND unlinked = 0 AND pruned = 0",
+    [P_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
+                    "AND id > $1::bigint ORDER BY id LIMIT 1",
+    /* $1 worker, $2 lease seconds, $3 how many */
+    /* expired leases first (their worker is gone: in doubt), then pending
+     * records; each part walks the (state, id) index, never the table */
+    [P_CLAIM] =
+        "WITH x AS (SELECT id FROM records WHERE state = 'sending' "
+        "AND (lease IS NULL OR lease < clock_timestamp()) ORDER BY id LIMIT $3::int "
+        "FOR UPDATE SKIP LOCKED), "
+        "p AS (SELECT id FROM records WHERE state = 'pending' ORDER BY id LIMIT $3::int "
+        "FOR UPDATE SKIP LOCKED), "
+        "c AS (SELECT id AS cid FROM (SELECT id FROM x UNION ALL SELECT id FROM p) u "
+        "LIMIT $3::int) "
+        "UPDATE records r SET state = 'sending', worker = $1, lease = " LEASE("$2") ", "
+        "doubt = CASE WHEN r.state = 'sending' THEN 1 ELSE r.doubt END "
+        "FROM c WHERE r.id = c.cid RETURNING " REC_COLS,
+    /* $2 after doubt, $3 now, $4 worker, $5 lease seconds; a pending record
+     * (an admin update/delete sends one record unclaimed) is claimed here */
+    [P_MARK_SENDING] =
+        "UPDATE records SET state = 'sending', attempts = attempts + 1, last_sent = $3, "
+        "resent_after_doubt = CASE WHEN resent_after_doubt <> 0 OR $2::int <> 0 "
+        "OR doubt <> 0 THEN 1 ELSE 0 END, "
+        "void_sent = CASE WHEN void_sent <> 0 OR (voided <> 0 AND action = 'delete') "
+        "THEN 1 ELSE 0 END, worker = $4, lease = " LEASE("$5") " "
+        "WHERE id = $1::bigint AND ((" MINE("$4") ") OR state = 'pending')",
+    [P_OK_PUSHED] =
+        "UPDATE records SET state = 'pushed', action = 'none', srv_body = target, "
+        "reference_id = coalesce($2, reference_id), upd = NULL, doubt = 0, "
+        "last_error = $3, unlinked = coalesce($5::int, unlinked), worker = NULL, "
+        "lease = NULL WHERE id = $1::bigint AND " MINE("$4"),
+    [P_OK_DELETED] =
+        "UPDATE records SET state = 'deleted', action = 'none', srv_body = NULL, "
+        "upd = NULL, doubt = 0, last_error = $2, worker = NULL, lease = NULL "
+        "WHERE id = $1::bigint AND " MINE("$3"),
+    /* the delete of a repush succeeded: the record stays claimed for its push */
+    [P_OK_REPUSH_DELETED] =
+        "UPDATE records SET state = 'sending', action = 'push', srv_body = NULL, "
+        "reference_id = NULL, upd = NULL, doubt = 0 WHERE id = $1::bigint AND " MINE("$2"),
+    [P_FAILED] = "UPDATE records SET state = 'failed', last_error = $2, doubt = $4::int, "
+                 "worker = NULL, lease = NULL WHERE id = $1::bigint AND " MINE("$3"),
+    [P_RETRY] = "UPDATE records SET state = 'pending', "
+                "doubt = CASE WHEN doubt <> 0 OR $2::int <> 0 THEN 1 ELSE 0 END, "
+                "last_error = $3, worker = NULL, lease = NULL "
+                "WHERE id = $1::bigint AND " MINE("$4"),
+    [P_UNLINKED_FAIL] =
+        "UPDATE records SET state = 'failed', action = 'none', upd = NULL, unlinked = 1, "
+        "voided = CASE WHEN voided <> 0 OR $3::int <> 0 THEN 1 ELSE 0 END, "
+        "last_error = $2 WHERE id = $1::bigint",
+    [P_ADMIN_UPDATE] =
+        "UPDATE records SET state = 'pending', action = 'update', upd = $2, target = $3, "
+        "attempts = 0, last_error = NULL WHERE id = $1::bigint",
+    [P_ADMIN_DELETE] =
+        "UPDATE records SET state = 'pending', action = 'delete', upd = NULL, "
+        "target = NULL, attempts = 0, last_error = NULL WHERE id = $1::bigint",
+    [P_FILE_GET] = "SELECT size, mtime, sha256, ctx, final FROM files WHERE path = $1",
+    [P_FILE_PUT] =
+        "INSERT INTO files (path, size, mtime, sha256, ctx, final, seen) "
+        "VALUES ($1, $2::bigint, $3::bigint, $4, $5, $6::int, $7) ON CONFLICT (path) DO "
+        "UPDATE SET size = $2::bigint, mtime = $3::bigint, sha256 = $4, ctx = $5, "
+        "final = $6::int, seen = $7",
+    [P_FILE_NONFINAL] = "SELECT count(*) FROM records WHERE source = $1 "
+                        "AND state IN ('pending', 'held', 'sending')",
+    [P_FILE_SET_FINAL] = "UPDATE files SET final = $2::int WHERE path = $1",
+    [P_TMP_ADD] =
+        "INSERT INTO stage (key, plate, cents, currency, start_time, end_time, "
+        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, line) "
+        "VALUES ($1, $2, $3::bigint, $4, $5::bigint, $6::bigint, $7, $8, $9, $10, $11, $12, "
+        "$13::int, $14, $15::bigint)",
+    [P_TMP_NEXT] =
+        "SELECT rid, key, plate, cents, currency, start_time, end_time, vendor_zone, "
+        "zone, zone_status, permit_no, ticket, promo, voided, source, line "
+        "FROM stage WHERE rid > $1::bigint ORDER BY rid LIMIT 500",
+    [P_TMP_CLEAR] = "DELETE FROM stage",
+    [P_LIST] = "SELECT " REC_COLS " FROM records WHERE ($1::text IS NULL OR state = $1) "
+               "AND ($2::text IS NULL OR plate = $2) AND ($3::text IS NULL OR source = $3) "
+               "AND ($4::int = 0 OR resent_after_doubt = 1) ORDER BY id",
+    [P_RANGE] = "SELECT " REC_COLS " FROM records WHERE start_time >= $1::bigint "
+                "AND start_time < $2::bigint ORDER BY start_time, id",
+    [P_LIVE] =
+        "SELECT CASE WHEN srv_body::json->>'permitNo' IS NULL "
+        "THEN 'temp' ELSE 'standard' END AS type, "
+        "coalesce(srv_body::json->>'zone', '') AS szone, "
+        "CASE WHEN coalesce(srv_body::json->>'zone', '') = zone "
+        "THEN zone_status ELSE '' END AS zst, count(*) "
+        "FROM records WHERE srv_body IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    /* a plate-free tombstone in place (ledger.h): the plate leaves srv_body
+     * too (the canonical body starts with it) */
+    [P_PRUNE] =
+        "UPDATE records SET plate = '', body = '', record = '', upd = NULL, target = NULL, "
+        "last_error = NULL, pruned = 1, srv_body = regexp_replace(srv_body, "
+        "'^\\{\"LicencePlate\":\"(\\\\.|[^\"\\\\])*\",?', '{') "
+        "WHERE end_time < $1::bigint AND pruned = 0 "
+        "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
+    [P_VOID_INSERT] =
+        "INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
+        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, "
+        "line, body, hash, record, state, action, first_seen, last_seen, run, void_run, "
+        "void_stage, void_source, void_line, void_cents, void_currency) "
+        "VALUES ($1, $2, $3::bigint, $4, $5::bigint, $6::bigint, $7, $8, $9, $10, $11, $12, "
+        "1, $13, $14::bigint, $15, '', $16, 'voided', 'none', $17, $17, 0, $18::bigint, "
+        "'applied', $13, $14::bigint, $3::bigint, $4)",
+    [P_VOID_SET] =
+        "UPDATE records SET voided = 1, state = $2, action = $3, "
+        "last_error = coalesce($4, last_error), "
+        "attempts = CASE WHEN $3 = 'delete' AND action <> 'delete' THEN 0 ELSE attempts END, "
+        "upd = CASE WHEN $3 = 'delete' THEN NULL ELSE upd END, "
+        "target = CASE WHEN $3 = 'delete' THEN NULL ELSE target END, "
+        "void_source = $5, void_line = $6::bigint, void_cents = $7::bigint, "
+        "void_currency = $8, "
+        "void_run = CASE WHEN $9::bigint = 0 THEN void_run ELSE $9::bigint END, "
+        "void_stage = $10, last_seen = $11 WHERE id = $1::bigint",
+    [P_CANCEL_SALE] =
+        "UPDATE records SET plate = $2, cents = $3::bigint, currency = $4, "
+        "start_time = $5::bigint, end_time = $6::bigint, vendor_zone = $7, zone = $8, "
+        "zone_status = $9, permit_no = $10, ticket = $11, promo = $12, source = $13, "
+        "line = $14::bigint, body = $15, record = $16, state = $17, last_seen = $18, "
+        "pruned = 0, "
+        "run = CASE WHEN $19::bigint = 0 THEN run ELSE $19::bigint END, "
+        "sale_stage = CASE WHEN $19::bigint = 0 THEN sale_stage ELSE 'cancelled' END "
+        "WHERE id = $1::bigint",
+    [P_RUN_RECS] = "SELECT " REC_COLS " FROM records WHERE run = $1::bigint "
+                   "OR void_run = $1::bigint ORDER BY id",
+    [P_EARLIER_ATTN] = "SELECT count(*) FROM records WHERE state IN ('held', 'failed') "
+                       "AND run <> $1::bigint AND void_run <> $1::bigint",
+    [P_RENEW] = "UPDATE records SET lease = " LEASE("$2") " WHERE state = 'sending' AND "
+                MINE("$1"),
+    /* at close: $2 the claimed ids never handed out (pending again, no
+     * doubt); the others this worker still holds may have been sent */
+    [P_RELEASE] =
+        "UPDATE records SET state = 'pending', worker = NULL, lease = NULL, "
+        "doubt = CASE WHEN id = ANY ($2::bigint[]) THEN doubt ELSE 1 END "
+        "WHERE state = 'sending' AND worker = $1",
+    [P_OTHERS] = "SELECT count(*) FROM records WHERE state = 'sending' "
+                 "AND worker IS DISTINCT FROM $1 AND lease > clock_timestamp()",
+    [P_CLAIMABLE] = "SELECT count(*) FROM records WHERE state = 'pending' "
+                    "OR (state = 'sending' AND (lease IS NULL OR lease < clock_timestamp()))",
+    [P_NEXT_PENDING_RO] = "SELECT " REC_COLS " FROM records WHERE state = 'pending' "
+                          "AND id > $1::bigint ORDER BY id LIMIT 1",
+    [P_SETTLE_CLEAR] = "DELETE FROM settlements WHERE file = $1",
+    [P_SETTLE_ADD] =
+        "INSERT INTO settlements (file, line, day, vendor, currency, cents, count, run) "
+        "VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7::bigint, $8::bigint)",
+    [P_SETTLE_RANGE] =
+        "SELECT file, line, day, vendor, currency, cents, count, run FROM settlements "
+        "WHERE day >= $1 AND day <= $2 ORDER BY day, vendor, currency, file, line",
+    [P_REJROW_CLEAR] = "DELETE FROM rejected_rows WHERE file = $1",
+    [P_REJROW_ADD] =
+        "INSERT INTO rejected_rows (file, line, day, vendor, currency, cents, reason, run) "
+        "VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8::bigint)",
+    [P_REJROW_RANGE] =
+        "SELECT file, line, day, vendor, currency, cents, reason, run FROM rejected_rows "
+        "WHERE (day >= $1 AND day <= $2) OR (day IS NULL AND run = $3::bigint "
+        "AND $3::bigint <> 0) ORDER BY day NULLS FIRST, vendor, currency, file, line",
+    [P_SALE_COUNTS] =
+        "SELECT zone, start_time / 900, count(*) FROM records WHERE start_time >= $1::bigint "
+        "AND start_time < $2::bigint AND state <> 'voided' GROUP BY zone, start_time / 900",
+    [P_ZONE_LAST] = "SELECT max(start_time) FROM records WHERE zone = $1 "
+                    "AND state <> 'voided'",
+    [P_ZONE_FIRSTS] = "SELECT zone, min(start_time) FROM records GROUP BY zone",
+};
+
+/* Schema migrations, the PostgreSQL twin of the SQLite ones: pg_migrations[v]
+ * takes the schema from version v to v + 1 (same numbers). The lease
+ * columns exist here from the first step. */
+static const char *const pg_migrations[LEDGER_SCHEMA_VERSION] = {
+    "CREATE TABLE records ("
+    " id bigserial PRIMARY KEY,"
+    " key text NOT NULL UNIQUE,"
+    " plate text NOT NULL, cents bigint NOT NULL, currency text NOT NULL,"
+    " start_time bigint NOT NULL, end_time bigint NOT NULL,"
+    " vendor_zone text NOT NULL, zone text NOT NULL, zone_status text NOT NULL,"
+    " permit_no text NOT NULL, ticket text NOT NULL, promo text NOT NULL,"
+    " voided integer NOT NULL DEFAULT 0,"
+    " source text NOT NULL, line bigint NOT NULL,"
+    " body text NOT NULL, hash text NOT NULL,"
+    " upd text, target text, srv_body text,"
+    " record text NOT NULL,"
+    " reference_id text,"
+    " state text NOT NULL CONSTRAINT records_state_check"
+    "  CHECK (state IN ('pending','held','sending','pushed','failed','deleted')),"
+    " action text NOT NULL CHECK (action IN ('none','push','update','delete','repush')),"
+    " doubt integer NOT NULL DEFAULT 0,"
+    " resent_after_doubt integer NOT NULL DEFAULT 0,"
+    " attempts integer NOT NULL DEFAULT 0,"
+    " last_error text,"
+    " first_seen text NOT NULL, last_seen text NOT NULL, last_sent text,"
+    " worker text, lease timestamptz);"
+    "CREATE INDEX records_state ON records (state, id);"
+    "CREATE INDEX records_ref ON records (reference_id);"
+    "CREATE INDEX records_source ON records (source);"
+    "CREATE INDEX records_start ON records (start_time);"
+    "CREATE INDEX records_plate ON records (plate);"
+    "CREATE INDEX records_worker ON records (worker) WHERE state = 'sending';"
+    "CREATE TABLE files ("
+    " path text PRIMARY KEY, size bigint NOT NULL, mtime bigint NOT NULL,"
+    " sha256 text NOT NULL, ctx text NOT NULL, final integer NOT NULL, seen text NOT NULL);",
+    "ALTER TABLE records ADD COLUMN unlinked integer NOT NULL DEFAULT 0;"
+    "UPDATE records SET unlinked = 1 WHERE srv_body IS NOT NULL "
+    "AND coalesce(reference_id, '') = '';",
+    "ALTER TABLE records ADD COLUMN run bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN sale_stage text, ADD COLUMN void_run bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN void_stage text, ADD COLUMN void_source text, ADD COLUMN void_line bigint,"
+    " ADD COLUMN void_cents bigint, ADD COLUMN void_currency text,"
+    " ADD COLUMN void_sent integer NOT NULL DEFAULT 0;"
+    "CREATE INDEX records_run ON records (run);"
+    "CREATE INDEX records_void_run ON records (void_run);"
+    "ALTER TABLE records DROP CONSTRAINT records_state_check,"
+    " ADD CONSTRAINT records_state_check CHECK (state IN ('pending','held','sending',"
+    "'pushed','failed','deleted','cancelled','voided'));",
+    /* tombstones (ledger_prune()) */
+    "ALTER TABLE records ADD COLUMN pruned integer NOT NULL DEFAULT 0;",
+    /* settlements, rejected rows, a zone index (ledger_each_settlement() ...) */
+    "CREATE TABLE IF NOT EXISTS settlements ("
+    " file text NOT NULL, line bigint NOT NULL, day text NOT NULL, vendor text NOT NULL,"
+    " currency text NOT NULL, cents bigint NOT NULL, count bigint,"
+    " run bigint NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
+    "CREATE INDEX IF NOT EXISTS settlements_day ON settlements (day);"
+    "CREATE TABLE IF NOT EXISTS rejected_rows ("
+    " file text NOT NULL, line bigint NOT NULL, day text, vendor text NOT NULL,"
+    " currency text NOT NULL, cents bigint NOT NULL, reason text NOT NULL,"
+    " run bigint NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
+    "CREATE INDEX IF NOT EXISTS rejected_rows_day ON rejected_rows (day);"
+    "CREATE INDEX IF NOT EXISTS records_zone ON records (zone, start_time);",
+};
+
+struct pg_ledger {
+    struct ledger base;        /* first: ops, run, window, timeout_s */
+    PGconn       *conn;
+    int           prepared[P_COUNT];
+    int           in_tx, dry, readonly;
+    char          worker[128];
+    /* scratch of stage(), reused */
+    struct buf    body, record, upd;
+    struct ledger_rec rec;
+    /* the records claimed last (rows of the claim), those from `claimpos`
+     * on not handed out yet */
+    PGresult     *claimres;
+    int           claimpos;
+    double        renewed;     /* last lease renewal (local monotonic seconds) */
+    double        wait_until;  /* wait_others(): the end of this wait (0: none) */
+    long          claims;      /* records claimed since wait_others() said more */
+    long          lost;        /* outcomes discarded: the lease was lost */
+    /* the staging table read in chunks */
+    PGresult     *tmp;
+    int           tmp_row;
+};
+
+/* Parameters of one statement, as text ($1 is v[0]). */
+struct prm {
+    int         n;
+    const char *v[44];
+    char        num[44][24];
+};
+
+static void p_txt(struct prm *p, int i, const char *s)
+{
+    p->v[i - 1] = s;
+    if (i > p->n)
+        p->n = i;
+}
+
+static void p_int(struct prm *p, int i, long long x)
+{
+    snprintf(p->num[i - 1], sizeof(p->num[0]), "%lld", x);
+    p_txt(p, i, p->num[i - 1]);
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* libpq's message, one line. */
+static const char *pg_msg(PGconn *c)
+{
+    static char m[512];
+    size_t n;
+
+    snprintf(m, sizeof(m), "%s", c ? PQerrorMessage(c) : "out of memory");
+    n = strlen(m);
+    while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+        m[--n] = '\0';
+    for (n = 0; m[n]; n++)
+        if (m[n] == '\n' || m[n] == '\t')
+            m[n] = ' ';
+    return m;
+}
+
+static int pg_fail(struct pg_ledger *l, struct etl_err *err, const char *what)
+{
+    return etl_fail(err, E_DB, "ledger: %s: %s", what, pg_msg(l->conn));
+}
+
+static int pg_exec(struct pg_ledger *l, const char *sql, struct etl_err *err)
+{
+    PGresult *r = PQexec(l->conn, sql);
+    int ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK ||
+                   PQresultStatus(r) == PGRES_TUPLES_OK);
+
+    PQclear(r);
+    return ok ? 0 : pg_fail(l, err, "postgresql");
+}
+
+/* Runs statement id with p; the result (caller PQclears) or NULL + err. */
+static PGresult *run(struct pg_ledger *l, enum pst id, const struct prm *p,
+                     struct etl_err *err, const char *what)
+{
+    char name[16];
+    PGresult *r;
+    ExecStatusType st;
+
+    snprintf(name, sizeof(name), "pe%d", (int)id);
+    if (!l->prepared[id]) {
+        r = PQprepare(l->conn, name, pst_sql[id], 0, NULL);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+            PQclear(r);
+            pg_fail(l, err, what);
+            return NULL;
+        }
+        PQclear(r);
+        l->prepared[id] = 1;
+    }
+    r = PQexecPrepared(l->conn, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
+    st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        PQclear(r);
+        pg_fail(l, err, what);
+        return NULL;
+    }
+    return r;
+}
+
+/* A writing statement: rows changed, or -1. */
+static long run_n(struct pg_ledger *l, enum pst id, const struct prm *p, struct etl_err *err,
+                  const char *what)
+{
+    PGresult *r = run(l, id, p, err, what);
+    long n;
+
+    if (!r)
+        return -1;
+    n = strtol(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return n;
+}
+
+static long count_q(struct pg_ledger *l, enum pst id, const struct prm *p,
+                    struct etl_err *err)
+{
+    PGresult *r = run(l, id, p, err, "count");
+    long n = -1;
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 1)
+        n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return n;
+}
+
+/* --- reading rows ------------------------------------------------------------ */
+
+static long long gi(const PGresult *r, int row, int c)
+{
+    return PQgetisnull(r, row, c) ? 0 : strtoll(PQgetvalue(r, row, c), NULL, 10);
+}
+
+static void gcopy(const PGresult *r, int row, int c, char *dst, size_t cap)
+{
+    const char *t = PQgetvalue(r, row, c);
+    size_t n = PQgetisnull(r, row, c) ? 0 : (size_t)PQgetlength(r, row, c);
+
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
+static int gbuf(const PGresult *r, int row, int c, struct buf *b)
+{
+    buf_reset(b);
+    if (PQgetisnull(r, row, c))
+        return 0;
+    return buf_add(b, PQgetvalue(r, row, c), (size_t)PQgetlength(r, row, c));
+}
+
+/* The permit columns starting at column c (key at c). */
+static void read_permit(const PGresult *r, int row, int c, struct permit *p)
+{
+    gcopy(r, row, c, p->key, sizeof(p->key));
+    gcopy(r, row, c + 1, p->plate, sizeof(p->plate));
+    p->cents = gi(r, row, c + 2);
+    p->currency = ledger_currency_parse(PQgetvalue(r, row, c + 3));
+    p->start = gi(r, row, c + 4);
+    p->end = gi(r, row, c + 5);
+    gcopy(r, row, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
+    gcopy(r, row, c + 7, p->zone, sizeof(p->zone));
+    p->zone_status = ledger_zone_status_parse(PQgetvalue(r, row, c + 8));
+    gcopy(r, row, c + 9, p->permit_no, sizeof(p->permit_no));
+    gcopy(r, row, c + 10, p->ticket, sizeof(p->ticket));
+    gcopy(r, row, c + 11, p->promo, sizeof(p->promo));
+    p->voided = (int)gi(r, row, c + 12);
+    p->line = (long)gi(r, row, c + 14);
+}
+
+static int read_rec(const PGresult *s, int row, struct ledger_rec *r)
+{
+    read_permit(s, row, 1, &r->p);
+    r->id = gi(s, row, 0);
+    if (gbuf(s, row, 14, &r->source) < 0 || gbuf(s, row, 16, &r->body) < 0 ||
+        gbuf(s, row, 18, &r->upd) < 0 || gbuf(s, row, 19, &r->target) < 0 ||
+        gbuf(s, row, 20, &r->srv_body) < 0 || gbuf(s, row, 21, &r->record) < 0 ||
+        gbuf(s, row, 28, &r->last_error) < 0 || gbuf(s, row, 37, &r->void_source) < 0)
+        return -1;
+    r->p.source = r->source.ptr ? r->source.ptr : "";
+    gcopy(s, row, 17, r->hash, sizeof(r->hash));
+    gcopy(s, row, 22, r->reference_id, sizeof(r->reference_id));
+    r->state = (enum ledger_state)ledger_state_parse(PQgetvalue(s, row, 23));
+    r->action = (enum ledger_action)ledger_action_parse(PQgetvalue(s, row, 24));
+    r->doubt = (int)gi(s, row, 25);
+    r->resent_after_doubt = (int)gi(s, row, 26);
+    r->attempts = (int)gi(s, row, 27);
+    gcopy(s, row, 29, r->first_seen, sizeof(r->first_seen));
+    gcopy(s, row, 30, r->last_seen, sizeof(r->last_seen));
+    gcopy(s, row, 31, r->last_sent, sizeof(r->last_sent));
+    r->unlinked = (int)gi(s, row, 32);
+    r->run = gi(s, row, 33);
+    gcopy(s, row, 34, r->sale_stage, sizeof(r->sale_stage));
+    r->void_run = gi(s, row, 35);
+    gcopy(s, row, 36, r->void_stage, sizeof(r->void_stage));
+    r->void_line = (long)gi(s, row, 38);
+    r->void_cents = gi(s, row, 39);
+    r->void_currency = ledger_currency_parse(PQgetvalue(s, row, 40));
+    r->void_sent = (int)gi(s, row, 41);
+    r->pruned = (int)gi(s, row, 42);
+    return 0;
+}
+
+static int fetch_one(struct pg_ledger *l, enum pst id, const struct prm *p,
+                     struct ledger_rec *r, struct etl_err *err)
+{
+    PGresult *res = run(l, id, p, err, "read");
+    int ret;
+
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 0)
+        ret = 0;
+    else
+        ret = read_rec(res, 0, r) < 0 ? etl_fail(err, E_NOMEM, "ledger: out of memory") : 1;
+    PQclear(res);
+    return ret;
+}
+
+static int each_row(struct pg_ledger *l, enum pst id, const struct prm *p, ledger_rec_fn fn,
+                    void *ctx, struct etl_err *err)
+{
+    PGresult *res = run(l, id, p, err, "read");
+    struct ledger_rec r;
+    int i, n, ret = 0;
+
+    if (!res)
+        return -1;
+    ledger_rec_init(&r);
+    n = PQntuples(res);
+    for (i = 0; i < n; i++) {
+        if (read_rec(res, i, &r) < 0) {
+            ret = etl_fail(err, E_NOMEM, "ledger: out of memory");
+            break;
+        }
+        if (fn(ctx, &r) != 0)
+            break;
+    }
+    ledger_rec_release(&r);
+    PQclear(res);
+    return ret;
+}
+
+#define PGL(gl) ((struct pg_ledger *)(gl))
+
+/* --- transactions ------------------------------------------------------------ */
+
+static int pg_begin(struct ledger *gl, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+
+    if (l->in_tx)
+        return 0;
+    if (pg_exec(l, "BEGIN", err) < 0)
+        return -1;
+    l->in_tx = 1;
+    return 0;
+}
+
+static int pg_commit(struct ledger *gl, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+
+    if (!l->in_tx || l->dry)
+        return 0;
+    l->in_tx = 0;
+    return pg_exec(l, "COMMIT", err);
+}
+
+static void pg_rollback(struct ledger *gl)
+{
+    struct pg_ledger *l = PGL(gl);
+
+    if (!l->in_tx || l->dry)
+        return;
+    PQclear(PQexec(l->conn, "ROLLBACK"));
+    l->in_tx = 0;
+}
+
+/* --- records ----------------------------------------------------------------- */
+
+static int pg_get(struct ledger *gl, const char *key, struct ledger_rec *r,
+                  struct etl_err *err)
+{
+    struct prm p = { 0 };
+
+    p_txt(&p, 1, key);
+    return fetch_one(PGL(gl), P_GET_KEY, &p, r, err);
+}
+
+static int pg_get_by_ref(struct ledger *gl, const char *ref, struct ledger_rec *r,
+                         struct etl_err *err)
+{
+    struct prm p = { 0 };
+
+    p_txt(&p, 1, ref);
+    return fetch_one(PGL(gl), P_GET_REF, &p, r, err);
+}
+
+static int pg_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r,
+                        struct etl_err *err)
+{
+    struct prm p = { 0 };
+
+    p_int(&p, 1, id);
+    return fetch_one(PGL(gl), P_GET_ID, &p, r, err);
+}
+
+/* Claims the next group of records (at most `window`): how many. */
+static int claim(struct pg_ledger *l, struct etl_err *err)
+{
+    struct prm p = { 0 };
+    int n;
+
+    PQclear(l->claimres);
+    l->claimpos = 0;
+    p_txt(&p, 1, l->worker);
+    p_int(&p, 2, 2LL * l->base.timeout_s);
+    p_int(&p, 3, l->base.window);
+    l->claimres = run(l, P_CLAIM, &p, err, "claim");
+    if (!l->claimres)
+        return -1;
+    n = PQntuples(l->claimres);
+    l->claims += n;
+    if (n > 0)
+        l->renewed = mono_now();
+    return n;
+}
+
+static int pg_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec *r,
+                           struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    int rc;
+
+    if (l->readonly) {     /* nothing is claimed when nothing may be written */
+        struct prm p = { 0 };
+
+        p_int(&p, 1, *cursor);
+        rc = fetch_one(l, P_NEXT_PENDING_RO, &p, r, err);
+        if (rc == 1)
+            *cursor = r->id;
+        return rc;
+    }
+    if (!l->claimres || l->claimpos >= PQntuples(l->claimres)) {
+        rc = claim(l, err);
+        if (rc <= 0)
+            return rc;
+    }
+    if (read_rec(l->claimres, l->claimpos++, r) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    r->state = LS_PENDING;   /* handed out claimed: the caller sends it */
+    *cursor = r->id;
+    return 1;
+}
+
+static long pg_count_state(struct ledger *gl, enum ledger_state s, struct etl_err *err)
+{
+    struct prm p = { 0 };
+
+    p_txt(&p, 1, ledger_state_name(s));
+    return count_q(PGL(gl), P_COUNT_STATE, &p, err);
+}
+
+static long pg_recover_sending(struct ledger *gl, struct etl_err *err)
+{
+    return run_n(PGL(gl), P_RECOVER, NULL, err, "recover");
+}
+
+static long pg_retry_failed(struct ledger *gl, struct etl_err *err)
+{
+    return run_n(PGL(gl), P_RETRY_FAILED, NULL, err, "retry failed");
+}
+
+static int pg_each_held(struct ledger *gl,
+                        int (*fn)(void *ctx, struct ledger_rec *rec, struct etl_err *err),
+                        void *ctx, struct etl_err *err)
+{
+    struct ledger_rec r;
+    int64_t cursor = 0;
+    int rc, ret = 0;
+
+    ledger_rec_init(&r);
+    for (;;) {
+        struct prm p = { 0 };
+
+        p_int(&p, 1, cursor);
+        rc = fetch_one(PGL(gl), P_NEXT_HELD, &p, &r, err);
+        if (rc <= 0) {
+            ret = rc;
+            break;
+        }
+        cursor = r.id;
+        if (fn(ctx, &r, err) != 0) {
+            ret = -1;
+            break;
+        }
+    }
+    ledger_rec_release(&r);
+    return ret;
+}
+
+/* --- staging ----------------------------------------------------------------- */
+
+static void bind_permit(struct prm *s, int c, const struct permit *p)
+{
+    p_txt(s, c, p->plate);
+    p_int(s, c + 1, p->cents);
+    p_txt(s, c + 2, currency_name(p->currency));
+    p_int(s, c + 3, p->start);
+    p_int(s, c + 4, p->end);
+    p_txt(s, c + 5, p->vendor_zone);
+    p_txt(s, c + 6, p->zone);
+    p_txt(s, c + 7, zone_status_name(p->zone_status));
+    p_txt(s, c + 8, p->permit_no);
+    p_txt(s, c + 9, p->ticket);
+    p_txt(s, c + 10, p->promo);
+}
+
+static int bind_void_row(struct pg_ledger *l, struct prm *s, const struct permit *p,
+                         struct etl_err *err)
+{
+    buf_reset(&l->body);
+    buf_reset(&l->record);
+    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    bind_permit(s, 2, p);
+    p_txt(s, 13, p->source ? p->source : "");
+    p_int(s, 14, p->line);
+    p_txt(s, 15, l->body.ptr);
+    p_txt(s, 16, l->record.ptr);
+    return 0;
+}
+
+static int done(long n)
+{
+    return n < 0 ? -1 : 0;
+}
+
+static int stage_void(struct pg_ledger *l, const struct permit *p, int found,
+                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_void_effect e;
+    struct prm s = { 0 };
+
+    ledger_void_effect(found ? rec : NULL, &e);
+    *out = e.outcome;
+    if (!found) {
+        if (bind_void_row(l, &s, p, err) < 0)
+            return -1;
+        p_txt(&s, 1, p->key);
+        p_txt(&s, 17, now);
+        p_int(&s, 18, l->base.run);
+        return done(run_n(l, P_VOID_INSERT, &s, err, "stage void"));
+    }
+    p_int(&s, 1, rec->id);
+    p_txt(&s, 2, ledger_state_name(e.state));
+    p_txt(&s, 3, ledger_action_name(e.action));
+    p_txt(&s, 4, e.error);
+    p_txt(&s, 5, p->source ? p->source : "");
+    p_int(&s, 6, p->line);
+    p_int(&s, 7, p->cents);
+    p_txt(&s, 8, currency_name(p->currency));
+    p_int(&s, 9, l->base.run);
+    p_txt(&s, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
+    p_txt(&s, 11, now);
+    return done(run_n(l, P_VOID_SET, &s, err, "stage void"));
+}
+
+static int stage_cancelled(struct pg_ledger *l, const struct permit *p,
+                           enum ledger_stage_outcome *out, const char *now,
+                           struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct prm s = { 0 };
+
+    if (bind_void_row(l, &s, p, err) < 0)
+        return -1;
+    p_int(&s, 1, rec->id);
+    p_txt(&s, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
+    p_txt(&s, 18, now);
+    p_int(&s, 19, l->base.run);
+    *out = LSO_CANCELLED;
+    return done(run_n(l, P_CANCEL_SALE, &s, err, "stage cancelled sale"));
+}
+
+static int pg_fail_unlinked(struct ledger *gl, int64_t id, int voided, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_int(&s, 1, id);
+    p_txt(&s, 2, LEDGER_UNLINKED_MSG);
+    p_int(&s, 3, voided ? 1 : 0);
+    return done(run_n(PGL(gl), P_UNLINKED_FAIL, &s, err, "record outcome"));
+}
+
+static int pg_stage(struct ledger *gl, const struct permit *p, int hold,
+                    enum ledger_stage_outcome *out, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct ledger_rec *rec = &l->rec;
+    struct prm s = { 0 };
+    char hash[65], now[24];
+    int found;
+    enum ledger_action act;
+    enum ledger_stage_outcome oc;
+    const char *stage;
+
+    ledger_now_iso(now);
+    found = pg_get(gl, p->key, rec, err);
+    if (found < 0)
+        return -1;
+    if (p->voided)
+        return stage_void(l, p, found, out, now, err);
+    if (found && rec->p.voided)
+        return stage_cancelled(l, p, out, now, err);
+    buf_reset(&l->body);
+    buf_reset(&l->record);
+    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    ledger_sha256_hex(l->body.ptr, l->body.len, hash);
+    if (!found) {
+        p_txt(&s, 1, p->key);
+        bind_permit(&s, 2, p);
+        p_txt(&s, 13, p->source ? p->source : "");
+        p_int(&s, 14, p->line);
+        p_txt(&s, 15, l->body.ptr);
+        p_txt(&s, 16, hash);
+        p_txt(&s, 17, l->record.ptr);
+        p_txt(&s, 18, hold ? "held" : "pending");
+        p_txt(&s, 19, now);
+        p_int(&s, 20, l->base.run);
+        p_txt(&s, 21, hold ? "held" : "new");
+        *out = LSO_NEW;
+        return done(run_n(l, P_INSERT, &s, err, "stage insert"));
+    }
+    if (!strcmp(hash, rec->hash)) {
+        oc = LSO_UNCHANGED;
+        stage = "unchanged";
+        if (rec->state == LS_HELD && !hold) {
+            struct prm h = { 0 };
+
+            p_int(&h, 1, rec->id);
+            if (run_n(l, P_SET_HELD_PENDING, &h, err, "stage") < 0)
+                return -1;
+            oc = rec->action == LA_UPDATE ? LSO_UPDATE
+               : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
+        }
+        if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
+            stage = rec->state == LS_HELD && hold ? "held"
+                  : rec->action == LA_UPDATE ? "update"
+                  : rec->action == LA_REPUSH ? "repush" : "push";
+        p_int(&s, 1, rec->id);
+        p_txt(&s, 2, p->source ? p->source : "");
+        p_int(&s, 3, p->line);
+        p_txt(&s, 4, now);
+        p_int(&s, 5, l->base.run);
+        p_txt(&s, 6, stage);
+        *out = oc;
+        return done(run_n(l, P_TOUCH, &s, err, "stage touch"));
+    }
+    buf_reset(&l->upd);
+    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
+        /* the server has another content under an unusable reference: no
+         * update, no second push; the new content is kept, the record
+         * failed (a rerun with the same content changes nothing) */
+        act = LA_NONE;
+        oc = LSO_UNLINKED;
+    } else if (ledger_rec_unlinked(rec)) {
+        act = LA_NONE;          /* back to what the server has */
+        oc = LSO_UNCHANGED;
+    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
+        act = LA_PUSH;
+        oc = LSO_PUSH;
+    } else {
+        act = ledger_diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
+        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
+    }
+    p_int(&s, 1, rec->id);
+    bind_permit(&s, 2, p);
+    p_txt(&s, 13, p->source ? p->source : "");
+    p_int(&s, 14, p->line);
+    p_txt(&s, 15, l->body.ptr);
+    p_txt(&s, 16, hash);
+    p_txt(&s, 17, l->record.ptr);
+    p_txt(&s, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
+    p_txt(&s, 19, ledger_action_name(act));
+    p_txt(&s, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
+    p_txt(&s, 21, now);
+    p_int(&s, 22, l->base.run);
+    p_txt(&s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
+                  : act == LA_PUSH ? "push" : ledger_action_name(act));
+    *out = oc;
+    if (run_n(l, P_RESTAGE, &s, err, "stage change") < 0)
+        return -1;
+    return oc == LSO_UNLINKED ? pg_fail_unlinked(gl, rec->id, 0, err) : 0;
+}
+
+static int pg_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_txt(&s, 1, p->key);
+    bind_permit(&s, 2, p);
+    p_int(&s, 13, p->voided);
+    p_txt(&s, 14, p->source ? p->source : "");
+    p_int(&s, 15, p->line);
+    return done(run_n(PGL(gl), P_TMP_ADD, &s, err, "stage"));
+}
+
+/* The parked records are read PG_TMP_CHUNK at a time. */
+static int pg_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, struct buf *src,
+                       struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+
+    if (!l->tmp || l->tmp_row >= PQntuples(l->tmp)) {
+        struct prm s = { 0 };
+
+        PQclear(l->tmp);
+        p_int(&s, 1, *cursor);
+        l->tmp = run(l, P_TMP_NEXT, &s, err, "read stage");
+        l->tmp_row = 0;
+        if (!l->tmp)
+            return -1;
+        if (PQntuples(l->tmp) == 0) {
+            PQclear(l->tmp);
+            l->tmp = NULL;
+            return 0;
+        }
+    }
+    *cursor = gi(l->tmp, l->tmp_row, 0);
+    read_permit(l->tmp, l->tmp_row, 1, p);
+    if (gbuf(l->tmp, l->tmp_row, 14, src) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    p->source = src->ptr ? src->ptr : "";
+    l->tmp_row++;
+    return 1;
+}
+
+static int pg_tmp_clear(struct ledger *gl, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+
+    PQclear(l->tmp);
+    l->tmp = NULL;
+    return done(run_n(l, P_TMP_CLEAR, NULL, err, "clear stage"));
+}
+
+/* --- push transitions -------------------------------------------------------- */
+
+/* An outcome found the lease lost: nothing written (the record stays in
+ * doubt for whoever claims it next). */
+static int lease_kept(struct pg_ledger *l, long n)
+{
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        l->lost++;
+    return 0;
+}
+
+static int pg_mark_sending(struct ledger *gl, int64_t id, int after_doubt,
+                           struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct prm s = { 0 };
+    char now[24];
+    long n;
+
+    ledger_now_iso(now);
+    p_int(&s, 1, id);
+    p_int(&s, 2, after_doubt ? 1 : 0);
+    p_txt(&s, 3, now);
+    p_txt(&s, 4, l->worker);
+    p_int(&s, 5, 2LL * l->base.timeout_s);
+    n = run_n(l, P_MARK_SENDING, &s, err, "mark sending");
+    if (n < 0)
+        return -1;
+    if (n == 0)   /* never send what another worker holds now */
+        return etl_fail(err, E_DB, "ledger: record %lld: this worker lost its lease "
+                        "(it was stalled longer than 2 x timeout_s): stopped",
+                        (long long)id);
+    return 0;
+}
+
+static int pg_done_ok(struct ledger *gl, int64_t id, enum ledger_action act, const char *ref,
+                      int *more, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct prm s = { 0 };
+    long n;
+
+    *more = 0;
+    p_int(&s, 1, id);
+    switch (act) {
+    case LA_DELETE:
+        p_txt(&s, 2, NULL);
+        p_txt(&s, 3, l->worker);
+        return lease_kept(l, run_n(l, P_OK_DELETED, &s, err, "record outcome"));
+    case LA_REPUSH:
+        p_txt(&s, 2, l->worker);
+        n = run_n(l, P_OK_REPUSH_DELETED, &s, err, "record outcome");
+        *more = n > 0;
+        return lease_kept(l, n);
+    default:
+        p_txt(&s, 2, ref && *ref ? ref : NULL);
+        /* a push answered without a usable reference id: pushed and
+         * unlinked (it cannot be changed through the API) */
+        p_txt(&s, 3, act == LA_PUSH && !(ref && *ref)
+                         ? "success without a usable reference id: "
+                           "the permit cannot be changed through the API" : NULL);
+        p_txt(&s, 4, l->worker);
+        if (act == LA_PUSH)
+            p_int(&s, 5, ref && *ref ? 0 : 1);
+        else
+            p_txt(&s, 5, NULL);
+        return lease_kept(l, run_n(l, P_OK_PUSHED, &s, err, "record outcome"));
+    }
+}
+
+static int pg_done_failed(struct ledger *gl, int64_t id, const char *msg, int doubt,
+                          struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct prm s = { 0 };
+
+    p_int(&s, 1, id);
+    p_txt(&s, 2, msg && *msg ? msg : "failed");
+    p_txt(&s, 3, l->worker);
+    p_int(&s, 4, doubt ? 1 : 0);
+    return lease_kept(l, run_n(l, P_FAILED, &s, err, "record outcome"));
+}
+
+static int pg_done_not_found(struct ledger *gl, int64_t id, enum ledger_action act,
+                             const char *msg, int *more, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct prm s = { 0 };
+    long n;
+
+    *more = 0;
+    if (act == LA_UPDATE || act == LA_PUSH)
+        return pg_done_failed(gl, id, msg, 0, err);
+    p_int(&s, 1, id);
+    if (act == LA_REPUSH) {
+        p_txt(&s, 2, l->worker);
+        n = run_n(l, P_OK_REPUSH_DELETED, &s, err, "record outcome");
+        *more = n > 0;
+        return lease_kept(l, n);
+    }
+    p_txt(&s, 2, msg);
+    p_txt(&s, 3, l->worker);
+    return lease_kept(l, run_n(l, P_OK_DELETED, &s, err, "record outcome"));
+}
+
+static int pg_done_retry(struct ledger *gl, int64_t id, int in_doubt, const char *msg,
+                         struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct prm s = { 0 };
+
+    p_int(&s, 1, id);
+    p_int(&s, 2, in_doubt ? 1 : 0);
+    p_txt(&s, 3, msg && *msg ? msg : NULL);
+    p_txt(&s, 4, l->worker);
+    return lease_kept(l, run_n(l, P_RETRY, &s, err, "record outcome"));
+}
+
+static int pg_admin_update(struct ledger *gl, int64_t id, const char *upd, const char *target,
+                           struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_int(&s, 1, id);
+    p_txt(&s, 2, upd);
+    p_txt(&s, 3, target);
+    return done(run_n(PGL(gl), P_ADMIN_UPDATE, &s, err, "admin update"));
+}
+
+static int pg_admin_delete(struct ledger *gl, int64_t id, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_int(&s, 1, id);
+    return done(run_n(PGL(gl), P_ADMIN_DELETE, &s, err, "admin delete"));
+}
+
+/* --- several workers --------------------------------------------------------- */
+
+static int pg_keepalive(struct ledger *gl, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct prm s = { 0 };
+    double now = mono_now();
+
+    if (l->readonly || now - l->renewed < (double)l->base.timeout_s / 2.0)
+        return 0;
+    l->renewed = now;
+    p_txt(&s, 1, l->worker);
+    p_int(&s, 2, 2LL * l->base.timeout_s);
+    return done(run_n(l, P_RENEW, &s, err, "renew leases"));
+}
+
+/* Waits while other workers hold leases and nothing is claimable; at most
+ * one lease in all, however often it is called without claiming anything
+ * in between (records locked by a live worker's open transaction look
+ * claimable but cannot be claimed). */
+static int pg_wait_others(struct ledger *gl, int *more, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct prm s = { 0 };
+    long others, ready;
+
+    *more = 0;
+    if (l->readonly || l->dry)
+        return 0;
+    if (l->claims > 0 || l->wait_until == 0)
+        l->wait_until = mono_now() + 2.0 * l->base.timeout_s + 1.0;
+    else
+        usleep(250000);    /* the last "more" claimed nothing: not a busy loop */
+    l->claims = 0;
+    p_txt(&s, 1, l->worker);
+    for (;;) {
+        if (mono_now() > l->wait_until)
+            return 0;
+        ready = count_q(l, P_CLAIMABLE, NULL, err);
+        if (ready < 0)
+            return -1;
+        if (ready > 0) {
+            *more = 1;
+            return 0;
+        }
+        others = count_q(l, P_OTHERS, &s, err);
+        if (others < 0)
+            return -1;
+        if (others == 0)
+            return 0;
+        usleep(250000);
+    }
+}
+
+/* The lock key of a file: 63 bits of the sha256 of its canonical path. */
+static long long file_key(const char *path)
+{
+    char *canon = realpath(path, NULL);
+    char hex[65];
+    long long k = 0;
+    int i;
+
+    ledger_sha256_hex(canon ? canon : path, strlen(canon ? canon : path), hex);
+    free(canon);
+    for (i = 0; i < 15; i++)
+        k = k * 16 + (hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+    return k;
+}
+
+static int pg_file_lock(struct ledger *gl, const char *path, int *got, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    char sql[96];
+    PGresult *r;
+
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%lld)", file_key(path));
+    r = PQexec(l->conn, sql);
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return pg_fail(l, err, "lock file");
+    }
+    *got = !strcmp(PQgetvalue(r, 0, 0), "t");
+    PQclear(r);
+    return 0;
+}
+
+static void pg_file_unlock(struct ledger *gl, const char *path)
+{
+    char sql[96];
+
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", file_key(path));
+    PQclear(PQexec(PGL(gl)->conn, sql));
+}
+
+/* --- files ------------------------------------------------------------------- */
+
+static int pg_file_get(struct ledger *gl, const char *path, struct ledger_file *f,
+                       struct etl_err *err)
+{
+    struct prm s = { 0 };
+    PGresult *r;
+    int ret = 0;
+
+    p_txt(&s, 1, path);
+    r = run(PGL(gl), P_FILE_GET, &s, err, "read file");
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 1) {
+        f->size = gi(r, 0, 0);
+        f->mtime = gi(r, 0, 1);
+        gcopy(r, 0, 2, f->sha256, sizeof(f->sha256));
+        gcopy(r, 0, 3, f->ctx, sizeof(f->ctx));
+        f->final = (int)gi(r, 0, 4);
+        ret = 1;
+    }
+    PQclear(r);
+    return ret;
+}
+
+static int pg_file_put(struct ledger *gl, const char *path, const struct ledger_file *f,
+                       struct etl_err *err)
+{
+    struct prm s = { 0 };
+    char now[24];
+
+    ledger_now_iso(now);
+    p_txt(&s, 1, path);
+    p_int(&s, 2, f->size);
+    p_int(&s, 3, f->mtime);
+    p_txt(&s, 4, f->sha256);
+    p_txt(&s, 5, f->ctx);
+    p_int(&s, 6, f->final);
+    p_txt(&s, 7, now);
+    return done(run_n(PGL(gl), P_FILE_PUT, &s, err, "write file"));
+}
+
+static int pg_file_update_final(struct ledger *gl, const char *path, int *final,
+                                struct etl_err *err)
+{
+    struct prm s = { 0 };
+    long n;
+
+    p_txt(&s, 1, path);
+    n = count_q(PGL(gl), P_FILE_NONFINAL, &s, err);
+    if (n < 0)
+        return -1;
+    *final = n == 0;
+    p_int(&s, 2, *final);
+    return done(run_n(PGL(gl), P_FILE_SET_FINAL, &s, err, "write file"));
+}
+
+/* --- queries ----------------------------------------------------------------- */
+
+static int pg_list(struct ledger *gl, const struct ledger_filter *f, ledger_rec_fn fn,
+                   void *ctx, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_txt(&s, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
+    p_txt(&s, 2, f->plate);
+    p_txt(&s, 3, f->file);
+    p_int(&s, 4, f->resent ? 1 : 0);
+    return each_row(PGL(gl), P_LIST, &s, fn, ctx, err);
+}
+
+static int pg_each_run(struct ledger *gl, int64_t run_id, ledger_rec_fn fn, void *ctx,
+                       struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_int(&s, 1, run_id);
+    return each_row(PGL(gl), P_RUN_RECS, &s, fn, ctx, err);
+}
+
+static long pg_count_earlier_attention(struct ledger *gl, int64_t run_id, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_int(&s, 1, run_id);
+    return count_q(PGL(gl), P_EARLIER_ATTN, &s, err);
+}
+
+static int pg_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn fn,
+                            void *ctx, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_int(&s, 1, from);
+    p_int(&s, 2, to);
+    return each_row(PGL(gl), P_RANGE, &s, fn, ctx, err);
+}
+
+static int pg_live_counts(struct ledger *gl,
+                          void (*fn)(void *ctx, const char *type, const char *zone,
+                                     const char *zone_status, long count),
+                          void *ctx, struct etl_err *err)
+{
+    PGresult *r = run(PGL(gl), P_LIVE, NULL, err, "live counts");
+    int i;
+
+    if (!r)
+        return -1;
+    for (i = 0; i < PQntuples(r); i++)
+        fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+           (long)gi(r, i, 3));
+    PQclear(r);
+    return 0;
+}
+
+static int pg_prune(struct ledger *gl, long long before, long *removed, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    struct prm s = { 0 };
+    long n;
+
+    *removed = 0;
+    if (l->in_tx)
+        return etl_fail(err, E_INTERNAL, "ledger: prune inside a transaction");
+    p_int(&s, 1, before);
+    n = run_n(l, P_PRUNE, &s, err, "prune");
+    if (n < 0)
+        return -1;
+    *removed = n;
+    /* VACUUM FULL rewrites the table: the old row versions, plates
+     * included, leave the disk (the table is locked while it runs) */
+    return n ? pg_exec(l, "VACUUM FULL " PG_SCHEMA ".records", err) : 0;
+}
+
+/* --- open / close ------------------------------------------------------------ */
+
+static void pg_close(struct ledger *gl)
+{
+    struct pg_ledger *l = PGL(gl);
+
+    if (!l)
+        return;
+    PQclear(l->tmp);
+    if (l->conn && PQstatus(l->conn) == CONNECTION_OK) {
+        if (l->in_tx)
+            PQclear(PQexec(l->conn, "ROLLBACK"));
+        if (!l->readonly && !l->dry) {
+            /* claimed records go back: never handed out -> as they were,
+             * handed out without an outcome -> in doubt */
+            struct buf ids = BUF_INIT;
+            struct prm s = { 0 };
+            int i, ok = buf_addch(&ids, '{') == 0;
+
+            for (i = l->claimpos; ok && l->claimres && i < PQntuples(l->claimres); i++)
+                ok = buf_addf(&ids, "%s%s", i > l->claimpos ? "," : "",
+                              PQgetvalue(l->claimres, i, 0)) == 0;
+            if (ok && buf_addch(&ids, '}') == 0) {
+                p_txt(&s, 1, l->worker);
+                p_txt(&s, 2, ids.ptr);
+                PQclear(PQexecParams(l->conn, pst_sql[P_RELEASE], 2, NULL, s.v, NULL, NULL,
+                                     0));
+            }
+            buf_release(&ids);
+        }
+    }
+    PQfinish(l->conn);
+    buf_release(&l->body);
+    buf_release(&l->record);
+    buf_release(&l->upd);
+    ledger_rec_release(&l->rec);
+    PQclear(l->claimres);
+    free(l);
+}
+
+/* Server notices (an unlock of a lock not held...) are not the user's. */
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Refuses a URI that carries a password (it belongs in ~/.pgpass,
+ * PGPASSFILE or PGPASSWORD): the password is never echoed. */
+static int check_uri(const char *uri, struct etl_err *err)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(uri, &msg), *o;
+    int bad = 0;
+
+    if (!opts) {
+        int quiet = strchr(uri, '@') || strstr(uri, "password");
+
+        etl_fail(err, E_CONFIG, "config: ledger: not a valid PostgreSQL URI%s%s",
+                 msg && !quiet ? ": " : "", msg && !quiet ? msg : "");
+        PQfreemem(msg);
+        return -1;
+    }
+    for (o = opts; o->keyword; o++)
+        if (!strcmp(o->keyword, "password") && o->val && o->val[0])
+            bad = 1;
+    PQconninfoFree(opts);
+    if (bad)
+        return etl_fail(err, E_CONFIG, "config: ledger: the PostgreSQL URI carries a "
+                        "password: remove it and put it in ~/.pgpass, PGPASSFILE or "
+                        "PGPASSWORD");
+    return 0;
+}
+
+static int migrate(struct pg_ledger *l, struct etl_err *err)
+{
+    PGresult *r;
+    int v = 0, ok;
+
+    if (pg_exec(l, "BEGIN", err) < 0)
+        return -1;
+    if (pg_exec(l, "SELECT pg_advisory_xact_lock(x'" PG_MIGRATE_LOCK "'::bigint)", err) < 0 ||
+        pg_exec(l, "CREATE SCHEMA IF NOT EXISTS " PG_SCHEMA, err) < 0 ||
+        pg_exec(l, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)",
+                err) < 0)
+        goto fail;
+    r = PQexec(l->conn, "SELECT version FROM schema_version");
+    ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (ok && PQntuples(r) > 0)
+        v = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    if (!ok) {
+        pg_fail(l, err, "schema_version");
+        goto fail;
+    }
+    if (v > LEDGER_SCHEMA_VERSION) {
+        etl_fail(err, E_DB, "ledger: schema version %d is newer than this tool's (%d)", v,
+                 LEDGER_SCHEMA_VERSION);
+        goto fail;
+    }
+    for (; v < LEDGER_SCHEMA_VERSION; v++) {
+        char sql[96];
+
+        if (!pg_migrations[v]) {
+            etl_fail(err, E_DB, "ledger: schema step %d -> %d has no PostgreSQL version", v,
+                     v + 1);
+            goto fail;
+        }
+        snprintf(sql, sizeof(sql), "DELETE FROM schema_version; "
+                 "INSERT INTO schema_version VALUES (%d)", v + 1);
+        if (pg_exec(l, pg_migrations[v], err) < 0 || pg_exec(l, sql, err) < 0)
+            goto fail;
+    }
+    return pg_exec(l, "COMMIT", err);
+fail:
+    PQclear(PQexec(l->conn, "ROLLBACK"));
+    return -1;
+}
+
+int ledger_pg_schema_version(const char *uri, int *version, struct etl_err *err)
+{
+    PGconn *c;
+    PGresult *r;
+    int ret = -1;
+
+    *version = 0;
+    if (check_uri(uri, err) < 0)
+        return -1;
+    c = PQconnectdb(uri);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        etl_fail(err, E_DB, "ledger: cannot connect to PostgreSQL: %s", pg_msg(c));
+        goto out;
+    }
+    PQsetNoticeProcessor(c, quiet_notice, NULL);
+    r = PQexec(c, "SELECT version FROM " PG_SCHEMA ".schema_version "
+               "WHERE to_regclass('" PG_SCHEMA ".schema_version') IS NOT NULL");
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        /* no schema yet: version 0 (the first run creates it) */
+        PQclear(r);
+        r = PQexec(c, "SELECT to_regclass('" PG_SCHEMA ".schema_version') IS NULL");
+        if (r && PQresultStatus(r) == PGRES_TUPLES_OK && !strcmp(PQgetvalue(r, 0, 0), "t"))
+            ret = 0;
+        else
+            etl_fail(err, E_DB, "ledger: cannot read the schema version: %s", pg_msg(c));
+        PQclear(r);
+        goto out;
+    }
+    if (PQntuples(r) > 0)
+        *version = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    ret = 0;
+out:
+    PQfinish(c);
+    return ret;
+}
+
+/* --- settlements, rejected rows, silent zones -------------------------------- */
+
+static void money_line_bind(struct prm *s, const struct ledger_money_line *m, int rejrow)
+{
+    p_txt(s, 1, m->file);
+    p_int(s, 2, m->line);
+    p_txt(s, 3, m->day);
+    p_txt(s, 4, m->vendor);
+    p_txt(s, 5, currency_name(m->currency));
+    p_int(s, 6, m->cents);
+    if (rejrow)
+        p_txt(s, 7, m->reason ? m->reason : "");
+    else if (m->count >= 0)
+        p_int(s, 7, m->count);
+    else
+        p_txt(s, 7, NULL);
+    p_int(s, 8, m->run);
+}
+
+static int pg_settle_clear(struct ledger *gl, const char *file, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_txt(&s, 1, file);
+    return done(run_n(PGL(gl), P_SETTLE_CLEAR, &s, err, "clear a file's lines"));
+}
+
+static int pg_settle_add(struct ledger *gl, const struct ledger_money_line *m,
+                         struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    money_line_bind(&s, m, 0);
+    return done(run_n(PGL(gl), P_SETTLE_ADD, &s, err, "write a settlement line"));
+}
+
+static int pg_rejrow_clear(struct ledger *gl, const char *file, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_txt(&s, 1, file);
+    return done(run_n(PGL(gl), P_REJROW_CLEAR, &s, err, "clear a file's lines"));
+}
+
+static int pg_rejrow_add(struct ledger *gl, const struct ledger_money_line *m,
+                         struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    money_line_bind(&s, m, 1);
+    return done(run_n(PGL(gl), P_REJROW_ADD, &s, err, "write a rejected row"));
+}
+
+static int each_money_line(struct pg_ledger *l, enum pst id, const struct prm *p, int rejrow,
+                           ledger_money_fn fn, void *ctx, struct etl_err *err)
+{
+    PGresult *r = run(l, id, p, err, "read lines");
+    int i;
+
+    if (!r)
+        return -1;
+    for (i = 0; i < PQntuples(r); i++) {
+        struct ledger_money_line m;
+
+        memset(&m, 0, sizeof(m));
+        m.file = PQgetvalue(r, i, 0);
+        m.line = (long)gi(r, i, 1);
+        m.day = PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2);
+        m.vendor = PQgetvalue(r, i, 3);
+        m.currency = ledger_currency_parse(PQgetvalue(r, i, 4));
+        m.cents = gi(r, i, 5);
+        m.count = -1;
+        if (rejrow)
+            m.reason = PQgetvalue(r, i, 6);
+        else if (!PQgetisnull(r, i, 6))
+            m.count = (long)gi(r, i, 6);
+        m.run = gi(r, i, 7);
+        if (fn(ctx, &m))
+            break;
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int pg_each_settlement(struct ledger *gl, const char *day_from, const char *day_to,
+                              ledger_money_fn fn, void *ctx, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_txt(&s, 1, day_from);
+    p_txt(&s, 2, day_to);
+    return each_money_line(PGL(gl), P_SETTLE_RANGE, &s, 0, fn, ctx, err);
+}
+
+static int pg_each_rejrow(struct ledger *gl, const char *day_from, const char *day_to,
+                          int64_t run_id, ledger_money_fn fn, void *ctx, struct etl_err *err)
+{
+    struct prm s = { 0 };
+
+    p_txt(&s, 1, day_from);
+    p_txt(&s, 2, day_to);
+    p_int(&s, 3, run_id);
+    return each_money_line(PGL(gl), P_REJROW_RANGE, &s, 1, fn, ctx, err);
+}
+
+static int pg_sale_counts(struct ledger *gl, long long from, long long to,
+                          void (*fn)(void *ctx, const char *zone, long long quarter, long count),
+                          void *ctx, struct etl_err *err)
+{
+    struct prm s = { 0 };
+    PGresult *r;
+    int i;
+
+    p_int(&s, 1, from);
+    p_int(&s, 2, to);
+    r = run(PGL(gl), P_SALE_COUNTS, &s, err, "sale counts");
+    if (!r)
+        return -1;
+    for (i = 0; i < PQntuples(r); i++)
+        fn(ctx, PQgetvalue(r, i, 0), gi(r, i, 1) * 900, (long)gi(r, i, 2));
+    PQclear(r);
+    return 0;
+}
+
+static int pg_zone_last_start(struct ledger *gl, const char *zone, long long *out,
+                              struct etl_err *err)
+{
+    struct prm s = { 0 };
+    PGresult *r;
+
+    p_txt(&s, 1, zone);
+    r = run(PGL(gl), P_ZONE_LAST, &s, err, "zone's last start");
+    if (!r)
+        return -1;
+    *out = PQntuples(r) > 0 ? gi(r, 0, 0) : 0;
+    PQclear(r);
+    return 0;
+}
+
+static int pg_zone_firsts(struct ledger *gl,
+                          void (*fn)(void *ctx, const char *zone, long long first),
+                          void *ctx, struct etl_err *err)
+{
+    PGresult *r = run(PGL(gl), P_ZONE_FIRSTS, NULL, err, "zones' first starts");
+    int i;
+
+    if (!r)
+        return -1;
+    for (i = 0; i < PQntuples(r); i++)
+        fn(ctx, PQgetvalue(r, i, 0), gi(r, i, 1));
+    PQclear(r);
+    return 0;
+}
+
+static const struct ledger_ops pg_ops = {
+    .name = "postgresql",
+    .close = pg_close,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .stage = pg_stage,
+    .tmp_add = pg_tmp_add,
+    .tmp_next = pg_tmp_next,
+    .tmp_clear = pg_tmp_clear,
+    .get = pg_get,
+    .get_by_ref = pg_get_by_ref,
+    .get_by_id = pg_get_by_id,
+    .next_pending = pg_next_pending,
+    .count_state = pg_count_state,
+    .recover_sending = pg_recover_sending,
+    .retry_failed = pg_retry_failed,
+    .each_held = pg_each_held,
+    .mark_sending = pg_mark_sending,
+    .done_ok = pg_done_ok,
+    .done_not_found = pg_done_not_found,
+    .done_failed = pg_done_failed,
+    .fail_unlinked = pg_fail_unlinked,
+    .done_retry = pg_done_retry,
+    .admin_update = pg_admin_update,
+    .admin_delete = pg_admin_delete,
+    .file_get = pg_file_get,
+    .file_put = pg_file_put,
+    .file_update_final = pg_file_update_final,
+    .file_lock = pg_file_lock,
+    .file_unlock = pg_file_unlock,
+    .list = pg_list,
+    .each_run = pg_each_run,
+    .count_earlier_attention = pg_count_earlier_attention,
+    .each_in_range = pg_each_in_range,
+    .live_counts = pg_live_counts,
+    .settle_clear = pg_settle_clear,
+    .settle_add = pg_settle_add,
+    .each_settlement = pg_each_settlement,
+    .rejrow_clear = pg_rejrow_clear,
+    .rejrow_add = pg_rejrow_add,
+    .each_rejrow = pg_each_rejrow,
+    .sale_counts = pg_sale_counts,
+    .zone_firsts = pg_zone_firsts,
+    .zone_last_start = pg_zone_last_start,
+    .prune = pg_prune,
+    .keepalive = pg_keepalive,
+    .wait_others = pg_wait_others,
+};
+
+struct ledger *ledger_pg_open(const char *uri, int flags, struct etl_err *err)
+{
+    struct pg_ledger *l;
+    char host[64];
+    struct timespec ts;
+
+    if (check_uri(uri, err) < 0)
+        return NULL;
+    l = calloc(1, sizeof(*l));
+    if (!l) {
+        etl_fail(err, E_NOMEM, "ledger: out of memory");
+        return NULL;
+    }
+    l->base.ops = &pg_ops;
+    l->dry = (flags & LEDGER_DRY) != 0;
+    l->readonly = (flags & LEDGER_READONLY) != 0;
+    if (gethostname(host, sizeof(host)) < 0)
+        snprintf(host, sizeof(host), "host");
+    host[sizeof(host) - 1] = '\0';
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(l->worker, sizeof(l->worker), "%s:%ld:%lld", host, (long)getpid(),
+             (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+    l->conn = PQconnectdb(uri);
+    if (!l->conn || PQstatus(l->conn) != CONNECTION_OK) {
+        etl_fail(err, E_DB, "ledger: cannot connect to PostgreSQL: %s", pg_msg(l->conn));
+        goto fail;
+    }
+    PQsetNoticeProcessor(l->conn, quiet_notice, NULL);
+    if (pg_exec(l, "SET client_min_messages = error", err) < 0 ||
+        pg_exec(l, "SET search_path = " PG_SCHEMA, err) < 0 || migrate(l, err) < 0 ||
+        pg_exec(l, "CREATE TEMP TABLE IF NOT EXISTS stage (rid bigserial PRIMARY KEY, "
+                "key text, plate text, cents bigint, currency text, start_time bigint, "
+                "end_time bigint, vendor_zone text, zone text, zone_status text, "
+                "permit_no text, ticket text, promo text, voided integer, source text, "
+                "line bigint)", err) < 0)
+        goto fail;
+    /* a dry run writes nothing: one transaction, rolled back at close */
+    if (l->dry && (pg_exec(l, "BEGIN", err) < 0 || (l->in_tx = 1) == 0))
+        goto fail;
+    if (l->readonly && pg_exec(l, "SET default_transaction_read_only = on", err) < 0)
+        goto fail;
+    return &l->base;
+fail:
+    pg_close(&l->base);
+    return NULL;
+}
