@@ -402,12 +402,10 @@ int ledger_zone_firsts(struct ledger *l,
 int ledger_zone_last_start(struct ledger *l, const char *zone, long long *out,
                            struct etl_err *err);
 
-/* Removes final records whose end time is before `before` (UTC epoch
- * seconds), then VACUUMs; *removed receives the count. */
 /*
- * Prunes final records (pushed, failed, deleted; never pending, sending or
- * held) whose end time is before `before` (UTC epoch seconds); *removed
- * receives how many. A pruned record becomes a plate-free tombstone: the
+ * Prunes final records (pushed, failed, deleted, cancelled; never pending,
+ * sending, held or voided) whose end time is before `before` (UTC epoch
+ * seconds); *removed receives how many. A pruned record becomes a plate-free tombstone: the
  * plate, the record JSON, the body, upd and last_error are dropped, the
  * plate is removed from srv_body, target is dropped; the key, hash, state,
  * reference id, zone (type, as srv_body's permitNo says), amount, currency,
