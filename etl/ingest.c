@@ -1,20 +1,82 @@
-/* ingest.c — one run's files: kind sniffing, profile choice, the row
- * pipeline (normalize -> zones -> duplicate index -> sink). */
-#include "ingest_priv.h"
+/*
+ * ingest.c — one run's files: opening the input (kind checks, streams),
+ * picking the reader (reader.h) and the profile, mapping each row's cells
+ * onto the profile's columns (a CSV header once, JSON keys per row),
+ * checking the cells a reader did not, joining ids, and the row pipeline
+ * (normalize -> zones -> duplicate index -> sink). The readers know none of
+ * this and never call back here.
+ */
+#include "ingest.h"
 
+#include "buf.h"
+#include "instream.h"
+#include "normalize.h"
+#include "profile.h"
+#include "reader.h"
 #include "zones.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define RBUF_CAP ((size_t)INGEST_MAX_LINE * 2 + (1 << 16))
+/* The formats, asked in this order which claims a file by its first byte
+ * after a BOM and white space; CSV, last, claims anything. */
+static const struct reader_format *const formats[] = {
+    &ingest_json_format,
+    &ingest_csv_format,
+};
+
+struct dup_entry {
+    uint64_t hash;
+    uint32_t off;      /* into the arena: u32 file index, u16 length, key bytes */
+    uint32_t line;
+};
+
+struct dup_index {
+    uint64_t *slots;   /* 0 empty, else hash tag (high 32 bits) | entry index + 1 */
+    size_t    nslots;
+    struct dup_entry *ents;
+    size_t    n, cap;
+    struct buf arena;
+};
+
+struct ingest {
+    struct ingest_opts opts;
+    struct profile_set profiles;
+    struct profile_set extra;           /* profiles named by ingest_file_as() */
+    struct dup_index dup;
+    struct dup_index vdup;              /* the void rows' keys */
+    char   **files;          /* paths seen, for "duplicate of FILE:LINE" */
+    size_t   nfiles, capfiles;
+
+    /* the current file */
+    const struct profile *prof;
+    const char *path;
+    uint32_t    file_index;
+    const struct ingest_sink *sink;
+    struct ingest_stats *st;
+    int         fd;
+    struct instream src;      /* fd's bytes, plain or gunzipped */
+    int         hidx[PROFILE_MAX_COLUMNS];  /* positional rows: column -> header cell or -1 */
+
+    /* the current row */
+    struct raw_record raw;
+    struct permit permit;
+    int         row_rejects;
+    int         row_money_bad;   /* the row's Amount or CurrencyID was rejected */
+    int         row_start_bad;   /* its startTime was rejected */
+    char        row_reason[256]; /* its first rejected field and reason */
+    ingest_rejected_row_fn rejected_row;
+    void       *rejected_ctx;
+    struct buf  idbuf;        /* joined ids */
+};
 
 struct ingest *ingest_new(const struct ingest_opts *o, struct etl_err *err)
 {
@@ -28,13 +90,7 @@ struct ingest *ingest_new(const struct ingest_opts *o, struct etl_err *err)
     in->fd = -1;
     buf_init(&in->dup.arena, 0);
     buf_init(&in->vdup.arena, 0);
-    buf_init(&in->idbuf, INGEST_MAX_LINE);
-    in->rcap = RBUF_CAP;
-    in->rbuf = malloc(in->rcap);
-    if (!in->rbuf) {
-        etl_fail(err, E_NOMEM, "out of memory");
-        goto fail;
-    }
+    buf_init(&in->idbuf, READER_MAX_LINE);
     if (o->profile) {
         if (profile_set_load_one(&in->profiles, o->profile, err) < 0)
             goto fail;
@@ -65,7 +121,6 @@ void ingest_free(struct ingest *in)
     for (i = 0; i < in->nfiles; i++)
         free(in->files[i]);
     free(in->files);
-    free(in->rbuf);
     free(in);
 }
 
@@ -195,8 +250,10 @@ void ingest_on_rejected_row(struct ingest *in, ingest_rejected_row_fn fn, void *
     in->rejected_ctx = ctx;
 }
 
-void ingest_reject(struct ingest *in, long line, const char *field, const char *reason,
-                   const char *raw, size_t rawlen)
+/* Reports a rejected field of the current row (counts the row once, in
+ * row_rejected()). */
+static void ingest_reject(struct ingest *in, long line, const char *field, const char *reason,
+                          const char *raw, size_t rawlen)
 {
     /* the reason kept with a rejected row never quotes the plate */
     if (!strcmp(field, "LicencePlate")) {
@@ -215,7 +272,8 @@ void ingest_reject(struct ingest *in, long line, const char *field, const char *
                          raw ? rawlen : 0);
 }
 
-void ingest_row_rejected(struct ingest *in)
+/* Ends a row that ingest_reject()ed. */
+static void ingest_row_rejected(struct ingest *in)
 {
     if (in->row_rejects)
         in->st->rejected++;
@@ -257,7 +315,9 @@ static void prefetch_key(struct ingest *in)
     __builtin_prefetch(&in->dup.slots[(size_t)h & (in->dup.nslots - 1)]);
 }
 
-int ingest_row(struct ingest *in, struct etl_err *err)
+/* Normalizes and hands on the row in in->raw (line in in->raw.line).
+ * Returns -1 only when the sink aborted or memory ran out (err filled). */
+static int ingest_row(struct ingest *in, struct etl_err *err)
 {
     struct permit *p = &in->permit;
     int r;
@@ -335,8 +395,12 @@ int ingest_row(struct ingest *in, struct etl_err *err)
     return 0;
 }
 
-int ingest_file_error(struct ingest *in, struct etl_err *err, int code, long line,
-                      const char *fmt, ...)
+/* Reports a file-level error as a "_file" reject and fills err. Returns -1. */
+static int ingest_file_error(struct ingest *in, struct etl_err *err, int code, long line,
+                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int ingest_file_error(struct ingest *in, struct etl_err *err, int code, long line,
+                             const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -349,7 +413,8 @@ int ingest_file_error(struct ingest *in, struct etl_err *err, int code, long lin
     return etl_fail_at(err, code, in->path, line, "_file", "%s", msg);
 }
 
-int ingest_utf8_ok(const char *str, size_t n)
+/* 1 if s[0..n) is valid UTF-8. */
+static int ingest_utf8_ok(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
@@ -389,18 +454,356 @@ int ingest_utf8_ok(const char *str, size_t n)
     return 1;
 }
 
-ssize_t ingest_read(struct ingest *in, char *buf, size_t cap)
+/* --- rows of cells onto the profile's columns ------------------------------ */
+
+/* The field a column's reject names ("_row" for no column or an unmapped one). */
+static const char *col_field(const struct profile *p, int c)
 {
-    return instream_read(&in->src, buf, cap);
+    return c < 0 || p->cols[c].field == RF_COUNT ? "_row" : profile_field_name(p->cols[c].field);
 }
 
-const char *ingest_read_error(struct ingest *in, int saved_errno)
+/* What a column is, in "... are both X": its field, or its first name. */
+static const char *col_what(const struct profile *p, int c)
 {
-    if (in->src.msg[0])
-        snprintf(in->rderr, sizeof(in->rderr), "%s", in->src.msg);
-    else
-        snprintf(in->rderr, sizeof(in->rderr), "read error: %s", strerror(saved_errno));
-    return in->rderr;
+    return p->cols[c].field == RF_COUNT ? p->cols[c].names[0] : profile_field_name(p->cols[c].field);
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t' || **s == '\r' || **s == '\n')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r' ||
+                  (*s)[*n - 1] == '\n'))
+        (*n)--;
+}
+
+/* Text fields take a JSON number as its decimal text: "12.0" is "12". */
+static int is_text_field(enum raw_field f)
+{
+    return f == RF_PERMITNO || f == RF_TICKET || f == RF_ZONE || f == RF_PROMO;
+}
+
+static size_t integral_len(const char *s, size_t n)
+{
+    const char *dot = memchr(s, '.', n);
+    size_t i;
+
+    if (!dot)
+        return n;
+    for (i = (size_t)(dot - s) + 1; i < n; i++)
+        if (s[i] != '0')
+            return n;
+    return (size_t)(dot - s);
+}
+
+/* Maps a header's cells onto the profile's columns (in->hidx): a column
+ * named twice, or a required one missing, is the file's error. */
+static int map_header(struct ingest *in, const struct reader_row *h, struct etl_err *err)
+{
+    const struct profile *p = in->prof;
+    struct buf miss = BUF_INIT;
+    int i, ret;
+
+    for (i = 0; i < p->ncols; i++)
+        in->hidx[i] = -1;
+    for (i = 0; i < h->n; i++) {
+        int c = profile_column_find(p, h->cell[i].ptr, h->cell[i].len);
+        if (c < 0)
+            continue;
+        if (in->hidx[c] >= 0) {
+            int j = in->hidx[c];
+            return ingest_file_error(in, err, E_DATA, h->line,
+                                     "header: columns %d ('%.*s') and %d ('%.*s') are both %s",
+                                     j + 1, (int)h->cell[j].len, h->cell[j].ptr, i + 1,
+                                     (int)h->cell[i].len, h->cell[i].ptr, col_what(p, c));
+        }
+        in->hidx[c] = i;
+    }
+    for (i = 0; i < p->ncols; i++)
+        if (in->hidx[i] < 0 && !p->cols[i].optional)
+            buf_addf(&miss, "%s'%s'", miss.len ? ", " : "", p->cols[i].names[0]);
+    if (miss.len) {
+        ret = ingest_file_error(in, err, E_DATA, h->line,
+                                "missing required column%s %s (profile %s)",
+                                strchr(miss.ptr, ',') ? "s" : "", miss.ptr, p->norm.name);
+        buf_release(&miss);
+        return ret;
+    }
+    return 0;
+}
+
+/* Positional cells (under the header): col[c] is column c's cell or NULL.
+ * A row of another width is rejected whole (0). */
+static int map_positions(struct ingest *in, const struct reader *r, const struct reader_row *row,
+                         const struct reader_cell **col)
+{
+    const struct profile *p = in->prof;
+    int c;
+
+    if (!row->error && row->n != r->header.n) {
+        char reason[64];
+
+        snprintf(reason, sizeof(reason), "expected %d fields, found %d", r->header.n, row->n);
+        ingest_reject(in, row->line, "_row", reason, row->raw, row->rawlen);
+        return 0;
+    }
+    for (c = 0; c < p->ncols; c++) {
+        int h = in->hidx[c];
+        col[c] = h >= 0 && h < row->n ? &row->cell[h] : NULL;
+    }
+    return 1;
+}
+
+/* Keyed cells: col[c] is the cell whose key names column c, or NULL; two
+ * keys naming one column reject the row. */
+static void map_keys(struct ingest *in, const struct reader_row *row,
+                     const struct reader_cell **col)
+{
+    const struct profile *p = in->prof;
+    char reason[256];
+    int i, c;
+
+    for (c = 0; c < p->ncols; c++)
+        col[c] = NULL;
+    for (i = 0; i < row->n; i++) {
+        const struct reader_cell *m = &row->cell[i];
+        c = profile_column_find(p, m->key, m->keylen);
+        if (c < 0)
+            continue;
+        if (col[c]) {
+            snprintf(reason, sizeof(reason), "keys '%.*s' and '%.*s' are both %s",
+                     (int)(col[c]->keylen > 64 ? 64 : col[c]->keylen), col[c]->key,
+                     (int)(m->keylen > 64 ? 64 : m->keylen), m->key, col_what(p, c));
+            ingest_reject(in, row->line, col_field(p, c), reason, row->raw, row->rawlen);
+            continue;
+        }
+        col[c] = m;
+    }
+}
+
+/* The checks the reader left to us (row->check) on column c's cell: 1 and
+ * the field rejected when it fails one. */
+static int cell_bad(struct ingest *in, const struct reader_row *row, int c,
+                    const struct reader_cell *cell)
+{
+    const struct profile *p = in->prof;
+    char reason[160];
+
+    if ((row->check & READER_CHECK_LEN) && cell->len > READER_MAX_FIELD) {
+        snprintf(reason, sizeof(reason), "field longer than %d bytes (column '%s')",
+                 READER_MAX_FIELD, p->cols[c].names[0]);
+        ingest_reject(in, row->line, col_field(p, c), reason, "", 0);
+        return 1;
+    }
+    if ((row->check & READER_CHECK_NUL) && memchr(cell->ptr, '\0', cell->len)) {
+        snprintf(reason, sizeof(reason), "NUL byte (column '%s')", p->cols[c].names[0]);
+        ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
+        return 1;
+    }
+    if ((row->check & READER_CHECK_UTF8) && !ingest_utf8_ok(cell->ptr, cell->len)) {
+        snprintf(reason, sizeof(reason), "invalid UTF-8 (column '%s')", p->cols[c].names[0]);
+        ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
+        return 1;
+    }
+    return 0;
+}
+
+/* The id columns' cells, trimmed and joined with '|', as RF_ID (absent
+ * when all are empty). -1 out of memory. */
+static int join_ids(struct ingest *in, const struct reader_cell *const *col,
+                    struct etl_err *err)
+{
+    const struct profile *p = in->prof;
+    int k, c, any = 0, number = 0;
+
+    buf_reset(&in->idbuf);
+    for (k = 0; k < p->nids; k++) {
+        for (c = 0; c < p->ncols; c++)
+            if (p->cols[c].id_index == k)
+                break;
+        if (k && buf_addch(&in->idbuf, '|') < 0)
+            return etl_fail(err, E_NOMEM, "out of memory");
+        if (c < p->ncols && col[c] && col[c]->type != READER_NULL) {
+            const char *v = col[c]->ptr;
+            size_t vl = col[c]->len;
+            trim(&v, &vl);
+            if (vl)
+                any = 1;
+            number = col[c]->type == READER_NUMBER;
+            if (buf_add(&in->idbuf, v, vl) < 0)
+                return etl_fail(err, E_NOMEM, "out of memory");
+        }
+    }
+    if (any) {
+        in->raw.v[RF_ID].ptr = in->idbuf.ptr;
+        in->raw.v[RF_ID].len = in->idbuf.len;
+        in->raw.v[RF_ID].present = 1;
+        /* a single id that was a JSON number: "12.0" is id 12 */
+        in->raw.v[RF_ID].json_number = (unsigned char)(p->nids == 1 && number);
+    }
+    return 0;
+}
+
+/*
+ * One row from the reader: counted, its error (if any) rejected, its cells
+ * mapped onto the profile's columns and checked, the ids joined, then
+ * normalized and handed on. -1 only when the sink aborted or memory ran
+ * out (err filled).
+ */
+static int take_row(struct ingest *in, const struct reader *r, const struct reader_row *row,
+                    struct etl_err *err)
+{
+    const struct profile *p = in->prof;
+    const struct reader_cell *col[PROFILE_MAX_COLUMNS] = { NULL };
+    char reason[256];
+    int c;
+
+    in->st->rows++;
+    in->row_rejects = 0;
+    memset(&in->raw, 0, sizeof(in->raw));
+    in->raw.line = row->line;
+    if (row->error) {
+        int ec = row->error_key ? profile_column_find(p, row->error_key, row->error_keylen) : -1;
+        /* else: a problem in a key the profile ignores */
+        if (!row->error_key || ec >= 0 || row->error_always)
+            ingest_reject(in, row->line, col_field(p, ec), row->error, row->raw, row->rawlen);
+    }
+    if (r->keyed)
+        map_keys(in, row, col);
+    else if (!map_positions(in, r, row, col)) {
+        ingest_row_rejected(in);
+        return 0;
+    }
+    for (c = 0; c < p->ncols; c++) {
+        const struct reader_cell *cell = col[c];
+        struct raw_value *rv;
+        if (!cell || cell->type == READER_NULL)
+            continue;
+        if (cell->type == READER_OBJECT || cell->type == READER_ARRAY) {
+            snprintf(reason, sizeof(reason), "expected a string or a number, found %s",
+                     cell->type == READER_OBJECT ? "an object" : "an array");
+            ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
+            continue;
+        }
+        if (row->check && cell_bad(in, row, c, cell))
+            continue;
+        if (p->cols[c].field == RF_COUNT)
+            continue;
+        rv = &in->raw.v[p->cols[c].field];
+        rv->ptr = cell->ptr;
+        rv->len = cell->len;
+        if (cell->type == READER_NUMBER && is_text_field(p->cols[c].field))
+            rv->len = integral_len(cell->ptr, cell->len);
+        rv->present = 1;
+        rv->json_number = cell->type == READER_NUMBER;
+    }
+    if (in->row_rejects) {
+        ingest_row_rejected(in);
+        return 0;
+    }
+    if (p->nids && join_ids(in, col, err) < 0)
+        return -1;
+    return ingest_row(in, err);
+}
+
+/* --- a file through its reader -------------------------------------------- */
+
+/* The reader failed (err filled, r->line where): the file's error, reported
+ * once; out of memory is only passed up. */
+static int reader_failed(struct ingest *in, const struct reader *r, struct etl_err *err)
+{
+    if (err->code == E_NOMEM)
+        return -1;
+    return ingest_file_error(in, err, err->code, r ? r->line : 0, "%s", err->msg);
+}
+
+/* Peeks at the first bytes: the format whose first significant byte (after
+ * a BOM and white space) it is; NULL (reported) for an empty file or a read
+ * error. */
+static const struct reader_format *sniff(struct ingest *in, struct etl_err *err)
+{
+    const char *h = NULL;
+    ssize_t n, prev = -1;
+    size_t i = 0, k;
+
+    for (;;) {
+        n = instream_peek(&in->src, &h);
+        if (n < 0) {
+            ingest_file_error(in, err, E_IO, 0, "%s", instream_error(&in->src));
+            return NULL;
+        }
+        i = n >= 3 && !memcmp(h, "\xef\xbb\xbf", 3) ? 3 : 0;
+        while (i < (size_t)n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
+            i++;
+        if (i < (size_t)n || n == prev)     /* found; or the end, or all we may peek */
+            break;
+        prev = n;
+    }
+    if (i >= (size_t)n) {
+        ingest_file_error(in, err, E_DATA, 0, "empty file");
+        return NULL;
+    }
+    for (k = 0; k + 1 < sizeof(formats) / sizeof(formats[0]); k++)
+        if (formats[k]->claims((unsigned char)h[i]))
+            break;
+    return formats[k];
+}
+
+/* Reads the open file (in->src) through its reader: 0 to its end, -1 on
+ * the file's error (reported) or when the sink aborted. */
+static int read_rows(struct ingest *in, struct etl_err *err)
+{
+    const struct reader_format *f = sniff(in, err);
+    struct reader *r = NULL;
+    struct reader_row row;
+    struct reader_opts ro;
+    int k, ret = -1;
+
+    if (!f)
+        return -1;
+    if (f->open(&r, &in->src, err) < 0) {
+        reader_failed(in, r, err);
+        goto out;
+    }
+    if (in->prof && !(in->prof->kinds & r->kind)) {
+        ingest_file_error(in, err, E_CONFIG, r->line, "profile '%s' does not read %s files",
+                          in->prof->norm.name, profile_kind_name(r->kind));
+        goto out;
+    }
+    if (!in->prof) {
+        k = f->peek(r, err);
+        if (k <= 0) {           /* an error, or no rows: nothing to detect */
+            ret = k < 0 ? reader_failed(in, r, err) : 0;
+            goto out;
+        }
+        in->prof = profile_detect(&in->profiles, r->kind, f->names, r, err);
+        if (!in->prof) {
+            ingest_file_error(in, err, E_CONFIG, r->line, "%s", err->msg);
+            goto out;
+        }
+    }
+    ro.delimiter = in->prof->delimiter;
+    ro.multiline = in->prof->multiline_fields;
+    if (f->start(r, &ro, err) < 0) {
+        reader_failed(in, r, err);
+        goto out;
+    }
+    if (!r->keyed && map_header(in, &r->header, err) < 0)
+        goto out;
+    while ((k = f->next(r, &row, err)) == 1)
+        if (take_row(in, r, &row, err) < 0)
+            goto out;
+    if (k < 0) {
+        reader_failed(in, r, err);
+        goto out;
+    }
+    ret = 0;
+out:
+    if (r)
+        f->close(r);
+    return ret;
 }
 
 /* What kind of file sb is, for "not readable here" errors. */
@@ -475,8 +878,6 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
                             const struct ingest_sink *sink, struct ingest_stats *st,
                             struct etl_err *err)
 {
-    size_t have = 0, i;
-    ssize_t n;
     int ret;
     struct stat sb0, sb1;
 
@@ -496,32 +897,10 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
         goto out;
     }
     if (instream_open(&in->src, in->fd) < 0) {
-        ret = ingest_file_error(in, err, E_IO, 0, "%s", ingest_read_error(in, errno));
+        ret = ingest_file_error(in, err, E_IO, 0, "%s", instream_error(&in->src));
         goto out;
     }
-    /* Sniff: the first byte after a BOM and whitespace tells CSV from JSON. */
-    for (;;) {
-        n = ingest_read(in, in->rbuf + have, 65536 - have);
-        if (n < 0) {
-            ret = ingest_file_error(in, err, E_IO, 0, "%s", ingest_read_error(in, errno));
-            goto out;
-        }
-        have += (size_t)n;
-        i = have >= 3 && !memcmp(in->rbuf, "\xef\xbb\xbf", 3) ? 3 : 0;
-        while (i < have && (in->rbuf[i] == ' ' || in->rbuf[i] == '\t' ||
-                            in->rbuf[i] == '\r' || in->rbuf[i] == '\n'))
-            i++;
-        if (i < have || n == 0 || have == 65536)
-            break;
-    }
-    if (i >= have) {
-        ret = ingest_file_error(in, err, E_DATA, 0, "empty file");
-        goto out;
-    }
-    if (in->rbuf[i] == '[' || in->rbuf[i] == '{')
-        ret = ingest_json_run(in, in->rbuf, have, err);
-    else
-        ret = ingest_csv_run(in, in->rbuf, have, err);
+    ret = read_rows(in, err);
     if (in->prof)
         snprintf(st->profile, sizeof(st->profile), "%s", in->prof->norm.name);
     if (S_ISREG(sb0.st_mode) &&

@@ -1,14 +1,15 @@
 /*
- * ingest.h — streams vendor files into normalized records (CONTRACT; the
- * implementation belongs to the ingest work, issue 3).
+ * ingest.h — streams vendor files into normalized records.
  *
  * One struct ingest per run: it owns the loaded profiles and the
  * duplicate-key index shared by every file of the run. ingest_file() reads
- * one file once, front to back, in bounded memory: each row is parsed,
- * normalized (normalize.h), zone-resolved (zones.h, when a table is given),
- * checked against the duplicate-key index, and handed to the sink, then
- * forgotten. The struct permit passed to sink->record is borrowed for the
- * call only.
+ * one file once, front to back, in bounded memory: its bytes come through
+ * instream.h, a reader (reader.h: CSV or JSON, picked by the first byte)
+ * turns them into rows of cells, and ingest maps each row onto the
+ * profile's columns; each row is then normalized (normalize.h),
+ * zone-resolved (zones.h, when a table is given), checked against the
+ * duplicate-key index, and handed to the sink, then forgotten. The struct
+ * permit passed to sink->record is borrowed for the call only.
  *
  * Every rejected field goes to sink->reject (field = canonical API key,
  * "_row" for a broken line, "_key" for a duplicate with reason

@@ -1,29 +1,42 @@
 /*
- * ingest_csv.c — CSV files, one physical line at a time.
+ * ingest_csv.c — the CSV reader (reader.h): rows of cells, one physical
+ * line at a time.
  *
  * Lines are found with memchr in a large read buffer; each line is split
- * on its own, so a broken line (unbalanced quote, stray quote, wrong field
- * count) is rejected alone and the next line parses normally. A line that
- * holds a quote or a carriage return goes through libcsv (CSV_STRICT |
+ * on its own, so a broken line (unbalanced quote, stray quote) comes back
+ * as one broken row and the next line parses normally. A line that holds a
+ * quote or a carriage return goes through libcsv (CSV_STRICT |
  * CSV_STRICT_FINI); a line without either is split directly with memchr —
  * the same result libcsv gives for it (cells trimmed of spaces and tabs),
- * only faster. With the profile's multiline_fields, physical lines are
- * joined while a quoted field is open (odd number of quotes) and the
- * record is then split the same way; its line is its first line.
+ * only faster. Blank lines and cleared rows (Excel's ,,,,) are skipped.
+ * With opts.multiline, physical lines are joined while a quoted field is
+ * open (odd number of quotes) and the record is then split the same way;
+ * its line is its first line.
+ *
+ * open() reads up to the header: the first line that is not blank (a line
+ * over READER_MAX_LINE there, or none at all, is the file's error). Its
+ * cells are split again for each delimiter a profile may have (names())
+ * and, once the profile is chosen, for its own (start(): r.header). Rows
+ * are positional under that header (r.keyed 0); the field count and
+ * the column names are ingest's to check.
  */
-#include "ingest_priv.h"
+#include "reader.h"
 
 #include <csv.h>
-#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
+/* the read buffer: two lines at the limit and a read */
+#define RBUF_CAP ((size_t)READER_MAX_LINE * 2 + (1 << 16))
+
 struct split {
-    const char *ptr[INGEST_MAX_COLUMNS];
-    size_t      len[INGEST_MAX_COLUMNS];
+    struct reader_cell cell[READER_MAX_COLUMNS];   /* type READER_TEXT, key NULL */
     int         n;
-    int         overflow;     /* more than INGEST_MAX_COLUMNS cells */
+    int         overflow;     /* more than READER_MAX_COLUMNS cells */
     int         rows;         /* libcsv row ends seen */
     char       *store;        /* libcsv cells are copied here */
     size_t      used, cap;
@@ -34,23 +47,30 @@ struct split {
     int         nul;          /* the line holds a NUL byte */
 };
 
-struct csvfile {
-    struct ingest *in;
-    struct split sp;
-    int   header_done;
-    int   ncols;                         /* header cells */
-    int   colmap[INGEST_MAX_COLUMNS];    /* header cell -> profile column or -1 */
-    int   hidx[PROFILE_MAX_COLUMNS];     /* profile column -> header cell or -1 */
-    struct buf rec;                      /* multiline record / header copy */
-    long  rec_line;
-    int   rec_quotes;
+struct csv_reader {
+    struct reader r;              /* first: what ingest sees */
+    struct instream *src;
+    struct split sp;              /* the header's or the current row's cells */
+    char   *buf;                  /* read buffer: lines are found in it */
+    size_t  start, end, scan;     /* the current line starts at start; searched to scan */
+    int     eof, skipping, bom_done;
+    unsigned long long skipped;   /* bytes of an over-long line passed over */
+    long    nlines;               /* physical lines seen */
+    long    long_at;              /* the over-long line phys() reported */
+    char    delim;
+    int     multiline;
+    struct buf head;              /* the header line */
+    struct buf rec;               /* a multiline record being joined */
+    long    rec_line;
+    int     rec_quotes;
+    int     rec_used;             /* rec was handed out as a row: reset it first */
 };
 
 static void cb_field(void *s, size_t len, void *data)
 {
     struct split *sp = data;
 
-    if (sp->n >= INGEST_MAX_COLUMNS) {
+    if (sp->n >= READER_MAX_COLUMNS) {
         sp->overflow = 1;
         return;
     }
@@ -58,8 +78,8 @@ static void cb_field(void *s, size_t len, void *data)
         len = sp->cap - sp->used;
     if (len)
         memcpy(sp->store + sp->used, s, len);
-    sp->ptr[sp->n] = sp->store + sp->used;
-    sp->len[sp->n] = len;
+    sp->cell[sp->n].ptr = sp->store + sp->used;
+    sp->cell[sp->n].len = len;
     sp->used += len;
     sp->n++;
 }
@@ -92,7 +112,7 @@ static int is_sp(char c)
  * column limit (overflow set). */
 static int add_cell(struct split *sp, const char *b, const char *e)
 {
-    if (sp->n == INGEST_MAX_COLUMNS) {
+    if (sp->n == READER_MAX_COLUMNS) {
         sp->overflow = 1;
         return -1;
     }
@@ -100,8 +120,8 @@ static int add_cell(struct split *sp, const char *b, const char *e)
         b++;
     while (e > b && is_sp(e[-1]))
         e--;
-    sp->ptr[sp->n] = b;
-    sp->len[sp->n] = (size_t)(e - b);
+    sp->cell[sp->n].ptr = b;
+    sp->cell[sp->n].len = (size_t)(e - b);
     sp->n++;
     return 0;
 }
@@ -221,95 +241,6 @@ static int is_blank(const char *s, size_t n)
     return 1;
 }
 
-/* --- header ----------------------------------------------------------------- */
-
-struct hdr_ctx {
-    struct csvfile *cf;
-    const char *s;
-    size_t n;
-};
-
-static int header_split(void *ctx, char delim, struct profile_header *h)
-{
-    struct hdr_ctx *hc = ctx;
-    struct split *sp = &hc->cf->sp;
-    const char *why;
-    int i;
-
-    if (split_line(sp, hc->s, hc->n, delim, &why) < 0)
-        return -1;
-    for (i = 0; i < sp->n; i++) {
-        h->name[i] = sp->ptr[i];
-        h->len[i] = sp->len[i];
-    }
-    h->n = sp->n;
-    return 0;
-}
-
-static int header(struct csvfile *cf, const char *s, size_t n, long line, struct etl_err *err)
-{
-    struct ingest *in = cf->in;
-    const struct profile *p = in->prof;
-    struct hdr_ctx hc = { cf, s, n };
-    const char *why;
-    struct buf miss = BUF_INIT;
-    int i, ret;
-
-    if (!p) {
-        p = profile_detect(&in->profiles, PK_CSV, header_split, &hc, err);
-        if (!p)
-            return ingest_file_error(in, err, E_CONFIG, line, "%s", err->msg);
-        in->prof = p;
-    } else if (!(p->kinds & PK_CSV)) {
-        return ingest_file_error(in, err, E_CONFIG, line, "profile '%s' does not read CSV files",
-                                 p->norm.name);
-    }
-    if (split_line(&cf->sp, s, n, p->delimiter, &why) < 0)
-        return ingest_file_error(in, err, E_DATA, line, "header: %s", why);
-    cf->ncols = cf->sp.n;
-    for (i = 0; i < p->ncols; i++)
-        cf->hidx[i] = -1;
-    for (i = 0; i < cf->sp.n; i++) {
-        int c = profile_column_find(p, cf->sp.ptr[i], cf->sp.len[i]);
-        cf->colmap[i] = c;
-        if (c < 0)
-            continue;
-        if (cf->hidx[c] >= 0) {
-            int j = cf->hidx[c];
-            return ingest_file_error(in, err, E_DATA, line,
-                                     "header: columns %d ('%.*s') and %d ('%.*s') are both %s",
-                                     j + 1, (int)cf->sp.len[j], cf->sp.ptr[j], i + 1,
-                                     (int)cf->sp.len[i], cf->sp.ptr[i],
-                                     p->cols[c].field == RF_COUNT ? p->cols[c].names[0]
-                                     : profile_field_name(p->cols[c].field));
-        }
-        cf->hidx[c] = i;
-    }
-    for (i = 0; i < p->ncols; i++)
-        if (cf->hidx[i] < 0 && !p->cols[i].optional)
-            buf_addf(&miss, "%s'%s'", miss.len ? ", " : "", p->cols[i].names[0]);
-    if (miss.len) {
-        ret = ingest_file_error(in, err, E_DATA, line, "missing required column%s %s (profile %s)",
-                                strchr(miss.ptr, ',') ? "s" : "", miss.ptr, p->norm.name);
-        buf_release(&miss);
-        return ret;
-    }
-    cf->header_done = 1;
-    return 0;
-}
-
-/* --- rows ------------------------------------------------------------------- */
-
-static void trim(const char **s, size_t *n)
-{
-    while (*n && (is_sp(**s) || **s == '\r' || **s == '\n')) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && (is_sp((*s)[*n - 1]) || (*s)[*n - 1] == '\r' || (*s)[*n - 1] == '\n'))
-        (*n)--;
-}
-
 static int all_ascii(const char *s, size_t n)
 {
     uint64_t acc = 0, w;
@@ -324,138 +255,21 @@ static int all_ascii(const char *s, size_t n)
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
-static const char *col_field(const struct profile *p, int c)
-{
-    return p->cols[c].field == RF_COUNT ? "_row" : profile_field_name(p->cols[c].field);
-}
-
-/* 1 when every field of the split row is empty after trimming. */
+/* 1 when every cell of the split row is empty after trimming spaces,
+ * tabs and line ends. */
 static int all_empty(const struct split *sp)
 {
     int i;
 
     for (i = 0; i < sp->n; i++) {
-        const char *v = sp->ptr[i];
-        size_t vl = sp->len[i];
+        const char *v = sp->cell[i].ptr;
+        size_t k, vl = sp->cell[i].len;
 
-        trim(&v, &vl);
-        if (vl)
-            return 0;
+        for (k = 0; k < vl; k++)
+            if (!is_sp(v[k]) && v[k] != '\r' && v[k] != '\n')
+                return 0;
     }
     return 1;
-}
-
-static int row(struct csvfile *cf, const char *s, size_t n, long line, struct etl_err *err)
-{
-    struct ingest *in = cf->in;
-    const struct profile *p = in->prof;
-    struct split *sp = &cf->sp;
-    const char *why;
-    char reason[160];
-    int c, bad = 0, ascii, nul;
-
-    in->row_rejects = 0;
-    if (split_line(sp, s, n, p->delimiter, &why) < 0) {
-        in->st->rows++;
-        ingest_reject(in, line, "_row", why, s, n);
-        ingest_row_rejected(in);
-        return 0;
-    }
-    if (all_empty(sp))
-        return 0;   /* a cleared row (Excel's ,,,,): skipped like a blank line */
-    in->st->rows++;
-    if (sp->n != cf->ncols) {
-        snprintf(reason, sizeof(reason), "expected %d fields, found %d", cf->ncols, sp->n);
-        ingest_reject(in, line, "_row", reason, s, n);
-        ingest_row_rejected(in);
-        return 0;
-    }
-    memset(&in->raw, 0, sizeof(in->raw));
-    in->raw.line = line;
-    if (sp->plain) {
-        ascii = sp->ascii;
-        nul = sp->nul;
-    } else {
-        ascii = all_ascii(s, n);
-        nul = memchr(s, '\0', n) != NULL;
-    }
-    for (c = 0; c < p->ncols; c++) {
-        int h = cf->hidx[c];
-        const char *v;
-        size_t vl;
-        if (h < 0)
-            continue;
-        v = sp->ptr[h];
-        vl = sp->len[h];
-        if (vl > INGEST_MAX_FIELD) {
-            snprintf(reason, sizeof(reason), "field longer than %d bytes (column '%s')",
-                     INGEST_MAX_FIELD, p->cols[c].names[0]);
-            ingest_reject(in, line, col_field(p, c), reason, "", 0);
-            bad = 1;
-            continue;
-        }
-        if (nul && memchr(v, '\0', vl)) {
-            snprintf(reason, sizeof(reason), "NUL byte (column '%s')", p->cols[c].names[0]);
-            ingest_reject(in, line, col_field(p, c), reason, v, vl); /* raw shown escaped */
-            bad = 1;
-            continue;
-        }
-        if (!ascii && !ingest_utf8_ok(v, vl)) {
-            snprintf(reason, sizeof(reason), "invalid UTF-8 (column '%s')", p->cols[c].names[0]);
-            ingest_reject(in, line, col_field(p, c), reason, v, vl);
-            bad = 1;
-            continue;
-        }
-        if (p->cols[c].field != RF_COUNT) {
-            struct raw_value *rv = &in->raw.v[p->cols[c].field];
-            rv->ptr = v;
-            rv->len = vl;
-            rv->present = 1;
-        }
-    }
-    if (bad) {
-        ingest_row_rejected(in);
-        return 0;
-    }
-    if (p->nids) {
-        int k, any = 0;
-        buf_reset(&in->idbuf);
-        for (k = 0; k < p->nids; k++) {
-            for (c = 0; c < p->ncols; c++)
-                if (p->cols[c].id_index == k)
-                    break;
-            if (k && buf_addch(&in->idbuf, '|') < 0)
-                return etl_fail(err, E_NOMEM, "out of memory");
-            if (c < p->ncols && cf->hidx[c] >= 0) {
-                const char *v = sp->ptr[cf->hidx[c]];
-                size_t vl = sp->len[cf->hidx[c]];
-                trim(&v, &vl);
-                if (vl)
-                    any = 1;
-                if (buf_add(&in->idbuf, v, vl) < 0)
-                    return etl_fail(err, E_NOMEM, "out of memory");
-            }
-        }
-        if (any) {
-            in->raw.v[RF_ID].ptr = in->idbuf.ptr;
-            in->raw.v[RF_ID].len = in->idbuf.len;
-            in->raw.v[RF_ID].present = 1;
-        }
-    }
-    return ingest_row(in, err);
-}
-
-/* A logical line (a physical line, or a multiline record). */
-static int logical_line(struct csvfile *cf, const char *s, size_t n, long line,
-                        struct etl_err *err)
-{
-    if (n && s[n - 1] == '\r')
-        n--;
-    if (is_blank(s, n))
-        return 0;
-    if (!cf->header_done)
-        return header(cf, s, n, line, err);
-    return row(cf, s, n, line, err);
 }
 
 static size_t count_quotes(const char *s, size_t n)
@@ -470,162 +284,313 @@ static size_t count_quotes(const char *s, size_t n)
     return q;
 }
 
-static int physical_line(struct csvfile *cf, const char *s, size_t n, long line,
-                         struct etl_err *err)
-{
-    struct ingest *in = cf->in;
-    int r;
+/* --- physical lines ----------------------------------------------------- */
 
-    if (!in->prof || !in->prof->multiline_fields || !cf->header_done)
-        return logical_line(cf, s, n, line, err);
-    if (cf->rec.len == 0 && cf->rec_quotes == 0) {
-        size_t q = count_quotes(s, n);
-        if ((q & 1) == 0)
-            return logical_line(cf, s, n, line, err);
-        cf->rec_line = line;
-        cf->rec_quotes = (int)(q & 1);
-        if (buf_add(&cf->rec, s, n) < 0)
-            return etl_fail(err, E_NOMEM, "out of memory");
-        return 0;
+enum { PL_END = 0, PL_LINE = 1, PL_LONG = 2 };
+
+/*
+ * The next physical line: PL_LINE with s[0..n) (its '\n' left out; its
+ * number is cr->nlines), PL_LONG for a line over READER_MAX_LINE (its
+ * number in cr->long_at; the rest of it is skipped), PL_END, or -1 (err,
+ * r.line).
+ */
+static int phys(struct csv_reader *cr, const char **s, size_t *n, struct etl_err *err)
+{
+    char *b = cr->buf;
+
+    for (;;) {
+        char *nl = memchr(b + cr->scan, '\n', cr->end - cr->scan);
+        if (nl) {
+            size_t at = cr->start, len = (size_t)(nl - (b + at));
+            cr->nlines++;
+            cr->start = cr->scan = (size_t)(nl - b) + 1;
+            if (cr->skipping) {
+                cr->skipping = 0;        /* the end of an over-long line */
+                continue;
+            }
+            if (len > READER_MAX_LINE) {
+                cr->long_at = cr->nlines;
+                return PL_LONG;
+            }
+            *s = b + at;
+            *n = len;
+            return PL_LINE;
+        }
+        cr->scan = cr->end;
+        if (cr->eof) {
+            if (cr->start < cr->end && !cr->skipping) {
+                size_t at = cr->start, len = cr->end - cr->start;
+                cr->nlines++;
+                cr->start = cr->end;
+                if (len > READER_MAX_LINE) {
+                    cr->long_at = cr->nlines;
+                    return PL_LONG;
+                }
+                *s = b + at;
+                *n = len;
+                return PL_LINE;
+            }
+            return PL_END;
+        }
+        if (cr->end - cr->start > READER_MAX_LINE) {
+            /* a line over the limit: reported once, skipped to its end */
+            int first = !cr->skipping;
+            if (first) {
+                cr->skipping = 1;
+                cr->skipped = 0;
+            }
+            cr->skipped += cr->end - cr->start;
+            if (cr->skipped > READER_MAX_SKIP) {
+                cr->r.line = cr->nlines + 1;
+                return etl_fail(err, E_DATA,
+                                "no end of line within %llu bytes: file not read further",
+                                READER_MAX_SKIP);
+            }
+            cr->start = cr->scan = cr->end = 0;
+            if (first) {
+                cr->long_at = cr->nlines + 1;
+                return PL_LONG;
+            }
+        } else if (cr->start > 0) {
+            memmove(b, b + cr->start, cr->end - cr->start);
+            cr->end -= cr->start;
+            cr->scan -= cr->start;
+            cr->start = 0;
+        }
+        {
+            ssize_t k = instream_read(cr->src, b + cr->end, RBUF_CAP - cr->end);
+            if (k < 0) {
+                cr->r.line = 0;
+                return etl_fail(err, E_IO, "%s", instream_error(cr->src));
+            }
+            if (k == 0)
+                cr->eof = 1;
+            cr->end += (size_t)k;
+        }
+        if (!cr->bom_done) {
+            cr->bom_done = 1;
+            if (cr->end >= 3 && !memcmp(b, "\xef\xbb\xbf", 3))
+                cr->start = cr->scan = 3;
+        }
     }
-    /* inside a quoted field: join */
-    if (buf_addch(&cf->rec, '\n') < 0 || buf_add(&cf->rec, s, n) < 0) {
-        in->st->rows++;
-        in->row_rejects = 0;
-        ingest_reject(in, cf->rec_line, "_row", "record longer than 1048576 bytes", "", 0);
-        ingest_row_rejected(in);
-        buf_reset(&cf->rec);
-        cf->rec_quotes = 0;
-        return 0;
-    }
-    cf->rec_quotes ^= (int)(count_quotes(s, n) & 1);
-    if (cf->rec_quotes)
-        return 0;
-    r = logical_line(cf, cf->rec.ptr, cf->rec.len, cf->rec_line, err);
-    buf_reset(&cf->rec);
-    return r;
 }
 
-static void too_long(struct ingest *in, long line)
+/* --- the reader --------------------------------------------------------- */
+
+static int csv_claims(unsigned char c)
 {
-    in->st->rows++;
-    in->row_rejects = 0;
-    ingest_reject(in, line, "_row", "line longer than 1048576 bytes", "", 0);
-    ingest_row_rejected(in);
+    (void)c;
+    return 1;               /* whatever no other format claims */
 }
 
-/* A line over the limit: a rejected row, or the end of the file when no
- * header was read yet (a stream such as /dev/zero never has one). */
-static int long_line(struct csvfile *cf, long line, struct etl_err *err)
+static void csv_close(struct reader *r)
 {
-    if (!cf->header_done)
-        return ingest_file_error(cf->in, err, E_DATA, line,
-                                 "header line longer than %d bytes (not a CSV file?)",
-                                 INGEST_MAX_LINE);
-    too_long(cf->in, line);
+    struct csv_reader *cr = (struct csv_reader *)r;
+
+    if (!cr)
+        return;
+    if (cr->sp.csv_ok)
+        csv_free(&cr->sp.csv);
+    free(cr->sp.store);
+    free(cr->buf);
+    buf_release(&cr->head);
+    buf_release(&cr->rec);
+    free(cr);
+}
+
+static int csv_open(struct reader **rp, struct instream *src, struct etl_err *err)
+{
+    struct csv_reader *cr = calloc(1, sizeof(*cr));
+    const char *s = NULL;
+    size_t n = 0;
+    int k;
+
+    *rp = (struct reader *)cr;
+    if (!cr)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    cr->r.fmt = &ingest_csv_format;
+    cr->r.kind = PK_CSV;
+    cr->src = src;
+    buf_init(&cr->head, READER_MAX_LINE + 1);
+    buf_init(&cr->rec, READER_MAX_LINE);
+    cr->sp.cap = READER_MAX_LINE + 16;
+    cr->sp.store = malloc(cr->sp.cap);
+    cr->buf = malloc(RBUF_CAP);
+    if (!cr->sp.store || !cr->buf || csv_init(&cr->sp.csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    cr->sp.csv_ok = 1;
+    /* the header: the first line that is not blank */
+    for (;;) {
+        k = phys(cr, &s, &n, err);
+        if (k < 0)
+            return -1;
+        if (k == PL_END) {
+            cr->r.line = 0;
+            return etl_fail(err, E_DATA, "no header line");
+        }
+        if (k == PL_LONG) {
+            /* a stream such as /dev/zero never has one */
+            cr->r.line = cr->long_at;
+            return etl_fail(err, E_DATA, "header line longer than %d bytes (not a CSV file?)",
+                            READER_MAX_LINE);
+        }
+        if (n && s[n - 1] == '\r')
+            n--;
+        if (!is_blank(s, n))
+            break;
+    }
+    cr->r.line = cr->nlines;
+    if (buf_add(&cr->head, s, n) < 0)
+        return etl_fail(err, E_NOMEM, "out of memory");
     return 0;
 }
 
-int ingest_csv_run(struct ingest *in, const char *head, size_t headlen, struct etl_err *err)
+static int csv_peek(struct reader *r, struct etl_err *err)
 {
-    struct csvfile *cf = calloc(1, sizeof(*cf));
-    char *b = in->rbuf;
-    size_t start = 0, end = headlen, scan = 0;
-    unsigned long long skipped = 0;
-    long line = 0;
-    int eof = 0, skipping = 0, ret = -1;
-
-    (void)head;
-    if (!cf)
-        return etl_fail(err, E_NOMEM, "out of memory");
-    cf->in = in;
-    buf_init(&cf->rec, INGEST_MAX_LINE);
-    cf->sp.cap = INGEST_MAX_LINE + 16;
-    cf->sp.store = malloc(cf->sp.cap);
-    if (!cf->sp.store || csv_init(&cf->sp.csv, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-        etl_fail(err, E_NOMEM, "out of memory");
-        goto out;
-    }
-    cf->sp.csv_ok = 1;
-    if (end >= 3 && !memcmp(b, "\xef\xbb\xbf", 3))
-        start = scan = 3;
-    for (;;) {
-        char *nl = memchr(b + scan, '\n', end - scan);
-        if (nl) {
-            size_t len = (size_t)(nl - (b + start));
-            line++;
-            if (skipping)
-                skipping = 0;
-            else if (len > INGEST_MAX_LINE) {
-                if (long_line(cf, line, err) < 0)
-                    goto out;
-            } else if (physical_line(cf, b + start, len, line, err) < 0)
-                goto out;
-            start = scan = (size_t)(nl - b) + 1;
-            continue;
-        }
-        scan = end;
-        if (eof) {
-            if (start < end && !skipping) {
-                line++;
-                if (end - start > INGEST_MAX_LINE) {
-                    if (long_line(cf, line, err) < 0)
-                        goto out;
-                } else if (physical_line(cf, b + start, end - start, line, err) < 0)
-                    goto out;
-            }
-            break;
-        }
-        if (end - start > INGEST_MAX_LINE) {
-            /* a line over the limit: rejected, skipped to its end */
-            if (!skipping) {
-                if (long_line(cf, line + 1, err) < 0)
-                    goto out;
-                skipping = 1;
-                skipped = 0;
-            }
-            skipped += end - start;
-            if (skipped > INGEST_MAX_SKIP) {
-                ingest_file_error(in, err, E_DATA, line + 1,
-                                  "no end of line within %llu bytes: file not read further",
-                                  INGEST_MAX_SKIP);
-                goto out;
-            }
-            start = scan = end = 0;
-        } else if (start > 0) {
-            memmove(b, b + start, end - start);
-            end -= start;
-            scan -= start;
-            start = 0;
-        }
-        {
-            ssize_t n = ingest_read(in, b + end, in->rcap - end);
-            if (n < 0) {
-                ingest_file_error(in, err, E_IO, 0, "%s", ingest_read_error(in, errno));
-                goto out;
-            }
-            if (n == 0)
-                eof = 1;
-            end += (size_t)n;
-        }
-    }
-    if (cf->rec.len || cf->rec_quotes) {
-        in->st->rows++;
-        in->row_rejects = 0;
-        ingest_reject(in, cf->rec_line, "_row", "unbalanced quote (a quoted field is not closed)",
-                      cf->rec.ptr ? cf->rec.ptr : "", cf->rec.len);
-        ingest_row_rejected(in);
-    }
-    if (!cf->header_done && err->code == E_OK) {
-        ingest_file_error(in, err, E_DATA, 0, "no header line");
-        goto out;
-    }
-    ret = err->code == E_OK ? 0 : -1;
-out:
-    if (cf->sp.csv_ok)
-        csv_free(&cf->sp.csv);
-    free(cf->sp.store);
-    buf_release(&cf->rec);
-    free(cf);
-    return ret;
+    (void)r;
+    (void)err;
+    return 1;               /* the header, read by open() */
 }
+
+static int csv_names(void *ctx, char delim, struct profile_header *h)
+{
+    struct csv_reader *cr = ctx;
+    struct split *sp = &cr->sp;
+    const char *why;
+    int i;
+
+    if (split_line(sp, cr->head.ptr, cr->head.len, delim, &why) < 0)
+        return -1;
+    for (i = 0; i < sp->n; i++) {
+        h->name[i] = sp->cell[i].ptr;
+        h->len[i] = sp->cell[i].len;
+    }
+    h->n = sp->n;
+    return 0;
+}
+
+static int csv_start(struct reader *r, const struct reader_opts *o, struct etl_err *err)
+{
+    struct csv_reader *cr = (struct csv_reader *)r;
+    const char *why;
+
+    cr->delim = o->delimiter;
+    cr->multiline = o->multiline;
+    if (split_line(&cr->sp, cr->head.ptr, cr->head.len, cr->delim, &why) < 0)
+        return etl_fail(err, E_DATA, "header: %s", why);
+    r->header.cell = cr->sp.cell;
+    r->header.n = cr->sp.n;
+    r->header.line = r->line;
+    r->header.raw = cr->head.ptr;
+    r->header.rawlen = cr->head.len;
+    return 0;
+}
+
+/* A row that could not be split: why, and its text (may be empty). */
+static int broken(struct reader_row *row, long line, const char *why, const char *s, size_t n)
+{
+    memset(row, 0, sizeof(*row));
+    row->line = line;
+    row->error = why;
+    row->raw = s ? s : "";
+    row->rawlen = s ? n : 0;
+    return 1;
+}
+
+/* A logical line (a physical line, or a multiline record) into row: 1, or
+ * 0 when it holds no row (blank, or cleared: every cell empty). */
+static int logical(struct csv_reader *cr, const char *s, size_t n, long line,
+                   struct reader_row *row)
+{
+    struct split *sp = &cr->sp;
+    const char *why;
+
+    if (n && s[n - 1] == '\r')
+        n--;
+    if (is_blank(s, n))
+        return 0;
+    if (split_line(sp, s, n, cr->delim, &why) < 0)
+        return broken(row, line, why, s, n);
+    if (all_empty(sp))
+        return 0;           /* a cleared row (Excel's ,,,,): skipped like a blank line */
+    memset(row, 0, sizeof(*row));
+    row->cell = sp->cell;
+    row->n = sp->n;
+    row->line = line;
+    row->raw = s;
+    row->rawlen = n;
+    if (n > READER_MAX_FIELD)
+        row->check |= READER_CHECK_LEN;
+    if (sp->plain ? sp->nul : memchr(s, '\0', n) != NULL)
+        row->check |= READER_CHECK_NUL;
+    if (!(sp->plain ? sp->ascii : all_ascii(s, n)))
+        row->check |= READER_CHECK_UTF8;
+    return 1;
+}
+
+static int csv_next(struct reader *r, struct reader_row *row, struct etl_err *err)
+{
+    struct csv_reader *cr = (struct csv_reader *)r;
+    const char *s = NULL;
+    size_t n = 0;
+    long line;
+    int k;
+
+    for (;;) {
+        if (cr->rec_used) {
+            buf_reset(&cr->rec);
+            cr->rec_used = 0;
+        }
+        k = phys(cr, &s, &n, err);
+        if (k < 0)
+            return -1;
+        if (k == PL_END) {
+            if (!cr->rec.len && !cr->rec_quotes)
+                return 0;
+            cr->rec_quotes = 0;
+            cr->rec_used = 1;
+            r->line = cr->rec_line;
+            return broken(row, cr->rec_line, "unbalanced quote (a quoted field is not closed)",
+                          cr->rec.ptr, cr->rec.len);
+        }
+        if (k == PL_LONG) {
+            r->line = cr->long_at;
+            return broken(row, cr->long_at, "line longer than 1048576 bytes", NULL, 0);
+        }
+        line = cr->nlines;
+        if (cr->multiline) {
+            if (cr->rec.len == 0 && cr->rec_quotes == 0) {
+                if (count_quotes(s, n) & 1) {
+                    /* a quoted field opens: join the lines that follow */
+                    cr->rec_line = line;
+                    cr->rec_quotes = 1;
+                    if (buf_add(&cr->rec, s, n) < 0)
+                        return etl_fail(err, E_NOMEM, "out of memory");
+                    continue;
+                }
+            } else {
+                if (buf_addch(&cr->rec, '\n') < 0 || buf_add(&cr->rec, s, n) < 0) {
+                    cr->rec_quotes = 0;
+                    cr->rec_used = 1;
+                    r->line = cr->rec_line;
+                    return broken(row, cr->rec_line, "record longer than 1048576 bytes", NULL, 0);
+                }
+                cr->rec_quotes ^= (int)(count_quotes(s, n) & 1);
+                if (cr->rec_quotes)
+                    continue;
+                s = cr->rec.ptr;
+                n = cr->rec.len;
+                line = cr->rec_line;
+                cr->rec_used = 1;
+            }
+        }
+        if (logical(cr, s, n, line, row)) {
+            r->line = line;
+            return 1;
+        }
+    }
+}
+
+const struct reader_format ingest_csv_format = {
+    "CSV", csv_claims, csv_open, csv_peek, csv_names, csv_start, csv_next, csv_close
+};

@@ -26,21 +26,29 @@ static int fail(struct instream *s, const char *what, const char *detail)
     return -1;
 }
 
+/* A failed read(2) or allocation: "read error: ...", errno kept. */
+static int io_fail(struct instream *s, int e)
+{
+    snprintf(s->msg, sizeof(s->msg), "read error: %s", strerror(e));
+    errno = e;
+    return -1;
+}
+
 int instream_open(struct instream *s, int fd)
 {
     ssize_t n;
 
     memset(s, 0, sizeof(*s));
     s->fd = fd;
-    s->zbuf = calloc(1, ZCAP);
-    if (!s->zbuf) {
-        errno = ENOMEM;
-        return -1;
-    }
+    /* one block: the compressed (or sniffed) bytes, then the peeked ones */
+    s->zbuf = calloc(1, ZCAP + INSTREAM_PEEK_MAX);
+    if (!s->zbuf)
+        return io_fail(s, ENOMEM);
+    s->ahead = (char *)s->zbuf + ZCAP;
     while (s->zlen < 2) {
         n = raw_read(fd, s->zbuf + s->zlen, ZCAP - s->zlen);
         if (n < 0)
-            return -1;
+            return io_fail(s, errno);
         if (n == 0) {
             s->in_eof = 1;
             break;
@@ -49,10 +57,8 @@ int instream_open(struct instream *s, int fd)
     }
     if (s->zlen >= 2 && s->zbuf[0] == 0x1f && s->zbuf[1] == 0x8b) {
         s->gz = 1;
-        if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK) {
-            errno = ENOMEM;
-            return -1;
-        }
+        if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK)
+            return io_fail(s, ENOMEM);
         s->zinit = 1;
         s->zs.next_in = s->zbuf;
         s->zs.avail_in = (uInt)s->zlen;
@@ -142,30 +148,68 @@ static ssize_t gz_read(struct instream *s, char *buf, size_t cap)
     }
 }
 
-ssize_t instream_read(struct instream *s, char *buf, size_t cap)
+/* Hands out up to cap of the held bytes held[*pos..len). */
+static ssize_t hand_out(char *buf, size_t cap, const void *held, size_t *pos, size_t len)
 {
-    s->msg[0] = '\0';
-    if (cap == 0)
-        return 0;            /* as read(2) */
+    size_t n = len - *pos;
+
+    if (n > cap)
+        n = cap;
+    memcpy(buf, (const char *)held + *pos, n);
+    *pos += n;
+    return (ssize_t)n;
+}
+
+/* The next bytes of the file, plain or inflated. */
+static ssize_t fetch(struct instream *s, char *buf, size_t cap)
+{
     if (s->gz)
         return gz_read(s, buf, cap);
-    if (s->zpos < s->zlen) {
-        size_t n = s->zlen - s->zpos;
-
-        if (n > cap)
-            n = cap;
-        memcpy(buf, s->zbuf + s->zpos, n);
-        s->zpos += n;
-        return (ssize_t)n;
-    }
+    if (s->zpos < s->zlen)
+        return hand_out(buf, cap, s->zbuf, &s->zpos, s->zlen);
     if (s->in_eof)
         return 0;
     return raw_read(s->fd, buf, cap);
 }
 
-const char *instream_error(const struct instream *s, int saved_errno)
+/* fetch(), with the message of a failure in s->msg. */
+static ssize_t fetch_said(struct instream *s, char *buf, size_t cap)
 {
-    return s->msg[0] ? s->msg : strerror(saved_errno);
+    ssize_t n;
+
+    s->msg[0] = '\0';
+    n = fetch(s, buf, cap);
+    if (n < 0 && !s->msg[0])
+        io_fail(s, errno);
+    return n;
+}
+
+ssize_t instream_read(struct instream *s, char *buf, size_t cap)
+{
+    s->msg[0] = '\0';
+    if (cap == 0)
+        return 0;            /* as read(2) */
+    if (s->apos < s->alen)
+        return hand_out(buf, cap, s->ahead, &s->apos, s->alen);
+    return fetch_said(s, buf, cap);
+}
+
+ssize_t instream_peek(struct instream *s, const char **view)
+{
+    if (s->alen < INSTREAM_PEEK_MAX) {
+        ssize_t n = fetch_said(s, s->ahead + s->alen, INSTREAM_PEEK_MAX - s->alen);
+
+        if (n < 0)
+            return -1;
+        s->alen += (size_t)n;
+    }
+    *view = s->ahead;
+    return (ssize_t)s->alen;
+}
+
+const char *instream_error(const struct instream *s)
+{
+    return s->msg;
 }
 
 void instream_close(struct instream *s)

@@ -1003,7 +1003,7 @@ static int match_header(const struct profile *p, const struct profile_header *h,
     return n;
 }
 
-static const char *kind_name(unsigned kind)
+const char *profile_kind_name(unsigned kind)
 {
     return kind == PK_CSV ? "CSV" : kind == PK_JSON_ARRAY ? "JSON array" : "JSON Lines";
 }
@@ -1064,7 +1064,7 @@ const struct profile *profile_detect(const struct profile_set *s, unsigned kind,
                 buf_addf(&why, " %s", s->p[i]->norm.name);
         }
         etl_fail(err, E_CONFIG, "unknown format: no %s profile matches the header (%s)",
-                 kind_name(kind), why.ptr ? why.ptr : "");
+                 profile_kind_name(kind), why.ptr ? why.ptr : "");
     }
     buf_release(&why);
     return NULL;

@@ -137,6 +137,9 @@ const struct profile *profile_detect(const struct profile_set *s, unsigned kind,
                                      profile_header_fn header, void *ctx,
                                      struct etl_err *err);
 
+/* "CSV", "JSON array" or "JSON Lines": a kind (one PK_ bit) in messages. */
+const char *profile_kind_name(unsigned kind);
+
 /* Index of the profile column that `name` (trimmed, any case) names, or -1. */
 int profile_column_find(const struct profile *p, const char *name, size_t len);
 
