@@ -67,6 +67,7 @@ struct ingest {
     int         hidx[PROFILE_MAX_COLUMNS];  /* positional rows: column -> header cell or -1 */
 
     /* the current row */
+    const struct reader_cell *col[PROFILE_MAX_COLUMNS];  /* column -> its cell or NULL */
     struct raw_record raw;
     struct permit permit;
     int         row_rejects;
@@ -542,17 +543,20 @@ static int map_positions(struct ingest *in, const struct reader *r, const struct
     const struct profile *p = in->prof;
     int c;
 
-    if (!row->error && row->n != r->header.n) {
+    if (row->error) {                   /* nothing could be split */
+        for (c = 0; c < p->ncols; c++)
+            col[c] = NULL;
+        return 1;
+    }
+    if (row->n != r->header.n) {
         char reason[64];
 
         snprintf(reason, sizeof(reason), "expected %d fields, found %d", r->header.n, row->n);
         ingest_reject(in, row->line, "_row", reason, row->raw, row->rawlen);
         return 0;
     }
-    for (c = 0; c < p->ncols; c++) {
-        int h = in->hidx[c];
-        col[c] = h >= 0 && h < row->n ? &row->cell[h] : NULL;
-    }
+    for (c = 0; c < p->ncols; c++)
+        col[c] = in->hidx[c] >= 0 ? &row->cell[in->hidx[c]] : NULL;
     return 1;
 }
 
@@ -656,7 +660,7 @@ static int take_row(struct ingest *in, const struct reader *r, const struct read
                     struct etl_err *err)
 {
     const struct profile *p = in->prof;
-    const struct reader_cell *col[PROFILE_MAX_COLUMNS] = { NULL };
+    const struct reader_cell **col = in->col;
     char reason[256];
     int c;
 
@@ -678,10 +682,13 @@ static int take_row(struct ingest *in, const struct reader *r, const struct read
     }
     for (c = 0; c < p->ncols; c++) {
         const struct reader_cell *cell = col[c];
+        enum raw_field f;
         struct raw_value *rv;
-        if (!cell || cell->type == READER_NULL)
+        if (!cell)
             continue;
-        if (cell->type == READER_OBJECT || cell->type == READER_ARRAY) {
+        if (cell->type != READER_TEXT && cell->type != READER_NUMBER) {
+            if (cell->type == READER_NULL)
+                continue;
             snprintf(reason, sizeof(reason), "expected a string or a number, found %s",
                      cell->type == READER_OBJECT ? "an object" : "an array");
             ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
@@ -689,15 +696,18 @@ static int take_row(struct ingest *in, const struct reader *r, const struct read
         }
         if (row->check && cell_bad(in, row, c, cell))
             continue;
-        if (p->cols[c].field == RF_COUNT)
+        f = p->cols[c].field;
+        if (f == RF_COUNT)
             continue;
-        rv = &in->raw.v[p->cols[c].field];
+        rv = &in->raw.v[f];
         rv->ptr = cell->ptr;
         rv->len = cell->len;
-        if (cell->type == READER_NUMBER && is_text_field(p->cols[c].field))
-            rv->len = integral_len(cell->ptr, cell->len);
         rv->present = 1;
-        rv->json_number = cell->type == READER_NUMBER;
+        if (cell->type == READER_NUMBER) {       /* json_number is 0 (memset) */
+            rv->json_number = 1;
+            if (is_text_field(f))
+                rv->len = integral_len(cell->ptr, cell->len);
+        }
     }
     if (in->row_rejects) {
         ingest_row_rejected(in);

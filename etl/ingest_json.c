@@ -153,7 +153,7 @@ static int json_next(struct reader *r, struct reader_row *row, struct etl_err *e
     for (i = 0; i < n; i++) {
         const struct jscan_member *m = &rec->m[i];
         jr->cell[i].key = m->key;
-        jr->cell[i].keylen = m->keylen;
+        jr->cell[i].keylen = (unsigned)m->keylen;     /* within a 1 MiB record */
         jr->cell[i].ptr = m->val;
         jr->cell[i].len = m->vallen;
         jr->cell[i].type = cell_type(m->type);

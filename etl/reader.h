@@ -68,10 +68,10 @@ enum reader_cell_type {
 };
 
 struct reader_cell {
-    const char *key;               /* keyed formats (JSON): the cell's name; else NULL */
-    size_t      keylen;
     const char *ptr;               /* the value, not NUL-terminated */
     size_t      len;
+    const char *key;               /* keyed formats (JSON): the cell's name; else NULL */
+    unsigned    keylen;            /* within a record (<= READER_MAX_LINE): 32 bytes a cell */
     enum reader_cell_type type;
 };
 
