@@ -670,7 +670,7 @@ static int take_row(struct ingest *in, const struct reader *r, const struct read
     in->raw.line = row->line;
     if (row->error) {
         int ec = row->error_key ? profile_column_find(p, row->error_key, row->error_keylen) : -1;
-        /* else: a problem in a key the profile ignores */
+        /* a problem in a key the profile ignores does not count */
         if (!row->error_key || ec >= 0 || row->error_always)
             ingest_reject(in, row->line, col_field(p, ec), row->error, row->raw, row->rawlen);
     }

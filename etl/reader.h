@@ -29,7 +29,7 @@
  *                               r->header (cells valid until the first next())
  *   f->next(r, &row, err)       1 a row, 0 the end, -1 the file cannot be
  *                               read further
- *   f->close(r)                 NULL-safe
+ *   f->close(r)                 NULL-safe; the instream stays the caller's
  *
  * Errors: every -1 fills err (code and message, no place) and leaves
  * r->line at the line it concerns (0: the file as a whole); ingest reports
@@ -38,10 +38,13 @@
  * not an error of the file: next() returns it with row->error set, and
  * reading goes on with the next row.
  *
- * Adding a format: a new reader_<name>.c (or ingest_<name>.c) that fills a
- * struct reader_format, its line in ingest.c's formats[] table (which
- * claims a file by its first significant byte), and a PK_ kind in
- * profile.h if profiles must be able to name it.
+ * Adding a format: a new ingest_<name>.c that fills a struct
+ * reader_format (ingest_json.c is the small example), its declaration at
+ * the end of this header, and its line in ingest.c's formats[] table
+ * (asked in order which claims a file by its first significant byte).
+ * If profiles must be able to name it, a PK_ kind in profile.h with its
+ * name in profile.c. Column mapping, ids, cell checks, counting and
+ * rejects are ingest's and come with it.
  */
 #ifndef ETL_READER_H
 #define ETL_READER_H
