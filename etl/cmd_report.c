@@ -107,7 +107,7 @@ struct rctx {
  * ledger does not have its key). */
 static void log_ledger_state(struct rctx *c, const struct permit *p)
 {
-    struct report_push e;
+    struct push_log_entry e;
     int found;
 
     memset(&e, 0, sizeof(e));
@@ -262,7 +262,7 @@ static int is_xlsx(const char *path)
 static int on_day_record(void *ctx, const struct ledger_rec *r)
 {
     struct rctx *c = ctx;
-    struct report_push e;
+    struct push_log_entry e;
 
     if (r->state == LS_VOIDED)
         return 0;                  /* a void whose sale is not known: no sale */

@@ -367,20 +367,8 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
 static void on_push_log(void *ctx, const struct push_log_entry *e)
 {
     struct run_ctx *c = ctx;
-    struct report_push rp;
 
-    memset(&rp, 0, sizeof(rp));
-    rp.key = e->key;
-    rp.plate = e->plate;
-    rp.zone = e->zone;
-    rp.action = e->action;
-    rp.reference_id = e->reference_id;
-    rp.state = e->state;
-    rp.attempts = e->attempts;
-    rp.last_error = e->last_error;
-    rp.resent_after_doubt = e->resent_after_doubt;
-    rp.unlinked = e->unlinked;
-    report_add_push(c->rep, &rp);
+    report_add_push(c->rep, e);
 }
 
 static int local_date(void *ctx, long long utc, int *y, int *m, int *d)

@@ -62,6 +62,7 @@
 
 #include "err.h"
 #include "permit.h"
+#include "push_log.h"
 #include "run_cause.h"
 
 #define REPORT_MAX_ROWS 1048575L
@@ -131,18 +132,6 @@ struct report_counts {
  * count (see SHEET)": e.g. { "rows rejected", 3, "Rejected" }. */
 #define REPORT_MAX_CAUSES 24
 
-/* One key handled by this run (Push Log). */
-struct report_push {
-    const char *key, *plate, *zone;
-    const char *action;         /* "push", "update", "delete", "none", ... */
-    const char *reference_id;   /* may be NULL */
-    const char *state;          /* ledger state after the run */
-    int         attempts;
-    const char *last_error;     /* may be NULL */
-    int         resent_after_doubt;
-    int         unlinked;       /* live on OPSCOM, no usable reference id */
-};
-
 struct report *report_open(const char *path, const struct report_meta *meta,
                            struct etl_err *err);               /* NULL on error */
 
@@ -181,7 +170,8 @@ int report_add_voided(struct report *r, const struct report_void *v);
 /* A rejected field; raw may hold any bytes. */
 int report_add_reject(struct report *r, const char *file, long line, const char *field,
                       const char *reason, const char *raw, size_t rawlen);
-int report_add_push(struct report *r, const struct report_push *p);
+/* One key handled by this run (Push Log; push_log.h). */
+int report_add_push(struct report *r, const struct push_log_entry *p);
 /* Replaces the facts of f->path if already added (files keep their first order). */
 int report_add_file(struct report *r, const struct report_file *f);
 void report_set_counts(struct report *r, const struct report_counts *c);
