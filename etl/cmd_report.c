@@ -26,6 +26,7 @@
 #include "report.h"
 #include "report_recon.h"
 #include "report_stats.h"
+#include "stats_rows.h"
 #include "report_voids.h"
 #include "silent.h"
 #include "tz.h"
@@ -607,11 +608,16 @@ int cmd_report(int argc, char **argv)
         report_set_stats_offline(rc.rep, "rebuilt from the ledger: OPSCOM stats were not "
                                  "pulled (--stats pulls them)");
     } else if (rc.rep_online && !aborted) {
-        if (report_pull_stats(rc.rep, inp.config, token, inp.zones, rc.led, &err) < 0) {
+        struct stats_rows srows = STATS_ROWS_INIT;
+
+        if (stats_rows_pull_zones(inp.config, token, inp.zones, &srows, &err) < 0 ||
+            report_stats(rc.rep, &srows, inp.zones, rc.led, &err) < 0) {
+            report_set_stats_error(rc.rep, err.msg);
             log_err(&err);
             status = worse(status, etl_exit_for(err.code));
             aborted = etl_exit_for(err.code) == EXIT_ABORTED;
         }
+        stats_rows_free(&srows);
     }
     if (tot.rejected || tot.duplicates || rc.disconnected || rc.missing ||
         rc.states[LS_FAILED] || rc.states[LS_HELD] || rc.resent || unexplained || silent)

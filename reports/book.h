@@ -166,6 +166,11 @@ int report_feed(struct report *r, enum sheet_id id, const void *row);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A sheet's public entry point, report_add_<name>(r, row): one row of type
+ * T into every book (report_feed()). */
+#define REPORT_SHEET_ENTRY(fn, T, id)                                       \
+    int fn(struct report *r, const T *row) { return report_feed(r, id, row); }
+
 char *book_dupstr(const char *s);
 const char *book_base_name(const char *path);
 

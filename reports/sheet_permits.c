@@ -125,10 +125,7 @@ static int permits_add(struct book *b, const void *arg)
     return 0;
 }
 
-int report_add_permit(struct report *r, const struct permit *p)
-{
-    return report_feed(r, SH_PERMITS, p);
-}
+REPORT_SHEET_ENTRY(report_add_permit, struct permit, SH_PERMITS)
 
 const struct sheet_type sheet_permits = {
     "Permits", permit_heads, PC_COUNT, SHEET_STREAMED, permits_add, NULL, NULL, 0, NULL

@@ -55,10 +55,7 @@ static int push_write(struct book *b, int aborted)
                                               "no config (-c): nothing was pushed");
 }
 
-int report_add_push(struct report *r, const struct push_log_entry *p)
-{
-    return report_feed(r, SH_PUSH, p);
-}
+REPORT_SHEET_ENTRY(report_add_push, struct push_log_entry, SH_PUSH)
 
 const struct sheet_type sheet_push = {
     "Push Log", push_heads, 10, SHEET_STREAMED, push_add, push_write, push_open, 0, NULL

@@ -50,10 +50,7 @@ static int recon_add(struct book *b, const void *arg)
 }
 
 /* A row has no plate: a redacted copy shows the same row. */
-int report_add_recon(struct report *r, const struct report_recon_row *x)
-{
-    return report_feed(r, SH_RECON, x);
-}
+REPORT_SHEET_ENTRY(report_add_recon, struct report_recon_row, SH_RECON)
 
 const struct sheet_type sheet_recon = {
     "Reconciliation", recon_heads, 12, SHEET_LAZY, recon_add, NULL, NULL, 0, NULL

@@ -48,10 +48,7 @@ static int silent_add(struct book *b, const void *arg)
     return 0;
 }
 
-int report_add_silent(struct report *r, const struct report_silent *z)
-{
-    return report_feed(r, SH_SILENT, z);
-}
+REPORT_SHEET_ENTRY(report_add_silent, struct report_silent, SH_SILENT)
 
 const struct sheet_type sheet_silent = {
     "Silent Zones", silent_heads, 6, SHEET_LAZY, silent_add, NULL, NULL, 0, NULL

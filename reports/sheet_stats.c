@@ -76,24 +76,26 @@ static int set_pulled(struct book *b, const void *arg)
     return 0;
 }
 
+/* A text of the sheet (owned), why's default when NULL. */
+static int set_text(char **slot, const char *why, const char *dflt)
+{
+    free(*slot);
+    *slot = book_dupstr(why ? why : dflt);
+    return 0;
+}
+
 static int set_offline(struct book *b, const void *arg)
 {
     struct stats_state *st = book_state(b, SH_STATS);
-    const char *why = arg;
 
-    free(st->offline);
-    st->offline = book_dupstr(why ? why : "OPSCOM stats were not pulled");
-    return 0;
+    return set_text(&st->offline, arg, "OPSCOM stats were not pulled");
 }
 
 static int set_error(struct book *b, const void *arg)
 {
     struct stats_state *st = book_state(b, SH_STATS);
-    const char *message = arg;
 
-    free(st->error);
-    st->error = book_dupstr(message ? message : "stats could not be pulled");
-    return 0;
+    return set_text(&st->error, arg, "stats could not be pulled");
 }
 
 static int stats_write(struct book *b, int aborted)
@@ -149,7 +151,6 @@ static int stats_write(struct book *b, int aborted)
     }
     return 0;
 }
-
 
 static void stats_free(void *state)
 {

@@ -99,6 +99,22 @@ static int set_causes(struct book *b, const void *arg)
     return 0;
 }
 
+/* A section: its title, then a header row of heads[0..n). */
+static int section(struct book *b, struct sheet *s, const char *title,
+                   const char *const *heads, int n)
+{
+    lxw_row_t row;
+    int c;
+
+    if (cell_title(b, s, sheet_row(s), 0, title, b->fmt[F_SECTION]) < 0)
+        return -1;
+    row = sheet_row(s);
+    for (c = 0; c < n; c++)
+        if (cell_str(b, s, row, (lxw_col_t)c, heads[c], b->fmt[F_HEAD]) < 0)
+            return -1;
+    return 0;
+}
+
 enum { MT_NAME, MT_DAY, MT_FILE };   /* what money_table()'s keys are */
 
 /* Writes a money table: name | Records | Free sessions | Revenue CAD | Revenue USD,
@@ -108,20 +124,15 @@ static int money_table(struct book *b, struct sheet *s, const char *title,
                        const struct money *vals, const int *order, int kind,
                        lxw_row_t *first, lxw_row_t *last)
 {
-    static const char *const heads[] = { "", "Records", "Free sessions", "Revenue CAD",
-                                         "Revenue USD" };
+    const char *heads[] = { first_head, "Records", "Free sessions", "Revenue CAD",
+                            "Revenue USD" };
     struct money tot;
     lxw_row_t row;
     size_t i;
-    int c;
 
     memset(&tot, 0, sizeof(tot));
-    if (cell_title(b, s, sheet_row(s), 0, title, b->fmt[F_SECTION]) < 0)
+    if (section(b, s, title, heads, 5) < 0)
         return -1;
-    row = sheet_row(s);
-    for (c = 0; c < 5; c++)
-        if (cell_str(b, s, row, (lxw_col_t)c, c ? heads[c] : first_head, b->fmt[F_HEAD]) < 0)
-            return -1;
     *first = s->row;
     for (i = 0; i < m->n; i++) {
         int k = order ? order[i] : (int)i;
@@ -235,16 +246,11 @@ static int write_causes(struct book *b, struct sheet *s, int aborted)
     static const char *const heads[] = { "Needs attention", "Count", "See sheet" };
     lxw_row_t row;
     size_t i;
-    int c;
 
     if (aborted || st->counts.exit_code != EXIT_ATTENTION || st->ncauses == 0)
         return 0;
-    if (cell_title(b, s, sheet_row(s), 0, "Why the exit status is 1", b->fmt[F_SECTION]) < 0)
+    if (section(b, s, "Why the exit status is 1", heads, 3) < 0)
         return -1;
-    row = sheet_row(s);
-    for (c = 0; c < 3; c++)
-        if (cell_str(b, s, row, (lxw_col_t)c, heads[c], b->fmt[F_HEAD]) < 0)
-            return -1;
     for (i = 0; i < st->ncauses; i++) {
         row = sheet_row(s);
         if (cell_str(b, s, row, 0, st->causes[i].what, NULL) < 0 ||
@@ -264,17 +270,11 @@ static int write_silent_list(struct book *b, struct sheet *s)
                                          "Weekday median of sales", "Sales on the day" };
     lxw_row_t row;
     size_t i;
-    int c;
 
     if (b->nsilent == 0)
         return 0;
-    if (cell_title(b, s, sheet_row(s), 0, "Silent zones (sales far below their weekday median)",
-                  b->fmt[F_SECTION]) < 0)
+    if (section(b, s, "Silent zones (sales far below their weekday median)", heads, 4) < 0)
         return -1;
-    row = sheet_row(s);
-    for (c = 0; c < 4; c++)
-        if (cell_str(b, s, row, (lxw_col_t)c, heads[c], b->fmt[F_HEAD]) < 0)
-            return -1;
     for (i = 0; i < b->nsilent; i++) {
         row = sheet_row(s);
         if (cell_str(b, s, row, 0, b->silent[i].zone, NULL) < 0 ||
@@ -301,12 +301,8 @@ static int write_money_block(struct book *b, struct sheet *s)
     lxw_row_t row;
     int c, k;
 
-    if (cell_title(b, s, sheet_row(s), 0, "Gross, Voids, Net", b->fmt[F_SECTION]) < 0)
+    if (section(b, s, "Gross, Voids, Net", heads, 3) < 0)
         return -1;
-    row = sheet_row(s);
-    for (c = 0; c < 3; c++)
-        if (cell_str(b, s, row, (lxw_col_t)c, heads[c], b->fmt[F_HEAD]) < 0)
-            return -1;
     for (k = 0; k < 3; k++) {
         row = sheet_row(s);
         if (cell_str(b, s, row, 0, labels[k], k == 2 ? b->fmt[F_TOTAL] : b->fmt[F_LABEL]) < 0)
@@ -346,36 +342,76 @@ static double zone_chart_scale(const struct book *b)
     return y > 6 ? 6 : y;
 }
 
-/* Daily revenue, a column series per currency (CAD and USD never added),
- * from the by-day table's rows first..last, placed at row `at`. */
-static int daily_chart(struct book *b, struct sheet *s, lxw_row_t first, lxw_row_t last,
-                       lxw_row_t at)
+/* A revenue chart of the Summary: a series per currency (CAD and USD never
+ * added) over the table rows first..last (categories in column A, CAD in
+ * D, USD in E), the legend at the bottom. NULL when out of memory. */
+static lxw_chart *revenue_chart(struct book *b, uint8_t type, const char *title,
+                                lxw_row_t first, lxw_row_t last)
 {
-    lxw_chart *ch = workbook_add_chart(b->wb, LXW_CHART_COLUMN);
-    lxw_chart_options co;
+    lxw_chart *ch = workbook_add_chart(b->wb, type);
     lxw_chart_series *ser;
     int c;
 
     if (!ch)
-        return book_nomem(b);
-    chart_title_set_name(ch, "Revenue by business day");
+        return NULL;
+    chart_title_set_name(ch, title);
     for (c = 0; c < NCUR; c++) {
         ser = chart_add_series(ch, NULL, NULL);
         if (!ser)
-            return book_nomem(b);
+            return NULL;
         chart_series_set_categories(ser, "Summary", first, 0, last, 0);
         chart_series_set_values(ser, "Summary", first, (lxw_col_t)(3 + c), last,
                                 (lxw_col_t)(3 + c));
         chart_series_set_name(ser, c ? "USD" : "CAD");
     }
+    chart_legend_set_position(ch, LXW_CHART_LEGEND_BOTTOM);
+    return ch;
+}
+
+/* Daily revenue, columns, from the by-day table's rows first..last, placed
+ * at row `at`. */
+static int daily_chart(struct book *b, struct sheet *s, lxw_row_t first, lxw_row_t last,
+                       lxw_row_t at)
+{
+    lxw_chart *ch = revenue_chart(b, LXW_CHART_COLUMN, "Revenue by business day", first, last);
+    lxw_chart_options co;
+
+    if (!ch)
+        return book_nomem(b);
     chart_axis_set_num_format(ch->y_axis, "#,##0");
     chart_axis_set_num_format(ch->x_axis, "yyyy-mm-dd");
-    chart_legend_set_position(ch, LXW_CHART_LEGEND_BOTTOM);
     memset(&co, 0, sizeof(co));
     co.x_offset = 20;
     co.x_scale = last - first > 14 ? 2.2 : 1.6;
     co.y_scale = 1.0;
     return book_check(b, worksheet_insert_chart_opt(s->ws, at, CHART_COL, ch, &co), "chart");
+}
+
+/* Revenue by zone, bars, from the by-zone table's rows first..last, at the
+ * top right of the Summary. */
+static int zone_chart(struct book *b, struct sheet *s, lxw_row_t first, lxw_row_t last)
+{
+    lxw_chart *ch = revenue_chart(b, LXW_CHART_BAR, "Revenue by zone", first, last);
+    lxw_chart_options co;
+    lxw_chart_font small;
+
+    if (!ch)
+        return book_nomem(b);
+    /* a bar chart's x axis is the value axis; zones read top-down */
+    chart_axis_set_num_format(ch->x_axis, "#,##0");
+    chart_axis_set_reverse(ch->y_axis);
+    chart_axis_set_interval_unit(ch->y_axis, 1);   /* every zone named */
+    memset(&small, 0, sizeof(small));
+    small.size = 8;
+    chart_axis_set_num_font(ch->y_axis, &small);
+    memset(&co, 0, sizeof(co));
+    co.x_offset = 20;
+    co.y_offset = 0;
+    co.x_scale = 1.6;
+    /* about 20 pixels per zone, so every zone name shows */
+    co.y_scale = zone_chart_scale(b);
+    return book_check(b, worksheet_insert_chart_opt(s->ws, CHART_ROW, CHART_COL, ch, &co),
+                      "chart");
 }
 
 static int summary_write(struct book *b, int aborted)
@@ -454,12 +490,8 @@ static int summary_write(struct book *b, int aborted)
         return -1;
 
     /* inputs */
-    if (cell_title(b, s, sheet_row(s), 0, "Inputs", b->fmt[F_SECTION]) < 0)
+    if (section(b, s, "Inputs", in_heads, (int)NELEM(in_heads)) < 0)
         return -1;
-    row = sheet_row(s);
-    for (c = 0; c < (int)NELEM(in_heads); c++)
-        if (cell_str(b, s, row, (lxw_col_t)c, in_heads[c], b->fmt[F_HEAD]) < 0)
-            return -1;
     for (i = 0; i < b->files.n; i++) {
         const struct file_agg *a = &b->file_a[i];
         long v[6];
@@ -546,47 +578,8 @@ static int summary_write(struct book *b, int aborted)
     }
 
     /* the chart: revenue by zone, one series per currency */
-    if (b->zones.keys.n > 0) {
-        lxw_chart *ch = workbook_add_chart(b->wb, LXW_CHART_BAR);
-        lxw_chart_options co;
-        lxw_chart_series *ser;
-        if (!ch) {
-            book_nomem(b);
-            goto out;
-        }
-        chart_title_set_name(ch, "Revenue by zone");
-        for (c = 0; c < NCUR; c++) {
-            ser = chart_add_series(ch, NULL, NULL);
-            if (!ser) {
-                book_nomem(b);
-                goto out;
-            }
-            chart_series_set_categories(ser, "Summary", zfirst, 0, zlast, 0);
-            chart_series_set_values(ser, "Summary", zfirst, (lxw_col_t)(3 + c), zlast,
-                                    (lxw_col_t)(3 + c));
-            chart_series_set_name(ser, c ? "USD" : "CAD");
-        }
-        /* a bar chart's x axis is the value axis; zones read top-down */
-        chart_axis_set_num_format(ch->x_axis, "#,##0");
-        chart_axis_set_reverse(ch->y_axis);
-        chart_axis_set_interval_unit(ch->y_axis, 1);   /* every zone named */
-        {
-            lxw_chart_font small;
-            memset(&small, 0, sizeof(small));
-            small.size = 8;
-            chart_axis_set_num_font(ch->y_axis, &small);
-        }
-        chart_legend_set_position(ch, LXW_CHART_LEGEND_BOTTOM);
-        memset(&co, 0, sizeof(co));
-        co.x_offset = 20;
-        co.y_offset = 0;
-        co.x_scale = 1.6;
-        /* about 20 pixels per zone, so every zone name shows */
-        co.y_scale = zone_chart_scale(b);
-        if (book_check(b, worksheet_insert_chart_opt(s->ws, CHART_ROW, CHART_COL, ch, &co),
-                       "chart") < 0)
-            goto out;
-    }
+    if (b->zones.keys.n > 0 && zone_chart(b, s, zfirst, zlast) < 0)
+        goto out;
     ret = 0;
 out:
     free(order);

@@ -53,10 +53,7 @@ static int voids_add(struct book *b, const void *arg)
     return 0;
 }
 
-int report_add_voided(struct report *r, const struct report_void *v)
-{
-    return report_feed(r, SH_VOIDS, v);
-}
+REPORT_SHEET_ENTRY(report_add_voided, struct report_void, SH_VOIDS)
 
 const struct sheet_type sheet_voids = {
     "Voids", void_heads, 13, SHEET_STREAMED, voids_add, NULL, NULL, 0, NULL
