@@ -51,6 +51,10 @@
  * environment variable PERMIT_ETL_XLSX_MAX_ROWS, for tests) continues on
  * "NAME 2", "NAME 3", ..., placed right after NAME.
  *
+ * Inside: one file per sheet (reports/sheet_<name>.c), listed in the sheet
+ * table of reports/book.h, on shared helpers for sheets (sheet.h) and cells
+ * (cell.h); docs/ARCHITECTURE.md "The report" and how to add a sheet.
+ *
  * Errors are sticky: after the first failure (libxlsxwriter error, out of
  * memory) every report_add_* is a no-op returning -1 and report_close()
  * fails with that error; the previous file at PATH is left intact.
@@ -135,7 +139,6 @@ struct report_counts {
 struct report *report_open(const char *path, const struct report_meta *meta,
                            struct etl_err *err);               /* NULL on error */
 
-/* An accepted record (p->voided must be 0; use report_add_void()). */
 /* Attaches a second workbook at `path` (its own meta, e.g. redact set for
  * the copy mailed by notify.mail.redact) that is fed every later call made
  * on r — add, set, stats — and is closed (or discarded) with r. Its own
@@ -143,6 +146,7 @@ struct report *report_open(const char *path, const struct report_meta *meta,
  * if it was written. -1 (err) when it cannot be opened. */
 int report_add_twin(struct report *r, const char *path, const struct report_meta *meta,
                     struct etl_err *err);
+/* An accepted record (p->voided must be 0; use report_add_void()). */
 int report_add_permit(struct report *r, const struct permit *p);
 /* A voided row of `file` (counted per file, not listed: see report_add_voided). */
 int report_add_void(struct report *r, const struct permit *p);

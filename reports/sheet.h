@@ -7,7 +7,7 @@
  * each printed page) and data rows taken with sheet_next_row(); past the
  * book's max_rows data rows (REPORT_MAX_ROWS, or the environment) the table
  * continues on a new part "NAME 2", "NAME 3", ... with the header again
- * (report.c puts each part right after its sheet at close). Every part
+ * (book.c puts each part right after its sheet at close). Every part
  * prints landscape, one page wide, with the sheet name and page numbers
  * in the footer. Column widths follow the widest cell written
  * (sheet_track(), called by every cell_*() writer, cell.h), set when the
