@@ -121,14 +121,10 @@ static void log_ledger_state(struct rctx *c, const struct permit *p)
         return;
     if (found == 1) {
         const struct ledger_rec *r = &c->rec;
-        if (r->state == LS_PENDING || r->state == LS_HELD || r->state == LS_SENDING)
-            e.action = ledger_action_name(r->action);   /* what the next push does */
-        e.reference_id = r->reference_id;
-        e.state = ledger_state_name(r->state);
-        e.attempts = r->attempts;
-        e.last_error = r->last_error.ptr;
-        e.resent_after_doubt = r->resent_after_doubt;
-        e.unlinked = ledger_rec_unlinked(r);
+        push_log_from_rec(&e, r, NULL);
+        e.key = p->key;              /* as this file has it */
+        e.plate = p->plate;
+        e.zone = p->zone;
         c->states[r->state]++;
         c->resent += r->resent_after_doubt != 0;
     } else {
@@ -280,18 +276,7 @@ static int on_day_record(void *ctx, const struct ledger_rec *r)
         c->missing++;
     if (report_add_permit(c->rep, &r->p) < 0)
         return -1;
-    memset(&e, 0, sizeof(e));
-    e.key = r->p.key;
-    e.plate = r->p.plate;
-    e.zone = r->p.zone;
-    e.action = (r->state == LS_PENDING || r->state == LS_HELD || r->state == LS_SENDING)
-                   ? ledger_action_name(r->action) : "none";
-    e.reference_id = r->reference_id;
-    e.state = ledger_state_name(r->state);
-    e.attempts = r->attempts;
-    e.last_error = r->last_error.ptr;
-    e.resent_after_doubt = r->resent_after_doubt;
-    e.unlinked = ledger_rec_unlinked(r);
+    push_log_from_rec(&e, r, NULL);
     c->states[r->state]++;
     c->resent += r->resent_after_doubt != 0;
     return report_add_push(c->rep, &e) < 0 ? -1 : 0;

@@ -22,4 +22,13 @@ struct push_log_entry {
     int         unlinked;      /* live on OPSCOM, no usable reference id */
 };
 
+struct ledger_rec;
+
+/* Fills e from the ledger record r (borrowed: e points into r): key, plate,
+ * zone, reference id, state, attempts, last error, flags; the action given,
+ * or (NULL) what the next push does for a pending, held or sending record,
+ * else "none". */
+void push_log_from_rec(struct push_log_entry *e, const struct ledger_rec *r,
+                       const char *action);
+
 #endif
