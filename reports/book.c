@@ -182,7 +182,6 @@ static int parse_day(const char *s, int *y, int *m, int *d)
     return 0;
 }
 
-
 /* A period report lists every day of the period, days without sales too
  * (ranges over ten years are left to the days of the records). */
 static int prefill_days(struct book *b)

@@ -128,5 +128,9 @@ static int permits_add(struct book *b, const void *arg)
 REPORT_SHEET_ENTRY(report_add_permit, struct permit, SH_PERMITS)
 
 const struct sheet_type sheet_permits = {
-    "Permits", permit_heads, PC_COUNT, SHEET_STREAMED, permits_add, NULL, NULL, 0, NULL
+    .name = "Permits",
+    .heads = permit_heads,
+    .ncols = PC_COUNT,
+    .when = SHEET_STREAMED,
+    .add = permits_add,
 };

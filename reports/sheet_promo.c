@@ -111,5 +111,9 @@ out:
 }
 
 const struct sheet_type sheet_promo = {
-    "Promo Codes", promo_heads, 6, SHEET_AT_CLOSE, NULL, promo_write, NULL, 0, NULL
+    .name = "Promo Codes",
+    .heads = promo_heads,
+    .ncols = (int)NELEM(promo_heads),
+    .when = SHEET_AT_CLOSE,
+    .write = promo_write,
 };

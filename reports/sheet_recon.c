@@ -53,5 +53,9 @@ static int recon_add(struct book *b, const void *arg)
 REPORT_SHEET_ENTRY(report_add_recon, struct report_recon_row, SH_RECON)
 
 const struct sheet_type sheet_recon = {
-    "Reconciliation", recon_heads, 12, SHEET_LAZY, recon_add, NULL, NULL, 0, NULL
+    .name = "Reconciliation",
+    .heads = recon_heads,
+    .ncols = (int)NELEM(recon_heads),
+    .when = SHEET_LAZY,
+    .add = recon_add,
 };

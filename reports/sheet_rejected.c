@@ -44,5 +44,9 @@ int report_add_reject(struct report *r, const char *file, long line, const char 
 }
 
 const struct sheet_type sheet_rejected = {
-    "Rejected", reject_heads, 5, SHEET_STREAMED, rejected_add, NULL, NULL, 0, NULL
+    .name = "Rejected",
+    .heads = reject_heads,
+    .ncols = (int)NELEM(reject_heads),
+    .when = SHEET_STREAMED,
+    .add = rejected_add,
 };

@@ -51,5 +51,9 @@ static int silent_add(struct book *b, const void *arg)
 REPORT_SHEET_ENTRY(report_add_silent, struct report_silent, SH_SILENT)
 
 const struct sheet_type sheet_silent = {
-    "Silent Zones", silent_heads, 6, SHEET_LAZY, silent_add, NULL, NULL, 0, NULL
+    .name = "Silent Zones",
+    .heads = silent_heads,
+    .ncols = (int)NELEM(silent_heads),
+    .when = SHEET_LAZY,
+    .add = silent_add,
 };

@@ -203,6 +203,12 @@ void report_set_stats_error(struct report *r, const char *message)
 }
 
 const struct sheet_type sheet_stats = {
-    "OPSCOM Stats", stats_heads, 5, SHEET_AT_CLOSE, stats_add, stats_write, NULL,
-    sizeof(struct stats_state), stats_free
+    .name = "OPSCOM Stats",
+    .heads = stats_heads,
+    .ncols = (int)NELEM(stats_heads),
+    .when = SHEET_AT_CLOSE,
+    .add = stats_add,
+    .write = stats_write,
+    .state_size = sizeof(struct stats_state),
+    .state_free = stats_free,
 };

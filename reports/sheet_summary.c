@@ -616,6 +616,9 @@ int report_set_causes(struct report *r, const struct run_cause *c, size_t n)
 }
 
 const struct sheet_type sheet_summary = {
-    "Summary", NULL, 0, SHEET_AT_CLOSE, NULL, summary_write, NULL,
-    sizeof(struct summary_state), summary_free
+    .name = "Summary",
+    .when = SHEET_AT_CLOSE,
+    .write = summary_write,
+    .state_size = sizeof(struct summary_state),
+    .state_free = summary_free,
 };

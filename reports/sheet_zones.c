@@ -90,5 +90,9 @@ out:
 }
 
 const struct sheet_type sheet_zones = {
-    "Zone Audit", zone_heads, ZC_COUNT, SHEET_AT_CLOSE, NULL, zones_write, NULL, 0, NULL
+    .name = "Zone Audit",
+    .heads = zone_heads,
+    .ncols = ZC_COUNT,
+    .when = SHEET_AT_CLOSE,
+    .write = zones_write,
 };
