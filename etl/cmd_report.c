@@ -156,19 +156,39 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     return 0;
 }
 
-/* A `Voids` row: its ledger state and whether a delete was sent come from
- * the ledger with -c ("not staged" when it lacks the key), else "offline". */
-static int add_voids_row(struct rctx *c, struct report_void *rv, struct etl_err *err)
+/* A Voids row of `kind` for the void v: the sale's fields from p (a
+ * cancelled sale; NULL: v's own), the void's file, line and amount; its
+ * state from the ledger with -c ("not staged" when it lacks the key), else
+ * "offline". */
+static int add_voids_row(struct rctx *c, enum report_void_kind kind, const struct permit *p,
+                         const struct voidmatch_void *v, struct etl_err *err)
 {
-    int found = c->led ? ledger_get(c->led, rv->key, &c->rec, err) : 0;
+    struct report_void rv;
+    int found;
 
+    memset(&rv, 0, sizeof(rv));
+    rv.kind = kind;
+    rv.key = p ? p->key : v->key;
+    rv.plate = p ? p->plate : v->plate;
+    rv.zone = p ? p->zone : v->zone;
+    rv.currency = p ? p->currency : v->currency;
+    if (p) {
+        rv.cents = p->cents;
+        rv.sale_file = p->source;
+        rv.sale_line = p->line;
+    }
+    rv.void_file = v->file;
+    rv.void_line = v->line;
+    rv.void_cents = v->cents;
+    rv.void_currency = v->currency;
+    found = c->led ? ledger_get(c->led, rv.key, &c->rec, err) : 0;
     if (found < 0)
         return -1;
-    rv->delete_sent = found == 1 && c->rec.void_sent;
-    rv->state = found == 1 ? ledger_state_name(c->rec.state)
-                : c->rep_online ? "not staged" : "offline";
-    return report_add_voided(c->rep, rv) < 0 ? etl_fail(err, E_IO, "report: cannot write")
-                                             : 0;
+    rv.delete_sent = found == 1 && c->rec.void_sent;
+    rv.state = found == 1 ? ledger_state_name(c->rec.state)
+               : c->rep_online ? "not staged" : "offline";
+    return report_add_voided(c->rep, &rv) < 0 ? etl_fail(err, E_IO, "report: cannot write")
+                                              : 0;
 }
 
 /* After the last file: a sale of the files, v its void (NULL: kept). */
@@ -180,24 +200,9 @@ static int on_spilled_sale(void *ctx, const struct permit *p, const struct voidm
 
     c->gross[cur] += p->cents;
     if (v) {
-        struct report_void rv;
-
         c->cancelled++;
         c->voided[cur] += p->cents;
-        memset(&rv, 0, sizeof(rv));
-        rv.kind = RV_CANCELLED;
-        rv.key = p->key;
-        rv.plate = p->plate;
-        rv.zone = p->zone;
-        rv.cents = p->cents;
-        rv.currency = p->currency;
-        rv.sale_file = p->source;
-        rv.sale_line = p->line;
-        rv.void_file = v->file;
-        rv.void_line = v->line;
-        rv.void_cents = v->cents;
-        rv.void_currency = v->currency;
-        return add_voids_row(c, &rv, err);
+        return add_voids_row(c, RV_CANCELLED, p, v, err);
     }
     if (p->zone_status == ZONE_DISCONNECTED)
         c->disconnected++;
@@ -210,20 +215,9 @@ static int on_spilled_sale(void *ctx, const struct permit *p, const struct voidm
 static int on_unmatched_void(void *ctx, const struct voidmatch_void *v, struct etl_err *err)
 {
     struct rctx *c = ctx;
-    struct report_void rv;
 
     c->unmatched++;
-    memset(&rv, 0, sizeof(rv));
-    rv.kind = RV_UNMATCHED;
-    rv.key = v->key;
-    rv.plate = v->plate;
-    rv.zone = v->zone;
-    rv.currency = v->currency;
-    rv.void_file = v->file;
-    rv.void_line = v->line;
-    rv.void_cents = v->cents;
-    rv.void_currency = v->currency;
-    return add_voids_row(c, &rv, err);
+    return add_voids_row(c, RV_UNMATCHED, NULL, v, err);
 }
 
 static void on_reject(void *ctx, const char *file, long line, const char *field,
