@@ -128,9 +128,6 @@ static int permits_add(struct book *b, const void *arg)
 REPORT_SHEET_ENTRY(report_add_permit, struct permit, SH_PERMITS)
 
 const struct sheet_type sheet_permits = {
-    .name = "Permits",
-    .heads = permit_heads,
-    .ncols = PC_COUNT,
-    .when = SHEET_STREAMED,
+    .name = "Permits", .heads = permit_heads, .ncols = PC_COUNT, .when = SHEET_STREAMED,
     .add = permits_add,
 };

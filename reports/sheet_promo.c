@@ -111,9 +111,6 @@ out:
 }
 
 const struct sheet_type sheet_promo = {
-    .name = "Promo Codes",
-    .heads = promo_heads,
-    .ncols = (int)NELEM(promo_heads),
-    .when = SHEET_AT_CLOSE,
-    .write = promo_write,
+    .name = "Promo Codes", .heads = promo_heads, .ncols = (int)NELEM(promo_heads),
+    .when = SHEET_AT_CLOSE, .write = promo_write,
 };

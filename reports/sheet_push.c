@@ -58,11 +58,6 @@ static int push_write(struct book *b, int aborted)
 REPORT_SHEET_ENTRY(report_add_push, struct push_log_entry, SH_PUSH)
 
 const struct sheet_type sheet_push = {
-    .name = "Push Log",
-    .heads = push_heads,
-    .ncols = (int)NELEM(push_heads),
-    .when = SHEET_STREAMED,
-    .add = push_add,
-    .write = push_write,
-    .open = push_open,
+    .name = "Push Log", .heads = push_heads, .ncols = (int)NELEM(push_heads),
+    .when = SHEET_STREAMED, .add = push_add, .write = push_write, .open = push_open,
 };

@@ -53,9 +53,6 @@ static int recon_add(struct book *b, const void *arg)
 REPORT_SHEET_ENTRY(report_add_recon, struct report_recon_row, SH_RECON)
 
 const struct sheet_type sheet_recon = {
-    .name = "Reconciliation",
-    .heads = recon_heads,
-    .ncols = (int)NELEM(recon_heads),
-    .when = SHEET_LAZY,
-    .add = recon_add,
+    .name = "Reconciliation", .heads = recon_heads, .ncols = (int)NELEM(recon_heads),
+    .when = SHEET_LAZY, .add = recon_add,
 };

@@ -32,21 +32,12 @@ static int rejected_add(struct book *b, const void *arg)
 int report_add_reject(struct report *r, const char *file, long line, const char *field,
                       const char *reason, const char *raw, size_t rawlen)
 {
-    struct reject_row x;
+    struct reject_row x = { file, line, field, reason, raw, rawlen };
 
-    x.file = file;
-    x.line = line;
-    x.field = field;
-    x.reason = reason;
-    x.raw = raw;
-    x.rawlen = rawlen;
     return report_feed(r, SH_REJECTED, &x);
 }
 
 const struct sheet_type sheet_rejected = {
-    .name = "Rejected",
-    .heads = reject_heads,
-    .ncols = (int)NELEM(reject_heads),
-    .when = SHEET_STREAMED,
-    .add = rejected_add,
+    .name = "Rejected", .heads = reject_heads, .ncols = (int)NELEM(reject_heads),
+    .when = SHEET_STREAMED, .add = rejected_add,
 };

@@ -51,9 +51,6 @@ static int silent_add(struct book *b, const void *arg)
 REPORT_SHEET_ENTRY(report_add_silent, struct report_silent, SH_SILENT)
 
 const struct sheet_type sheet_silent = {
-    .name = "Silent Zones",
-    .heads = silent_heads,
-    .ncols = (int)NELEM(silent_heads),
-    .when = SHEET_LAZY,
-    .add = silent_add,
+    .name = "Silent Zones", .heads = silent_heads, .ncols = (int)NELEM(silent_heads),
+    .when = SHEET_LAZY, .add = silent_add,
 };

@@ -167,23 +167,15 @@ static void stats_free(void *state)
 int report_add_stats_row(struct report *r, const char *type, const char *zone,
                          long server_total, long ledger_pushed)
 {
-    struct stats_arg a;
+    struct stats_arg a = { type, zone, server_total, ledger_pushed };
 
-    a.type = type;
-    a.zone = zone;
-    a.server = server_total;
-    a.ledger = ledger_pushed;
     return report_feed(r, SH_STATS, &a);
 }
 
 int report_add_live_disconnected(struct report *r, const char *vendor_zone, long count)
 {
-    struct stats_arg a;
+    struct stats_arg a = { NULL, vendor_zone, 0, count };
 
-    a.type = NULL;
-    a.zone = vendor_zone;
-    a.server = 0;
-    a.ledger = count;
     return report_each(r, add_live, &a);
 }
 
@@ -203,12 +195,7 @@ void report_set_stats_error(struct report *r, const char *message)
 }
 
 const struct sheet_type sheet_stats = {
-    .name = "OPSCOM Stats",
-    .heads = stats_heads,
-    .ncols = (int)NELEM(stats_heads),
-    .when = SHEET_AT_CLOSE,
-    .add = stats_add,
-    .write = stats_write,
-    .state_size = sizeof(struct stats_state),
-    .state_free = stats_free,
+    .name = "OPSCOM Stats", .heads = stats_heads, .ncols = (int)NELEM(stats_heads),
+    .when = SHEET_AT_CLOSE, .add = stats_add, .write = stats_write,
+    .state_size = sizeof(struct stats_state), .state_free = stats_free,
 };

@@ -608,17 +608,12 @@ void report_set_counts(struct report *r, const struct report_counts *c)
 
 int report_set_causes(struct report *r, const struct run_cause *c, size_t n)
 {
-    struct causes_arg a;
+    struct causes_arg a = { c, n };
 
-    a.c = c;
-    a.n = n;
     return report_each(r, set_causes, &a);
 }
 
 const struct sheet_type sheet_summary = {
-    .name = "Summary",
-    .when = SHEET_AT_CLOSE,
-    .write = summary_write,
-    .state_size = sizeof(struct summary_state),
-    .state_free = summary_free,
+    .name = "Summary", .when = SHEET_AT_CLOSE, .write = summary_write,
+    .state_size = sizeof(struct summary_state), .state_free = summary_free,
 };

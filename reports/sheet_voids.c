@@ -56,9 +56,6 @@ static int voids_add(struct book *b, const void *arg)
 REPORT_SHEET_ENTRY(report_add_voided, struct report_void, SH_VOIDS)
 
 const struct sheet_type sheet_voids = {
-    .name = "Voids",
-    .heads = void_heads,
-    .ncols = (int)NELEM(void_heads),
-    .when = SHEET_STREAMED,
-    .add = voids_add,
+    .name = "Voids", .heads = void_heads, .ncols = (int)NELEM(void_heads),
+    .when = SHEET_STREAMED, .add = voids_add,
 };

@@ -90,9 +90,6 @@ out:
 }
 
 const struct sheet_type sheet_zones = {
-    .name = "Zone Audit",
-    .heads = zone_heads,
-    .ncols = ZC_COUNT,
-    .when = SHEET_AT_CLOSE,
+    .name = "Zone Audit", .heads = zone_heads, .ncols = ZC_COUNT, .when = SHEET_AT_CLOSE,
     .write = zones_write,
 };
