@@ -26,6 +26,7 @@
 #include "report.h"
 #include "report_recon.h"
 #include "report_stats.h"
+#include "stats_rows.h"
 #include "report_voids.h"
 #include "silent.h"
 #include "tz.h"
@@ -107,7 +108,7 @@ struct rctx {
  * ledger does not have its key). */
 static void log_ledger_state(struct rctx *c, const struct permit *p)
 {
-    struct report_push e;
+    struct push_log_entry e;
     int found;
 
     memset(&e, 0, sizeof(e));
@@ -120,14 +121,10 @@ static void log_ledger_state(struct rctx *c, const struct permit *p)
         return;
     if (found == 1) {
         const struct ledger_rec *r = &c->rec;
-        if (r->state == LS_PENDING || r->state == LS_HELD || r->state == LS_SENDING)
-            e.action = ledger_action_name(r->action);   /* what the next push does */
-        e.reference_id = r->reference_id;
-        e.state = ledger_state_name(r->state);
-        e.attempts = r->attempts;
-        e.last_error = r->last_error.ptr;
-        e.resent_after_doubt = r->resent_after_doubt;
-        e.unlinked = ledger_rec_unlinked(r);
+        push_log_from_rec(&e, r, NULL);
+        e.key = p->key;              /* as this file has it */
+        e.plate = p->plate;
+        e.zone = p->zone;
         c->states[r->state]++;
         c->resent += r->resent_after_doubt != 0;
     } else {
@@ -159,19 +156,39 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     return 0;
 }
 
-/* A `Voids` row: its ledger state and whether a delete was sent come from
- * the ledger with -c ("not staged" when it lacks the key), else "offline". */
-static int add_voids_row(struct rctx *c, struct report_void *rv, struct etl_err *err)
+/* A Voids row of `kind` for the void v: the sale's fields from p (a
+ * cancelled sale; NULL: v's own), the void's file, line and amount; its
+ * state from the ledger with -c ("not staged" when it lacks the key), else
+ * "offline". */
+static int add_voids_row(struct rctx *c, enum report_void_kind kind, const struct permit *p,
+                         const struct voidmatch_void *v, struct etl_err *err)
 {
-    int found = c->led ? ledger_get(c->led, rv->key, &c->rec, err) : 0;
+    struct report_void rv;
+    int found;
 
+    memset(&rv, 0, sizeof(rv));
+    rv.kind = kind;
+    rv.key = p ? p->key : v->key;
+    rv.plate = p ? p->plate : v->plate;
+    rv.zone = p ? p->zone : v->zone;
+    rv.currency = p ? p->currency : v->currency;
+    if (p) {
+        rv.cents = p->cents;
+        rv.sale_file = p->source;
+        rv.sale_line = p->line;
+    }
+    rv.void_file = v->file;
+    rv.void_line = v->line;
+    rv.void_cents = v->cents;
+    rv.void_currency = v->currency;
+    found = c->led ? ledger_get(c->led, rv.key, &c->rec, err) : 0;
     if (found < 0)
         return -1;
-    rv->delete_sent = found == 1 && c->rec.void_sent;
-    rv->state = found == 1 ? ledger_state_name(c->rec.state)
-                : c->rep_online ? "not staged" : "offline";
-    return report_add_voided(c->rep, rv) < 0 ? etl_fail(err, E_IO, "report: cannot write")
-                                             : 0;
+    rv.delete_sent = found == 1 && c->rec.void_sent;
+    rv.state = found == 1 ? ledger_state_name(c->rec.state)
+               : c->rep_online ? "not staged" : "offline";
+    return report_add_voided(c->rep, &rv) < 0 ? etl_fail(err, E_IO, "report: cannot write")
+                                              : 0;
 }
 
 /* After the last file: a sale of the files, v its void (NULL: kept). */
@@ -183,24 +200,9 @@ static int on_spilled_sale(void *ctx, const struct permit *p, const struct voidm
 
     c->gross[cur] += p->cents;
     if (v) {
-        struct report_void rv;
-
         c->cancelled++;
         c->voided[cur] += p->cents;
-        memset(&rv, 0, sizeof(rv));
-        rv.kind = RV_CANCELLED;
-        rv.key = p->key;
-        rv.plate = p->plate;
-        rv.zone = p->zone;
-        rv.cents = p->cents;
-        rv.currency = p->currency;
-        rv.sale_file = p->source;
-        rv.sale_line = p->line;
-        rv.void_file = v->file;
-        rv.void_line = v->line;
-        rv.void_cents = v->cents;
-        rv.void_currency = v->currency;
-        return add_voids_row(c, &rv, err);
+        return add_voids_row(c, RV_CANCELLED, p, v, err);
     }
     if (p->zone_status == ZONE_DISCONNECTED)
         c->disconnected++;
@@ -213,20 +215,9 @@ static int on_spilled_sale(void *ctx, const struct permit *p, const struct voidm
 static int on_unmatched_void(void *ctx, const struct voidmatch_void *v, struct etl_err *err)
 {
     struct rctx *c = ctx;
-    struct report_void rv;
 
     c->unmatched++;
-    memset(&rv, 0, sizeof(rv));
-    rv.kind = RV_UNMATCHED;
-    rv.key = v->key;
-    rv.plate = v->plate;
-    rv.zone = v->zone;
-    rv.currency = v->currency;
-    rv.void_file = v->file;
-    rv.void_line = v->line;
-    rv.void_cents = v->cents;
-    rv.void_currency = v->currency;
-    return add_voids_row(c, &rv, err);
+    return add_voids_row(c, RV_UNMATCHED, NULL, v, err);
 }
 
 static void on_reject(void *ctx, const char *file, long line, const char *field,
@@ -262,7 +253,7 @@ static int is_xlsx(const char *path)
 static int on_day_record(void *ctx, const struct ledger_rec *r)
 {
     struct rctx *c = ctx;
-    struct report_push e;
+    struct push_log_entry e;
 
     if (r->state == LS_VOIDED)
         return 0;                  /* a void whose sale is not known: no sale */
@@ -279,18 +270,7 @@ static int on_day_record(void *ctx, const struct ledger_rec *r)
         c->missing++;
     if (report_add_permit(c->rep, &r->p) < 0)
         return -1;
-    memset(&e, 0, sizeof(e));
-    e.key = r->p.key;
-    e.plate = r->p.plate;
-    e.zone = r->p.zone;
-    e.action = (r->state == LS_PENDING || r->state == LS_HELD || r->state == LS_SENDING)
-                   ? ledger_action_name(r->action) : "none";
-    e.reference_id = r->reference_id;
-    e.state = ledger_state_name(r->state);
-    e.attempts = r->attempts;
-    e.last_error = r->last_error.ptr;
-    e.resent_after_doubt = r->resent_after_doubt;
-    e.unlinked = ledger_rec_unlinked(r);
+    push_log_from_rec(&e, r, NULL);
     c->states[r->state]++;
     c->resent += r->resent_after_doubt != 0;
     return report_add_push(c->rep, &e) < 0 ? -1 : 0;
@@ -607,11 +587,16 @@ int cmd_report(int argc, char **argv)
         report_set_stats_offline(rc.rep, "rebuilt from the ledger: OPSCOM stats were not "
                                  "pulled (--stats pulls them)");
     } else if (rc.rep_online && !aborted) {
-        if (report_pull_stats(rc.rep, inp.config, token, inp.zones, rc.led, &err) < 0) {
+        struct stats_rows srows = STATS_ROWS_INIT;
+
+        if (stats_rows_pull_zones(inp.config, token, inp.zones, &srows, &err) < 0 ||
+            report_stats(rc.rep, &srows, inp.zones, rc.led, &err) < 0) {
+            report_set_stats_error(rc.rep, err.msg);
             log_err(&err);
             status = worse(status, etl_exit_for(err.code));
             aborted = etl_exit_for(err.code) == EXIT_ABORTED;
         }
+        stats_rows_free(&srows);
     }
     if (tot.rejected || tot.duplicates || rc.disconnected || rc.missing ||
         rc.states[LS_FAILED] || rc.states[LS_HELD] || rc.resent || unexplained || silent)

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "log.h"
 #include "opscom.h"
+#include "stats_rows.h"
 
 static const char usage[] =
 "usage: permit-etl stats -c CONFIG [--zone NAME]... [--json]\n"
@@ -30,61 +31,18 @@ static const char usage[] =
 
 enum { OPT_ZONE = CLI_FIRST_CMD_OPT, OPT_JSON };
 
-struct row {
-    char *type, *zone;
-    long  total;
-};
+/* --zone with a comma: the rows of the zones asked for (exact match). */
+struct only { char *const *zones; size_t n; };
 
-struct rows {
-    struct row *v;
-    size_t n, cap;
-    char *const *only;   /* local filter, NULL: none */
-    size_t nonly;
-    int nomem;
-};
-
-static void on_row(void *ctx, const char *type, const char *zone, long total)
+static int keep_zone(void *ctx, const char *zone)
 {
-    struct rows *r = ctx;
-    struct row *nv;
+    const struct only *o = ctx;
     size_t i;
 
-    if (r->only) {
-        for (i = 0; i < r->nonly; i++)
-            if (strcmp(r->only[i], zone) == 0)
-                break;
-        if (i == r->nonly)
-            return;
-    }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 64;
-
-        nv = realloc(r->v, cap * sizeof(*nv));
-        if (!nv) {
-            r->nomem = 1;
-            return;
-        }
-        r->v = nv;
-        r->cap = cap;
-    }
-    r->v[r->n].type = strdup(type);
-    r->v[r->n].zone = strdup(zone);
-    r->v[r->n].total = total;
-    if (!r->v[r->n].type || !r->v[r->n].zone) {
-        free(r->v[r->n].type);
-        free(r->v[r->n].zone);
-        r->nomem = 1;
-        return;
-    }
-    r->n++;
-}
-
-static int row_cmp(const void *a, const void *b)
-{
-    const struct row *x = a, *y = b;
-    int c = strcmp(x->zone, y->zone);
-
-    return c ? c : strcmp(x->type, y->type);
+    for (i = 0; i < o->n; i++)
+        if (strcmp(o->zones[i], zone) == 0)
+            return 1;
+    return 0;
 }
 
 /* Display width: code points (good enough for a table). */
@@ -98,7 +56,7 @@ static size_t cps(const char *s)
     return n;
 }
 
-static void print_table(const struct rows *r)
+static void print_table(const struct stats_rows *r)
 {
     size_t tw = 4, zw = 4, i, k;
 
@@ -120,7 +78,7 @@ static void print_table(const struct rows *r)
     }
 }
 
-static int print_json(const struct rows *r)
+static int print_json(const struct stats_rows *r)
 {
     struct buf b = BUF_INIT;
     size_t i;
@@ -158,11 +116,11 @@ int cmd_stats(int argc, char **argv)
     struct config *cfg = NULL;
     char *token = NULL;
     struct opscom *o = NULL;
-    struct buf filter = BUF_INIT;
-    struct rows rows;
+    char *filter = NULL;
+    struct stats_rows rows = STATS_ROWS_INIT;
+    struct only only;
     long sum = 0;
 
-    memset(&rows, 0, sizeof(rows));
     etl_err_clear(&err);
     zones = calloc((size_t)argc + 1, sizeof(char *));
     if (!zones) {
@@ -216,25 +174,17 @@ int cmd_stats(int argc, char **argv)
     o = opscom_new(cfg, token, &err);
     if (!o)
         goto fail;
-    if (nzones && !comma) {
-        for (i = 0; i < nzones; i++)
-            if ((i && buf_addch(&filter, ',') < 0) || buf_addstr(&filter, zones[i]) < 0) {
-                etl_fail(&err, E_NOMEM, "stats: out of memory");
-                goto fail;
-            }
-    } else if (nzones) {
-        rows.only = zones;
-        rows.nonly = nzones;
-        log_info("stats: a zone name contains a comma: pulling all stats and filtering here");
-    }
-    if (opscom_stats(o, filter.len ? filter.ptr : NULL, on_row, &rows, &err) < 0)
-        goto fail;
-    if (rows.nomem) {
+    if (stats_rows_filter((const char *const *)zones, nzones, &filter) < 0) {
         etl_fail(&err, E_NOMEM, "stats: out of memory");
         goto fail;
     }
-    if (rows.n)
-        qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);
+    only.zones = zones;
+    only.n = nzones;
+    if (comma)
+        log_info("stats: a zone name contains a comma: pulling all stats and filtering here");
+    if (stats_rows_pull(o, filter, comma ? keep_zone : NULL, &only, &rows, &err) < 0)
+        goto fail;
+    stats_rows_sort(&rows);
     for (i = 0; i < rows.n; i++)
         sum += rows.v[i].total;
     if (json) {
@@ -257,12 +207,8 @@ fail:
     ret = etl_exit_for(err.code);
     log_summary(ret, "stats: failed");
 out:
-    for (i = 0; i < rows.n; i++) {
-        free(rows.v[i].type);
-        free(rows.v[i].zone);
-    }
-    free(rows.v);
-    buf_release(&filter);
+    stats_rows_free(&rows);
+    free(filter);
     opscom_free(o);
     config_token_free(token);
     config_free(cfg);

@@ -18,6 +18,7 @@
 #include "profile.h"
 #include "report_recon.h"
 #include "report_stats.h"
+#include "stats_rows.h"
 #include "report_voids.h"
 #include "runfiles.h"
 #include "settle.h"
@@ -87,19 +88,12 @@ static void on_rejected_row(void *ctx, const struct ingest_rejected_row *rr)
 }
 
 /* A good settlement line: into the ledger; its day joins the report's. */
-static int on_settle_line(void *ctx, const struct settle_line *sl, struct etl_err *err)
+static int on_settle_line(void *ctx, const struct ledger_money_line *sl,
+                          struct etl_err *err)
 {
     struct run_ctx *c = ctx;
-    struct ledger_money_line m;
+    struct ledger_money_line m = *sl;
 
-    memset(&m, 0, sizeof(m));
-    m.file = sl->file;
-    m.line = sl->line;
-    m.day = sl->day;
-    m.vendor = sl->vendor;
-    m.currency = sl->currency;
-    m.cents = sl->cents;
-    m.count = sl->count;
     m.run = push_run_id(c->push);
     if (ledger_settle_add(c->l, &m, err) < 0)
         return -1;
@@ -367,20 +361,8 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
 static void on_push_log(void *ctx, const struct push_log_entry *e)
 {
     struct run_ctx *c = ctx;
-    struct report_push rp;
 
-    memset(&rp, 0, sizeof(rp));
-    rp.key = e->key;
-    rp.plate = e->plate;
-    rp.zone = e->zone;
-    rp.action = e->action;
-    rp.reference_id = e->reference_id;
-    rp.state = e->state;
-    rp.attempts = e->attempts;
-    rp.last_error = e->last_error;
-    rp.resent_after_doubt = e->resent_after_doubt;
-    rp.unlinked = e->unlinked;
-    report_add_push(c->rep, &rp);
+    report_add_push(c->rep, e);
 }
 
 static int local_date(void *ctx, long long utc, int *y, int *m, int *d)
@@ -564,6 +546,7 @@ int pipeline_run(const struct pipeline_opts *o)
     struct push *p = NULL;
     struct opscom *oc = NULL;
     struct report *rep = NULL;
+    struct stats_rows srows = STATS_ROWS_INIT;
     struct runfiles *rf = o->files;
     struct buf lpath = BUF_INIT, xlsx = BUF_INIT, sjson = BUF_INIT;
     struct push_opts po;
@@ -820,11 +803,14 @@ int pipeline_run(const struct pipeline_opts *o)
         /* no report: nothing to pull the stats into */
     } else if (aborted) {
         report_set_stats_error(rep, "not pulled: the run aborted");
-    } else if (report_pull_stats(rep, cfg, token, o->zones, l, &err) < 0) {
+    } else if (stats_rows_pull_zones(cfg, token, o->zones, &srows, &err) < 0 ||
+               report_stats(rep, &srows, o->zones, l, &err) < 0) {
+        report_set_stats_error(rep, err.msg);
         log_err(&err);
         ret = worst(ret, etl_exit_for(err.code));
         etl_err_clear(&err);
     }
+    stats_rows_free(&srows);
     timing_end("stats");
 
     if (o->archive && cfg->archive_dir &&

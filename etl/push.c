@@ -360,16 +360,7 @@ static void log_entry(struct push *p, const struct ledger_rec *r, const char *ac
 
     if (!p->o.log)
         return;
-    e.key = r->p.key;
-    e.plate = r->p.plate;
-    e.zone = r->p.zone;
-    e.action = action;
-    e.reference_id = r->reference_id;
-    e.state = ledger_state_name(r->state);
-    e.attempts = r->attempts;
-    e.last_error = r->last_error.ptr ? r->last_error.ptr : "";
-    e.resent_after_doubt = r->resent_after_doubt;
-    e.unlinked = ledger_rec_unlinked(r);
+    push_log_from_rec(&e, r, action);
     p->o.log(p->o.log_ctx, &e);
 }
 

@@ -63,21 +63,13 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "opscom.h"
+#include "push_log.h"
 #include "run_cause.h"
 
 struct zones;
 
-/* One line of the "Push Log" sheet; all strings borrowed for the call. */
-struct push_log_entry {
-    const char *key, *plate, *zone;
-    const char *action;        /* push, update, delete, repush, none, held, void */
-    const char *reference_id;  /* "" if none */
-    const char *state;         /* the ledger state after this run */
-    int         attempts;
-    const char *last_error;    /* "" if none */
-    int         resent_after_doubt;
-    int         unlinked;      /* live on OPSCOM, no usable reference id */
-};
+/* One line of the "Push Log" sheet (push_log.h); the engine gives "" for
+ * no reference id or error. */
 typedef void (*push_log_fn)(void *ctx, const struct push_log_entry *e);
 /* A record of a file over the reject ratio: read, never staged. */
 typedef void (*push_unstaged_fn)(void *ctx, const struct permit *p);

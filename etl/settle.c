@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "jscan.h"
+#include "ledger.h"
 #include "normalize.h"
 #include "profile.h"
 #include "tz.h"
@@ -167,7 +168,8 @@ static int data_line(const struct profile *sp, const struct profile_set *vendors
                      const struct settle_sink *sink, struct settle_stats *st,
                      struct etl_err *err)
 {
-    struct settle_line sl;
+    struct ledger_money_line sl;
+    char day[11] = "", vendor[64] = "";
     char why[NORM_REASON_MAX], msg[NORM_REASON_MAX + 400];
     const char *s;
     size_t n;
@@ -185,10 +187,12 @@ static int data_line(const struct profile *sp, const struct profile_set *vendors
     sl.file = path;
     sl.line = lineno;
     sl.count = -1;
+    sl.day = day;
+    sl.vendor = vendor;
     st->rows++;
 
     s = fv[SF_DATE].ptr, n = fv[SF_DATE].len;
-    if (settle_parse_date(sp, s, n, sl.day, why) < 0)
+    if (settle_parse_date(sp, s, n, day, why) < 0)
         REJ("date", why);
 
     s = fv[SF_AMOUNT].ptr, n = fv[SF_AMOUNT].len;
@@ -210,8 +214,8 @@ static int data_line(const struct profile *sp, const struct profile_set *vendors
         vn = n;
         norm_trim(&v, &vn);
         if (vn == 0 && sp->settle.vendor_default[0]) {
-            snprintf(sl.vendor, sizeof(sl.vendor), "%s", sp->settle.vendor_default);
-        } else if (vn == 0 || vn >= sizeof(sl.vendor) || !vendor_known(vendors, v, vn)) {
+            snprintf(vendor, sizeof(vendor), "%s", sp->settle.vendor_default);
+        } else if (vn == 0 || vn >= sizeof(vendor) || !vendor_known(vendors, v, vn)) {
             char known[300];
 
             list_vendors(vendors, known, sizeof(known));
@@ -219,11 +223,11 @@ static int data_line(const struct profile *sp, const struct profile_set *vendors
                      (int)(vn > NORM_QUOTE_MAX ? NORM_QUOTE_MAX : vn), v, known);
             REJ("vendor", msg);
         } else {
-            memcpy(sl.vendor, v, vn);
-            sl.vendor[vn] = '\0';
+            memcpy(vendor, v, vn);
+            vendor[vn] = '\0';
         }
     } else {
-        snprintf(sl.vendor, sizeof(sl.vendor), "%s", sp->settle.vendor_default);
+        snprintf(vendor, sizeof(vendor), "%s", sp->settle.vendor_default);
     }
 
     if (fv[SF_COUNT].present) {

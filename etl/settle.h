@@ -26,28 +26,21 @@
 #include "err.h"
 #include "permit.h"
 
+struct ledger_money_line;
 struct profile;
 struct profile_set;
 
 #define SETTLE_MAX_LINE (64 << 10)
-
-struct settle_line {
-    const char   *file;
-    long          line;          /* 1-based physical line */
-    char          day[11];       /* YYYY-MM-DD */
-    char          vendor[64];
-    enum currency currency;
-    long long     cents;         /* may be negative */
-    long          count;         /* -1: not given */
-};
 
 struct settle_stats {
     long rows, accepted, rejected;
 };
 
 struct settle_sink {
-    /* A good line; non-zero stops the file with *err. */
-    int  (*line)(void *ctx, const struct settle_line *s, struct etl_err *err);
+    /* A good line, as the ledger keeps it (ledger.h: file, line, day,
+     * vendor, currency, cents, count; reason and run unset); strings valid
+     * for the call. Non-zero stops the file with *err. */
+    int  (*line)(void *ctx, const struct ledger_money_line *s, struct etl_err *err);
     /* A rejected field of a line (as ingest's reject). */
     void (*reject)(void *ctx, const char *file, long line, const char *field,
                    const char *reason, const char *raw, size_t rawlen);

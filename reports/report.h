@@ -51,6 +51,10 @@
  * environment variable PERMIT_ETL_XLSX_MAX_ROWS, for tests) continues on
  * "NAME 2", "NAME 3", ..., placed right after NAME.
  *
+ * Inside: one file per sheet (reports/sheet_<name>.c), listed in the sheet
+ * table of reports/book.h, on shared helpers for sheets (sheet.h) and cells
+ * (cell.h); docs/ARCHITECTURE.md "The report" and how to add a sheet.
+ *
  * Errors are sticky: after the first failure (libxlsxwriter error, out of
  * memory) every report_add_* is a no-op returning -1 and report_close()
  * fails with that error; the previous file at PATH is left intact.
@@ -62,6 +66,7 @@
 
 #include "err.h"
 #include "permit.h"
+#include "push_log.h"
 #include "run_cause.h"
 
 #define REPORT_MAX_ROWS 1048575L
@@ -131,22 +136,9 @@ struct report_counts {
  * count (see SHEET)": e.g. { "rows rejected", 3, "Rejected" }. */
 #define REPORT_MAX_CAUSES 24
 
-/* One key handled by this run (Push Log). */
-struct report_push {
-    const char *key, *plate, *zone;
-    const char *action;         /* "push", "update", "delete", "none", ... */
-    const char *reference_id;   /* may be NULL */
-    const char *state;          /* ledger state after the run */
-    int         attempts;
-    const char *last_error;     /* may be NULL */
-    int         resent_after_doubt;
-    int         unlinked;       /* live on OPSCOM, no usable reference id */
-};
-
 struct report *report_open(const char *path, const struct report_meta *meta,
                            struct etl_err *err);               /* NULL on error */
 
-/* An accepted record (p->voided must be 0; use report_add_void()). */
 /* Attaches a second workbook at `path` (its own meta, e.g. redact set for
  * the copy mailed by notify.mail.redact) that is fed every later call made
  * on r — add, set, stats — and is closed (or discarded) with r. Its own
@@ -154,6 +146,7 @@ struct report *report_open(const char *path, const struct report_meta *meta,
  * if it was written. -1 (err) when it cannot be opened. */
 int report_add_twin(struct report *r, const char *path, const struct report_meta *meta,
                     struct etl_err *err);
+/* An accepted record (p->voided must be 0; use report_add_void()). */
 int report_add_permit(struct report *r, const struct permit *p);
 /* A voided row of `file` (counted per file, not listed: see report_add_voided). */
 int report_add_void(struct report *r, const struct permit *p);
@@ -181,7 +174,8 @@ int report_add_voided(struct report *r, const struct report_void *v);
 /* A rejected field; raw may hold any bytes. */
 int report_add_reject(struct report *r, const char *file, long line, const char *field,
                       const char *reason, const char *raw, size_t rawlen);
-int report_add_push(struct report *r, const struct report_push *p);
+/* One key handled by this run (Push Log; push_log.h). */
+int report_add_push(struct report *r, const struct push_log_entry *p);
 /* Replaces the facts of f->path if already added (files keep their first order). */
 int report_add_file(struct report *r, const struct report_file *f);
 void report_set_counts(struct report *r, const struct report_counts *c);

@@ -185,7 +185,7 @@ END_TEST
 
 struct got { char lines[1024]; char rejects[1024]; };
 
-static int got_line(void *ctx, const struct settle_line *l, struct etl_err *err)
+static int got_line(void *ctx, const struct ledger_money_line *l, struct etl_err *err)
 {
     struct got *g = ctx;
     size_t n = strlen(g->lines);
