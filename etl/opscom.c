@@ -1343,7 +1343,7 @@ out:
     return ret;
 }
 
-/* ---- request bodies ------------------------------------------------------ */
+/* ---- times ------------------------------------------------------------------ */
 
 int opscom_format_time(long long t, char out[20])
 {
@@ -1369,91 +1369,5 @@ int opscom_format_time(long long t, char out[20])
         return -1;
     snprintf(out, 20, "%04d-%02d-%02dT%02d:%02d:%02d", (int)y, (int)m, (int)d,
              (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-    return 0;
-}
-
-static int add_member(struct buf *b, int *first, const char *key, const char *val, size_t n)
-{
-    if ((!*first && buf_addch(b, ',') < 0) || buf_addch(b, '"') < 0 || buf_addstr(b, key) < 0 ||
-        buf_addstr(b, "\":\"") < 0 || buf_add_json_str(b, val, n) < 0 || buf_addch(b, '"') < 0)
-        return -1;
-    *first = 0;
-    return 0;
-}
-
-static int add_amount(struct buf *b, int *first, long long cents)
-{
-    char a[32];
-    int n = snprintf(a, sizeof(a), "%lld.%02lld", cents / 100, cents % 100);
-
-    return add_member(b, first, "Amount", a, (size_t)n);
-}
-
-static int add_time(struct buf *b, int *first, const char *key, long long t)
-{
-    char ts[20];
-
-    if (opscom_format_time(t, ts) < 0)
-        return -1;
-    return add_member(b, first, key, ts, strlen(ts));
-}
-
-int opscom_push_fields(struct buf *out, const struct permit *p)
-{
-    const char *cur = currency_name(p->currency);
-    int first = 1;
-
-    if (add_member(out, &first, "LicencePlate", p->plate, strlen(p->plate)) < 0)
-        return -1;
-    if (p->cents > 0 && add_amount(out, &first, p->cents) < 0)
-        return -1;
-    if (*cur && add_member(out, &first, "CurrencyID", cur, strlen(cur)) < 0)
-        return -1;
-    if (add_time(out, &first, "startTime", p->start) < 0 ||
-        add_time(out, &first, "endTime", p->end) < 0)
-        return -1;
-    if (p->zone[0] && add_member(out, &first, "zone", p->zone, strlen(p->zone)) < 0)
-        return -1;
-    if (p->permit_no[0] && add_member(out, &first, "permitNo", p->permit_no, strlen(p->permit_no)) < 0)
-        return -1;
-    if (p->ticket[0] && add_member(out, &first, "TicketNumber", p->ticket, strlen(p->ticket)) < 0)
-        return -1;
-    if (p->promo[0] && add_member(out, &first, "promoCode", p->promo, strlen(p->promo)) < 0)
-        return -1;
-    return 0;
-}
-
-int opscom_ref_fields(struct buf *out, const char *reference_id)
-{
-    int first = 1;
-
-    if (!reference_id || !*reference_id)
-        return -1;
-    return add_member(out, &first, "referenceID", reference_id, strlen(reference_id));
-}
-
-int opscom_update_fields(struct buf *out, const char *reference_id, const struct permit *p,
-                         unsigned changed)
-{
-    const char *cur = currency_name(p->currency);
-    int first = 1;
-
-    if (!reference_id || !*reference_id)
-        return -1;
-    if ((changed & OPSCOM_UPD_AMOUNT) && p->cents <= 0)
-        return -1;
-    if ((changed & OPSCOM_UPD_CURRENCY) && !*cur)
-        return -1;
-    if (add_member(out, &first, "referenceID", reference_id, strlen(reference_id)) < 0)
-        return -1;
-    if ((changed & OPSCOM_UPD_PLATE) &&
-        add_member(out, &first, "LicencePlate", p->plate, strlen(p->plate)) < 0)
-        return -1;
-    if ((changed & OPSCOM_UPD_AMOUNT) && add_amount(out, &first, p->cents) < 0)
-        return -1;
-    if ((changed & OPSCOM_UPD_CURRENCY) && add_member(out, &first, "CurrencyID", cur, strlen(cur)) < 0)
-        return -1;
-    if ((changed & OPSCOM_UPD_END) && add_time(out, &first, "endTime", p->end) < 0)
-        return -1;
     return 0;
 }
