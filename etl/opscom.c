@@ -1342,32 +1342,3 @@ out:
     buf_release(&f);
     return ret;
 }
-
-/* ---- times ------------------------------------------------------------------ */
-
-int opscom_format_time(long long t, char out[20])
-{
-    /* days from civil, inverted (Howard Hinnant's algorithm) */
-    long long days = t / 86400, secs = t % 86400, z, era, doe, yoe, y, doy, mp, d, m;
-
-    if (secs < 0) {
-        secs += 86400;
-        days--;
-    }
-    z = days + 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2)
-        y++;
-    if (y < 0 || y > 9999)
-        return -1;
-    snprintf(out, 20, "%04d-%02d-%02dT%02d:%02d:%02d", (int)y, (int)m, (int)d,
-             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-    return 0;
-}

@@ -195,7 +195,4 @@ void opscom_counters(const struct opscom *o, struct opscom_counters *out);
 int opscom_parse_ref(const char *body, size_t len, char out[OPSCOM_REF_MAX + 1],
                      const char **why);
 
-/* "YYYY-MM-DDTHH:MM:SS" (UTC) of t into out[20]; -1 outside 0000-9999. */
-int opscom_format_time(long long t, char out[20]);
-
 #endif

@@ -6,7 +6,9 @@
  * is at most 4 bytes in UTF-8) plus the NUL. Normalizers check every value
  * against its limit in code points *before* copying, so nothing is ever
  * truncated: a value over the limit rejects the record. Empty text = absent.
- * A struct permit is filled per row and reused; no heap memory inside.
+ * What OPSCOM sees of a permit is the table PERMIT_FIELDS below (the codec,
+ * permit_json.h, follows it). A struct permit is filled per row and reused;
+ * no heap memory inside.
  * voidmatch.c spills and restores every field (report FILE...): a new
  * field must be added there too.
  */

@@ -896,6 +896,7 @@ static void plan_record(FILE *f, const char *verb, const struct ledger_rec *r)
 static void plan_update(FILE *f, const struct ledger_rec *r)
 {
     struct permit o, n;
+    unsigned m = 0;
     int k = 0;
 
     memset(&o, 0, sizeof(o));
@@ -912,16 +913,17 @@ static void plan_update(FILE *f, const struct ledger_rec *r)
         fputs("}\n", f);
         return;
     }
-    if (strcmp(o.plate, n.plate) != 0)
+    permit_json_diff(&o, &n, &m);
+    if (m & PF_BIT(PF_PLATE))
         fprintf(f, "%s plate %s -> %s", k++ ? "," : "", o.plate, n.plate);
-    if (o.cents != n.cents) {
+    if (m & PF_BIT(PF_AMOUNT)) {
         fprintf(f, "%s amount %lld.%02lld -> %lld.%02lld", k++ ? "," : "", o.cents / 100,
                 o.cents % 100, n.cents / 100, n.cents % 100);
     }
-    if (o.currency != n.currency)
+    if (m & PF_BIT(PF_CURRENCY))
         fprintf(f, "%s currency %s -> %s", k++ ? "," : "", currency_name(o.currency),
                 currency_name(n.currency));
-    if (o.end != n.end) {
+    if (m & PF_BIT(PF_END)) {
         fprintf(f, "%s end ", k++ ? "," : "");
         put_time(f, o.end);
         fputs(" -> ", f);

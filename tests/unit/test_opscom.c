@@ -359,22 +359,6 @@ static long server_total(struct opscom *o, const char *zones)
 
 /* ---- tests: bodies ------------------------------------------------------------ */
 
-START_TEST(test_format_time)
-{
-    char ts[20];
-
-    /* the request bodies are permit_json.c's (test_permit_json.c) */
-    ck_assert_int_eq(opscom_format_time(0, ts), 0);
-    ck_assert_str_eq(ts, "1970-01-01T00:00:00");
-    ck_assert_int_eq(opscom_format_time(951782400LL, ts), 0);     /* leap day 2000 */
-    ck_assert_str_eq(ts, "2000-02-29T00:00:00");
-    ck_assert_int_eq(opscom_format_time(4102444799LL, ts), 0);
-    ck_assert_str_eq(ts, "2099-12-31T23:59:59");
-    ck_assert_int_eq(opscom_format_time(-1, ts), 0);
-    ck_assert_str_eq(ts, "1969-12-31T23:59:59");
-}
-END_TEST
-
 START_TEST(test_clean_message)
 {
     char in[700], out[512];
@@ -1005,7 +989,6 @@ int main(void)
     int failed;
 
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_format_time);
     tcase_add_test(tc, test_clean_message);
     tcase_add_loop_test(tc, test_classify, 0, sizeof(classes) / sizeof(classes[0]));
     tcase_add_loop_test(tc, test_parse_ref, 0, sizeof(refs) / sizeof(refs[0]));

@@ -111,7 +111,11 @@ START_TEST(test_push_body)
     ck_assert_int_eq(permit_json_body(&p, &b), 0);
     ck_assert_str_eq(b.ptr, "{\"LicencePlate\":\"ABC123\",\"Amount\":\"999999.99\","
                             "\"startTime\":\"2000-01-01T00:00:00\",\"endTime\":\"2099-12-31T23:59:59\"}");
-    /* one cent, ten cents */
+    /* a leap day; one cent, ten cents */
+    buf_reset(&b);
+    p.start = 951782400LL;                    /* 2000-02-29T00:00:00Z */
+    ck_assert_int_eq(permit_json_body(&p, &b), 0);
+    ck_assert_ptr_nonnull(strstr(b.ptr, "\"startTime\":\"2000-02-29T00:00:00\""));
     buf_reset(&b);
     p.cents = 1;
     ck_assert_int_eq(permit_json_body(&p, &b), 0);
