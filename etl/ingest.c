@@ -201,7 +201,8 @@ void ingest_reject(struct ingest *in, long line, const char *field, const char *
     /* the reason kept with a rejected row never quotes the plate */
     if (!strcmp(field, PERMIT_PLATE_NAME)) {
         if (!in->row_reason[0])
-            snprintf(in->row_reason, sizeof(in->row_reason), PERMIT_PLATE_NAME ": not a valid plate");
+            snprintf(in->row_reason, sizeof(in->row_reason),
+                     PERMIT_PLATE_NAME ": not a valid plate");
     } else if (!in->row_reason[0] ||
                !strncmp(in->row_reason, PERMIT_PLATE_NAME ":", sizeof(PERMIT_PLATE_NAME))) {
         snprintf(in->row_reason, sizeof(in->row_reason), "%s: %s", field, reason);
