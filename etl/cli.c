@@ -73,23 +73,6 @@ enum cli_result cli_global_opt(int c, const char *cmd, const char *usage,
     return CLI_OK;
 }
 
-int cli_not_implemented(const char *cmd, const char *usage, int argc, char **argv)
-{
-    static const struct option lo[] = { CLI_GLOBAL_LONGOPTS, { NULL, 0, NULL, 0 } };
-    int c;
-
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
-        enum cli_result r = cli_global_opt(c, cmd, usage, argv);
-        if (r == CLI_EXIT_HELP)
-            return EXIT_GOOD;
-        if (r == CLI_EXIT_USAGE)
-            return EXIT_USAGE;
-    }
-    fprintf(stderr, "permit-etl: %s: not implemented yet\n", cmd);
-    return EXIT_USAGE;
-}
-
 int cli_parse_date(const char *s, int *y, int *m, int *d)
 {
     static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };

@@ -66,9 +66,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Resets getopt for a subcommand's argv (argv[0] = subcommand name). */
 void cli_reset_getopt(void);
 
-/* For subcommands not built yet: honours --help, else exit 2. */
-int cli_not_implemented(const char *cmd, const char *usage, int argc, char **argv);
-
 /* Parses "YYYY-MM-DD" strictly into *y,*m,*d; -1 if not a calendar date. */
 int cli_parse_date(const char *s, int *y, int *m, int *d);
 

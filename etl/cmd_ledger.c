@@ -74,7 +74,7 @@ static int print_json(void *ctx, const struct ledger_rec *r)
     put_json_str(f, ledger_state_name(r->state));
     fputs(",\"action\":", f);
     put_json_str(f, ledger_action_name(r->action));
-    fputs(",\"LicencePlate\":", f);
+    fputs(",\"" PERMIT_PLATE_NAME "\":", f);
     put_json_str(f, r->p.plate);
     fprintf(f, ",\"Amount\":\"%s\",\"CurrencyID\":\"%s\",\"startTime\":\"%s\",\"endTime\":\"%s\"",
             amount, currency_name(r->p.currency), st, en);

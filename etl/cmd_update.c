@@ -10,6 +10,7 @@
 #include "log.h"
 #include "normalize.h"
 #include "opscom.h"
+#include "permit_json.h"
 #include "push.h"
 
 #include <stdio.h>
@@ -44,43 +45,30 @@ static int run_opscom(void *transport, const struct opscom_hooks *h, void *ctx,
     return opscom_run(transport, h, ctx, err);
 }
 
-static int add_field(struct buf *b, const char *key, const char *val)
-{
-    if (buf_addstr(b, ",\"") < 0 || buf_addstr(b, key) < 0 || buf_addstr(b, "\":\"") < 0 ||
-        buf_add_json_str(b, val, strlen(val)) < 0 || buf_addch(b, '"') < 0)
-        return -1;
-    return 0;
-}
-
 /* Applies the flags to the server's permit s; builds the update fields. */
 static int prepare(const char *plate, const char *amount, const char *currency,
                    const char *end, const struct ledger_rec *r, struct permit *s,
                    struct buf *upd, int *changed, struct etl_err *err)
 {
-    char why[NORM_REASON_MAX], tmp[32];
+    char why[NORM_REASON_MAX];
     struct norm_profile prof;
     struct norm_amount a;
     enum currency cur;
+    unsigned mask = 0;
 
     memset(&a, 0, sizeof(a));
     norm_profile_init(&prof);
-    if (ledger_body_parse(r->srv_body.ptr, s) < 0)
+    if (permit_json_parse(r->srv_body.ptr, s) < 0)
         return etl_fail(err, E_DB, "ledger: the server copy of '%s' is unreadable", r->p.key);
     *changed = 0;
-    if (buf_addstr(upd, "\"reference_id\":\"") < 0 ||
-        buf_add_json_str(upd, r->reference_id, strlen(r->reference_id)) < 0 ||
-        buf_addch(upd, '"') < 0)
-        return etl_fail(err, E_NOMEM, "out of memory");
     if (plate) {
         char p[PLATE_MAX + 1];
 
         if (norm_plate(plate, strlen(plate), p, why) < 0)
-            return etl_fail_at(err, E_USAGE, NULL, 0, "LicencePlate", "%s", why);
+            return etl_fail_at(err, E_USAGE, NULL, 0, PERMIT_PLATE_NAME, "%s", why);
         if (strcmp(p, s->plate) != 0) {
             snprintf(s->plate, sizeof(s->plate), "%s", p);
-            if (add_field(upd, "LicencePlate", p) < 0)
-                return etl_fail(err, E_NOMEM, "out of memory");
-            (*changed)++;
+            mask |= PF_BIT(PF_PLATE);
         }
     }
     if (amount) {
@@ -91,10 +79,7 @@ static int prepare(const char *plate, const char *amount, const char *currency,
                                "a change to or from a free session needs delete + push");
         if (a.cents != s->cents) {
             s->cents = a.cents;
-            norm_format_cents(a.cents, tmp);
-            if (add_field(upd, "Amount", tmp) < 0)
-                return etl_fail(err, E_NOMEM, "out of memory");
-            (*changed)++;
+            mask |= PF_BIT(PF_AMOUNT);
         }
     }
     if (currency || a.mark_currency != CUR_NONE) {
@@ -103,9 +88,7 @@ static int prepare(const char *plate, const char *amount, const char *currency,
             return etl_fail_at(err, E_USAGE, NULL, 0, "CurrencyID", "%s", why);
         if (cur != s->currency) {
             s->currency = cur;
-            if (add_field(upd, "CurrencyID", currency_name(cur)) < 0)
-                return etl_fail(err, E_NOMEM, "out of memory");
-            (*changed)++;
+            mask |= PF_BIT(PF_CURRENCY);
         }
     }
     if (end) {
@@ -123,12 +106,12 @@ static int prepare(const char *plate, const char *amount, const char *currency,
                                end);
         if (t.utc[0] != s->end) {
             s->end = t.utc[0];
-            norm_format_time(t.utc[0], tmp);
-            if (add_field(upd, "endTime", tmp) < 0)
-                return etl_fail(err, E_NOMEM, "out of memory");
-            (*changed)++;
+            mask |= PF_BIT(PF_END);
         }
     }
+    *changed = mask != 0;
+    if (mask && permit_json_update(r->reference_id, s, mask, upd) < 0)
+        return etl_fail(err, E_NOMEM, "out of memory");
     return 0;
 }
 
@@ -200,7 +183,7 @@ int cmd_update(int argc, char **argv)
         ret = EXIT_GOOD;
         goto out;
     }
-    if (ledger_body(&s, &target) < 0) {
+    if (permit_json_body(&s, &target) < 0) {
         etl_fail(&err, E_NOMEM, "out of memory");
         goto fail;
     }

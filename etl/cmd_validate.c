@@ -11,11 +11,11 @@
 #include "inputs.h"
 #include "log.h"
 #include "normalize.h"
+#include "permit_json.h"
 #include "tz.h"
 #include "utf8.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,133 +143,10 @@ static void log_reject_groups(const struct vctx *v)
     buf_release(&b);
 }
 
-/*
- * The JSON Lines writer: one reusable buffer, grown once to the worst case
- * of a record (every byte escaped as \u00XX), then filled with plain
- * stores. No printf on this path.
- */
-/* Copies n bytes; returns the end. (Output is not NUL-terminated until
- * the record is complete: the buffer's length is set at the end.) */
-static char *put_mem(char *o, const char *s, size_t n)
-{
-    memcpy(o, s, n);
-    return o + n;
-}
-
-static char *put_num(char *o, long long n)
-{
-    char t[24];
-    int i = (int)sizeof(t);
-    unsigned long long u = n < 0 ? 0 - (unsigned long long)n : (unsigned long long)n;
-
-    do {
-        t[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (n < 0)
-        t[--i] = '-';
-    return put_mem(o, t + i, sizeof(t) - (size_t)i);
-}
-
-static char *put_2(char *o, int v)
-{
-    o[0] = (char)('0' + v / 10);
-    o[1] = (char)('0' + v % 10);
-    return o + 2;
-}
-
-/* YYYY-MM-DDTHH:MM:SS of a UTC time: norm_format_time()'s text (at most
- * 19 bytes and a NUL, which the next put overwrites). */
-static char *put_time(char *o, long long utc)
-{
-    norm_format_time(utc, o);
-    return o[19] == '\0' ? o + 19 : o + strlen(o);
-}
-
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Nonzero if a byte of w is < 0x20, '"', '\\', 0x7f or >= 0x80 (needs a look). */
-static uint64_t needs_escape(uint64_t w)
-{
-    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\'), d = w ^ (ONES * 0x7f);
-
-    /* a byte >= 0x80 also goes the slow way: it may be invalid UTF-8 */
-    return ((((w - ONES * 0x20) | (q - ONES) | (b - ONES) | (d - ONES)) & ~w) | w) & HIGHS;
-}
-
-/* The escaping copy: buf_json_unit(), the escaper of every JSON writer. */
-static char *put_str_slow(char *o, const char *s, size_t n)
-{
-    size_t i, k;
-
-    for (i = 0; i < n; i += k) {
-        char esc[6];
-        size_t elen;
-
-        k = buf_json_unit(s + i, n - i, esc, &elen);
-        o = elen ? put_mem(o, esc, elen) : put_mem(o, s + i, k);
-    }
-    return o;
-}
-
-/* A JSON string's content: plain text is checked and copied with word
- * loads (overlapping at the end; the output has room for the worst case),
- * anything to escape goes the slow way. */
-static char *put_str(char *o, const char *s, size_t n)
-{
-    size_t i;
-    uint64_t w;
-
-    if (n >= 8) {
-        for (i = 0; i + 8 <= n; i += 8) {
-            memcpy(&w, s + i, 8);
-            if (needs_escape(w))
-                return put_str_slow(o + i, s + i, n - i);
-            memcpy(o + i, &w, 8);
-        }
-        if (i < n) {
-            memcpy(&w, s + n - 8, 8);
-            if (needs_escape(w))
-                return put_str_slow(o + i, s + i, n - i);
-            memcpy(o + n - 8, &w, 8);
-        }
-        return o + n;
-    }
-    if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        if (needs_escape((uint64_t)a | (uint64_t)b << 32))
-            return put_str_slow(o, s, n);
-        memcpy(o, &a, 4);
-        memcpy(o + n - 4, &b, 4);
-        return o + n;
-    }
-    return put_str_slow(o, s, n);
-}
-
-/* ,"key":"value" (key plain ASCII) */
-static char *put_kv(char *o, const char *key, size_t klen, const char *val, size_t n)
-{
-    *o++ = ',';
-    *o++ = '"';
-    o = put_mem(o, key, klen);
-    o = put_mem(o, "\":\"", 3);
-    o = put_str(o, val, n);
-    *o++ = '"';
-    return o;
-}
-
-#define KV(o, k, v, n) put_kv(o, k, sizeof(k) - 1, v, n)
-
 static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 {
     struct vctx *v = ctx;
     struct buf *b = &v->line;
-    size_t lplate, lzone, lpno, ltick, lpromo, lsrc, lkey, worst;
-    const char *src = p->source ? p->source : "";
-    char *o;
 
     if (p->voided)
         return 0;
@@ -281,74 +158,16 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
         v->missing++;
     if (!v->json)
         return 0;
-    lplate = strlen(p->plate);
-    lzone = strlen(p->zone);
-    lpno = strlen(p->permit_no);
-    ltick = strlen(p->ticket);
-    lpromo = strlen(p->promo);
-    lsrc = strlen(src);
-    lkey = strlen(p->key);
-    worst = 6 * (lplate + lzone + lpno + ltick + lpromo + lsrc + lkey) + 400;
     buf_reset(b);
-    if (buf_grow(b, worst) < 0)
+    /* the record line (permit_json.h): "_zone_status" only with --zones,
+     * as a record is ZONE_UNCHECKED exactly when no zone list is loaded */
+    if (permit_json_record(p, b) < 0 || buf_addch(b, '\n') < 0)
         return etl_fail(err, E_NOMEM, "out of memory");
-    o = b->ptr;
-    o = put_mem(o, "{\"LicencePlate\":\"", 17);
-    o = put_str(o, p->plate, lplate);
-    *o++ = '"';
-    if (p->cents > 0) {
-        long long c = p->cents;
-        o = put_mem(o, ",\"Amount\":\"", 11);
-        o = put_num(o, c / 100);
-        *o++ = '.';
-        o = put_2(o, (int)(c % 100));
-        *o++ = '"';
-    }
-    if (p->currency != CUR_NONE) {         /* "CAD" / "USD": nothing to escape */
-        o = put_mem(o, ",\"CurrencyID\":\"", 15);
-        o = put_mem(o, currency_name(p->currency), 3);
-        *o++ = '"';
-    }
-    o = put_mem(o, ",\"startTime\":\"", 14);
-    o = put_time(o, p->start);
-    o = put_mem(o, "\",\"endTime\":\"", 13);
-    o = put_time(o, p->end);
-    *o++ = '"';
-    if (lzone)
-        o = KV(o, "zone", p->zone, lzone);
-    if (lpno)
-        o = KV(o, "permitNo", p->permit_no, lpno);
-    if (ltick)
-        o = KV(o, "TicketNumber", p->ticket, ltick);
-    if (lpromo)
-        o = KV(o, "promoCode", p->promo, lpromo);
-    o = KV(o, "_source", src, lsrc);
-    o = put_mem(o, ",\"_line\":", 9);
-    o = put_num(o, p->line);
-    o = KV(o, "_key", p->key, lkey);
-    if (v->have_zones) {
-        const char *zs = zone_status_name(p->zone_status);   /* plain words */
-        o = put_mem(o, ",\"_zone_status\":\"", 17);
-        o = put_mem(o, zs, strlen(zs));
-        *o++ = '"';
-    }
-    *o++ = '}';
-    *o++ = '\n';
-    b->len = (size_t)(o - b->ptr);
-    b->ptr[b->len] = '\0';
     if (fwrite(b->ptr, 1, b->len, v->json) != b->len) {
         v->write_failed = 1;
         return etl_fail(err, E_IO, "%s: write error: %s", v->json_path, strerror(errno));
     }
     return 0;
-}
-
-static void add_num(struct buf *b, long long n)
-{
-    char t[24];
-    char *e = put_num(t, n);
-
-    buf_add(b, t, (size_t)(e - t));
 }
 
 static void on_reject(void *ctx, const char *file, long line, const char *field,
@@ -374,7 +193,7 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
     buf_add_csv_cell(b, file, strlen(file), 1);
     buf_addch(b, ',');
     if (line > 0)
-        add_num(b, line);
+        buf_addf(b, "%ld", line);
     buf_addch(b, ',');
     buf_add_csv_cell(b, field, strlen(field), 1);
     buf_addch(b, ',');

@@ -577,8 +577,6 @@ int cmd_zones(int argc, char **argv)
                              "in the configuration)");
         goto out;
     }
-    if (inp.config)
-        zones_set_disconnected_hold(z, inp.config->disconnected_hold);
     log_debug("zones: %zu known zones, %zu aliases", zones_count(z), zones_alias_count(z));
     run.audit = zone_audit_new(z, &run.err);
     if (!run.audit)

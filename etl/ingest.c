@@ -257,10 +257,12 @@ static void ingest_reject(struct ingest *in, long line, const char *field, const
                           const char *raw, size_t rawlen)
 {
     /* the reason kept with a rejected row never quotes the plate */
-    if (!strcmp(field, "LicencePlate")) {
+    if (!strcmp(field, PERMIT_PLATE_NAME)) {
         if (!in->row_reason[0])
-            snprintf(in->row_reason, sizeof(in->row_reason), "LicencePlate: not a valid plate");
-    } else if (!in->row_reason[0] || !strncmp(in->row_reason, "LicencePlate:", 13)) {
+            snprintf(in->row_reason, sizeof(in->row_reason),
+                     PERMIT_PLATE_NAME ": not a valid plate");
+    } else if (!in->row_reason[0] ||
+               !strncmp(in->row_reason, PERMIT_PLATE_NAME ":", sizeof(PERMIT_PLATE_NAME))) {
         snprintf(in->row_reason, sizeof(in->row_reason), "%s: %s", field, reason);
     }
     if (!strcmp(field, "Amount") || !strcmp(field, "CurrencyID"))

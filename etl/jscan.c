@@ -70,11 +70,6 @@ void jscan_free(struct jscan *js)
     free(js);
 }
 
-int jscan_kind(const struct jscan *js)
-{
-    return js->kind;
-}
-
 long long jscan_error_offset(const struct jscan *js)
 {
     return js->err_off;

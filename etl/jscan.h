@@ -74,9 +74,6 @@ void jscan_free(struct jscan *js);                      /* NULL-safe */
 
 int jscan_next(struct jscan *js, struct jscan_record *rec, struct etl_err *err);
 
-/* What the file turned out to be once the first byte was seen:
- * 1 = JSON array, 2 = JSON Lines, 0 = not known yet. */
-int jscan_kind(const struct jscan *js);
 /* Peeks at the file's kind without consuming a record (reads the first
  * bytes): 1 array, 2 lines, -1 empty or not JSON (err filled). */
 int jscan_peek_kind(struct jscan *js, struct etl_err *err);

@@ -1,9 +1,9 @@
 /* ledger.c — the ledger's storage-independent half (see ledger.h) and the
  * dispatch to its backends (ledger_backend.h). */
 #include "ledger_backend.h"
+#include "permit_json.h"
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,40 +62,6 @@ void ledger_now_iso(char out[24])
 {
     ledger_fmt_utc((long long)time(NULL), out);
 }
-static int digits(const char *s, int n, int *v)
-{
-    int i;
-
-    *v = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
-/* "YYYY-MM-DDTHH:MM:SS" -> epoch seconds; -1 if malformed. */
-static int parse_utc(const char *s, long long *out)
-{
-    struct tm tm;
-    int y, mo, d, h, mi, se;
-
-    if (strlen(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':')
-        return -1;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
-        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
-        return -1;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    *out = (long long)timegm(&tm);
-    return 0;
-}
 void ledger_sha256_hex(const void *data, size_t len, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
@@ -110,139 +76,6 @@ void ledger_sha256_hex(const void *data, size_t len, char out[65])
         out[2 * i + 1] = hex[md[i] & 15];
     }
     out[2 * i] = '\0';
-}
-static int add_member(struct buf *b, int *first, const char *key, const char *val)
-{
-    if (!val || !*val)
-        return 0;
-    if (buf_addstr(b, *first ? "\"" : ",\"") < 0 || buf_addstr(b, key) < 0 ||
-        buf_addstr(b, "\":\"") < 0 || buf_add_json_str(b, val, strlen(val)) < 0 ||
-        buf_addch(b, '"') < 0)
-        return -1;
-    *first = 0;
-    return 0;
-}
-static void fmt_cents(long long c, char out[24])
-{
-    snprintf(out, 24, "%lld.%02lld", c / 100, c % 100);
-}
-static int add_canonical(const struct permit *p, struct buf *out, int *first)
-{
-    char amount[24], st[24], en[24];
-
-    amount[0] = '\0';
-    if (p->cents > 0)
-        fmt_cents(p->cents, amount);
-    ledger_fmt_utc(p->start, st);
-    ledger_fmt_utc(p->end, en);
-    if (add_member(out, first, "LicencePlate", p->plate) < 0 ||
-        add_member(out, first, "Amount", amount) < 0 ||
-        add_member(out, first, "CurrencyID", currency_name(p->currency)) < 0 ||
-        add_member(out, first, "startTime", st) < 0 ||
-        add_member(out, first, "endTime", en) < 0 ||
-        add_member(out, first, "zone", p->zone) < 0 ||
-        add_member(out, first, "permitNo", p->permit_no) < 0 ||
-        add_member(out, first, "TicketNumber", p->ticket) < 0 ||
-        add_member(out, first, "promoCode", p->promo) < 0)
-        return -1;
-    return 0;
-}
-int ledger_body(const struct permit *p, struct buf *out)
-{
-    int first = 1;
-
-    if (buf_addch(out, '{') < 0 || add_canonical(p, out, &first) < 0)
-        return -1;
-    return buf_addch(out, '}');
-}
-/* The members the record JSON has after the canonical ones. */
-static int add_record_tail(const struct permit *p, struct buf *out, int *first)
-{
-    const char *zs = zone_status_name(p->zone_status);
-
-    if (add_member(out, first, "_source", p->source ? p->source : "") < 0 ||
-        buf_addf(out, ",\"_line\":%ld", p->line) < 0 ||
-        add_member(out, first, "_key", p->key) < 0 ||
-        add_member(out, first, "_zone_status", zs) < 0)
-        return -1;
-    return buf_addch(out, '}');
-}
-/* The record JSON of p from its canonical body (the same leading members):
- * the body without its closing brace, then the tail. */
-int ledger_record_from_body(const struct permit *p, const struct buf *body, struct buf *out)
-{
-    int first = body->len <= 2;
-
-    if (body->len < 2 || buf_add(out, body->ptr, body->len - 1) < 0)
-        return -1;
-    return add_record_tail(p, out, &first);
-}
-int ledger_record_json(const struct permit *p, struct buf *out)
-{
-    int first = 1;
-
-    if (buf_addch(out, '{') < 0 || add_canonical(p, out, &first) < 0)
-        return -1;
-    return add_record_tail(p, out, &first);
-}
-/* Copies a JSON string member into dst (cap bytes); "" if absent. */
-static void json_str(struct json_object *o, const char *key, char *dst, size_t cap)
-{
-    struct json_object *v;
-
-    dst[0] = '\0';
-    if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-        snprintf(dst, cap, "%s", json_object_get_string(v));
-}
-static long long parse_cents(const char *s)
-{
-    long long v = 0;
-    int frac = -1;
-
-    for (; *s; s++) {
-        if (*s == '.') {
-            frac = 0;
-            continue;
-        }
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (*s - '0');
-        if (frac >= 0)
-            frac++;
-    }
-    while (frac >= 0 && frac < 2) {
-        v *= 10;
-        frac++;
-    }
-    return v;
-}
-int ledger_body_parse(const char *body, struct permit *p)
-{
-    struct json_object *o = json_tokener_parse(body);
-    char tmp[64] = { 0 };
-    int ret = -1;
-
-    if (!o || !json_object_is_type(o, json_type_object))
-        goto out;
-    json_str(o, "LicencePlate", p->plate, sizeof(p->plate));
-    json_str(o, "Amount", tmp, sizeof(tmp));
-    p->cents = tmp[0] ? parse_cents(tmp) : 0;
-    json_str(o, "CurrencyID", tmp, sizeof(tmp));
-    p->currency = !strcmp(tmp, "CAD") ? CUR_CAD : !strcmp(tmp, "USD") ? CUR_USD : CUR_NONE;
-    json_str(o, "startTime", tmp, sizeof(tmp));
-    if (parse_utc(tmp, &p->start) < 0)
-        goto out;
-    json_str(o, "endTime", tmp, sizeof(tmp));
-    if (parse_utc(tmp, &p->end) < 0)
-        goto out;
-    json_str(o, "zone", p->zone, sizeof(p->zone));
-    json_str(o, "permitNo", p->permit_no, sizeof(p->permit_no));
-    json_str(o, "TicketNumber", p->ticket, sizeof(p->ticket));
-    json_str(o, "promoCode", p->promo, sizeof(p->promo));
-    ret = p->cents < 0 ? -1 : 0;
-out:
-    json_object_put(o);
-    return ret;
 }
 int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err)
 {
@@ -285,7 +118,7 @@ int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err
 }
 enum currency ledger_currency_parse(const char *s)
 {
-    return !strcmp(s, "CAD") ? CUR_CAD : !strcmp(s, "USD") ? CUR_USD : CUR_NONE;
+    return currency_parse(s);
 }
 enum zone_status ledger_zone_status_parse(const char *s)
 {
@@ -315,50 +148,27 @@ void ledger_rec_release(struct ledger_rec *r)
 }
 /*
  * Decides what the server needs to go from srv (its current body) to the
- * new body: LA_UPDATE with the changed fields in *upd, or LA_REPUSH.
+ * new body: LA_UPDATE with the changed fields in *upd, or LA_REPUSH
+ * (permit_json_diff() judges).
  */
 enum ledger_action ledger_diff_action(const char *srv_body, const char *ref,
                                       const struct permit *p, struct buf *upd)
 {
     struct permit s;
-    char a[24], b[24];
-    int first = 0, changed = 0;
+    unsigned changed;
 
     memset(&s, 0, sizeof(s));
-    if (ledger_body_parse(srv_body, &s) < 0)
+    if (permit_json_parse(srv_body, &s) < 0)
         return LA_REPUSH;
-    if (s.start != p->start || strcmp(s.zone, p->zone) != 0 ||
-        strcmp(s.permit_no, p->permit_no) != 0 || strcmp(s.ticket, p->ticket) != 0 ||
-        strcmp(s.promo, p->promo) != 0 ||
-        (s.cents == 0) != (p->cents == 0))
+    switch (permit_json_diff(&s, p, &changed)) {
+    case PERMIT_SAME:
+        return LA_NONE;      /* the server has it already */
+    case PERMIT_UPDATE:
+        buf_reset(upd);
+        return permit_json_update(ref, p, changed, upd) < 0 ? LA_REPUSH : LA_UPDATE;
+    default:
         return LA_REPUSH;
-    buf_reset(upd);
-    if (buf_addstr(upd, "\"reference_id\":\"") < 0 ||
-        buf_add_json_str(upd, ref, strlen(ref)) < 0 || buf_addch(upd, '"') < 0)
-        return LA_REPUSH;
-    if (strcmp(s.plate, p->plate) != 0) {
-        changed++;
-        if (add_member(upd, &first, "LicencePlate", p->plate) < 0)
-            return LA_REPUSH;
     }
-    if (s.cents != p->cents) {
-        changed++;
-        fmt_cents(p->cents, a);
-        if (add_member(upd, &first, "Amount", a) < 0)
-            return LA_REPUSH;
-    }
-    if (s.currency != p->currency) {
-        changed++;
-        if (add_member(upd, &first, "CurrencyID", currency_name(p->currency)) < 0)
-            return LA_REPUSH;
-    }
-    if (s.end != p->end) {
-        changed++;
-        ledger_fmt_utc(p->end, b);
-        if (add_member(upd, &first, "endTime", b) < 0)
-            return LA_REPUSH;
-    }
-    return changed ? LA_UPDATE : LA_NONE;   /* LA_NONE: the server has it already */
 }
 int ledger_rec_unlinked(const struct ledger_rec *rec)
 {

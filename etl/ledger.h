@@ -7,11 +7,9 @@
  *
  * One row per idempotency key (table `records`):
  *   - the record as staged: its struct permit fields as columns, the
- *     canonical record JSON (`record`, the --json-out keys), the canonical
- *     push body (`body`: LicencePlate, Amount, CurrencyID, startTime,
- *     endTime, zone, permitNo, TicketNumber, promoCode — absent ones
- *     omitted, resolved zone, no token) and `hash` = lower-case hex sha256
- *     of `body`;
+ *     record line (`record`, the --json-out line) and the canonical push
+ *     body (`body`, resolved zone, no token), both built by permit_json.h,
+ *     and `hash` = lower-case hex sha256 of `body`;
  *   - what the server has: `srv_body` (the canonical body of the live
  *     permit, NULL when the server has none) and `reference_id`;
  *   - what is to be done: `state` (pending, held, sending, pushed, failed,
@@ -121,16 +119,8 @@ int ledger_begin(struct ledger *l, struct etl_err *err);
 int ledger_commit(struct ledger *l, struct etl_err *err);
 void ledger_rollback(struct ledger *l);
 
-/* The canonical push body of p (appended to out) and its hash (65 bytes). */
-int ledger_body(const struct permit *p, struct buf *out);
-/* The canonical record JSON (--json-out keys + _source, _line, _key,
- * _zone_status) of p, appended to out. */
-int ledger_record_json(const struct permit *p, struct buf *out);
+/* Lower-case hex sha256 of data (out: 65 bytes): the `hash` of a body. */
 void ledger_sha256_hex(const void *data, size_t len, char out[65]);
-/* Parses a canonical body back into the push fields of *p (plate, cents,
- * currency, start, end, zone, permitNo, ticket, promo; the rest untouched).
- * -1 if it is not one. */
-int ledger_body_parse(const char *body, struct permit *p);
 
 /* --- staging ----------------------------------------------------------- */
 

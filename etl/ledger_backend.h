@@ -19,6 +19,7 @@
 #define ETL_LEDGER_BACKEND_H
 
 #include "ledger.h"
+#include "permit_json.h"
 
 struct ledger_ops {
     const char *name;                     /* "sqlite", "postgresql" */
@@ -122,8 +123,6 @@ void ledger_now_iso(char out[24]);
 int  ledger_action_parse(const char *s);                 /* LA_NONE if unknown */
 enum currency ledger_currency_parse(const char *s);
 enum zone_status ledger_zone_status_parse(const char *s);
-/* The record JSON of p from its canonical body (ledger_body()). */
-int  ledger_record_from_body(const struct permit *p, const struct buf *body, struct buf *out);
 /* What the server needs to go from srv_body to p: LA_UPDATE (changed
  * fields in *upd), LA_REPUSH, or LA_NONE (it has it already). */
 enum ledger_action ledger_diff_action(const char *srv_body, const char *ref,

@@ -182,7 +182,7 @@ static const char *const pst_sql[P_COUNT] = {
     [P_PRUNE] =
         "UPDATE records SET plate = '', body = '', record = '', upd = NULL, target = NULL, "
         "last_error = NULL, pruned = 1, srv_body = regexp_replace(srv_body, "
-        "'^\\{\"LicencePlate\":\"(\\\\.|[^\"\\\\])*\",?', '{') "
+        "'^\\{\"" PERMIT_PLATE_NAME "\":\"(\\\\.|[^\"\\\\])*\",?', '{') "
         "WHERE end_time < $1::bigint AND pruned = 0 "
         "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
     [P_VOID_INSERT] =
@@ -755,7 +755,7 @@ static int bind_void_row(struct pg_ledger *l, struct prm *s, const struct permit
 {
     buf_reset(&l->body);
     buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
+    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
     bind_permit(s, 2, p);
     p_txt(s, 13, p->source ? p->source : "");
@@ -850,7 +850,7 @@ static int pg_stage(struct ledger *gl, const struct permit *p, int hold,
         return stage_cancelled(l, p, out, now, err);
     buf_reset(&l->body);
     buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
+    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
     ledger_sha256_hex(l->body.ptr, l->body.len, hash);
     if (!found) {

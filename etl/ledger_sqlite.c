@@ -1006,7 +1006,7 @@ static int bind_void_row(struct sq_ledger *l, sqlite3_stmt *s, const struct perm
 {
     buf_reset(&l->body);
     buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
+    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
     bind_permit(s, 2, p);
     bind_text(s, 13, p->source ? p->source : "");
@@ -1093,7 +1093,7 @@ static int sq_stage(struct ledger *gl, const struct permit *p, int hold,
         return stage_cancelled(l, p, out, now, err);
     buf_reset(&l->body);
     buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
+    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
     body_hash(l, hash);
     if (!found) {
@@ -1590,7 +1590,7 @@ static int tombstone_sql(struct sq_ledger *l, struct buf *cols, struct buf *vals
         else if (!strcmp(c, "upd") || !strcmp(c, "target") || !strcmp(c, "last_error"))
             v = "NULL";
         else if (!strcmp(c, "srv_body"))
-            v = "CASE WHEN json_valid(srv_body) THEN json_remove(srv_body, '$.LicencePlate') END";
+            v = "CASE WHEN json_valid(srv_body) THEN json_remove(srv_body, '$." PERMIT_PLATE_NAME "') END";
         else if (!strcmp(c, "pruned"))
             v = "1";
         if ((!first && (buf_addch(cols, ',') < 0 || buf_addch(vals, ',') < 0)) ||

@@ -1105,11 +1105,6 @@ int norm_key(const struct norm_profile *prof, const char *id, size_t idn, int id
 
 /* ---- profile --------------------------------------------------------- */
 
-int norm_profile_prepare(struct norm_profile *p, struct etl_err *err)
-{
-    return norm_profile_check(p, err);
-}
-
 void norm_profile_init(struct norm_profile *p)
 {
     memset(p, 0, sizeof(*p));
@@ -1240,7 +1235,7 @@ int normalize_record(const struct norm_profile *p, const struct raw_record *r,
     val(r, RF_PLATE, &s, &n);
     ok_plate = norm_plate(s, n, out->plate, why) == 0;
     if (!ok_plate)
-        fail(&rc, "LicencePlate", RF_PLATE, why);
+        fail(&rc, PERMIT_PLATE_NAME, RF_PLATE, why);
 
     val(r, RF_AMOUNT, &s, &n);
     s2 = s;

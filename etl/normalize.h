@@ -112,11 +112,11 @@
  * - Text fields and ids with a NUL character are rejected (no silent cut).
  *
  * ---- Reasons ---------------------------------------------------------------
- * Each reject names the canonical field (LicencePlate, Amount, CurrencyID,
- * startTime, endTime, zone, permitNo, TicketNumber, promoCode, _key) and a
- * reason that quotes the trimmed value in single quotes (long values are
- * cut to NORM_QUOTE_MAX bytes plus "..." in the reason only; `raw` carries
- * the whole untrimmed value). A missing required field says "missing".
+ * Each reject names the canonical field (the API's name, PERMIT_FIELDS in
+ * permit.h, or _key) and a reason that quotes the trimmed value in single
+ * quotes (long values are cut to NORM_QUOTE_MAX bytes plus "..." in the
+ * reason only; `raw` carries the whole untrimmed value). A missing
+ * required field says "missing".
  *
  * Threads: normalize_record() may run in several threads at once with the
  * same profile. Each thread that hashed keys should call
@@ -187,7 +187,7 @@ struct norm_profile {
     int           patterns_compiled;
 };
 
-/* field: canonical API key ("LicencePlate", "Amount", ..., "_row", "_key");
+/* field: canonical API key (PERMIT_FIELDS in permit.h, "_row", "_key");
  * reason: human text; raw: the offending raw value (may be empty). All
  * borrowed for the call only. */
 typedef void (*norm_reject_fn)(void *ctx, const char *field, const char *reason,
@@ -212,8 +212,6 @@ void norm_profile_init(struct norm_profile *p);
  * load, after filling p. (A profile with patterns_compiled == 0 still
  * works, interpreting the pattern strings per record, only slower.) */
 int norm_profile_check(struct norm_profile *p, struct etl_err *err);
-/* The same as norm_profile_check(). */
-int norm_profile_prepare(struct norm_profile *p, struct etl_err *err);
 /* Checks one time pattern (see above). 0 or -1 with E_CONFIG in *err. */
 int norm_pattern_check(const char *pattern, struct etl_err *err);
 

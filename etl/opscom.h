@@ -43,9 +43,9 @@ enum opscom_outcome {
 
 struct opscom_job {
     enum opscom_op op;
-    const char    *fields;     /* JSON object members without braces or token,
-                                  e.g. "\"LicencePlate\":\"ABC\",..."; owned by
-                                  the caller until on_done */
+    const char    *fields;     /* JSON object members without braces or token
+                                  (permit_json.h builds them); owned by the
+                                  caller until on_done */
     size_t         fields_len;
     void          *user;       /* the caller's handle, passed back */
 };
@@ -184,32 +184,6 @@ struct opscom_counters {
 };
 void opscom_counters(const struct opscom *o, struct opscom_counters *out);
 
-/* ---- request bodies ----------------------------------------------------
- * Append JSON object members (no braces, no token) for struct opscom_job
- * .fields; all values are JSON strings; -1 on out of memory. */
-struct buf;
-struct permit;
-
-/* push: LicencePlate, Amount (omitted for a free session), CurrencyID,
- * startTime, endTime, zone, permitNo, TicketNumber, promoCode — in this
- * order, absent optional fields (empty text) omitted. The zone sent is
- * p->zone. This is also the canonical push body (docs/OPSCOM-API.md). */
-int opscom_push_fields(struct buf *out, const struct permit *p);
-
-/* update: the reference id as "referenceID", then the changed fields
- * among LicencePlate, Amount, CurrencyID, endTime (flags below) taken
- * from p. A change to or from a free session is not an update (delete +
- * push): Amount with p->cents == 0 returns -1. */
-#define OPSCOM_UPD_PLATE    0x1u
-#define OPSCOM_UPD_AMOUNT   0x2u
-#define OPSCOM_UPD_CURRENCY 0x4u
-#define OPSCOM_UPD_END      0x8u
-int opscom_update_fields(struct buf *out, const char *reference_id,
-                         const struct permit *p, unsigned changed);
-
-/* delete: "referenceID":"<id>". */
-int opscom_ref_fields(struct buf *out, const char *reference_id);
-
 /* Reference ids. A usable one is a JSON string of 1-50 [A-Za-z0-9-], or
  * a JSON number whose literal text is 1-50 digits (read from the raw text,
  * never through a C integer; kept as its decimal text and sent back as a
@@ -220,8 +194,5 @@ int opscom_ref_fields(struct buf *out, const char *reference_id);
 #define OPSCOM_REF_MAX 50
 int opscom_parse_ref(const char *body, size_t len, char out[OPSCOM_REF_MAX + 1],
                      const char **why);
-
-/* "YYYY-MM-DDTHH:MM:SS" (UTC) of t into out[20]; -1 outside 0000-9999. */
-int opscom_format_time(long long t, char out[20]);
 
 #endif

@@ -1,5 +1,7 @@
 #include "permit.h"
 
+#include <string.h>
+
 const char *currency_name(enum currency c)
 {
     switch (c) {
@@ -10,6 +12,11 @@ const char *currency_name(enum currency c)
     default:
         return "";
     }
+}
+
+enum currency currency_parse(const char *s)
+{
+    return !strcmp(s, "CAD") ? CUR_CAD : !strcmp(s, "USD") ? CUR_USD : CUR_NONE;
 }
 
 const char *zone_status_name(enum zone_status s)

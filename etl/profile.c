@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char *const field_names[RF_COUNT] = {
-    [RF_PLATE] = "LicencePlate",   [RF_AMOUNT] = "Amount",
+    [RF_PLATE] = PERMIT_PLATE_NAME, [RF_AMOUNT] = "Amount",
     [RF_CURRENCY] = "CurrencyID",  [RF_START] = "startTime",
     [RF_END] = "endTime",          [RF_DURATION] = "durationMinutes",
     [RF_ZONE] = "zone",            [RF_PERMITNO] = "permitNo",
@@ -222,7 +222,7 @@ static int parse_columns(const char *path, struct profile *p, json_object *v,
             return PFAIL("columns[%zu] has no 'names'", i);
         field = profile_field_from_name(fname);
         if (field < 0 || field == RF_ID || field == RF_VOID)
-            return PFAIL("columns[%zu]: unknown field '%s' (LicencePlate, Amount, "
+            return PFAIL("columns[%zu]: unknown field '%s' (" PERMIT_PLATE_NAME ", Amount, "
                          "CurrencyID, startTime, endTime, durationMinutes, zone, "
                          "permitNo, TicketNumber, promoCode, _key)", i, fname);
         if (add_column(path, p, names, nnames, field, optional, err) < 0)
@@ -641,7 +641,7 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
             if (p->cols[i].field != RF_COUNT)
                 have[p->cols[i].field] = 1;
         if (!have[RF_PLATE] || !have[RF_START] || (!have[RF_END] && !have[RF_DURATION]))
-            return PFAIL("columns must map LicencePlate, startTime and endTime "
+            return PFAIL("columns must map " PERMIT_PLATE_NAME ", startTime and endTime "
                          "(or durationMinutes)");
         if (have[RF_END] && have[RF_DURATION])
             return PFAIL("columns map both endTime and durationMinutes");

@@ -143,7 +143,7 @@ const char *profile_kind_name(unsigned kind);
 /* Index of the profile column that `name` (trimmed, any case) names, or -1. */
 int profile_column_find(const struct profile *p, const char *name, size_t len);
 
-/* The canonical name of a field ("LicencePlate", ..., "durationMinutes",
+/* The canonical name of a field (the API's, PERMIT_FIELDS; "durationMinutes",
  * "_key"; "id" and "void" for RF_ID/RF_VOID), and back (-1 if unknown). */
 const char *profile_field_name(enum raw_field f);
 int profile_field_from_name(const char *name);

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "permit_json.h"
 #include "zones.h"
 
 #include <errno.h>
@@ -126,12 +127,18 @@ const struct push_counts *push_counts(const struct push *p)
 
 /* --- start of a run ---------------------------------------------------------- */
 
+/* The hold rule: a sale whose zone is disconnected waits as `held` under
+ * "disconnected": "hold" (config). */
+static int must_hold(const struct push *p, const struct permit *q)
+{
+    return !q->voided && p->o.hold_disconnected && q->zone_status == ZONE_DISCONNECTED;
+}
+
 static int reresolve_held(void *ctx, struct ledger_rec *r, struct etl_err *err)
 {
     struct push *p = ctx;
     struct permit q = r->p;
     enum ledger_stage_outcome oc;
-    int hold;
 
     q.voided = 0;
     q.source = r->source.ptr ? r->source.ptr : "";
@@ -140,8 +147,7 @@ static int reresolve_held(void *ctx, struct ledger_rec *r, struct etl_err *err)
         zones_resolve(p->o.zones, &q);
     else
         q.zone_status = ZONE_UNCHECKED;
-    hold = p->o.hold_disconnected && q.zone_status == ZONE_DISCONNECTED;
-    return ledger_stage(p->l, &q, hold, &oc, err);
+    return ledger_stage(p->l, &q, must_hold(p, &q), &oc, err);
 }
 
 int push_begin(struct push *p, struct etl_err *err)
@@ -373,7 +379,7 @@ static int merge(struct push *p, struct etl_err *err)
 
     p->batch_n = 0;
     while ((rc = ledger_tmp_next(p->l, &cursor, &q, &p->src, err)) == 1) {
-        hold = !q.voided && p->o.hold_disconnected && q.zone_status == ZONE_DISCONNECTED;
+        hold = must_hold(p, &q);
         if (ledger_stage(p->l, &q, hold, &oc, err) < 0)
             return -1;
         switch (oc) {
@@ -540,15 +546,9 @@ static int job_fields(struct slot *s, const struct ledger_rec *r)
         return buf_add(&s->fields, r->upd.ptr ? r->upd.ptr : "", r->upd.len);
     case LA_DELETE:
     case LA_REPUSH:
-        if (buf_addstr(&s->fields, "\"reference_id\":\"") < 0 ||
-            buf_add_json_str(&s->fields, r->reference_id, strlen(r->reference_id)) < 0)
-            return -1;
-        return buf_addch(&s->fields, '"');
+        return permit_json_delete(r->reference_id, &s->fields);
     default:
-        /* the body without its braces */
-        if (r->body.len < 2)
-            return -1;
-        return buf_add(&s->fields, r->body.ptr + 1, r->body.len - 2);
+        return permit_json_body_members(r->body.ptr, r->body.len, &s->fields);
     }
 }
 
@@ -887,6 +887,7 @@ static void plan_record(FILE *f, const char *verb, const struct ledger_rec *r)
 static void plan_update(FILE *f, const struct ledger_rec *r)
 {
     struct permit o, n;
+    unsigned m = 0;
     int k = 0;
 
     memset(&o, 0, sizeof(o));
@@ -896,23 +897,24 @@ static void plan_update(FILE *f, const struct ledger_rec *r)
     fputs(" ref ", f);
     put_safe(f, r->reference_id);
     fputc(':', f);
-    if (!r->srv_body.ptr || !r->target.ptr || ledger_body_parse(r->srv_body.ptr, &o) < 0 ||
-        ledger_body_parse(r->target.ptr, &n) < 0) {
+    if (!r->srv_body.ptr || !r->target.ptr || permit_json_parse(r->srv_body.ptr, &o) < 0 ||
+        permit_json_parse(r->target.ptr, &n) < 0) {
         fputs(" {", f);
         put_safe(f, r->upd.ptr ? r->upd.ptr : "");
         fputs("}\n", f);
         return;
     }
-    if (strcmp(o.plate, n.plate) != 0)
+    permit_json_diff(&o, &n, &m);
+    if (m & PF_BIT(PF_PLATE))
         fprintf(f, "%s plate %s -> %s", k++ ? "," : "", o.plate, n.plate);
-    if (o.cents != n.cents) {
+    if (m & PF_BIT(PF_AMOUNT)) {
         fprintf(f, "%s amount %lld.%02lld -> %lld.%02lld", k++ ? "," : "", o.cents / 100,
                 o.cents % 100, n.cents / 100, n.cents % 100);
     }
-    if (o.currency != n.currency)
+    if (m & PF_BIT(PF_CURRENCY))
         fprintf(f, "%s currency %s -> %s", k++ ? "," : "", currency_name(o.currency),
                 currency_name(n.currency));
-    if (o.end != n.end) {
+    if (m & PF_BIT(PF_END)) {
         fprintf(f, "%s end ", k++ ? "," : "");
         put_time(f, o.end);
         fputs(" -> ", f);

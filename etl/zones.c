@@ -58,7 +58,6 @@ struct zones {
     size_t        naliases, capaliases;
     struct slot  *slot;
     size_t        nslots, used;   /* nslots: power of two */
-    int           hold;
     int           maxcp;   /* longest zone key in code points */
 };
 
@@ -869,22 +868,6 @@ void zones_resolve(const struct zones *z, struct permit *p)
         p->zone[n] = '\0';
         break;
     }
-}
-
-void zones_set_disconnected_hold(struct zones *z, int hold)
-{
-    if (z)
-        z->hold = hold != 0;
-}
-
-int zones_disconnected_hold(const struct zones *z)
-{
-    return z ? z->hold : 0;
-}
-
-int zones_held(const struct zones *z, const struct permit *p)
-{
-    return z && z->hold && p->zone_status == ZONE_DISCONNECTED;
 }
 
 size_t zones_count(const struct zones *z)

@@ -41,9 +41,8 @@
  *   matched       the key is a known zone's key; p->zone = its spelling;
  *   alias         the key is an alias's key; p->zone = the aliased zone;
  *   disconnected  anything else; p->zone = p->vendor_zone (trimmed): it is
- *                 pushed as given, or held when the table was told to hold
- *                 disconnected records (zones_set_disconnected_hold(),
- *                 config "disconnected": "hold"; see zones_held()).
+ *                 pushed as given, or held under the config's
+ *                 "disconnected": "hold" (push.c applies it).
  *
  * Suggestions (zones_suggest()) for a disconnected name: the known zones
  * at the smallest (true, unrestricted) Damerau–Levenshtein distance from
@@ -111,13 +110,6 @@ void zones_resolve(const struct zones *z, struct permit *p);
 enum zone_status zones_lookup(const struct zones *z, const char *name, size_t n,
                               const char **zone);
 
-/* "disconnected": "hold" — records that resolve to disconnected are kept
- * in the ledger as `held` instead of being pushed. Default: push. */
-void zones_set_disconnected_hold(struct zones *z, int hold);
-int  zones_disconnected_hold(const struct zones *z);
-/* 1 when p must be held: z holds disconnected records and p is
- * disconnected. 0 with z NULL. */
-int  zones_held(const struct zones *z, const struct permit *p);
 
 /* The known zones, in zones.txt order (spellings borrowed from z). */
 size_t      zones_count(const struct zones *z);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "opscom.h"
 #include "permit.h"
+#include "permit_json.h"
 
 struct run { long n, next, ok, other, doubt; struct buf *bodies; };
 
@@ -53,6 +54,7 @@ int main(int argc, char **argv)
     struct opscom *o;
     struct opscom_counters k;
     struct run r;
+    struct buf body = BUF_INIT;
     char *tok;
     double t0, dt;
     long i;
@@ -87,8 +89,10 @@ int main(int argc, char **argv)
         p.start = 1700000000LL + i;
         p.end = p.start + 3600;
         snprintf(p.zone, sizeof(p.zone), "Lot %ld", i % 7);
-        if (opscom_push_fields(&r.bodies[i], &p) < 0)
+        if (permit_json_body(&p, &body) < 0 ||
+            permit_json_body_members(body.ptr, body.len, &r.bodies[i]) < 0)
             return 3;
+        buf_reset(&body);
     }
     t0 = log_now();
     rc = opscom_run(o, &h, &r, &err);
@@ -97,6 +101,7 @@ int main(int argc, char **argv)
     printf("n=%ld concurrency=%s rc=%d ok=%ld other=%ld in_doubt=%ld requests=%ld "
            "%.2f s %.0f requests/s%s%s\n", r.n, argv[3], rc, r.ok, r.other, r.doubt,
            k.requests, dt, (double)k.requests / dt, rc ? " error: " : "", rc ? err.msg : "");
+    buf_release(&body);
     for (i = 0; i < r.n; i++)
         buf_release(&r.bodies[i]);
     free(r.bodies);

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "err.h"
 #include "ledger.h"
+#include "permit_json.h"
 
 static char dir[256];
 static char path[320];
@@ -250,13 +251,13 @@ START_TEST(test_body)
     mk(&p, "ps:1", "ABC123", 1450, "Lot 4");
     snprintf(p.promo, sizeof(p.promo), "DISCOUNT20");
     snprintf(p.permit_no, sizeof(p.permit_no), "L4-1138");
-    ck_assert_int_eq(ledger_body(&p, &b), 0);
+    ck_assert_int_eq(permit_json_body(&p, &b), 0);
     ck_assert_str_eq(b.ptr, "{\"LicencePlate\":\"ABC123\",\"Amount\":\"14.50\","
                      "\"CurrencyID\":\"CAD\",\"startTime\":\"2026-11-28T14:00:00\","
                      "\"endTime\":\"2026-11-28T15:00:00\",\"zone\":\"Lot 4\","
                      "\"permitNo\":\"L4-1138\",\"promoCode\":\"DISCOUNT20\"}");
     memset(&q, 0, sizeof(q));
-    ck_assert_int_eq(ledger_body_parse(b.ptr, &q), 0);
+    ck_assert_int_eq(permit_json_parse(b.ptr, &q), 0);
     ck_assert_str_eq(q.plate, "ABC123");
     ck_assert_int_eq(q.cents, 1450);
     ck_assert_int_eq(q.start, p.start);
@@ -268,7 +269,7 @@ START_TEST(test_body)
     buf_reset(&b);
     p.cents = 0;
     p.promo[0] = p.permit_no[0] = '\0';
-    ck_assert_int_eq(ledger_record_json(&p, &b), 0);
+    ck_assert_int_eq(permit_json_record(&p, &b), 0);
     ck_assert_str_eq(b.ptr, "{\"LicencePlate\":\"ABC123\",\"CurrencyID\":\"CAD\","
                      "\"startTime\":\"2026-11-28T14:00:00\",\"endTime\":\"2026-11-28T15:00:00\","
                      "\"zone\":\"Lot 4\",\"_source\":\"in.csv\",\"_line\":2,\"_key\":\"ps:1\","
@@ -305,8 +306,8 @@ START_TEST(test_staged_json)
     ck_assert_int_eq(stage(l, &p, 0), LSO_NEW);
     ledger_rec_init(&r);
     get(l, p.key, &r);
-    ck_assert_int_eq(ledger_body(&p, &b), 0);
-    ck_assert_int_eq(ledger_record_json(&p, &j), 0);
+    ck_assert_int_eq(permit_json_body(&p, &b), 0);
+    ck_assert_int_eq(permit_json_record(&p, &j), 0);
     ledger_sha256_hex(b.ptr, b.len, h);
     ck_assert_str_eq(r.body.ptr, b.ptr);
     ck_assert_str_eq(r.record.ptr, j.ptr);

@@ -51,7 +51,7 @@ static void paystation(struct norm_profile *p)
     p->tz = tz_get("America/Toronto", &e);
     ck_assert_ptr_nonnull(p->tz);
     p->default_currency = CUR_CAD;
-    ck_assert_int_eq(norm_profile_prepare(p, &e), 0);
+    ck_assert_int_eq(norm_profile_check(p, &e), 0);
 }
 
 static void iso(struct norm_profile *p)
@@ -63,7 +63,7 @@ static void iso(struct norm_profile *p)
     p->tz = tz_get("America/Toronto", &e);
     ck_assert_ptr_nonnull(p->tz);
     p->default_currency = CUR_CAD;
-    ck_assert_int_eq(norm_profile_prepare(p, &e), 0);
+    ck_assert_int_eq(norm_profile_check(p, &e), 0);
 }
 
 static struct raw_record row(const char *plate, const char *amount, const char *cur,

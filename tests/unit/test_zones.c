@@ -300,11 +300,6 @@ START_TEST(test_resolve)
         ck_assert_str_eq(zone, resolve_cases[_i].zone);
     else
         ck_assert_ptr_null(zone);
-    /* hold applies to disconnected records only */
-    ck_assert_int_eq(zones_held(z, &p), 0);
-    zones_set_disconnected_hold(z, 1);
-    ck_assert_int_eq(zones_disconnected_hold(z), 1);
-    ck_assert_int_eq(zones_held(z, &p), resolve_cases[_i].st == ZONE_DISCONNECTED);
     zones_free(z);
     rm_tmpdir();
 }
@@ -319,7 +314,6 @@ START_TEST(test_resolve_null_table)
     zones_resolve(NULL, &p);
     ck_assert_int_eq(p.zone_status, ZONE_UNCHECKED);
     ck_assert_str_eq(p.zone, "Lot 01");
-    ck_assert_int_eq(zones_held(NULL, &p), 0);
     ck_assert_int_eq(zones_lookup(NULL, "x", 1, NULL), ZONE_UNCHECKED);
     zones_free(NULL);
 }
