@@ -244,11 +244,11 @@ fi
 if want report; then
   for n in $SIZES; do
     r=$( [ "$n" -ge "$BIG" ] && echo "$REPORT_BIG_RUNS" || echo "$RUNS")
-    BARE_WALL=
+    BARE_WALL= BARE_CPU=
     if [ -x "$XLSXBARE" ]; then
       bout=$DIR/bare-$n.xlsx
       if measure "$r" 0 "$XLSXBARE" "$n" "$bout"; then
-        BARE_WALL=$M_WALL
+        BARE_WALL=$M_WALL BARE_CPU=$M_CPU
         row "floor: bare libxlsxwriter (Permits)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" - "$(mb "$M_RSS")" "bench/xlsx_bare.c, constant_memory, xlsx $(mb $(( $(fsize "$bout") / 1024 ))) MB"
       else
         row "floor: bare libxlsxwriter (Permits)" "$(human "$n")" - - - - "failed ($M_ERR)"
@@ -272,7 +272,7 @@ if want report; then
       out=$DIR/report-$n.xlsx
       if measure "$r" "0 1" "$PE" -q report -f paystation --zones "$ZONES" --aliases "$ALIASES" -o "$out" "$f"; then
         row "report -o OUT.xlsx (offline)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$(fsize "$f")" "$M_WALL")" "$(mb "$M_RSS")" "paystation file: ingest+normalize+zones+all sheets, xlsx $(mb $(( $(fsize "$out") / 1024 ))) MB$(ratio "$M_WALL")"
-        eval "REP_WALL_$n=$M_WALL REP_CPU_$n=$M_CPU REP_LOAD_$n=$M_LOAD BARE_WALL_$n=${BARE_WALL:--}"
+        eval "REP_WALL_$n=$M_WALL REP_CPU_$n=$M_CPU REP_LOAD_$n=$M_LOAD BARE_WALL_$n=${BARE_WALL:--} BARE_CPU_$n=${BARE_CPU:--}"
       else
         row "report -o OUT.xlsx (offline)" "$(human "$n")" - - - - "failed ($M_ERR)"
       fi
@@ -294,10 +294,12 @@ if want report; then
       fi
     fi
   done
+  # judged on CPU seconds (user+sys): wall on a shared machine is noise
   rw=$(eval echo "\${REP_WALL_$BIG:--}") bw=$(eval echo "\${BARE_WALL_$BIG:--}")
-  target "report <= 1.2x bare libxlsxwriter ($(human "$BIG") rows)" \
-    "$(ratio_of "$rw" "$bw")x ($rw s vs $bw s; pandas+openpyxl at $(human "$SMALL"): $(ratio_of "$(eval echo "\${REP_WALL_$SMALL:--}")" "$(eval echo "\${PD_WALL_$SMALL:--}")")x of its wall)" \
-    "$(ratio_of "$rw" "$bw")" "<=" 1.2 "$(eval echo "\${REP_LOAD_$BIG:--}")"
+  rc_=$(eval echo "\${REP_CPU_$BIG:--}") bc=$(eval echo "\${BARE_CPU_$BIG:--}")
+  target "report <= 1.2x bare libxlsxwriter ($(human "$BIG") rows, CPU)" \
+    "$(ratio_of "$rc_" "$bc")x CPU ($rc_ s vs $bc s), $(ratio_of "$rw" "$bw")x wall ($rw s vs $bw s); pandas+openpyxl at $(human "$SMALL"): report takes $(ratio_of "$(eval echo "\${REP_WALL_$SMALL:--}")" "$(eval echo "\${PD_WALL_$SMALL:--}")")x its wall" \
+    "$(ratio_of "$rc_" "$bc")" "<=" 1.2 "$(eval echo "\${REP_LOAD_$BIG:--}")"
 fi
 
 # --- sandbox helpers ------------------------------------------------------------
@@ -463,9 +465,12 @@ for i in range(100, len(lines), 100):
 with open(path, "wb") as fh:
     fh.write(b"\r\n".join(lines))
 PYEOF
-      if measure 1 "0 1" "$PE" -q --timings push -c "$DIR/rerun.json" -f paystation "$DIR/rerun-in/day.csv"; then
+      # the same ledger and server, no report_dir: the rerun's own cost
+      # (`push` with a report_dir also writes the report of its records)
+      write_config "$DIR/rerun-push.json" "$PORT" "$RUN_CONC" "$DIR/rerun.db"
+      if measure 1 "0 1" "$PE" -q --timings push -c "$DIR/rerun-push.json" -f paystation "$DIR/rerun-in/day.csv"; then
         upd=$(sed -n 's/.*sales [0-9]* = [0-9]* pushed + \([0-9]*\) updated.*/\1/p' "$TMP/err" | tail -n 1)
-        row "rerun: push after 1% changed" "$(human "$RERUN_ROWS")" "$M_WALL" "$(rate "$RERUN_ROWS" "$M_WALL")" - "$(mb "$M_RSS")" "${upd:-?} updated; --timings: $(timings "$TMP/err")"
+        row "rerun: push after 1% changed" "$(human "$RERUN_ROWS")" "$M_WALL" "$(rate "$RERUN_ROWS" "$M_WALL")" - "$(mb "$M_RSS")" "${upd:-?} updated (no report); --timings: $(timings "$TMP/err")"
         target "rerun after 1% of a $(human "$RERUN_ROWS")-row file changed <= 2 s" "$M_WALL s wall, $M_CPU s CPU (${upd:-?} updates sent)" "$M_WALL" "<=" 2
       else
         row "rerun: push after 1% changed" "$(human "$RERUN_ROWS")" - - - - "failed ($M_ERR)"
