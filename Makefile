@@ -13,7 +13,7 @@ DEB_PKGS := build-essential pkg-config libcsv-dev libjson-c-dev libpcre2-dev \
 # only `make check-full` needs these (installed by full-deps; large: never by check)
 FULL_DEB_PKGS := libreoffice-calc-nogui poppler-utils
 # only `make bench` needs these (installed by bench-deps, never by check)
-BENCH_DEB_PKGS := time wrk
+BENCH_DEB_PKGS := time wrk python3-aiohttp python3-pandas python3-openpyxl miller
 
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes -Wformat=2
@@ -200,7 +200,8 @@ $(BUILD)/bench-csv-bare: $(BUILD)/obj/bench/csv_bare.o
 bench-deps:
 	$(call apt_install,bench-deps,$(BENCH_DEB_PKGS))
 
-# bench: the table of issue 10 (bench/run.sh; BENCH_ARGS="--rows 200000" etc.)
+# bench: the tables of issues 10 and 20 and the targets of issue 20 with
+# met/missed (bench/run.sh; quick: BENCH_ARGS="--rows 200000 --runs 1")
 bench: bench-deps
 	@$(MAKE) --no-print-directory all bench-tools
 	@BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_ARGS)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh — the benchmark table of issue 10 (`make bench` runs it).
+# bench/run.sh — the benchmark table of issues 10 and 20 (`make bench` runs
+# it), then every target of issue 20 with its figure and "met"/"missed".
 #
 #   bench/run.sh [--rows N] [--runs K] [--only LIST] [--out FILE]
 #
@@ -7,15 +8,21 @@
 #             rows are generated once by build/bench-gen and cached under
 #             $BUILD/bench/ (regenerated when the generator changes).
 # --runs K    runs per measurement of the 100k inputs (default 5); the large
-#             ones run 3 times, `run` end to end once.  Figures are medians.
-# --only LIST comma-separated sections: floors,validate,report,push,run,
-#             workers (default all).
+#             ones run 3 times (the report's REPORT_BIG_RUNS, default 1),
+#             `run` end to end once.  Figures are medians.
+# --only LIST comma-separated sections: floors,validate,report,push,rerun,
+#             run,workers (default all).
 # --out FILE  also write the table there (markdown).
 #
-# Wall time is measured around /usr/bin/time -v (which gives the peak RSS).
+# Wall time is measured around /usr/bin/time -v (which gives the peak RSS);
+# every row carries the 1-minute load average when it was measured (the
+# machine may be shared: the CPU column is the steadier figure).
 # A section whose command is not implemented yet prints "not available yet";
 # a command that fails prints its exit code and last error line.  Nothing is
-# ever estimated.  Needs: /usr/bin/time, wrk (make bench-deps).
+# ever estimated, and nothing here asserts a time: a missed target is
+# printed, not failed.  Needs: /usr/bin/time, wrk; for the yardsticks
+# python3-aiohttp, python3-pandas, python3-openpyxl, miller (make bench-deps).
+# Quick run: BENCH_ARGS="--rows 200000 --runs 1" make bench.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -30,14 +37,14 @@ DIR=$BUILD/bench
 WRK_LUA=${WRK_LUA:-$ROOT/bench/load-push.lua}
 export PERMIT_ETL_FORMATS=${PERMIT_ETL_FORMATS:-$ROOT/formats}
 
-BIG=1000000 RUNS=5 ONLY=floors,validate,report,push,run,workers OUT=
+BIG=1000000 RUNS=5 ONLY=floors,validate,report,push,rerun,run,workers OUT=
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) BIG=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -52,6 +59,11 @@ PUSH_ROWS=${PUSH_ROWS:-20000}
 PUSH_SLOW_ROWS=${PUSH_SLOW_ROWS:-2000}
 [ "$PUSH_SLOW_ROWS" -gt "$PUSH_ROWS" ] && PUSH_SLOW_ROWS=$PUSH_ROWS
 RUN_TIMEOUT=${RUN_TIMEOUT:-1200}     # seconds for `run` end to end
+RUN_CONC=${RUN_CONC:-32}             # concurrency of `run` end to end (issue 20)
+RERUN_ROWS=${RERUN_ROWS:-200000}     # the file of the rerun target
+[ "$RERUN_ROWS" -gt "$BIG" ] && RERUN_ROWS=$BIG
+REPORT_BIG_RUNS=${REPORT_BIG_RUNS:-1}
+PY=/usr/bin/python3                  # Debian's, with python3-aiohttp / -pandas
 
 for t in /usr/bin/time "$GEN" "$CSVBARE"; do
   [ -x "$t" ] || { echo "bench/run.sh: $t missing (make bench-deps bench-tools)" >&2; exit 2; }
@@ -94,6 +106,7 @@ input() {
 measure() {
   local runs=$1 ok=$2; shift 2
   local i rc t0 t1 walls= rss= us= sy= line
+  M_LOAD=$(cut -d' ' -f1 /proc/loadavg)
   for ((i = 0; i < runs; i++)); do
     t0=$(date +%s%N)
     if [ -n "${M_TIMEOUT:-}" ]; then
@@ -142,13 +155,35 @@ implemented() {
 
 # --- the table ----------------------------------------------------------------
 ROWS_OUT=()
-# row NAME INPUT WALL RATE MBPS RSS NOTE (the CPU column is M_CPU when WALL is set)
+# row NAME INPUT WALL RATE MBPS RSS NOTE (the CPU column is M_CPU and the load
+# column M_LOAD when WALL is set; else the load now)
 row() {
-  local cpu=-; [ "$3" != - ] && cpu=${M_CPU:--}
-  ROWS_OUT+=("| $1 | $2 | $3 | $cpu | $4 | $5 | $6 | $7 |")
-  printf '  %-36s %-6s %8s %8s %9s %7s %7s  %s\n' "$1" "$2" "$3" "$cpu" "$4" "$5" "$6" "$7" >&2
+  local cpu=- load; [ "$3" != - ] && cpu=${M_CPU:--}
+  load=$(cut -d' ' -f1 /proc/loadavg); [ "$3" != - ] && load=${M_LOAD:-$load}
+  ROWS_OUT+=("| $1 | $2 | $3 | $cpu | $4 | $5 | $6 | $load | $7 |")
+  printf '  %-36s %-6s %8s %8s %9s %7s %7s %5s  %s\n' "$1" "$2" "$3" "$cpu" "$4" "$5" "$6" "$load" "$7" >&2
 }
 na() { row "$1" "$2" - - - - "${3:-not available yet}"; }
+
+# --- the targets of issue 20 ----------------------------------------------------
+TGT_OUT=()
+# target WHAT FIGURE VALUE OP LIMIT [LOAD]: met when VALUE OP LIMIT (OP is <= or
+# >=); VALUE "-" (not measured) prints "not measured"
+target() {
+  local verdict load=${6:-${M_LOAD:-$(cut -d' ' -f1 /proc/loadavg)}}
+  if [ "$3" = - ] || [ -z "$3" ]; then verdict="not measured"
+  else
+    verdict=$(awk -v v="$3" -v l="$5" -v op="$4" 'BEGIN {
+      ok = op == "<=" ? v + 0 <= l + 0 : v + 0 >= l + 0; print ok ? "met" : "**missed**" }')
+  fi
+  TGT_OUT+=("| $1 | $2 | $load | $verdict |")
+  printf '  TARGET %-58s %s -> %s\n' "$1" "$2" "$verdict" >&2
+}
+# field FILE NAME COLUMN: a --timings stage's wall (2) or cpu (3) seconds
+tstage() {
+  awk -v n="$2" -v c="$3" '/timings \(seconds\)/ {p = 1; next} p && $1 == n && $2 ~ /^[0-9.]+$/ {print $c; exit}' "$1"
+}
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN {if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-"}'; }
 
 # 1. floors
 if want floors; then
@@ -177,12 +212,30 @@ if want validate; then
           note="$prof, user $M_USER s sys $M_SYS s"
           [ -n "$fl" ] && [ "$prof" = paystation ] && note="$note, $(awk -v a="$M_WALL" -v b="$fl" 'BEGIN {printf "%.1fx", a / b}') the per-line libcsv floor"
           row "validate --json-out /dev/null" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$sz" "$M_WALL")" "$(mb "$M_RSS")" "$note"
+          [ "$prof" = paystation ] && eval "VAL_WALL_$n=$M_WALL VAL_CPU_$n=$M_CPU VAL_LOAD_$n=$M_LOAD"
         else
           row "validate --json-out /dev/null" "$(human "$n")" - - - - "$prof: failed ($M_ERR)"
         fi
       done
     done
   fi
+  # Miller turning the same CSV into JSON lines: the ratio yardstick
+  for n in $SIZES; do
+    f=$(input paystation "$n"); sz=$(fsize "$f"); r=$( [ "$n" -ge "$BIG" ] && echo 3 || echo "$RUNS")
+    vw=$(eval echo "\${VAL_WALL_$n:--}") vc=$(eval echo "\${VAL_CPU_$n:--}")
+    if ! command -v mlr >/dev/null; then
+      na "yardstick: mlr --icsv --ojsonl cat" "$(human "$n")" "miller not installed (make bench-deps)"
+    elif measure "$r" 0 mlr --icsv --ojsonl --allow-ragged-csv-input cat "$f"; then
+      row "yardstick: mlr --icsv --ojsonl cat" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$sz" "$M_WALL")" "$(mb "$M_RSS")" "Miller $(mlr --version | awk '{print $2}'); validate takes $(ratio_of "$vw" "$M_WALL")x its wall, $(ratio_of "$vc" "$M_CPU")x its CPU"
+      eval "MLR_WALL_$n=$M_WALL"
+    else
+      row "yardstick: mlr --icsv --ojsonl cat" "$(human "$n")" - - - - "failed ($M_ERR)"
+    fi
+  done
+  vw=$(eval echo "\${VAL_WALL_$BIG:--}")
+  target "validate >= 1,000,000 rows/s wall ($(human "$BIG") paystation rows)" \
+    "$(rate "$BIG" "$vw") rows/s ($vw s wall, $(eval echo "\${VAL_CPU_$BIG:--}") s CPU; Miller $(eval echo "\${MLR_WALL_$BIG:--}") s)" \
+    "$( [ "$vw" = - ] && echo - || rate "$BIG" "$vw")" ">=" 1000000 "$(eval echo "\${VAL_LOAD_$BIG:--}")"
 fi
 
 # 3. report (offline, full Permits sheet) vs a bare libxlsxwriter program
@@ -190,12 +243,12 @@ fi
 # alone fed the same synthetic records (bench/report_synth.c)
 if want report; then
   for n in $SIZES; do
-    r=$( [ "$n" -ge "$BIG" ] && echo 3 || echo "$RUNS")
-    BARE_WALL=
+    r=$( [ "$n" -ge "$BIG" ] && echo "$REPORT_BIG_RUNS" || echo "$RUNS")
+    BARE_WALL= BARE_CPU=
     if [ -x "$XLSXBARE" ]; then
       bout=$DIR/bare-$n.xlsx
       if measure "$r" 0 "$XLSXBARE" "$n" "$bout"; then
-        BARE_WALL=$M_WALL
+        BARE_WALL=$M_WALL BARE_CPU=$M_CPU
         row "floor: bare libxlsxwriter (Permits)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" - "$(mb "$M_RSS")" "bench/xlsx_bare.c, constant_memory, xlsx $(mb $(( $(fsize "$bout") / 1024 ))) MB"
       else
         row "floor: bare libxlsxwriter (Permits)" "$(human "$n")" - - - - "failed ($M_ERR)"
@@ -219,13 +272,34 @@ if want report; then
       out=$DIR/report-$n.xlsx
       if measure "$r" "0 1" "$PE" -q report -f paystation --zones "$ZONES" --aliases "$ALIASES" -o "$out" "$f"; then
         row "report -o OUT.xlsx (offline)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$(fsize "$f")" "$M_WALL")" "$(mb "$M_RSS")" "paystation file: ingest+normalize+zones+all sheets, xlsx $(mb $(( $(fsize "$out") / 1024 ))) MB$(ratio "$M_WALL")"
+        eval "REP_WALL_$n=$M_WALL REP_CPU_$n=$M_CPU REP_LOAD_$n=$M_LOAD BARE_WALL_$n=${BARE_WALL:--} BARE_CPU_$n=${BARE_CPU:--}"
       else
         row "report -o OUT.xlsx (offline)" "$(human "$n")" - - - - "failed ($M_ERR)"
       fi
     else
       na "report -o OUT.xlsx (offline)" "$(human "$n")"
     fi
+    # pandas + openpyxl writing the file's rows as one sheet (the yardstick;
+    # only up to PANDAS_ROWS rows: it is slow)
+    if [ "$n" -le "${PANDAS_ROWS:-$SMALL}" ]; then
+      f=$(input paystation "$n")
+      if ! "$PY" -c 'import pandas, openpyxl' 2>/dev/null; then
+        na "yardstick: pandas + openpyxl" "$(human "$n")" "python3-pandas / python3-openpyxl not installed (make bench-deps)"
+      elif measure 1 0 "$PY" "$ROOT/bench/peer_report.py" "$f" "$DIR/pandas-$n.xlsx"; then
+        rw=$(eval echo "\${REP_WALL_$n:--}") rc_=$(eval echo "\${REP_CPU_$n:--}")
+        row "yardstick: pandas + openpyxl" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" - "$(mb "$M_RSS")" "bench/peer_report.py, Permits-like sheet only; permit-etl report takes $(ratio_of "$rw" "$M_WALL")x its wall, $(ratio_of "$rc_" "$M_CPU")x its CPU"
+        eval "PD_WALL_$n=$M_WALL"
+      else
+        row "yardstick: pandas + openpyxl" "$(human "$n")" - - - - "failed ($M_ERR)"
+      fi
+    fi
   done
+  # judged on CPU seconds (user+sys): wall on a shared machine is noise
+  rw=$(eval echo "\${REP_WALL_$BIG:--}") bw=$(eval echo "\${BARE_WALL_$BIG:--}")
+  rc_=$(eval echo "\${REP_CPU_$BIG:--}") bc=$(eval echo "\${BARE_CPU_$BIG:--}")
+  target "report <= 1.2x bare libxlsxwriter ($(human "$BIG") rows, CPU)" \
+    "$(ratio_of "$rc_" "$bc")x CPU ($rc_ s vs $bc s), $(ratio_of "$rw" "$bw")x wall ($rw s vs $bw s); pandas+openpyxl at $(human "$SMALL"): report takes $(ratio_of "$(eval echo "\${REP_WALL_$SMALL:--}")" "$(eval echo "\${PD_WALL_$SMALL:--}")")x its wall" \
+    "$(ratio_of "$rc_" "$bc")" "<=" 1.2 "$(eval echo "\${REP_LOAD_$BIG:--}")"
 fi
 
 # --- sandbox helpers ------------------------------------------------------------
@@ -260,7 +334,24 @@ write_config() {
 EOF
 }
 
-# 4. push vs the sandbox's own capacity (wrk)
+# 4. push vs the sandbox's own capacity (wrk), and beside the peers (issue
+# 20): at --slow-ms 0 a fresh sandbox for each of permit-etl, then wrk on
+# the same sandbox, bench/peer_async.py at the same concurrency and, at c=1,
+# bench/peer_push.py (urllib, sequential).  The peers read the same file.
+# peer NAME C CMD...: one measured peer run on a fresh sandbox -> PEER_RATE
+peer() {
+  local name=$1 c=$2 nrec=$3; shift 3
+  PEER_RATE=-
+  if ! sandbox_start 0; then row "$name" "c=$c" - - - - "sandbox did not start"; return; fi
+  if measure 1 "0 1" "$@" "http://127.0.0.1:$PORT" "$f" "$c"; then
+    local sent; sent=$(awk '{print $2}' "$TMP/out")
+    PEER_RATE=$(rate "$sent" "$M_WALL")
+    row "$name" "c=$c" "$M_WALL" "$PEER_RATE" - "$(mb "$M_RSS")" "$(cat "$TMP/out") (inside the script; wall includes the interpreter's start)"
+  else
+    row "$name" "c=$c" - - - - "failed ($M_ERR)"
+  fi
+  sandbox_stop
+}
 if want push; then
   if [ ! -x "$SANDBOX" ] || ! implemented push; then
     for s in 0 20; do for c in 1 8 32; do na "push --slow-ms $s" "c=$c"; done; done
@@ -276,7 +367,8 @@ if want push; then
         write_config "$DIR/push.json" "$PORT" "$c" "$DIR/push.db"
         if measure 1 "0 1" "$PE" -q --timings push -c "$DIR/push.json" -f paystation "$f"; then
           stages=$(timings "$TMP/err")
-          pw=$M_WALL prss=$M_RSS pcpu=$M_CPU
+          pw=$M_WALL prss=$M_RSS pcpu=$M_CPU pload=$M_LOAD
+          pst=$(tstage "$TMP/err" push 2)
           cap=-
           if command -v wrk >/dev/null; then
             wrk -t "$([ "$c" -ge 2 ] && echo 2 || echo 1)" -c "$c" -d "${WRK_SECONDS:-5}" \
@@ -285,21 +377,115 @@ if want push; then
             bad=$(awk '/Non-2xx/ {print $NF}' "$TMP/wrk")
             [ -n "$bad" ] && cap="$cap (non-2xx: $bad!)"
           fi
-          note="sandbox capacity (wrk, c=$c) $cap req/s"
-          [ "${cap%% *}" != - ] && note="$note; push = $(awk -v a="$(rate "$nrec" "$pw")" -v b="${cap%% *}" 'BEGIN {printf "%.0f%%", 100 * a / b}') of it"
+          # the push phase alone (--timings "push") against wrk: staging is
+          # its own target
+          prate=$(rate "$nrec" "${pst:-$pw}")
+          pct=-
+          [ "${cap%% *}" != - ] && pct=$(awk -v a="$prate" -v b="${cap%% *}" 'BEGIN {printf "%.0f", 100 * a / b}')
+          note="sandbox capacity (wrk, c=$c) $cap req/s; push phase ${pst:--} s = $prate rec/s = ${pct}% of it"
           [ -n "$stages" ] && note="$note; --timings: $stages"
-          M_CPU=$pcpu
+          M_CPU=$pcpu M_LOAD=$pload
           row "push $(human "$nrec") --slow-ms $s" "c=$c" "$pw" "$(rate "$nrec" "$pw")" - "$(mb "$prss")" "$note"
+          if [ "$s" -eq 0 ] && [ "$c" -gt 1 ]; then
+            target "push --slow-ms 0 >= 70% of wrk at c=$c" "push phase $prate rec/s vs wrk ${cap%% *} req/s = ${pct}% (whole command $(rate "$nrec" "$pw") rec/s)" "$pct" ">=" 70 "$pload"
+          fi
+          [ "$s" -eq 0 ] && eval "PE_RATE_$c=$(rate "$nrec" "$pw") PE_LOAD_$c=$pload"
         else
           row "push $(human "$nrec") --slow-ms $s" "c=$c" - - - - "failed ($M_ERR)"
+          [ "$s" -eq 0 ] && [ "$c" -gt 1 ] && target "push --slow-ms 0 >= 70% of wrk at c=$c" "failed ($M_ERR)" - ">=" 70
         fi
         sandbox_stop
+        if [ "$s" -eq 0 ]; then
+          # the peers on the same file (whole command: read, convert, send)
+          if [ "$c" -eq 1 ]; then
+            peer "peer: bench/peer_push.py (urllib)" 1 "$nrec" "$PY" "$ROOT/bench/peer_push.py"
+            eval "PEER_PUSH_RATE=$PEER_RATE"
+          fi
+          if "$PY" -c 'import aiohttp' 2>/dev/null; then
+            peer "peer: bench/peer_async.py (aiohttp)" "$c" "$nrec" "$PY" "$ROOT/bench/peer_async.py"
+            eval "PEER_ASYNC_RATE_$c=$PEER_RATE"
+          else
+            na "peer: bench/peer_async.py (aiohttp)" "c=$c" "python3-aiohttp not installed (make bench-deps)"
+          fi
+        fi
       done
     done
+    r1=${PE_RATE_1:--}
+    target "push at c=1 >= 2x the naive loop (bench/peer_push.py)" \
+      "$r1 rec/s vs urllib ${PEER_PUSH_RATE:--} rec/s = $(ratio_of "$r1" "${PEER_PUSH_RATE:--}")x (aiohttp c=1: ${PEER_ASYNC_RATE_1:--} rec/s; c=8 $(ratio_of "${PE_RATE_8:--}" "${PEER_ASYNC_RATE_8:--}")x, c=32 $(ratio_of "${PE_RATE_32:--}" "${PEER_ASYNC_RATE_32:--}")x aiohttp)" \
+      "$(ratio_of "$r1" "${PEER_PUSH_RATE:--}")" ">=" 2 "${PE_LOAD_1:-}"
   fi
 fi
 
-# 5. run end to end on a BIG-row day
+# 5. a rerun after 1% of a RERUN_ROWS-row file changed (issue 20): `run` on
+# the file into a fresh ledger (c=RUN_CONC, report included), then the plate
+# of every 100th row changes (an update each) and `push` of the file is
+# timed.  Then `run` of 1,000 new rows on that ledger: its `stats` stage is
+# the first of the two ledger sizes of the stats target (the second comes
+# after `run` end to end below).
+# stats_probe LEDGER_JSON_DIR TAG: run 1,000 new rows against the ledger of
+# the config written by the caller -> STATS_WALL_TAG, STATS_CPU_TAG
+stats_probe() {
+  local cfg=$1 tag=$2 port=$3 ledger=$4
+  mkdir -p "$DIR/probe-$tag"
+  rm -f "$DIR/probe-$tag"/*.csv
+  "$PY" "$ROOT/tests/e2e/push_check.py" gen 1000 "$DIR/probe-$tag/new.csv" "$((900000000 + RANDOM))"
+  write_config "$cfg" "$port" "$RUN_CONC" "$ledger" "$DIR/probe-$tag/*.csv"
+  if measure 1 "0 1" "$PE" --timings run -c "$cfg"; then
+    eval "STATS_WALL_$tag=$(tstage "$TMP/err" stats 2) STATS_CPU_$tag=$(tstage "$TMP/err" stats 3) STATS_LOAD_$tag=$M_LOAD"
+    row "run of 1,000 new rows on the $tag ledger" 1k "$M_WALL" "$(rate 1000 "$M_WALL")" - "$(mb "$M_RSS")" "stats stage $(tstage "$TMP/err" stats 2) s (cpu $(tstage "$TMP/err" stats 3)); --timings: $(timings "$TMP/err")"
+  else
+    row "run of 1,000 new rows on the $tag ledger" 1k - - - - "failed ($M_ERR)"
+  fi
+}
+if want rerun; then
+  if [ ! -x "$SANDBOX" ] || ! implemented run; then
+    na "rerun after 1% changed" "$(human "$RERUN_ROWS")"
+  elif ! sandbox_start 0; then
+    row "rerun after 1% changed" "$(human "$RERUN_ROWS")" - - - - "sandbox did not start"
+  else
+    f=$(input paystation "$RERUN_ROWS")
+    rm -rf "$DIR/rerun-in"; mkdir -p "$DIR/rerun-in" "$DIR/reports"
+    cp "$f" "$DIR/rerun-in/day.csv"
+    rm -f "$DIR/rerun.db" "$DIR/rerun.db-wal" "$DIR/rerun.db-shm" "$DIR/rerun.db.lock"
+    write_config "$DIR/rerun.json" "$PORT" "$RUN_CONC" "$DIR/rerun.db" "$DIR/rerun-in/*.csv"
+    if measure 1 "0 1" "$PE" --timings run -c "$DIR/rerun.json"; then
+      row "run, fresh ledger (--timings)" "$(human "$RERUN_ROWS")" "$M_WALL" "$(rate "$RERUN_ROWS" "$M_WALL")" - "$(mb "$M_RSS")" "concurrency $RUN_CONC, slow-ms 0; --timings: $(timings "$TMP/err")"
+      # 1% of the rows change their plate (every 100th data row)
+      "$PY" - "$DIR/rerun-in/day.csv" <<'PYEOF'
+import sys
+path = sys.argv[1]
+with open(path, "rb") as fh:
+    lines = fh.read().split(b"\r\n")
+for i in range(100, len(lines), 100):
+    cells = lines[i].split(b",")
+    if len(cells) > 2 and b'"' not in lines[i]:
+        cells[1] = cells[1] + b"Q"
+        lines[i] = b",".join(cells)
+with open(path, "wb") as fh:
+    fh.write(b"\r\n".join(lines))
+PYEOF
+      # the same ledger and server, no report_dir: the rerun's own cost
+      # (`push` with a report_dir also writes the report of its records)
+      write_config "$DIR/rerun-push.json" "$PORT" "$RUN_CONC" "$DIR/rerun.db"
+      if measure 1 "0 1" "$PE" -q --timings push -c "$DIR/rerun-push.json" -f paystation "$DIR/rerun-in/day.csv"; then
+        upd=$(sed -n 's/.*sales [0-9]* = [0-9]* pushed + \([0-9]*\) updated.*/\1/p' "$TMP/err" | tail -n 1)
+        row "rerun: push after 1% changed" "$(human "$RERUN_ROWS")" "$M_WALL" "$(rate "$RERUN_ROWS" "$M_WALL")" - "$(mb "$M_RSS")" "${upd:-?} updated (no report); --timings: $(timings "$TMP/err")"
+        target "rerun after 1% of a $(human "$RERUN_ROWS")-row file changed <= 2 s" "$M_WALL s wall, $M_CPU s CPU (${upd:-?} updates sent)" "$M_WALL" "<=" 2
+      else
+        row "rerun: push after 1% changed" "$(human "$RERUN_ROWS")" - - - - "failed ($M_ERR)"
+        target "rerun after 1% of a $(human "$RERUN_ROWS")-row file changed <= 2 s" "failed ($M_ERR)" - "<=" 2
+      fi
+      stats_probe "$DIR/probe.json" small "$PORT" "$DIR/rerun.db"
+    else
+      row "run, fresh ledger (--timings)" "$(human "$RERUN_ROWS")" - - - - "failed ($M_ERR)"
+    fi
+    sandbox_stop
+  fi
+fi
+
+# 6. run end to end on a BIG-row day (c=RUN_CONC, slow-ms 0, report included),
+# then the second stats probe on its ledger
 if want run; then
   if [ ! -x "$SANDBOX" ] || ! implemented run; then
     na "run end to end (--timings)" "$(human "$BIG")"
@@ -309,12 +495,22 @@ if want run; then
     ln -sf "$f" "$DIR/run-in/day.csv"
     rm -f "$DIR/run.db" "$DIR/run.db-wal" "$DIR/run.db-shm" "$DIR/run.db.lock" "$DIR/run-timings.txt"
     if sandbox_start 0; then
-      write_config "$DIR/run.json" "$PORT" 8 "$DIR/run.db" "$DIR/run-in/*.csv"
+      write_config "$DIR/run.json" "$PORT" "$RUN_CONC" "$DIR/run.db" "$DIR/run-in/*.csv"
       if M_TIMEOUT=$RUN_TIMEOUT measure 1 "0 1" "$PE" --timings run -c "$DIR/run.json"; then
-        row "run end to end (--timings)" "$(human "$BIG")" "$M_WALL" "$(rate "$BIG" "$M_WALL")" - "$(mb "$M_RSS")" "concurrency 8, slow-ms 0, exit $(sed -n 's/.*(exit \([0-9]\)).*/\1/p' "$TMP/err" | tail -n 1); --timings: $(timings "$TMP/err")"
+        lbytes=$(( $(fsize "$DIR/run.db") + $( [ -f "$DIR/run.db-wal" ] && fsize "$DIR/run.db-wal" || echo 0) ))
+        recs=$(sed -n 's/.*rows [0-9]* = \([0-9]*\) sales + [0-9]* rejected + [0-9]* duplicates + \([0-9]*\) voids.*/\1 \2/p' "$TMP/err" | tail -n 1 | awk '{print $1 + $2}')
+        bpr=$(awk -v b="$lbytes" -v n="${recs:-0}" 'BEGIN {if (n > 0) printf "%.0f", b / n; else print "-"}')
+        st=$(tstage "$TMP/err" stage 2)
+        row "run end to end (--timings)" "$(human "$BIG")" "$M_WALL" "$(rate "$BIG" "$M_WALL")" - "$(mb "$M_RSS")" "concurrency $RUN_CONC, slow-ms 0, exit $(sed -n 's/.*(exit \([0-9]\)).*/\1/p' "$TMP/err" | tail -n 1); ledger $(mb $((lbytes / 1024))) MB = $bpr bytes per record (${recs:-?} records); --timings: $(timings "$TMP/err")"
         awk '/timings \(seconds\)/ {p = 1} p' "$TMP/err" >"$DIR/run-timings.txt"
+        target "run end to end, $(human "$BIG") rows, c=$RUN_CONC, report: <= 60 s wall" "$M_WALL s wall, $M_CPU s CPU; --timings: $(timings "$TMP/err")" "$M_WALL" "<=" 60
+        target "run end to end: peak RSS <= 200 MB" "$(mb "$M_RSS") MB" "$(mb "$M_RSS")" "<=" 200
+        target "run end to end: ledger <= 400 bytes per record" "$bpr bytes ($(mb $((lbytes / 1024))) MB for ${recs:-?} records)" "$bpr" "<=" 400
+        target "staging >= 200,000 rows/s into a fresh ledger" "$(rate "$BIG" "${st:-0}") rows/s (stage ${st:--} s wall, cpu $(tstage "$TMP/err" stage 3) s, $(human "$BIG") rows)" "$( [ -n "$st" ] && rate "$BIG" "$st" || echo -)" ">=" 200000
+        stats_probe "$DIR/probe.json" big "$PORT" "$DIR/run.db"
       else
         row "run end to end (--timings)" "$(human "$BIG")" - - - - "failed ($M_ERR)"
+        target "run end to end, $(human "$BIG") rows, c=$RUN_CONC, report: <= 60 s wall" "failed ($M_ERR)" - "<=" 60
       fi
       sandbox_stop
     else
@@ -322,8 +518,18 @@ if want run; then
     fi
   fi
 fi
+if want rerun || want run; then
+  # stats: the same 1,000-row run's stats stage on both ledgers; "independent
+  # of the ledger's size" = the big ledger's CPU at most 1.5x the small one's
+  # (or both under 20 ms)
+  a=${STATS_CPU_small:--} b=${STATS_CPU_big:--}
+  v=$(awk -v a="$a" -v b="$b" 'BEGIN {if (a == "-" || b == "-") print "-"; else if (a < 0.02 && b < 0.02) print 1; else if (a > 0) printf "%.2f", b / a; else print 99}')
+  target "stats cost independent of the ledger's size" \
+    "stats stage of a 1,000-row run: ${STATS_WALL_small:--} s wall / $a s CPU on the $(human "$RERUN_ROWS") ledger, ${STATS_WALL_big:--} s / $b s on the $(human "$BIG") ledger (CPU ratio $v)" \
+    "$v" "<=" 1.5 "${STATS_LOAD_big:-}"
+fi
 
-# 6. several workers on one PostgreSQL ledger (a throw-away server,
+# 7. several workers on one PostgreSQL ledger (a throw-away server,
 # tests/pg/pg.sh): 1, 2 and 4 `push` processes (concurrency 8 each) on
 # WORKERS_ROWS records in 4 files, sandbox --slow-ms 20; then the staging
 # rate of each backend (push --timings, one worker, --slow-ms 0).
@@ -381,7 +587,11 @@ if want workers; then
         echo "| staging $(human "$WORKERS_ROWS") records, $led ledger | 1 worker | ${st:--} | - | $(rate "$WORKERS_ROWS" "${st:-0}") | - | - | push --timings: stage ${st:--} s, push ${pu:--} s (--slow-ms 0, c=8) |" >>"$TMP/wrows"
       done
     )
-    while IFS= read -r l; do ROWS_OUT+=("$l"); echo "  $l" >&2; done <"$TMP/wrows"
+    # the load column goes before the notes
+    while IFS= read -r l; do
+      b=${l%|}; l="${b%| *}| $(cut -d' ' -f1 /proc/loadavg) | ${b##*| }|"
+      ROWS_OUT+=("$l"); echo "  $l" >&2
+    done <"$TMP/wrows"
   fi
 fi
 
@@ -389,9 +599,17 @@ fi
 {
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "| measurement | input | wall s (median) | CPU s (user+sys) | rows/s (wall) | MB/s | peak RSS MB | notes |"
-  echo "|---|---|---:|---:|---:|---:|---:|---|"
+  echo "| measurement | input | wall s (median) | CPU s (user+sys) | rows/s (wall) | MB/s | peak RSS MB | load | notes |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${ROWS_OUT[@]}"
+  if [ ${#TGT_OUT[@]} -gt 0 ]; then
+    echo
+    echo "Targets of issue 20 (load = 1-minute load average when measured):"
+    echo
+    echo "| target | figure | load | verdict |"
+    echo "|---|---|---:|---|"
+    printf '%s\n' "${TGT_OUT[@]}"
+  fi
   if [ -s "$DIR/run-timings.txt" ] && want run; then
     echo
     echo "run --timings (stderr):"
