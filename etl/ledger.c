@@ -495,12 +495,257 @@ int ledger_commit(struct ledger *l, struct etl_err *err)
     return l->ops->commit(l, err);
 }
 
+/* --- staging: the decisions (the backends only write, ledger_backend.h) -- */
+
+static void a_txt(struct ledger_args *a, int i, const char *s)
+{
+    a->v[i - 1].s = s;
+    a->v[i - 1].is_int = 0;
+    if (i > a->n)
+        a->n = i;
+}
+
+static void a_int(struct ledger_args *a, int i, long long x)
+{
+    a->v[i - 1].i = x;
+    a->v[i - 1].is_int = 1;
+    if (i > a->n)
+        a->n = i;
+}
+
+/* 2-12: plate, cents, currency, start, end, vendor zone, zone, zone
+ * status, permit number, ticket, promo; 13 source, 14 line. */
+static void a_permit(struct ledger_args *a, const struct permit *p)
+{
+    a_txt(a, 2, p->plate);
+    a_int(a, 3, p->cents);
+    a_txt(a, 4, currency_name(p->currency));
+    a_int(a, 5, p->start);
+    a_int(a, 6, p->end);
+    a_txt(a, 7, p->vendor_zone);
+    a_txt(a, 8, p->zone);
+    a_txt(a, 9, zone_status_name(p->zone_status));
+    a_txt(a, 10, p->permit_no);
+    a_txt(a, 11, p->ticket);
+    a_txt(a, 12, p->promo);
+    a_txt(a, 13, p->source ? p->source : "");
+    a_int(a, 14, p->line);
+}
+
+const char *ledger_stage_write_name(enum ledger_stage_write w)
+{
+    static const char *const names[LSW_COUNT] = {
+        [LSW_INSERT] = "stage insert", [LSW_TOUCH] = "stage touch",
+        [LSW_HELD_PENDING] = "stage", [LSW_RESTAGE] = "stage change",
+        [LSW_VOID_INSERT] = "stage void", [LSW_VOID_SET] = "stage void",
+        [LSW_CANCEL_SALE] = "stage cancelled sale",
+    };
+
+    return (unsigned)w < LSW_COUNT ? names[w] : "stage";
+}
+
+static int write_st(struct ledger *l, enum ledger_stage_write w, const struct ledger_args *a,
+                    struct etl_err *err)
+{
+    if (!l->ops->stage_write)
+        return missing(l, "ledger_stage", err);
+    return l->ops->stage_write(l, w, a, err);
+}
+
+/* p's body and record JSON into l->body, l->record. */
+static int body_record(struct ledger *l, const struct permit *p, struct etl_err *err)
+{
+    buf_reset(&l->body);
+    buf_reset(&l->record);
+    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    return 0;
+}
+
+/* The content hash of l->body (as ledger_sha256_hex()), the digest fetched
+ * once per ledger. */
+static void body_hash(struct ledger *l, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    size_t i;
+
+    if (!l->sha256)
+        l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!l->md)
+        l->md = EVP_MD_CTX_new();
+    if (!l->sha256 || !l->md || EVP_DigestInit_ex(l->md, l->sha256, NULL) != 1 ||
+        EVP_DigestUpdate(l->md, l->body.ptr, l->body.len) != 1 ||
+        EVP_DigestFinal_ex(l->md, md, &n) != 1 || n != 32) {
+        ledger_sha256_hex(l->body.ptr, l->body.len, out);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+/* A void: the void x sale-state table (ledger_void_effect()) on the key's
+ * row, or a new `voided` row when the sale was not seen yet. */
+static int stage_void(struct ledger *l, const struct permit *p, int found,
+                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_void_effect e;
+    struct ledger_args a = { 0 };
+
+    ledger_void_effect(found ? rec : NULL, &e);
+    *out = e.outcome;
+    if (!found) {
+        if (body_record(l, p, err) < 0)
+            return -1;
+        a_txt(&a, 1, p->key);
+        a_permit(&a, p);
+        a_txt(&a, 15, l->body.ptr);
+        a_txt(&a, 16, l->record.ptr);
+        a_txt(&a, 17, now);
+        a_int(&a, 18, l->run);
+        return write_st(l, LSW_VOID_INSERT, &a, err);
+    }
+    a_int(&a, 1, rec->id);
+    a_txt(&a, 2, ledger_state_name(e.state));
+    a_txt(&a, 3, ledger_action_name(e.action));
+    a_txt(&a, 4, e.error);
+    a_txt(&a, 5, p->source ? p->source : "");
+    a_int(&a, 6, p->line);
+    a_int(&a, 7, p->cents);
+    a_txt(&a, 8, currency_name(p->currency));
+    a_int(&a, 9, l->run);
+    a_txt(&a, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
+    a_txt(&a, 11, now);
+    return write_st(l, LSW_VOID_SET, &a, err);
+}
+
+/* A sale whose key has a void: cancelled, never sent. */
+static int stage_cancelled(struct ledger *l, const struct permit *p,
+                           enum ledger_stage_outcome *out, const char *now,
+                           struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_args a = { 0 };
+
+    if (body_record(l, p, err) < 0)
+        return -1;
+    a_int(&a, 1, rec->id);
+    a_permit(&a, p);
+    a_txt(&a, 15, l->body.ptr);
+    a_txt(&a, 16, l->record.ptr);
+    a_txt(&a, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
+    a_txt(&a, 18, now);
+    a_int(&a, 19, l->run);
+    *out = LSO_CANCELLED;
+    return write_st(l, LSW_CANCEL_SALE, &a, err);
+}
+
+/* The same content again: only seen (source, line, run); a held record
+ * whose zone now resolves becomes pending. */
+static int stage_same(struct ledger *l, const struct permit *p, int hold,
+                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_args a = { 0 };
+    const char *stage = "unchanged";
+
+    *out = LSO_UNCHANGED;
+    if (rec->state == LS_HELD && !hold) {
+        a_int(&a, 1, rec->id);
+        if (write_st(l, LSW_HELD_PENDING, &a, err) < 0)
+            return -1;
+        *out = rec->action == LA_UPDATE ? LSO_UPDATE
+             : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
+    }
+    if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
+        stage = rec->state == LS_HELD && hold ? "held"
+              : rec->action == LA_UPDATE ? "update"
+              : rec->action == LA_REPUSH ? "repush" : "push";
+    a_int(&a, 1, rec->id);
+    a_txt(&a, 2, p->source ? p->source : "");
+    a_int(&a, 3, p->line);
+    a_txt(&a, 4, now);
+    a_int(&a, 5, l->run);
+    a_txt(&a, 6, stage);
+    return write_st(l, LSW_TOUCH, &a, err);
+}
+
 int ledger_stage(struct ledger *l, const struct permit *p, int hold, enum
                  ledger_stage_outcome *out, struct etl_err *err)
 {
-    if (!l->ops->stage)
-        return missing(l, "ledger_stage", err);
-    return l->ops->stage(l, p, hold, out, err);
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_args a = { 0 };
+    char hash[65], now[24];
+    int found;
+    enum ledger_action act;
+    enum ledger_stage_outcome oc;
+
+    ledger_now_iso(now);
+    found = l->ops->stage_get ? l->ops->stage_get(l, p->key, rec, err)
+                              : ledger_get(l, p->key, rec, err);
+    if (found < 0)
+        return -1;
+    if (p->voided)
+        return stage_void(l, p, found, out, now, err);
+    if (found && rec->p.voided)
+        return stage_cancelled(l, p, out, now, err);
+    if (body_record(l, p, err) < 0)
+        return -1;
+    body_hash(l, hash);
+    if (!found) {
+        a_txt(&a, 1, p->key);
+        a_permit(&a, p);
+        a_txt(&a, 15, l->body.ptr);
+        a_txt(&a, 16, hash);
+        a_txt(&a, 17, l->record.ptr);
+        a_txt(&a, 18, hold ? "held" : "pending");
+        a_txt(&a, 19, now);
+        a_int(&a, 20, l->run);
+        a_txt(&a, 21, hold ? "held" : "new");
+        *out = LSO_NEW;
+        return write_st(l, LSW_INSERT, &a, err);
+    }
+    if (!strcmp(hash, rec->hash))
+        return stage_same(l, p, hold, out, now, err);
+    /* Changed content: what does the server need? */
+    buf_reset(&l->upd);
+    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
+        /* the server has another content under an unusable reference: no
+         * update, no second push; the new content is kept, the record
+         * failed (a rerun with the same content changes nothing) */
+        act = LA_NONE;
+        oc = LSO_UNLINKED;
+    } else if (ledger_rec_unlinked(rec)) {
+        act = LA_NONE;          /* back to what the server has */
+        oc = LSO_UNCHANGED;
+    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
+        act = LA_PUSH;
+        oc = LSO_PUSH;
+    } else {
+        act = ledger_diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
+        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
+    }
+    a_int(&a, 1, rec->id);
+    a_permit(&a, p);
+    a_txt(&a, 15, l->body.ptr);
+    a_txt(&a, 16, hash);
+    a_txt(&a, 17, l->record.ptr);
+    a_txt(&a, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
+    a_txt(&a, 19, ledger_action_name(act));
+    a_txt(&a, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
+    a_txt(&a, 21, now);
+    a_int(&a, 22, l->run);
+    a_txt(&a, 23, act == LA_NONE ? "unchanged" : hold ? "held"
+                  : act == LA_PUSH ? "push" : ledger_action_name(act));
+    *out = oc;
+    if (write_st(l, LSW_RESTAGE, &a, err) < 0)
+        return -1;
+    return oc == LSO_UNLINKED ? ledger_fail_unlinked(l, rec->id, 0, err) : 0;
 }
 
 int ledger_tmp_add(struct ledger *l, const struct permit *p, struct etl_err *err)
@@ -734,6 +979,11 @@ void ledger_set_claim(struct ledger *l, int window, int timeout_s)
     l->timeout_s = timeout_s > 0 ? timeout_s : 1;
 }
 
+long ledger_lost_outcomes(const struct ledger *l)
+{
+    return l ? l->lost : 0;
+}
+
 const char *ledger_backend_name(const struct ledger *l)
 {
     return l->ops->name;
@@ -779,8 +1029,15 @@ struct ledger *ledger_open(const char *path, int flags, struct etl_err *err)
 
 void ledger_close(struct ledger *l)
 {
-    if (l)
-        l->ops->close(l);
+    if (!l)
+        return;
+    buf_release(&l->body);
+    buf_release(&l->record);
+    buf_release(&l->upd);
+    ledger_rec_release(&l->rec);
+    EVP_MD_CTX_free(l->md);
+    EVP_MD_free(l->sha256);
+    l->ops->close(l);
 }
 
 int ledger_schema_version(const char *path, int *version, struct etl_err *err)

@@ -20,14 +20,50 @@
 
 #include "ledger.h"
 
+/* The writes of staging. ledger.c decides (ledger_stage(): the new key,
+ * the unchanged one, the changed one, the void x sale table) and hands the
+ * backend one of these with its arguments; the backend runs its statement
+ * of that name. Arguments, by position ($n / ?n):
+ *   INSERT        1 key, 2-12 permit (ledger_args_permit()), 13 source,
+ *                 14 line, 15 body, 16 hash, 17 record, 18 state, 19 now,
+ *                 20 run, 21 sale_stage
+ *   TOUCH         1 id, 2 source, 3 line, 4 now, 5 run, 6 sale_stage
+ *   HELD_PENDING  1 id
+ *   RESTAGE       1 id, 2-12 permit, 13 source, 14 line, 15 body, 16 hash,
+ *                 17 record, 18 state, 19 action, 20 upd, 21 now, 22 run,
+ *                 23 sale_stage
+ *   VOID_INSERT   1 key, 2-12 permit, 13 source, 14 line, 15 body,
+ *                 16 record, 17 now, 18 void_run
+ *   VOID_SET      1 id, 2 state, 3 action, 4 last_error, 5 void_source,
+ *                 6 void_line, 7 void_cents, 8 void_currency, 9 void_run,
+ *                 10 void_stage, 11 now
+ *   CANCEL_SALE   1 id, 2-12 permit, 13 source, 14 line, 15 body,
+ *                 16 record, 17 state, 18 now, 19 run */
+enum ledger_stage_write { LSW_INSERT, LSW_TOUCH, LSW_HELD_PENDING, LSW_RESTAGE,
+                          LSW_VOID_INSERT, LSW_VOID_SET, LSW_CANCEL_SALE, LSW_COUNT };
+
+/* What the write is, for its error message ("stage insert", ...). */
+const char *ledger_stage_write_name(enum ledger_stage_write w);
+
+#define LEDGER_ARGS_MAX 24
+/* Statement arguments: a text (NULL: SQL NULL) or an integer each. */
+struct ledger_args {
+    int n;
+    struct { const char *s; long long i; int is_int; } v[LEDGER_ARGS_MAX];
+};
+
 struct ledger_ops {
     const char *name;                     /* "sqlite", "postgresql" */
     void (*close)(struct ledger *l);
     int  (*begin)(struct ledger *l, struct etl_err *err);
     int  (*commit)(struct ledger *l, struct etl_err *err);
     void (*rollback)(struct ledger *l);
-    int  (*stage)(struct ledger *l, const struct permit *p, int hold,
-                  enum ledger_stage_outcome *out, struct etl_err *err);
+    /* runs staging write w: 0 or -1 */
+    int  (*stage_write)(struct ledger *l, enum ledger_stage_write w,
+                        const struct ledger_args *a, struct etl_err *err);
+    /* optional: the record of a key being staged (NULL: get) */
+    int  (*stage_get)(struct ledger *l, const char *key, struct ledger_rec *r,
+                      struct etl_err *err);
     int  (*tmp_add)(struct ledger *l, const struct permit *p, struct etl_err *err);
     int  (*tmp_next)(struct ledger *l, int64_t *cursor, struct permit *p, struct buf *src,
                      struct etl_err *err);
@@ -100,12 +136,19 @@ struct ledger_ops {
     int  (*wait_others)(struct ledger *l, int *more, struct etl_err *err);
 };
 
-/* The common head of every backend's handle. */
+/* The common head of every backend's handle (zeroed by the backend's
+ * open; ledger_close() releases what ledger.c keeps here). */
 struct ledger {
     const struct ledger_ops *ops;
     int64_t run;            /* ledger_set_run() */
     int     window;         /* ledger_set_claim(): records claimed at once */
     int     timeout_s;      /* ledger_set_claim(): a lease is 2 x timeout_s */
+    long    lost;           /* ledger_lost_outcomes() */
+    /* scratch of ledger_stage(), reused */
+    struct buf body, record, upd;
+    struct ledger_rec rec;
+    struct evp_md_st     *sha256;   /* fetched once (a fetch per digest is slow) */
+    struct evp_md_ctx_st *md;
 };
 
 struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *err);

@@ -10,7 +10,8 @@
  * `sending` record whose lease expired sets `doubt` (its worker died with
  * it in flight). Outcomes and marks are written only while this worker
  * holds the record's lease (WHERE worker = me AND lease > clock); a write
- * that finds the lease lost changes nothing and is counted in `lost`.
+ * that finds the lease lost changes nothing and is counted in `base.lost`
+ * (ledger_lost_outcomes()).
  * Claimed records never handed out go back to pending at close; records
  * handed out (possibly sent) without an outcome go back in doubt.
  *
@@ -18,6 +19,7 @@
  * parameters are passed as text. No password is ever read from the URI.
  */
 #include "ledger_backend.h"
+#include "utf8.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 /* the advisory lock that serializes schema migrations between workers */
 #define PG_MIGRATE_LOCK "7072696d6974"
 #define PG_TMP_CHUNK 500
+#define PG_COPY_ROWS 2000     /* parked rows sent in one COPY */
 
 /* Columns of a full record read, in this order (read_rec()). */
 #define REC_COLS                                                              \
@@ -48,7 +51,7 @@ enum pst {
     P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_SET_HELD_PENDING,
     P_COUNT_STATE, P_RECOVER, P_RETRY_FAILED, P_NEXT_HELD, P_CLAIM, P_MARK_SENDING,
     P_OK_PUSHED, P_OK_DELETED, P_OK_REPUSH_DELETED, P_FAILED, P_RETRY, P_ADMIN_UPDATE,
-    P_ADMIN_DELETE, P_FILE_GET, P_FILE_PUT, P_FILE_NONFINAL, P_FILE_SET_FINAL, P_TMP_ADD,
+    P_ADMIN_DELETE, P_FILE_GET, P_FILE_PUT, P_FILE_NONFINAL, P_FILE_SET_FINAL, P_TMP_KNOWN,
     P_TMP_NEXT, P_TMP_CLEAR, P_LIST, P_RANGE, P_LIVE, P_PRUNE, P_VOID_INSERT, P_VOID_SET,
     P_CANCEL_SALE, P_RUN_RECS, P_EARLIER_ATTN, P_RENEW, P_RELEASE, P_OTHERS, P_CLAIMABLE,
     P_NEXT_PENDING_RO, P_UNLINKED_FAIL, P_SETTLE_CLEAR, P_SETTLE_ADD, P_SETTLE_RANGE,
@@ -87,9 +90,11 @@ static const char *const pst_sql[P_COUNT] = {
     [P_SET_HELD_PENDING] = "UPDATE records SET state = 'pending' WHERE id = $1::bigint",
     [P_COUNT_STATE] = "SELECT count(*) FROM records WHERE state = $1",
     /* only records whose worker is gone (lease expired): others' are live */
+    /* rows a stalled worker still has locked (its outcomes not committed
+     * yet) are skipped, never waited for: claimed later if still due */
     [P_RECOVER] = "UPDATE records SET state = 'pending', doubt = 1, worker = NULL, "
-                  "lease = NULL WHERE state = 'sending' "
-                  "AND (lease IS NULL OR lease < clock_timestamp())",
+                  "lease = NULL WHERE id IN (SELECT id FROM records WHERE state = 'sending' "
+                  "AND (lease IS NULL OR lease < clock_timestamp()) FOR UPDATE SKIP LOCKED)",
     [P_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed' "
                        "AND voided = 0 AND unlinked = 0 AND pruned = 0",
     [P_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
@@ -155,16 +160,14 @@ static const char *const pst_sql[P_COUNT] = {
     [P_FILE_NONFINAL] = "SELECT count(*) FROM records WHERE source = $1 "
                         "AND state IN ('pending', 'held', 'sending')",
     [P_FILE_SET_FINAL] = "UPDATE files SET final = $2::int WHERE path = $1",
-    [P_TMP_ADD] =
-        "INSERT INTO stage (key, plate, cents, currency, start_time, end_time, "
-        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, line) "
-        "VALUES ($1, $2, $3::bigint, $4, $5::bigint, $6::bigint, $7, $8, $9, $10, $11, $12, "
-        "$13::int, $14, $15::bigint)",
     [P_TMP_NEXT] =
         "SELECT rid, key, plate, cents, currency, start_time, end_time, vendor_zone, "
         "zone, zone_status, permit_no, ticket, promo, voided, source, line "
         "FROM stage WHERE rid > $1::bigint ORDER BY rid LIMIT 500",
     [P_TMP_CLEAR] = "DELETE FROM stage",
+    /* the records of the keys of the chunk P_TMP_NEXT reads */
+    [P_TMP_KNOWN] = "SELECT " REC_COLS " FROM records WHERE key IN (SELECT key FROM stage "
+                    "WHERE rid > $1::bigint ORDER BY rid LIMIT 500)",
     [P_LIST] = "SELECT " REC_COLS " FROM records WHERE ($1::text IS NULL OR state = $1) "
                "AND ($2::text IS NULL OR plate = $2) AND ($3::text IS NULL OR source = $3) "
                "AND ($4::int = 0 OR resent_after_doubt = 1) ORDER BY id",
@@ -323,9 +326,6 @@ struct pg_ledger {
     int           prepared[P_COUNT];
     int           in_tx, dry, readonly;
     char          worker[128];
-    /* scratch of stage(), reused */
-    struct buf    body, record, upd;
-    struct ledger_rec rec;
     /* the records claimed last (rows of the claim), those from `claimpos`
      * on not handed out yet */
     PGresult     *claimres;
@@ -333,10 +333,14 @@ struct pg_ledger {
     double        renewed;     /* last lease renewal (local monotonic seconds) */
     double        wait_until;  /* wait_others(): the end of this wait (0: none) */
     long          claims;      /* records claimed since wait_others() said more */
-    long          lost;        /* outcomes discarded: the lease was lost */
     /* the staging table read in chunks */
     PGresult     *tmp;
     int           tmp_row;
+    PGresult     *known;       /* the ledger's records of the chunk's keys */
+    /* ledger_tmp_add() rows not sent yet: COPY text, sent in one COPY
+     * before any other statement (copy_flush()) */
+    struct buf    copy;
+    long          copy_rows;
 };
 
 /* Parameters of one statement, as text ($1 is v[0]). */
@@ -388,15 +392,77 @@ static int pg_fail(struct pg_ledger *l, struct etl_err *err, const char *what)
     return etl_fail(err, E_DB, "ledger: %s: %s", what, pg_msg(l->conn));
 }
 
+static int copy_flush(struct pg_ledger *l, struct etl_err *err);
+
 static int pg_exec(struct pg_ledger *l, const char *sql, struct etl_err *err)
 {
-    PGresult *r = PQexec(l->conn, sql);
-    int ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK ||
-                   PQresultStatus(r) == PGRES_TUPLES_OK);
+    PGresult *r;
+    int ok;
+
+    if (l->copy_rows > 0 && copy_flush(l, err) < 0)
+        return -1;
+    r = PQexec(l->conn, sql);
+    ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
 
     PQclear(r);
     return ok ? 0 : pg_fail(l, err, "postgresql");
 }
+
+/* Appends s[0..n) to b as valid UTF-8: each byte of a bad sequence (a file
+ * name's bytes: the server takes UTF-8 only) becomes the text \xHH, as the
+ * tool shows such names (SQLite stores the bytes; the JSON of both shows
+ * the same text). `copy`: escaped for COPY's text format too. */
+static int add_utf8(struct buf *b, const char *s, size_t n, int copy)
+{
+    size_t k, j;
+
+    for (k = 0; k < n; k += j ? j : 1) {
+        unsigned char c = (unsigned char)s[k];
+
+        for (j = c < 0x80 ? 1 : 4; j > 0; j--)   /* the valid sequence at k */
+            if (k + j <= n && utf8_valid(s + k, j))
+                break;
+        if (j == 0) {
+            if (buf_addf(b, copy ? "\\\\x%02X" : "\\x%02X", c) < 0)
+                return -1;
+        } else if (copy && (c == '\\' || c == '\t' || c == '\n' || c == '\r')) {
+            if (buf_addstr(b, c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
+                                                                      : "\\r") < 0)
+                return -1;
+        } else if (buf_add(b, s + k, j) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The parameters of p into v; those that are not valid UTF-8 copied into
+ * esc by add_utf8(). */
+static int texts_utf8(const struct prm *p, struct buf *esc, const char **v)
+{
+    size_t off[44];
+    int i, bad = 0;
+
+    for (i = 0; i < p->n; i++) {
+        const char *s = p->v[i];
+        size_t n;
+
+        v[i] = s;
+        off[i] = (size_t)-1;
+        if (!s || utf8_valid(s, n = strlen(s)))
+            continue;
+        off[i] = esc->len;
+        bad = 1;
+        if (add_utf8(esc, s, n, 0) < 0 || buf_addch(esc, '\0') < 0)
+            return -1;
+    }
+    for (i = 0; bad && i < p->n; i++)
+        if (off[i] != (size_t)-1)
+            v[i] = esc->ptr + off[i];
+    return 0;
+}
+
+static int copy_flush(struct pg_ledger *l, struct etl_err *err);
 
 /* Runs statement id with p; the result (caller PQclears) or NULL + err. */
 static PGresult *run(struct pg_ledger *l, enum pst id, const struct prm *p,
@@ -405,6 +471,11 @@ static PGresult *run(struct pg_ledger *l, enum pst id, const struct prm *p,
     char name[16];
     PGresult *r;
     ExecStatusType st;
+    struct buf esc = BUF_INIT;
+    const char *v[44];
+
+    if (l->copy_rows > 0 && copy_flush(l, err) < 0)
+        return NULL;
 
     snprintf(name, sizeof(name), "pe%d", (int)id);
     if (!l->prepared[id]) {
@@ -417,7 +488,12 @@ static PGresult *run(struct pg_ledger *l, enum pst id, const struct prm *p,
         PQclear(r);
         l->prepared[id] = 1;
     }
-    r = PQexecPrepared(l->conn, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
+    if (p && texts_utf8(p, &esc, v) < 0) {
+        etl_fail(err, E_NOMEM, "ledger: out of memory");
+        return NULL;
+    }
+    r = PQexecPrepared(l->conn, name, p ? p->n : 0, p ? v : NULL, NULL, NULL, 0);
+    buf_release(&esc);
     st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         PQclear(r);
@@ -735,87 +811,9 @@ static int pg_each_held(struct ledger *gl,
 
 /* --- staging ----------------------------------------------------------------- */
 
-static void bind_permit(struct prm *s, int c, const struct permit *p)
-{
-    p_txt(s, c, p->plate);
-    p_int(s, c + 1, p->cents);
-    p_txt(s, c + 2, currency_name(p->currency));
-    p_int(s, c + 3, p->start);
-    p_int(s, c + 4, p->end);
-    p_txt(s, c + 5, p->vendor_zone);
-    p_txt(s, c + 6, p->zone);
-    p_txt(s, c + 7, zone_status_name(p->zone_status));
-    p_txt(s, c + 8, p->permit_no);
-    p_txt(s, c + 9, p->ticket);
-    p_txt(s, c + 10, p->promo);
-}
-
-static int bind_void_row(struct pg_ledger *l, struct prm *s, const struct permit *p,
-                         struct etl_err *err)
-{
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    bind_permit(s, 2, p);
-    p_txt(s, 13, p->source ? p->source : "");
-    p_int(s, 14, p->line);
-    p_txt(s, 15, l->body.ptr);
-    p_txt(s, 16, l->record.ptr);
-    return 0;
-}
-
 static int done(long n)
 {
     return n < 0 ? -1 : 0;
-}
-
-static int stage_void(struct pg_ledger *l, const struct permit *p, int found,
-                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    struct ledger_void_effect e;
-    struct prm s = { 0 };
-
-    ledger_void_effect(found ? rec : NULL, &e);
-    *out = e.outcome;
-    if (!found) {
-        if (bind_void_row(l, &s, p, err) < 0)
-            return -1;
-        p_txt(&s, 1, p->key);
-        p_txt(&s, 17, now);
-        p_int(&s, 18, l->base.run);
-        return done(run_n(l, P_VOID_INSERT, &s, err, "stage void"));
-    }
-    p_int(&s, 1, rec->id);
-    p_txt(&s, 2, ledger_state_name(e.state));
-    p_txt(&s, 3, ledger_action_name(e.action));
-    p_txt(&s, 4, e.error);
-    p_txt(&s, 5, p->source ? p->source : "");
-    p_int(&s, 6, p->line);
-    p_int(&s, 7, p->cents);
-    p_txt(&s, 8, currency_name(p->currency));
-    p_int(&s, 9, l->base.run);
-    p_txt(&s, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
-    p_txt(&s, 11, now);
-    return done(run_n(l, P_VOID_SET, &s, err, "stage void"));
-}
-
-static int stage_cancelled(struct pg_ledger *l, const struct permit *p,
-                           enum ledger_stage_outcome *out, const char *now,
-                           struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    struct prm s = { 0 };
-
-    if (bind_void_row(l, &s, p, err) < 0)
-        return -1;
-    p_int(&s, 1, rec->id);
-    p_txt(&s, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
-    p_txt(&s, 18, now);
-    p_int(&s, 19, l->base.run);
-    *out = LSO_CANCELLED;
-    return done(run_n(l, P_CANCEL_SALE, &s, err, "stage cancelled sale"));
 }
 
 static int pg_fail_unlinked(struct ledger *gl, int64_t id, int voided, struct etl_err *err)
@@ -828,118 +826,102 @@ static int pg_fail_unlinked(struct ledger *gl, int64_t id, int voided, struct et
     return done(run_n(PGL(gl), P_UNLINKED_FAIL, &s, err, "record outcome"));
 }
 
-static int pg_stage(struct ledger *gl, const struct permit *p, int hold,
-                    enum ledger_stage_outcome *out, struct etl_err *err)
+/* The record of key for staging: from the chunk's records (pg_tmp_next())
+ * when key is the parked row just read and no earlier row of the chunk
+ * had it (staging that row changed the record), else read. 1/0/-1. */
+static int pg_stage_get(struct ledger *gl, const char *key, struct ledger_rec *r,
+                        struct etl_err *err)
 {
     struct pg_ledger *l = PGL(gl);
-    struct ledger_rec *rec = &l->rec;
-    struct prm s = { 0 };
-    char hash[65], now[24];
-    int found;
-    enum ledger_action act;
-    enum ledger_stage_outcome oc;
-    const char *stage;
+    int cur = l->tmp_row - 1, i;
 
-    ledger_now_iso(now);
-    found = pg_get(gl, p->key, rec, err);
-    if (found < 0)
-        return -1;
-    if (p->voided)
-        return stage_void(l, p, found, out, now, err);
-    if (found && rec->p.voided)
-        return stage_cancelled(l, p, out, now, err);
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    ledger_sha256_hex(l->body.ptr, l->body.len, hash);
-    if (!found) {
-        p_txt(&s, 1, p->key);
-        bind_permit(&s, 2, p);
-        p_txt(&s, 13, p->source ? p->source : "");
-        p_int(&s, 14, p->line);
-        p_txt(&s, 15, l->body.ptr);
-        p_txt(&s, 16, hash);
-        p_txt(&s, 17, l->record.ptr);
-        p_txt(&s, 18, hold ? "held" : "pending");
-        p_txt(&s, 19, now);
-        p_int(&s, 20, l->base.run);
-        p_txt(&s, 21, hold ? "held" : "new");
-        *out = LSO_NEW;
-        return done(run_n(l, P_INSERT, &s, err, "stage insert"));
-    }
-    if (!strcmp(hash, rec->hash)) {
-        oc = LSO_UNCHANGED;
-        stage = "unchanged";
-        if (rec->state == LS_HELD && !hold) {
-            struct prm h = { 0 };
-
-            p_int(&h, 1, rec->id);
-            if (run_n(l, P_SET_HELD_PENDING, &h, err, "stage") < 0)
-                return -1;
-            oc = rec->action == LA_UPDATE ? LSO_UPDATE
-               : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
-        }
-        if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
-            stage = rec->state == LS_HELD && hold ? "held"
-                  : rec->action == LA_UPDATE ? "update"
-                  : rec->action == LA_REPUSH ? "repush" : "push";
-        p_int(&s, 1, rec->id);
-        p_txt(&s, 2, p->source ? p->source : "");
-        p_int(&s, 3, p->line);
-        p_txt(&s, 4, now);
-        p_int(&s, 5, l->base.run);
-        p_txt(&s, 6, stage);
-        *out = oc;
-        return done(run_n(l, P_TOUCH, &s, err, "stage touch"));
-    }
-    buf_reset(&l->upd);
-    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
-        /* the server has another content under an unusable reference: no
-         * update, no second push; the new content is kept, the record
-         * failed (a rerun with the same content changes nothing) */
-        act = LA_NONE;
-        oc = LSO_UNLINKED;
-    } else if (ledger_rec_unlinked(rec)) {
-        act = LA_NONE;          /* back to what the server has */
-        oc = LSO_UNCHANGED;
-    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
-        act = LA_PUSH;
-        oc = LSO_PUSH;
-    } else {
-        act = ledger_diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
-        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
-    }
-    p_int(&s, 1, rec->id);
-    bind_permit(&s, 2, p);
-    p_txt(&s, 13, p->source ? p->source : "");
-    p_int(&s, 14, p->line);
-    p_txt(&s, 15, l->body.ptr);
-    p_txt(&s, 16, hash);
-    p_txt(&s, 17, l->record.ptr);
-    p_txt(&s, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
-    p_txt(&s, 19, ledger_action_name(act));
-    p_txt(&s, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
-    p_txt(&s, 21, now);
-    p_int(&s, 22, l->base.run);
-    p_txt(&s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
-                  : act == LA_PUSH ? "push" : ledger_action_name(act));
-    *out = oc;
-    if (run_n(l, P_RESTAGE, &s, err, "stage change") < 0)
-        return -1;
-    return oc == LSO_UNLINKED ? pg_fail_unlinked(gl, rec->id, 0, err) : 0;
+    if (!l->tmp || !l->known || cur < 0 || cur >= PQntuples(l->tmp) ||
+        strcmp(PQgetvalue(l->tmp, cur, 1), key) != 0)
+        return pg_get(&l->base, key, r, err);
+    for (i = 0; i < cur; i++)
+        if (!strcmp(PQgetvalue(l->tmp, i, 1), key))
+            return pg_get(&l->base, key, r, err);
+    for (i = 0; i < PQntuples(l->known); i++)
+        if (!strcmp(PQgetvalue(l->known, i, 1), key))
+            return read_rec(l->known, i, r) < 0
+                       ? etl_fail(err, E_NOMEM, "ledger: out of memory") : 1;
+    return 0;
 }
 
+static int pg_stage_write(struct ledger *gl, enum ledger_stage_write w,
+                          const struct ledger_args *a, struct etl_err *err)
+{
+    static const enum pst st[LSW_COUNT] = {
+        [LSW_INSERT] = P_INSERT, [LSW_TOUCH] = P_TOUCH,
+        [LSW_HELD_PENDING] = P_SET_HELD_PENDING, [LSW_RESTAGE] = P_RESTAGE,
+        [LSW_VOID_INSERT] = P_VOID_INSERT, [LSW_VOID_SET] = P_VOID_SET,
+        [LSW_CANCEL_SALE] = P_CANCEL_SALE,
+    };
+    struct prm s = { 0 };
+    int i;
+
+    for (i = 0; i < a->n; i++) {
+        if (a->v[i].is_int)
+            p_int(&s, i + 1, a->v[i].i);
+        else
+            p_txt(&s, i + 1, a->v[i].s);
+    }
+    return done(run_n(PGL(gl), st[w], &s, err, ledger_stage_write_name(w)));
+}
+
+/* One COPY of the parked rows (the staging table's columns after rid). */
+static int copy_flush(struct pg_ledger *l, struct etl_err *err)
+{
+    PGresult *r;
+    int ok;
+
+    if (l->copy_rows == 0)
+        return 0;
+    l->copy_rows = 0;
+    r = PQexec(l->conn, "COPY stage (key, plate, cents, currency, start_time, end_time, "
+                        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, "
+                        "source, line) FROM STDIN");
+    ok = r && PQresultStatus(r) == PGRES_COPY_IN;
+    PQclear(r);
+    if (ok)
+        ok = PQputCopyData(l->conn, l->copy.ptr, (int)l->copy.len) == 1;
+    if (PQputCopyEnd(l->conn, ok ? NULL : "ledger: staging failed") != 1)
+        ok = 0;
+    while ((r = PQgetResult(l->conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            ok = 0;
+        PQclear(r);
+    }
+    buf_reset(&l->copy);
+    return ok ? 0 : pg_fail(l, err, "stage");
+}
+
+/* Parks one record: a line of COPY text, sent PG_COPY_ROWS at a time or
+ * before the next statement (run(), pg_exec()). */
 static int pg_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
 {
-    struct prm s = { 0 };
+    struct pg_ledger *l = PGL(gl);
+    const char *txt[] = { p->key, p->plate, NULL, currency_name(p->currency), NULL, NULL,
+                          p->vendor_zone, p->zone, zone_status_name(p->zone_status),
+                          p->permit_no, p->ticket, p->promo, NULL,
+                          p->source ? p->source : "", NULL };
+    long long num[] = { 0, 0, p->cents, 0, p->start, p->end, 0, 0, 0, 0, 0, 0, p->voided, 0,
+                        p->line };
+    size_t i;
+    int rc = 0;
 
-    p_txt(&s, 1, p->key);
-    bind_permit(&s, 2, p);
-    p_int(&s, 13, p->voided);
-    p_txt(&s, 14, p->source ? p->source : "");
-    p_int(&s, 15, p->line);
-    return done(run_n(PGL(gl), P_TMP_ADD, &s, err, "stage"));
+    for (i = 0; rc == 0 && i < sizeof(num) / sizeof(num[0]); i++) {
+        if (i > 0)
+            rc = buf_addch(&l->copy, '\t');
+        if (rc == 0)
+            rc = txt[i] ? add_utf8(&l->copy, txt[i], strlen(txt[i]), 1)
+                        : buf_addf(&l->copy, "%lld", num[i]);
+    }
+    if (rc < 0 || buf_addch(&l->copy, '\n') < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    if (++l->copy_rows >= PG_COPY_ROWS)
+        return copy_flush(l, err);
+    return 0;
 }
 
 /* The parked records are read PG_TMP_CHUNK at a time. */
@@ -952,6 +934,8 @@ static int pg_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, str
         struct prm s = { 0 };
 
         PQclear(l->tmp);
+        PQclear(l->known);
+        l->known = NULL;
         p_int(&s, 1, *cursor);
         l->tmp = run(l, P_TMP_NEXT, &s, err, "read stage");
         l->tmp_row = 0;
@@ -962,6 +946,11 @@ static int pg_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, str
             l->tmp = NULL;
             return 0;
         }
+        /* one query for the chunk's records: pg_stage() of these rows
+         * needs no round trip to read the record */
+        l->known = run(l, P_TMP_KNOWN, &s, err, "read stage");
+        if (!l->known)
+            return -1;
     }
     *cursor = gi(l->tmp, l->tmp_row, 0);
     read_permit(l->tmp, l->tmp_row, 1, p);
@@ -978,6 +967,10 @@ static int pg_tmp_clear(struct ledger *gl, struct etl_err *err)
 
     PQclear(l->tmp);
     l->tmp = NULL;
+    PQclear(l->known);
+    l->known = NULL;
+    buf_reset(&l->copy);
+    l->copy_rows = 0;
     return done(run_n(l, P_TMP_CLEAR, NULL, err, "clear stage"));
 }
 
@@ -990,7 +983,7 @@ static int lease_kept(struct pg_ledger *l, long n)
     if (n < 0)
         return -1;
     if (n == 0)
-        l->lost++;
+        l->base.lost++;
     return 0;
 }
 
@@ -1357,6 +1350,7 @@ static void pg_close(struct ledger *gl)
     if (!l)
         return;
     PQclear(l->tmp);
+    PQclear(l->known);
     if (l->conn && PQstatus(l->conn) == CONNECTION_OK) {
         if (l->in_tx)
             PQclear(PQexec(l->conn, "ROLLBACK"));
@@ -1380,10 +1374,7 @@ static void pg_close(struct ledger *gl)
         }
     }
     PQfinish(l->conn);
-    buf_release(&l->body);
-    buf_release(&l->record);
-    buf_release(&l->upd);
-    ledger_rec_release(&l->rec);
+    buf_release(&l->copy);
     PQclear(l->claimres);
     free(l);
 }
@@ -1664,7 +1655,8 @@ static const struct ledger_ops pg_ops = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
-    .stage = pg_stage,
+    .stage_write = pg_stage_write,
+    .stage_get = pg_stage_get,
     .tmp_add = pg_tmp_add,
     .tmp_next = pg_tmp_next,
     .tmp_clear = pg_tmp_clear,

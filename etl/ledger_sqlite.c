@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,8 +307,8 @@ static int sq_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec
 static long sq_count_state(struct ledger *gl, enum ledger_state st, struct etl_err *err);
 static long sq_recover_sending(struct ledger *gl, struct etl_err *err);
 static long sq_retry_failed(struct ledger *gl, struct etl_err *err);
-static int sq_stage(struct ledger *gl, const struct permit *p, int hold, enum
-                    ledger_stage_outcome *out, struct etl_err *err);
+static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
+                          const struct ledger_args *a, struct etl_err *err);
 static int sq_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err);
 static int sq_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, struct buf
                        *src, struct etl_err *err);
@@ -356,11 +355,6 @@ struct sq_ledger {
     int           lock_fd;
     int           in_tx;
     int           readonly;
-    /* scratch of ledger_stage(), reused: no allocation per record */
-    struct buf    body, record, upd;
-    EVP_MD       *sha256;     /* fetched once (an implicit fetch per digest is slow) */
-    EVP_MD_CTX   *md;
-    struct ledger_rec rec;
 };
 
 
@@ -689,12 +683,6 @@ static void sq_close(struct ledger *gl)
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(l->st[i]);
     sqlite3_close(l->db);
-    buf_release(&l->body);
-    buf_release(&l->record);
-    buf_release(&l->upd);
-    EVP_MD_CTX_free(l->md);
-    EVP_MD_free(l->sha256);
-    ledger_rec_release(&l->rec);
     if (l->lock_fd >= 0)
         close(l->lock_fd);    /* releases the flock */
     free(l);
@@ -969,211 +957,26 @@ static void bind_permit(sqlite3_stmt *s, int c, const struct permit *p)
 }
 
 
-/* The content hash of l->body (as ledger_sha256_hex()), with the digest
- * fetched once per ledger. */
-static void body_hash(struct sq_ledger *l, char out[65])
+static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
+                          const struct ledger_args *a, struct etl_err *err)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    size_t i;
-
-    if (!l->sha256)
-        l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (!l->md)
-        l->md = EVP_MD_CTX_new();
-    if (!l->sha256 || !l->md || EVP_DigestInit_ex(l->md, l->sha256, NULL) != 1 ||
-        EVP_DigestUpdate(l->md, l->body.ptr, l->body.len) != 1 ||
-        EVP_DigestFinal_ex(l->md, md, &n) != 1 || n != 32) {
-        ledger_sha256_hex(l->body.ptr, l->body.len, out);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-}
-
-
-
-
-/* Builds p's body and record JSON and binds ?2..?12 (permit), ?13 source,
- * ?14 line, ?15 body, ?16 record: the layout of ST_VOID_INSERT and
- * ST_CANCEL_SALE. */
-static int bind_void_row(struct sq_ledger *l, sqlite3_stmt *s, const struct permit *p,
-                         struct etl_err *err)
-{
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    bind_permit(s, 2, p);
-    bind_text(s, 13, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 14, p->line);
-    bind_text(s, 15, l->body.ptr);
-    bind_text(s, 16, l->record.ptr);
-    return 0;
-}
-
-static int stage_void(struct sq_ledger *l, const struct permit *p, int found,
-                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    struct ledger_void_effect e;
-    sqlite3_stmt *s;
-
-    ledger_void_effect(found ? rec : NULL, &e);
-    *out = e.outcome;
-    if (!found) {
-        s = stmt(l, ST_VOID_INSERT);
-        if (bind_void_row(l, s, p, err) < 0)
-            return -1;
-        bind_text(s, 1, p->key);
-        bind_text(s, 17, now);
-        sqlite3_bind_int64(s, 18, l->base.run);
-        return run_done(l, s, err, "stage void");
-    }
-    s = stmt(l, ST_VOID_SET);
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_text(s, 2, ledger_state_name(e.state));
-    bind_text(s, 3, ledger_action_name(e.action));
-    bind_text(s, 4, e.error);
-    bind_text(s, 5, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 6, p->line);
-    sqlite3_bind_int64(s, 7, p->cents);
-    bind_text(s, 8, currency_name(p->currency));
-    sqlite3_bind_int64(s, 9, l->base.run);
-    bind_text(s, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
-    bind_text(s, 11, now);
-    return run_done(l, s, err, "stage void");
-}
-
-/* A sale whose key already has a void: cancelled, never sent. A row that
- * is only the void (`voided`) takes the sale's fields and becomes
- * cancelled; one the void already dealt with (deleted, cancelled, a delete
- * pending, failed) keeps its state. */
-static int stage_cancelled(struct sq_ledger *l, const struct permit *p,
-                           enum ledger_stage_outcome *out, const char *now,
-                           struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    sqlite3_stmt *s;
-
-    s = stmt(l, ST_CANCEL_SALE);
-    if (bind_void_row(l, s, p, err) < 0)
-        return -1;
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_text(s, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
-    bind_text(s, 18, now);
-    sqlite3_bind_int64(s, 19, l->base.run);
-    *out = LSO_CANCELLED;
-    return run_done(l, s, err, "stage cancelled sale");
-}
-
-static int sq_stage(struct ledger *gl, const struct permit *p, int hold,
-                 enum ledger_stage_outcome *out, struct etl_err *err)
-{
+    static const int st[LSW_COUNT] = {
+        [LSW_INSERT] = ST_INSERT, [LSW_TOUCH] = ST_TOUCH,
+        [LSW_HELD_PENDING] = ST_SET_HELD_PENDING, [LSW_RESTAGE] = ST_RESTAGE,
+        [LSW_VOID_INSERT] = ST_VOID_INSERT, [LSW_VOID_SET] = ST_VOID_SET,
+        [LSW_CANCEL_SALE] = ST_CANCEL_SALE,
+    };
     struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s;
-    struct ledger_rec *rec = &l->rec;
-    char hash[65], now[24];
-    int found;
-    enum ledger_action act;
-    enum ledger_stage_outcome oc;
-    const char *stage;
+    sqlite3_stmt *s = stmt(l, st[w]);
+    int i;
 
-    ledger_now_iso(now);
-    found = sq_get(&l->base, p->key, rec, err);
-    if (found < 0)
-        return -1;
-    if (p->voided)
-        return stage_void(l, p, found, out, now, err);
-    if (found && rec->p.voided)
-        return stage_cancelled(l, p, out, now, err);
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    body_hash(l, hash);
-    if (!found) {
-        s = stmt(l, ST_INSERT);
-        bind_text(s, 1, p->key);
-        bind_permit(s, 2, p);
-        bind_text(s, 13, p->source ? p->source : "");
-        sqlite3_bind_int64(s, 14, p->line);
-        bind_text(s, 15, l->body.ptr);
-        bind_text(s, 16, hash);
-        bind_text(s, 17, l->record.ptr);
-        bind_text(s, 18, hold ? "held" : "pending");
-        bind_text(s, 19, now);
-        sqlite3_bind_int64(s, 20, l->base.run);
-        bind_text(s, 21, hold ? "held" : "new");
-        *out = LSO_NEW;
-        return run_done(l, s, err, "stage insert");
+    for (i = 0; i < a->n; i++) {
+        if (a->v[i].is_int)
+            sqlite3_bind_int64(s, i + 1, a->v[i].i);
+        else
+            bind_text(s, i + 1, a->v[i].s);
     }
-    if (!strcmp(hash, rec->hash)) {
-        oc = LSO_UNCHANGED;
-        stage = "unchanged";
-        if (rec->state == LS_HELD && !hold) {
-            s = stmt(l, ST_SET_HELD_PENDING);
-            sqlite3_bind_int64(s, 1, rec->id);
-            if (run_done(l, s, err, "stage") < 0)
-                return -1;
-            oc = rec->action == LA_UPDATE ? LSO_UPDATE
-               : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
-        }
-        if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
-            stage = rec->state == LS_HELD && hold ? "held"
-                  : rec->action == LA_UPDATE ? "update"
-                  : rec->action == LA_REPUSH ? "repush" : "push";
-        s = stmt(l, ST_TOUCH);
-        sqlite3_bind_int64(s, 1, rec->id);
-        bind_text(s, 2, p->source ? p->source : "");
-        sqlite3_bind_int64(s, 3, p->line);
-        bind_text(s, 4, now);
-        sqlite3_bind_int64(s, 5, l->base.run);
-        bind_text(s, 6, stage);
-        *out = oc;
-        return run_done(l, s, err, "stage touch");
-    }
-    /* Changed content: what does the server need? */
-    buf_reset(&l->upd);
-    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
-        /* the server has another content under an unusable reference: no
-         * update, no second push; the new content is kept, the record
-         * failed (a rerun with the same content changes nothing) */
-        act = LA_NONE;
-        oc = LSO_UNLINKED;
-    } else if (ledger_rec_unlinked(rec)) {
-        act = LA_NONE;          /* back to what the server has */
-        oc = LSO_UNCHANGED;
-    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
-        act = LA_PUSH;
-        oc = LSO_PUSH;
-    } else {
-        act = ledger_diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
-        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
-    }
-    s = stmt(l, ST_RESTAGE);
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_permit(s, 2, p);
-    bind_text(s, 13, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 14, p->line);
-    bind_text(s, 15, l->body.ptr);
-    bind_text(s, 16, hash);
-    bind_text(s, 17, l->record.ptr);
-    bind_text(s, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
-    bind_text(s, 19, ledger_action_name(act));
-    bind_text(s, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
-    bind_text(s, 21, now);
-    sqlite3_bind_int64(s, 22, l->base.run);
-    bind_text(s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
-                     : act == LA_PUSH ? "push" : ledger_action_name(act));
-    *out = oc;
-    if (run_done(l, s, err, "stage change") < 0)
-        return -1;
-    return oc == LSO_UNLINKED ? sq_fail_unlinked(&l->base, rec->id, 0, err) : 0;
+    return run_done(l, s, err, ledger_stage_write_name(w));
 }
 
 static int sq_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
@@ -1868,7 +1671,7 @@ static const struct ledger_ops sq_ops = {
     .count_state = sq_count_state,
     .recover_sending = sq_recover_sending,
     .retry_failed = sq_retry_failed,
-    .stage = sq_stage,
+    .stage_write = sq_stage_write,
     .tmp_add = sq_tmp_add,
     .tmp_next = sq_tmp_next,
     .tmp_clear = sq_tmp_clear,
