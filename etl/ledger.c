@@ -298,6 +298,90 @@ enum zone_status ledger_zone_status_parse(const char *s)
             return all[i];
     return ZONE_UNCHECKED;
 }
+/* --- decoding rows (the backends read, ledger.c decodes) ---------------- */
+
+static void d_copy(const struct ledger_row *w, int c, char *dst, size_t cap)
+{
+    size_t n = 0;
+    const char *t = w->text(w->row, c, &n);
+
+    if (!t)
+        n = 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
+static int d_buf(const struct ledger_row *w, int c, struct buf *b)
+{
+    size_t n = 0;
+    const char *t = w->text(w->row, c, &n);
+
+    buf_reset(b);
+    return t ? buf_add(b, t, n) : 0;
+}
+
+static const char *d_text(const struct ledger_row *w, int c)
+{
+    size_t n;
+    const char *t = w->text(w->row, c, &n);
+
+    return t ? t : "";
+}
+
+void ledger_decode_permit(const struct ledger_row *w, int c, struct permit *p)
+{
+    d_copy(w, c, p->key, sizeof(p->key));
+    d_copy(w, c + 1, p->plate, sizeof(p->plate));
+    p->cents = w->num(w->row, c + 2);
+    p->currency = ledger_currency_parse(d_text(w, c + 3));
+    p->start = w->num(w->row, c + 4);
+    p->end = w->num(w->row, c + 5);
+    d_copy(w, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
+    d_copy(w, c + 7, p->zone, sizeof(p->zone));
+    p->zone_status = ledger_zone_status_parse(d_text(w, c + 8));
+    d_copy(w, c + 9, p->permit_no, sizeof(p->permit_no));
+    d_copy(w, c + 10, p->ticket, sizeof(p->ticket));
+    d_copy(w, c + 11, p->promo, sizeof(p->promo));
+    p->voided = (int)w->num(w->row, c + 12);
+    p->line = (long)w->num(w->row, c + 14);
+}
+
+int ledger_decode_rec(const struct ledger_row *w, struct ledger_rec *r)
+{
+    ledger_decode_permit(w, 1, &r->p);
+    r->id = w->num(w->row, 0);
+    if (d_buf(w, 14, &r->source) < 0 || d_buf(w, 16, &r->body) < 0 ||
+        d_buf(w, 18, &r->upd) < 0 || d_buf(w, 19, &r->target) < 0 ||
+        d_buf(w, 20, &r->srv_body) < 0 || d_buf(w, 21, &r->record) < 0 ||
+        d_buf(w, 28, &r->last_error) < 0 || d_buf(w, 37, &r->void_source) < 0)
+        return -1;
+    r->p.source = r->source.ptr ? r->source.ptr : "";
+    d_copy(w, 17, r->hash, sizeof(r->hash));
+    d_copy(w, 22, r->reference_id, sizeof(r->reference_id));
+    r->state = (enum ledger_state)ledger_state_parse(d_text(w, 23));
+    r->action = (enum ledger_action)ledger_action_parse(d_text(w, 24));
+    r->doubt = (int)w->num(w->row, 25);
+    r->resent_after_doubt = (int)w->num(w->row, 26);
+    r->attempts = (int)w->num(w->row, 27);
+    d_copy(w, 29, r->first_seen, sizeof(r->first_seen));
+    d_copy(w, 30, r->last_seen, sizeof(r->last_seen));
+    d_copy(w, 31, r->last_sent, sizeof(r->last_sent));
+    r->unlinked = (int)w->num(w->row, 32);
+    r->run = w->num(w->row, 33);
+    d_copy(w, 34, r->sale_stage, sizeof(r->sale_stage));
+    r->void_run = w->num(w->row, 35);
+    d_copy(w, 36, r->void_stage, sizeof(r->void_stage));
+    r->void_line = (long)w->num(w->row, 38);
+    r->void_cents = w->num(w->row, 39);
+    r->void_currency = ledger_currency_parse(d_text(w, 40));
+    r->void_sent = (int)w->num(w->row, 41);
+    r->pruned = (int)w->num(w->row, 42);
+    return 0;
+}
+
 void ledger_rec_init(struct ledger_rec *r)
 {
     memset(r, 0, sizeof(*r));

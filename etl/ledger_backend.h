@@ -159,6 +159,31 @@ int ledger_sqlite_schema_version(const char *path, int *version, struct etl_err 
 /* The schema version of the PostgreSQL ledger at uri (0: no schema yet). */
 int ledger_pg_schema_version(const char *uri, int *version, struct etl_err *err);
 
+/* Columns of a full record read, in this order (ledger_decode_rec()). */
+#define LEDGER_REC_COLS                                                       \
+    "id, key, plate, cents, currency, start_time, end_time, vendor_zone, "   \
+    "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
+    "body, hash, upd, target, srv_body, record, reference_id, state, "       \
+    "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
+    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, " \
+    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
+
+/* One row of a query result as the backend's driver gives it, read column
+ * by column (c from 0): text() the bytes of a column (NULL: SQL NULL, *len
+ * set otherwise), num() its integer (0 for NULL). */
+struct ledger_row {
+    const char *(*text)(const void *row, int c, size_t *len);
+    long long   (*num)(const void *row, int c);
+    const void  *row;
+};
+/* The permit columns of a row from column c on (key, plate, cents,
+ * currency, start, end, vendor zone, zone, zone status, permit number,
+ * ticket, promo, voided, source (skipped), line). */
+void ledger_decode_permit(const struct ledger_row *w, int c, struct permit *p);
+/* A row of LEDGER_REC_COLS into r (r->p.source points into r->source);
+ * -1: out of memory. */
+int ledger_decode_rec(const struct ledger_row *w, struct ledger_rec *r);
+
 /* Shared helpers of the backends (ledger.c). */
 void ledger_fmt_utc(long long t, char out[24]);          /* "YYYY-MM-DDTHH:MM:SS" */
 void ledger_now_iso(char out[24]);

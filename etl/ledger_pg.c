@@ -34,14 +34,7 @@
 #define PG_TMP_CHUNK 500
 #define PG_COPY_ROWS 2000     /* parked rows sent in one COPY */
 
-/* Columns of a full record read, in this order (read_rec()). */
-#define REC_COLS                                                              \
-    "id, key, plate, cents, currency, start_time, end_time, vendor_zone, "   \
-    "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
-    "body, hash, upd, target, srv_body, record, reference_id, state, "       \
-    "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
-    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, " \
-    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
+#define REC_COLS LEDGER_REC_COLS
 
 /* mine: this worker holds the record's lease ($W worker id) */
 #define MINE(w) "worker = " w " AND lease > clock_timestamp()"
@@ -558,56 +551,43 @@ static int gbuf(const PGresult *r, int row, int c, struct buf *b)
     return buf_add(b, PQgetvalue(r, row, c), (size_t)PQgetlength(r, row, c));
 }
 
-/* The permit columns starting at column c (key at c). */
+/* Row `row` of a result for ledger_decode_*(). */
+struct pg_row {
+    const PGresult *r;
+    int row;
+};
+
+static const char *row_text(const void *row, int c, size_t *len)
+{
+    const struct pg_row *x = row;
+
+    if (PQgetisnull(x->r, x->row, c))
+        return NULL;
+    *len = (size_t)PQgetlength(x->r, x->row, c);
+    return PQgetvalue(x->r, x->row, c);
+}
+
+static long long row_num(const void *row, int c)
+{
+    const struct pg_row *x = row;
+
+    return gi(x->r, x->row, c);
+}
+
 static void read_permit(const PGresult *r, int row, int c, struct permit *p)
 {
-    gcopy(r, row, c, p->key, sizeof(p->key));
-    gcopy(r, row, c + 1, p->plate, sizeof(p->plate));
-    p->cents = gi(r, row, c + 2);
-    p->currency = ledger_currency_parse(PQgetvalue(r, row, c + 3));
-    p->start = gi(r, row, c + 4);
-    p->end = gi(r, row, c + 5);
-    gcopy(r, row, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
-    gcopy(r, row, c + 7, p->zone, sizeof(p->zone));
-    p->zone_status = ledger_zone_status_parse(PQgetvalue(r, row, c + 8));
-    gcopy(r, row, c + 9, p->permit_no, sizeof(p->permit_no));
-    gcopy(r, row, c + 10, p->ticket, sizeof(p->ticket));
-    gcopy(r, row, c + 11, p->promo, sizeof(p->promo));
-    p->voided = (int)gi(r, row, c + 12);
-    p->line = (long)gi(r, row, c + 14);
+    struct pg_row x = { r, row };
+    struct ledger_row w = { row_text, row_num, &x };
+
+    ledger_decode_permit(&w, c, p);
 }
 
 static int read_rec(const PGresult *s, int row, struct ledger_rec *r)
 {
-    read_permit(s, row, 1, &r->p);
-    r->id = gi(s, row, 0);
-    if (gbuf(s, row, 14, &r->source) < 0 || gbuf(s, row, 16, &r->body) < 0 ||
-        gbuf(s, row, 18, &r->upd) < 0 || gbuf(s, row, 19, &r->target) < 0 ||
-        gbuf(s, row, 20, &r->srv_body) < 0 || gbuf(s, row, 21, &r->record) < 0 ||
-        gbuf(s, row, 28, &r->last_error) < 0 || gbuf(s, row, 37, &r->void_source) < 0)
-        return -1;
-    r->p.source = r->source.ptr ? r->source.ptr : "";
-    gcopy(s, row, 17, r->hash, sizeof(r->hash));
-    gcopy(s, row, 22, r->reference_id, sizeof(r->reference_id));
-    r->state = (enum ledger_state)ledger_state_parse(PQgetvalue(s, row, 23));
-    r->action = (enum ledger_action)ledger_action_parse(PQgetvalue(s, row, 24));
-    r->doubt = (int)gi(s, row, 25);
-    r->resent_after_doubt = (int)gi(s, row, 26);
-    r->attempts = (int)gi(s, row, 27);
-    gcopy(s, row, 29, r->first_seen, sizeof(r->first_seen));
-    gcopy(s, row, 30, r->last_seen, sizeof(r->last_seen));
-    gcopy(s, row, 31, r->last_sent, sizeof(r->last_sent));
-    r->unlinked = (int)gi(s, row, 32);
-    r->run = gi(s, row, 33);
-    gcopy(s, row, 34, r->sale_stage, sizeof(r->sale_stage));
-    r->void_run = gi(s, row, 35);
-    gcopy(s, row, 36, r->void_stage, sizeof(r->void_stage));
-    r->void_line = (long)gi(s, row, 38);
-    r->void_cents = gi(s, row, 39);
-    r->void_currency = ledger_currency_parse(PQgetvalue(s, row, 40));
-    r->void_sent = (int)gi(s, row, 41);
-    r->pruned = (int)gi(s, row, 42);
-    return 0;
+    struct pg_row x = { s, row };
+    struct ledger_row w = { row_text, row_num, &x };
+
+    return ledger_decode_rec(&w, r);
 }
 
 static int fetch_one(struct pg_ledger *l, enum pst id, const struct prm *p,

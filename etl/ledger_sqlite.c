@@ -16,14 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Columns of a full record read, in this order (read_rec()). */
-#define REC_COLS                                                              \
-    "id, key, plate, cents, currency, start_time, end_time, vendor_zone, "   \
-    "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
-    "body, hash, upd, target, srv_body, record, reference_id, state, "       \
-    "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
-    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, "    \
-    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
+#define REC_COLS LEDGER_REC_COLS
 
 enum stmt_id {
     ST_GET_KEY, ST_GET_REF, ST_GET_ID, ST_INSERT, ST_RESTAGE, ST_TOUCH, ST_SET_HELD_PENDING,
@@ -781,61 +774,35 @@ static int col_buf(sqlite3_stmt *s, int i, struct buf *b)
 
 
 
-/* Reads the permit columns starting at column `c` (key at c). */
+/* A row of statement s for ledger_decode_*(). */
+static const char *row_text(const void *row, int c, size_t *len)
+{
+    sqlite3_stmt *s = (sqlite3_stmt *)row;
+    const char *t = (const char *)sqlite3_column_text(s, c);
+
+    if (t)
+        *len = (size_t)sqlite3_column_bytes(s, c);
+    return t;
+}
+
+static long long row_num(const void *row, int c)
+{
+    return sqlite3_column_int64((sqlite3_stmt *)row, c);
+}
+
 static void read_permit(sqlite3_stmt *s, int c, struct permit *p)
 {
-    col_copy(s, c, p->key, sizeof(p->key));
-    col_copy(s, c + 1, p->plate, sizeof(p->plate));
-    p->cents = sqlite3_column_int64(s, c + 2);
-    p->currency = ledger_currency_parse(col_text(s, c + 3));
-    p->start = sqlite3_column_int64(s, c + 4);
-    p->end = sqlite3_column_int64(s, c + 5);
-    col_copy(s, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
-    col_copy(s, c + 7, p->zone, sizeof(p->zone));
-    p->zone_status = ledger_zone_status_parse(col_text(s, c + 8));
-    col_copy(s, c + 9, p->permit_no, sizeof(p->permit_no));
-    col_copy(s, c + 10, p->ticket, sizeof(p->ticket));
-    col_copy(s, c + 11, p->promo, sizeof(p->promo));
-    p->voided = sqlite3_column_int(s, c + 12);
-    p->line = (long)sqlite3_column_int64(s, c + 14);
+    struct ledger_row w = { row_text, row_num, s };
+
+    ledger_decode_permit(&w, c, p);
 }
 
 static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
 {
-    read_permit(s, 1, &r->p);
-    r->id = sqlite3_column_int64(s, 0);
-    if (col_buf(s, 14, &r->source) < 0 || col_buf(s, 16, &r->body) < 0 ||
-        col_buf(s, 18, &r->upd) < 0 || col_buf(s, 19, &r->target) < 0 ||
-        col_buf(s, 20, &r->srv_body) < 0 || col_buf(s, 21, &r->record) < 0 ||
-        col_buf(s, 28, &r->last_error) < 0)
-        return -1;
-    r->p.source = r->source.ptr ? r->source.ptr : "";
-    col_copy(s, 17, r->hash, sizeof(r->hash));
-    col_copy(s, 22, r->reference_id, sizeof(r->reference_id));
-    r->state = (enum ledger_state)ledger_state_parse(col_text(s, 23));
-    r->action = (enum ledger_action)ledger_action_parse(col_text(s, 24));
-    r->doubt = sqlite3_column_int(s, 25);
-    r->resent_after_doubt = sqlite3_column_int(s, 26);
-    r->attempts = sqlite3_column_int(s, 27);
-    col_copy(s, 29, r->first_seen, sizeof(r->first_seen));
-    col_copy(s, 30, r->last_seen, sizeof(r->last_seen));
-    col_copy(s, 31, r->last_sent, sizeof(r->last_sent));
-    r->unlinked = sqlite3_column_int(s, 32);
-    r->run = sqlite3_column_int64(s, 33);
-    col_copy(s, 34, r->sale_stage, sizeof(r->sale_stage));
-    r->void_run = sqlite3_column_int64(s, 35);
-    col_copy(s, 36, r->void_stage, sizeof(r->void_stage));
-    if (col_buf(s, 37, &r->void_source) < 0)
-        return -1;
-    r->void_line = (long)sqlite3_column_int64(s, 38);
-    r->void_cents = sqlite3_column_int64(s, 39);
-    r->void_currency = ledger_currency_parse(col_text(s, 40));
-    r->void_sent = sqlite3_column_int(s, 41);
-    r->pruned = sqlite3_column_int(s, 42);
-    return 0;
+    struct ledger_row w = { row_text, row_num, s };
+
+    return ledger_decode_rec(&w, r);
 }
-
-
 
 /* Steps a one-row query into r: 1 found, 0 none, -1 error. */
 static int fetch_one(struct sq_ledger *l, sqlite3_stmt *s, struct ledger_rec *r,

@@ -117,7 +117,7 @@ kill -CONT $pa
 wait $pa; ra=$?
 dropped=$(grep -o "[0-9]* outcomes\? dropped: this worker lost its lease" ea | grep -o "^[0-9]*")
 check "the stalled worker says how many outcomes it dropped (${dropped:-none}, $inflight were sending; exit $ra)" \
-  test "${dropped:-0}" -ge 1 -a "${dropped:-0}" -le 8
+  test "${dropped:-0}" -ge 1
 # what the stalled worker gave back in doubt: sent by the next run
 "$PE" push -c cfg3.json s.csv >oc 2>ec; rc=$?
 check "a rerun finishes (exit $rc)" test "$rc" -le 1
