@@ -1030,15 +1030,6 @@ int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_
     return l->ops->each_in_range(l, from, to, fn, ctx, err);
 }
 
-int ledger_live_counts(struct ledger *l, void (*fn)(void *ctx, const char *type, const char
-                       *zone, const char *zone_status, long count), void *ctx, struct
-                       etl_err *err)
-{
-    if (!l->ops->live_counts)
-        return missing(l, "ledger_live_counts", err);
-    return l->ops->live_counts(l, fn, ctx, err);
-}
-
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err)
 {
     if (!l->ops->prune)
@@ -1132,72 +1123,195 @@ int ledger_schema_version(const char *path, int *version, struct etl_err *err)
 
 /* --- settlements, rejected rows, silent zones ------------------------------ */
 
+static int query(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                 const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                 void *ctx, struct etl_err *err)
+{
+    if (!l->ops->query)
+        return missing(l, what, err);
+    return l->ops->query(l, q, a, what, fn, ctx, err);
+}
+
+static int clear_file(struct ledger *l, enum ledger_query q, const char *file,
+                      struct etl_err *err)
+{
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, file);
+    return query(l, q, &a, "clear a file's lines", NULL, NULL, err);
+}
+
+static int money_add(struct ledger *l, enum ledger_query q, const struct ledger_money_line *m,
+                     const char *what, struct etl_err *err)
+{
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, m->file);
+    a_int(&a, 2, m->line);
+    a_txt(&a, 3, m->day);
+    a_txt(&a, 4, m->vendor);
+    a_txt(&a, 5, currency_name(m->currency));
+    a_int(&a, 6, m->cents);
+    if (q == LQ_REJROW_ADD)
+        a_txt(&a, 7, m->reason ? m->reason : "");
+    else if (m->count >= 0)
+        a_int(&a, 7, m->count);
+    else
+        a_txt(&a, 7, NULL);
+    a_int(&a, 8, m->run);
+    return query(l, q, &a, what, NULL, NULL, err);
+}
+
 int ledger_settle_clear(struct ledger *l, const char *file, struct etl_err *err)
 {
-    if (!l->ops->settle_clear)
-        return missing(l, "ledger_settle_clear", err);
-    return l->ops->settle_clear(l, file, err);
+    return clear_file(l, LQ_SETTLE_CLEAR, file, err);
 }
 
 int ledger_settle_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err)
 {
-    if (!l->ops->settle_add)
-        return missing(l, "ledger_settle_add", err);
-    return l->ops->settle_add(l, m, err);
+    return money_add(l, LQ_SETTLE_ADD, m, "write a settlement line", err);
 }
 
 int ledger_rejrow_clear(struct ledger *l, const char *file, struct etl_err *err)
 {
-    if (!l->ops->rejrow_clear)
-        return missing(l, "ledger_rejrow_clear", err);
-    return l->ops->rejrow_clear(l, file, err);
+    return clear_file(l, LQ_REJROW_CLEAR, file, err);
 }
 
 int ledger_rejrow_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err)
 {
-    if (!l->ops->rejrow_add)
-        return missing(l, "ledger_rejrow_add", err);
-    return l->ops->rejrow_add(l, m, err);
+    return money_add(l, LQ_REJROW_ADD, m, "write a rejected row", err);
+}
+
+struct money_walk {
+    ledger_money_fn fn;
+    void *ctx;
+    int rejrow;
+};
+
+/* A row of SETTLE_RANGE / REJROW_RANGE into a money line for the caller. */
+static int money_row(void *ctx, const struct ledger_row *w)
+{
+    struct money_walk *mw = ctx;
+    struct ledger_money_line m;
+    size_t n;
+
+    memset(&m, 0, sizeof(m));
+    m.file = d_text(w, 0);
+    m.line = (long)w->num(w->row, 1);
+    m.day = w->text(w->row, 2, &n);
+    m.vendor = d_text(w, 3);
+    m.currency = ledger_currency_parse(d_text(w, 4));
+    m.cents = w->num(w->row, 5);
+    m.count = -1;
+    if (mw->rejrow)
+        m.reason = d_text(w, 6);
+    else if (w->text(w->row, 6, &n))
+        m.count = (long)w->num(w->row, 6);
+    m.run = w->num(w->row, 7);
+    return mw->fn(mw->ctx, &m);
 }
 
 int ledger_each_settlement(struct ledger *l, const char *day_from, const char *day_to,
                            ledger_money_fn fn, void *ctx, struct etl_err *err)
 {
-    if (!l->ops->each_settlement)
-        return missing(l, "ledger_each_settlement", err);
-    return l->ops->each_settlement(l, day_from, day_to, fn, ctx, err);
+    struct money_walk mw = { fn, ctx, 0 };
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, day_from);
+    a_txt(&a, 2, day_to);
+    return query(l, LQ_SETTLE_RANGE, &a, "read lines", money_row, &mw, err);
 }
 
 int ledger_each_rejrow(struct ledger *l, const char *day_from, const char *day_to,
                        int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err)
 {
-    if (!l->ops->each_rejrow)
-        return missing(l, "ledger_each_rejrow", err);
-    return l->ops->each_rejrow(l, day_from, day_to, run, fn, ctx, err);
+    struct money_walk mw = { fn, ctx, 1 };
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, day_from);
+    a_txt(&a, 2, day_to);
+    a_int(&a, 3, run);
+    return query(l, LQ_REJROW_RANGE, &a, "read lines", money_row, &mw, err);
+}
+
+struct count_walk {
+    void (*sale)(void *ctx, const char *zone, long long quarter, long count);
+    void (*first)(void *ctx, const char *zone, long long first);
+    void (*live)(void *ctx, const char *type, const char *zone, const char *zone_status,
+                 long count);
+    void *ctx;
+    long long last;
+};
+
+static int sale_row(void *ctx, const struct ledger_row *w)
+{
+    struct count_walk *cw = ctx;
+
+    cw->sale(cw->ctx, d_text(w, 0), w->num(w->row, 1) * 900, (long)w->num(w->row, 2));
+    return 0;
+}
+
+static int first_row(void *ctx, const struct ledger_row *w)
+{
+    struct count_walk *cw = ctx;
+
+    cw->first(cw->ctx, d_text(w, 0), w->num(w->row, 1));
+    return 0;
+}
+
+static int live_row(void *ctx, const struct ledger_row *w)
+{
+    struct count_walk *cw = ctx;
+
+    cw->live(cw->ctx, d_text(w, 0), d_text(w, 1), d_text(w, 2), (long)w->num(w->row, 3));
+    return 0;
+}
+
+static int last_row(void *ctx, const struct ledger_row *w)
+{
+    ((struct count_walk *)ctx)->last = w->num(w->row, 0);
+    return 1;
 }
 
 int ledger_sale_counts(struct ledger *l, long long from, long long to,
                        void (*fn)(void *ctx, const char *zone, long long quarter, long count),
                        void *ctx, struct etl_err *err)
 {
-    if (!l->ops->sale_counts)
-        return missing(l, "ledger_sale_counts", err);
-    return l->ops->sale_counts(l, from, to, fn, ctx, err);
+    struct count_walk cw = { .sale = fn, .ctx = ctx };
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, from);
+    a_int(&a, 2, to);
+    return query(l, LQ_SALE_COUNTS, &a, "sale counts", sale_row, &cw, err);
 }
 
 int ledger_zone_last_start(struct ledger *l, const char *zone, long long *out,
                            struct etl_err *err)
 {
-    if (!l->ops->zone_last_start)
-        return missing(l, "ledger_zone_last_start", err);
-    return l->ops->zone_last_start(l, zone, out, err);
+    struct count_walk cw = { .last = 0 };
+    struct ledger_args a = { 0 };
+    int rc;
+
+    a_txt(&a, 1, zone);
+    rc = query(l, LQ_ZONE_LAST, &a, "zone's last start", last_row, &cw, err);
+    *out = rc == 0 ? cw.last : 0;
+    return rc;
 }
 
 int ledger_zone_firsts(struct ledger *l,
                        void (*fn)(void *ctx, const char *zone, long long first),
                        void *ctx, struct etl_err *err)
 {
-    if (!l->ops->zone_firsts)
-        return missing(l, "ledger_zone_firsts", err);
-    return l->ops->zone_firsts(l, fn, ctx, err);
+    struct count_walk cw = { .first = fn, .ctx = ctx };
+
+    return query(l, LQ_ZONE_FIRSTS, NULL, "zones' first starts", first_row, &cw, err);
+}
+
+int ledger_live_counts(struct ledger *l, void (*fn)(void *ctx, const char *type, const char
+                       *zone, const char *zone_status, long count), void *ctx, struct
+                       etl_err *err)
+{
+    struct count_walk cw = { .live = fn, .ctx = ctx };
+
+    return query(l, LQ_LIVE, NULL, "live counts", live_row, &cw, err);
 }

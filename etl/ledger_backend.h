@@ -52,6 +52,29 @@ struct ledger_args {
     struct { const char *s; long long i; int is_int; } v[LEDGER_ARGS_MAX];
 };
 
+/* One row of a query result as the backend's driver gives it, read column
+ * by column (c from 0): text() the bytes of a column (NULL: SQL NULL, *len
+ * set otherwise), num() its integer (0 for NULL). */
+struct ledger_row {
+    const char *(*text)(const void *row, int c, size_t *len);
+    long long   (*num)(const void *row, int c);
+    const void  *row;
+};
+/* Plain queries both backends have, with the same arguments and result
+ * columns; ledger.c binds and reads them (struct ledger_ops.query):
+ *   SETTLE_CLEAR, REJROW_CLEAR  1 file
+ *   SETTLE_ADD, REJROW_ADD      1 file, 2 line, 3 day, 4 vendor, 5 currency,
+ *                               6 cents, 7 count (NULL: unknown) / reason, 8 run
+ *   SETTLE_RANGE                1 day from, 2 day to   -> the 8 columns above
+ *   REJROW_RANGE                1 day from, 2 day to, 3 run -> the same
+ *   SALE_COUNTS                 1 from, 2 to -> zone, quarter (start / 900), count
+ *   ZONE_LAST                   1 zone -> max start (NULL: none)
+ *   ZONE_FIRSTS                 -> zone, min start
+ *   LIVE                        -> type, zone, zone status, count */
+enum ledger_query { LQ_SETTLE_CLEAR, LQ_SETTLE_ADD, LQ_REJROW_CLEAR, LQ_REJROW_ADD,
+                    LQ_SETTLE_RANGE, LQ_REJROW_RANGE, LQ_SALE_COUNTS, LQ_ZONE_LAST,
+                    LQ_ZONE_FIRSTS, LQ_LIVE, LQ_COUNT };
+
 struct ledger_ops {
     const char *name;                     /* "sqlite", "postgresql" */
     void (*close)(struct ledger *l);
@@ -108,29 +131,11 @@ struct ledger_ops {
     long (*count_earlier_attention)(struct ledger *l, int64_t run, struct etl_err *err);
     int  (*each_in_range)(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
                           void *ctx, struct etl_err *err);
-    int  (*live_counts)(struct ledger *l,
-                        void (*fn)(void *ctx, const char *type, const char *zone,
-                                   const char *zone_status, long count),
-                        void *ctx, struct etl_err *err);
-    int  (*settle_clear)(struct ledger *l, const char *file, struct etl_err *err);
-    int  (*settle_add)(struct ledger *l, const struct ledger_money_line *m,
-                       struct etl_err *err);
-    int  (*each_settlement)(struct ledger *l, const char *day_from, const char *day_to,
-                            ledger_money_fn fn, void *ctx, struct etl_err *err);
-    int  (*rejrow_clear)(struct ledger *l, const char *file, struct etl_err *err);
-    int  (*rejrow_add)(struct ledger *l, const struct ledger_money_line *m,
-                       struct etl_err *err);
-    int  (*each_rejrow)(struct ledger *l, const char *day_from, const char *day_to,
-                        int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err);
-    int  (*sale_counts)(struct ledger *l, long long from, long long to,
-                        void (*fn)(void *ctx, const char *zone, long long quarter,
-                                   long count),
-                        void *ctx, struct etl_err *err);
-    int  (*zone_firsts)(struct ledger *l,
-                        void (*fn)(void *ctx, const char *zone, long long first),
-                        void *ctx, struct etl_err *err);
-    int  (*zone_last_start)(struct ledger *l, const char *zone, long long *out,
-                            struct etl_err *err);
+    /* runs plain query q (fn per result row, its non-zero stops; fn NULL:
+     * a write); errors name `what`. 0 or -1. */
+    int  (*query)(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                  const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                  void *ctx, struct etl_err *err);
     int  (*prune)(struct ledger *l, long long before, long *removed, struct etl_err *err);
     int  (*keepalive)(struct ledger *l, struct etl_err *err);
     int  (*wait_others)(struct ledger *l, int *more, struct etl_err *err);
@@ -168,14 +173,6 @@ int ledger_pg_schema_version(const char *uri, int *version, struct etl_err *err)
     "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, " \
     "void_source, void_line, void_cents, void_currency, void_sent, pruned"
 
-/* One row of a query result as the backend's driver gives it, read column
- * by column (c from 0): text() the bytes of a column (NULL: SQL NULL, *len
- * set otherwise), num() its integer (0 for NULL). */
-struct ledger_row {
-    const char *(*text)(const void *row, int c, size_t *len);
-    long long   (*num)(const void *row, int c);
-    const void  *row;
-};
 /* The permit columns of a row from column c on (key, plate, cents,
  * currency, start, end, vendor zone, zone, zone status, permit number,
  * ticket, promo, voided, source (skipped), line). */

@@ -828,6 +828,18 @@ static int pg_stage_get(struct ledger *gl, const char *key, struct ledger_rec *r
     return 0;
 }
 
+static void args_prm(const struct ledger_args *a, struct prm *s)
+{
+    int i;
+
+    for (i = 0; a && i < a->n; i++) {
+        if (a->v[i].is_int)
+            p_int(s, i + 1, a->v[i].i);
+        else
+            p_txt(s, i + 1, a->v[i].s);
+    }
+}
+
 static int pg_stage_write(struct ledger *gl, enum ledger_stage_write w,
                           const struct ledger_args *a, struct etl_err *err)
 {
@@ -838,14 +850,8 @@ static int pg_stage_write(struct ledger *gl, enum ledger_stage_write w,
         [LSW_CANCEL_SALE] = P_CANCEL_SALE,
     };
     struct prm s = { 0 };
-    int i;
 
-    for (i = 0; i < a->n; i++) {
-        if (a->v[i].is_int)
-            p_int(&s, i + 1, a->v[i].i);
-        else
-            p_txt(&s, i + 1, a->v[i].s);
-    }
+    args_prm(a, &s);
     return done(run_n(PGL(gl), st[w], &s, err, ledger_stage_write_name(w)));
 }
 
@@ -1285,23 +1291,6 @@ static int pg_each_in_range(struct ledger *gl, long long from, long long to, led
     return each_row(PGL(gl), P_RANGE, &s, fn, ctx, err);
 }
 
-static int pg_live_counts(struct ledger *gl,
-                          void (*fn)(void *ctx, const char *type, const char *zone,
-                                     const char *zone_status, long count),
-                          void *ctx, struct etl_err *err)
-{
-    PGresult *r = run(PGL(gl), P_LIVE, NULL, err, "live counts");
-    int i;
-
-    if (!r)
-        return -1;
-    for (i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-           (long)gi(r, i, 3));
-    PQclear(r);
-    return 0;
-}
-
 static int pg_prune(struct ledger *gl, long long before, long *removed, struct etl_err *err)
 {
     struct pg_ledger *l = PGL(gl);
@@ -1477,154 +1466,30 @@ out:
 
 /* --- settlements, rejected rows, silent zones -------------------------------- */
 
-static void money_line_bind(struct prm *s, const struct ledger_money_line *m, int rejrow)
+static int pg_query(struct ledger *gl, enum ledger_query q, const struct ledger_args *a,
+                    const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                    void *ctx, struct etl_err *err)
 {
-    p_txt(s, 1, m->file);
-    p_int(s, 2, m->line);
-    p_txt(s, 3, m->day);
-    p_txt(s, 4, m->vendor);
-    p_txt(s, 5, currency_name(m->currency));
-    p_int(s, 6, m->cents);
-    if (rejrow)
-        p_txt(s, 7, m->reason ? m->reason : "");
-    else if (m->count >= 0)
-        p_int(s, 7, m->count);
-    else
-        p_txt(s, 7, NULL);
-    p_int(s, 8, m->run);
-}
-
-static int pg_settle_clear(struct ledger *gl, const char *file, struct etl_err *err)
-{
+    static const enum pst st[LQ_COUNT] = {
+        [LQ_SETTLE_CLEAR] = P_SETTLE_CLEAR, [LQ_SETTLE_ADD] = P_SETTLE_ADD,
+        [LQ_REJROW_CLEAR] = P_REJROW_CLEAR, [LQ_REJROW_ADD] = P_REJROW_ADD,
+        [LQ_SETTLE_RANGE] = P_SETTLE_RANGE, [LQ_REJROW_RANGE] = P_REJROW_RANGE,
+        [LQ_SALE_COUNTS] = P_SALE_COUNTS, [LQ_ZONE_LAST] = P_ZONE_LAST,
+        [LQ_ZONE_FIRSTS] = P_ZONE_FIRSTS, [LQ_LIVE] = P_LIVE,
+    };
     struct prm s = { 0 };
+    struct pg_row x = { NULL, 0 };
+    struct ledger_row w = { row_text, row_num, &x };
+    PGresult *r;
 
-    p_txt(&s, 1, file);
-    return done(run_n(PGL(gl), P_SETTLE_CLEAR, &s, err, "clear a file's lines"));
-}
-
-static int pg_settle_add(struct ledger *gl, const struct ledger_money_line *m,
-                         struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    money_line_bind(&s, m, 0);
-    return done(run_n(PGL(gl), P_SETTLE_ADD, &s, err, "write a settlement line"));
-}
-
-static int pg_rejrow_clear(struct ledger *gl, const char *file, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_txt(&s, 1, file);
-    return done(run_n(PGL(gl), P_REJROW_CLEAR, &s, err, "clear a file's lines"));
-}
-
-static int pg_rejrow_add(struct ledger *gl, const struct ledger_money_line *m,
-                         struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    money_line_bind(&s, m, 1);
-    return done(run_n(PGL(gl), P_REJROW_ADD, &s, err, "write a rejected row"));
-}
-
-static int each_money_line(struct pg_ledger *l, enum pst id, const struct prm *p, int rejrow,
-                           ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    PGresult *r = run(l, id, p, err, "read lines");
-    int i;
-
+    args_prm(a, &s);
+    r = run(PGL(gl), st[q], &s, err, what);
     if (!r)
         return -1;
-    for (i = 0; i < PQntuples(r); i++) {
-        struct ledger_money_line m;
-
-        memset(&m, 0, sizeof(m));
-        m.file = PQgetvalue(r, i, 0);
-        m.line = (long)gi(r, i, 1);
-        m.day = PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2);
-        m.vendor = PQgetvalue(r, i, 3);
-        m.currency = ledger_currency_parse(PQgetvalue(r, i, 4));
-        m.cents = gi(r, i, 5);
-        m.count = -1;
-        if (rejrow)
-            m.reason = PQgetvalue(r, i, 6);
-        else if (!PQgetisnull(r, i, 6))
-            m.count = (long)gi(r, i, 6);
-        m.run = gi(r, i, 7);
-        if (fn(ctx, &m))
+    x.r = r;
+    for (x.row = 0; fn && x.row < PQntuples(r); x.row++)
+        if (fn(ctx, &w))
             break;
-    }
-    PQclear(r);
-    return 0;
-}
-
-static int pg_each_settlement(struct ledger *gl, const char *day_from, const char *day_to,
-                              ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_txt(&s, 1, day_from);
-    p_txt(&s, 2, day_to);
-    return each_money_line(PGL(gl), P_SETTLE_RANGE, &s, 0, fn, ctx, err);
-}
-
-static int pg_each_rejrow(struct ledger *gl, const char *day_from, const char *day_to,
-                          int64_t run_id, ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_txt(&s, 1, day_from);
-    p_txt(&s, 2, day_to);
-    p_int(&s, 3, run_id);
-    return each_money_line(PGL(gl), P_REJROW_RANGE, &s, 1, fn, ctx, err);
-}
-
-static int pg_sale_counts(struct ledger *gl, long long from, long long to,
-                          void (*fn)(void *ctx, const char *zone, long long quarter, long count),
-                          void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
-    PGresult *r;
-    int i;
-
-    p_int(&s, 1, from);
-    p_int(&s, 2, to);
-    r = run(PGL(gl), P_SALE_COUNTS, &s, err, "sale counts");
-    if (!r)
-        return -1;
-    for (i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0), gi(r, i, 1) * 900, (long)gi(r, i, 2));
-    PQclear(r);
-    return 0;
-}
-
-static int pg_zone_last_start(struct ledger *gl, const char *zone, long long *out,
-                              struct etl_err *err)
-{
-    struct prm s = { 0 };
-    PGresult *r;
-
-    p_txt(&s, 1, zone);
-    r = run(PGL(gl), P_ZONE_LAST, &s, err, "zone's last start");
-    if (!r)
-        return -1;
-    *out = PQntuples(r) > 0 ? gi(r, 0, 0) : 0;
-    PQclear(r);
-    return 0;
-}
-
-static int pg_zone_firsts(struct ledger *gl,
-                          void (*fn)(void *ctx, const char *zone, long long first),
-                          void *ctx, struct etl_err *err)
-{
-    PGresult *r = run(PGL(gl), P_ZONE_FIRSTS, NULL, err, "zones' first starts");
-    int i;
-
-    if (!r)
-        return -1;
-    for (i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0), gi(r, i, 1));
     PQclear(r);
     return 0;
 }
@@ -1665,16 +1530,7 @@ static const struct ledger_ops pg_ops = {
     .each_run = pg_each_run,
     .count_earlier_attention = pg_count_earlier_attention,
     .each_in_range = pg_each_in_range,
-    .live_counts = pg_live_counts,
-    .settle_clear = pg_settle_clear,
-    .settle_add = pg_settle_add,
-    .each_settlement = pg_each_settlement,
-    .rejrow_clear = pg_rejrow_clear,
-    .rejrow_add = pg_rejrow_add,
-    .each_rejrow = pg_each_rejrow,
-    .sale_counts = pg_sale_counts,
-    .zone_firsts = pg_zone_firsts,
-    .zone_last_start = pg_zone_last_start,
+    .query = pg_query,
     .prune = pg_prune,
     .keepalive = pg_keepalive,
     .wait_others = pg_wait_others,

@@ -335,9 +335,6 @@ static int sq_each_run(struct ledger *gl, int64_t run, ledger_rec_fn fn, void *c
 static long sq_count_earlier_attention(struct ledger *gl, int64_t run, struct etl_err *err);
 static int sq_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn
                             fn, void *ctx, struct etl_err *err);
-static int sq_live_counts(struct ledger *gl, void (*fn)(void *ctx, const char *type, const
-                          char *zone, const char *zone_status, long count), void *ctx,
-                          struct etl_err *err);
 static int sq_prune(struct ledger *gl, long long before, long *removed, struct etl_err
                     *err);
 
@@ -924,6 +921,18 @@ static void bind_permit(sqlite3_stmt *s, int c, const struct permit *p)
 }
 
 
+static void bind_args(sqlite3_stmt *s, const struct ledger_args *a)
+{
+    int i;
+
+    for (i = 0; a && i < a->n; i++) {
+        if (a->v[i].is_int)
+            sqlite3_bind_int64(s, i + 1, a->v[i].i);
+        else
+            bind_text(s, i + 1, a->v[i].s);
+    }
+}
+
 static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
                           const struct ledger_args *a, struct etl_err *err)
 {
@@ -935,14 +944,8 @@ static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
     };
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, st[w]);
-    int i;
 
-    for (i = 0; i < a->n; i++) {
-        if (a->v[i].is_int)
-            sqlite3_bind_int64(s, i + 1, a->v[i].i);
-        else
-            bind_text(s, i + 1, a->v[i].s);
-    }
+    bind_args(s, a);
     return run_done(l, s, err, ledger_stage_write_name(w));
 }
 
@@ -1280,24 +1283,6 @@ static int sq_each_in_range(struct ledger *gl, long long from, long long to, led
     return each_row(l, s, fn, ctx, err);
 }
 
-static int sq_live_counts(struct ledger *gl,
-                       void (*fn)(void *ctx, const char *type, const char *zone,
-                                  const char *zone_status, long count),
-                       void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_LIVE);
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), col_text(s, 1), col_text(s, 2),
-           (long)sqlite3_column_int64(s, 3));
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(l, err, "live counts");
-    return 0;
-}
-
 /* Rows per prune transaction and pages per incremental_vacuum step: each
  * is a short write, so a concurrent reader or the WAL never waits long. */
 #define PRUNE_BATCH_IDS    5000
@@ -1466,163 +1451,27 @@ out:
 
 /* --- settlements, rejected rows, silent zones ------------------------------ */
 
-static int money_line_bind(sqlite3_stmt *s, const struct ledger_money_line *m, int rejrow)
+static int sq_query(struct ledger *gl, enum ledger_query q, const struct ledger_args *a,
+                    const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                    void *ctx, struct etl_err *err)
 {
-    bind_text(s, 1, m->file);
-    sqlite3_bind_int64(s, 2, m->line);
-    bind_text(s, 3, m->day);
-    bind_text(s, 4, m->vendor);
-    bind_text(s, 5, currency_name(m->currency));
-    sqlite3_bind_int64(s, 6, m->cents);
-    if (rejrow)
-        bind_text(s, 7, m->reason ? m->reason : "");
-    else if (m->count >= 0)
-        sqlite3_bind_int64(s, 7, m->count);
-    else
-        sqlite3_bind_null(s, 7);
-    sqlite3_bind_int64(s, 8, m->run);
-    return 0;
-}
-
-static int clear_file(struct sq_ledger *l, enum stmt_id id, const char *file, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, id);
-
-    bind_text(s, 1, file);
-    return run_done(l, s, err, "clear a file's lines");
-}
-
-static int sq_settle_clear(struct ledger *gl, const char *file, struct etl_err *err)
-{
+    static const int st[LQ_COUNT] = {
+        [LQ_SETTLE_CLEAR] = ST_SETTLE_CLEAR, [LQ_SETTLE_ADD] = ST_SETTLE_ADD,
+        [LQ_REJROW_CLEAR] = ST_REJROW_CLEAR, [LQ_REJROW_ADD] = ST_REJROW_ADD,
+        [LQ_SETTLE_RANGE] = ST_SETTLE_RANGE, [LQ_REJROW_RANGE] = ST_REJROW_RANGE,
+        [LQ_SALE_COUNTS] = ST_SALE_COUNTS, [LQ_ZONE_LAST] = ST_ZONE_LAST,
+        [LQ_ZONE_FIRSTS] = ST_ZONE_FIRSTS, [LQ_LIVE] = ST_LIVE,
+    };
     struct sq_ledger *l = (struct sq_ledger *)gl;
-    return clear_file(l, ST_SETTLE_CLEAR, file, err);
-}
-
-static int sq_settle_add(struct ledger *gl, const struct ledger_money_line *m, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_SETTLE_ADD);
-
-    money_line_bind(s, m, 0);
-    return run_done(l, s, err, "write a settlement line");
-}
-
-static int sq_rejrow_clear(struct ledger *gl, const char *file, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    return clear_file(l, ST_REJROW_CLEAR, file, err);
-}
-
-static int sq_rejrow_add(struct ledger *gl, const struct ledger_money_line *m, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_REJROW_ADD);
-
-    money_line_bind(s, m, 1);
-    return run_done(l, s, err, "write a rejected row");
-}
-
-/* Reads rows of ST_SETTLE_RANGE / ST_REJROW_RANGE into m and calls fn. */
-static int each_money_line(struct sq_ledger *l, sqlite3_stmt *s, int rejrow,
-                           ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
+    sqlite3_stmt *s = stmt(l, st[q]);
+    struct ledger_row w = { row_text, row_num, s };
     int rc, stop = 0;
 
-    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct ledger_money_line m;
-        const char *cur = col_text(s, 4);
-
-        memset(&m, 0, sizeof(m));
-        m.file = col_text(s, 0);
-        m.line = (long)sqlite3_column_int64(s, 1);
-        m.day = sqlite3_column_type(s, 2) == SQLITE_NULL ? NULL : col_text(s, 2);
-        m.vendor = col_text(s, 3);
-        m.currency = !strcmp(cur, "USD") ? CUR_USD : !strcmp(cur, "CAD") ? CUR_CAD : CUR_NONE;
-        m.cents = sqlite3_column_int64(s, 5);
-        m.count = -1;
-        if (rejrow)
-            m.reason = col_text(s, 6);
-        else if (sqlite3_column_type(s, 6) != SQLITE_NULL)
-            m.count = (long)sqlite3_column_int64(s, 6);
-        m.run = sqlite3_column_int64(s, 7);
-        stop = fn(ctx, &m);
-    }
-    if (stop) {
-        sqlite3_reset(s);
-        return 0;
-    }
+    bind_args(s, a);
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = fn ? fn(ctx, &w) : 0;
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "read lines");
-}
-
-static int sq_each_settlement(struct ledger *gl, const char *day_from, const char *day_to,
-                              ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_SETTLE_RANGE);
-
-    bind_text(s, 1, day_from);
-    bind_text(s, 2, day_to);
-    return each_money_line(l, s, 0, fn, ctx, err);
-}
-
-static int sq_each_rejrow(struct ledger *gl, const char *day_from, const char *day_to,
-                          int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_REJROW_RANGE);
-
-    bind_text(s, 1, day_from);
-    bind_text(s, 2, day_to);
-    sqlite3_bind_int64(s, 3, run);
-    return each_money_line(l, s, 1, fn, ctx, err);
-}
-
-static int sq_sale_counts(struct ledger *gl, long long from, long long to,
-                          void (*fn)(void *ctx, const char *zone, long long quarter, long count),
-                          void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_SALE_COUNTS);
-    int rc;
-
-    sqlite3_bind_int64(s, 1, from);
-    sqlite3_bind_int64(s, 2, to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), sqlite3_column_int64(s, 1) * 900,
-           (long)sqlite3_column_int64(s, 2));
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "sale counts");
-}
-
-static int sq_zone_last_start(struct ledger *gl, const char *zone, long long *out,
-                              struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_ZONE_LAST);
-    int rc;
-
-    bind_text(s, 1, zone);
-    rc = sqlite3_step(s);
-    *out = 0;
-    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-        *out = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(l, err, "zone's last start");
-}
-
-static int sq_zone_firsts(struct ledger *gl,
-                          void (*fn)(void *ctx, const char *zone, long long first),
-                          void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_ZONE_FIRSTS);
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), sqlite3_column_int64(s, 1));
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "zones' first starts");
+    return stop || rc == SQLITE_DONE ? 0 : db_fail(l, err, what);
 }
 
 static const struct ledger_ops sq_ops = {
@@ -1658,16 +1507,7 @@ static const struct ledger_ops sq_ops = {
     .each_run = sq_each_run,
     .count_earlier_attention = sq_count_earlier_attention,
     .each_in_range = sq_each_in_range,
-    .live_counts = sq_live_counts,
-    .settle_clear = sq_settle_clear,
-    .settle_add = sq_settle_add,
-    .each_settlement = sq_each_settlement,
-    .rejrow_clear = sq_rejrow_clear,
-    .rejrow_add = sq_rejrow_add,
-    .each_rejrow = sq_each_rejrow,
-    .sale_counts = sq_sale_counts,
-    .zone_firsts = sq_zone_firsts,
-    .zone_last_start = sq_zone_last_start,
+    .query = sq_query,
     .prune = sq_prune,
 };
 
