@@ -854,27 +854,89 @@ int ledger_tmp_clear(struct ledger *l, struct etl_err *err)
     return l->ops->tmp_clear(l, err);
 }
 
+static int query(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                 const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                 void *ctx, struct etl_err *err);
+
+struct rec_walk {
+    ledger_rec_fn fn;
+    void *ctx;
+    struct ledger_rec *one;    /* a get: the record goes here, one row read */
+    struct ledger_rec r;
+    int found, nomem;
+};
+
+static int rec_row(void *ctx, const struct ledger_row *w)
+{
+    struct rec_walk *rw = ctx;
+    struct ledger_rec *r = rw->one ? rw->one : &rw->r;
+
+    if (ledger_decode_rec(w, r) < 0) {
+        rw->nomem = 1;
+        return 1;
+    }
+    rw->found = 1;
+    return rw->one ? 1 : rw->fn(rw->ctx, r) != 0;
+}
+
+/* Records of query q: to fn one by one (its non-zero stops; 0 or -1), or
+ * the first into *one (1 found, 0 none, -1). */
+static int recs(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                ledger_rec_fn fn, void *ctx, struct ledger_rec *one, struct etl_err *err)
+{
+    struct rec_walk rw = { fn, ctx, one, { 0 }, 0, 0 };
+    int rc;
+
+    ledger_rec_init(&rw.r);
+    rc = query(l, q, a, "read", rec_row, &rw, err);
+    ledger_rec_release(&rw.r);
+    if (rc == 0 && rw.nomem)
+        rc = etl_fail(err, E_NOMEM, "ledger: out of memory");
+    return rc < 0 ? -1 : one ? rw.found : 0;
+}
+
+static int count_row(void *ctx, const struct ledger_row *w)
+{
+    *(long *)ctx = (long)w->num(w->row, 0);
+    return 1;
+}
+
+static long count(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                  struct etl_err *err)
+{
+    long n = -1;
+
+    if (query(l, q, a, "count", count_row, &n, err) < 0)
+        return -1;
+    if (n < 0)
+        return etl_fail(err, E_DB, "ledger: count: no answer");
+    return n;
+}
+
 int ledger_get(struct ledger *l, const char *key, struct ledger_rec *r, struct etl_err *err)
 {
-    if (!l->ops->get)
-        return missing(l, "ledger_get", err);
-    return l->ops->get(l, key, r, err);
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, key);
+    return recs(l, LQ_GET_KEY, &a, NULL, NULL, r, err);
 }
 
 int ledger_get_by_ref(struct ledger *l, const char *ref, struct ledger_rec *r, struct
                       etl_err *err)
 {
-    if (!l->ops->get_by_ref)
-        return missing(l, "ledger_get_by_ref", err);
-    return l->ops->get_by_ref(l, ref, r, err);
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, ref);
+    return recs(l, LQ_GET_REF, &a, NULL, NULL, r, err);
 }
 
 int ledger_get_by_id(struct ledger *l, int64_t id, struct ledger_rec *r, struct etl_err
                      *err)
 {
-    if (!l->ops->get_by_id)
-        return missing(l, "ledger_get_by_id", err);
-    return l->ops->get_by_id(l, id, r, err);
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, id);
+    return recs(l, LQ_GET_ID, &a, NULL, NULL, r, err);
 }
 
 int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r, struct
@@ -887,9 +949,10 @@ int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r,
 
 long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *err)
 {
-    if (!l->ops->count_state)
-        return missing(l, "ledger_count_state", err);
-    return l->ops->count_state(l, s, err);
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, ledger_state_name(s));
+    return count(l, LQ_COUNT_STATE, &a, err);
 }
 
 long ledger_recover_sending(struct ledger *l, struct etl_err *err)
@@ -1002,32 +1065,40 @@ int ledger_file_update_final(struct ledger *l, const char *path, int *final, str
 int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn, void
                 *ctx, struct etl_err *err)
 {
-    if (!l->ops->list)
-        return missing(l, "ledger_list", err);
-    return l->ops->list(l, f, fn, ctx, err);
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
+    a_txt(&a, 2, f->plate);
+    a_txt(&a, 3, f->file);
+    a_int(&a, 4, f->resent ? 1 : 0);
+    return recs(l, LQ_LIST, &a, fn, ctx, NULL, err);
 }
 
 int ledger_each_run(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx, struct
                     etl_err *err)
 {
-    if (!l->ops->each_run)
-        return missing(l, "ledger_each_run", err);
-    return l->ops->each_run(l, run, fn, ctx, err);
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, run);
+    return recs(l, LQ_RUN_RECS, &a, fn, ctx, NULL, err);
 }
 
 long ledger_count_earlier_attention(struct ledger *l, int64_t run, struct etl_err *err)
 {
-    if (!l->ops->count_earlier_attention)
-        return missing(l, "ledger_count_earlier_attention", err);
-    return l->ops->count_earlier_attention(l, run, err);
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, run);
+    return count(l, LQ_EARLIER_ATTN, &a, err);
 }
 
 int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
                          void *ctx, struct etl_err *err)
 {
-    if (!l->ops->each_in_range)
-        return missing(l, "ledger_each_in_range", err);
-    return l->ops->each_in_range(l, from, to, fn, ctx, err);
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, from);
+    a_int(&a, 2, to);
+    return recs(l, LQ_RANGE, &a, fn, ctx, NULL, err);
 }
 
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err)

@@ -70,10 +70,16 @@ struct ledger_row {
  *   SALE_COUNTS                 1 from, 2 to -> zone, quarter (start / 900), count
  *   ZONE_LAST                   1 zone -> max start (NULL: none)
  *   ZONE_FIRSTS                 -> zone, min start
- *   LIVE                        -> type, zone, zone status, count */
+ *   LIVE                        -> type, zone, zone status, count
+ * and the record reads (-> LEDGER_REC_COLS, ascending id) and counts:
+ *   GET_KEY 1 key; GET_REF 1 reference id (the live one first); GET_ID 1 id
+ *   LIST     1 state, 2 plate, 3 source (NULL: any), 4 only resent_after_doubt
+ *   RUN_RECS 1 run (its sales and voids); RANGE 1 from, 2 to (start time)
+ *   COUNT_STATE 1 state -> count; EARLIER_ATTN 1 run -> count */
 enum ledger_query { LQ_SETTLE_CLEAR, LQ_SETTLE_ADD, LQ_REJROW_CLEAR, LQ_REJROW_ADD,
                     LQ_SETTLE_RANGE, LQ_REJROW_RANGE, LQ_SALE_COUNTS, LQ_ZONE_LAST,
-                    LQ_ZONE_FIRSTS, LQ_LIVE, LQ_COUNT };
+                    LQ_ZONE_FIRSTS, LQ_LIVE, LQ_GET_KEY, LQ_GET_REF, LQ_GET_ID, LQ_LIST,
+                    LQ_RUN_RECS, LQ_RANGE, LQ_COUNT_STATE, LQ_EARLIER_ATTN, LQ_COUNT };
 
 struct ledger_ops {
     const char *name;                     /* "sqlite", "postgresql" */
@@ -91,13 +97,8 @@ struct ledger_ops {
     int  (*tmp_next)(struct ledger *l, int64_t *cursor, struct permit *p, struct buf *src,
                      struct etl_err *err);
     int  (*tmp_clear)(struct ledger *l, struct etl_err *err);
-    int  (*get)(struct ledger *l, const char *key, struct ledger_rec *r, struct etl_err *err);
-    int  (*get_by_ref)(struct ledger *l, const char *ref, struct ledger_rec *r,
-                       struct etl_err *err);
-    int  (*get_by_id)(struct ledger *l, int64_t id, struct ledger_rec *r, struct etl_err *err);
     int  (*next_pending)(struct ledger *l, int64_t *cursor, struct ledger_rec *r,
                          struct etl_err *err);
-    long (*count_state)(struct ledger *l, enum ledger_state s, struct etl_err *err);
     long (*recover_sending)(struct ledger *l, struct etl_err *err);
     long (*retry_failed)(struct ledger *l, struct etl_err *err);
     int  (*each_held)(struct ledger *l,
@@ -124,13 +125,6 @@ struct ledger_ops {
                               struct etl_err *err);
     int  (*file_lock)(struct ledger *l, const char *path, int *got, struct etl_err *err);
     void (*file_unlock)(struct ledger *l, const char *path);
-    int  (*list)(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn, void *ctx,
-                 struct etl_err *err);
-    int  (*each_run)(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx,
-                     struct etl_err *err);
-    long (*count_earlier_attention)(struct ledger *l, int64_t run, struct etl_err *err);
-    int  (*each_in_range)(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
-                          void *ctx, struct etl_err *err);
     /* runs plain query q (fn per result row, its non-zero stops; fn NULL:
      * a write); errors name `what`. 0 or -1. */
     int  (*query)(struct ledger *l, enum ledger_query q, const struct ledger_args *a,

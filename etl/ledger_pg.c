@@ -606,29 +606,6 @@ static int fetch_one(struct pg_ledger *l, enum pst id, const struct prm *p,
     return ret;
 }
 
-static int each_row(struct pg_ledger *l, enum pst id, const struct prm *p, ledger_rec_fn fn,
-                    void *ctx, struct etl_err *err)
-{
-    PGresult *res = run(l, id, p, err, "read");
-    struct ledger_rec r;
-    int i, n, ret = 0;
-
-    if (!res)
-        return -1;
-    ledger_rec_init(&r);
-    n = PQntuples(res);
-    for (i = 0; i < n; i++) {
-        if (read_rec(res, i, &r) < 0) {
-            ret = etl_fail(err, E_NOMEM, "ledger: out of memory");
-            break;
-        }
-        if (fn(ctx, &r) != 0)
-            break;
-    }
-    ledger_rec_release(&r);
-    PQclear(res);
-    return ret;
-}
 
 #define PGL(gl) ((struct pg_ledger *)(gl))
 
@@ -668,32 +645,8 @@ static void pg_rollback(struct ledger *gl)
 
 /* --- records ----------------------------------------------------------------- */
 
-static int pg_get(struct ledger *gl, const char *key, struct ledger_rec *r,
-                  struct etl_err *err)
-{
-    struct prm p = { 0 };
 
-    p_txt(&p, 1, key);
-    return fetch_one(PGL(gl), P_GET_KEY, &p, r, err);
-}
 
-static int pg_get_by_ref(struct ledger *gl, const char *ref, struct ledger_rec *r,
-                         struct etl_err *err)
-{
-    struct prm p = { 0 };
-
-    p_txt(&p, 1, ref);
-    return fetch_one(PGL(gl), P_GET_REF, &p, r, err);
-}
-
-static int pg_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r,
-                        struct etl_err *err)
-{
-    struct prm p = { 0 };
-
-    p_int(&p, 1, id);
-    return fetch_one(PGL(gl), P_GET_ID, &p, r, err);
-}
 
 /* Claims the next group of records (at most `window`): how many. */
 static int claim(struct pg_ledger *l, struct etl_err *err)
@@ -743,13 +696,6 @@ static int pg_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec
     return 1;
 }
 
-static long pg_count_state(struct ledger *gl, enum ledger_state s, struct etl_err *err)
-{
-    struct prm p = { 0 };
-
-    p_txt(&p, 1, ledger_state_name(s));
-    return count_q(PGL(gl), P_COUNT_STATE, &p, err);
-}
 
 static long pg_recover_sending(struct ledger *gl, struct etl_err *err)
 {
@@ -817,10 +763,10 @@ static int pg_stage_get(struct ledger *gl, const char *key, struct ledger_rec *r
 
     if (!l->tmp || !l->known || cur < 0 || cur >= PQntuples(l->tmp) ||
         strcmp(PQgetvalue(l->tmp, cur, 1), key) != 0)
-        return pg_get(&l->base, key, r, err);
+        return ledger_get(&l->base, key, r, err);
     for (i = 0; i < cur; i++)
         if (!strcmp(PQgetvalue(l->tmp, i, 1), key))
-            return pg_get(&l->base, key, r, err);
+            return ledger_get(&l->base, key, r, err);
     for (i = 0; i < PQntuples(l->known); i++)
         if (!strcmp(PQgetvalue(l->known, i, 1), key))
             return read_rec(l->known, i, r) < 0
@@ -1252,44 +1198,9 @@ static int pg_file_update_final(struct ledger *gl, const char *path, int *final,
 
 /* --- queries ----------------------------------------------------------------- */
 
-static int pg_list(struct ledger *gl, const struct ledger_filter *f, ledger_rec_fn fn,
-                   void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
 
-    p_txt(&s, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
-    p_txt(&s, 2, f->plate);
-    p_txt(&s, 3, f->file);
-    p_int(&s, 4, f->resent ? 1 : 0);
-    return each_row(PGL(gl), P_LIST, &s, fn, ctx, err);
-}
 
-static int pg_each_run(struct ledger *gl, int64_t run_id, ledger_rec_fn fn, void *ctx,
-                       struct etl_err *err)
-{
-    struct prm s = { 0 };
 
-    p_int(&s, 1, run_id);
-    return each_row(PGL(gl), P_RUN_RECS, &s, fn, ctx, err);
-}
-
-static long pg_count_earlier_attention(struct ledger *gl, int64_t run_id, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_int(&s, 1, run_id);
-    return count_q(PGL(gl), P_EARLIER_ATTN, &s, err);
-}
-
-static int pg_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn fn,
-                            void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_int(&s, 1, from);
-    p_int(&s, 2, to);
-    return each_row(PGL(gl), P_RANGE, &s, fn, ctx, err);
-}
 
 static int pg_prune(struct ledger *gl, long long before, long *removed, struct etl_err *err)
 {
@@ -1476,6 +1387,9 @@ static int pg_query(struct ledger *gl, enum ledger_query q, const struct ledger_
         [LQ_SETTLE_RANGE] = P_SETTLE_RANGE, [LQ_REJROW_RANGE] = P_REJROW_RANGE,
         [LQ_SALE_COUNTS] = P_SALE_COUNTS, [LQ_ZONE_LAST] = P_ZONE_LAST,
         [LQ_ZONE_FIRSTS] = P_ZONE_FIRSTS, [LQ_LIVE] = P_LIVE,
+        [LQ_GET_KEY] = P_GET_KEY, [LQ_GET_REF] = P_GET_REF, [LQ_GET_ID] = P_GET_ID,
+        [LQ_LIST] = P_LIST, [LQ_RUN_RECS] = P_RUN_RECS, [LQ_RANGE] = P_RANGE,
+        [LQ_COUNT_STATE] = P_COUNT_STATE, [LQ_EARLIER_ATTN] = P_EARLIER_ATTN,
     };
     struct prm s = { 0 };
     struct pg_row x = { NULL, 0 };
@@ -1505,11 +1419,7 @@ static const struct ledger_ops pg_ops = {
     .tmp_add = pg_tmp_add,
     .tmp_next = pg_tmp_next,
     .tmp_clear = pg_tmp_clear,
-    .get = pg_get,
-    .get_by_ref = pg_get_by_ref,
-    .get_by_id = pg_get_by_id,
     .next_pending = pg_next_pending,
-    .count_state = pg_count_state,
     .recover_sending = pg_recover_sending,
     .retry_failed = pg_retry_failed,
     .each_held = pg_each_held,
@@ -1526,10 +1436,6 @@ static const struct ledger_ops pg_ops = {
     .file_update_final = pg_file_update_final,
     .file_lock = pg_file_lock,
     .file_unlock = pg_file_unlock,
-    .list = pg_list,
-    .each_run = pg_each_run,
-    .count_earlier_attention = pg_count_earlier_attention,
-    .each_in_range = pg_each_in_range,
     .query = pg_query,
     .prune = pg_prune,
     .keepalive = pg_keepalive,

@@ -289,15 +289,8 @@ static void sq_close(struct ledger *gl);
 static int sq_begin(struct ledger *gl, struct etl_err *err);
 static int sq_commit(struct ledger *gl, struct etl_err *err);
 static void sq_rollback(struct ledger *gl);
-static int sq_get(struct ledger *gl, const char *key, struct ledger_rec *r, struct etl_err
-                  *err);
-static int sq_get_by_ref(struct ledger *gl, const char *ref, struct ledger_rec *r, struct
-                         etl_err *err);
-static int sq_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r, struct etl_err
-                        *err);
 static int sq_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec *r, struct
                            etl_err *err);
-static long sq_count_state(struct ledger *gl, enum ledger_state st, struct etl_err *err);
 static long sq_recover_sending(struct ledger *gl, struct etl_err *err);
 static long sq_retry_failed(struct ledger *gl, struct etl_err *err);
 static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
@@ -328,13 +321,6 @@ static int sq_file_put(struct ledger *gl, const char *path, const struct ledger_
                        struct etl_err *err);
 static int sq_file_update_final(struct ledger *gl, const char *path, int *final, struct
                                 etl_err *err);
-static int sq_list(struct ledger *gl, const struct ledger_filter *f, ledger_rec_fn fn, void
-                   *ctx, struct etl_err *err);
-static int sq_each_run(struct ledger *gl, int64_t run, ledger_rec_fn fn, void *ctx, struct
-                       etl_err *err);
-static long sq_count_earlier_attention(struct ledger *gl, int64_t run, struct etl_err *err);
-static int sq_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn
-                            fn, void *ctx, struct etl_err *err);
 static int sq_prune(struct ledger *gl, long long before, long *removed, struct etl_err
                     *err);
 
@@ -820,33 +806,8 @@ static int fetch_one(struct sq_ledger *l, sqlite3_stmt *s, struct ledger_rec *r,
     return ret;
 }
 
-static int sq_get(struct ledger *gl, const char *key, struct ledger_rec *r, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_GET_KEY);
 
-    bind_text(s, 1, key);
-    return fetch_one(l, s, r, err);
-}
 
-static int sq_get_by_ref(struct ledger *gl, const char *ref, struct ledger_rec *r,
-                      struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_GET_REF);
-
-    bind_text(s, 1, ref);
-    return fetch_one(l, s, r, err);
-}
-
-static int sq_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_GET_ID);
-
-    sqlite3_bind_int64(s, 1, id);
-    return fetch_one(l, s, r, err);
-}
 
 static int sq_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec *r,
                         struct etl_err *err)
@@ -874,14 +835,6 @@ static long count_query(struct sq_ledger *l, sqlite3_stmt *s, struct etl_err *er
     return n;
 }
 
-static long sq_count_state(struct ledger *gl, enum ledger_state st, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_COUNT_STATE);
-
-    bind_text(s, 1, ledger_state_name(st));
-    return count_query(l, s, err);
-}
 
 static long run_changes(struct sq_ledger *l, enum stmt_id id, struct etl_err *err,
                         const char *what)
@@ -1216,72 +1169,12 @@ static int sq_file_update_final(struct ledger *gl, const char *path, int *final,
 
 /* --- queries ------------------------------------------------------------- */
 
-static int each_row(struct sq_ledger *l, sqlite3_stmt *s, ledger_rec_fn fn, void *ctx,
-                    struct etl_err *err)
-{
-    struct ledger_rec r;
-    int rc, ret = 0;
-
-    ledger_rec_init(&r);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (read_rec(s, &r) < 0) {
-            ret = etl_fail(err, E_NOMEM, "ledger: out of memory");
-            break;
-        }
-        if (fn(ctx, &r) != 0)
-            break;
-    }
-    if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = db_fail(l, err, "read");
-    sqlite3_reset(s);
-    ledger_rec_release(&r);
-    return ret;
-}
-
-static int sq_list(struct ledger *gl, const struct ledger_filter *f, ledger_rec_fn fn,
-                void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_LIST);
-
-    bind_text(s, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
-    bind_text(s, 2, f->plate);
-    bind_text(s, 3, f->file);
-    sqlite3_bind_int(s, 4, f->resent ? 1 : 0);
-    return each_row(l, s, fn, ctx, err);
-}
-
-static int sq_each_run(struct ledger *gl, int64_t run, ledger_rec_fn fn, void *ctx,
-                    struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_RUN_RECS);
-
-    sqlite3_bind_int64(s, 1, run);
-    return each_row(l, s, fn, ctx, err);
-}
 
 
 
-static long sq_count_earlier_attention(struct ledger *gl, int64_t run, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_EARLIER_ATTN);
 
-    sqlite3_bind_int64(s, 1, run);
-    return count_query(l, s, err);
-}
 
-static int sq_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn fn,
-                         void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_RANGE);
 
-    sqlite3_bind_int64(s, 1, from);
-    sqlite3_bind_int64(s, 2, to);
-    return each_row(l, s, fn, ctx, err);
-}
 
 /* Rows per prune transaction and pages per incremental_vacuum step: each
  * is a short write, so a concurrent reader or the WAL never waits long. */
@@ -1461,6 +1354,9 @@ static int sq_query(struct ledger *gl, enum ledger_query q, const struct ledger_
         [LQ_SETTLE_RANGE] = ST_SETTLE_RANGE, [LQ_REJROW_RANGE] = ST_REJROW_RANGE,
         [LQ_SALE_COUNTS] = ST_SALE_COUNTS, [LQ_ZONE_LAST] = ST_ZONE_LAST,
         [LQ_ZONE_FIRSTS] = ST_ZONE_FIRSTS, [LQ_LIVE] = ST_LIVE,
+        [LQ_GET_KEY] = ST_GET_KEY, [LQ_GET_REF] = ST_GET_REF, [LQ_GET_ID] = ST_GET_ID,
+        [LQ_LIST] = ST_LIST, [LQ_RUN_RECS] = ST_RUN_RECS, [LQ_RANGE] = ST_RANGE,
+        [LQ_COUNT_STATE] = ST_COUNT_STATE, [LQ_EARLIER_ATTN] = ST_EARLIER_ATTN,
     };
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, st[q]);
@@ -1480,11 +1376,7 @@ static const struct ledger_ops sq_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .get = sq_get,
-    .get_by_ref = sq_get_by_ref,
-    .get_by_id = sq_get_by_id,
     .next_pending = sq_next_pending,
-    .count_state = sq_count_state,
     .recover_sending = sq_recover_sending,
     .retry_failed = sq_retry_failed,
     .stage_write = sq_stage_write,
@@ -1503,10 +1395,6 @@ static const struct ledger_ops sq_ops = {
     .file_get = sq_file_get,
     .file_put = sq_file_put,
     .file_update_final = sq_file_update_final,
-    .list = sq_list,
-    .each_run = sq_each_run,
-    .count_earlier_attention = sq_count_earlier_attention,
-    .each_in_range = sq_each_in_range,
     .query = sq_query,
     .prune = sq_prune,
 };
