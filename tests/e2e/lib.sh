@@ -107,7 +107,7 @@ sandbox_post() {
 }
 
 # --- the ledger's backend ----------------------------------------------------
-# E2E_LEDGER=pg (make check's t_pg_suite.sh, make check-full): the script
+# E2E_LEDGER=pg (make check's t_pg_*.sh via pg_suite.sh, make check-full): the script
 # runs against a PostgreSQL ledger. One throw-away server (tests/pg/pg.sh)
 # is started for the script; a ledger "file" NAME of the script (ledger.db,
 # run.db, ...) becomes its own database, created on first use:

@@ -1,11 +1,12 @@
-# The push end-to-end scripts again, on a PostgreSQL ledger (make check's
-# subset: PG_SUITE; make check-full runs every push/ledger script this way,
+# pg_suite.sh NAME... — e2e scripts again, on a PostgreSQL ledger (make
+# check: t_pg_push.sh, t_pg_voids.sh, t_pg_ledger.sh call it with one name
+# each; make check-full runs every push/ledger script this way,
 # tests/e2e-full/check-full.sh). Each script runs in its own directory with
 # E2E_LEDGER=pg: lib.sh starts a throw-away PostgreSQL server for it and
 # the configs it writes name a database of that server instead of a file
 # (tests/e2e/lib.sh, "the ledger's backend"). Lines are prefixed [pg NAME].
 here=$(cd "$(dirname "$0")" && pwd)
-for name in ${PG_SUITE:-t_push t_voids t_ledger}; do
+for name in "$@"; do
   mkdir -p "$name" || exit 1
   ( cd "$name" && E2E_LEDGER=pg bash "$here/$name.sh" ) >"$name.log" 2>&1
   rc=$?
