@@ -131,6 +131,90 @@ enum zone_status ledger_zone_status_parse(const char *s)
             return all[i];
     return ZONE_UNCHECKED;
 }
+/* --- decoding rows (the backends read, ledger.c decodes) ---------------- */
+
+static void d_copy(const struct ledger_row *w, int c, char *dst, size_t cap)
+{
+    size_t n = 0;
+    const char *t = w->text(w->row, c, &n);
+
+    if (!t)
+        n = 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
+static int d_buf(const struct ledger_row *w, int c, struct buf *b)
+{
+    size_t n = 0;
+    const char *t = w->text(w->row, c, &n);
+
+    buf_reset(b);
+    return t ? buf_add(b, t, n) : 0;
+}
+
+static const char *d_text(const struct ledger_row *w, int c)
+{
+    size_t n;
+    const char *t = w->text(w->row, c, &n);
+
+    return t ? t : "";
+}
+
+void ledger_decode_permit(const struct ledger_row *w, int c, struct permit *p)
+{
+    d_copy(w, c, p->key, sizeof(p->key));
+    d_copy(w, c + 1, p->plate, sizeof(p->plate));
+    p->cents = w->num(w->row, c + 2);
+    p->currency = ledger_currency_parse(d_text(w, c + 3));
+    p->start = w->num(w->row, c + 4);
+    p->end = w->num(w->row, c + 5);
+    d_copy(w, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
+    d_copy(w, c + 7, p->zone, sizeof(p->zone));
+    p->zone_status = ledger_zone_status_parse(d_text(w, c + 8));
+    d_copy(w, c + 9, p->permit_no, sizeof(p->permit_no));
+    d_copy(w, c + 10, p->ticket, sizeof(p->ticket));
+    d_copy(w, c + 11, p->promo, sizeof(p->promo));
+    p->voided = (int)w->num(w->row, c + 12);
+    p->line = (long)w->num(w->row, c + 14);
+}
+
+int ledger_decode_rec(const struct ledger_row *w, struct ledger_rec *r)
+{
+    ledger_decode_permit(w, 1, &r->p);
+    r->id = w->num(w->row, 0);
+    if (d_buf(w, 14, &r->source) < 0 || d_buf(w, 16, &r->body) < 0 ||
+        d_buf(w, 18, &r->upd) < 0 || d_buf(w, 19, &r->target) < 0 ||
+        d_buf(w, 20, &r->srv_body) < 0 || d_buf(w, 21, &r->record) < 0 ||
+        d_buf(w, 28, &r->last_error) < 0 || d_buf(w, 37, &r->void_source) < 0)
+        return -1;
+    r->p.source = r->source.ptr ? r->source.ptr : "";
+    d_copy(w, 17, r->hash, sizeof(r->hash));
+    d_copy(w, 22, r->reference_id, sizeof(r->reference_id));
+    r->state = (enum ledger_state)ledger_state_parse(d_text(w, 23));
+    r->action = (enum ledger_action)ledger_action_parse(d_text(w, 24));
+    r->doubt = (int)w->num(w->row, 25);
+    r->resent_after_doubt = (int)w->num(w->row, 26);
+    r->attempts = (int)w->num(w->row, 27);
+    d_copy(w, 29, r->first_seen, sizeof(r->first_seen));
+    d_copy(w, 30, r->last_seen, sizeof(r->last_seen));
+    d_copy(w, 31, r->last_sent, sizeof(r->last_sent));
+    r->unlinked = (int)w->num(w->row, 32);
+    r->run = w->num(w->row, 33);
+    d_copy(w, 34, r->sale_stage, sizeof(r->sale_stage));
+    r->void_run = w->num(w->row, 35);
+    d_copy(w, 36, r->void_stage, sizeof(r->void_stage));
+    r->void_line = (long)w->num(w->row, 38);
+    r->void_cents = w->num(w->row, 39);
+    r->void_currency = ledger_currency_parse(d_text(w, 40));
+    r->void_sent = (int)w->num(w->row, 41);
+    r->pruned = (int)w->num(w->row, 42);
+    return 0;
+}
+
 void ledger_rec_init(struct ledger_rec *r)
 {
     memset(r, 0, sizeof(*r));
@@ -305,12 +389,257 @@ int ledger_commit(struct ledger *l, struct etl_err *err)
     return l->ops->commit(l, err);
 }
 
+/* --- staging: the decisions (the backends only write, ledger_backend.h) -- */
+
+static void a_txt(struct ledger_args *a, int i, const char *s)
+{
+    a->v[i - 1].s = s;
+    a->v[i - 1].is_int = 0;
+    if (i > a->n)
+        a->n = i;
+}
+
+static void a_int(struct ledger_args *a, int i, long long x)
+{
+    a->v[i - 1].i = x;
+    a->v[i - 1].is_int = 1;
+    if (i > a->n)
+        a->n = i;
+}
+
+/* 2-12: plate, cents, currency, start, end, vendor zone, zone, zone
+ * status, permit number, ticket, promo; 13 source, 14 line. */
+static void a_permit(struct ledger_args *a, const struct permit *p)
+{
+    a_txt(a, 2, p->plate);
+    a_int(a, 3, p->cents);
+    a_txt(a, 4, currency_name(p->currency));
+    a_int(a, 5, p->start);
+    a_int(a, 6, p->end);
+    a_txt(a, 7, p->vendor_zone);
+    a_txt(a, 8, p->zone);
+    a_txt(a, 9, zone_status_name(p->zone_status));
+    a_txt(a, 10, p->permit_no);
+    a_txt(a, 11, p->ticket);
+    a_txt(a, 12, p->promo);
+    a_txt(a, 13, p->source ? p->source : "");
+    a_int(a, 14, p->line);
+}
+
+const char *ledger_stage_write_name(enum ledger_stage_write w)
+{
+    static const char *const names[LSW_COUNT] = {
+        [LSW_INSERT] = "stage insert", [LSW_TOUCH] = "stage touch",
+        [LSW_HELD_PENDING] = "stage", [LSW_RESTAGE] = "stage change",
+        [LSW_VOID_INSERT] = "stage void", [LSW_VOID_SET] = "stage void",
+        [LSW_CANCEL_SALE] = "stage cancelled sale",
+    };
+
+    return (unsigned)w < LSW_COUNT ? names[w] : "stage";
+}
+
+static int write_st(struct ledger *l, enum ledger_stage_write w, const struct ledger_args *a,
+                    struct etl_err *err)
+{
+    if (!l->ops->stage_write)
+        return missing(l, "ledger_stage", err);
+    return l->ops->stage_write(l, w, a, err);
+}
+
+/* p's body and record JSON into l->body, l->record. */
+static int body_record(struct ledger *l, const struct permit *p, struct etl_err *err)
+{
+    buf_reset(&l->body);
+    buf_reset(&l->record);
+    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    return 0;
+}
+
+/* The content hash of l->body (as ledger_sha256_hex()), the digest fetched
+ * once per ledger. */
+static void body_hash(struct ledger *l, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    size_t i;
+
+    if (!l->sha256)
+        l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!l->md)
+        l->md = EVP_MD_CTX_new();
+    if (!l->sha256 || !l->md || EVP_DigestInit_ex(l->md, l->sha256, NULL) != 1 ||
+        EVP_DigestUpdate(l->md, l->body.ptr, l->body.len) != 1 ||
+        EVP_DigestFinal_ex(l->md, md, &n) != 1 || n != 32) {
+        ledger_sha256_hex(l->body.ptr, l->body.len, out);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+/* A void: the void x sale-state table (ledger_void_effect()) on the key's
+ * row, or a new `voided` row when the sale was not seen yet. */
+static int stage_void(struct ledger *l, const struct permit *p, int found,
+                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_void_effect e;
+    struct ledger_args a = { 0 };
+
+    ledger_void_effect(found ? rec : NULL, &e);
+    *out = e.outcome;
+    if (!found) {
+        if (body_record(l, p, err) < 0)
+            return -1;
+        a_txt(&a, 1, p->key);
+        a_permit(&a, p);
+        a_txt(&a, 15, l->body.ptr);
+        a_txt(&a, 16, l->record.ptr);
+        a_txt(&a, 17, now);
+        a_int(&a, 18, l->run);
+        return write_st(l, LSW_VOID_INSERT, &a, err);
+    }
+    a_int(&a, 1, rec->id);
+    a_txt(&a, 2, ledger_state_name(e.state));
+    a_txt(&a, 3, ledger_action_name(e.action));
+    a_txt(&a, 4, e.error);
+    a_txt(&a, 5, p->source ? p->source : "");
+    a_int(&a, 6, p->line);
+    a_int(&a, 7, p->cents);
+    a_txt(&a, 8, currency_name(p->currency));
+    a_int(&a, 9, l->run);
+    a_txt(&a, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
+    a_txt(&a, 11, now);
+    return write_st(l, LSW_VOID_SET, &a, err);
+}
+
+/* A sale whose key has a void: cancelled, never sent. */
+static int stage_cancelled(struct ledger *l, const struct permit *p,
+                           enum ledger_stage_outcome *out, const char *now,
+                           struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_args a = { 0 };
+
+    if (body_record(l, p, err) < 0)
+        return -1;
+    a_int(&a, 1, rec->id);
+    a_permit(&a, p);
+    a_txt(&a, 15, l->body.ptr);
+    a_txt(&a, 16, l->record.ptr);
+    a_txt(&a, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
+    a_txt(&a, 18, now);
+    a_int(&a, 19, l->run);
+    *out = LSO_CANCELLED;
+    return write_st(l, LSW_CANCEL_SALE, &a, err);
+}
+
+/* The same content again: only seen (source, line, run); a held record
+ * whose zone now resolves becomes pending. */
+static int stage_same(struct ledger *l, const struct permit *p, int hold,
+                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
+{
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_args a = { 0 };
+    const char *stage = "unchanged";
+
+    *out = LSO_UNCHANGED;
+    if (rec->state == LS_HELD && !hold) {
+        a_int(&a, 1, rec->id);
+        if (write_st(l, LSW_HELD_PENDING, &a, err) < 0)
+            return -1;
+        *out = rec->action == LA_UPDATE ? LSO_UPDATE
+             : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
+    }
+    if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
+        stage = rec->state == LS_HELD && hold ? "held"
+              : rec->action == LA_UPDATE ? "update"
+              : rec->action == LA_REPUSH ? "repush" : "push";
+    a_int(&a, 1, rec->id);
+    a_txt(&a, 2, p->source ? p->source : "");
+    a_int(&a, 3, p->line);
+    a_txt(&a, 4, now);
+    a_int(&a, 5, l->run);
+    a_txt(&a, 6, stage);
+    return write_st(l, LSW_TOUCH, &a, err);
+}
+
 int ledger_stage(struct ledger *l, const struct permit *p, int hold, enum
                  ledger_stage_outcome *out, struct etl_err *err)
 {
-    if (!l->ops->stage)
-        return missing(l, "ledger_stage", err);
-    return l->ops->stage(l, p, hold, out, err);
+    struct ledger_rec *rec = &l->rec;
+    struct ledger_args a = { 0 };
+    char hash[65], now[24];
+    int found;
+    enum ledger_action act;
+    enum ledger_stage_outcome oc;
+
+    ledger_now_iso(now);
+    found = l->ops->stage_get ? l->ops->stage_get(l, p->key, rec, err)
+                              : ledger_get(l, p->key, rec, err);
+    if (found < 0)
+        return -1;
+    if (p->voided)
+        return stage_void(l, p, found, out, now, err);
+    if (found && rec->p.voided)
+        return stage_cancelled(l, p, out, now, err);
+    if (body_record(l, p, err) < 0)
+        return -1;
+    body_hash(l, hash);
+    if (!found) {
+        a_txt(&a, 1, p->key);
+        a_permit(&a, p);
+        a_txt(&a, 15, l->body.ptr);
+        a_txt(&a, 16, hash);
+        a_txt(&a, 17, l->record.ptr);
+        a_txt(&a, 18, hold ? "held" : "pending");
+        a_txt(&a, 19, now);
+        a_int(&a, 20, l->run);
+        a_txt(&a, 21, hold ? "held" : "new");
+        *out = LSO_NEW;
+        return write_st(l, LSW_INSERT, &a, err);
+    }
+    if (!strcmp(hash, rec->hash))
+        return stage_same(l, p, hold, out, now, err);
+    /* Changed content: what does the server need? */
+    buf_reset(&l->upd);
+    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
+        /* the server has another content under an unusable reference: no
+         * update, no second push; the new content is kept, the record
+         * failed (a rerun with the same content changes nothing) */
+        act = LA_NONE;
+        oc = LSO_UNLINKED;
+    } else if (ledger_rec_unlinked(rec)) {
+        act = LA_NONE;          /* back to what the server has */
+        oc = LSO_UNCHANGED;
+    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
+        act = LA_PUSH;
+        oc = LSO_PUSH;
+    } else {
+        act = ledger_diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
+        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
+    }
+    a_int(&a, 1, rec->id);
+    a_permit(&a, p);
+    a_txt(&a, 15, l->body.ptr);
+    a_txt(&a, 16, hash);
+    a_txt(&a, 17, l->record.ptr);
+    a_txt(&a, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
+    a_txt(&a, 19, ledger_action_name(act));
+    a_txt(&a, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
+    a_txt(&a, 21, now);
+    a_int(&a, 22, l->run);
+    a_txt(&a, 23, act == LA_NONE ? "unchanged" : hold ? "held"
+                  : act == LA_PUSH ? "push" : ledger_action_name(act));
+    *out = oc;
+    if (write_st(l, LSW_RESTAGE, &a, err) < 0)
+        return -1;
+    return oc == LSO_UNLINKED ? ledger_fail_unlinked(l, rec->id, 0, err) : 0;
 }
 
 int ledger_tmp_add(struct ledger *l, const struct permit *p, struct etl_err *err)
@@ -335,27 +664,89 @@ int ledger_tmp_clear(struct ledger *l, struct etl_err *err)
     return l->ops->tmp_clear(l, err);
 }
 
+static int query(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                 const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                 void *ctx, struct etl_err *err);
+
+struct rec_walk {
+    ledger_rec_fn fn;
+    void *ctx;
+    struct ledger_rec *one;    /* a get: the record goes here, one row read */
+    struct ledger_rec r;
+    int found, nomem;
+};
+
+static int rec_row(void *ctx, const struct ledger_row *w)
+{
+    struct rec_walk *rw = ctx;
+    struct ledger_rec *r = rw->one ? rw->one : &rw->r;
+
+    if (ledger_decode_rec(w, r) < 0) {
+        rw->nomem = 1;
+        return 1;
+    }
+    rw->found = 1;
+    return rw->one ? 1 : rw->fn(rw->ctx, r) != 0;
+}
+
+/* Records of query q: to fn one by one (its non-zero stops; 0 or -1), or
+ * the first into *one (1 found, 0 none, -1). */
+static int recs(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                ledger_rec_fn fn, void *ctx, struct ledger_rec *one, struct etl_err *err)
+{
+    struct rec_walk rw = { fn, ctx, one, { 0 }, 0, 0 };
+    int rc;
+
+    ledger_rec_init(&rw.r);
+    rc = query(l, q, a, "read", rec_row, &rw, err);
+    ledger_rec_release(&rw.r);
+    if (rc == 0 && rw.nomem)
+        rc = etl_fail(err, E_NOMEM, "ledger: out of memory");
+    return rc < 0 ? -1 : one ? rw.found : 0;
+}
+
+static int count_row(void *ctx, const struct ledger_row *w)
+{
+    *(long *)ctx = (long)w->num(w->row, 0);
+    return 1;
+}
+
+static long count(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                  struct etl_err *err)
+{
+    long n = -1;
+
+    if (query(l, q, a, "count", count_row, &n, err) < 0)
+        return -1;
+    if (n < 0)
+        return etl_fail(err, E_DB, "ledger: count: no answer");
+    return n;
+}
+
 int ledger_get(struct ledger *l, const char *key, struct ledger_rec *r, struct etl_err *err)
 {
-    if (!l->ops->get)
-        return missing(l, "ledger_get", err);
-    return l->ops->get(l, key, r, err);
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, key);
+    return recs(l, LQ_GET_KEY, &a, NULL, NULL, r, err);
 }
 
 int ledger_get_by_ref(struct ledger *l, const char *ref, struct ledger_rec *r, struct
                       etl_err *err)
 {
-    if (!l->ops->get_by_ref)
-        return missing(l, "ledger_get_by_ref", err);
-    return l->ops->get_by_ref(l, ref, r, err);
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, ref);
+    return recs(l, LQ_GET_REF, &a, NULL, NULL, r, err);
 }
 
 int ledger_get_by_id(struct ledger *l, int64_t id, struct ledger_rec *r, struct etl_err
                      *err)
 {
-    if (!l->ops->get_by_id)
-        return missing(l, "ledger_get_by_id", err);
-    return l->ops->get_by_id(l, id, r, err);
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, id);
+    return recs(l, LQ_GET_ID, &a, NULL, NULL, r, err);
 }
 
 int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r, struct
@@ -368,9 +759,10 @@ int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r,
 
 long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *err)
 {
-    if (!l->ops->count_state)
-        return missing(l, "ledger_count_state", err);
-    return l->ops->count_state(l, s, err);
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, ledger_state_name(s));
+    return count(l, LQ_COUNT_STATE, &a, err);
 }
 
 long ledger_recover_sending(struct ledger *l, struct etl_err *err)
@@ -483,41 +875,40 @@ int ledger_file_update_final(struct ledger *l, const char *path, int *final, str
 int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn, void
                 *ctx, struct etl_err *err)
 {
-    if (!l->ops->list)
-        return missing(l, "ledger_list", err);
-    return l->ops->list(l, f, fn, ctx, err);
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
+    a_txt(&a, 2, f->plate);
+    a_txt(&a, 3, f->file);
+    a_int(&a, 4, f->resent ? 1 : 0);
+    return recs(l, LQ_LIST, &a, fn, ctx, NULL, err);
 }
 
 int ledger_each_run(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx, struct
                     etl_err *err)
 {
-    if (!l->ops->each_run)
-        return missing(l, "ledger_each_run", err);
-    return l->ops->each_run(l, run, fn, ctx, err);
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, run);
+    return recs(l, LQ_RUN_RECS, &a, fn, ctx, NULL, err);
 }
 
 long ledger_count_earlier_attention(struct ledger *l, int64_t run, struct etl_err *err)
 {
-    if (!l->ops->count_earlier_attention)
-        return missing(l, "ledger_count_earlier_attention", err);
-    return l->ops->count_earlier_attention(l, run, err);
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, run);
+    return count(l, LQ_EARLIER_ATTN, &a, err);
 }
 
 int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_rec_fn fn,
                          void *ctx, struct etl_err *err)
 {
-    if (!l->ops->each_in_range)
-        return missing(l, "ledger_each_in_range", err);
-    return l->ops->each_in_range(l, from, to, fn, ctx, err);
-}
+    struct ledger_args a = { 0 };
 
-int ledger_live_counts(struct ledger *l, void (*fn)(void *ctx, const char *type, const char
-                       *zone, const char *zone_status, long count), void *ctx, struct
-                       etl_err *err)
-{
-    if (!l->ops->live_counts)
-        return missing(l, "ledger_live_counts", err);
-    return l->ops->live_counts(l, fn, ctx, err);
+    a_int(&a, 1, from);
+    a_int(&a, 2, to);
+    return recs(l, LQ_RANGE, &a, fn, ctx, NULL, err);
 }
 
 int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_err *err)
@@ -542,6 +933,11 @@ void ledger_set_claim(struct ledger *l, int window, int timeout_s)
 {
     l->window = window > 0 ? window : 1;
     l->timeout_s = timeout_s > 0 ? timeout_s : 1;
+}
+
+long ledger_lost_outcomes(const struct ledger *l)
+{
+    return l ? l->lost : 0;
 }
 
 const char *ledger_backend_name(const struct ledger *l)
@@ -589,8 +985,15 @@ struct ledger *ledger_open(const char *path, int flags, struct etl_err *err)
 
 void ledger_close(struct ledger *l)
 {
-    if (l)
-        l->ops->close(l);
+    if (!l)
+        return;
+    buf_release(&l->body);
+    buf_release(&l->record);
+    buf_release(&l->upd);
+    ledger_rec_release(&l->rec);
+    EVP_MD_CTX_free(l->md);
+    EVP_MD_free(l->sha256);
+    l->ops->close(l);
 }
 
 int ledger_schema_version(const char *path, int *version, struct etl_err *err)
@@ -601,72 +1004,195 @@ int ledger_schema_version(const char *path, int *version, struct etl_err *err)
 
 /* --- settlements, rejected rows, silent zones ------------------------------ */
 
+static int query(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
+                 const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                 void *ctx, struct etl_err *err)
+{
+    if (!l->ops->query)
+        return missing(l, what, err);
+    return l->ops->query(l, q, a, what, fn, ctx, err);
+}
+
+static int clear_file(struct ledger *l, enum ledger_query q, const char *file,
+                      struct etl_err *err)
+{
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, file);
+    return query(l, q, &a, "clear a file's lines", NULL, NULL, err);
+}
+
+static int money_add(struct ledger *l, enum ledger_query q, const struct ledger_money_line *m,
+                     const char *what, struct etl_err *err)
+{
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, m->file);
+    a_int(&a, 2, m->line);
+    a_txt(&a, 3, m->day);
+    a_txt(&a, 4, m->vendor);
+    a_txt(&a, 5, currency_name(m->currency));
+    a_int(&a, 6, m->cents);
+    if (q == LQ_REJROW_ADD)
+        a_txt(&a, 7, m->reason ? m->reason : "");
+    else if (m->count >= 0)
+        a_int(&a, 7, m->count);
+    else
+        a_txt(&a, 7, NULL);
+    a_int(&a, 8, m->run);
+    return query(l, q, &a, what, NULL, NULL, err);
+}
+
 int ledger_settle_clear(struct ledger *l, const char *file, struct etl_err *err)
 {
-    if (!l->ops->settle_clear)
-        return missing(l, "ledger_settle_clear", err);
-    return l->ops->settle_clear(l, file, err);
+    return clear_file(l, LQ_SETTLE_CLEAR, file, err);
 }
 
 int ledger_settle_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err)
 {
-    if (!l->ops->settle_add)
-        return missing(l, "ledger_settle_add", err);
-    return l->ops->settle_add(l, m, err);
+    return money_add(l, LQ_SETTLE_ADD, m, "write a settlement line", err);
 }
 
 int ledger_rejrow_clear(struct ledger *l, const char *file, struct etl_err *err)
 {
-    if (!l->ops->rejrow_clear)
-        return missing(l, "ledger_rejrow_clear", err);
-    return l->ops->rejrow_clear(l, file, err);
+    return clear_file(l, LQ_REJROW_CLEAR, file, err);
 }
 
 int ledger_rejrow_add(struct ledger *l, const struct ledger_money_line *m, struct etl_err *err)
 {
-    if (!l->ops->rejrow_add)
-        return missing(l, "ledger_rejrow_add", err);
-    return l->ops->rejrow_add(l, m, err);
+    return money_add(l, LQ_REJROW_ADD, m, "write a rejected row", err);
+}
+
+struct money_walk {
+    ledger_money_fn fn;
+    void *ctx;
+    int rejrow;
+};
+
+/* A row of SETTLE_RANGE / REJROW_RANGE into a money line for the caller. */
+static int money_row(void *ctx, const struct ledger_row *w)
+{
+    struct money_walk *mw = ctx;
+    struct ledger_money_line m;
+    size_t n;
+
+    memset(&m, 0, sizeof(m));
+    m.file = d_text(w, 0);
+    m.line = (long)w->num(w->row, 1);
+    m.day = w->text(w->row, 2, &n);
+    m.vendor = d_text(w, 3);
+    m.currency = ledger_currency_parse(d_text(w, 4));
+    m.cents = w->num(w->row, 5);
+    m.count = -1;
+    if (mw->rejrow)
+        m.reason = d_text(w, 6);
+    else if (w->text(w->row, 6, &n))
+        m.count = (long)w->num(w->row, 6);
+    m.run = w->num(w->row, 7);
+    return mw->fn(mw->ctx, &m);
 }
 
 int ledger_each_settlement(struct ledger *l, const char *day_from, const char *day_to,
                            ledger_money_fn fn, void *ctx, struct etl_err *err)
 {
-    if (!l->ops->each_settlement)
-        return missing(l, "ledger_each_settlement", err);
-    return l->ops->each_settlement(l, day_from, day_to, fn, ctx, err);
+    struct money_walk mw = { fn, ctx, 0 };
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, day_from);
+    a_txt(&a, 2, day_to);
+    return query(l, LQ_SETTLE_RANGE, &a, "read lines", money_row, &mw, err);
 }
 
 int ledger_each_rejrow(struct ledger *l, const char *day_from, const char *day_to,
                        int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err)
 {
-    if (!l->ops->each_rejrow)
-        return missing(l, "ledger_each_rejrow", err);
-    return l->ops->each_rejrow(l, day_from, day_to, run, fn, ctx, err);
+    struct money_walk mw = { fn, ctx, 1 };
+    struct ledger_args a = { 0 };
+
+    a_txt(&a, 1, day_from);
+    a_txt(&a, 2, day_to);
+    a_int(&a, 3, run);
+    return query(l, LQ_REJROW_RANGE, &a, "read lines", money_row, &mw, err);
+}
+
+struct count_walk {
+    void (*sale)(void *ctx, const char *zone, long long quarter, long count);
+    void (*first)(void *ctx, const char *zone, long long first);
+    void (*live)(void *ctx, const char *type, const char *zone, const char *zone_status,
+                 long count);
+    void *ctx;
+    long long last;
+};
+
+static int sale_row(void *ctx, const struct ledger_row *w)
+{
+    struct count_walk *cw = ctx;
+
+    cw->sale(cw->ctx, d_text(w, 0), w->num(w->row, 1) * 900, (long)w->num(w->row, 2));
+    return 0;
+}
+
+static int first_row(void *ctx, const struct ledger_row *w)
+{
+    struct count_walk *cw = ctx;
+
+    cw->first(cw->ctx, d_text(w, 0), w->num(w->row, 1));
+    return 0;
+}
+
+static int live_row(void *ctx, const struct ledger_row *w)
+{
+    struct count_walk *cw = ctx;
+
+    cw->live(cw->ctx, d_text(w, 0), d_text(w, 1), d_text(w, 2), (long)w->num(w->row, 3));
+    return 0;
+}
+
+static int last_row(void *ctx, const struct ledger_row *w)
+{
+    ((struct count_walk *)ctx)->last = w->num(w->row, 0);
+    return 1;
 }
 
 int ledger_sale_counts(struct ledger *l, long long from, long long to,
                        void (*fn)(void *ctx, const char *zone, long long quarter, long count),
                        void *ctx, struct etl_err *err)
 {
-    if (!l->ops->sale_counts)
-        return missing(l, "ledger_sale_counts", err);
-    return l->ops->sale_counts(l, from, to, fn, ctx, err);
+    struct count_walk cw = { .sale = fn, .ctx = ctx };
+    struct ledger_args a = { 0 };
+
+    a_int(&a, 1, from);
+    a_int(&a, 2, to);
+    return query(l, LQ_SALE_COUNTS, &a, "sale counts", sale_row, &cw, err);
 }
 
 int ledger_zone_last_start(struct ledger *l, const char *zone, long long *out,
                            struct etl_err *err)
 {
-    if (!l->ops->zone_last_start)
-        return missing(l, "ledger_zone_last_start", err);
-    return l->ops->zone_last_start(l, zone, out, err);
+    struct count_walk cw = { .last = 0 };
+    struct ledger_args a = { 0 };
+    int rc;
+
+    a_txt(&a, 1, zone);
+    rc = query(l, LQ_ZONE_LAST, &a, "zone's last start", last_row, &cw, err);
+    *out = rc == 0 ? cw.last : 0;
+    return rc;
 }
 
 int ledger_zone_firsts(struct ledger *l,
                        void (*fn)(void *ctx, const char *zone, long long first),
                        void *ctx, struct etl_err *err)
 {
-    if (!l->ops->zone_firsts)
-        return missing(l, "ledger_zone_firsts", err);
-    return l->ops->zone_firsts(l, fn, ctx, err);
+    struct count_walk cw = { .first = fn, .ctx = ctx };
+
+    return query(l, LQ_ZONE_FIRSTS, NULL, "zones' first starts", first_row, &cw, err);
+}
+
+int ledger_live_counts(struct ledger *l, void (*fn)(void *ctx, const char *type, const char
+                       *zone, const char *zone_status, long count), void *ctx, struct
+                       etl_err *err)
+{
+    struct count_walk cw = { .live = fn, .ctx = ctx };
+
+    return query(l, LQ_LIVE, NULL, "live counts", live_row, &cw, err);
 }

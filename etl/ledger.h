@@ -432,5 +432,11 @@ int ledger_keepalive(struct ledger *l, struct etl_err *err);
  * records are leased by other workers; *more = 1 when some became
  * claimable (their worker died or gave them back). */
 int ledger_wait_others(struct ledger *l, int *more, struct etl_err *err);
+/* Outcomes this worker discarded since the open because its lease on the
+ * record was lost (it stalled longer than a lease and another worker may
+ * hold the record now): nothing was written for them, the record is in
+ * doubt and whoever claims it resends it flagged resent_after_doubt.
+ * Always 0 on SQLite. */
+long ledger_lost_outcomes(const struct ledger *l);
 
 #endif

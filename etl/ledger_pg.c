@@ -10,7 +10,8 @@
  * `sending` record whose lease expired sets `doubt` (its worker died with
  * it in flight). Outcomes and marks are written only while this worker
  * holds the record's lease (WHERE worker = me AND lease > clock); a write
- * that finds the lease lost changes nothing and is counted in `lost`.
+ * that finds the lease lost changes nothing and is counted in `base.lost`
+ * (ledger_lost_outcomes()).
  * Claimed records never handed out go back to pending at close; records
  * handed out (possibly sent) without an outcome go back in doubt.
  *
@@ -18,6 +19,7 @@
  * parameters are passed as text. No password is ever read from the URI.
  */
 #include "ledger_backend.h"
+#include "utf8.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -30,15 +32,9 @@
 /* the advisory lock that serializes schema migrations between workers */
 #define PG_MIGRATE_LOCK "7072696d6974"
 #define PG_TMP_CHUNK 500
+#define PG_COPY_ROWS 2000     /* parked rows sent in one COPY */
 
-/* Columns of a full record read, in this order (read_rec()). */
-#define REC_COLS                                                              \
-    "id, key, plate, cents, currency, start_time, end_time, vendor_zone, "   \
-    "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
-    "body, hash, upd, target, srv_body, record, reference_id, state, "       \
-    "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
-    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, " \
-    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
+#define REC_COLS LEDGER_REC_COLS
 
 /* mine: this worker holds the record's lease ($W worker id) */
 #define MINE(w) "worker = " w " AND lease > clock_timestamp()"
@@ -48,7 +44,7 @@ enum pst {
     P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_SET_HELD_PENDING,
     P_COUNT_STATE, P_RECOVER, P_RETRY_FAILED, P_NEXT_HELD, P_CLAIM, P_MARK_SENDING,
     P_OK_PUSHED, P_OK_DELETED, P_OK_REPUSH_DELETED, P_FAILED, P_RETRY, P_ADMIN_UPDATE,
-    P_ADMIN_DELETE, P_FILE_GET, P_FILE_PUT, P_FILE_NONFINAL, P_FILE_SET_FINAL, P_TMP_ADD,
+    P_ADMIN_DELETE, P_FILE_GET, P_FILE_PUT, P_FILE_NONFINAL, P_FILE_SET_FINAL, P_TMP_KNOWN,
     P_TMP_NEXT, P_TMP_CLEAR, P_LIST, P_RANGE, P_LIVE, P_PRUNE, P_VOID_INSERT, P_VOID_SET,
     P_CANCEL_SALE, P_RUN_RECS, P_EARLIER_ATTN, P_RENEW, P_RELEASE, P_OTHERS, P_CLAIMABLE,
     P_NEXT_PENDING_RO, P_UNLINKED_FAIL, P_SETTLE_CLEAR, P_SETTLE_ADD, P_SETTLE_RANGE,
@@ -87,9 +83,11 @@ static const char *const pst_sql[P_COUNT] = {
     [P_SET_HELD_PENDING] = "UPDATE records SET state = 'pending' WHERE id = $1::bigint",
     [P_COUNT_STATE] = "SELECT count(*) FROM records WHERE state = $1",
     /* only records whose worker is gone (lease expired): others' are live */
+    /* rows a stalled worker still has locked (its outcomes not committed
+     * yet) are skipped, never waited for: claimed later if still due */
     [P_RECOVER] = "UPDATE records SET state = 'pending', doubt = 1, worker = NULL, "
-                  "lease = NULL WHERE state = 'sending' "
-                  "AND (lease IS NULL OR lease < clock_timestamp())",
+                  "lease = NULL WHERE id IN (SELECT id FROM records WHERE state = 'sending' "
+                  "AND (lease IS NULL OR lease < clock_timestamp()) FOR UPDATE SKIP LOCKED)",
     [P_RETRY_FAILED] = "UPDATE records SET state = 'pending' WHERE state = 'failed' "
                        "AND voided = 0 AND unlinked = 0 AND pruned = 0",
     [P_NEXT_HELD] = "SELECT " REC_COLS " FROM records WHERE state = 'held' "
@@ -155,16 +153,14 @@ static const char *const pst_sql[P_COUNT] = {
     [P_FILE_NONFINAL] = "SELECT count(*) FROM records WHERE source = $1 "
                         "AND state IN ('pending', 'held', 'sending')",
     [P_FILE_SET_FINAL] = "UPDATE files SET final = $2::int WHERE path = $1",
-    [P_TMP_ADD] =
-        "INSERT INTO stage (key, plate, cents, currency, start_time, end_time, "
-        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, line) "
-        "VALUES ($1, $2, $3::bigint, $4, $5::bigint, $6::bigint, $7, $8, $9, $10, $11, $12, "
-        "$13::int, $14, $15::bigint)",
     [P_TMP_NEXT] =
         "SELECT rid, key, plate, cents, currency, start_time, end_time, vendor_zone, "
         "zone, zone_status, permit_no, ticket, promo, voided, source, line "
         "FROM stage WHERE rid > $1::bigint ORDER BY rid LIMIT 500",
     [P_TMP_CLEAR] = "DELETE FROM stage",
+    /* the records of the keys of the chunk P_TMP_NEXT reads */
+    [P_TMP_KNOWN] = "SELECT " REC_COLS " FROM records WHERE key IN (SELECT key FROM stage "
+                    "WHERE rid > $1::bigint ORDER BY rid LIMIT 500)",
     [P_LIST] = "SELECT " REC_COLS " FROM records WHERE ($1::text IS NULL OR state = $1) "
                "AND ($2::text IS NULL OR plate = $2) AND ($3::text IS NULL OR source = $3) "
                "AND ($4::int = 0 OR resent_after_doubt = 1) ORDER BY id",
@@ -182,7 +178,7 @@ static const char *const pst_sql[P_COUNT] = {
     [P_PRUNE] =
         "UPDATE records SET plate = '', body = '', record = '', upd = NULL, target = NULL, "
         "last_error = NULL, pruned = 1, srv_body = regexp_replace(srv_body, "
-        "'^\\{\"" PERMIT_PLATE_NAME "\":\"(\\\\.|[^\"\\\\])*\",?', '{') "
+        "'^\\{\"LicencePlate\":\"(\\\\.|[^\"\\\\])*\",?', '{') "
         "WHERE end_time < $1::bigint AND pruned = 0 "
         "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
     [P_VOID_INSERT] =
@@ -323,9 +319,6 @@ struct pg_ledger {
     int           prepared[P_COUNT];
     int           in_tx, dry, readonly;
     char          worker[128];
-    /* scratch of stage(), reused */
-    struct buf    body, record, upd;
-    struct ledger_rec rec;
     /* the records claimed last (rows of the claim), those from `claimpos`
      * on not handed out yet */
     PGresult     *claimres;
@@ -333,10 +326,14 @@ struct pg_ledger {
     double        renewed;     /* last lease renewal (local monotonic seconds) */
     double        wait_until;  /* wait_others(): the end of this wait (0: none) */
     long          claims;      /* records claimed since wait_others() said more */
-    long          lost;        /* outcomes discarded: the lease was lost */
     /* the staging table read in chunks */
     PGresult     *tmp;
     int           tmp_row;
+    PGresult     *known;       /* the ledger's records of the chunk's keys */
+    /* ledger_tmp_add() rows not sent yet: COPY text, sent in one COPY
+     * before any other statement (copy_flush()) */
+    struct buf    copy;
+    long          copy_rows;
 };
 
 /* Parameters of one statement, as text ($1 is v[0]). */
@@ -388,15 +385,77 @@ static int pg_fail(struct pg_ledger *l, struct etl_err *err, const char *what)
     return etl_fail(err, E_DB, "ledger: %s: %s", what, pg_msg(l->conn));
 }
 
+static int copy_flush(struct pg_ledger *l, struct etl_err *err);
+
 static int pg_exec(struct pg_ledger *l, const char *sql, struct etl_err *err)
 {
-    PGresult *r = PQexec(l->conn, sql);
-    int ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK ||
-                   PQresultStatus(r) == PGRES_TUPLES_OK);
+    PGresult *r;
+    int ok;
+
+    if (l->copy_rows > 0 && copy_flush(l, err) < 0)
+        return -1;
+    r = PQexec(l->conn, sql);
+    ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
 
     PQclear(r);
     return ok ? 0 : pg_fail(l, err, "postgresql");
 }
+
+/* Appends s[0..n) to b as valid UTF-8: each byte of a bad sequence (a file
+ * name's bytes: the server takes UTF-8 only) becomes the text \xHH, as the
+ * tool shows such names (SQLite stores the bytes; the JSON of both shows
+ * the same text). `copy`: escaped for COPY's text format too. */
+static int add_utf8(struct buf *b, const char *s, size_t n, int copy)
+{
+    size_t k, j;
+
+    for (k = 0; k < n; k += j ? j : 1) {
+        unsigned char c = (unsigned char)s[k];
+
+        for (j = c < 0x80 ? 1 : 4; j > 0; j--)   /* the valid sequence at k */
+            if (k + j <= n && utf8_valid(s + k, j))
+                break;
+        if (j == 0) {
+            if (buf_addf(b, copy ? "\\\\x%02X" : "\\x%02X", c) < 0)
+                return -1;
+        } else if (copy && (c == '\\' || c == '\t' || c == '\n' || c == '\r')) {
+            if (buf_addstr(b, c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
+                                                                      : "\\r") < 0)
+                return -1;
+        } else if (buf_add(b, s + k, j) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The parameters of p into v; those that are not valid UTF-8 copied into
+ * esc by add_utf8(). */
+static int texts_utf8(const struct prm *p, struct buf *esc, const char **v)
+{
+    size_t off[44];
+    int i, bad = 0;
+
+    for (i = 0; i < p->n; i++) {
+        const char *s = p->v[i];
+        size_t n;
+
+        v[i] = s;
+        off[i] = (size_t)-1;
+        if (!s || utf8_valid(s, n = strlen(s)))
+            continue;
+        off[i] = esc->len;
+        bad = 1;
+        if (add_utf8(esc, s, n, 0) < 0 || buf_addch(esc, '\0') < 0)
+            return -1;
+    }
+    for (i = 0; bad && i < p->n; i++)
+        if (off[i] != (size_t)-1)
+            v[i] = esc->ptr + off[i];
+    return 0;
+}
+
+static int copy_flush(struct pg_ledger *l, struct etl_err *err);
 
 /* Runs statement id with p; the result (caller PQclears) or NULL + err. */
 static PGresult *run(struct pg_ledger *l, enum pst id, const struct prm *p,
@@ -405,6 +464,11 @@ static PGresult *run(struct pg_ledger *l, enum pst id, const struct prm *p,
     char name[16];
     PGresult *r;
     ExecStatusType st;
+    struct buf esc = BUF_INIT;
+    const char *v[44];
+
+    if (l->copy_rows > 0 && copy_flush(l, err) < 0)
+        return NULL;
 
     snprintf(name, sizeof(name), "pe%d", (int)id);
     if (!l->prepared[id]) {
@@ -417,7 +481,12 @@ static PGresult *run(struct pg_ledger *l, enum pst id, const struct prm *p,
         PQclear(r);
         l->prepared[id] = 1;
     }
-    r = PQexecPrepared(l->conn, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
+    if (p && texts_utf8(p, &esc, v) < 0) {
+        etl_fail(err, E_NOMEM, "ledger: out of memory");
+        return NULL;
+    }
+    r = PQexecPrepared(l->conn, name, p ? p->n : 0, p ? v : NULL, NULL, NULL, 0);
+    buf_release(&esc);
     st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         PQclear(r);
@@ -482,56 +551,43 @@ static int gbuf(const PGresult *r, int row, int c, struct buf *b)
     return buf_add(b, PQgetvalue(r, row, c), (size_t)PQgetlength(r, row, c));
 }
 
-/* The permit columns starting at column c (key at c). */
+/* Row `row` of a result for ledger_decode_*(). */
+struct pg_row {
+    const PGresult *r;
+    int row;
+};
+
+static const char *row_text(const void *row, int c, size_t *len)
+{
+    const struct pg_row *x = row;
+
+    if (PQgetisnull(x->r, x->row, c))
+        return NULL;
+    *len = (size_t)PQgetlength(x->r, x->row, c);
+    return PQgetvalue(x->r, x->row, c);
+}
+
+static long long row_num(const void *row, int c)
+{
+    const struct pg_row *x = row;
+
+    return gi(x->r, x->row, c);
+}
+
 static void read_permit(const PGresult *r, int row, int c, struct permit *p)
 {
-    gcopy(r, row, c, p->key, sizeof(p->key));
-    gcopy(r, row, c + 1, p->plate, sizeof(p->plate));
-    p->cents = gi(r, row, c + 2);
-    p->currency = ledger_currency_parse(PQgetvalue(r, row, c + 3));
-    p->start = gi(r, row, c + 4);
-    p->end = gi(r, row, c + 5);
-    gcopy(r, row, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
-    gcopy(r, row, c + 7, p->zone, sizeof(p->zone));
-    p->zone_status = ledger_zone_status_parse(PQgetvalue(r, row, c + 8));
-    gcopy(r, row, c + 9, p->permit_no, sizeof(p->permit_no));
-    gcopy(r, row, c + 10, p->ticket, sizeof(p->ticket));
-    gcopy(r, row, c + 11, p->promo, sizeof(p->promo));
-    p->voided = (int)gi(r, row, c + 12);
-    p->line = (long)gi(r, row, c + 14);
+    struct pg_row x = { r, row };
+    struct ledger_row w = { row_text, row_num, &x };
+
+    ledger_decode_permit(&w, c, p);
 }
 
 static int read_rec(const PGresult *s, int row, struct ledger_rec *r)
 {
-    read_permit(s, row, 1, &r->p);
-    r->id = gi(s, row, 0);
-    if (gbuf(s, row, 14, &r->source) < 0 || gbuf(s, row, 16, &r->body) < 0 ||
-        gbuf(s, row, 18, &r->upd) < 0 || gbuf(s, row, 19, &r->target) < 0 ||
-        gbuf(s, row, 20, &r->srv_body) < 0 || gbuf(s, row, 21, &r->record) < 0 ||
-        gbuf(s, row, 28, &r->last_error) < 0 || gbuf(s, row, 37, &r->void_source) < 0)
-        return -1;
-    r->p.source = r->source.ptr ? r->source.ptr : "";
-    gcopy(s, row, 17, r->hash, sizeof(r->hash));
-    gcopy(s, row, 22, r->reference_id, sizeof(r->reference_id));
-    r->state = (enum ledger_state)ledger_state_parse(PQgetvalue(s, row, 23));
-    r->action = (enum ledger_action)ledger_action_parse(PQgetvalue(s, row, 24));
-    r->doubt = (int)gi(s, row, 25);
-    r->resent_after_doubt = (int)gi(s, row, 26);
-    r->attempts = (int)gi(s, row, 27);
-    gcopy(s, row, 29, r->first_seen, sizeof(r->first_seen));
-    gcopy(s, row, 30, r->last_seen, sizeof(r->last_seen));
-    gcopy(s, row, 31, r->last_sent, sizeof(r->last_sent));
-    r->unlinked = (int)gi(s, row, 32);
-    r->run = gi(s, row, 33);
-    gcopy(s, row, 34, r->sale_stage, sizeof(r->sale_stage));
-    r->void_run = gi(s, row, 35);
-    gcopy(s, row, 36, r->void_stage, sizeof(r->void_stage));
-    r->void_line = (long)gi(s, row, 38);
-    r->void_cents = gi(s, row, 39);
-    r->void_currency = ledger_currency_parse(PQgetvalue(s, row, 40));
-    r->void_sent = (int)gi(s, row, 41);
-    r->pruned = (int)gi(s, row, 42);
-    return 0;
+    struct pg_row x = { s, row };
+    struct ledger_row w = { row_text, row_num, &x };
+
+    return ledger_decode_rec(&w, r);
 }
 
 static int fetch_one(struct pg_ledger *l, enum pst id, const struct prm *p,
@@ -550,29 +606,6 @@ static int fetch_one(struct pg_ledger *l, enum pst id, const struct prm *p,
     return ret;
 }
 
-static int each_row(struct pg_ledger *l, enum pst id, const struct prm *p, ledger_rec_fn fn,
-                    void *ctx, struct etl_err *err)
-{
-    PGresult *res = run(l, id, p, err, "read");
-    struct ledger_rec r;
-    int i, n, ret = 0;
-
-    if (!res)
-        return -1;
-    ledger_rec_init(&r);
-    n = PQntuples(res);
-    for (i = 0; i < n; i++) {
-        if (read_rec(res, i, &r) < 0) {
-            ret = etl_fail(err, E_NOMEM, "ledger: out of memory");
-            break;
-        }
-        if (fn(ctx, &r) != 0)
-            break;
-    }
-    ledger_rec_release(&r);
-    PQclear(res);
-    return ret;
-}
 
 #define PGL(gl) ((struct pg_ledger *)(gl))
 
@@ -612,32 +645,8 @@ static void pg_rollback(struct ledger *gl)
 
 /* --- records ----------------------------------------------------------------- */
 
-static int pg_get(struct ledger *gl, const char *key, struct ledger_rec *r,
-                  struct etl_err *err)
-{
-    struct prm p = { 0 };
 
-    p_txt(&p, 1, key);
-    return fetch_one(PGL(gl), P_GET_KEY, &p, r, err);
-}
 
-static int pg_get_by_ref(struct ledger *gl, const char *ref, struct ledger_rec *r,
-                         struct etl_err *err)
-{
-    struct prm p = { 0 };
-
-    p_txt(&p, 1, ref);
-    return fetch_one(PGL(gl), P_GET_REF, &p, r, err);
-}
-
-static int pg_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r,
-                        struct etl_err *err)
-{
-    struct prm p = { 0 };
-
-    p_int(&p, 1, id);
-    return fetch_one(PGL(gl), P_GET_ID, &p, r, err);
-}
 
 /* Claims the next group of records (at most `window`): how many. */
 static int claim(struct pg_ledger *l, struct etl_err *err)
@@ -687,13 +696,6 @@ static int pg_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec
     return 1;
 }
 
-static long pg_count_state(struct ledger *gl, enum ledger_state s, struct etl_err *err)
-{
-    struct prm p = { 0 };
-
-    p_txt(&p, 1, ledger_state_name(s));
-    return count_q(PGL(gl), P_COUNT_STATE, &p, err);
-}
 
 static long pg_recover_sending(struct ledger *gl, struct etl_err *err)
 {
@@ -735,87 +737,9 @@ static int pg_each_held(struct ledger *gl,
 
 /* --- staging ----------------------------------------------------------------- */
 
-static void bind_permit(struct prm *s, int c, const struct permit *p)
-{
-    p_txt(s, c, p->plate);
-    p_int(s, c + 1, p->cents);
-    p_txt(s, c + 2, currency_name(p->currency));
-    p_int(s, c + 3, p->start);
-    p_int(s, c + 4, p->end);
-    p_txt(s, c + 5, p->vendor_zone);
-    p_txt(s, c + 6, p->zone);
-    p_txt(s, c + 7, zone_status_name(p->zone_status));
-    p_txt(s, c + 8, p->permit_no);
-    p_txt(s, c + 9, p->ticket);
-    p_txt(s, c + 10, p->promo);
-}
-
-static int bind_void_row(struct pg_ledger *l, struct prm *s, const struct permit *p,
-                         struct etl_err *err)
-{
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    bind_permit(s, 2, p);
-    p_txt(s, 13, p->source ? p->source : "");
-    p_int(s, 14, p->line);
-    p_txt(s, 15, l->body.ptr);
-    p_txt(s, 16, l->record.ptr);
-    return 0;
-}
-
 static int done(long n)
 {
     return n < 0 ? -1 : 0;
-}
-
-static int stage_void(struct pg_ledger *l, const struct permit *p, int found,
-                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    struct ledger_void_effect e;
-    struct prm s = { 0 };
-
-    ledger_void_effect(found ? rec : NULL, &e);
-    *out = e.outcome;
-    if (!found) {
-        if (bind_void_row(l, &s, p, err) < 0)
-            return -1;
-        p_txt(&s, 1, p->key);
-        p_txt(&s, 17, now);
-        p_int(&s, 18, l->base.run);
-        return done(run_n(l, P_VOID_INSERT, &s, err, "stage void"));
-    }
-    p_int(&s, 1, rec->id);
-    p_txt(&s, 2, ledger_state_name(e.state));
-    p_txt(&s, 3, ledger_action_name(e.action));
-    p_txt(&s, 4, e.error);
-    p_txt(&s, 5, p->source ? p->source : "");
-    p_int(&s, 6, p->line);
-    p_int(&s, 7, p->cents);
-    p_txt(&s, 8, currency_name(p->currency));
-    p_int(&s, 9, l->base.run);
-    p_txt(&s, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
-    p_txt(&s, 11, now);
-    return done(run_n(l, P_VOID_SET, &s, err, "stage void"));
-}
-
-static int stage_cancelled(struct pg_ledger *l, const struct permit *p,
-                           enum ledger_stage_outcome *out, const char *now,
-                           struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    struct prm s = { 0 };
-
-    if (bind_void_row(l, &s, p, err) < 0)
-        return -1;
-    p_int(&s, 1, rec->id);
-    p_txt(&s, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
-    p_txt(&s, 18, now);
-    p_int(&s, 19, l->base.run);
-    *out = LSO_CANCELLED;
-    return done(run_n(l, P_CANCEL_SALE, &s, err, "stage cancelled sale"));
 }
 
 static int pg_fail_unlinked(struct ledger *gl, int64_t id, int voided, struct etl_err *err)
@@ -828,118 +752,108 @@ static int pg_fail_unlinked(struct ledger *gl, int64_t id, int voided, struct et
     return done(run_n(PGL(gl), P_UNLINKED_FAIL, &s, err, "record outcome"));
 }
 
-static int pg_stage(struct ledger *gl, const struct permit *p, int hold,
-                    enum ledger_stage_outcome *out, struct etl_err *err)
+/* The record of key for staging: from the chunk's records (pg_tmp_next())
+ * when key is the parked row just read and no earlier row of the chunk
+ * had it (staging that row changed the record), else read. 1/0/-1. */
+static int pg_stage_get(struct ledger *gl, const char *key, struct ledger_rec *r,
+                        struct etl_err *err)
 {
     struct pg_ledger *l = PGL(gl);
-    struct ledger_rec *rec = &l->rec;
-    struct prm s = { 0 };
-    char hash[65], now[24];
-    int found;
-    enum ledger_action act;
-    enum ledger_stage_outcome oc;
-    const char *stage;
+    int cur = l->tmp_row - 1, i;
 
-    ledger_now_iso(now);
-    found = pg_get(gl, p->key, rec, err);
-    if (found < 0)
-        return -1;
-    if (p->voided)
-        return stage_void(l, p, found, out, now, err);
-    if (found && rec->p.voided)
-        return stage_cancelled(l, p, out, now, err);
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    ledger_sha256_hex(l->body.ptr, l->body.len, hash);
-    if (!found) {
-        p_txt(&s, 1, p->key);
-        bind_permit(&s, 2, p);
-        p_txt(&s, 13, p->source ? p->source : "");
-        p_int(&s, 14, p->line);
-        p_txt(&s, 15, l->body.ptr);
-        p_txt(&s, 16, hash);
-        p_txt(&s, 17, l->record.ptr);
-        p_txt(&s, 18, hold ? "held" : "pending");
-        p_txt(&s, 19, now);
-        p_int(&s, 20, l->base.run);
-        p_txt(&s, 21, hold ? "held" : "new");
-        *out = LSO_NEW;
-        return done(run_n(l, P_INSERT, &s, err, "stage insert"));
-    }
-    if (!strcmp(hash, rec->hash)) {
-        oc = LSO_UNCHANGED;
-        stage = "unchanged";
-        if (rec->state == LS_HELD && !hold) {
-            struct prm h = { 0 };
-
-            p_int(&h, 1, rec->id);
-            if (run_n(l, P_SET_HELD_PENDING, &h, err, "stage") < 0)
-                return -1;
-            oc = rec->action == LA_UPDATE ? LSO_UPDATE
-               : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
-        }
-        if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
-            stage = rec->state == LS_HELD && hold ? "held"
-                  : rec->action == LA_UPDATE ? "update"
-                  : rec->action == LA_REPUSH ? "repush" : "push";
-        p_int(&s, 1, rec->id);
-        p_txt(&s, 2, p->source ? p->source : "");
-        p_int(&s, 3, p->line);
-        p_txt(&s, 4, now);
-        p_int(&s, 5, l->base.run);
-        p_txt(&s, 6, stage);
-        *out = oc;
-        return done(run_n(l, P_TOUCH, &s, err, "stage touch"));
-    }
-    buf_reset(&l->upd);
-    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
-        /* the server has another content under an unusable reference: no
-         * update, no second push; the new content is kept, the record
-         * failed (a rerun with the same content changes nothing) */
-        act = LA_NONE;
-        oc = LSO_UNLINKED;
-    } else if (ledger_rec_unlinked(rec)) {
-        act = LA_NONE;          /* back to what the server has */
-        oc = LSO_UNCHANGED;
-    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
-        act = LA_PUSH;
-        oc = LSO_PUSH;
-    } else {
-        act = ledger_diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
-        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
-    }
-    p_int(&s, 1, rec->id);
-    bind_permit(&s, 2, p);
-    p_txt(&s, 13, p->source ? p->source : "");
-    p_int(&s, 14, p->line);
-    p_txt(&s, 15, l->body.ptr);
-    p_txt(&s, 16, hash);
-    p_txt(&s, 17, l->record.ptr);
-    p_txt(&s, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
-    p_txt(&s, 19, ledger_action_name(act));
-    p_txt(&s, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
-    p_txt(&s, 21, now);
-    p_int(&s, 22, l->base.run);
-    p_txt(&s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
-                  : act == LA_PUSH ? "push" : ledger_action_name(act));
-    *out = oc;
-    if (run_n(l, P_RESTAGE, &s, err, "stage change") < 0)
-        return -1;
-    return oc == LSO_UNLINKED ? pg_fail_unlinked(gl, rec->id, 0, err) : 0;
+    if (!l->tmp || !l->known || cur < 0 || cur >= PQntuples(l->tmp) ||
+        strcmp(PQgetvalue(l->tmp, cur, 1), key) != 0)
+        return ledger_get(&l->base, key, r, err);
+    for (i = 0; i < cur; i++)
+        if (!strcmp(PQgetvalue(l->tmp, i, 1), key))
+            return ledger_get(&l->base, key, r, err);
+    for (i = 0; i < PQntuples(l->known); i++)
+        if (!strcmp(PQgetvalue(l->known, i, 1), key))
+            return read_rec(l->known, i, r) < 0
+                       ? etl_fail(err, E_NOMEM, "ledger: out of memory") : 1;
+    return 0;
 }
 
-static int pg_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
+static void args_prm(const struct ledger_args *a, struct prm *s)
 {
+    int i;
+
+    for (i = 0; a && i < a->n; i++) {
+        if (a->v[i].is_int)
+            p_int(s, i + 1, a->v[i].i);
+        else
+            p_txt(s, i + 1, a->v[i].s);
+    }
+}
+
+static int pg_stage_write(struct ledger *gl, enum ledger_stage_write w,
+                          const struct ledger_args *a, struct etl_err *err)
+{
+    static const enum pst st[LSW_COUNT] = {
+        [LSW_INSERT] = P_INSERT, [LSW_TOUCH] = P_TOUCH,
+        [LSW_HELD_PENDING] = P_SET_HELD_PENDING, [LSW_RESTAGE] = P_RESTAGE,
+        [LSW_VOID_INSERT] = P_VOID_INSERT, [LSW_VOID_SET] = P_VOID_SET,
+        [LSW_CANCEL_SALE] = P_CANCEL_SALE,
+    };
     struct prm s = { 0 };
 
-    p_txt(&s, 1, p->key);
-    bind_permit(&s, 2, p);
-    p_int(&s, 13, p->voided);
-    p_txt(&s, 14, p->source ? p->source : "");
-    p_int(&s, 15, p->line);
-    return done(run_n(PGL(gl), P_TMP_ADD, &s, err, "stage"));
+    args_prm(a, &s);
+    return done(run_n(PGL(gl), st[w], &s, err, ledger_stage_write_name(w)));
+}
+
+/* One COPY of the parked rows (the staging table's columns after rid). */
+static int copy_flush(struct pg_ledger *l, struct etl_err *err)
+{
+    PGresult *r;
+    int ok;
+
+    if (l->copy_rows == 0)
+        return 0;
+    l->copy_rows = 0;
+    r = PQexec(l->conn, "COPY stage (key, plate, cents, currency, start_time, end_time, "
+                        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, "
+                        "source, line) FROM STDIN");
+    ok = r && PQresultStatus(r) == PGRES_COPY_IN;
+    PQclear(r);
+    if (ok)
+        ok = PQputCopyData(l->conn, l->copy.ptr, (int)l->copy.len) == 1;
+    if (PQputCopyEnd(l->conn, ok ? NULL : "ledger: staging failed") != 1)
+        ok = 0;
+    while ((r = PQgetResult(l->conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            ok = 0;
+        PQclear(r);
+    }
+    buf_reset(&l->copy);
+    return ok ? 0 : pg_fail(l, err, "stage");
+}
+
+/* Parks one record: a line of COPY text, sent PG_COPY_ROWS at a time or
+ * before the next statement (run(), pg_exec()). */
+static int pg_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
+{
+    struct pg_ledger *l = PGL(gl);
+    const char *txt[] = { p->key, p->plate, NULL, currency_name(p->currency), NULL, NULL,
+                          p->vendor_zone, p->zone, zone_status_name(p->zone_status),
+                          p->permit_no, p->ticket, p->promo, NULL,
+                          p->source ? p->source : "", NULL };
+    long long num[] = { 0, 0, p->cents, 0, p->start, p->end, 0, 0, 0, 0, 0, 0, p->voided, 0,
+                        p->line };
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; rc == 0 && i < sizeof(num) / sizeof(num[0]); i++) {
+        if (i > 0)
+            rc = buf_addch(&l->copy, '\t');
+        if (rc == 0)
+            rc = txt[i] ? add_utf8(&l->copy, txt[i], strlen(txt[i]), 1)
+                        : buf_addf(&l->copy, "%lld", num[i]);
+    }
+    if (rc < 0 || buf_addch(&l->copy, '\n') < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    if (++l->copy_rows >= PG_COPY_ROWS)
+        return copy_flush(l, err);
+    return 0;
 }
 
 /* The parked records are read PG_TMP_CHUNK at a time. */
@@ -952,6 +866,8 @@ static int pg_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, str
         struct prm s = { 0 };
 
         PQclear(l->tmp);
+        PQclear(l->known);
+        l->known = NULL;
         p_int(&s, 1, *cursor);
         l->tmp = run(l, P_TMP_NEXT, &s, err, "read stage");
         l->tmp_row = 0;
@@ -962,6 +878,11 @@ static int pg_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, str
             l->tmp = NULL;
             return 0;
         }
+        /* one query for the chunk's records: pg_stage() of these rows
+         * needs no round trip to read the record */
+        l->known = run(l, P_TMP_KNOWN, &s, err, "read stage");
+        if (!l->known)
+            return -1;
     }
     *cursor = gi(l->tmp, l->tmp_row, 0);
     read_permit(l->tmp, l->tmp_row, 1, p);
@@ -978,6 +899,10 @@ static int pg_tmp_clear(struct ledger *gl, struct etl_err *err)
 
     PQclear(l->tmp);
     l->tmp = NULL;
+    PQclear(l->known);
+    l->known = NULL;
+    buf_reset(&l->copy);
+    l->copy_rows = 0;
     return done(run_n(l, P_TMP_CLEAR, NULL, err, "clear stage"));
 }
 
@@ -990,7 +915,7 @@ static int lease_kept(struct pg_ledger *l, long n)
     if (n < 0)
         return -1;
     if (n == 0)
-        l->lost++;
+        l->base.lost++;
     return 0;
 }
 
@@ -1273,61 +1198,9 @@ static int pg_file_update_final(struct ledger *gl, const char *path, int *final,
 
 /* --- queries ----------------------------------------------------------------- */
 
-static int pg_list(struct ledger *gl, const struct ledger_filter *f, ledger_rec_fn fn,
-                   void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
 
-    p_txt(&s, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
-    p_txt(&s, 2, f->plate);
-    p_txt(&s, 3, f->file);
-    p_int(&s, 4, f->resent ? 1 : 0);
-    return each_row(PGL(gl), P_LIST, &s, fn, ctx, err);
-}
 
-static int pg_each_run(struct ledger *gl, int64_t run_id, ledger_rec_fn fn, void *ctx,
-                       struct etl_err *err)
-{
-    struct prm s = { 0 };
 
-    p_int(&s, 1, run_id);
-    return each_row(PGL(gl), P_RUN_RECS, &s, fn, ctx, err);
-}
-
-static long pg_count_earlier_attention(struct ledger *gl, int64_t run_id, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_int(&s, 1, run_id);
-    return count_q(PGL(gl), P_EARLIER_ATTN, &s, err);
-}
-
-static int pg_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn fn,
-                            void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_int(&s, 1, from);
-    p_int(&s, 2, to);
-    return each_row(PGL(gl), P_RANGE, &s, fn, ctx, err);
-}
-
-static int pg_live_counts(struct ledger *gl,
-                          void (*fn)(void *ctx, const char *type, const char *zone,
-                                     const char *zone_status, long count),
-                          void *ctx, struct etl_err *err)
-{
-    PGresult *r = run(PGL(gl), P_LIVE, NULL, err, "live counts");
-    int i;
-
-    if (!r)
-        return -1;
-    for (i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-           (long)gi(r, i, 3));
-    PQclear(r);
-    return 0;
-}
 
 static int pg_prune(struct ledger *gl, long long before, long *removed, struct etl_err *err)
 {
@@ -1357,6 +1230,7 @@ static void pg_close(struct ledger *gl)
     if (!l)
         return;
     PQclear(l->tmp);
+    PQclear(l->known);
     if (l->conn && PQstatus(l->conn) == CONNECTION_OK) {
         if (l->in_tx)
             PQclear(PQexec(l->conn, "ROLLBACK"));
@@ -1380,10 +1254,7 @@ static void pg_close(struct ledger *gl)
         }
     }
     PQfinish(l->conn);
-    buf_release(&l->body);
-    buf_release(&l->record);
-    buf_release(&l->upd);
-    ledger_rec_release(&l->rec);
+    buf_release(&l->copy);
     PQclear(l->claimres);
     free(l);
 }
@@ -1506,154 +1377,33 @@ out:
 
 /* --- settlements, rejected rows, silent zones -------------------------------- */
 
-static void money_line_bind(struct prm *s, const struct ledger_money_line *m, int rejrow)
+static int pg_query(struct ledger *gl, enum ledger_query q, const struct ledger_args *a,
+                    const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                    void *ctx, struct etl_err *err)
 {
-    p_txt(s, 1, m->file);
-    p_int(s, 2, m->line);
-    p_txt(s, 3, m->day);
-    p_txt(s, 4, m->vendor);
-    p_txt(s, 5, currency_name(m->currency));
-    p_int(s, 6, m->cents);
-    if (rejrow)
-        p_txt(s, 7, m->reason ? m->reason : "");
-    else if (m->count >= 0)
-        p_int(s, 7, m->count);
-    else
-        p_txt(s, 7, NULL);
-    p_int(s, 8, m->run);
-}
-
-static int pg_settle_clear(struct ledger *gl, const char *file, struct etl_err *err)
-{
+    static const enum pst st[LQ_COUNT] = {
+        [LQ_SETTLE_CLEAR] = P_SETTLE_CLEAR, [LQ_SETTLE_ADD] = P_SETTLE_ADD,
+        [LQ_REJROW_CLEAR] = P_REJROW_CLEAR, [LQ_REJROW_ADD] = P_REJROW_ADD,
+        [LQ_SETTLE_RANGE] = P_SETTLE_RANGE, [LQ_REJROW_RANGE] = P_REJROW_RANGE,
+        [LQ_SALE_COUNTS] = P_SALE_COUNTS, [LQ_ZONE_LAST] = P_ZONE_LAST,
+        [LQ_ZONE_FIRSTS] = P_ZONE_FIRSTS, [LQ_LIVE] = P_LIVE,
+        [LQ_GET_KEY] = P_GET_KEY, [LQ_GET_REF] = P_GET_REF, [LQ_GET_ID] = P_GET_ID,
+        [LQ_LIST] = P_LIST, [LQ_RUN_RECS] = P_RUN_RECS, [LQ_RANGE] = P_RANGE,
+        [LQ_COUNT_STATE] = P_COUNT_STATE, [LQ_EARLIER_ATTN] = P_EARLIER_ATTN,
+    };
     struct prm s = { 0 };
+    struct pg_row x = { NULL, 0 };
+    struct ledger_row w = { row_text, row_num, &x };
+    PGresult *r;
 
-    p_txt(&s, 1, file);
-    return done(run_n(PGL(gl), P_SETTLE_CLEAR, &s, err, "clear a file's lines"));
-}
-
-static int pg_settle_add(struct ledger *gl, const struct ledger_money_line *m,
-                         struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    money_line_bind(&s, m, 0);
-    return done(run_n(PGL(gl), P_SETTLE_ADD, &s, err, "write a settlement line"));
-}
-
-static int pg_rejrow_clear(struct ledger *gl, const char *file, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_txt(&s, 1, file);
-    return done(run_n(PGL(gl), P_REJROW_CLEAR, &s, err, "clear a file's lines"));
-}
-
-static int pg_rejrow_add(struct ledger *gl, const struct ledger_money_line *m,
-                         struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    money_line_bind(&s, m, 1);
-    return done(run_n(PGL(gl), P_REJROW_ADD, &s, err, "write a rejected row"));
-}
-
-static int each_money_line(struct pg_ledger *l, enum pst id, const struct prm *p, int rejrow,
-                           ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    PGresult *r = run(l, id, p, err, "read lines");
-    int i;
-
+    args_prm(a, &s);
+    r = run(PGL(gl), st[q], &s, err, what);
     if (!r)
         return -1;
-    for (i = 0; i < PQntuples(r); i++) {
-        struct ledger_money_line m;
-
-        memset(&m, 0, sizeof(m));
-        m.file = PQgetvalue(r, i, 0);
-        m.line = (long)gi(r, i, 1);
-        m.day = PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2);
-        m.vendor = PQgetvalue(r, i, 3);
-        m.currency = ledger_currency_parse(PQgetvalue(r, i, 4));
-        m.cents = gi(r, i, 5);
-        m.count = -1;
-        if (rejrow)
-            m.reason = PQgetvalue(r, i, 6);
-        else if (!PQgetisnull(r, i, 6))
-            m.count = (long)gi(r, i, 6);
-        m.run = gi(r, i, 7);
-        if (fn(ctx, &m))
+    x.r = r;
+    for (x.row = 0; fn && x.row < PQntuples(r); x.row++)
+        if (fn(ctx, &w))
             break;
-    }
-    PQclear(r);
-    return 0;
-}
-
-static int pg_each_settlement(struct ledger *gl, const char *day_from, const char *day_to,
-                              ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_txt(&s, 1, day_from);
-    p_txt(&s, 2, day_to);
-    return each_money_line(PGL(gl), P_SETTLE_RANGE, &s, 0, fn, ctx, err);
-}
-
-static int pg_each_rejrow(struct ledger *gl, const char *day_from, const char *day_to,
-                          int64_t run_id, ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
-
-    p_txt(&s, 1, day_from);
-    p_txt(&s, 2, day_to);
-    p_int(&s, 3, run_id);
-    return each_money_line(PGL(gl), P_REJROW_RANGE, &s, 1, fn, ctx, err);
-}
-
-static int pg_sale_counts(struct ledger *gl, long long from, long long to,
-                          void (*fn)(void *ctx, const char *zone, long long quarter, long count),
-                          void *ctx, struct etl_err *err)
-{
-    struct prm s = { 0 };
-    PGresult *r;
-    int i;
-
-    p_int(&s, 1, from);
-    p_int(&s, 2, to);
-    r = run(PGL(gl), P_SALE_COUNTS, &s, err, "sale counts");
-    if (!r)
-        return -1;
-    for (i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0), gi(r, i, 1) * 900, (long)gi(r, i, 2));
-    PQclear(r);
-    return 0;
-}
-
-static int pg_zone_last_start(struct ledger *gl, const char *zone, long long *out,
-                              struct etl_err *err)
-{
-    struct prm s = { 0 };
-    PGresult *r;
-
-    p_txt(&s, 1, zone);
-    r = run(PGL(gl), P_ZONE_LAST, &s, err, "zone's last start");
-    if (!r)
-        return -1;
-    *out = PQntuples(r) > 0 ? gi(r, 0, 0) : 0;
-    PQclear(r);
-    return 0;
-}
-
-static int pg_zone_firsts(struct ledger *gl,
-                          void (*fn)(void *ctx, const char *zone, long long first),
-                          void *ctx, struct etl_err *err)
-{
-    PGresult *r = run(PGL(gl), P_ZONE_FIRSTS, NULL, err, "zones' first starts");
-    int i;
-
-    if (!r)
-        return -1;
-    for (i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0), gi(r, i, 1));
     PQclear(r);
     return 0;
 }
@@ -1664,15 +1414,12 @@ static const struct ledger_ops pg_ops = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
-    .stage = pg_stage,
+    .stage_write = pg_stage_write,
+    .stage_get = pg_stage_get,
     .tmp_add = pg_tmp_add,
     .tmp_next = pg_tmp_next,
     .tmp_clear = pg_tmp_clear,
-    .get = pg_get,
-    .get_by_ref = pg_get_by_ref,
-    .get_by_id = pg_get_by_id,
     .next_pending = pg_next_pending,
-    .count_state = pg_count_state,
     .recover_sending = pg_recover_sending,
     .retry_failed = pg_retry_failed,
     .each_held = pg_each_held,
@@ -1689,20 +1436,7 @@ static const struct ledger_ops pg_ops = {
     .file_update_final = pg_file_update_final,
     .file_lock = pg_file_lock,
     .file_unlock = pg_file_unlock,
-    .list = pg_list,
-    .each_run = pg_each_run,
-    .count_earlier_attention = pg_count_earlier_attention,
-    .each_in_range = pg_each_in_range,
-    .live_counts = pg_live_counts,
-    .settle_clear = pg_settle_clear,
-    .settle_add = pg_settle_add,
-    .each_settlement = pg_each_settlement,
-    .rejrow_clear = pg_rejrow_clear,
-    .rejrow_add = pg_rejrow_add,
-    .each_rejrow = pg_each_rejrow,
-    .sale_counts = pg_sale_counts,
-    .zone_firsts = pg_zone_firsts,
-    .zone_last_start = pg_zone_last_start,
+    .query = pg_query,
     .prune = pg_prune,
     .keepalive = pg_keepalive,
     .wait_others = pg_wait_others,

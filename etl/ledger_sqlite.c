@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Columns of a full record read, in this order (read_rec()). */
-#define REC_COLS                                                              \
-    "id, key, plate, cents, currency, start_time, end_time, vendor_zone, "   \
-    "zone, zone_status, permit_no, ticket, promo, voided, source, line, "    \
-    "body, hash, upd, target, srv_body, record, reference_id, state, "       \
-    "action, doubt, resent_after_doubt, attempts, last_error, first_seen, "  \
-    "last_seen, last_sent, unlinked, run, sale_stage, void_run, void_stage, "    \
-    "void_source, void_line, void_cents, void_currency, void_sent, pruned"
+#define REC_COLS LEDGER_REC_COLS
 
 enum stmt_id {
     ST_GET_KEY, ST_GET_REF, ST_GET_ID, ST_INSERT, ST_RESTAGE, ST_TOUCH, ST_SET_HELD_PENDING,
@@ -297,19 +289,12 @@ static void sq_close(struct ledger *gl);
 static int sq_begin(struct ledger *gl, struct etl_err *err);
 static int sq_commit(struct ledger *gl, struct etl_err *err);
 static void sq_rollback(struct ledger *gl);
-static int sq_get(struct ledger *gl, const char *key, struct ledger_rec *r, struct etl_err
-                  *err);
-static int sq_get_by_ref(struct ledger *gl, const char *ref, struct ledger_rec *r, struct
-                         etl_err *err);
-static int sq_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r, struct etl_err
-                        *err);
 static int sq_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec *r, struct
                            etl_err *err);
-static long sq_count_state(struct ledger *gl, enum ledger_state st, struct etl_err *err);
 static long sq_recover_sending(struct ledger *gl, struct etl_err *err);
 static long sq_retry_failed(struct ledger *gl, struct etl_err *err);
-static int sq_stage(struct ledger *gl, const struct permit *p, int hold, enum
-                    ledger_stage_outcome *out, struct etl_err *err);
+static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
+                          const struct ledger_args *a, struct etl_err *err);
 static int sq_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err);
 static int sq_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, struct buf
                        *src, struct etl_err *err);
@@ -336,16 +321,6 @@ static int sq_file_put(struct ledger *gl, const char *path, const struct ledger_
                        struct etl_err *err);
 static int sq_file_update_final(struct ledger *gl, const char *path, int *final, struct
                                 etl_err *err);
-static int sq_list(struct ledger *gl, const struct ledger_filter *f, ledger_rec_fn fn, void
-                   *ctx, struct etl_err *err);
-static int sq_each_run(struct ledger *gl, int64_t run, ledger_rec_fn fn, void *ctx, struct
-                       etl_err *err);
-static long sq_count_earlier_attention(struct ledger *gl, int64_t run, struct etl_err *err);
-static int sq_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn
-                            fn, void *ctx, struct etl_err *err);
-static int sq_live_counts(struct ledger *gl, void (*fn)(void *ctx, const char *type, const
-                          char *zone, const char *zone_status, long count), void *ctx,
-                          struct etl_err *err);
 static int sq_prune(struct ledger *gl, long long before, long *removed, struct etl_err
                     *err);
 
@@ -356,11 +331,6 @@ struct sq_ledger {
     int           lock_fd;
     int           in_tx;
     int           readonly;
-    /* scratch of ledger_stage(), reused: no allocation per record */
-    struct buf    body, record, upd;
-    EVP_MD       *sha256;     /* fetched once (an implicit fetch per digest is slow) */
-    EVP_MD_CTX   *md;
-    struct ledger_rec rec;
 };
 
 
@@ -689,12 +659,6 @@ static void sq_close(struct ledger *gl)
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(l->st[i]);
     sqlite3_close(l->db);
-    buf_release(&l->body);
-    buf_release(&l->record);
-    buf_release(&l->upd);
-    EVP_MD_CTX_free(l->md);
-    EVP_MD_free(l->sha256);
-    ledger_rec_release(&l->rec);
     if (l->lock_fd >= 0)
         close(l->lock_fd);    /* releases the flock */
     free(l);
@@ -793,61 +757,35 @@ static int col_buf(sqlite3_stmt *s, int i, struct buf *b)
 
 
 
-/* Reads the permit columns starting at column `c` (key at c). */
+/* A row of statement s for ledger_decode_*(). */
+static const char *row_text(const void *row, int c, size_t *len)
+{
+    sqlite3_stmt *s = (sqlite3_stmt *)row;
+    const char *t = (const char *)sqlite3_column_text(s, c);
+
+    if (t)
+        *len = (size_t)sqlite3_column_bytes(s, c);
+    return t;
+}
+
+static long long row_num(const void *row, int c)
+{
+    return sqlite3_column_int64((sqlite3_stmt *)row, c);
+}
+
 static void read_permit(sqlite3_stmt *s, int c, struct permit *p)
 {
-    col_copy(s, c, p->key, sizeof(p->key));
-    col_copy(s, c + 1, p->plate, sizeof(p->plate));
-    p->cents = sqlite3_column_int64(s, c + 2);
-    p->currency = ledger_currency_parse(col_text(s, c + 3));
-    p->start = sqlite3_column_int64(s, c + 4);
-    p->end = sqlite3_column_int64(s, c + 5);
-    col_copy(s, c + 6, p->vendor_zone, sizeof(p->vendor_zone));
-    col_copy(s, c + 7, p->zone, sizeof(p->zone));
-    p->zone_status = ledger_zone_status_parse(col_text(s, c + 8));
-    col_copy(s, c + 9, p->permit_no, sizeof(p->permit_no));
-    col_copy(s, c + 10, p->ticket, sizeof(p->ticket));
-    col_copy(s, c + 11, p->promo, sizeof(p->promo));
-    p->voided = sqlite3_column_int(s, c + 12);
-    p->line = (long)sqlite3_column_int64(s, c + 14);
+    struct ledger_row w = { row_text, row_num, s };
+
+    ledger_decode_permit(&w, c, p);
 }
 
 static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
 {
-    read_permit(s, 1, &r->p);
-    r->id = sqlite3_column_int64(s, 0);
-    if (col_buf(s, 14, &r->source) < 0 || col_buf(s, 16, &r->body) < 0 ||
-        col_buf(s, 18, &r->upd) < 0 || col_buf(s, 19, &r->target) < 0 ||
-        col_buf(s, 20, &r->srv_body) < 0 || col_buf(s, 21, &r->record) < 0 ||
-        col_buf(s, 28, &r->last_error) < 0)
-        return -1;
-    r->p.source = r->source.ptr ? r->source.ptr : "";
-    col_copy(s, 17, r->hash, sizeof(r->hash));
-    col_copy(s, 22, r->reference_id, sizeof(r->reference_id));
-    r->state = (enum ledger_state)ledger_state_parse(col_text(s, 23));
-    r->action = (enum ledger_action)ledger_action_parse(col_text(s, 24));
-    r->doubt = sqlite3_column_int(s, 25);
-    r->resent_after_doubt = sqlite3_column_int(s, 26);
-    r->attempts = sqlite3_column_int(s, 27);
-    col_copy(s, 29, r->first_seen, sizeof(r->first_seen));
-    col_copy(s, 30, r->last_seen, sizeof(r->last_seen));
-    col_copy(s, 31, r->last_sent, sizeof(r->last_sent));
-    r->unlinked = sqlite3_column_int(s, 32);
-    r->run = sqlite3_column_int64(s, 33);
-    col_copy(s, 34, r->sale_stage, sizeof(r->sale_stage));
-    r->void_run = sqlite3_column_int64(s, 35);
-    col_copy(s, 36, r->void_stage, sizeof(r->void_stage));
-    if (col_buf(s, 37, &r->void_source) < 0)
-        return -1;
-    r->void_line = (long)sqlite3_column_int64(s, 38);
-    r->void_cents = sqlite3_column_int64(s, 39);
-    r->void_currency = ledger_currency_parse(col_text(s, 40));
-    r->void_sent = sqlite3_column_int(s, 41);
-    r->pruned = sqlite3_column_int(s, 42);
-    return 0;
+    struct ledger_row w = { row_text, row_num, s };
+
+    return ledger_decode_rec(&w, r);
 }
-
-
 
 /* Steps a one-row query into r: 1 found, 0 none, -1 error. */
 static int fetch_one(struct sq_ledger *l, sqlite3_stmt *s, struct ledger_rec *r,
@@ -868,33 +806,8 @@ static int fetch_one(struct sq_ledger *l, sqlite3_stmt *s, struct ledger_rec *r,
     return ret;
 }
 
-static int sq_get(struct ledger *gl, const char *key, struct ledger_rec *r, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_GET_KEY);
 
-    bind_text(s, 1, key);
-    return fetch_one(l, s, r, err);
-}
 
-static int sq_get_by_ref(struct ledger *gl, const char *ref, struct ledger_rec *r,
-                      struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_GET_REF);
-
-    bind_text(s, 1, ref);
-    return fetch_one(l, s, r, err);
-}
-
-static int sq_get_by_id(struct ledger *gl, int64_t id, struct ledger_rec *r, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_GET_ID);
-
-    sqlite3_bind_int64(s, 1, id);
-    return fetch_one(l, s, r, err);
-}
 
 static int sq_next_pending(struct ledger *gl, int64_t *cursor, struct ledger_rec *r,
                         struct etl_err *err)
@@ -922,14 +835,6 @@ static long count_query(struct sq_ledger *l, sqlite3_stmt *s, struct etl_err *er
     return n;
 }
 
-static long sq_count_state(struct ledger *gl, enum ledger_state st, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_COUNT_STATE);
-
-    bind_text(s, 1, ledger_state_name(st));
-    return count_query(l, s, err);
-}
 
 static long run_changes(struct sq_ledger *l, enum stmt_id id, struct etl_err *err,
                         const char *what)
@@ -969,211 +874,32 @@ static void bind_permit(sqlite3_stmt *s, int c, const struct permit *p)
 }
 
 
-/* The content hash of l->body (as ledger_sha256_hex()), with the digest
- * fetched once per ledger. */
-static void body_hash(struct sq_ledger *l, char out[65])
+static void bind_args(sqlite3_stmt *s, const struct ledger_args *a)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    size_t i;
+    int i;
 
-    if (!l->sha256)
-        l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (!l->md)
-        l->md = EVP_MD_CTX_new();
-    if (!l->sha256 || !l->md || EVP_DigestInit_ex(l->md, l->sha256, NULL) != 1 ||
-        EVP_DigestUpdate(l->md, l->body.ptr, l->body.len) != 1 ||
-        EVP_DigestFinal_ex(l->md, md, &n) != 1 || n != 32) {
-        ledger_sha256_hex(l->body.ptr, l->body.len, out);
-        return;
+    for (i = 0; a && i < a->n; i++) {
+        if (a->v[i].is_int)
+            sqlite3_bind_int64(s, i + 1, a->v[i].i);
+        else
+            bind_text(s, i + 1, a->v[i].s);
     }
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
 }
 
-
-
-
-/* Builds p's body and record JSON and binds ?2..?12 (permit), ?13 source,
- * ?14 line, ?15 body, ?16 record: the layout of ST_VOID_INSERT and
- * ST_CANCEL_SALE. */
-static int bind_void_row(struct sq_ledger *l, sqlite3_stmt *s, const struct permit *p,
-                         struct etl_err *err)
+static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
+                          const struct ledger_args *a, struct etl_err *err)
 {
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    bind_permit(s, 2, p);
-    bind_text(s, 13, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 14, p->line);
-    bind_text(s, 15, l->body.ptr);
-    bind_text(s, 16, l->record.ptr);
-    return 0;
-}
-
-static int stage_void(struct sq_ledger *l, const struct permit *p, int found,
-                      enum ledger_stage_outcome *out, const char *now, struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    struct ledger_void_effect e;
-    sqlite3_stmt *s;
-
-    ledger_void_effect(found ? rec : NULL, &e);
-    *out = e.outcome;
-    if (!found) {
-        s = stmt(l, ST_VOID_INSERT);
-        if (bind_void_row(l, s, p, err) < 0)
-            return -1;
-        bind_text(s, 1, p->key);
-        bind_text(s, 17, now);
-        sqlite3_bind_int64(s, 18, l->base.run);
-        return run_done(l, s, err, "stage void");
-    }
-    s = stmt(l, ST_VOID_SET);
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_text(s, 2, ledger_state_name(e.state));
-    bind_text(s, 3, ledger_action_name(e.action));
-    bind_text(s, 4, e.error);
-    bind_text(s, 5, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 6, p->line);
-    sqlite3_bind_int64(s, 7, p->cents);
-    bind_text(s, 8, currency_name(p->currency));
-    sqlite3_bind_int64(s, 9, l->base.run);
-    bind_text(s, 10, e.outcome == LSO_VOID_UNCHANGED ? "unchanged" : "applied");
-    bind_text(s, 11, now);
-    return run_done(l, s, err, "stage void");
-}
-
-/* A sale whose key already has a void: cancelled, never sent. A row that
- * is only the void (`voided`) takes the sale's fields and becomes
- * cancelled; one the void already dealt with (deleted, cancelled, a delete
- * pending, failed) keeps its state. */
-static int stage_cancelled(struct sq_ledger *l, const struct permit *p,
-                           enum ledger_stage_outcome *out, const char *now,
-                           struct etl_err *err)
-{
-    struct ledger_rec *rec = &l->rec;
-    sqlite3_stmt *s;
-
-    s = stmt(l, ST_CANCEL_SALE);
-    if (bind_void_row(l, s, p, err) < 0)
-        return -1;
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_text(s, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
-    bind_text(s, 18, now);
-    sqlite3_bind_int64(s, 19, l->base.run);
-    *out = LSO_CANCELLED;
-    return run_done(l, s, err, "stage cancelled sale");
-}
-
-static int sq_stage(struct ledger *gl, const struct permit *p, int hold,
-                 enum ledger_stage_outcome *out, struct etl_err *err)
-{
+    static const int st[LSW_COUNT] = {
+        [LSW_INSERT] = ST_INSERT, [LSW_TOUCH] = ST_TOUCH,
+        [LSW_HELD_PENDING] = ST_SET_HELD_PENDING, [LSW_RESTAGE] = ST_RESTAGE,
+        [LSW_VOID_INSERT] = ST_VOID_INSERT, [LSW_VOID_SET] = ST_VOID_SET,
+        [LSW_CANCEL_SALE] = ST_CANCEL_SALE,
+    };
     struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s;
-    struct ledger_rec *rec = &l->rec;
-    char hash[65], now[24];
-    int found;
-    enum ledger_action act;
-    enum ledger_stage_outcome oc;
-    const char *stage;
+    sqlite3_stmt *s = stmt(l, st[w]);
 
-    ledger_now_iso(now);
-    found = sq_get(&l->base, p->key, rec, err);
-    if (found < 0)
-        return -1;
-    if (p->voided)
-        return stage_void(l, p, found, out, now, err);
-    if (found && rec->p.voided)
-        return stage_cancelled(l, p, out, now, err);
-    buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
-        return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    body_hash(l, hash);
-    if (!found) {
-        s = stmt(l, ST_INSERT);
-        bind_text(s, 1, p->key);
-        bind_permit(s, 2, p);
-        bind_text(s, 13, p->source ? p->source : "");
-        sqlite3_bind_int64(s, 14, p->line);
-        bind_text(s, 15, l->body.ptr);
-        bind_text(s, 16, hash);
-        bind_text(s, 17, l->record.ptr);
-        bind_text(s, 18, hold ? "held" : "pending");
-        bind_text(s, 19, now);
-        sqlite3_bind_int64(s, 20, l->base.run);
-        bind_text(s, 21, hold ? "held" : "new");
-        *out = LSO_NEW;
-        return run_done(l, s, err, "stage insert");
-    }
-    if (!strcmp(hash, rec->hash)) {
-        oc = LSO_UNCHANGED;
-        stage = "unchanged";
-        if (rec->state == LS_HELD && !hold) {
-            s = stmt(l, ST_SET_HELD_PENDING);
-            sqlite3_bind_int64(s, 1, rec->id);
-            if (run_done(l, s, err, "stage") < 0)
-                return -1;
-            oc = rec->action == LA_UPDATE ? LSO_UPDATE
-               : rec->action == LA_REPUSH ? LSO_REPUSH : LSO_PUSH;
-        }
-        if (rec->state == LS_HELD || rec->state == LS_PENDING || rec->state == LS_SENDING)
-            stage = rec->state == LS_HELD && hold ? "held"
-                  : rec->action == LA_UPDATE ? "update"
-                  : rec->action == LA_REPUSH ? "repush" : "push";
-        s = stmt(l, ST_TOUCH);
-        sqlite3_bind_int64(s, 1, rec->id);
-        bind_text(s, 2, p->source ? p->source : "");
-        sqlite3_bind_int64(s, 3, p->line);
-        bind_text(s, 4, now);
-        sqlite3_bind_int64(s, 5, l->base.run);
-        bind_text(s, 6, stage);
-        *out = oc;
-        return run_done(l, s, err, "stage touch");
-    }
-    /* Changed content: what does the server need? */
-    buf_reset(&l->upd);
-    if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
-        /* the server has another content under an unusable reference: no
-         * update, no second push; the new content is kept, the record
-         * failed (a rerun with the same content changes nothing) */
-        act = LA_NONE;
-        oc = LSO_UNLINKED;
-    } else if (ledger_rec_unlinked(rec)) {
-        act = LA_NONE;          /* back to what the server has */
-        oc = LSO_UNCHANGED;
-    } else if (!rec->srv_body.len || !rec->reference_id[0]) {
-        act = LA_PUSH;
-        oc = LSO_PUSH;
-    } else {
-        act = ledger_diff_action(rec->srv_body.ptr, rec->reference_id, p, &l->upd);
-        oc = act == LA_UPDATE ? LSO_UPDATE : act == LA_REPUSH ? LSO_REPUSH : LSO_UNCHANGED;
-    }
-    s = stmt(l, ST_RESTAGE);
-    sqlite3_bind_int64(s, 1, rec->id);
-    bind_permit(s, 2, p);
-    bind_text(s, 13, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 14, p->line);
-    bind_text(s, 15, l->body.ptr);
-    bind_text(s, 16, hash);
-    bind_text(s, 17, l->record.ptr);
-    bind_text(s, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
-    bind_text(s, 19, ledger_action_name(act));
-    bind_text(s, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
-    bind_text(s, 21, now);
-    sqlite3_bind_int64(s, 22, l->base.run);
-    bind_text(s, 23, act == LA_NONE ? "unchanged" : hold ? "held"
-                     : act == LA_PUSH ? "push" : ledger_action_name(act));
-    *out = oc;
-    if (run_done(l, s, err, "stage change") < 0)
-        return -1;
-    return oc == LSO_UNLINKED ? sq_fail_unlinked(&l->base, rec->id, 0, err) : 0;
+    bind_args(s, a);
+    return run_done(l, s, err, ledger_stage_write_name(w));
 }
 
 static int sq_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
@@ -1443,90 +1169,12 @@ static int sq_file_update_final(struct ledger *gl, const char *path, int *final,
 
 /* --- queries ------------------------------------------------------------- */
 
-static int each_row(struct sq_ledger *l, sqlite3_stmt *s, ledger_rec_fn fn, void *ctx,
-                    struct etl_err *err)
-{
-    struct ledger_rec r;
-    int rc, ret = 0;
-
-    ledger_rec_init(&r);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (read_rec(s, &r) < 0) {
-            ret = etl_fail(err, E_NOMEM, "ledger: out of memory");
-            break;
-        }
-        if (fn(ctx, &r) != 0)
-            break;
-    }
-    if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = db_fail(l, err, "read");
-    sqlite3_reset(s);
-    ledger_rec_release(&r);
-    return ret;
-}
-
-static int sq_list(struct ledger *gl, const struct ledger_filter *f, ledger_rec_fn fn,
-                void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_LIST);
-
-    bind_text(s, 1, f->state >= 0 ? ledger_state_name((enum ledger_state)f->state) : NULL);
-    bind_text(s, 2, f->plate);
-    bind_text(s, 3, f->file);
-    sqlite3_bind_int(s, 4, f->resent ? 1 : 0);
-    return each_row(l, s, fn, ctx, err);
-}
-
-static int sq_each_run(struct ledger *gl, int64_t run, ledger_rec_fn fn, void *ctx,
-                    struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_RUN_RECS);
-
-    sqlite3_bind_int64(s, 1, run);
-    return each_row(l, s, fn, ctx, err);
-}
 
 
 
-static long sq_count_earlier_attention(struct ledger *gl, int64_t run, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_EARLIER_ATTN);
 
-    sqlite3_bind_int64(s, 1, run);
-    return count_query(l, s, err);
-}
 
-static int sq_each_in_range(struct ledger *gl, long long from, long long to, ledger_rec_fn fn,
-                         void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_RANGE);
 
-    sqlite3_bind_int64(s, 1, from);
-    sqlite3_bind_int64(s, 2, to);
-    return each_row(l, s, fn, ctx, err);
-}
-
-static int sq_live_counts(struct ledger *gl,
-                       void (*fn)(void *ctx, const char *type, const char *zone,
-                                  const char *zone_status, long count),
-                       void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_LIVE);
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), col_text(s, 1), col_text(s, 2),
-           (long)sqlite3_column_int64(s, 3));
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(l, err, "live counts");
-    return 0;
-}
 
 /* Rows per prune transaction and pages per incremental_vacuum step: each
  * is a short write, so a concurrent reader or the WAL never waits long. */
@@ -1590,7 +1238,7 @@ static int tombstone_sql(struct sq_ledger *l, struct buf *cols, struct buf *vals
         else if (!strcmp(c, "upd") || !strcmp(c, "target") || !strcmp(c, "last_error"))
             v = "NULL";
         else if (!strcmp(c, "srv_body"))
-            v = "CASE WHEN json_valid(srv_body) THEN json_remove(srv_body, '$." PERMIT_PLATE_NAME "') END";
+            v = "CASE WHEN json_valid(srv_body) THEN json_remove(srv_body, '$.LicencePlate') END";
         else if (!strcmp(c, "pruned"))
             v = "1";
         if ((!first && (buf_addch(cols, ',') < 0 || buf_addch(vals, ',') < 0)) ||
@@ -1696,163 +1344,30 @@ out:
 
 /* --- settlements, rejected rows, silent zones ------------------------------ */
 
-static int money_line_bind(sqlite3_stmt *s, const struct ledger_money_line *m, int rejrow)
+static int sq_query(struct ledger *gl, enum ledger_query q, const struct ledger_args *a,
+                    const char *what, int (*fn)(void *ctx, const struct ledger_row *w),
+                    void *ctx, struct etl_err *err)
 {
-    bind_text(s, 1, m->file);
-    sqlite3_bind_int64(s, 2, m->line);
-    bind_text(s, 3, m->day);
-    bind_text(s, 4, m->vendor);
-    bind_text(s, 5, currency_name(m->currency));
-    sqlite3_bind_int64(s, 6, m->cents);
-    if (rejrow)
-        bind_text(s, 7, m->reason ? m->reason : "");
-    else if (m->count >= 0)
-        sqlite3_bind_int64(s, 7, m->count);
-    else
-        sqlite3_bind_null(s, 7);
-    sqlite3_bind_int64(s, 8, m->run);
-    return 0;
-}
-
-static int clear_file(struct sq_ledger *l, enum stmt_id id, const char *file, struct etl_err *err)
-{
-    sqlite3_stmt *s = stmt(l, id);
-
-    bind_text(s, 1, file);
-    return run_done(l, s, err, "clear a file's lines");
-}
-
-static int sq_settle_clear(struct ledger *gl, const char *file, struct etl_err *err)
-{
+    static const int st[LQ_COUNT] = {
+        [LQ_SETTLE_CLEAR] = ST_SETTLE_CLEAR, [LQ_SETTLE_ADD] = ST_SETTLE_ADD,
+        [LQ_REJROW_CLEAR] = ST_REJROW_CLEAR, [LQ_REJROW_ADD] = ST_REJROW_ADD,
+        [LQ_SETTLE_RANGE] = ST_SETTLE_RANGE, [LQ_REJROW_RANGE] = ST_REJROW_RANGE,
+        [LQ_SALE_COUNTS] = ST_SALE_COUNTS, [LQ_ZONE_LAST] = ST_ZONE_LAST,
+        [LQ_ZONE_FIRSTS] = ST_ZONE_FIRSTS, [LQ_LIVE] = ST_LIVE,
+        [LQ_GET_KEY] = ST_GET_KEY, [LQ_GET_REF] = ST_GET_REF, [LQ_GET_ID] = ST_GET_ID,
+        [LQ_LIST] = ST_LIST, [LQ_RUN_RECS] = ST_RUN_RECS, [LQ_RANGE] = ST_RANGE,
+        [LQ_COUNT_STATE] = ST_COUNT_STATE, [LQ_EARLIER_ATTN] = ST_EARLIER_ATTN,
+    };
     struct sq_ledger *l = (struct sq_ledger *)gl;
-    return clear_file(l, ST_SETTLE_CLEAR, file, err);
-}
-
-static int sq_settle_add(struct ledger *gl, const struct ledger_money_line *m, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_SETTLE_ADD);
-
-    money_line_bind(s, m, 0);
-    return run_done(l, s, err, "write a settlement line");
-}
-
-static int sq_rejrow_clear(struct ledger *gl, const char *file, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    return clear_file(l, ST_REJROW_CLEAR, file, err);
-}
-
-static int sq_rejrow_add(struct ledger *gl, const struct ledger_money_line *m, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_REJROW_ADD);
-
-    money_line_bind(s, m, 1);
-    return run_done(l, s, err, "write a rejected row");
-}
-
-/* Reads rows of ST_SETTLE_RANGE / ST_REJROW_RANGE into m and calls fn. */
-static int each_money_line(struct sq_ledger *l, sqlite3_stmt *s, int rejrow,
-                           ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
+    sqlite3_stmt *s = stmt(l, st[q]);
+    struct ledger_row w = { row_text, row_num, s };
     int rc, stop = 0;
 
-    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct ledger_money_line m;
-        const char *cur = col_text(s, 4);
-
-        memset(&m, 0, sizeof(m));
-        m.file = col_text(s, 0);
-        m.line = (long)sqlite3_column_int64(s, 1);
-        m.day = sqlite3_column_type(s, 2) == SQLITE_NULL ? NULL : col_text(s, 2);
-        m.vendor = col_text(s, 3);
-        m.currency = !strcmp(cur, "USD") ? CUR_USD : !strcmp(cur, "CAD") ? CUR_CAD : CUR_NONE;
-        m.cents = sqlite3_column_int64(s, 5);
-        m.count = -1;
-        if (rejrow)
-            m.reason = col_text(s, 6);
-        else if (sqlite3_column_type(s, 6) != SQLITE_NULL)
-            m.count = (long)sqlite3_column_int64(s, 6);
-        m.run = sqlite3_column_int64(s, 7);
-        stop = fn(ctx, &m);
-    }
-    if (stop) {
-        sqlite3_reset(s);
-        return 0;
-    }
+    bind_args(s, a);
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = fn ? fn(ctx, &w) : 0;
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "read lines");
-}
-
-static int sq_each_settlement(struct ledger *gl, const char *day_from, const char *day_to,
-                              ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_SETTLE_RANGE);
-
-    bind_text(s, 1, day_from);
-    bind_text(s, 2, day_to);
-    return each_money_line(l, s, 0, fn, ctx, err);
-}
-
-static int sq_each_rejrow(struct ledger *gl, const char *day_from, const char *day_to,
-                          int64_t run, ledger_money_fn fn, void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_REJROW_RANGE);
-
-    bind_text(s, 1, day_from);
-    bind_text(s, 2, day_to);
-    sqlite3_bind_int64(s, 3, run);
-    return each_money_line(l, s, 1, fn, ctx, err);
-}
-
-static int sq_sale_counts(struct ledger *gl, long long from, long long to,
-                          void (*fn)(void *ctx, const char *zone, long long quarter, long count),
-                          void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_SALE_COUNTS);
-    int rc;
-
-    sqlite3_bind_int64(s, 1, from);
-    sqlite3_bind_int64(s, 2, to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), sqlite3_column_int64(s, 1) * 900,
-           (long)sqlite3_column_int64(s, 2));
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "sale counts");
-}
-
-static int sq_zone_last_start(struct ledger *gl, const char *zone, long long *out,
-                              struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_ZONE_LAST);
-    int rc;
-
-    bind_text(s, 1, zone);
-    rc = sqlite3_step(s);
-    *out = 0;
-    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-        *out = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(l, err, "zone's last start");
-}
-
-static int sq_zone_firsts(struct ledger *gl,
-                          void (*fn)(void *ctx, const char *zone, long long first),
-                          void *ctx, struct etl_err *err)
-{
-    struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_ZONE_FIRSTS);
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(ctx, col_text(s, 0), sqlite3_column_int64(s, 1));
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, err, "zones' first starts");
+    return stop || rc == SQLITE_DONE ? 0 : db_fail(l, err, what);
 }
 
 static const struct ledger_ops sq_ops = {
@@ -1861,14 +1376,10 @@ static const struct ledger_ops sq_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .get = sq_get,
-    .get_by_ref = sq_get_by_ref,
-    .get_by_id = sq_get_by_id,
     .next_pending = sq_next_pending,
-    .count_state = sq_count_state,
     .recover_sending = sq_recover_sending,
     .retry_failed = sq_retry_failed,
-    .stage = sq_stage,
+    .stage_write = sq_stage_write,
     .tmp_add = sq_tmp_add,
     .tmp_next = sq_tmp_next,
     .tmp_clear = sq_tmp_clear,
@@ -1884,20 +1395,7 @@ static const struct ledger_ops sq_ops = {
     .file_get = sq_file_get,
     .file_put = sq_file_put,
     .file_update_final = sq_file_update_final,
-    .list = sq_list,
-    .each_run = sq_each_run,
-    .count_earlier_attention = sq_count_earlier_attention,
-    .each_in_range = sq_each_in_range,
-    .live_counts = sq_live_counts,
-    .settle_clear = sq_settle_clear,
-    .settle_add = sq_settle_add,
-    .each_settlement = sq_each_settlement,
-    .rejrow_clear = sq_rejrow_clear,
-    .rejrow_add = sq_rejrow_add,
-    .each_rejrow = sq_each_rejrow,
-    .sale_counts = sq_sale_counts,
-    .zone_firsts = sq_zone_firsts,
-    .zone_last_start = sq_zone_last_start,
+    .query = sq_query,
     .prune = sq_prune,
 };
 

@@ -434,7 +434,9 @@ int push_file_end(struct push *p, const char *path, const struct ingest_stats *s
     if (ledger_commit(p->l, err) < 0)
         return -1;
     rc = file_end(p, path, st, read_ok, over, ratio, err);
-    ledger_file_unlock(p->l, path);
+    /* the file's lock (several workers share a PostgreSQL ledger) stays
+     * held until the ledger is closed: until then its records are being
+     * sent by this worker, and another worker must not stage it again */
     return rc;
 }
 
@@ -1052,6 +1054,13 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
     log_progress_done();
     if (ledger_commit(p->l, p->hook_err.code ? NULL : &p->hook_err) < 0 && rc == 0)
         rc = -1;
+    n = ledger_lost_outcomes(p->l);
+    if (n > 0)   /* a shared ledger: this worker stalled longer than a lease */
+        log_warn("%ld outcome%s dropped: this worker lost its lease on %s (stalled "
+                 "longer than 2 x timeout_s); the worker that claims %s resends %s "
+                 "flagged resent_after_doubt", n, n == 1 ? "" : "s",
+                 n == 1 ? "the record" : "the records", n == 1 ? "it" : "them",
+                 n == 1 ? "it" : "them");
     if (p->hook_err.code) {
         *err = p->hook_err;
         return -1;

@@ -7,6 +7,8 @@
 #      t_kill.sh is left to step 3): zero errors, zero definite leaks
 #   5. LibreOffice renders the demo's workbook (t_render.sh; the Makefile's
 #      FULL_DEB_PKGS: libreoffice-calc-nogui, poppler-utils)
+#   6. every push/ledger e2e script on a PostgreSQL ledger (E2E_LEDGER=pg:
+#      tests/e2e/lib.sh starts a server per script)
 # Each step's time is printed; exit 1 if any step failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,5 +46,13 @@ vg() {
 }
 step "e2e under valgrind memcheck" vg
 step "LibreOffice renders the workbook" "$ROOT/tests/e2e/run.sh" "$res/full-render.txt" "$here/t_render.sh"
+pg_tests=()
+for t in push voids ledger doubt push_faults push_auth push_held kill run dryrun inputs \
+         report_period report_online report_voids settle; do
+  pg_tests+=("$ROOT/tests/e2e/t_$t.sh")
+done
+export E2E_LEDGER=pg
+step "push/ledger e2e on a PostgreSQL ledger" "$ROOT/tests/e2e/run.sh" "$res/full-pg.txt" "${pg_tests[@]}"
+unset E2E_LEDGER
 echo "check-full: $failed step(s) failed"
 [ "$failed" -eq 0 ]

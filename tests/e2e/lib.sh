@@ -62,7 +62,7 @@ start_sandbox() {
   OPSCOM_SANDBOX_TOKENS="$OPSCOM_API_TOKEN${SANDBOX_EXTRA_TOKENS:+,$SANDBOX_EXTRA_TOKENS}" \
     "$SANDBOX" --port 0 --state ./sandbox-state.json "$@" >sandbox.out 2>>sandbox.log &
   SANDBOX_PID=$!
-  trap 'stop_sandbox' EXIT
+  trap 'e2e_exit' EXIT
   local i line=
   for i in $(seq 1 200); do
     line=$(head -n 1 sandbox.out 2>/dev/null)
@@ -88,6 +88,8 @@ stop_sandbox() {
   SANDBOX_PID=
   return 0
 }
+# e2e_exit: the EXIT trap: stops the sandbox and (PostgreSQL mode) the server.
+e2e_exit() { stop_sandbox; if [ -n "${E2E_PG_BASE:-}" ]; then pg_stop; fi; }
 sandbox_state() {
   [ -n "${SANDBOX_PID:-}" ] || return 1
   local n i
@@ -103,3 +105,63 @@ sandbox_post() {
   curl -s -w '\n%{http_code}\n' -H 'Content-Type: application/json' \
     -H 'Accept: application/json' --data-binary "$2" "$SANDBOX_URL/api/OC-TOMA/v1/permits/$1"
 }
+
+# --- the ledger's backend ----------------------------------------------------
+# E2E_LEDGER=pg (make check's t_pg_*.sh via pg_suite.sh, make check-full): the script
+# runs against a PostgreSQL ledger. One throw-away server (tests/pg/pg.sh)
+# is started for the script; a ledger "file" NAME of the script (ledger.db,
+# run.db, ...) becomes its own database, created on first use:
+# ledger_uri NAME prints it (mkconfig writes it, push_check.py maps the same
+# names through E2E_PG_BASE). Checks of what only a file has (WAL, file
+# modes, the lock file, integrity_check) are skipped with sqlite_only.
+# ledger_uri NAME: the config's `ledger` for the file NAME (relative to the
+#   cwd; NAME itself on SQLite).
+# ledger_sql NAME SQL: runs SQL on the ledger NAME, rows as sqlite3 prints
+#   them (columns joined by |). Plain SQL both engines take.
+# sqlite_only: true on a SQLite ledger (guard file-only checks with it).
+ledger_uri() {
+  if [ -z "${E2E_PG_BASE:-}" ]; then printf '%s\n' "$1"; return 0; fi
+  case $1 in postgres://*|postgresql://*) printf '%s\n' "$1"; return 0 ;; esac
+  local db
+  db=$(python3 "$ROOT/tests/e2e/push_check.py" pg-name "$1")
+  if [ -z "$("$PG_BIN/psql" -XAtq -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
+             -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    "$PG_BIN/psql" -qX -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
+      -c "CREATE DATABASE $db OWNER etl" >/dev/null 2>&1
+  fi
+  printf '%s/%s\n' "$E2E_PG_BASE" "$db"
+}
+ledger_sql() {
+  if [ -z "${E2E_PG_BASE:-}" ]; then sqlite3 "$1" "$2"; return; fi
+  "$PG_BIN/psql" -XAtq -F '|' -d "$(ledger_uri "$1")" -c "SET search_path = permit_etl" -c "$2"
+}
+sqlite_only() { [ -z "${E2E_PG_BASE:-}" ]; }
+# ledger_digest NAME: a digest of everything in the ledger (the file's
+#   bytes on SQLite; every table's rows on PostgreSQL).
+ledger_digest() {
+  if sqlite_only; then sha256sum "$1"; return; fi
+  local t q=
+  for t in records files settlements rejected_rows schema_version; do
+    q="$q${q:+, }(SELECT string_agg(t::text, ',' ORDER BY t::text) FROM $t t)"
+  done
+  ledger_sql "$1" "SELECT md5(concat_ws('|', $q))"
+}
+# ledger_exists NAME: the ledger was created (the file; the schema).
+ledger_exists() {
+  if sqlite_only; then test -e "$1"; return; fi
+  [ "$(ledger_sql "$1" "SELECT count(*) FROM pg_namespace WHERE nspname = 'permit_etl'")" != 0 ]
+}
+E2E_PG_BASE=
+E2E_TOP=$PWD
+export E2E_TOP
+# python checks import push_check (connect(): either backend)
+export PYTHONPATH=$ROOT/tests/e2e${PYTHONPATH:+:$PYTHONPATH}
+if [ "${E2E_LEDGER:-sqlite}" = pg ]; then
+  . "$ROOT/tests/pg/pg.sh"
+  if ! pg_start >pg.log 2>&1; then
+    echo "not ok start PostgreSQL: $(tail -n 3 pg.log)"; exit 0
+  fi
+  trap 'e2e_exit' EXIT
+  E2E_PG_BASE="postgresql://etl@127.0.0.1:$PGPORT"
+  export E2E_PG_BASE
+fi

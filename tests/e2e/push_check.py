@@ -9,6 +9,8 @@ that they agree.
   live STATE                   live (not deleted) permits
   dropped STATE                responses dropped by --drop-every
   ledger-count LEDGER [STATE]  records in the ledger (in that state)
+  sql LEDGER SQL               rows of a query, columns joined by |
+  pg-name FILE                 the database of a ledger file on a PostgreSQL run
   ledger-field LEDGER KEY COL  one column of one record
   compare-jsonout STATE JSONL  live permits == the --json-out records, field for field
   check STATE LEDGER N [MAXDUP]
@@ -58,10 +60,27 @@ class Rows(list):
         return list(self)
 
 
+def pg_name(spec):
+    """The database that stands for the ledger file `spec` on a PostgreSQL
+    run of the e2e tests (lib.sh's ledger_uri): its path relative to the
+    test's directory (E2E_TOP), so ledger.db of two subdirectories are two
+    ledgers, as on SQLite."""
+    top = os.environ.get("E2E_TOP") or os.getcwd()
+    rel = os.path.normpath(os.path.relpath(os.path.abspath(spec), top))
+    b = "".join(c if c.isascii() and c.isalnum() else "_" for c in rel).lower()
+    if len(b) > 50:
+        import hashlib
+        b = b[:40] + hashlib.sha256(rel.encode()).hexdigest()[:10]
+    return "l_" + b
+
+
 def connect(spec):
-    """A SQLite ledger file or a PostgreSQL URI."""
+    """A SQLite ledger file or a PostgreSQL URI; on a PostgreSQL run of the
+    e2e tests (E2E_PG_BASE set by lib.sh) a file name is its database."""
     if spec.startswith(("postgresql://", "postgres://")):
         return PgLedger(spec)
+    if os.environ.get("E2E_PG_BASE"):
+        return PgLedger(os.environ["E2E_PG_BASE"] + "/" + pg_name(spec))
     return sqlite3.connect(spec)
 
 
@@ -107,6 +126,11 @@ def main():
         print(len(live(state(a[1]))))
     elif cmd == "dropped":
         print(state(a[1])["counters"]["faults"]["dropped"])
+    elif cmd == "pg-name":
+        print(pg_name(a[1]))
+    elif cmd == "sql":
+        for row in connect(a[1]).execute(a[2]).fetchall():
+            print("|".join("" if v is None else str(v) for v in row))
     elif cmd == "ledger-count":
         db = connect(a[1])
         if len(a) > 2:

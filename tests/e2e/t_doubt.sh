@@ -17,7 +17,7 @@ c=collections.Counter(p["fields"]["LicencePlate"] for p in json.load(open(sys.ar
 for k in sorted(c): print(k, c[k])' "$1"
 }
 # count_sql LEDGER SQL: one number from the ledger.
-count_sql() { py 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$1" "$2"; }
+count_sql() { py 'import sys; from push_check import connect; print(connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$1" "$2"; }
 # csv_amounts IN OUT CENTS: IN with every Amount set to CENTS (the 6th column).
 csv_amounts() {
   py 'import sys
@@ -37,7 +37,7 @@ mkconfig cfg.json
 $PC gen 6 day.csv 1
 expect_exit "numeric reference ids: pushed, exit 0" 0 "$PE" push -c cfg.json day.csv
 eq "every reference id is the 24-digit text" \
-  "$(count_sql ledger.db "SELECT count(*) FROM records WHERE state='pushed' AND length(reference_id)=24 AND reference_id NOT GLOB '*[^0-9]*' AND unlinked=0")" 6
+  "$(count_sql ledger.db "SELECT count(*) FROM records WHERE state='pushed' AND length(reference_id)=24 AND ltrim(reference_id, '0123456789') = '' AND unlinked=0")" 6
 csv_amounts day.csv day2.csv 4242
 expect_exit "amount changed: updates by the numeric reference, exit 0" 0 "$PE" push -c cfg.json day2.csv
 state_now
@@ -89,7 +89,7 @@ for l in rows[1:]:
     if n in (3,4): f[9]="VOID"
     out.append(",".join(f))
 open("day2.csv","w").write("\n".join(out)+"\n")'
-unl=$(count_sql ledger.db "SELECT group_concat(key) FROM records WHERE unlinked=1")
+unl=$(count_sql ledger.db "SELECT count(*) FROM records WHERE unlinked=1")
 expect_exit "changes and voids of unlinked records: exit 1" 1 "$PE" push -c cfg.json day2.csv
 state_now
 eq "no second push for anything" "$($PC requests sandbox-state.json push)" 10
@@ -193,6 +193,8 @@ cd ..
 
 # --- 4. the lock is taken on the canonical path: a symlink or another
 # spelling of the ledger meets it (exit 3 naming the holder's pid)
+# (a file lock: PostgreSQL ledgers have no run lock, several workers share them)
+if sqlite_only; then
 mkdir s4 && cd s4
 start_sandbox --slow-ms 400 || exit 0
 mkdir -p real other
@@ -214,6 +216,7 @@ state_now
 check "only the first run pushed: each record live once" $PC check sandbox-state.json real/ledger.db 30 0
 stop_sandbox
 cd ..
+fi
 
 # --- 5. invalid UTF-8 in a file name: every JSON written is valid UTF-8
 mkdir s5 && cd s5

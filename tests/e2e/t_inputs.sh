@@ -100,9 +100,9 @@ check "the other paths are said to be the same file" grep -q "sub/link.csv: the 
 eq "push: 6 records sent once" "$(( $(requests push) ))" 6
 canon=$(realpath day/a.csv)
 eq "ledger files table: one row, the real path" \
-  "$(python3 -c 'import sqlite3; print(sqlite3.connect("ledger.db").execute("SELECT group_concat(path) FROM files").fetchone()[0])')" "$canon"
+  "$($PC sql ledger.db "SELECT path FROM files")" "$canon"
 eq "records name the real path as their source" \
-  "$(python3 -c 'import sqlite3; print(sqlite3.connect("ledger.db").execute("SELECT count(*) FROM records WHERE source = ?", ("'"$canon"'",)).fetchone()[0])')" 6
+  "$($PC sql ledger.db "SELECT count(*) FROM records WHERE source = '$canon'")" 6
 n1=$(requests)
 expect_exit "second push through the symlink" 0 "$PE" push -c cfg.json sub/link.csv
 check "second push: processed before and unchanged: skipped" grep -q "sub/link.csv: processed before and unchanged: skipped" err

@@ -17,7 +17,7 @@ start_sandbox --slow-ms "$SLOW" --quiet || exit 0
 mkconfig cfg.json concurrency=$CONC
 $PC gen "$N" day.csv 1
 
-count() { [ -f ledger.db ] && $PC ledger-count ledger.db "$1" 2>/dev/null || echo 0; }
+count() { { sqlite_only && [ ! -f ledger.db ]; } && echo 0 || $PC ledger-count ledger.db "$1" 2>/dev/null || echo 0; }
 kills=0
 for t in $POINTS; do
   base=$(count pushed)

@@ -7,9 +7,10 @@
 field() {
   state_now
   python3 - "$1" "$2" <<'PYEOF'
-import json, sqlite3, sys
+import json, sys
+from push_check import connect
 key, f = sys.argv[1:3]
-ref = sqlite3.connect("ledger.db").execute(
+ref = connect("ledger.db").execute(
     "SELECT reference_id FROM records WHERE key = ?", (key,)).fetchone()[0]
 for p in json.load(open("sandbox-state.json"))["permits"]:
     if p["reference_id"] == ref:
@@ -111,10 +112,10 @@ expect_exit "prune with a bad date exits 2" 2 "$PE" ledger -c cfg.json prune --b
 # --- prune: final records ending before D, never pending/held/sending
 $PC gen 2 later.csv 600
 expect_exit "push two more" 0 "$PE" push -c cfg.json later.csv
-python3 -c 'import sqlite3; db=sqlite3.connect("ledger.db"); db.execute("UPDATE records SET state=? WHERE key=?", ("pending", "paystation:R600")); db.commit()'
+ledger_sql ledger.db "UPDATE records SET state = 'pending' WHERE key = 'paystation:R600'" >/dev/null
 expect_exit "prune --before 2026-11-01 keeps November" 0 "$PE" ledger -c cfg.json prune --before 2026-11-01
 eq "nothing pruned" "$($PC ledger-count ledger.db)" 9
 expect_exit "prune --before 2026-12-31" 0 "$PE" ledger -c cfg.json prune --before 2026-12-31
 eq "every key is kept" "$($PC ledger-count ledger.db)" 9
-eq "8 plate-free tombstones" "$(sqlite3 ledger.db "SELECT count(*) FROM records WHERE pruned = 1 AND plate = '' AND record = '' AND body = ''")" 8
+eq "8 plate-free tombstones" "$(ledger_sql ledger.db "SELECT count(*) FROM records WHERE pruned = 1 AND plate = '' AND record = '' AND body = ''")" 8
 eq "the pending one survived whole" "$($PC ledger-field ledger.db paystation:R600 state),$($PC ledger-field ledger.db paystation:R600 pruned)" pending,0

@@ -3,7 +3,9 @@
 # live exactly once, no doubt; a file processed by one worker is skipped by
 # another; three workers with kill -9 of one mid-push, then a rerun -> no
 # record lost, duplicates only among records flagged resent_after_doubt
-# (live copies per record counted in the sandbox's state).
+# (live copies per record counted in the sandbox's state); a worker stopped
+# (SIGSTOP) longer than its lease: its outcomes are dropped and said so,
+# another worker resends those records flagged.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/push_lib.sh"
 . "$ROOT/tests/pg/pg.sh"
@@ -39,8 +41,8 @@ eq "every record live exactly once, no doubt" \
 eq "each of the $N records was pushed once (push requests)" "$(requests push)" "$N"
 busy=$(cat e1 e2 e3 | grep -c "another worker is staging it")
 staged=$(cat e1 e2 e3 | grep -o "rows [0-9]*" | awk '{s += $2} END {print s + 0}')
-check "each file staged by one worker at a time ($busy skips as busy, $staged rows staged)" \
-  test "$staged" -ge "$N" -a "$busy" -ge 1
+check "each file staged by one worker at a time ($busy skips as busy)" test "$busy" -ge 1
+eq "no file staged twice: the workers' rows add up to the $N records" "$staged" "$N"
 shares=0
 for e in e1 e2 e3; do grep -q "[1-9][0-9]* pushed" $e && shares=$((shares + 1)); done
 check "the work was shared ($shares workers sent records)" test "$shares" -ge 2
@@ -88,4 +90,42 @@ check "live copies per record: $(cat copies.txt)" grep -q "records=$N " copies.t
 before=$(requests)
 expect_exit "a last rerun" 0 "$PE" push -c cfg2.json a.csv b.csv c.csv
 eq "it sends nothing" "$(requests)" "$before"
+stop_sandbox
+
+# --- a worker stalled longer than its lease (SIGSTOP): another worker
+# claims its records; resumed, it writes none of its outcomes and says how
+# many it dropped; every record ends up on the server, the resent ones
+# flagged
+rm -f sandbox-state.json
+SANDBOX_NEW_TOKEN=1 start_sb --slow-ms 20 --quiet || exit 0
+newdb w3
+mkconfig cfg3.json "ledger=\"$URI\"" concurrency=8 timeout_s=1
+$PC gen 1500 s.csv 1
+"$PE" push -c cfg3.json s.csv >oa 2>ea & pa=$!
+for i in $(seq 1 1200); do
+  n=$($PC ledger-count "$URI" pushed 2>/dev/null || echo 0)
+  [ "${n:-0}" -gt 100 ] && break
+  sleep 0.1
+done
+kill -STOP $pa
+inflight=$($PC ledger-count "$URI" sending)
+sleep 4                                   # > the lease (2 x timeout_s)
+expect_exit "another worker takes over the stalled worker's records" 1 "$PE" push -c cfg3.json s.csv
+check "it skips the file the stalled worker holds" grep -q "another worker is staging it" err
+check "it resends the stalled worker's records in flight, flagged" grep -Eq "[1-9][0-9]* resent after doubt" err
+kill -CONT $pa
+wait $pa; ra=$?
+dropped=$(grep -o "[0-9]* outcomes\? dropped: this worker lost its lease" ea | grep -o "^[0-9]*")
+check "the stalled worker says how many outcomes it dropped (${dropped:-none}, $inflight were sending; exit $ra)" \
+  test "${dropped:-0}" -ge 1
+# what the stalled worker gave back in doubt: sent by the next run
+"$PE" push -c cfg3.json s.csv >oc 2>ec; rc=$?
+check "a rerun finishes (exit $rc)" test "$rc" -le 1
+state_now
+res=$($PC check sandbox-state.json "$URI" 1500 2>&1 | head -1)
+check "0 lost, duplicates only among flagged records ($res)" $PC check sandbox-state.json "$URI" 1500
+resent=$($PC sql "$URI" "SELECT count(*) FROM records WHERE resent_after_doubt = 1")
+check "the dropped outcomes' records were resent flagged ($resent flagged, $dropped dropped)" \
+  test "$resent" -ge "${dropped:-1}"
+eq "none left sending or pending" "$($PC ledger-count "$URI" sending) $($PC ledger-count "$URI" pending)" "0 0"
 stop_sandbox

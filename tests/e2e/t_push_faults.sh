@@ -7,7 +7,7 @@
 wait_pushed() {
   local i
   for i in $(seq 1 300); do
-    [ -f ledger.db ] && [ "$($PC ledger-count ledger.db pushed 2>/dev/null || echo 0)" -ge "$1" ] && return 0
+    { ! sqlite_only || [ -f ledger.db ]; } && [ "$($PC ledger-count ledger.db pushed 2>/dev/null || echo 0)" -ge "$1" ] && return 0
     sleep 0.1
   done
   return 1
@@ -63,9 +63,10 @@ eq "server gone: exit 3" "$rc" 3
 check "within timeout_s + backoff (<= 40 s, took $((t1 - t0)) s)" test $((t1 - t0)) -le 40
 eq "no record left sending" "$($PC ledger-count ledger.db sending)" 0
 python3 - <<'PYEOF' >pushed-not-live.txt
-import json, sqlite3
+import json
+from push_check import connect
 live = {p["reference_id"] for p in json.load(open("sandbox-state.json"))["permits"] if not p["deleted"]}
-for key, ref in sqlite3.connect("ledger.db").execute(
+for key, ref in connect("ledger.db").execute(
         "SELECT key, reference_id FROM records WHERE state = 'pushed'"):
     if ref not in live:
         print(key, ref)
@@ -97,9 +98,10 @@ check "the summary was written" grep -q "^permit-etl: push interrupted: .*(exit 
 eq "no record left sending" "$($PC ledger-count ledger.db sending)" 0
 state_now
 python3 - <<'PYEOF' >pushed-not-live.txt
-import json, sqlite3
+import json
+from push_check import connect
 live = {p["reference_id"] for p in json.load(open("sandbox-state.json"))["permits"] if not p["deleted"]}
-for key, ref in sqlite3.connect("ledger.db").execute(
+for key, ref in connect("ledger.db").execute(
         "SELECT key, reference_id FROM records WHERE state = 'pushed'"):
     if ref not in live:
         print(key, ref)

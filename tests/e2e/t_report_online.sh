@@ -16,7 +16,7 @@ printf '%s\r\n' \
 
 start_sandbox || exit 0
 cat >cfg.json <<EOC
-{"api_url": "$SANDBOX_URL", "ledger": "ledger.sqlite",
+{"api_url": "$SANDBOX_URL", "ledger": "$(ledger_uri ledger.sqlite)",
  "zones": "$ROOT/samples/zones.txt", "aliases": "$ROOT/samples/zone-aliases.csv"}
 EOC
 # something on the server the ledger does not know: a difference

@@ -46,7 +46,7 @@ start_sandbox || exit 0
 # median, which silent-zone detection would rightly flag (t_settle.sh tests
 # that); this test is about the period's sums, so it is off here
 cat >cfg.json <<EOC
-{"api_url": "$SANDBOX_URL", "ledger": "ledger.sqlite", "business_tz": "America/Toronto",
+{"api_url": "$SANDBOX_URL", "ledger": "$(ledger_uri ledger.sqlite)", "business_tz": "America/Toronto",
  "zones": "$ROOT/samples/zones.txt", "aliases": "$ROOT/samples/zone-aliases.csv",
  "silent_zones": false}
 EOC

@@ -155,7 +155,7 @@ check "a month of sales generated" test "$(wc -l <in/month-paystation.csv)" -gt 
 
 start_sandbox || exit 0
 cat >cfg.json <<EOC
-{"api_url": "$SANDBOX_URL", "ledger": "ledger.sqlite", "business_tz": "America/Toronto",
+{"api_url": "$SANDBOX_URL", "ledger": "$(ledger_uri ledger.sqlite)", "business_tz": "America/Toronto",
  "report_dir": "reports",
  "inputs": [{"glob": "in/*.csv", "profile": "paystation"}],
  "settlements": [{"glob": "settle/*.csv", "profile": "processor"}]}
@@ -169,7 +169,7 @@ for l in "3: vendor: 'nosuchvendor' is not a vendor" "4: currency: " \
          "5: date: " "6: amount: '12.3.4' is not a valid amount"; do
   check "bad settlement line rejected on stderr: ${l%%:*}" grep -q "settle/processor-bad.csv:$l" err
 done
-check "the bad file's good line is kept" test "$(sqlite3 ledger.sqlite \
+check "the bad file's good line is kept" test "$(ledger_sql ledger.sqlite \
   "select count(*) from settlements where file like '%processor-bad.csv'")" = 1
 check "bad settlement lines on the Rejected sheet with file and line" $PY -c "
 import openpyxl, sys
@@ -182,8 +182,8 @@ import json, sys
 c = {x['cause']: x['count'] for x in json.load(open(sys.argv[1]))['causes']}
 assert c['settlement differences unexplained'] == 1 and c['zones silent'] == 1, c
 assert c['settlement lines rejected'] == 4, c" "${report%.xlsx}-summary.json"
-check "rejected rows kept without their plate" sh -c \
-  "! sqlite3 ledger.sqlite 'select * from rejected_rows' | grep -q 'BAD'"
+ledger_sql ledger.sqlite 'select * from rejected_rows' >rejrows.txt
+check "rejected rows kept without their plate" sh -c "! grep -q 'BAD' rejrows.txt"
 
 "$PE" check -c cfg.json >check.out 2>&1
 check "check lists the settlement files and their profile" \
@@ -213,7 +213,7 @@ sed -i "s|http://127.0.0.1:[0-9]*|$SANDBOX_URL|" cfg.json
 expect_exit "rerun with the corrected settlement file: exit 0" 0 "$PE" run -c cfg.json
 report=$(ls reports/permit-etl-*.xlsx | tail -n 1)
 $CHECK "$report" expect-fixed.json
-check "the corrected file's lines replaced the old ones" test "$(sqlite3 ledger.sqlite \
+check "the corrected file's lines replaced the old ones" test "$(ledger_sql ledger.sqlite \
   "select count(*) from settlements where file like '%processor-month.csv'")" = \
   "$(($(wc -l <processor-month-fixed.csv) - 1))"
 
