@@ -75,4 +75,10 @@ void pipeline_nightly(const struct config *cfg, int exit_code, const char *summa
                       const struct push_counts *pc, const struct run_money *money,
                       const char *causes, const char *xlsx, const char *summary_json);
 
+/* The redacted copy mailed with notify.mail.redact: beside the run's
+ * workbook, "<name>-redacted.xlsx" (a report_dir file of the tool's own),
+ * into out. -1: out of memory. */
+struct buf;
+int pipeline_redacted_path(const char *xlsx, struct buf *out);
+
 #endif
