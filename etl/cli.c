@@ -57,13 +57,14 @@ enum cli_result cli_global_opt(int c, const char *cmd, const char *usage,
         fputs(CLI_GLOBAL_HELP, stdout);
         return CLI_EXIT_HELP;
     case ':':
-        if (optopt)
+        /* optopt: the short option's letter, or (a long option) its id */
+        if (optopt > 0 && optopt < 0x80)
             cli_usage_error(cmd, "option '-%c' needs a value", optopt);
         else
             cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         return CLI_EXIT_USAGE;
     default:
-        if (optopt)
+        if (optopt > 0 && optopt < 0x80)
             cli_usage_error(cmd, "unknown option '-%c'", optopt);
         else
             cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);

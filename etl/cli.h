@@ -1,10 +1,12 @@
 /*
- * cli.h — shared command-line plumbing for the cmd_<name>() subcommands.
+ * cli.h — shared command-line plumbing for main.c and the command
+ * dispatcher (command.h).
  *
- * Each subcommand parses its own flags with getopt_long(); the global flags
- * (-q, -v, --log-json, --timings, --help) are accepted by every subcommand
- * by adding CLI_GLOBAL_LONGOPTS / CLI_GLOBAL_SHORT and passing unhandled
- * results to cli_global_opt(). Errors are one line plus a usage hint, exit 2.
+ * The global flags (-q, -v, --log-json, --timings, --help) are accepted
+ * before the command and by every command: command_main() adds
+ * CLI_GLOBAL_LONGOPTS / CLI_GLOBAL_SHORT to each command's options and
+ * passes what is not the command's to cli_global_opt(). Errors are one line
+ * plus a usage hint, exit 2.
  */
 #ifndef ETL_CLI_H
 #define ETL_CLI_H

@@ -1,21 +1,29 @@
 /*
- * cmd.h — the subcommands. One cmd_<name>() per file (etl/cmd_<name>.c),
- * dispatched from the table in main.c. Each takes its own argv
- * (argv[0] = subcommand name), prints its own output, and returns the
- * process exit code (enum etl_exit).
+ * cmd.h — the subcommands. One file per command (etl/cmd_<name>.c), each
+ * defining `const struct command cmd_<name>` (command.h): its options, what
+ * it needs (config, token, ledger), its checks and its run function.
+ * COMMAND_LIST is the table main.c dispatches from, in `--help` order:
+ * a new command is a new file and one line here.
  */
 #ifndef ETL_CMD_H
 #define ETL_CMD_H
 
-int cmd_validate(int argc, char **argv);
-int cmd_zones(int argc, char **argv);
-int cmd_push(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_ledger(int argc, char **argv);
-int cmd_update(int argc, char **argv);
-int cmd_delete(int argc, char **argv);
+#include "command.h"
+
+#define COMMAND_LIST(X) \
+    X(validate)         \
+    X(zones)            \
+    X(push)             \
+    X(stats)            \
+    X(report)           \
+    X(run)              \
+    X(check)            \
+    X(ledger)           \
+    X(update)           \
+    X(delete)
+
+#define COMMAND_DECLARE(name) extern const struct command cmd_##name;
+COMMAND_LIST(COMMAND_DECLARE)
+#undef COMMAND_DECLARE
 
 #endif

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "command.h"
 #include "config.h"
 #include "err.h"
 #include "ingest.h"
@@ -53,8 +54,6 @@ static const char usage[] =
 "Exit: 0 all ok; 1 warnings (a glob matching no file, a ledger or\n"
 "directory still to be created); 2 configuration error; 3 I/O error, or\n"
 "with --online the API unreachable or refusing the token.\n";
-
-enum { OPT_ONLINE = CLI_FIRST_CMD_OPT };
 
 struct checker {
     int worst;                 /* exit code so far */
@@ -380,14 +379,17 @@ static void check_online(struct checker *k, const struct config *cfg, const char
     opscom_free(o);
 }
 
-int cmd_check(int argc, char **argv)
+struct args {
+    int online;
+};
+
+static const struct cmd_option options[] = {
+    CMD_FLAG("online", struct args, online),
+    CMD_OPTIONS_END
+};
+
+static int run(struct cmd_env *e)
 {
-    static const struct option lo[] = {
-        CLI_GLOBAL_LONGOPTS,
-        { "config", required_argument, NULL, 'c' },
-        { "online", no_argument,       NULL, OPT_ONLINE },
-        { NULL, 0, NULL, 0 }
-    };
     struct checker k;
     struct config *cfg = NULL;
     struct zones *zones = NULL;
@@ -396,35 +398,10 @@ int cmd_check(int argc, char **argv)
     struct ingest_opts io;
     struct etl_err err;
     struct buf names = BUF_INIT, dir = BUF_INIT;
-    const char *config_path = NULL;
+    const char *config_path = e->in.config_path;
     char *token = NULL;
-    int c, online = 0, i;
+    int online = ((const struct args *)e->args)->online, i;
     size_t j;
-
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config_path = optarg;
-            break;
-        case OPT_ONLINE:
-            online = 1;
-            break;
-        default:
-            switch (cli_global_opt(c, "check", usage, argv)) {
-            case CLI_OK:
-                break;
-            case CLI_EXIT_HELP:
-                return EXIT_GOOD;
-            default:
-                return EXIT_USAGE;
-            }
-        }
-    }
-    if (!config_path)
-        return cli_usage_error("check", "-c CONFIG is required");
-    if (optind < argc)
-        return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
 
     memset(&k, 0, sizeof(k));
     etl_err_clear(&err);
@@ -525,3 +502,10 @@ done:
     buf_release(&dir);
     return k.worst;
 }
+
+const struct command cmd_check = {
+    .name = "check", .summary = "is a config ready for the nightly run? (--online: API too)",
+    /* the config is loaded by run(): a bad one is reported as a check */
+    .flags = CMD_CONFIG | CMD_CONFIG_PATH, .usage = usage, .options = options,
+    .args_size = sizeof(struct args), .check = command_no_operands, .run = run,
+};

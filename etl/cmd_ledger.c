@@ -1,6 +1,7 @@
 /* cmd_ledger.c — `permit-etl ledger`: list, show or prune ledger records. */
 #include "cli.h"
 #include "cmd.h"
+#include "command.h"
 #include "config.h"
 #include "err.h"
 #include "ledger.h"
@@ -35,8 +36,6 @@ static const char usage[] =
 "\n"
 "Exit: 0 done; 2 usage or configuration error, unknown key (show);\n"
 "3 aborted (ledger unreadable or locked, I/O error).\n";
-
-enum { OPT_STATE = CLI_FIRST_CMD_OPT, OPT_PLATE, OPT_FILE, OPT_JSON, OPT_BEFORE };
 
 static void put_json_str(FILE *f, const char *s)
 {
@@ -172,128 +171,97 @@ static void show(const struct ledger_rec *r)
         printf("update to send:     {%s}\n", r->upd.ptr);
 }
 
-int cmd_ledger(int argc, char **argv)
-{
-    static const struct option lo[] = {
-        CLI_GLOBAL_LONGOPTS,
-        { "config", required_argument, NULL, 'c' },
-        { "state",  required_argument, NULL, OPT_STATE },
-        { "plate",  required_argument, NULL, OPT_PLATE },
-        { "file",   required_argument, NULL, OPT_FILE },
-        { "json",   no_argument,       NULL, OPT_JSON },
-        { "before", required_argument, NULL, OPT_BEFORE },
-        { NULL, 0, NULL, 0 }
-    };
-    const char *cfg_path = NULL, *verb, *before = NULL;
-    struct ledger_filter flt = { -1, NULL, NULL, 0 };
-    int json = 0, c, ret = EXIT_ABORTED, list_opts = 0;
-    struct etl_err err;
-    struct config *cfg = NULL;
-    struct ledger *l = NULL;
-    struct buf lpath = BUF_INIT;
-    struct ledger_rec r;
-    char *file_canon = NULL;
+struct args {
+    struct ledger_filter flt;    /* flt.state set by run() from state */
+    int state;                   /* --state: 1 + enum ledger_state; 0: any */
+    int json;
+    const char *verb, *before;
+    long long cutoff;            /* prune: --before 00:00 UTC */
+};
 
-    etl_err_clear(&err);
-    ledger_rec_init(&r);
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            cfg_path = optarg;
-            break;
-        case OPT_STATE:
-            flt.state = ledger_state_parse(optarg);
-            if (flt.state < 0)
-                return cli_usage_error("ledger", "--state: unknown state '%s' (pending, held, "
-                                       "sending, pushed, failed, deleted)", optarg);
-            list_opts = 1;
-            break;
-        case OPT_PLATE:
-            flt.plate = optarg;
-            list_opts = 1;
-            break;
-        case OPT_FILE:
-            flt.file = optarg;
-            list_opts = 1;
-            break;
-        case OPT_JSON:
-            json = 1;
-            list_opts = 1;
-            break;
-        case OPT_BEFORE:
-            before = optarg;
-            break;
-        default:
-            switch (cli_global_opt(c, "ledger", usage, argv)) {
-            case CLI_OK:
-                break;
-            case CLI_EXIT_HELP:
-                return EXIT_GOOD;
-            default:
-                return EXIT_USAGE;
-            }
-        }
-    }
-    if (!cfg_path)
-        return cli_usage_error("ledger", "-c CONFIG is required");
-    if (optind >= argc)
+static const struct cmd_option options[] = {
+    CMD_HOOK("state"),
+    CMD_STRING("plate",  struct args, flt.plate),
+    CMD_STRING("file",   struct args, flt.file),
+    CMD_FLAG("json",     struct args, json),
+    CMD_STRING("before", struct args, before),
+    CMD_OPTIONS_END
+};
+
+/* --state: checked as it is read */
+static int option(struct cmd_env *e, const struct cmd_option *o, const char *arg)
+{
+    struct args *a = e->args;
+
+    (void)o;
+    a->state = ledger_state_parse(arg) + 1;
+    if (a->state <= 0)
+        return cli_usage_error("ledger", "--state: unknown state '%s' (pending, held, "
+                               "sending, pushed, failed, deleted)", arg);
+    return 0;
+}
+
+/* The verb and its operands; prune takes the ledger's lock. */
+static int check(struct cmd_env *e)
+{
+    struct args *a = e->args;
+    const char *before = a->before;
+    int y, m, d, list_opts = a->state || a->flt.plate || a->flt.file || a->json;
+    struct tm tm;
+
+    if (e->argc == 0)
         return cli_usage_error("ledger", "missing verb: list, show or prune");
-    verb = argv[optind++];
-    if (!strcmp(verb, "list")) {
-        if (before || optind < argc)
+    a->verb = e->argv[0];
+    if (!strcmp(a->verb, "list")) {
+        if (before || e->argc > 1)
             return cli_usage_error("ledger", "list takes [--state S] [--plate P] [--file F] "
                                    "[--json] only");
-    } else if (!strcmp(verb, "show")) {
-        if (before || list_opts || optind + 1 != argc)
+    } else if (!strcmp(a->verb, "show")) {
+        if (before || list_opts || e->argc != 2)
             return cli_usage_error("ledger", "usage: ledger -c CONFIG show KEY");
-    } else if (!strcmp(verb, "prune")) {
-        if (list_opts || optind < argc || !before)
+    } else if (!strcmp(a->verb, "prune")) {
+        if (list_opts || e->argc > 1 || !before)
             return cli_usage_error("ledger", "usage: ledger -c CONFIG prune --before YYYY-MM-DD");
-    } else {
-        return cli_usage_error("ledger", "unknown verb '%s': list, show or prune", verb);
-    }
-
-    /* the ledger names files by their canonical path: an existing file
-     * matches however it is spelled */
-    if (flt.file && (file_canon = realpath(flt.file, NULL)) != NULL)
-        flt.file = file_canon;
-    cfg = config_load(cfg_path, &err);
-    if (!cfg)
-        goto fail;
-    if (push_ledger_path(cfg, &lpath, &err) < 0)
-        goto fail;
-    if (!strcmp(verb, "prune")) {
-        int y, m, d;
-        struct tm tm;
-        long removed;
-
-        if (cli_parse_date(before, &y, &m, &d) < 0) {
-            ret = cli_usage_error("ledger", "--before: '%s' is not a date (YYYY-MM-DD)", before);
-            goto out;
-        }
+        if (cli_parse_date(before, &y, &m, &d) < 0)
+            return cli_usage_error("ledger", "--before: '%s' is not a date (YYYY-MM-DD)", before);
         memset(&tm, 0, sizeof(tm));
         tm.tm_year = y - 1900;
         tm.tm_mon = m - 1;
         tm.tm_mday = d;
-        l = ledger_open(lpath.ptr, LEDGER_LOCK, &err);
-        if (!l || ledger_prune(l, (long long)timegm(&tm), &removed, &err) < 0)
+        a->cutoff = (long long)timegm(&tm);
+        e->flags = (e->flags & ~(unsigned)CMD_LEDGER_RO) | CMD_LEDGER_LOCK;
+    } else {
+        return cli_usage_error("ledger", "unknown verb '%s': list, show or prune", a->verb);
+    }
+    return 0;
+}
+
+static int run(struct cmd_env *e)
+{
+    struct args *a = e->args;
+    int ret = EXIT_ABORTED;
+    struct ledger_rec r;
+    char *file_canon = NULL;
+
+    ledger_rec_init(&r);
+    if (!strcmp(a->verb, "prune")) {
+        long removed;
+
+        if (ledger_prune(e->ledger, a->cutoff, &removed, &e->err) < 0)
             goto fail;
         log_summary(EXIT_GOOD, "ledger prune: %ld record%s pruned (final, ended before %s; "
-                    "plates dropped, tombstones kept)", removed, removed == 1 ? "" : "s", before);
+                    "plates dropped, tombstones kept)", removed, removed == 1 ? "" : "s",
+                    a->before);
         ret = EXIT_GOOD;
         goto out;
     }
-    l = ledger_open(lpath.ptr, LEDGER_READONLY, &err);
-    if (!l)
-        goto fail;
-    if (!strcmp(verb, "show")) {
-        int rc = ledger_get(l, argv[optind], &r, &err);
+    if (!strcmp(a->verb, "show")) {
+        int rc = ledger_get(e->ledger, e->argv[1], &r, &e->err);
 
         if (rc < 0)
             goto fail;
         if (rc == 0) {
-            log_error("ledger: no record with key '%s'", argv[optind]);
+            log_error("ledger: no record with key '%s'", e->argv[1]);
             ret = EXIT_USAGE;
             goto out;
         }
@@ -301,22 +269,29 @@ int cmd_ledger(int argc, char **argv)
         ret = EXIT_GOOD;
         goto out;
     }
-    if (ledger_list(l, &flt, json ? print_json : print_line, stdout, &err) < 0)
+    a->flt.state = a->state - 1;
+    /* the ledger names files by their canonical path: an existing file
+     * matches however it is spelled */
+    if (a->flt.file && (file_canon = realpath(a->flt.file, NULL)) != NULL)
+        a->flt.file = file_canon;
+    if (ledger_list(e->ledger, &a->flt, a->json ? print_json : print_line, stdout, &e->err) < 0)
         goto fail;
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        etl_fail(&err, E_IO, "cannot write the listing");
+        etl_fail(&e->err, E_IO, "cannot write the listing");
         goto fail;
     }
     ret = EXIT_GOOD;
     goto out;
 fail:
-    log_err(&err);
-    ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
+    ret = command_fail(e);
 out:
     free(file_canon);
     ledger_rec_release(&r);
-    ledger_close(l);
-    buf_release(&lpath);
-    config_free(cfg);
     return ret;
 }
+
+const struct command cmd_ledger = {
+    .name = "ledger", .summary = "list, show or prune ledger records",
+    .flags = CMD_CONFIG | CMD_LEDGER_RO, .usage = usage, .options = options,
+    .args_size = sizeof(struct args), .option = option, .check = check, .run = run,
+};

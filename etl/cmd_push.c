@@ -4,12 +4,9 @@
 #include "cmd.h"
 #include "config.h"
 #include "err.h"
-#include "inputs.h"
 #include "log.h"
 #include "pipeline.h"
 #include "runfiles.h"
-
-#include <string.h>
 
 static const char usage[] =
 "usage: permit-etl push -c CONFIG [-f PROFILE] [--dry-run] [--force] [--retry-failed] FILE...\n"
@@ -39,85 +36,47 @@ INPUTS_HELP
 "\n"
 PUSH_EXIT_HELP;
 
-enum { OPT_DRY = CLI_FIRST_CMD_OPT, OPT_FORCE, OPT_RETRY };
+static const struct cmd_option options[] = {
+    PIPELINE_OPTIONS,
+    CMD_FLAG("retry-failed", struct pipeline_opts, retry_failed),
+    CMD_OPTIONS_END
+};
 
-int cmd_push(int argc, char **argv)
+static int check(struct cmd_env *e)
 {
-    static const struct option lo[] = {
-        CLI_GLOBAL_LONGOPTS,
-        INPUTS_LONGOPTS,
-        { "dry-run",      no_argument,       NULL, OPT_DRY },
-        { "force",        no_argument,       NULL, OPT_FORCE },
-        { "retry-failed", no_argument,       NULL, OPT_RETRY },
-        { NULL, 0, NULL, 0 }
-    };
-    struct inputs inp;
-    struct pipeline_opts po;
+    return e->in.nfiles ? 0 : cli_usage_error("push", "no input FILE given");
+}
+
+static void failed(struct cmd_env *e, int exit_code)
+{
+    (void)e;
+    log_summary(exit_code, "push failed before any file was read");
+}
+
+static int run(struct cmd_env *e)
+{
+    struct pipeline_opts *po = e->args;
     struct runfiles rf;
-    struct etl_err err;
-    int c, i, ret;
+    int i, ret;
 
-    memset(&po, 0, sizeof(po));
-    po.command = "push";
-    inputs_init(&inp);
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":" INPUTS_SHORT CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
-        if (inputs_opt(&inp, c, optarg))
-            continue;
-        switch (c) {
-        case OPT_DRY:
-            po.dry_run = 1;
-            break;
-        case OPT_FORCE:
-            po.force = 1;
-            break;
-        case OPT_RETRY:
-            po.retry_failed = 1;
-            break;
-        default:
-            switch (cli_global_opt(c, "push", usage, argv)) {
-            case CLI_OK:
-                break;
-            case CLI_EXIT_HELP:
-                inputs_free(&inp);
-                return EXIT_GOOD;
-            default:
-                inputs_free(&inp);
-                return EXIT_USAGE;
-            }
-        }
-    }
-    if (!inp.config_path)
-        return cli_usage_error("push", "-c CONFIG is required");
-    if (optind >= argc)
-        return cli_usage_error("push", "no input FILE given");
-    inputs_files(&inp, argc, argv, optind);
-
-    etl_err_clear(&err);
     runfiles_init(&rf);
-    if (inputs_load(&inp, &err) < 0)
-        goto fail;
-    for (i = optind; i < argc; i++)
-        if (runfiles_add(&rf, argv[i], NULL) < 0) {
-            etl_fail(&err, E_NOMEM, "out of memory");
-            goto fail;
+    for (i = 0; i < e->in.nfiles; i++)
+        if (runfiles_add(&rf, e->in.files[i], NULL) < 0) {
+            etl_fail(&e->err, E_NOMEM, "out of memory");
+            ret = command_fail(e);
+            failed(e, ret);
+            goto out;
         }
-    po.config_path = inp.config_path;
-    po.cfg = inp.config;
-    po.zones = inp.zones;
-    po.zones_path = inp.zones_path;
-    po.aliases_path = inp.aliases_path;
-    po.profile = inp.profile;
-    po.files = &rf;
-    po.write_report = inp.config->report_dir != NULL;
-    ret = pipeline_run(&po);
-    goto out;
-fail:
-    log_err(&err);
-    ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
-    log_summary(ret, "push failed before any file was read");
+    pipeline_opts_inputs(po, "push", &e->in, &rf);
+    po->write_report = e->in.config->report_dir != NULL;
+    ret = pipeline_run(po);
 out:
     runfiles_free(&rf);
-    inputs_free(&inp);
     return ret;
 }
+
+const struct command cmd_push = {
+    .name = "push", .summary = "stage files in the ledger and push permits to OPSCOM",
+    .flags = CMD_INPUTS | CMD_CONFIG, .usage = usage, .options = options,
+    .args_size = sizeof(struct pipeline_opts), .check = check, .run = run, .failed = failed,
+};

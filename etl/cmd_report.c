@@ -16,9 +16,10 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "command.h"
+#include "filepass.h"
 #include "config.h"
 #include "ingest.h"
-#include "inputs.h"
 #include "ledger.h"
 #include "log.h"
 #include "normalize.h"
@@ -86,8 +87,6 @@ INPUTS_HELP
 "count and its sheet); 2 usage, configuration or profile error, -o not\n"
 "named *.xlsx; 3 unreadable input, stats unreachable with --stats, or the\n"
 "report could not be written.\n";
-
-enum { OPT_DATE = CLI_FIRST_CMD_OPT, OPT_FROM, OPT_TO, OPT_STATS, OPT_REDACT };
 
 #define DEFAULT_BUSINESS_TZ "America/Toronto"
 
@@ -317,290 +316,284 @@ out:
     return ret;
 }
 
-static int worse(int a, int b)
+struct args {
+    const char *out, *date, *from, *to;
+    int want_stats, redact, period;
+    int y, mo, d, y2, mo2, d2;   /* the period's first and last day */
+};
+
+static const struct cmd_option options[] = {
+    CMD_SHORT_STRING('o', "output", struct args, out),
+    CMD_STRING("date", struct args, date),
+    CMD_STRING("from", struct args, from),
+    CMD_STRING("to",   struct args, to),
+    CMD_FLAG("stats",  struct args, want_stats),
+    CMD_FLAG("redact", struct args, redact),
+    CMD_OPTIONS_END
+};
+
+static int check(struct cmd_env *e)
 {
-    return a > b ? a : b;
+    struct args *a = e->args;
+
+    if (!a->out)
+        return cli_usage_error("report", "-o OUT.xlsx is required");
+    if (!is_xlsx(a->out))
+        return cli_usage_error("report", "-o %s: the report is an XLSX workbook: name it "
+                               "*.xlsx", a->out);
+    if (a->date && (a->from || a->to))
+        return cli_usage_error("report", "--date and --from/--to: give one or the other");
+    if (!a->from != !a->to)
+        return cli_usage_error("report", "--from and --to go together");
+    if (a->date) {
+        a->from = a->to = a->date;
+        if (cli_parse_date(a->date, &a->y, &a->mo, &a->d) < 0)
+            return cli_usage_error("report", "--date: '%s' is not a YYYY-MM-DD date", a->date);
+    } else if (a->from) {
+        if (cli_parse_date(a->from, &a->y, &a->mo, &a->d) < 0)
+            return cli_usage_error("report", "--from: '%s' is not a YYYY-MM-DD date", a->from);
+        if (cli_parse_date(a->to, &a->y2, &a->mo2, &a->d2) < 0)
+            return cli_usage_error("report", "--to: '%s' is not a YYYY-MM-DD date", a->to);
+        if (tz_days_from_civil(a->y2, a->mo2, a->d2) < tz_days_from_civil(a->y, a->mo, a->d))
+            return cli_usage_error("report", "--to %s is before --from %s", a->to, a->from);
+    }
+    a->period = a->from != NULL;
+    if (a->period) {
+        if (a->date) {
+            a->y2 = a->y;
+            a->mo2 = a->mo;
+            a->d2 = a->d;
+        }
+        if (!e->in.config_path)
+            return cli_usage_error("report", "%s needs -c CONFIG (the ledger)",
+                                   a->date ? "--date" : "--from/--to");
+        if (e->in.nfiles)
+            return cli_usage_error("report", "%s takes no input files",
+                                   a->date ? "--date" : "--from/--to");
+    } else if (a->want_stats) {
+        return cli_usage_error("report", "--stats goes with --date or --from/--to "
+                               "(a report of files with -c pulls the stats anyway)");
+    } else if (e->in.nfiles == 0) {
+        return cli_usage_error("report", "no input files");
+    }
+    timing_begin("report");            /* the config and zones load is timed too */
+    return 0;
 }
 
-int cmd_report(int argc, char **argv)
+/* The summary line (also after a failed setup: rc all zero). */
+static void summary(const struct cmd_env *e, const struct rctx *rc,
+                    const struct ingest_stats *tot, int status, int written)
 {
-    static const struct option lo[] = {
-        CLI_GLOBAL_LONGOPTS,
-        INPUTS_LONGOPTS,
-        { "output", required_argument, NULL, 'o' },
-        { "date",   required_argument, NULL, OPT_DATE },
-        { "from",   required_argument, NULL, OPT_FROM },
-        { "to",     required_argument, NULL, OPT_TO },
-        { "stats",  no_argument,       NULL, OPT_STATS },
-        { "redact", no_argument,       NULL, OPT_REDACT },
-        { NULL, 0, NULL, 0 }
-    };
-    struct inputs inp;
+    const struct args *a = e->args;
+    int nfiles = e->in.nfiles;
+
+    timing_end("report");
+    if (a->period) {
+        log_summary(status, "report: %ld records rebuilt from the ledger%s%s", tot->accepted,
+                    written ? ", written to " : "", written ? a->out : "");
+    } else {
+        char g[2][24], v[2][24], n[2][24];
+        int k;
+
+        for (k = 0; k < 2; k++) {
+            norm_format_cents(rc->gross[k + 1], g[k]);
+            norm_format_cents(rc->voided[k + 1], v[k]);
+            norm_format_cents(rc->gross[k + 1] - rc->voided[k + 1], n[k]);
+        }
+        log_summary(status, "report: %d file%s: rows %ld = %ld sales + %ld rejected + "
+                    "%ld duplicates + %ld voids; sales %ld = %ld listed + %ld cancelled; "
+                    "voids %ld = %ld cancelling + %ld unmatched; %ld free sessions; "
+                    "CAD gross %s - voids %s = net %s; USD gross %s - voids %s = net %s%s%s",
+                    nfiles, nfiles == 1 ? "" : "s", tot->rows, tot->accepted,
+                    tot->rejected, tot->duplicates, tot->voids, tot->accepted,
+                    tot->accepted - rc->cancelled, rc->cancelled, tot->voids,
+                    tot->voids - rc->unmatched, rc->unmatched, tot->free_sessions, g[0], v[0],
+                    n[0], g[1], v[1], n[1], written ? "; written to " : "",
+                    written ? a->out : "");
+    }
+    timing_report();
+}
+
+static void failed(struct cmd_env *e, int exit_code)
+{
     struct rctx rc;
-    struct ingest *in = NULL;
-    struct ingest_opts io;
-    struct ingest_sink sink;
-    struct ingest_stats st, tot;
+    struct ingest_stats tot;
+
+    memset(&rc, 0, sizeof(rc));
+    memset(&tot, 0, sizeof(tot));
+    summary(e, &rc, &tot, exit_code, 0);
+}
+
+/* Each file's row on the Summary, also for one that failed. */
+static int file_end(void *ctx, struct filepass_file *f)
+{
+    struct rctx *c = ctx;
+    struct report_file rf;
+    char msg[sizeof(f->err.msg) + 8];
+
+    memset(&rf, 0, sizeof(rf));
+    rf.path = f->path;
+    rf.profile = f->st.profile[0] ? f->st.profile : NULL;
+    rf.rows = f->st.rows;
+    rf.accepted = f->st.accepted;
+    rf.rejected = f->st.rejected;
+    rf.duplicates = f->st.duplicates;
+    rf.voids = f->st.voids;
+    rf.free_sessions = f->st.free_sessions;
+    rf.status = "ok";
+    if (f->failed) {
+        snprintf(msg, sizeof(msg), "error: %s", f->err.msg);
+        rf.status = msg;
+    }
+    report_add_file(c->rep, &rf);
+    return 0;
+}
+
+static int run(struct cmd_env *e)
+{
+    const struct args *a = e->args;
+    struct inputs *inp = &e->in;
+    struct rctx rc;
+    struct filepass fp;
+    struct ingest_stats tot;
     struct report_meta meta;
     struct report_counts counts;
-    struct etl_err err;
+    struct etl_err *err = &e->err;
     const struct tz *btz = NULL;
-    char *token = NULL;
-    const char *out = NULL, *date = NULL, *from = NULL, *to = NULL;
     const char *tzname = DEFAULT_BUSINESS_TZ;
     struct run_cause causes[12];
     long unexplained = 0, silent = 0;
     size_t ncauses = 0;
-    int c, i, y = 0, mo = 0, d = 0, y2 = 0, mo2 = 0, d2 = 0, status = EXIT_GOOD;
-    int aborted = 0, written = 0, period = 0, want_stats = 0, redact = 0;
+    int status = EXIT_GOOD, aborted = 0, written = 0, period = a->period;
 
     memset(&rc, 0, sizeof(rc));
     memset(&tot, 0, sizeof(tot));
+    filepass_init(&fp, "report", NULL, on_record, on_reject, &rc);
     ledger_rec_init(&rc.rec);
     etl_err_clear(&rc.led_err);
-    inputs_init(&inp);
-    etl_err_clear(&err);
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":" CLI_GLOBAL_SHORT INPUTS_SHORT "o:", lo,
-                            NULL)) != -1) {
-        if (inputs_opt(&inp, c, optarg))
-            continue;
-        if (c == 'o') {
-            out = optarg;
-            continue;
-        }
-        if (c == OPT_DATE || c == OPT_FROM || c == OPT_TO) {
-            *(c == OPT_DATE ? &date : c == OPT_FROM ? &from : &to) = optarg;
-            continue;
-        }
-        if (c == OPT_STATS) {
-            want_stats = 1;
-            continue;
-        }
-        if (c == OPT_REDACT) {
-            redact = 1;
-            continue;
-        }
-        switch (cli_global_opt(c, "report", usage, argv)) {
-        case CLI_OK:
-            continue;
-        case CLI_EXIT_HELP:
-            return EXIT_GOOD;
-        default:
-            return EXIT_USAGE;
-        }
-    }
-    inputs_files(&inp, argc, argv, optind);
-    if (!out)
-        return cli_usage_error("report", "-o OUT.xlsx is required");
-    if (!is_xlsx(out))
-        return cli_usage_error("report", "-o %s: the report is an XLSX workbook: name it "
-                               "*.xlsx", out);
-    if (date && (from || to))
-        return cli_usage_error("report", "--date and --from/--to: give one or the other");
-    if (!from != !to)
-        return cli_usage_error("report", "--from and --to go together");
-    if (date) {
-        from = to = date;
-        if (cli_parse_date(date, &y, &mo, &d) < 0)
-            return cli_usage_error("report", "--date: '%s' is not a YYYY-MM-DD date", date);
-    } else if (from) {
-        if (cli_parse_date(from, &y, &mo, &d) < 0)
-            return cli_usage_error("report", "--from: '%s' is not a YYYY-MM-DD date", from);
-        if (cli_parse_date(to, &y2, &mo2, &d2) < 0)
-            return cli_usage_error("report", "--to: '%s' is not a YYYY-MM-DD date", to);
-        if (tz_days_from_civil(y2, mo2, d2) < tz_days_from_civil(y, mo, d))
-            return cli_usage_error("report", "--to %s is before --from %s", to, from);
-    }
-    period = from != NULL;
-    if (period) {
-        if (date) {
-            y2 = y;
-            mo2 = mo;
-            d2 = d;
-        }
-        if (!inp.config_path)
-            return cli_usage_error("report", "%s needs -c CONFIG (the ledger)",
-                                   date ? "--date" : "--from/--to");
-        if (inp.nfiles)
-            return cli_usage_error("report", "%s takes no input files",
-                                   date ? "--date" : "--from/--to");
-    } else if (want_stats) {
-        return cli_usage_error("report", "--stats goes with --date or --from/--to "
-                               "(a report of files with -c pulls the stats anyway)");
-    } else if (inp.nfiles == 0) {
-        return cli_usage_error("report", "no input files");
-    }
-    timing_begin("report");
-    if (inputs_load(&inp, &err) < 0) {
-        log_err(&err);
-        status = etl_exit_for(err.code);
-        goto done;
-    }
-    if (inp.config && inp.config->business_tz)
-        tzname = inp.config->business_tz;
-    btz = tz_get(tzname, &err);
+    if (inp->config && inp->config->business_tz)
+        tzname = inp->config->business_tz;
+    btz = tz_get(tzname, err);
     if (!btz) {
-        log_err(&err);
+        log_err(err);
         status = EXIT_USAGE;
         goto done;
     }
-    if (inp.config) {
+    if (inp->config) {
         /* the token first: a bad one stops before any work (exit 2); a
          * period rebuilt from the ledger needs it only for --stats */
-        if (!period || want_stats) {
-            token = config_read_token(inp.config, &err);
-            if (!token) {
-                log_err(&err);
-                status = etl_exit_for(err.code);
-                goto done;
-            }
+        if ((!period || a->want_stats) && command_token(e) < 0) {
+            log_err(err);
+            status = etl_exit_for(err->code);
+            goto done;
         }
         rc.rep_online = 1;
-        if (inp.config->ledger &&
-            (ledger_is_uri(inp.config->ledger) || access(inp.config->ledger, F_OK) == 0)) {
-            rc.led = ledger_open(inp.config->ledger, LEDGER_READONLY, &err);
+        if (inp->config->ledger &&
+            (ledger_is_uri(inp->config->ledger) || access(inp->config->ledger, F_OK) == 0)) {
+            rc.led = ledger_open(inp->config->ledger, LEDGER_READONLY, err);
             if (!rc.led) {
-                log_err(&err);
+                log_err(err);
                 status = EXIT_ABORTED;
                 goto done;
             }
         } else if (period) {
-            etl_fail(&err, E_CONFIG, "report %s: no ledger%s%s", date ? "--date" : "--from/--to",
-                     inp.config->ledger ? " at " : " in the config",
-                     inp.config->ledger ? inp.config->ledger : "");
-            log_err(&err);
+            etl_fail(err, E_CONFIG, "report %s: no ledger%s%s",
+                     a->date ? "--date" : "--from/--to",
+                     inp->config->ledger ? " at " : " in the config",
+                     inp->config->ledger ? inp->config->ledger : "");
+            log_err(err);
             status = EXIT_USAGE;
             goto done;
         }
     }
     memset(&meta, 0, sizeof(meta));
-    meta.command = date ? "report --date" : period ? "report --from/--to" : "report";
-    meta.config_path = inp.config_path;
+    meta.command = a->date ? "report --date" : period ? "report --from/--to" : "report";
+    meta.config_path = inp->config_path;
     meta.online = rc.rep_online;
     meta.business_tz = tzname;
-    meta.business_day = date;
-    meta.period_from = period ? from : NULL;
-    meta.period_to = period ? to : NULL;
+    meta.business_day = a->date;
+    meta.period_from = period ? a->from : NULL;
+    meta.period_to = period ? a->to : NULL;
     meta.local_offset = local_offset;
-    meta.zones = inp.zones;
+    meta.zones = inp->zones;
     meta.local_date = local_date;
     meta.local_date_ctx = (void *)btz;
-    meta.redact = redact;
-    rc.rep = report_open(out, &meta, &err);
+    meta.redact = a->redact;
+    rc.rep = report_open(a->out, &meta, err);
     if (!rc.rep) {
-        log_err(&err);
+        log_err(err);
         status = EXIT_ABORTED;
         goto done;
     }
     if (period) {
         long long t0, t1, t2, t3;
-        if (tz_day_range(btz, y, mo, d, &t0, &t1) < 0 ||
-            tz_day_range(btz, y2, mo2, d2, &t2, &t3) < 0 ||
-            ledger_each_in_range(rc.led, t0, t3, on_day_record, &rc, &err) < 0) {
-            if (err.code == E_OK)
-                etl_fail(&err, E_IO, "report: cannot write");
-            log_err(&err);
+        if (tz_day_range(btz, a->y, a->mo, a->d, &t0, &t1) < 0 ||
+            tz_day_range(btz, a->y2, a->mo2, a->d2, &t2, &t3) < 0 ||
+            ledger_each_in_range(rc.led, t0, t3, on_day_record, &rc, err) < 0) {
+            if (err->code == E_OK)
+                etl_fail(err, E_IO, "report: cannot write");
+            log_err(err);
             status = EXIT_ABORTED;
             aborted = 1;
         }
         tot.accepted = rc.records;
-        if (!aborted && judge_period(&rc, inp.config, btz, tz_days_from_civil(y, mo, d),
-                                     tz_days_from_civil(y2, mo2, d2), &unexplained,
-                                     &silent, &err) < 0) {
-            log_err(&err);
+        if (!aborted && judge_period(&rc, inp->config, btz, tz_days_from_civil(a->y, a->mo, a->d),
+                                     tz_days_from_civil(a->y2, a->mo2, a->d2), &unexplained,
+                                     &silent, err) < 0) {
+            log_err(err);
             status = EXIT_ABORTED;
             aborted = 1;
         }
     } else {
-        memset(&io, 0, sizeof(io));
-        io.profile = inp.profile;
-        io.zones = inp.zones;
-        io.streams = 1;
-        in = ingest_new(&io, &err);
-        if (!in) {
-            log_err(&err);
-            status = etl_exit_for(err.code);
+        fp.in = command_ingest(e);
+        if (!fp.in) {
+            log_err(err);
+            status = etl_exit_for(err->code);
             goto done;
         }
-        rc.vm = voidmatch_new(&err);
+        rc.vm = voidmatch_new(err);
         if (!rc.vm) {
-            log_err(&err);
-            status = etl_exit_for(err.code);
+            log_err(err);
+            status = etl_exit_for(err->code);
             goto done;
         }
-        sink.record = on_record;
-        sink.reject = on_reject;
-        sink.ctx = &rc;
-        for (i = 0; i < inp.nfiles; i++) {
-            const char *path = inp.files[i];
-            struct report_file rf;
-            char msg[sizeof(err.msg) + 8];
-            int r;
-
-            memset(&st, 0, sizeof(st));
-            log_progress_file("report", (size_t)i + 1, (size_t)inp.nfiles, path, &st.rows);
-            r = ingest_file(in, path, &sink, &st, &err);
-            tot.rows += st.rows;
-            tot.accepted += st.accepted;
-            tot.rejected += st.rejected;
-            tot.duplicates += st.duplicates;
-            tot.voids += st.voids;
-            tot.free_sessions += st.free_sessions;
-            memset(&rf, 0, sizeof(rf));
-            rf.path = path;
-            rf.profile = st.profile[0] ? st.profile : NULL;
-            rf.rows = st.rows;
-            rf.accepted = st.accepted;
-            rf.rejected = st.rejected;
-            rf.duplicates = st.duplicates;
-            rf.voids = st.voids;
-            rf.free_sessions = st.free_sessions;
-            rf.status = "ok";
-            if (r < 0) {
-                snprintf(msg, sizeof(msg), "error: %s", err.msg);
-                rf.status = msg;
-                report_add_file(rc.rep, &rf);
-                if (strcmp(err.field, "_file") != 0) {
-                    /* not a file-level error: the report or the ledger failed */
-                    log_err(&err);
-                    status = EXIT_ABORTED;
-                    aborted = 1;
-                    break;
-                }
-                status = worse(status, etl_exit_for(err.code));
-                if (etl_exit_for(err.code) == EXIT_ABORTED)
-                    aborted = 1;
-                continue;
-            }
-            report_add_file(rc.rep, &rf);
+        /* on_reject: a file-level error too is a Rejected row */
+        fp.end = file_end;
+        fp.ctx = &rc;
+        if (filepass_run(&fp, (const char *const *)inp->files, (size_t)inp->nfiles, err) < 0) {
+            /* not a file-level error: the report or the ledger failed */
+            log_err(err);
+            status = EXIT_ABORTED;
+            aborted = 1;
         }
-        log_progress_done();
+        status = etl_exit_worse(status, fp.exit_code);
+        aborted |= fp.exit_code == EXIT_ABORTED;
+        tot = fp.total;
         /* every void is known now: the sales go to Permits or Voids */
-        if (voidmatch_replay(rc.vm, on_spilled_sale, on_unmatched_void, &rc, &err) < 0) {
-            log_err(&err);
+        if (voidmatch_replay(rc.vm, on_spilled_sale, on_unmatched_void, &rc, err) < 0) {
+            log_err(err);
             status = EXIT_ABORTED;
             aborted = 1;
         }
     }
-    if (period && !want_stats) {
+    if (period && !a->want_stats) {
         report_set_stats_offline(rc.rep, "rebuilt from the ledger: OPSCOM stats were not "
                                  "pulled (--stats pulls them)");
     } else if (rc.rep_online && !aborted) {
         struct stats_rows srows = STATS_ROWS_INIT;
 
-        if (stats_rows_pull_zones(inp.config, token, inp.zones, &srows, &err) < 0 ||
-            report_stats(rc.rep, &srows, inp.zones, rc.led, &err) < 0) {
-            report_set_stats_error(rc.rep, err.msg);
-            log_err(&err);
-            status = worse(status, etl_exit_for(err.code));
-            aborted = etl_exit_for(err.code) == EXIT_ABORTED;
+        if (stats_rows_pull_zones(inp->config, e->token, inp->zones, &srows, err) < 0 ||
+            report_stats(rc.rep, &srows, inp->zones, rc.led, err) < 0) {
+            report_set_stats_error(rc.rep, err->msg);
+            log_err(err);
+            status = etl_exit_worse(status, etl_exit_for(err->code));
+            aborted = etl_exit_for(err->code) == EXIT_ABORTED;
         }
         stats_rows_free(&srows);
     }
     if (tot.rejected || tot.duplicates || rc.disconnected || rc.missing ||
         rc.states[LS_FAILED] || rc.states[LS_HELD] || rc.resent || unexplained || silent)
-        status = worse(status, EXIT_ATTENTION);
+        status = etl_exit_worse(status, EXIT_ATTENTION);
     memset(&counts, 0, sizeof(counts));
     counts.updated = counts.unchanged = counts.pending = -1;
     counts.pushed = rc.states[LS_PUSHED];
@@ -623,8 +616,8 @@ int cmd_report(int argc, char **argv)
     CAUSE(silent, "zones silent", "Silent Zones");
 #undef CAUSE
     report_set_causes(rc.rep, causes, ncauses);
-    if (report_close(rc.rep, aborted, &err) < 0) {
-        log_err(&err);
+    if (report_close(rc.rep, aborted, err) < 0) {
+        log_err(err);
         status = EXIT_ABORTED;
     } else {
         written = 1;
@@ -633,37 +626,17 @@ int cmd_report(int argc, char **argv)
     log_row_errors_where("the report's Rejected sheet");
     log_row_errors_flush();
 done:
-    timing_end("report");
     report_discard(rc.rep);
-    if (period) {
-        log_summary(status, "report: %ld records rebuilt from the ledger%s%s", tot.accepted,
-                    written ? ", written to " : "", written ? out : "");
-    } else {
-        char g[2][24], v[2][24], n[2][24];
-        int k;
-
-        for (k = 0; k < 2; k++) {
-            norm_format_cents(rc.gross[k + 1], g[k]);
-            norm_format_cents(rc.voided[k + 1], v[k]);
-            norm_format_cents(rc.gross[k + 1] - rc.voided[k + 1], n[k]);
-        }
-        log_summary(status, "report: %d file%s: rows %ld = %ld sales + %ld rejected + "
-                    "%ld duplicates + %ld voids; sales %ld = %ld listed + %ld cancelled; "
-                    "voids %ld = %ld cancelling + %ld unmatched; %ld free sessions; "
-                    "CAD gross %s - voids %s = net %s; USD gross %s - voids %s = net %s%s%s",
-                    inp.nfiles, inp.nfiles == 1 ? "" : "s", tot.rows, tot.accepted,
-                    tot.rejected, tot.duplicates, tot.voids, tot.accepted,
-                    tot.accepted - rc.cancelled, rc.cancelled, tot.voids,
-                    tot.voids - rc.unmatched, rc.unmatched, tot.free_sessions, g[0], v[0],
-                    n[0], g[1], v[1], n[1], written ? "; written to " : "",
-                    written ? out : "");
-    }
-    timing_report();
-    ingest_free(in);
+    summary(e, &rc, &tot, status, written);
+    ingest_free(fp.in);
     voidmatch_free(rc.vm);
     ledger_rec_release(&rc.rec);
     ledger_close(rc.led);
-    config_token_free(token);
-    inputs_free(&inp);
     return status;
 }
+
+const struct command cmd_report = {
+    .name = "report", .summary = "write the XLSX report (from files or a ledger day)",
+    .flags = CMD_INPUTS, .usage = usage, .options = options,
+    .args_size = sizeof(struct args), .check = check, .run = run, .failed = failed,
+};

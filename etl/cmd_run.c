@@ -13,7 +13,6 @@
 #include "runfiles.h"
 #include "zones.h"
 
-#include <string.h>
 
 static const char usage[] =
 "usage: permit-etl run -c CONFIG [--dry-run] [--force] [--date YYYY-MM-DD]\n"
@@ -54,94 +53,73 @@ static const char usage[] =
 "\n"
 PUSH_EXIT_HELP;
 
-enum { OPT_DRY = CLI_FIRST_CMD_OPT, OPT_FORCE, OPT_DATE };
+static const struct cmd_option options[] = {
+    PIPELINE_OPTIONS,
+    CMD_STRING("date", struct pipeline_opts, date),
+    CMD_OPTIONS_END
+};
 
-int cmd_run(int argc, char **argv)
+static int check(struct cmd_env *e)
 {
-    static const struct option lo[] = {
-        CLI_GLOBAL_LONGOPTS,
-        { "config",  required_argument, NULL, 'c' },
-        { "dry-run", no_argument,       NULL, OPT_DRY },
-        { "force",   no_argument,       NULL, OPT_FORCE },
-        { "date",    required_argument, NULL, OPT_DATE },
-        { NULL, 0, NULL, 0 }
-    };
-    struct pipeline_opts po;
-    struct runfiles rf;
-    struct config *cfg = NULL;
-    struct zones *zones = NULL;
-    struct etl_err err;
-    int c, y, m, d, ret;
+    const struct pipeline_opts *po = e->args;
+    int y, m, d;
 
-    memset(&po, 0, sizeof(po));
-    po.command = "run";
-    po.write_report = 1;
-    po.archive = 1;
-    po.retention = 1;
-    po.nightly = 1;
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            po.config_path = optarg;
-            break;
-        case OPT_DRY:
-            po.dry_run = 1;
-            break;
-        case OPT_FORCE:
-            po.force = 1;
-            break;
-        case OPT_DATE:
-            po.date = optarg;
-            break;
-        default:
-            switch (cli_global_opt(c, "run", usage, argv)) {
-            case CLI_OK:
-                break;
-            case CLI_EXIT_HELP:
-                return EXIT_GOOD;
-            default:
-                return EXIT_USAGE;
-            }
-        }
-    }
-    if (!po.config_path)
-        return cli_usage_error("run", "-c CONFIG is required");
-    if (optind < argc)
+    if (e->argc)
         return cli_usage_error("run", "unexpected argument '%s' (inputs come from the config)",
-                               argv[optind]);
-    if (po.date && cli_parse_date(po.date, &y, &m, &d) < 0)
-        return cli_usage_error("run", "--date: '%s' is not a date YYYY-MM-DD", po.date);
+                               e->argv[0]);
+    if (po->date && cli_parse_date(po->date, &y, &m, &d) < 0)
+        return cli_usage_error("run", "--date: '%s' is not a date YYYY-MM-DD", po->date);
+    return 0;
+}
 
-    etl_err_clear(&err);
+/* Before any file was read: the nightly outputs still say so (once the
+ * config is loaded), then the summary line. */
+static void failed(struct cmd_env *e, int exit_code)
+{
+    const struct pipeline_opts *po = e->args;
+
+    if (e->in.config && !po->dry_run)
+        pipeline_nightly(e->in.config, exit_code, "run failed before any file was read", NULL,
+                         NULL, NULL, NULL, NULL);
+    log_summary(exit_code, "run failed before any file was read");
+}
+
+static int run(struct cmd_env *e)
+{
+    struct pipeline_opts *po = e->args;
+    const struct config *cfg = e->in.config;
+    struct runfiles rf;
+    int ret;
+
     runfiles_init(&rf);
-    cfg = config_load(po.config_path, &err);
-    if (!cfg)
-        goto fail;
+    /* the config's zone tables (aliases without zones are ignored, as
+     * `check` says) */
+    e->in.zones_path = cfg->zones;
+    e->in.aliases_path = cfg->aliases;
     if (cfg->zones) {
-        zones = zones_load(cfg->zones, cfg->aliases, &err);
-        if (!zones)
+        e->in.zones = zones_load(cfg->zones, cfg->aliases, &e->err);
+        if (!e->in.zones)
             goto fail;
     }
-    if (runfiles_expand(&rf, cfg, &err) < 0)
+    if (runfiles_expand(&rf, cfg, &e->err) < 0)
         goto fail;
-    po.cfg = cfg;
-    po.zones = zones;
-    po.zones_path = cfg->zones;
-    po.aliases_path = cfg->aliases;
-    po.files = &rf;
-    ret = pipeline_run(&po);
+    pipeline_opts_inputs(po, "run", &e->in, &rf);
+    po->write_report = 1;
+    po->archive = 1;
+    po->retention = 1;
+    po->nightly = 1;
+    ret = pipeline_run(po);
     goto out;
 fail:
-    log_err(&err);
-    ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
-    if (cfg && !po.dry_run)
-        pipeline_nightly(cfg, ret, "run failed before any file was read", NULL, NULL, NULL,
-                         NULL, NULL);
-    log_summary(ret, "run failed before any file was read");
+    ret = command_fail(e);
+    failed(e, ret);
 out:
-    zones_free(zones);
-    config_free(cfg);
     runfiles_free(&rf);
     return ret;
 }
+
+const struct command cmd_run = {
+    .name = "run", .summary = "the nightly job: inputs -> push -> stats -> report",
+    .flags = CMD_CONFIG, .usage = usage, .options = options,
+    .args_size = sizeof(struct pipeline_opts), .check = check, .run = run, .failed = failed,
+};

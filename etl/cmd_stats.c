@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
-#include "config.h"
+#include "command.h"
 #include "err.h"
 #include "log.h"
 #include "opscom.h"
@@ -29,10 +29,8 @@ static const char usage[] =
 "Exit: 0 stats printed; 2 usage or configuration error (token format);\n"
 "3 aborted (API unreachable, auth refused, I/O error).\n";
 
-enum { OPT_ZONE = CLI_FIRST_CMD_OPT, OPT_JSON };
-
 /* --zone with a comma: the rows of the zones asked for (exact match). */
-struct only { char *const *zones; size_t n; };
+struct only { const char *const *zones; size_t n; };
 
 static int keep_zone(void *ctx, const char *zone)
 {
@@ -99,119 +97,109 @@ static int print_json(const struct stats_rows *r)
     return bad ? -1 : 0;
 }
 
-int cmd_stats(int argc, char **argv)
+struct args {
+    const char **zones;          /* --zone names (borrowed from argv) */
+    size_t nzones, cap;
+    int json, comma;
+};
+
+static const struct cmd_option options[] = {
+    CMD_HOOK("zone"),
+    CMD_FLAG("json", struct args, json),
+    CMD_OPTIONS_END
+};
+
+/* --zone NAME, repeatable */
+static int option(struct cmd_env *e, const struct cmd_option *o, const char *arg)
 {
-    static const struct option lo[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "zone",   required_argument, NULL, OPT_ZONE },
-        { "json",   no_argument,       NULL, OPT_JSON },
-        CLI_GLOBAL_LONGOPTS,
-        { NULL, 0, NULL, 0 }
-    };
-    const char *cfgpath = NULL;
-    char **zones = NULL;
-    size_t nzones = 0, i;
-    int json = 0, c, ret = EXIT_USAGE, comma = 0;
-    struct etl_err err;
-    struct config *cfg = NULL;
-    char *token = NULL;
+    struct args *a = e->args;
+
+    (void)o;
+    if (!*arg)
+        return cli_usage_error("stats", "--zone needs a zone name");
+    if (a->nzones == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 8;
+        const char **nv = realloc(a->zones, cap * sizeof(*nv));
+
+        if (!nv) {
+            log_error("stats: out of memory");
+            return EXIT_ABORTED;
+        }
+        a->zones = nv;
+        a->cap = cap;
+    }
+    a->zones[a->nzones++] = arg;
+    if (strchr(arg, ','))
+        a->comma = 1;
+    return 0;
+}
+
+static void release(void *args)
+{
+    free(((struct args *)args)->zones);
+}
+
+static void failed(struct cmd_env *e, int exit_code)
+{
+    (void)e;
+    log_summary(exit_code, "stats: failed");
+}
+
+static int run(struct cmd_env *e)
+{
+    const struct args *a = e->args;
+    size_t i;
+    int ret;
     struct opscom *o = NULL;
     char *filter = NULL;
     struct stats_rows rows = STATS_ROWS_INIT;
     struct only only;
     long sum = 0;
 
-    etl_err_clear(&err);
-    zones = calloc((size_t)argc + 1, sizeof(char *));
-    if (!zones) {
-        log_error("stats: out of memory");
-        return EXIT_ABORTED;
-    }
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            cfgpath = optarg;
-            break;
-        case OPT_ZONE:
-            if (!*optarg) {
-                ret = cli_usage_error("stats", "--zone needs a zone name");
-                goto out;
-            }
-            zones[nzones++] = optarg;
-            if (strchr(optarg, ','))
-                comma = 1;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        default: {
-            enum cli_result r = cli_global_opt(c, "stats", usage, argv);
-
-            if (r == CLI_EXIT_HELP) {
-                ret = EXIT_GOOD;
-                goto out;
-            }
-            if (r == CLI_EXIT_USAGE)
-                goto out;
-        }
-        }
-    }
-    if (optind < argc) {
-        ret = cli_usage_error("stats", "unexpected argument '%s'", argv[optind]);
-        goto out;
-    }
-    if (!cfgpath) {
-        ret = cli_usage_error("stats", "-c CONFIG is required");
-        goto out;
-    }
-    cfg = config_load(cfgpath, &err);
-    if (!cfg)
-        goto fail;
-    token = config_read_token(cfg, &err);
-    if (!token)
-        goto fail;
-    o = opscom_new(cfg, token, &err);
+    o = opscom_new(e->in.config, e->token, &e->err);
     if (!o)
         goto fail;
-    if (stats_rows_filter((const char *const *)zones, nzones, &filter) < 0) {
-        etl_fail(&err, E_NOMEM, "stats: out of memory");
+    if (stats_rows_filter((const char *const *)a->zones, a->nzones, &filter) < 0) {
+        etl_fail(&e->err, E_NOMEM, "stats: out of memory");
         goto fail;
     }
-    only.zones = zones;
-    only.n = nzones;
-    if (comma)
+    only.zones = (const char *const *)a->zones;
+    only.n = a->nzones;
+    if (a->comma)
         log_info("stats: a zone name contains a comma: pulling all stats and filtering here");
-    if (stats_rows_pull(o, filter, comma ? keep_zone : NULL, &only, &rows, &err) < 0)
+    if (stats_rows_pull(o, filter, a->comma ? keep_zone : NULL, &only, &rows, &e->err) < 0)
         goto fail;
     stats_rows_sort(&rows);
     for (i = 0; i < rows.n; i++)
         sum += rows.v[i].total;
-    if (json) {
+    if (a->json) {
         if (print_json(&rows) < 0) {
-            etl_fail(&err, E_NOMEM, "stats: out of memory");
+            etl_fail(&e->err, E_NOMEM, "stats: out of memory");
             goto fail;
         }
     } else {
         print_table(&rows);
     }
     if (fflush(stdout) != 0) {
-        etl_fail(&err, E_IO, "stats: cannot write the output");
+        etl_fail(&e->err, E_IO, "stats: cannot write the output");
         goto fail;
     }
     ret = EXIT_GOOD;
     log_summary(ret, "stats: %zu rows, %ld live permits", rows.n, sum);
     goto out;
 fail:
-    log_err(&err);
-    ret = etl_exit_for(err.code);
-    log_summary(ret, "stats: failed");
+    ret = command_fail(e);
+    failed(e, ret);
 out:
     stats_rows_free(&rows);
     free(filter);
     opscom_free(o);
-    config_token_free(token);
-    config_free(cfg);
-    free(zones);
     return ret;
 }
+
+const struct command cmd_stats = {
+    .name = "stats", .summary = "pull OPSCOM's permit stats",
+    .flags = CMD_CONFIG | CMD_TOKEN, .usage = usage, .options = options,
+    .args_size = sizeof(struct args), .option = option, .check = command_no_operands,
+    .run = run, .failed = failed, .release = release,
+};

@@ -2,16 +2,15 @@
  * amount, currency, end) through OPSCOM's update call. The ledger's
  * state, reference and server copy change; the content hash does not, so
  * a rerun on the same file does not undo the change. */
+#include "admin.h"
 #include "cli.h"
 #include "cmd.h"
-#include "config.h"
+#include "command.h"
 #include "err.h"
 #include "ledger.h"
 #include "log.h"
 #include "normalize.h"
-#include "opscom.h"
 #include "permit_json.h"
-#include "push.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,9 +23,7 @@ static const char usage[] =
 "import rules. A change of zone, start or ids needs delete + push (change\n"
 "the input file). The ledger is locked while the request is out.\n"
 "\n"
-"  -c, --config F    configuration file (required: api_url, token, ledger)\n"
-"      --ref ID      the permit by its OPSCOM reference id\n"
-"      --key KEY     the permit by its idempotency key (profile:id)\n"
+ADMIN_HELP
 "      --plate P     new licence plate\n"
 "      --amount A    new amount (not to or from 0: a free session)\n"
 "      --currency C  new currency, CAD or USD\n"
@@ -36,14 +33,6 @@ static const char usage[] =
 "it (its answer is shown); 2 usage error, unknown key or reference, a\n"
 "permit not live, a value that fails the rules; 3 aborted (API unreachable,\n"
 "auth refused, ledger locked, I/O error).\n";
-
-enum { OPT_REF = CLI_FIRST_CMD_OPT, OPT_KEY, OPT_PLATE, OPT_AMOUNT, OPT_CURRENCY, OPT_END };
-
-static int run_opscom(void *transport, const struct opscom_hooks *h, void *ctx,
-                      struct etl_err *err)
-{
-    return opscom_run(transport, h, ctx, err);
-}
 
 /* Applies the flags to the server's permit s; builds the update fields. */
 static int prepare(const char *plate, const char *amount, const char *currency,
@@ -115,68 +104,46 @@ static int prepare(const char *plate, const char *amount, const char *currency,
     return 0;
 }
 
-int cmd_update(int argc, char **argv)
+struct args {
+    struct admin_target t;
+    const char *plate, *amount, *currency, *end;
+};
+
+static const struct cmd_option options[] = {
+    ADMIN_OPTIONS(struct args, t),
+    CMD_STRING("plate",    struct args, plate),
+    CMD_STRING("amount",   struct args, amount),
+    CMD_STRING("currency", struct args, currency),
+    CMD_STRING("end",      struct args, end),
+    CMD_OPTIONS_END
+};
+
+static int check(struct cmd_env *e)
 {
-    static const struct option lo[] = {
-        CLI_GLOBAL_LONGOPTS,
-        { "config",   required_argument, NULL, 'c' },
-        { "ref",      required_argument, NULL, OPT_REF },
-        { "key",      required_argument, NULL, OPT_KEY },
-        { "plate",    required_argument, NULL, OPT_PLATE },
-        { "amount",   required_argument, NULL, OPT_AMOUNT },
-        { "currency", required_argument, NULL, OPT_CURRENCY },
-        { "end",      required_argument, NULL, OPT_END },
-        { NULL, 0, NULL, 0 }
-    };
-    const char *cfg_path = NULL, *ref = NULL, *key = NULL, *plate = NULL, *amount = NULL,
-               *currency = NULL, *end = NULL;
-    struct etl_err err;
-    struct config *cfg = NULL;
-    char *token = NULL;
-    struct ledger *l = NULL;
-    struct opscom *oc = NULL;
+    const struct args *a = e->args;
+    int rc = admin_check(e, &a->t);
+
+    if (rc)
+        return rc;
+    if (!a->plate && !a->amount && !a->currency && !a->end)
+        return cli_usage_error("update", "nothing to change: give --plate, --amount, "
+                               "--currency or --end");
+    return command_no_operands(e);
+}
+
+static int run(struct cmd_env *e)
+{
+    const struct args *a = e->args;
     struct buf upd = BUF_INIT, target = BUF_INIT;
     struct ledger_rec r;
     struct permit s;
-    int c, changed = 0, ret = EXIT_ABORTED;
+    int changed = 0, ret;
 
-    etl_err_clear(&err);
     ledger_rec_init(&r);
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":c:" CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
-        switch (c) {
-        case 'c': cfg_path = optarg; break;
-        case OPT_REF: ref = optarg; break;
-        case OPT_KEY: key = optarg; break;
-        case OPT_PLATE: plate = optarg; break;
-        case OPT_AMOUNT: amount = optarg; break;
-        case OPT_CURRENCY: currency = optarg; break;
-        case OPT_END: end = optarg; break;
-        default:
-            switch (cli_global_opt(c, "update", usage, argv)) {
-            case CLI_OK:
-                break;
-            case CLI_EXIT_HELP:
-                return EXIT_GOOD;
-            default:
-                return EXIT_USAGE;
-            }
-        }
-    }
-    if (!cfg_path)
-        return cli_usage_error("update", "-c CONFIG is required");
-    if (!ref == !key)
-        return cli_usage_error("update", "give exactly one of --ref ID and --key KEY");
-    if (!plate && !amount && !currency && !end)
-        return cli_usage_error("update", "nothing to change: give --plate, --amount, "
-                               "--currency or --end");
-    if (optind < argc)
-        return cli_usage_error("update", "unexpected argument '%s'", argv[optind]);
-
-    if (push_admin_open(cfg_path, ref, key, &cfg, &token, &l, &r, &err) < 0)
+    if (admin_find(e, &a->t, &r) < 0)
         goto fail;
     memset(&s, 0, sizeof(s));
-    if (prepare(plate, amount, currency, end, &r, &s, &upd, &changed, &err) < 0)
+    if (prepare(a->plate, a->amount, a->currency, a->end, &r, &s, &upd, &changed, &e->err) < 0)
         goto fail;
     if (!changed) {
         log_summary(EXIT_GOOD, "update %s (%s): nothing to change", r.p.key, r.reference_id);
@@ -184,41 +151,24 @@ int cmd_update(int argc, char **argv)
         goto out;
     }
     if (permit_json_body(&s, &target) < 0) {
-        etl_fail(&err, E_NOMEM, "out of memory");
+        etl_fail(&e->err, E_NOMEM, "out of memory");
         goto fail;
     }
-    if (ledger_admin_update(l, r.id, upd.ptr, target.ptr, &err) < 0)
+    if (ledger_admin_update(e->ledger, r.id, upd.ptr, target.ptr, &e->err) < 0)
         goto fail;
-    oc = opscom_new(cfg, token, &err);
-    if (!oc)
-        goto fail;
-    if (push_admin_send(l, r.id, run_opscom, oc, &r, &err) < 0) {
-        log_err(&err);
-        log_summary(EXIT_ABORTED, "update %s: aborted, left pending", r.p.key);
-        ret = EXIT_ABORTED;
-        goto out;
-    }
-    if (r.state == LS_PUSHED) {
-        log_summary(EXIT_GOOD, "update %s (%s): updated", r.p.key, r.reference_id);
-        ret = EXIT_GOOD;
-    } else {
-        ret = EXIT_ATTENTION;
-        log_summary(ret, "update %s (%s): %s%s%s", r.p.key, r.reference_id,
-                    r.state == LS_FAILED ? "failed" : "not confirmed, left pending",
-                    r.last_error.len ? ": " : "", r.last_error.len ? r.last_error.ptr : "");
-    }
+    ret = admin_send(e, &r, "update", r.reference_id, LS_PUSHED, "updated", "");
     goto out;
 fail:
-    log_err(&err);
-    ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
+    ret = command_fail(e);
 out:
-    opscom_free(oc);
     ledger_rec_release(&r);
-    ledger_close(l);
-    if (token)
-        config_token_free(token);
-    config_free(cfg);
     buf_release(&upd);
     buf_release(&target);
     return ret;
 }
+
+const struct command cmd_update = {
+    .name = "update", .summary = "change a pushed permit (plate, amount, currency, end)",
+    .flags = CMD_CONFIG | CMD_TOKEN | CMD_LEDGER_LOCK, .usage = usage, .options = options,
+    .args_size = sizeof(struct args), .check = check, .run = run,
+};

@@ -6,9 +6,10 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "command.h"
+#include "filepass.h"
 #include "fsutil.h"
 #include "ingest.h"
-#include "inputs.h"
 #include "log.h"
 #include "normalize.h"
 #include "permit_json.h"
@@ -35,8 +36,6 @@ INPUTS_HELP
 "\n"
 "Exit: 0 all good; 1 a row rejected, a duplicate, a zone disconnected or\n"
 "missing; 2 usage, configuration or profile error; 3 unreadable input.\n";
-
-enum { OPT_JSON_OUT = CLI_FIRST_CMD_OPT, OPT_REJECTS };
 
 #define MAX_GROUPS 64
 
@@ -170,22 +169,13 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
     return 0;
 }
 
-static void on_reject(void *ctx, const char *file, long line, const char *field,
-                      const char *reason, const char *raw, size_t rawlen)
+/* Every rejected field: counted for the summary, a line of --rejects. */
+static void keep_reject(void *ctx, const char *file, long line, const char *field,
+                        const char *reason, const char *raw, size_t rawlen)
 {
     struct vctx *v = ctx;
     struct buf *b = &v->line;
 
-    if (!strcmp(field, "_file")) {
-        /* a whole file: always shown, never hidden behind "... and N more" */
-        if (line > 0)
-            log_error("%s:%ld: %s: %s", file, line, field, reason);
-        else
-            log_error("%s: %s: %s", file, field, reason);
-    } else {
-        log_row_error(file, line, field, reason);
-        log_progress_tick();
-    }
     count_reject(v, field, reason);
     if (!v->rej || v->write_failed)
         return;
@@ -203,6 +193,16 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
     buf_addch(b, '\n');
     if (!b->ptr || fwrite(b->ptr, 1, b->len, v->rej) != b->len)
         v->write_failed = 1;
+}
+
+/* A rejected field of a row (a whole file's error is printed by the
+ * file pass, never hidden behind "... and N more"). */
+static void on_reject(void *ctx, const char *file, long line, const char *field,
+                      const char *reason, const char *raw, size_t rawlen)
+{
+    log_row_error(file, line, field, reason);
+    log_progress_tick();
+    keep_reject(ctx, file, line, field, reason, raw, rawlen);
 }
 
 static FILE *open_out(const char *path, struct etl_err *err)
@@ -231,165 +231,137 @@ static int close_out(FILE *f, const char *path, struct etl_err *err)
     return 0;
 }
 
-static int worse(int a, int b)
+static const struct cmd_option options[] = {
+    CMD_STRING("json-out", struct vctx, json_path),
+    CMD_STRING("rejects",  struct vctx, rej_path),
+    CMD_OPTIONS_END
+};
+
+static int check(struct cmd_env *e)
 {
-    return a > b ? a : b;
+    if (e->in.nfiles == 0)
+        return cli_usage_error("validate", "no input files");
+    timing_begin("validate");          /* the config and zones load is timed too */
+    return 0;
 }
 
-int cmd_validate(int argc, char **argv)
+/* The summary line (also after a failed setup: nothing read). */
+static void summary(const struct cmd_env *e, const struct ingest_stats *tot, int status)
 {
-    static const struct option lo[] = {
-        CLI_GLOBAL_LONGOPTS,
-        INPUTS_LONGOPTS,
-        { "json-out", required_argument, NULL, OPT_JSON_OUT },
-        { "rejects",  required_argument, NULL, OPT_REJECTS },
-        { NULL, 0, NULL, 0 }
-    };
-    struct inputs inp;
-    struct vctx v;
-    struct ingest *in = NULL;
-    struct ingest_opts io;
-    struct ingest_sink sink;
-    struct ingest_stats st, tot;
-    struct etl_err err;
-    int c, i, status = EXIT_GOOD;
+    const struct vctx *v = e->args;
+    int n = e->in.nfiles;
 
-    memset(&v, 0, sizeof(v));
-    memset(&tot, 0, sizeof(tot));
-    buf_init(&v.line, 0);
-    inputs_init(&inp);
-    etl_err_clear(&err);
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, ":" CLI_GLOBAL_SHORT INPUTS_SHORT, lo, NULL)) != -1) {
-        if (inputs_opt(&inp, c, optarg))
-            continue;
-        if (c == OPT_JSON_OUT) {
-            v.json_path = optarg;
-            continue;
-        }
-        if (c == OPT_REJECTS) {
-            v.rej_path = optarg;
-            continue;
-        }
-        switch (cli_global_opt(c, "validate", usage, argv)) {
-        case CLI_OK:
-            continue;
-        case CLI_EXIT_HELP:
-            return EXIT_GOOD;
-        default:
-            return EXIT_USAGE;
-        }
-    }
-    inputs_files(&inp, argc, argv, optind);
-    if (inp.nfiles == 0)
-        return cli_usage_error("validate", "no input files");
-    timing_begin("validate");
-    if (inputs_load(&inp, &err) < 0) {
-        log_err(&err);
-        status = etl_exit_for(err.code);
+    timing_end("validate");
+    if (v->have_zones)
+        log_summary(status, "validate: %d file%s, %ld rows read, %ld accepted, %ld rejected, "
+                    "%ld duplicates, %ld voids, %ld free sessions, %ld disconnected, "
+                    "%ld missing zone", n, n == 1 ? "" : "s", tot->rows, tot->accepted,
+                    tot->rejected, tot->duplicates, tot->voids, tot->free_sessions,
+                    v->disconnected, v->missing);
+    else
+        log_summary(status, "validate: %d file%s, %ld rows read, %ld accepted, %ld rejected, "
+                    "%ld duplicates, %ld voids, %ld free sessions", n, n == 1 ? "" : "s",
+                    tot->rows, tot->accepted, tot->rejected, tot->duplicates, tot->voids,
+                    tot->free_sessions);
+    timing_report();
+}
+
+static void failed(struct cmd_env *e, int exit_code)
+{
+    struct ingest_stats none;
+
+    memset(&none, 0, sizeof(none));
+    summary(e, &none, exit_code);
+}
+
+/* One JSON log line per file; our own output failing stops the pass. */
+static int file_end(void *ctx, struct filepass_file *f)
+{
+    const struct vctx *v = ctx;
+    char rows[24], acc[24], rej[24];
+    const char *kv[] = { "file", f->path, "profile", f->st.profile, "rows", rows,
+                         "accepted", acc, "rejected", rej, NULL };
+
+    snprintf(rows, sizeof(rows), "#%ld", f->st.rows);
+    snprintf(acc, sizeof(acc), "#%ld", f->st.accepted);
+    snprintf(rej, sizeof(rej), "#%ld", f->st.rejected);
+    log_json_line(f->failed ? "error" : "info", "ingest", kv);
+    if (f->failed)
+        return v->write_failed ? -1 : 0;
+    log_debug("%s: profile %s, %ld rows, %ld accepted, %ld rejected", f->path, f->st.profile,
+              f->st.rows, f->st.accepted, f->st.rejected);
+    return 0;
+}
+
+static int run(struct cmd_env *e)
+{
+    struct vctx *v = e->args;
+    struct filepass fp;
+    struct etl_err *err = &e->err;
+    int status = EXIT_GOOD;
+
+    v->have_zones = e->in.zones != NULL;
+    filepass_init(&fp, "validate", command_ingest(e), on_record, on_reject, v);
+    if (!fp.in) {
+        log_err(err);
+        status = etl_exit_for(err->code);
         goto done;
     }
-    v.have_zones = inp.zones != NULL;
-    memset(&io, 0, sizeof(io));
-    io.profile = inp.profile;
-    io.zones = inp.zones;
-    io.streams = 1;
-    in = ingest_new(&io, &err);
-    if (!in) {
-        log_err(&err);
-        status = etl_exit_for(err.code);
-        goto done;
-    }
-    if (v.json_path && !(v.json = open_out(v.json_path, &err))) {
-        log_err(&err);
+    if (v->json_path && !(v->json = open_out(v->json_path, err))) {
+        log_err(err);
         status = EXIT_ABORTED;
         goto done;
     }
-    if (v.rej_path) {
-        if (!(v.rej = open_out(v.rej_path, &err))) {
-            log_err(&err);
+    if (v->rej_path) {
+        if (!(v->rej = open_out(v->rej_path, err))) {
+            log_err(err);
             status = EXIT_ABORTED;
             goto done;
         }
-        if (fputs(UTF8_BOM "file,line,field,reason,raw\n", v.rej) == EOF)
-            v.write_failed = 1;
+        if (fputs(UTF8_BOM "file,line,field,reason,raw\n", v->rej) == EOF)
+            v->write_failed = 1;
     }
-    if (v.json && v.json != stdout)
-        setvbuf(v.json, NULL, _IOFBF, 1 << 20);
-    sink.record = on_record;
-    sink.reject = on_reject;
-    sink.ctx = &v;
-    for (i = 0; i < inp.nfiles; i++) {
-        const char *path = inp.files[i];
-        char rows[24], acc[24], rej[24];
-        const char *kv[] = { "file", path, "profile", st.profile, "rows", rows,
-                             "accepted", acc, "rejected", rej, NULL };
-        int r;
-
-        log_progress_file("validate", (size_t)i + 1, (size_t)inp.nfiles, path, &st.rows);
-        r = ingest_file(in, path, &sink, &st, &err);
-        tot.rows += st.rows;
-        tot.accepted += st.accepted;
-        tot.rejected += st.rejected;
-        tot.duplicates += st.duplicates;
-        tot.voids += st.voids;
-        tot.free_sessions += st.free_sessions;
-        snprintf(rows, sizeof(rows), "#%ld", st.rows);
-        snprintf(acc, sizeof(acc), "#%ld", st.accepted);
-        snprintf(rej, sizeof(rej), "#%ld", st.rejected);
-        log_json_line(r < 0 ? "error" : "info", "ingest", kv);
-        if (r < 0) {
-            if (v.write_failed || strcmp(err.field, "_file") != 0) {
-                /* our own output failed: stop */
-                log_err(&err);
-                status = EXIT_ABORTED;
-                break;
-            }
-            /* already reported as a "_file" reject */
-            status = worse(status, etl_exit_for(err.code));
-            continue;
-        }
-        log_debug("%s: profile %s, %ld rows, %ld accepted, %ld rejected", path, st.profile,
-                  st.rows, st.accepted, st.rejected);
-    }
-    log_progress_done();
-    if (close_out(v.json, v.json_path, &err) < 0 || v.write_failed) {
-        if (err.code == E_OK)
-            etl_fail_at(&err, E_IO, v.rej_path, 0, "", "write error");
-        log_err(&err);
+    if (v->json && v->json != stdout)
+        setvbuf(v->json, NULL, _IOFBF, 1 << 20);
+    fp.file_reject = keep_reject;
+    fp.log_failures = 1;
+    fp.end = file_end;
+    fp.ctx = v;
+    if (filepass_run(&fp, (const char *const *)e->in.files, (size_t)e->in.nfiles, err) < 0) {
+        log_err(err);
         status = EXIT_ABORTED;
     }
-    v.json = NULL;
-    if (close_out(v.rej, v.rej_path, &err) < 0) {
-        log_err(&err);
+    status = etl_exit_worse(status, fp.exit_code);
+    if (close_out(v->json, v->json_path, err) < 0 || v->write_failed) {
+        if (err->code == E_OK)
+            etl_fail_at(err, E_IO, v->rej_path, 0, "", "write error");
+        log_err(err);
         status = EXIT_ABORTED;
     }
-    v.rej = NULL;
-    if (tot.rejected || tot.duplicates || v.disconnected || v.missing)
-        status = worse(status, EXIT_ATTENTION);
-    log_row_errors_where(v.rej_path ? "the --rejects file" : "--rejects F");
+    v->json = NULL;
+    if (close_out(v->rej, v->rej_path, err) < 0) {
+        log_err(err);
+        status = EXIT_ABORTED;
+    }
+    v->rej = NULL;
+    if (fp.total.rejected || fp.total.duplicates || v->disconnected || v->missing)
+        status = etl_exit_worse(status, EXIT_ATTENTION);
+    log_row_errors_where(v->rej_path ? "the --rejects file" : "--rejects F");
     log_row_errors_flush();
-    log_reject_groups(&v);
+    log_reject_groups(v);
 done:
-    timing_end("validate");
-    if (v.json && v.json != stdout)
-        fclose(v.json);
-    if (v.rej && v.rej != stdout)
-        fclose(v.rej);
-    if (v.have_zones)
-        log_summary(status, "validate: %d file%s, %ld rows read, %ld accepted, %ld rejected, "
-                    "%ld duplicates, %ld voids, %ld free sessions, %ld disconnected, "
-                    "%ld missing zone", inp.nfiles, inp.nfiles == 1 ? "" : "s", tot.rows,
-                    tot.accepted, tot.rejected, tot.duplicates, tot.voids,
-                    tot.free_sessions, v.disconnected, v.missing);
-    else
-        log_summary(status, "validate: %d file%s, %ld rows read, %ld accepted, %ld rejected, "
-                    "%ld duplicates, %ld voids, %ld free sessions", inp.nfiles,
-                    inp.nfiles == 1 ? "" : "s", tot.rows, tot.accepted, tot.rejected,
-                    tot.duplicates, tot.voids, tot.free_sessions);
-    timing_report();
-    ingest_free(in);
-    inputs_free(&inp);
-    buf_release(&v.line);
+    if (v->json && v->json != stdout)
+        fclose(v->json);
+    if (v->rej && v->rej != stdout)
+        fclose(v->rej);
+    summary(e, &fp.total, status);
+    ingest_free(fp.in);
+    buf_release(&v->line);
     return status;
 }
+
+const struct command cmd_validate = {
+    .name = "validate", .summary = "check vendor files; write clean records and rejects",
+    .flags = CMD_INPUTS, .usage = usage, .options = options,
+    .args_size = sizeof(struct vctx), .check = check, .run = run, .failed = failed,
+};

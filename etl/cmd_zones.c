@@ -41,11 +41,12 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "command.h"
+#include "filepass.h"
 #include "config.h"
 #include "err.h"
 #include "fsutil.h"
 #include "ingest.h"
-#include "inputs.h"
 #include "log.h"
 #include "normalize.h"
 #include "utf8.h"
@@ -82,16 +83,10 @@ INPUTS_HELP
 "Exit: 0 all good; 1 a zone disconnected or missing, or a row rejected;\n"
 "2 usage or configuration error; 3 an input could not be read.\n";
 
-enum {
-    OPT_JSON = CLI_FIRST_CMD_OPT,
-    OPT_CSV_OUT,
-    OPT_ALIASES_OUT
-};
-
 struct run {
+    const char *csv_out, *aliases_out;   /* the options */
+    int json;
     struct zone_audit *audit;
-    long rejected_fields;
-    struct etl_err err;
 };
 
 static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
@@ -105,13 +100,23 @@ static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 static void on_reject(void *ctx, const char *file, long line, const char *field,
                       const char *reason, const char *raw, size_t rawlen)
 {
-    struct run *r = ctx;
-
+    (void)ctx;
     (void)raw;
     (void)rawlen;
-    r->rejected_fields++;
-    if (strcmp(field, "_file") != 0)    /* a file-level error is printed by log_err() */
-        log_row_error(file, line, field, reason);
+    log_row_error(file, line, field, reason);
+}
+
+/* A file-level error: printed once by the file pass. */
+static void on_file_reject(void *ctx, const char *file, long line, const char *field,
+                           const char *reason, const char *raw, size_t rawlen)
+{
+    (void)ctx;
+    (void)file;
+    (void)line;
+    (void)field;
+    (void)reason;
+    (void)raw;
+    (void)rawlen;
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -518,152 +523,111 @@ fail:
 
 /* ---- the command ------------------------------------------------------ */
 
-static int worse(int a, int b)
+static const struct cmd_option options[] = {
+    CMD_FLAG("json",          struct run, json),
+    CMD_STRING("csv-out",     struct run, csv_out),
+    CMD_STRING("aliases-out", struct run, aliases_out),
+    CMD_OPTIONS_END
+};
+
+static const char no_zones[] =
+    "a zones list is required (--zones F or \"zones\" in the configuration)";
+
+static int check(struct cmd_env *e)
 {
-    return a > b ? a : b;
+    if (e->in.nfiles == 0)
+        return cli_usage_error("zones", "no input FILE given");
+    if (!e->in.zones_path && !e->in.config_path)
+        return cli_usage_error("zones", "%s", no_zones);
+    return 0;
 }
 
-int cmd_zones(int argc, char **argv)
+static void failed(struct cmd_env *e, int exit_code)
 {
-    static const struct option lo[] = {
-        INPUTS_LONGOPTS,
-        { "json",        no_argument,       NULL, OPT_JSON },
-        { "csv-out",     required_argument, NULL, OPT_CSV_OUT },
-        { "aliases-out", required_argument, NULL, OPT_ALIASES_OUT },
-        CLI_GLOBAL_LONGOPTS,
-        { NULL, 0, NULL, 0 }
-    };
-    const char *csv_out = NULL, *aliases_out = NULL;
-    int json = 0, c, i, rc = EXIT_GOOD;
-    struct inputs inp;
-    struct zones *z;
-    struct ingest *in = NULL;
-    struct ingest_opts io;
-    struct ingest_sink sink;
-    struct run run;
-    long rows = 0, accepted = 0, rejected = 0, dups = 0, voids = 0, files_failed = 0;
+    (void)e;
+    log_summary(exit_code, "zones: failed");
+}
 
-    memset(&run, 0, sizeof(run));
-    memset(&io, 0, sizeof(io));       /* fields added to the contracts later stay 0 */
-    memset(&sink, 0, sizeof(sink));
-    inputs_init(&inp);
-    cli_reset_getopt();
-    while ((c = getopt_long(argc, argv, INPUTS_SHORT CLI_GLOBAL_SHORT, lo, NULL)) != -1) {
-        if (inputs_opt(&inp, c, optarg))
-            continue;
-        switch (c) {
-        case OPT_JSON: json = 1; break;
-        case OPT_CSV_OUT: csv_out = optarg; break;
-        case OPT_ALIASES_OUT: aliases_out = optarg; break;
-        default:
-            switch (cli_global_opt(c, "zones", usage, argv)) {
-            case CLI_OK: break;
-            case CLI_EXIT_HELP: return EXIT_GOOD;
-            default: return EXIT_USAGE;
-            }
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error("zones", "no input FILE given");
-    inputs_files(&inp, argc, argv, optind);
-    if (!inp.zones_path && !inp.config_path)
-        return cli_usage_error("zones", "a zones list is required (--zones F or \"zones\" "
-                               "in the configuration)");
-    if (inputs_load(&inp, &run.err) < 0)
-        goto fail;
-    z = inp.zones;
-    if (!z) {
-        rc = cli_usage_error("zones", "a zones list is required (--zones F or \"zones\" "
-                             "in the configuration)");
-        goto out;
-    }
+static int run(struct cmd_env *e)
+{
+    struct run *run = e->args;
+    struct zones *z = e->in.zones;
+    struct filepass fp;
+    int rc = EXIT_GOOD;
+
+    filepass_init(&fp, "zones", NULL, on_record, on_reject, run);
+    if (!z)                            /* a config without "zones" */
+        return cli_usage_error("zones", "%s", no_zones);
     log_debug("zones: %zu known zones, %zu aliases", zones_count(z), zones_alias_count(z));
-    run.audit = zone_audit_new(z, &run.err);
-    if (!run.audit)
+    run->audit = zone_audit_new(z, &e->err);
+    if (!run->audit)
         goto fail;
-    io.profile = inp.profile;
-    io.zones = z;
-    io.streams = 1;
-    in = ingest_new(&io, &run.err);
-    if (!in)
+    fp.in = command_ingest(e);
+    if (!fp.in)
         goto fail;
-    sink.record = on_record;
-    sink.reject = on_reject;
-    sink.ctx = &run;
+    fp.file_reject = on_file_reject;
+    fp.log_failures = 1;
     timing_begin("zones");
-    for (i = 0; i < inp.nfiles; i++) {
-        const char *path = inp.files[i];
-        struct ingest_stats st;
-        struct etl_err ferr;
-
-        memset(&st, 0, sizeof(st));
-        etl_err_clear(&ferr);
-        log_progress_file("zones", i + 1, (size_t)inp.nfiles, path, &st.rows);
-        if (ingest_file(in, path, &sink, &st, &ferr) < 0) {
-            log_err(&ferr);
-            rc = worse(rc, etl_exit_for(ferr.code ? ferr.code : E_IO));
-            files_failed++;
-        }
-        rows += st.rows;
-        accepted += st.accepted;
-        rejected += st.rejected;
-        dups += st.duplicates;
-        voids += st.voids;
-    }
-    log_progress_done();
+    if (filepass_run(&fp, (const char *const *)e->in.files, (size_t)e->in.nfiles, &e->err) < 0)
+        goto fail;
+    rc = fp.exit_code;
     log_row_errors_where("permit-etl validate --rejects F");
     log_row_errors_flush();
-    if (zone_audit_finish(run.audit, &run.err) < 0)
+    if (zone_audit_finish(run->audit, &e->err) < 0)
         goto fail;
     timing_end("zones");
-    if ((json ? print_json(run.audit, stdout) : print_table(run.audit, stdout)) < 0) {
-        etl_fail(&run.err, E_NOMEM, "zones: out of memory");
+    if ((run->json ? print_json(run->audit, stdout) : print_table(run->audit, stdout)) < 0) {
+        etl_fail(&e->err, E_NOMEM, "zones: out of memory");
         goto fail;
     }
     if (fflush(stdout) != 0) {
-        etl_fail(&run.err, E_IO, "cannot write to stdout: %s", strerror(errno));
+        etl_fail(&e->err, E_IO, "cannot write to stdout: %s", strerror(errno));
         goto fail;
     }
-    if (csv_out && write_csv(run.audit, csv_out, &run.err) < 0)
+    if (run->csv_out && write_csv(run->audit, run->csv_out, &e->err) < 0)
         goto fail;
-    if (aliases_out) {
-        long k = write_aliases(run.audit, aliases_out, inp.aliases_path, &run.err);
+    if (run->aliases_out) {
+        long k = write_aliases(run->audit, run->aliases_out, e->in.aliases_path, &e->err);
 
         if (k < 0)
             goto fail;
         log_info("zones: %s written: %ld alias line%s proposed%s%s (review before use)",
-                 aliases_out, k, k == 1 ? "" : "s",
-                 inp.aliases_path ? ", after the aliases of " : "",
-                 inp.aliases_path ? inp.aliases_path : "");
+                 run->aliases_out, k, k == 1 ? "" : "s",
+                 e->in.aliases_path ? ", after the aliases of " : "",
+                 e->in.aliases_path ? e->in.aliases_path : "");
     }
-    if (zone_audit_attention(run.audit) || rejected || dups)
-        rc = worse(rc, EXIT_ATTENTION);
+    if (zone_audit_attention(run->audit) || fp.total.rejected || fp.total.duplicates)
+        rc = etl_exit_worse(rc, EXIT_ATTENTION);
     {
         char nrec[32], nd[32], nm[32];
         const char *kv[] = { "names", nrec, "disconnected", nd, "missing", nm, NULL };
 
-        snprintf(nrec, sizeof(nrec), "#%zu", zone_audit_count(run.audit));
-        snprintf(nd, sizeof(nd), "#%ld", zone_audit_records(run.audit, ZONE_DISCONNECTED));
-        snprintf(nm, sizeof(nm), "#%ld", zone_audit_records(run.audit, ZONE_MISSING));
+        snprintf(nrec, sizeof(nrec), "#%zu", zone_audit_count(run->audit));
+        snprintf(nd, sizeof(nd), "#%ld", zone_audit_records(run->audit, ZONE_DISCONNECTED));
+        snprintf(nm, sizeof(nm), "#%ld", zone_audit_records(run->audit, ZONE_MISSING));
         log_json_line("info", "zones", kv);
     }
     log_summary(rc, "zones: %ld rows, %ld accepted, %ld rejected, %ld duplicates, %ld voids"
                 "%s; %zu zone names: %ld records matched, %ld alias, %ld disconnected, "
-                "%ld missing", rows, accepted, rejected, dups, voids,
-                files_failed ? " (a file failed)" : "", zone_audit_count(run.audit),
-                zone_audit_records(run.audit, ZONE_MATCHED),
-                zone_audit_records(run.audit, ZONE_ALIAS),
-                zone_audit_records(run.audit, ZONE_DISCONNECTED),
-                zone_audit_records(run.audit, ZONE_MISSING));
+                "%ld missing", fp.total.rows, fp.total.accepted, fp.total.rejected,
+                fp.total.duplicates, fp.total.voids, fp.failed ? " (a file failed)" : "",
+                zone_audit_count(run->audit), zone_audit_records(run->audit, ZONE_MATCHED),
+                zone_audit_records(run->audit, ZONE_ALIAS),
+                zone_audit_records(run->audit, ZONE_DISCONNECTED),
+                zone_audit_records(run->audit, ZONE_MISSING));
     timing_report();
     goto out;
 fail:
-    log_err(&run.err);
-    rc = worse(rc, etl_exit_for(run.err.code ? run.err.code : E_INTERNAL));
-    log_summary(rc, "zones: failed");
+    rc = etl_exit_worse(rc, command_fail(e));
+    failed(e, rc);
 out:
-    ingest_free(in);
-    zone_audit_free(run.audit);
-    inputs_free(&inp);
+    ingest_free(fp.in);
+    zone_audit_free(run->audit);
     return rc;
 }
+
+const struct command cmd_zones = {
+    .name = "zones", .summary = "audit vendor zone names against the known zones",
+    .flags = CMD_INPUTS, .usage = usage, .options = options,
+    .args_size = sizeof(struct run), .check = check, .run = run, .failed = failed,
+};

@@ -64,6 +64,11 @@ int etl_exit_for(int code)
     }
 }
 
+int etl_exit_worse(int a, int b)
+{
+    return a > b ? a : b;
+}
+
 void etl_err_format(const struct etl_err *e, char *out, size_t cap)
 {
     size_t n = 0;

@@ -57,6 +57,9 @@ void etl_err_clear(struct etl_err *e);
 /* Maps an error code to the process exit code (E_OK -> 0). */
 int etl_exit_for(int code);
 
+/* The worse of two exit codes (the larger). */
+int etl_exit_worse(int a, int b);
+
 /* Formats "FILE:LINE: FIELD: msg" (parts omitted when empty) into out. */
 void etl_err_format(const struct etl_err *e, char *out, size_t cap);
 

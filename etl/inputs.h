@@ -3,9 +3,10 @@
  * (validate, zones, report, push): `-c CONFIG -f PROFILE --zones F
  * --aliases F FILE...`, and loading what they name.
  *
- * A command adds INPUTS_SHORT to its getopt short options and
- * INPUTS_LONGOPTS to its long options, passes every getopt result to
- * inputs_opt() first, then calls inputs_load() once options are parsed.
+ * A command declares CMD_INPUTS (command.h): the dispatcher adds
+ * INPUTS_SHORT and INPUTS_LONGOPTS to its options, passes every getopt
+ * result to inputs_opt() first, and calls inputs_load() once options are
+ * parsed and checked.
  * Flags override the config: --zones/--aliases win over the config's
  * `zones`/`aliases` (whose relative paths config.c has already made
  * relative to the config file's directory). The struct owns the loaded

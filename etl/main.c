@@ -1,9 +1,11 @@
 /*
- * main.c — permit-etl's entry point: global flags, then dispatch to one
- * cmd_<name>() from the table below.
+ * main.c — permit-etl's entry point: the global flags before the command,
+ * then command_main() (command.h) with one command of the table below
+ * (cmd.h's COMMAND_LIST).
  */
 #include "cli.h"
 #include "cmd.h"
+#include "command.h"
 #include "err.h"
 #include "log.h"
 #include "normalize.h"
@@ -13,24 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-struct command {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-    const char *summary;
-};
-
-static const struct command commands[] = {
-    { "validate", cmd_validate, "check vendor files; write clean records and rejects" },
-    { "zones",    cmd_zones,    "audit vendor zone names against the known zones" },
-    { "push",     cmd_push,     "stage files in the ledger and push permits to OPSCOM" },
-    { "stats",    cmd_stats,    "pull OPSCOM's permit stats" },
-    { "report",   cmd_report,   "write the XLSX report (from files or a ledger day)" },
-    { "run",      cmd_run,      "the nightly job: inputs -> push -> stats -> report" },
-    { "check",    cmd_check,    "is a config ready for the nightly run? (--online: API too)" },
-    { "ledger",   cmd_ledger,   "list, show or prune ledger records" },
-    { "update",   cmd_update,   "change a pushed permit (plate, amount, currency, end)" },
-    { "delete",   cmd_delete,   "delete a pushed permit" },
-};
+#define COMMAND_ENTRY(name) &cmd_##name,
+static const struct command *const commands[] = { COMMAND_LIST(COMMAND_ENTRY) };
+#undef COMMAND_ENTRY
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -43,7 +30,7 @@ static void usage(FILE *out)
           "Batch ETL of parking payments into OPSCOM permits and XLSX reports.\n\n"
           "Commands:\n", out);
     for (i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-9s %s\n", commands[i]->name, commands[i]->summary);
     fputs("\nRun 'permit-etl COMMAND --help' for a command's options.\n"
           CLI_GLOBAL_HELP
           "      --version   print the version\n\n"
@@ -74,14 +61,8 @@ int main(int argc, char **argv)
             usage(stdout);
             return EXIT_GOOD;
         }
-        switch (cli_global_opt(c, NULL, "", argv)) {
-        case CLI_OK:
-            break;
-        case CLI_EXIT_HELP:
-            return EXIT_GOOD;
-        default:
-            return EXIT_USAGE;
-        }
+        if (cli_global_opt(c, NULL, "", argv) != CLI_OK)
+            return EXIT_USAGE;      /* never help: 'h' is handled above */
     }
     if (optind >= argc) {
         if (log_options()->json)
@@ -90,8 +71,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     for (i = 0; i < NCOMMANDS; i++)
-        if (!strcmp(argv[optind], commands[i].name)) {
-            int rc = commands[i].fn(argc - optind, argv + optind);
+        if (!strcmp(argv[optind], commands[i]->name)) {
+            int rc = command_main(commands[i], argc - optind, argv + optind);
 
             norm_thread_cleanup();
             tz_cache_free();

@@ -7,11 +7,11 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "filepass.h"
 #include "ingest.h"
+#include "inputs.h"
 #include "ledger.h"
 #include "log.h"
-#include "metrics.h"
-#include "notify.h"
 #include "opscom.h"
 #include "push.h"
 #include "report.h"
@@ -29,10 +29,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 struct run_ctx {
     struct push   *push;
@@ -263,11 +263,6 @@ static int regular_input(const char *path, struct etl_err *err)
     return 0;
 }
 
-static int worst(int a, int b)
-{
-    return a > b ? a : b;
-}
-
 /* The ingest sink: the push engine's staging, teed into the report. */
 static int on_record(void *ctx, const struct permit *p, struct etl_err *err)
 {
@@ -437,509 +432,545 @@ static void run_causes(const struct push *p, struct buf *b)
                  causes[i].sheet ? ")" : "");
 }
 
-/* The one place the nightly outputs read the run's figures from: the
- * summary's buckets (the same words as the summary JSON's keys). */
-static void run_outcome_fill(struct run_outcome *r, const struct push_counts *c,
-                             const struct run_money *money)
+void pipeline_opts_inputs(struct pipeline_opts *o, const char *command,
+                          const struct inputs *in, struct runfiles *files)
 {
-    long sales = c->not_pushed, voids = 0;
-    int i;
-
-    for (i = 0; i < LB_S_COUNT; i++)
-        sales += c->sales[i];
-    for (i = 0; i < LB_V_COUNT; i++)
-        voids += c->voids_b[i];
-#define ROW(name, v) r->rows[r->nrows++] = (struct run_count){ NULL, name, v }
-#define REC(kind, name, v) r->records[r->nrecords++] = (struct run_count){ kind, name, v }
-    ROW("sales", sales);
-    ROW("rejected", c->rejected);
-    ROW("duplicates", c->duplicates);
-    ROW("voids", voids);
-    for (i = 0; i < LB_S_COUNT; i++)
-        REC("sale", runfiles_sales_keys[i], c->sales[i]);
-    REC("sale", runfiles_sales_keys[LB_S_COUNT], c->not_pushed);
-    for (i = 0; i < LB_V_COUNT; i++)
-        REC("void", runfiles_voids_keys[i], c->voids_b[i]);
-    REC("earlier", runfiles_earlier_keys[0], c->earlier_pushed);
-    REC("earlier", runfiles_earlier_keys[1], c->earlier_updated);
-    REC("earlier", runfiles_earlier_keys[2], c->earlier_deleted);
-    REC("earlier", runfiles_earlier_keys[3], c->earlier_failed);
-    REC("earlier", runfiles_earlier_keys[4], c->earlier_pending);
-#undef ROW
-#undef REC
-    if (money)
-        for (i = CUR_CAD; i <= CUR_USD; i++)
-            r->net_cents[i] = money->gross[i] - money->voids[i];
-    r->have_figures = 1;
+    o->command = command;
+    o->config_path = in->config_path;
+    o->cfg = in->config;
+    o->zones = in->zones;
+    o->zones_path = in->zones_path;
+    o->aliases_path = in->aliases_path;
+    o->profile = in->profile;
+    o->files = files;
 }
 
-/* The redacted copy mailed with notify.mail.redact: beside the run's
- * workbook, "<name>-redacted.xlsx" (a report_dir file of the tool's own). */
-static int redacted_path(const char *xlsx, struct buf *out)
-{
-    size_t n = strlen(xlsx);
-
-    buf_reset(out);
-    if (n > 5 && !strcmp(xlsx + n - 5, ".xlsx"))
-        n -= 5;
-    return buf_add(out, xlsx, n) < 0 || buf_addstr(out, "-redacted.xlsx") < 0 ? -1 : 0;
-}
-
-void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
-                      const struct push_counts *pc, const struct run_money *money,
-                      const char *causes, const char *xlsx, const char *summary_json)
-{
-    struct run_outcome r;
-    struct buf why = BUF_INIT, red = BUF_INIT;
-    struct etl_err err;
-
-    if (exit_code == EXIT_USAGE)
-        return;
-    memset(&r, 0, sizeof(r));
-    r.exit_code = exit_code;
-    r.finished = time(NULL);
-    r.summary = summary;
-    r.xlsx = xlsx;
-    r.summary_json = summary_json;
-    if (xlsx && cfg->notify.mail_url && cfg->notify.mail_redact &&
-        redacted_path(xlsx, &red) < 0)
-        buf_release(&red);
-    if (red.ptr && access(red.ptr, F_OK) == 0)
-        r.xlsx_redacted = red.ptr;
-    if (pc)
-        run_outcome_fill(&r, pc, money);
-    if (causes)
-        buf_addstr(&why, causes);
-    if (exit_code == EXIT_ABORTED && log_last_error()[0])
-        buf_addf(&why, "%s\n", log_last_error());
-    r.causes = why.ptr ? why.ptr : "";
-    etl_err_clear(&err);
-    if (cfg->metrics_file) {
-        if (metrics_write(cfg->metrics_file, &r, &err) < 0)
-            log_err(&err);
-        else
-            log_debug("metrics written: %s", cfg->metrics_file);
-    }
-    notify_send(cfg, &r);
-    if (red.ptr)
-        unlink(red.ptr);            /* made for the mail only, sent or not */
-    buf_release(&why);
-    buf_release(&red);
-}
-
-int pipeline_run(const struct pipeline_opts *o)
-{
-    const struct config *cfg = o->cfg;
-    const char *date = o->date;
-    int dry = o->dry_run, ret = EXIT_GOOD, aborted = 0, y = 0, m = 0, d = 0, sjson_ok = 0;
-    int xlsx_ok = 0, have_counts = 0;
-    /* a dry run writes nothing: no report, no summary JSON, no archive */
-    int want_report = o->write_report && !dry;
-    struct buf causes = BUF_INIT;
-    struct push_counts counts;
-    size_t i;
-    struct etl_err err;
-    const struct tz *btz = NULL;
-    char *token = NULL;
-    struct ingest *in = NULL;
-    struct ledger *l = NULL;
-    struct push *p = NULL;
-    struct opscom *oc = NULL;
-    struct report *rep = NULL;
-    struct stats_rows srows = STATS_ROWS_INIT;
-    struct runfiles *rf = o->files;
-    struct buf lpath = BUF_INIT, xlsx = BUF_INIT, sjson = BUF_INIT;
-    struct push_opts po;
-    struct ingest_opts io;
-    struct ingest_sink sink;
-    struct report_meta meta;
-    struct report_counts rc;
+/*
+ * One pass of push or run: what the stages below share. Each stage fills
+ * its part and returns -1 on an error that aborts the pass (s->err); the
+ * errors a pass survives are logged where they happen and folded into
+ * s->ret.
+ */
+struct pass {
+    const struct pipeline_opts *o;
+    const struct config *cfg;
+    int dry;                     /* --dry-run: nothing sent or written */
+    int want_report;             /* report + summary JSON (never in a dry run) */
+    int ret;                     /* the exit code so far */
+    int aborted;
+    time_t started;
+    char *token;
+    struct ingest *in;
+    struct ledger *l;
+    struct push *p;
+    struct opscom *oc;
+    struct report *rep;
+    struct buf lpath, xlsx, sjson, causes;
+    char ctxhash[65];
+    char title[64];              /* the report's (its meta points here) */
+    long over_before;            /* files over the reject ratio before this file */
+    long pruned;                 /* retention: records pruned, -1 none */
+    char prunetext[48];
+    char line[1600];             /* the summary line ("": already printed) */
+    struct push_counts counts;   /* for the nightly outputs, when have_counts */
+    int have_counts, xlsx_ok, sjson_ok;
+    struct sigaction old_int, old_term;
     struct run_ctx rctx;
-    char ctxhash[65], summary[1024], title[64], prunetext[48] = "", line[1600] = "";
-    long pruned = -1;
-    struct sigaction sa, old_int, old_term;
-    time_t started = time(NULL);
+    struct etl_err err;
+};
 
-    etl_err_clear(&err);
-    memset(&rctx, 0, sizeof(rctx));
-    memset(&counts, 0, sizeof(counts));
+/* "config": the token, the business day, the paths, the readers. */
+static int open_config(struct pass *s)
+{
+    const struct config *cfg = s->cfg;
+    const struct pipeline_opts *o = s->o;
+    struct ingest_opts io;
+    int y, m, d;
+
     timing_begin("config");
-    if (!dry) {
+    if (!s->dry) {
         /* the token's format is checked before anything else happens */
-        token = config_read_token(cfg, &err);
-        if (!token)
-            goto fail;
+        s->token = config_read_token(cfg, &s->err);
+        if (!s->token)
+            return -1;
     }
-    btz = tz_get(cfg->business_tz, &err);
-    if (!btz)
-        goto fail;
-    if (date) {
-        if (cli_parse_date(date, &y, &m, &d) < 0 ||
-            tz_day_range(btz, y, m, d, &rctx.day_from, &rctx.day_to) < 0) {
-            etl_fail(&err, E_USAGE, "--date: '%s' is not a day in %s", date, cfg->business_tz);
-            goto fail;
-        }
-        rctx.have_day = 1;
+    s->rctx.btz = tz_get(cfg->business_tz, &s->err);
+    if (!s->rctx.btz)
+        return -1;
+    if (o->date) {
+        if (cli_parse_date(o->date, &y, &m, &d) < 0 ||
+            tz_day_range(s->rctx.btz, y, m, d, &s->rctx.day_from, &s->rctx.day_to) < 0)
+            return etl_fail(&s->err, E_USAGE, "--date: '%s' is not a day in %s", o->date,
+                            cfg->business_tz);
+        s->rctx.have_day = 1;
     }
-    if ((want_report && runfiles_report_paths(cfg, started, &xlsx, &sjson, &err) < 0) ||
-        push_ledger_path(cfg, &lpath, &err) < 0 ||
+    if ((s->want_report &&
+         runfiles_report_paths(cfg, s->started, &s->xlsx, &s->sjson, &s->err) < 0) ||
+        push_ledger_path(cfg, &s->lpath, &s->err) < 0 ||
         push_context_hash(o->zones_path, o->aliases_path, cfg->disconnected_hold, o->profile,
-                          ctxhash, &err) < 0)
-        goto fail;
+                          s->ctxhash, &s->err) < 0)
+        return -1;
     memset(&io, 0, sizeof(io));
     io.profile = o->profile;
     io.zones = o->zones;
-    in = ingest_new(&io, &err);
-    if (!in)
-        goto fail;
+    s->in = ingest_new(&io, &s->err);
+    if (!s->in)
+        return -1;
     timing_end("config");
+    return 0;
+}
 
-    l = ledger_open(lpath.ptr, dry ? LEDGER_DRY : LEDGER_LOCK, &err);
-    if (!l)
-        goto fail;
-    rctx.l = l;
-    rctx.btz = btz;
-    etl_err_clear(&rctx.db_err);
-    ingest_on_rejected_row(in, on_rejected_row, &rctx);
-    if (want_report) {
-        snprintf(title, sizeof(title), "permit-etl %s", o->command);
-        memset(&meta, 0, sizeof(meta));
-        meta.title = title;
-        meta.run_time = (long long)started;
-        meta.command = o->command;
-        meta.config_path = o->config_path;
-        meta.business_day = date;
-        meta.online = 1;
-        meta.business_tz = cfg->business_tz;
-        meta.local_date = local_date;
-        meta.local_offset = local_offset;
-        meta.local_date_ctx = (void *)btz;
-        meta.zones = o->zones;
-        rep = report_open(xlsx.ptr, &meta, &err);
-        if (!rep)
-            goto fail;
-        if (o->nightly && cfg->notify.mail_url && cfg->notify.mail_redact) {
-            /* the copy for the mail: fed the same calls, plates masked */
-            struct report_meta rmeta = meta;
-            struct buf red = BUF_INIT;
-            struct etl_err rerr;
+/* The ledger (locked, or copied into memory for a dry run) and the report
+ * (with its redacted twin for the mail). */
+static int open_outputs(struct pass *s)
+{
+    const struct config *cfg = s->cfg;
+    const struct pipeline_opts *o = s->o;
+    struct report_meta meta;
 
-            rmeta.redact = 1;
-            etl_err_clear(&rerr);
-            if (redacted_path(xlsx.ptr, &red) < 0 ||
-                report_add_twin(rep, red.ptr, &rmeta, &rerr) < 0)
-                log_warn("notify.mail.redact: the redacted copy cannot be made: %s",
-                         rerr.msg[0] ? rerr.msg : "out of memory");
-            buf_release(&red);
-        }
+    s->l = ledger_open(s->lpath.ptr, s->dry ? LEDGER_DRY : LEDGER_LOCK, &s->err);
+    if (!s->l)
+        return -1;
+    s->rctx.l = s->l;
+    etl_err_clear(&s->rctx.db_err);
+    ingest_on_rejected_row(s->in, on_rejected_row, &s->rctx);
+    if (!s->want_report)
+        return 0;
+    snprintf(s->title, sizeof(s->title), "permit-etl %s", o->command);
+    memset(&meta, 0, sizeof(meta));
+    meta.title = s->title;
+    meta.run_time = (long long)s->started;
+    meta.command = o->command;
+    meta.config_path = o->config_path;
+    meta.business_day = o->date;
+    meta.online = 1;
+    meta.business_tz = cfg->business_tz;
+    meta.local_date = local_date;
+    meta.local_offset = local_offset;
+    meta.local_date_ctx = (void *)s->rctx.btz;
+    meta.zones = o->zones;
+    s->rep = report_open(s->xlsx.ptr, &meta, &s->err);
+    if (!s->rep)
+        return -1;
+    if (o->nightly && cfg->notify.mail_url && cfg->notify.mail_redact) {
+        /* the copy for the mail: fed the same calls, plates masked */
+        struct report_meta rmeta = meta;
+        struct buf red = BUF_INIT;
+        struct etl_err rerr;
+
+        rmeta.redact = 1;
+        etl_err_clear(&rerr);
+        if (pipeline_redacted_path(s->xlsx.ptr, &red) < 0 ||
+            report_add_twin(s->rep, red.ptr, &rmeta, &rerr) < 0)
+            log_warn("notify.mail.redact: the redacted copy cannot be made: %s",
+                     rerr.msg[0] ? rerr.msg : "out of memory");
+        buf_release(&red);
     }
+    return 0;
+}
+
+/* The push engine, and the signals that interrupt it. */
+static int start_push(struct pass *s)
+{
+    const struct config *cfg = s->cfg;
+    struct push_opts po;
+    struct sigaction sa;
+
     memset(&po, 0, sizeof(po));
     po.batch_size = cfg->batch_size;
     po.max_reject_ratio = cfg->max_reject_ratio;
     po.hold_disconnected = cfg->disconnected_hold;
-    po.force = o->force;
-    po.retry_failed = o->retry_failed;
-    po.partial = date != NULL;
-    po.dry_run = dry;
+    po.force = s->o->force;
+    po.retry_failed = s->o->retry_failed;
+    po.partial = s->o->date != NULL;
+    po.dry_run = s->dry;
     po.dry_out = stdout;
     po.dry_verbose = log_options()->verbose;
-    po.zones = o->zones;
-    po.ctx_hash = ctxhash;
-    po.log = rep ? on_push_log : NULL;
-    po.log_ctx = &rctx;
+    po.zones = s->o->zones;
+    po.ctx_hash = s->ctxhash;
+    po.log = s->rep ? on_push_log : NULL;
+    po.log_ctx = &s->rctx;
     po.unstaged = on_unstaged;
     po.window = cfg->concurrency;
     po.timeout_s = cfg->timeout_s;
-    p = push_new(l, &po, &err);
-    if (!p || push_begin(p, &err) < 0)
-        goto fail;
-    rctx.push = p;
-    rctx.rep = rep;
-
+    s->p = push_new(s->l, &po, &s->err);
+    if (!s->p || push_begin(s->p, &s->err) < 0)
+        return -1;
+    s->rctx.push = s->p;
+    s->rctx.rep = s->rep;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &s->old_int);
+    sigaction(SIGTERM, &sa, &s->old_term);
+    return 0;
+}
+
+/* Before reading an input: skipped (the same file twice, processed and
+ * unchanged, another worker's), failed (not a regular file, the ledger's
+ * check), or begun in the ledger. */
+static int file_begin(void *ctx, struct filepass_file *f)
+{
+    struct pass *s = ctx;
+    struct runfile *rfile = &s->o->files->v[f->index];
+    const char *lp = runfile_ledger_path(rfile);
+    int skip = 0;
+
+    if (rfile->same_as) {
+        log_info("%s: the same file as %s: skipped", f->path,
+                 s->o->files->v[rfile->same_as - 1].path);
+        runfile_status(rfile, "skipped", "the same file as an earlier input");
+        push_file_same(s->p);
+        return FILEPASS_SKIP;
+    }
+    if (regular_input(f->path, &f->err) < 0 ||
+        /* --date re-reads processed files: no skip check */
+        (!s->o->date && push_file_check(s->p, lp, &skip, &f->err) < 0))
+        goto failed;
+    if (skip) {
+        const char *why = skip == 2 ? "another worker is staging it: skipped this run"
+                                    : "processed before and unchanged";
+
+        log_info("%s: %s%s", f->path, why, skip == 2 ? "" : ": skipped");
+        runfile_status(rfile, "skipped", why);
+        return FILEPASS_SKIP;
+    }
+    if (ledger_rejrow_clear(s->l, f->path, &f->err) < 0)
+        return -1;
+    if (push_file_begin(s->p, lp, &f->err) < 0)
+        goto failed;
+    s->over_before = push_counts(s->p)->files_over_ratio;
+    f->profile = rfile->profile;
+    return FILEPASS_READ;
+failed:
+    runfile_status(rfile, "error", f->err.msg);
+    return FILEPASS_FAILED;
+}
+
+/* After reading an input: its outcome in the ledger (with --date, po.partial,
+ * a file read for one day is never marked processed), the run's files and
+ * the report's Summary. */
+static int file_end(void *ctx, struct filepass_file *f)
+{
+    struct pass *s = ctx;
+    struct runfile *rfile = &s->o->files->v[f->index];
+    struct report_file fr;
+
+    if (s->rctx.db_err.code != E_OK) {
+        f->err = s->rctx.db_err;
+        return -1;
+    }
+    if (f->fatal)
+        return -1;                  /* the ledger itself failed */
+    if (f->failed)
+        runfile_status(rfile, "error", f->err.msg);
+    if (push_file_end(s->p, runfile_ledger_path(rfile), &f->st, !f->failed, &f->err) < 0)
+        return -1;
+    runfile_stats(rfile, &f->st);
+    if (!f->failed)
+        runfile_status(rfile, push_counts(s->p)->files_over_ratio > s->over_before
+                                  ? "over_ratio" : "read", NULL);
+    memset(&fr, 0, sizeof(fr));
+    fr.path = f->path;
+    fr.profile = f->st.profile[0] ? f->st.profile : rfile->profile;
+    fr.rows = f->st.rows;
+    fr.accepted = f->st.accepted;
+    fr.rejected = f->st.rejected;
+    fr.duplicates = f->st.duplicates;
+    fr.voids = f->st.voids;
+    fr.free_sessions = f->st.free_sessions;
+    fr.status = rfile->status_text;
+    if (s->rep)
+        report_add_file(s->rep, &fr);
+    return 0;
+}
+
+/* "stage": every input read once into the ledger (and the report), then
+ * (run) the settlement files. */
+static int stage_files(struct pass *s)
+{
+    struct runfiles *rf = s->o->files;
+    struct filepass fp;
+    const char **paths;
+    size_t i;
+    int rc;
 
     timing_begin("stage");
-    sink.record = on_record;
-    sink.reject = on_reject;
-    sink.ctx = &rctx;
     if (!rf->n)
         log_info("no input files match the config's inputs");
-    for (i = 0; i < rf->n && !push_interrupted(); i++) {
-        struct runfile *f = &rf->v[i];
-        struct ingest_stats st;
-        struct report_file fr;
-        int skip = 0, rcode;
-        long over_before = push_counts(p)->files_over_ratio;
-
-        memset(&st, 0, sizeof(st));
-        if (f->same_as) {
-            const char *first = rf->v[f->same_as - 1].path;
-
-            log_info("%s: the same file as %s: skipped", f->path, first);
-            runfile_status(f, "skipped", "the same file as an earlier input");
-            push_file_same(p);
-            continue;
-        }
-        if (regular_input(f->path, &err) < 0) {
-            log_err(&err);
-            ret = worst(ret, etl_exit_for(err.code));
-            runfile_status(f, "error", err.msg);
-            etl_err_clear(&err);
-            continue;
-        }
-        /* --date re-reads processed files: no skip check */
-        if (!date && push_file_check(p, runfile_ledger_path(f), &skip, &err) < 0) {
-            log_err(&err);
-            ret = worst(ret, etl_exit_for(err.code));
-            runfile_status(f, "error", err.msg);
-            etl_err_clear(&err);
-            continue;
-        }
-        if (skip) {
-            const char *why = skip == 2 ? "another worker is staging it: skipped this run"
-                                        : "processed before and unchanged";
-
-            log_info("%s: %s%s", f->path, why, skip == 2 ? "" : ": skipped");
-            runfile_status(f, "skipped", why);
-            continue;
-        }
-        if (ledger_rejrow_clear(l, f->path, &err) < 0)
-            goto fail;
-        if (push_file_begin(p, runfile_ledger_path(f), &err) < 0) {
-            log_err(&err);
-            ret = worst(ret, etl_exit_for(err.code));
-            runfile_status(f, "error", err.msg);
-            etl_err_clear(&err);
-            continue;
-        }
-        log_progress_file(o->command, i + 1, rf->n, f->path, &st.rows);
-        rcode = f->profile ? ingest_file_as(in, f->path, f->profile, &sink, &st, &err)
-                         : ingest_file(in, f->path, &sink, &st, &err);
-        if (rctx.db_err.code != E_OK) {
-            err = rctx.db_err;
-            goto fail;
-        }
-        if (rcode < 0) {
-            if (err.code == E_DB || err.code == E_NOMEM || err.code == E_INTERNAL)
-                goto fail;     /* the ledger itself failed */
-            log_err(&err);
-            ret = worst(ret, etl_exit_for(err.code));
-            runfile_status(f, "error", err.msg);
-            etl_err_clear(&err);
-        }
-        /* with --date (po.partial) a file read for one day is never marked processed */
-        if (push_file_end(p, runfile_ledger_path(f), &st, rcode == 0, &err) < 0)
-            goto fail;
-        runfile_stats(f, &st);
-        if (rcode == 0)
-            runfile_status(f, push_counts(p)->files_over_ratio > over_before
-                                  ? "over_ratio" : "read", NULL);
-        memset(&fr, 0, sizeof(fr));
-        fr.path = f->path;
-        fr.profile = st.profile[0] ? st.profile : f->profile;
-        fr.rows = st.rows;
-        fr.accepted = st.accepted;
-        fr.rejected = st.rejected;
-        fr.duplicates = st.duplicates;
-        fr.voids = st.voids;
-        fr.free_sessions = st.free_sessions;
-        fr.status = f->status_text;
-        if (rep)
-            report_add_file(rep, &fr);
-    }
+    paths = calloc(rf->n + 1, sizeof(*paths));
+    if (!paths)
+        return etl_fail(&s->err, E_NOMEM, "out of memory");
+    for (i = 0; i < rf->n; i++)
+        paths[i] = rf->v[i].path;
+    filepass_init(&fp, s->o->command, s->in, on_record, on_reject, &s->rctx);
+    fp.log_failures = 1;
+    fp.begin = file_begin;
+    fp.end = file_end;
+    fp.ctx = s;
+    fp.interrupted = push_interrupted;
+    rc = filepass_run(&fp, paths, rf->n, &s->err);
+    free(paths);
+    if (rc < 0)
+        return -1;
+    s->ret = etl_exit_worse(s->ret, fp.exit_code);
     /* settlement files after the records: their lines are rejected like rows */
-    if (cfg->nsettlements && !strcmp(o->command, "run") && !push_interrupted() &&
-        read_settlements(&rctx, cfg, &err) < 0)
-        goto fail;
-    log_progress_done();
-    log_row_errors_where(rep ? "the report's Rejected sheet" : "permit-etl validate --rejects F");
+    if (s->cfg->nsettlements && !strcmp(s->o->command, "run") && !push_interrupted() &&
+        read_settlements(&s->rctx, s->cfg, &s->err) < 0)
+        return -1;
+    log_row_errors_where(s->rep ? "the report's Rejected sheet"
+                                : "permit-etl validate --rejects F");
     log_row_errors_flush();
-    if (rctx.have_day)
-        log_info("--date %s: %ld records of other days left out", date, rctx.outside_day);
+    if (s->rctx.have_day)
+        log_info("--date %s: %ld records of other days left out", s->o->date,
+                 s->rctx.outside_day);
     timing_end("stage");
+    return 0;
+}
 
+/* "push": everything pending sent (an abort is survived: the report says
+ * it), the records tallied, then (settlements) this run's days judged. */
+static int send_and_judge(struct pass *s)
+{
     timing_begin("push");
     if (!push_interrupted()) {
-        if (!dry) {
-            oc = opscom_new(cfg, token, &err);
-            if (!oc)
-                goto fail;
+        if (!s->dry) {
+            s->oc = opscom_new(s->cfg, s->token, &s->err);
+            if (!s->oc)
+                return -1;
         }
-        if (push_send(p, run_opscom, oc, &err) < 0) {
-            log_err(&err);
-            aborted = 1;
-            etl_err_clear(&err);
+        if (push_send(s->p, run_opscom, s->oc, &s->err) < 0) {
+            log_err(&s->err);
+            s->aborted = 1;
+            etl_err_clear(&s->err);
         }
     }
     timing_end("push");
-    if (push_finish(p, &err) < 0 || push_tally(p, on_run_record, &rctx, &err) < 0)
-        goto fail;
-    if (rctx.db_err.code != E_OK) {
-        err = rctx.db_err;
-        goto fail;
+    if (push_finish(s->p, &s->err) < 0 || push_tally(s->p, on_run_record, &s->rctx, &s->err) < 0)
+        return -1;
+    if (s->rctx.db_err.code != E_OK) {
+        s->err = s->rctx.db_err;
+        return -1;
     }
     timing_begin("settlements");
-    if (judge_days(&rctx, cfg, &err) < 0)
-        goto fail;
+    if (judge_days(&s->rctx, s->cfg, &s->err) < 0)
+        return -1;
     timing_end("settlements");
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGINT, &s->old_int, NULL);
+    sigaction(SIGTERM, &s->old_term, NULL);
     if (push_interrupted())
-        aborted = 1;
-    if (dry) {
-        /* the plan is all a dry run leaves: it returns here, before every
-         * end-of-run writer (stats, archive, report, summary JSON and what
-         * follows them) */
-        ret = dry_run_end(o, p, aborted);
-        goto out;
-    }
+        s->aborted = 1;
+    return 0;
+}
+
+/* A step the run survives: logged, its exit code folded in. */
+static void survive(struct pass *s)
+{
+    log_err(&s->err);
+    s->ret = etl_exit_worse(s->ret, etl_exit_for(s->err.code));
+    etl_err_clear(&s->err);
+}
+
+/* "stats", the archive and "prune": the end-of-run writers before the
+ * report. */
+static void end_of_run(struct pass *s)
+{
+    const struct config *cfg = s->cfg;
 
     timing_begin("stats");
-    if (!rep) {
+    if (!s->rep) {
         /* no report: nothing to pull the stats into */
-    } else if (aborted) {
-        report_set_stats_error(rep, "not pulled: the run aborted");
-    } else if (stats_rows_pull_zones(cfg, token, o->zones, &srows, &err) < 0 ||
-               report_stats(rep, &srows, o->zones, l, &err) < 0) {
-        report_set_stats_error(rep, err.msg);
-        log_err(&err);
-        ret = worst(ret, etl_exit_for(err.code));
-        etl_err_clear(&err);
+    } else if (s->aborted) {
+        report_set_stats_error(s->rep, "not pulled: the run aborted");
+    } else {
+        struct stats_rows srows = STATS_ROWS_INIT;
+
+        if (stats_rows_pull_zones(cfg, s->token, s->o->zones, &srows, &s->err) < 0 ||
+            report_stats(s->rep, &srows, s->o->zones, s->l, &s->err) < 0) {
+            report_set_stats_error(s->rep, s->err.msg);
+            survive(s);
+        }
+        stats_rows_free(&srows);
     }
-    stats_rows_free(&srows);
     timing_end("stats");
 
-    if (o->archive && cfg->archive_dir &&
-        runfiles_archive(rf, l, cfg->archive_dir, &err) < 0) {
-        log_err(&err);
-        ret = worst(ret, etl_exit_for(err.code));
-        etl_err_clear(&err);
-    }
+    if (s->o->archive && cfg->archive_dir &&
+        runfiles_archive(s->o->files, s->l, cfg->archive_dir, &s->err) < 0)
+        survive(s);
 
     /* retention_days: the run ends with the equivalent of `ledger prune` */
-    if (o->retention && cfg->retention_days > 0 && !dry && !push_interrupted()) {
-        long long before = (long long)started - (long long)cfg->retention_days * 86400;
+    if (s->o->retention && cfg->retention_days > 0 && !push_interrupted()) {
+        long long before = (long long)s->started - (long long)cfg->retention_days * 86400;
 
         timing_begin("prune");
-        if (ledger_prune(l, before, &pruned, &err) < 0) {
-            log_err(&err);
-            ret = worst(ret, etl_exit_for(err.code));
-            etl_err_clear(&err);
-            pruned = -1;
+        if (ledger_prune(s->l, before, &s->pruned, &s->err) < 0) {
+            survive(s);
+            s->pruned = -1;
         } else {
-            log_info("retention: %ld record%s ended over %d days ago pruned", pruned,
-                     pruned == 1 ? "" : "s", cfg->retention_days);
-            snprintf(prunetext, sizeof(prunetext), "; pruned %ld", pruned);
+            log_info("retention: %ld record%s ended over %d days ago pruned", s->pruned,
+                     s->pruned == 1 ? "" : "s", cfg->retention_days);
+            snprintf(s->prunetext, sizeof(s->prunetext), "; pruned %ld", s->pruned);
         }
         timing_end("prune");
     }
+}
 
-    ret = worst(ret, push_exit_code(p));
-    if (aborted)
-        ret = EXIT_ABORTED;
-    aborted = ret == EXIT_ABORTED;   /* e.g. the stats pull found the API unreachable */
+/* What the nightly outputs read: the counts and the causes of exit 1. */
+static void keep_counts(struct pass *s)
+{
+    s->counts = *push_counts(s->p);
+    s->have_counts = 1;
+    run_causes(s->p, &s->causes);
+}
+
+/* "report": the exit code settled, the workbook closed, the summary JSON
+ * beside it, the summary line. */
+static void write_report(struct pass *s)
+{
+    const struct pipeline_opts *o = s->o;
+    struct report_counts rc;
+    char summary[1024];
+
+    s->ret = etl_exit_worse(s->ret, push_exit_code(s->p));
+    if (s->aborted)
+        s->ret = EXIT_ABORTED;
+    s->aborted = s->ret == EXIT_ABORTED;   /* e.g. the stats pull found the API unreachable */
     timing_begin("report");
-    report_counts_from(push_counts(p), ret, &rc);
-    if (rep) {
-        report_set_counts(rep, &rc);
-        report_causes_from(rep, p);
-        if (report_close(rep, aborted, &err) < 0) {
-            log_err(&err);
-            ret = EXIT_ABORTED;
-            etl_err_clear(&err);
-            buf_reset(&xlsx);
+    report_counts_from(push_counts(s->p), s->ret, &rc);
+    if (s->rep) {
+        report_set_counts(s->rep, &rc);
+        report_causes_from(s->rep, s->p);
+        if (report_close(s->rep, s->aborted, &s->err) < 0) {
+            log_err(&s->err);
+            s->ret = EXIT_ABORTED;
+            etl_err_clear(&s->err);
+            buf_reset(&s->xlsx);
         } else {
-            log_info("report written: %s", xlsx.ptr);
+            log_info("report written: %s", s->xlsx.ptr);
         }
-        rep = NULL;
-        if (runfiles_write_summary(rf, sjson.ptr, xlsx.len ? xlsx.ptr : NULL, p,
-                                   &rctx.money, started, dry, date, ret, aborted, pruned,
-                                   &err) < 0) {
-            log_err(&err);
-            ret = EXIT_ABORTED;
-            etl_err_clear(&err);
+        s->rep = NULL;
+        if (runfiles_write_summary(o->files, s->sjson.ptr, s->xlsx.len ? s->xlsx.ptr : NULL,
+                                   s->p, &s->rctx.money, s->started, s->dry, o->date, s->ret,
+                                   s->aborted, s->pruned, &s->err) < 0) {
+            log_err(&s->err);
+            s->ret = EXIT_ABORTED;
+            etl_err_clear(&s->err);
         } else {
-            sjson_ok = 1;
+            s->sjson_ok = 1;
         }
     }
     timing_end("report");
-    push_summary_text(p, summary, sizeof(summary));
+    push_summary_text(s->p, summary, sizeof(summary));
     timing_report();
-    snprintf(line, sizeof(line), "%s%s: %s%s%s%s", o->command,
-             push_interrupted() ? " interrupted" : aborted ? " aborted" : "", summary,
-             prunetext, want_report ? "; report " : "",
-             !want_report ? "" : xlsx.len ? xlsx.ptr : "not written");
-    counts = *push_counts(p);
-    have_counts = 1;
-    run_causes(p, &causes);
-    if (!xlsx.len)
-        buf_release(&xlsx);
-    if (!sjson_ok)
-        buf_release(&sjson);
-    goto out;
-fail:
-    log_err(&err);
-    ret = etl_exit_for(err.code ? err.code : E_INTERNAL);
-    if (rep) {
-        /* the report is written even when the run aborts */
+    snprintf(s->line, sizeof(s->line), "%s%s: %s%s%s%s", o->command,
+             push_interrupted() ? " interrupted" : s->aborted ? " aborted" : "", summary,
+             s->prunetext, s->want_report ? "; report " : "",
+             !s->want_report ? "" : s->xlsx.len ? s->xlsx.ptr : "not written");
+    keep_counts(s);
+    if (!s->xlsx.len)
+        buf_release(&s->xlsx);
+    if (!s->sjson_ok)
+        buf_release(&s->sjson);
+}
+
+/* The pass aborted: the report is still written (marked ABORTED), and the
+ * summary line says how far it got. */
+static void abort_pass(struct pass *s)
+{
+    const char *command = s->o->command;
+    char summary[1024];
+
+    log_err(&s->err);
+    s->ret = etl_exit_for(s->err.code ? s->err.code : E_INTERNAL);
+    if (s->rep) {
+        struct report_counts rc;
         struct etl_err rerr;
 
         etl_err_clear(&rerr);
-        if (p) {
-            report_counts_from(push_counts(p), ret, &rc);
-            report_set_counts(rep, &rc);
-            report_causes_from(rep, p);
+        if (s->p) {
+            report_counts_from(push_counts(s->p), s->ret, &rc);
+            report_set_counts(s->rep, &rc);
+            report_causes_from(s->rep, s->p);
         }
-        if (report_close(rep, 1, &rerr) == 0) {
-            log_info("report written (ABORTED): %s", xlsx.ptr);
-            xlsx_ok = 1;
+        if (report_close(s->rep, 1, &rerr) == 0) {
+            log_info("report written (ABORTED): %s", s->xlsx.ptr);
+            s->xlsx_ok = 1;
         } else {
             log_err(&rerr);
         }
-        rep = NULL;
+        s->rep = NULL;
     }
-    if (p && dry) {
-        push_plan_text(p, summary, sizeof(summary));
-        log_summary(ret, "%s dry run aborted: %s (nothing sent or written)", o->command,
+    if (s->p && s->dry) {
+        push_plan_text(s->p, summary, sizeof(summary));
+        log_summary(s->ret, "%s dry run aborted: %s (nothing sent or written)", command,
                     summary);
-    } else if (p) {
-        push_summary_text(p, summary, sizeof(summary));
-        snprintf(line, sizeof(line), "%s aborted: %s", o->command, summary);
+    } else if (s->p) {
+        push_summary_text(s->p, summary, sizeof(summary));
+        snprintf(s->line, sizeof(s->line), "%s aborted: %s", command, summary);
     } else {
-        snprintf(line, sizeof(line), "%s failed before any file was read", o->command);
+        snprintf(s->line, sizeof(s->line), "%s failed before any file was read", command);
     }
-    if (p) {
-        counts = *push_counts(p);
-        have_counts = 1;
-        run_causes(p, &causes);
+    if (s->p)
+        keep_counts(s);
+    if (!s->xlsx_ok)
+        buf_release(&s->xlsx);
+    buf_release(&s->sjson);        /* not written on this path */
+}
+
+/* Everything released; then (run) the nightly outputs — after the ledger
+ * and its lock, so a slow mail server never holds up the next run — and
+ * the summary line. Returns the exit code. */
+static int finish(struct pass *s)
+{
+    recon_days_free(&s->rctx.rec_days);
+    recon_days_free(&s->rctx.recon_days);
+    report_discard(s->rep);
+    opscom_free(s->oc);
+    push_free(s->p);
+    ledger_close(s->l);
+    ingest_free(s->in);
+    if (s->token)
+        config_token_free(s->token);
+    if (s->o->nightly && !s->dry)
+        pipeline_nightly(s->cfg, s->ret, s->line, s->have_counts ? &s->counts : NULL,
+                         s->have_counts ? &s->rctx.money : NULL, s->causes.ptr, s->xlsx.ptr,
+                         s->sjson.ptr);
+    buf_release(&s->causes);
+    if (s->line[0])                /* a dry run printed its own summary line */
+        log_summary(s->ret, "%s", s->line);
+    buf_release(&s->lpath);
+    buf_release(&s->xlsx);
+    buf_release(&s->sjson);
+    return s->ret;
+}
+
+int pipeline_run(const struct pipeline_opts *o)
+{
+    struct pass s;
+
+    memset(&s, 0, sizeof(s));
+    s.o = o;
+    s.cfg = o->cfg;
+    s.dry = o->dry_run;
+    s.want_report = o->write_report && !o->dry_run;
+    s.ret = EXIT_GOOD;
+    s.started = time(NULL);
+    s.pruned = -1;
+    buf_init(&s.lpath, 0);
+    buf_init(&s.xlsx, 0);
+    buf_init(&s.sjson, 0);
+    buf_init(&s.causes, 0);
+    if (open_config(&s) < 0 || open_outputs(&s) < 0 || start_push(&s) < 0 ||
+        stage_files(&s) < 0 || send_and_judge(&s) < 0) {
+        abort_pass(&s);
+    } else if (s.dry) {
+        /* the plan is all a dry run leaves: it returns here, before every
+         * end-of-run writer (stats, archive, report, summary JSON and what
+         * follows them) */
+        s.ret = dry_run_end(o, s.p, s.aborted);
+    } else {
+        end_of_run(&s);
+        write_report(&s);
     }
-    if (!xlsx_ok)
-        buf_release(&xlsx);
-    buf_release(&sjson);        /* not written on this path */
-out:
-    recon_days_free(&rctx.rec_days);
-    recon_days_free(&rctx.recon_days);
-    report_discard(rep);
-    opscom_free(oc);
-    push_free(p);
-    ledger_close(l);
-    ingest_free(in);
-    if (token)
-        config_token_free(token);
-    /* after the ledger (and its lock) is released: a slow mail server
-     * never holds up the next run */
-    if (o->nightly && !dry)
-        pipeline_nightly(cfg, ret, line, have_counts ? &counts : NULL,
-                         have_counts ? &rctx.money : NULL, causes.ptr, xlsx.ptr, sjson.ptr);
-    buf_release(&causes);
-    if (line[0])                /* a dry run printed its own summary line */
-        log_summary(ret, "%s", line);
-    buf_release(&lpath);
-    buf_release(&xlsx);
-    buf_release(&sjson);
-    return ret;
+    return finish(&s);
 }

@@ -27,6 +27,7 @@
 #define ETL_PIPELINE_H
 
 struct config;
+struct inputs;
 struct runfiles;
 struct zones;
 
@@ -47,6 +48,16 @@ struct pipeline_opts {
     int nightly;                /* `run`: metrics_file and notify at the end */
 };
 
+/* The options push and run share (command.h), into a struct pipeline_opts. */
+#define PIPELINE_OPTIONS                                  \
+    CMD_FLAG("dry-run", struct pipeline_opts, dry_run),   \
+    CMD_FLAG("force",   struct pipeline_opts, force)
+
+/* Fills what o takes from the command's loaded inputs (inputs.h: config,
+ * zones and their paths, -f) and names the command and its files. */
+void pipeline_opts_inputs(struct pipeline_opts *o, const char *command,
+                          const struct inputs *in, struct runfiles *files);
+
 /* Runs the pass; returns the exit code (enum etl_exit). */
 int pipeline_run(const struct pipeline_opts *o);
 
@@ -63,5 +74,11 @@ struct run_money;
 void pipeline_nightly(const struct config *cfg, int exit_code, const char *summary,
                       const struct push_counts *pc, const struct run_money *money,
                       const char *causes, const char *xlsx, const char *summary_json);
+
+/* The redacted copy mailed with notify.mail.redact: beside the run's
+ * workbook, "<name>-redacted.xlsx" (a report_dir file of the tool's own),
+ * into out. -1: out of memory. */
+struct buf;
+int pipeline_redacted_path(const char *xlsx, struct buf *out);
 
 #endif

@@ -196,16 +196,6 @@ int push_file_sha256(const char *path, char out[65], struct etl_err *err);
 int push_admin_send(struct ledger *l, int64_t id, push_runner_fn run, void *transport,
                     struct ledger_rec *r, struct etl_err *err);
 
-/* Admin update/delete: loads the config and the token, opens (and locks)
- * the ledger, and finds the record by reference id (ref) or key; it must
- * be live on OPSCOM (E_USAGE otherwise). The caller frees *cfg
- * (config_free), *token (config_token_free) and *l (ledger_close), also
- * after a failure. */
-struct config;
-int push_admin_open(const char *cfg_path, const char *ref, const char *key,
-                    struct config **cfg, char **token, struct ledger **l,
-                    struct ledger_rec *r, struct etl_err *err);
-
 /* The ledger's path: the config's `ledger`, else "<config dir>/ledger.db". */
 struct config;
 int push_ledger_path(const struct config *cfg, struct buf *out, struct etl_err *err);

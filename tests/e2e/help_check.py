@@ -3,11 +3,15 @@
 and in the man page.
 
 The options come from the source, not from the help text: the commands are
-the names in etl/main.c's commands[] table; each command's accepted options
-are the entries of the `struct option` array of etl/cmd_NAME.c (with the
-*_LONGOPTS macros of etl/*.h expanded) and the letters of its getopt_long()
-option string (with the *_SHORT macros expanded). A new option without a
-help line fails here. Prints TAP-ish "ok"/"not ok" lines like the e2e tests.
+the names in etl/cmd.h's COMMAND_LIST; each command's accepted options are
+what etl/command.c's build_options() gives it: the global flags
+(CLI_GLOBAL_LONGOPTS, CLI_GLOBAL_SHORT), with CMD_INPUTS in its .flags the
+inputs options (INPUTS_LONGOPTS, INPUTS_SHORT), else with CMD_CONFIG
+-c/--config, then the entries (CMD_FLAG, CMD_STRING, CMD_SHORT_STRING,
+CMD_HOOK) of the `struct cmd_option` table its .options names in
+etl/cmd_NAME.c (with the *_OPTIONS macros of etl/*.h expanded), a
+CMD_SHORT_STRING's letter too. A new option without a help line fails
+here. Prints TAP-ish "ok"/"not ok" lines like the e2e tests.
 """
 import re
 import subprocess
@@ -32,7 +36,7 @@ def read(path):
 
 
 headers = {}
-for h in ("cli.h", "inputs.h"):
+for h in ("cli.h", "inputs.h", "admin.h", "pipeline.h"):
     headers[h] = read("%s/etl/%s" % (ROOT, h))
 allh = "\n".join(headers.values())
 
@@ -47,27 +51,58 @@ def macro_body(name):
 
 def long_names(text):
     names = re.findall(r'\{\s*"([a-z][a-z0-9-]*)"\s*,\s*(?:no|required|optional)_argument', text)
-    for mac in re.findall(r"\b([A-Z_]+_LONGOPTS)\b", text):
-        names += long_names(macro_body(mac))
+    names += re.findall(r"\bCMD_(?:FLAG|STRING|HOOK|SHORT_STRING)\s*\(\s*(?:'.'\s*,\s*)?"
+                        r'"([a-z][a-z0-9-]*)"', text)
+    for mac in re.findall(r"\b([A-Z_]+_(?:LONGOPTS|OPTIONS))\b", text):
+        if mac != "CMD_OPTIONS":
+            names += long_names(macro_body(mac))
     return names
 
 
-def short_letters(cfile):
-    """Letters of the getopt_long() option strings of the file."""
-    letters = set()
-    for m in re.finditer(r"getopt_long\s*\(\s*argc\s*,\s*argv\s*,\s*((?:\"[^\"]*\"|[A-Z_]+|\s)+),", cfile):
-        parts = re.findall(r'"([^"]*)"|([A-Z_]+)', m.group(1))
-        for lit, mac in parts:
-            s = lit if not mac else re.search(r'"([^"]*)"', macro_body(mac)).group(1)
-            letters |= {c for c in s if c.isalpha()}
-    return letters
+def macro_short(name):
+    return re.search(r'"([^"]*)"', macro_body(name)).group(1)
 
 
-main_c = read("%s/etl/main.c" % ROOT)
-table = main_c[main_c.index("commands[] = {"):]
-table = table[:table.index("};")]
-commands = re.findall(r'\{\s*"([a-z]+)"\s*,\s*cmd_\w+', table)
-report("main.c lists commands", len(commands) >= 9, "found %r" % commands)
+# build_options() in command.c is what the rules above mirror: fail here
+# when it no longer adds the shared options this way
+command_c = read("%s/etl/command.c" % ROOT)
+for needle in ("CLI_GLOBAL_LONGOPTS", "INPUTS_LONGOPTS", '"config", required_argument',
+               "CMD_INPUTS ? INPUTS_SHORT : cmd->flags & CMD_CONFIG ? \"c:\""):
+    report("command.c build_options() adds %s as help_check.py expects" % needle,
+           needle in command_c, "not found")
+
+
+def command_options(cmd, src):
+    """(long names, short letters) the command accepts, from its source."""
+    m = re.search(r"const struct command cmd_%s\s*=\s*\{(.*?)\n\};" % cmd, src, re.S)
+    if not m:
+        return [], set()
+    spec = m.group(1)
+    flags = re.search(r"\.flags\s*=\s*([^,]*),", spec)
+    flags = flags.group(1) if flags else ""
+    longs = long_names(macro_body("CLI_GLOBAL_LONGOPTS"))
+    shorts = set(macro_short("CLI_GLOBAL_SHORT"))
+    if "CMD_INPUTS" in flags:
+        longs += long_names(macro_body("INPUTS_LONGOPTS"))
+        shorts |= set(macro_short("INPUTS_SHORT"))
+    elif "CMD_CONFIG" in flags:
+        longs.append("config")
+        shorts.add("c")
+    arr = re.search(r"\.options\s*=\s*(\w+)", spec)
+    if arr:
+        t = re.search(r"struct cmd_option %s\[\]\s*=\s*\{(.*?)\n\};" % arr.group(1), src,
+                      re.S)
+        if t:
+            longs += long_names(t.group(1))
+            shorts |= set(re.findall(r"\bCMD_SHORT_STRING\s*\(\s*'(.)'", t.group(1)))
+    return longs, {c for c in shorts if c.isalpha()}
+
+
+cmd_h = read("%s/etl/cmd.h" % ROOT)
+table = cmd_h[cmd_h.index("#define COMMAND_LIST(X)"):]
+table = table[:table.index("\n\n")]
+commands = re.findall(r"\bX\(([a-z]+)\)", table)
+report("cmd.h lists commands", len(commands) >= 9, "found %r" % commands)
 man = read("%s/permit-etl.1" % ROOT)
 man_plain = man.replace("\\-", "-")
 
@@ -80,11 +115,7 @@ for cmd in commands:
 
 for cmd in commands:
     src = read("%s/etl/cmd_%s.c" % (ROOT, cmd))
-    fn = src[src.index("int cmd_%s(" % cmd):]
-    arr = fn[fn.index("struct option"):]
-    arr = arr[:arr.index("};")]
-    longs = long_names(arr)
-    shorts = short_letters(src)
+    longs, shorts = command_options(cmd, src)
     res = subprocess.run([PE, cmd, "--help"], capture_output=True, text=True)
     out = res.stdout
     report("%s --help exits 0" % cmd, res.returncode == 0, "exit %d" % res.returncode)

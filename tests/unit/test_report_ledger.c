@@ -1,7 +1,8 @@
 /* test_report_ledger.c — `report -c CONFIG --date D`: a business day rebuilt
  * from the ledger's stored records. A ledger is staged and partly "pushed"
- * through ledger.h, then cmd_report() runs in-process; the workbook is
- * read back (tests/readback/check_report.py) against the day's records.
+ * through ledger.h, then the report command runs in-process
+ * (command_main()); the workbook is read back
+ * (tests/readback/check_report.py) against the day's records.
  * The API is unreachable here, so the run also shows how a failed stats
  * pull looks: exit 3, the report still written, ABORTED, the error on the
  * OPSCOM Stats sheet. */
@@ -178,7 +179,7 @@ START_TEST(test_date_rebuilt_from_ledger)
     argv[5] = "-o";
     argv[6] = xlsx;
     argv[7] = NULL;
-    rc = cmd_report(7, argv);
+    rc = command_main(&cmd_report, 7, argv);
     ck_assert_int_eq(rc, EXIT_GOOD);
     ck_assert_int_eq(readback(xlsx, jsonl, "--days 2025-11-29 2025-11-29 --any-order"), 0);
     snprintf(cmd, sizeof(cmd), PY " -c \"import openpyxl,sys; wb=openpyxl.load_workbook('%s'); "
@@ -188,7 +189,7 @@ START_TEST(test_date_rebuilt_from_ledger)
     /* --stats: the token is read and the stats pulled (here: unreachable) */
     ck_assert_int_eq(setenv("OPSCOM_API_TOKEN", "test-token-123", 1), 0);
     argv[7] = "--stats";
-    rc = cmd_report(8, argv);
+    rc = command_main(&cmd_report, 8, argv);
     ck_assert_int_eq(rc, EXIT_ABORTED);   /* stats could not be pulled */
 
     ck_assert_int_eq(readback(xlsx, jsonl, "--aborted --token test-token-123"), 0);
@@ -229,7 +230,7 @@ START_TEST(test_date_without_ledger)
     argv[5] = "-o";
     argv[6] = xlsx;
     argv[7] = NULL;
-    ck_assert_int_eq(cmd_report(7, argv), EXIT_USAGE);
+    ck_assert_int_eq(command_main(&cmd_report, 7, argv), EXIT_USAGE);
     f = fopen(xlsx, "r");
     ck_assert_ptr_null(f);
 }
