@@ -11,6 +11,7 @@
 #include "normalize.h"
 #include "opscom.h"
 #include "push.h"
+#include "utc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -123,7 +124,7 @@ static int prepare(const char *plate, const char *amount, const char *currency,
                                end);
         if (t.utc[0] != s->end) {
             s->end = t.utc[0];
-            norm_format_time(t.utc[0], tmp);
+            utc_format(t.utc[0], tmp);
             if (add_field(upd, "endTime", tmp) < 0)
                 return etl_fail(err, E_NOMEM, "out of memory");
             (*changed)++;

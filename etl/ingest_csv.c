@@ -12,6 +12,7 @@
  * record is then split the same way; its line is its first line.
  */
 #include "ingest_priv.h"
+#include "utf8.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -400,7 +401,7 @@ static int row(struct csvfile *cf, const char *s, size_t n, long line, struct et
             bad = 1;
             continue;
         }
-        if (!ascii && !ingest_utf8_ok(v, vl)) {
+        if (!ascii && !utf8_valid(v, vl)) {
             snprintf(reason, sizeof(reason), "invalid UTF-8 (column '%s')", p->cols[c].names[0]);
             ingest_reject(in, line, col_field(p, c), reason, v, vl);
             bad = 1;

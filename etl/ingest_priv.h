@@ -85,8 +85,6 @@ void ingest_row_rejected(struct ingest *in);
 int ingest_file_error(struct ingest *in, struct etl_err *err, int code, long line,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* 1 if s[0..n) is valid UTF-8. */
-int ingest_utf8_ok(const char *s, size_t n);
 
 /* Readers: 0 read to the end, -1 fatal for the file (reported). */
 int ingest_csv_run(struct ingest *in, const char *head, size_t headlen, struct etl_err *err);

@@ -1,10 +1,10 @@
 /* ledger.c — the ledger's storage-independent half (see ledger.h) and the
  * dispatch to its backends (ledger_backend.h). */
 #include "ledger_backend.h"
+#include "utc.h"
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +49,7 @@ int ledger_state_final(enum ledger_state s)
 }
 void ledger_fmt_utc(long long t, char out[24])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (!gmtime_r(&tt, &tm)) {
-        out[0] = '\0';
-        return;
-    }
-    strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+    utc_format(t, out);
 }
 void ledger_now_iso(char out[24])
 {
@@ -95,21 +88,6 @@ static int parse_utc(const char *s, long long *out)
     tm.tm_sec = se;
     *out = (long long)timegm(&tm);
     return 0;
-}
-void ledger_sha256_hex(const void *data, size_t len, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    size_t i;
-
-    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
-        n = 0;
-    for (i = 0; i < n && i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[2 * i] = '\0';
 }
 static int add_member(struct buf *b, int *first, const char *key, const char *val)
 {

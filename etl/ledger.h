@@ -70,6 +70,7 @@
 #include "buf.h"
 #include "err.h"
 #include "permit.h"
+#include "sha256.h"
 
 #define LEDGER_SCHEMA_VERSION 5
 
@@ -126,7 +127,6 @@ int ledger_body(const struct permit *p, struct buf *out);
 /* The canonical record JSON (--json-out keys + _source, _line, _key,
  * _zone_status) of p, appended to out. */
 int ledger_record_json(const struct permit *p, struct buf *out);
-void ledger_sha256_hex(const void *data, size_t len, char out[65]);
 /* Parses a canonical body back into the push fields of *p (plate, cents,
  * currency, start, end, zone, permitNo, ticket, promo; the rest untouched).
  * -1 if it is not one. */

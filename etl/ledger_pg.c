@@ -852,7 +852,7 @@ static int pg_stage(struct ledger *gl, const struct permit *p, int hold,
     buf_reset(&l->record);
     if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    ledger_sha256_hex(l->body.ptr, l->body.len, hash);
+    sha256_hex(l->body.ptr, l->body.len, hash);
     if (!found) {
         p_txt(&s, 1, p->key);
         bind_permit(&s, 2, p);
@@ -1182,7 +1182,7 @@ static long long file_key(const char *path)
     long long k = 0;
     int i;
 
-    ledger_sha256_hex(canon ? canon : path, strlen(canon ? canon : path), hex);
+    sha256_hex(canon ? canon : path, strlen(canon ? canon : path), hex);
     free(canon);
     for (i = 0; i < 15; i++)
         k = k * 16 + (hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,8 +357,6 @@ struct sq_ledger {
     int           readonly;
     /* scratch of ledger_stage(), reused: no allocation per record */
     struct buf    body, record, upd;
-    EVP_MD       *sha256;     /* fetched once (an implicit fetch per digest is slow) */
-    EVP_MD_CTX   *md;
     struct ledger_rec rec;
 };
 
@@ -692,8 +689,6 @@ static void sq_close(struct ledger *gl)
     buf_release(&l->body);
     buf_release(&l->record);
     buf_release(&l->upd);
-    EVP_MD_CTX_free(l->md);
-    EVP_MD_free(l->sha256);
     ledger_rec_release(&l->rec);
     if (l->lock_fd >= 0)
         close(l->lock_fd);    /* releases the flock */
@@ -969,35 +964,6 @@ static void bind_permit(sqlite3_stmt *s, int c, const struct permit *p)
 }
 
 
-/* The content hash of l->body (as ledger_sha256_hex()), with the digest
- * fetched once per ledger. */
-static void body_hash(struct sq_ledger *l, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    size_t i;
-
-    if (!l->sha256)
-        l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (!l->md)
-        l->md = EVP_MD_CTX_new();
-    if (!l->sha256 || !l->md || EVP_DigestInit_ex(l->md, l->sha256, NULL) != 1 ||
-        EVP_DigestUpdate(l->md, l->body.ptr, l->body.len) != 1 ||
-        EVP_DigestFinal_ex(l->md, md, &n) != 1 || n != 32) {
-        ledger_sha256_hex(l->body.ptr, l->body.len, out);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-}
-
-
-
-
 /* Builds p's body and record JSON and binds ?2..?12 (permit), ?13 source,
  * ?14 line, ?15 body, ?16 record: the layout of ST_VOID_INSERT and
  * ST_CANCEL_SALE. */
@@ -1095,7 +1061,7 @@ static int sq_stage(struct ledger *gl, const struct permit *p, int hold,
     buf_reset(&l->record);
     if (ledger_body(p, &l->body) < 0 || ledger_record_from_body(p, &l->body, &l->record) < 0)
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    body_hash(l, hash);
+    sha256_hex(l->body.ptr, l->body.len, hash);
     if (!found) {
         s = stmt(l, ST_INSERT);
         bind_text(s, 1, p->key);

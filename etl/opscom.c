@@ -11,7 +11,6 @@
 #include "opscom.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +23,10 @@
 
 #include "buf.h"
 #include "config.h"
+#include "interrupt.h"
 #include "log.h"
 #include "permit.h"
+#include "utc.h"
 #include "version.h"
 
 #define BACKOFF_BASE_S   0.5
@@ -33,8 +34,6 @@
 #define RESP_MAX         ((size_t)64 * 1024)
 #define STATS_RESP_MAX   ((size_t)32 * 1024 * 1024)
 #define POLL_MAX_MS      200
-
-static volatile sig_atomic_t interrupted;
 
 static const char *const op_path[] = { "push", "update", "delete", "stats" };
 
@@ -97,23 +96,6 @@ struct opscom {
     void  (*stats_row)(void *ctx, const char *type, const char *zone, long total);
     void   *stats_ctx;
 };
-
-/* ---- signals ------------------------------------------------------------ */
-
-void opscom_interrupt(void)
-{
-    interrupted = 1;
-}
-
-int opscom_interrupted(void)
-{
-    return interrupted != 0;
-}
-
-void opscom_interrupt_clear(void)
-{
-    interrupted = 0;
-}
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -1118,7 +1100,7 @@ int opscom_run(struct opscom *o, const struct opscom_hooks *h, void *ctx, struct
         CURLMsg *m;
         CURLMcode mc;
 
-        if (interrupted && !o->stopping) {
+        if (interrupt_requested() && !o->stopping) {
             o->stopping = 1;
             stop_deadline = now + (double)o->timeout_s + 1.0;
             abort_run(o, E_NET, "",
@@ -1345,33 +1327,6 @@ out:
 
 /* ---- request bodies ------------------------------------------------------ */
 
-int opscom_format_time(long long t, char out[20])
-{
-    /* days from civil, inverted (Howard Hinnant's algorithm) */
-    long long days = t / 86400, secs = t % 86400, z, era, doe, yoe, y, doy, mp, d, m;
-
-    if (secs < 0) {
-        secs += 86400;
-        days--;
-    }
-    z = days + 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2)
-        y++;
-    if (y < 0 || y > 9999)
-        return -1;
-    snprintf(out, 20, "%04d-%02d-%02dT%02d:%02d:%02d", (int)y, (int)m, (int)d,
-             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-    return 0;
-}
-
 static int add_member(struct buf *b, int *first, const char *key, const char *val, size_t n)
 {
     if ((!*first && buf_addch(b, ',') < 0) || buf_addch(b, '"') < 0 || buf_addstr(b, key) < 0 ||
@@ -1393,7 +1348,7 @@ static int add_time(struct buf *b, int *first, const char *key, long long t)
 {
     char ts[20];
 
-    if (opscom_format_time(t, ts) < 0)
+    if (utc_format(t, ts) < 0)
         return -1;
     return add_member(b, first, key, ts, strlen(ts));
 }

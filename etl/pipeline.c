@@ -8,6 +8,7 @@
 #include "config.h"
 #include "err.h"
 #include "ingest.h"
+#include "interrupt.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -26,7 +27,6 @@
 #include "zones.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -151,7 +151,7 @@ static int read_settlements(struct run_ctx *c, const struct config *cfg, struct 
 
         etl_err_clear(&ferr);
         memset(&lf, 0, sizeof(lf));
-        if (stat(path, &sb) < 0 || push_file_sha256(path, lf.sha256, &ferr) < 0) {
+        if (stat(path, &sb) < 0 || sha256_file_hex(path, lf.sha256, &ferr) < 0) {
             if (ferr.code == E_OK)
                 etl_fail_at(&ferr, E_IO, path, 0, "_file", "cannot read: %s", strerror(errno));
             log_err(&ferr);
@@ -234,13 +234,6 @@ static int judge_days(struct run_ctx *c, const struct config *cfg, struct etl_er
     push_add_cause(c->push, "settlement lines rejected", c->settle_rejected, "Rejected");
     push_add_cause(c->push, "settlement files not read", c->settle_files_failed, "Rejected");
     return 0;
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    push_interrupt();
-    opscom_interrupt();
 }
 
 static int run_opscom(void *transport, const struct opscom_hooks *h, void *ctx,
@@ -574,7 +567,6 @@ int pipeline_run(const struct pipeline_opts *o)
     struct run_ctx rctx;
     char ctxhash[65], summary[1024], title[64], prunetext[48] = "", line[1600] = "";
     long pruned = -1;
-    struct sigaction sa, old_int, old_term;
     time_t started = time(NULL);
 
     etl_err_clear(&err);
@@ -673,11 +665,7 @@ int pipeline_run(const struct pipeline_opts *o)
     rctx.push = p;
     rctx.rep = rep;
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    interrupt_catch();
 
     timing_begin("stage");
     sink.record = on_record;
@@ -803,8 +791,7 @@ int pipeline_run(const struct pipeline_opts *o)
     if (judge_days(&rctx, cfg, &err) < 0)
         goto fail;
     timing_end("settlements");
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    interrupt_release();
     if (push_interrupted())
         aborted = 1;
     if (dry) {

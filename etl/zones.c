@@ -5,6 +5,7 @@
 #include "zones.h"
 
 #include "log.h"
+#include "utf8.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -165,41 +166,18 @@ int zone_key_numeric(const char *key, size_t n)
  * byte yields 0x110000 + byte (distinct from every code point). */
 static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *adv)
 {
-    uint32_t c = s[0], min;
-    size_t len, k;
+    uint32_t c;
 
-    if (c < 0x80) {
-        *adv = 1;
+    *adv = utf8_decode((const char *)s, n, &c);
+    if (*adv)
         return c;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2; c &= 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3; c &= 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4; c &= 0x07; min = 0x10000;
-    } else {
-        goto bad;
-    }
-    if (len > n)
-        goto bad;
-    for (k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            goto bad;
-        c = (c << 6) | (s[k] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        goto bad;
-    *adv = len;
-    return c;
-bad:
     *adv = 1;
     return 0x110000u + s[0];
 }
 
 /* Decodes s[0..n) into out (n entries are always enough); returns the
  * count; *invalid set when a byte was not valid UTF-8. */
-static int utf8_decode(const char *s, size_t n, uint32_t *out, int *invalid)
+static int decode_cps(const char *s, size_t n, uint32_t *out, int *invalid)
 {
     size_t i = 0, adv;
     int k = 0;
@@ -458,7 +436,7 @@ static int add_zone(struct zones *z, const char *path, long line, const char *s,
         return etl_fail(err, E_NOMEM, "zones: out of memory");
     }
     zn->keylen = (size_t)keylen;
-    zn->ncp = utf8_decode(key, (size_t)keylen, zn->cp, NULL);
+    zn->ncp = decode_cps(key, (size_t)keylen, zn->cp, NULL);
     sig_of(zn->cp, zn->ncp, z->zsig[z->nzones].sig);
     z->zsig[z->nzones].sigsum = sig_sum(z->zsig[z->nzones].sig);
     z->zsig[z->nzones].ncp = zn->ncp;
@@ -1036,8 +1014,8 @@ int zone_dl_distance(const char *a, size_t an, const char *b, size_t bn)
 
     if (!ac || !bc || !aid || !bid || !acp)
         goto out;
-    la = utf8_decode(a, an, ac, NULL);
-    lb = utf8_decode(b, bn, bc, NULL);
+    la = decode_cps(a, an, ac, NULL);
+    lb = decode_cps(b, bn, bc, NULL);
     al.cp = acp;
     alpha_build(&al, ac, la, aid);
     for (i = 0; i < lb; i++)
@@ -1089,7 +1067,7 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
     aid = malloc(((size_t)keylen + 1) * sizeof(int));
     if (!ac || !acp || !aid)
         goto nomem;
-    la = utf8_decode(key, (size_t)keylen, ac, NULL);
+    la = decode_cps(key, (size_t)keylen, ac, NULL);
     bound = la / 4 > 2 ? la / 4 : 2;   /* d <= 2 or 4 d <= len */
     al.cp = acp;
     alpha_build(&al, ac, la, aid);

@@ -4,6 +4,8 @@
 #include "buf.h"
 #include "fsutil.h"
 #include "tz.h"
+#include "utf8.h"
+#include "utc.h"
 #include "version.h"
 #include "zone_audit.h"
 
@@ -332,35 +334,14 @@ long report_max_rows(void)
 
 /* ---- cell text --------------------------------------------------------------- */
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid or
+ * U+FFFE/U+FFFF (not allowed in XML). */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
-    size_t len, i;
-    unsigned cp;
+    uint32_t cp;
+    size_t len = utf8_decode((const char *)s, n, &cp);
 
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (len == 3 && (cp == 0xfffe || cp == 0xffff)))
-        return 0;
-    return len;
+    return len && (cp == 0xfffe || cp == 0xffff) ? 0 : len;
 }
 
 /* Makes s[0..n) safe for a cell: invalid UTF-8 bytes and control characters
@@ -2372,10 +2353,8 @@ int report_close(struct report *r, int aborted, struct etl_err *err)
             lxw_check(r, workbook_set_custom_property_string(r->wb, "permit-etl version",
                                                              PERMIT_ETL_VERSION), "properties");
         if (!r->failed) {
-            char rt[32];
-            struct tm tm;
-            time_t t = (time_t)r->meta.run_time;
-            if (gmtime_r(&t, &tm) && strftime(rt, sizeof(rt), "%Y-%m-%dT%H:%M:%SZ", &tm))
+            char rt[UTC_Z_SIZE];
+            if (utc_format_z(r->meta.run_time, rt) == 0)
                 lxw_check(r, workbook_set_custom_property_string(r->wb, "run time (UTC)", rt),
                           "properties");
         }

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "interrupt.h"
 #include "log.h"
 #include "opscom.h"
 #include "permit.h"
@@ -220,7 +221,7 @@ struct drv {
     int doubt_sends[MAXJOBS];
     double first_send[MAXJOBS], second_send[MAXJOBS];
     int stop_send_at;      /* on_send returns 1 on this send number (0: never) */
-    int interrupt_at_done; /* opscom_interrupt() at this on_done number */
+    int interrupt_at_done; /* interrupt_request() at this on_done number */
     int nsends, ndone;
     int max_outstanding;   /* sends - dones, the in-flight count when nothing retries */
     struct etl_err *err;
@@ -308,7 +309,7 @@ static int d_done(void *ctx, void *user, const struct opscom_result *r)
     d->res[i] = *r;
     d->ndone++;
     if (d->interrupt_at_done && d->ndone == d->interrupt_at_done)
-        opscom_interrupt();
+        interrupt_request();
     return 0;
 }
 
@@ -352,7 +353,6 @@ START_TEST(test_fields)
 {
     struct buf b = BUF_INIT;
     struct permit p;
-    char ts[20];
 
     permit_fill(&p, 7);
     snprintf(p.ticket, sizeof(p.ticket), "T\"1");
@@ -385,15 +385,6 @@ START_TEST(test_fields)
     ck_assert_int_eq(opscom_ref_fields(&b, "R-9"), 0);
     ck_assert_str_eq(b.ptr, "\"referenceID\":\"R-9\"");
     buf_release(&b);
-
-    ck_assert_int_eq(opscom_format_time(0, ts), 0);
-    ck_assert_str_eq(ts, "1970-01-01T00:00:00");
-    ck_assert_int_eq(opscom_format_time(951782400LL, ts), 0);     /* leap day 2000 */
-    ck_assert_str_eq(ts, "2000-02-29T00:00:00");
-    ck_assert_int_eq(opscom_format_time(4102444799LL, ts), 0);
-    ck_assert_str_eq(ts, "2099-12-31T23:59:59");
-    ck_assert_int_eq(opscom_format_time(-1, ts), 0);
-    ck_assert_str_eq(ts, "1969-12-31T23:59:59");
 }
 END_TEST
 
@@ -969,11 +960,11 @@ START_TEST(test_interrupt)
     o = opscom_new(c, TOKEN, &err);
     drv_init(&d, 30);
     d.interrupt_at_done = 2;   /* during the first full wave */
-    opscom_interrupt_clear();
+    interrupt_clear();
     t0 = log_now();
     ck_assert_int_eq(opscom_run(o, &hooks, &d, &err), -1);
     dt = log_now() - t0;
-    ck_assert(opscom_interrupted());
+    ck_assert(interrupt_requested());
     ck_assert_msg(strstr(err.msg, "interrupted") != NULL, "%s", err.msg);
     ck_assert_msg(dt < 2.0, "took %.2f s", dt);
     /* nothing new started, what was in flight got its real answer */
@@ -981,7 +972,7 @@ START_TEST(test_interrupt)
     ck_assert_int_eq(d.ndone, d.next);
     for (i = 0; i < d.next; i++)
         ck_assert_int_eq(d.res[i].outcome, OC_OK);
-    opscom_interrupt_clear();
+    interrupt_clear();
     ck_assert_int_eq(server_total(o, NULL), d.next);
     opscom_free(o);
     config_free(c);
