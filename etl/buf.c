@@ -143,9 +143,7 @@ int buf_add_json_str(struct buf *b, const char *s, size_t n)
         goto fail;
     return 0;
 fail:
-    b->len = start;
-    if (b->ptr)
-        b->ptr[start] = '\0';
+    buf_truncate(b, start);
     return -1;
 }
 
@@ -186,10 +184,15 @@ int buf_add_csv_cell(struct buf *b, const char *s, size_t n, int guard)
         goto fail;
     return 0;
 fail:
-    b->len = start;
-    if (b->ptr)
-        b->ptr[start] = '\0';
+    buf_truncate(b, start);
     return -1;
+}
+
+void buf_truncate(struct buf *b, size_t len)
+{
+    b->len = len;
+    if (b->ptr)
+        b->ptr[len] = '\0';
 }
 
 void buf_reset(struct buf *b)

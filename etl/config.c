@@ -928,8 +928,7 @@ static char *token_from_file(const struct config *c, struct etl_err *err)
 {
     char raw[TOKEN_FILE_MAX + 1];
     struct stat st;
-    ssize_t r;
-    size_t got = 0;
+    size_t got;
     char *tok = NULL;
     int fd, has_nul;
 
@@ -952,16 +951,8 @@ static char *token_from_file(const struct config *c, struct etl_err *err)
                     c->token_file, (unsigned)(st.st_mode & 07777));
         return NULL;
     }
-    while (got < TOKEN_FILE_MAX && (r = read(fd, raw + got, TOKEN_FILE_MAX - got)) != 0) {
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        got += (size_t)r;
-    }
+    got = fsutil_read_upto(fd, raw, TOKEN_FILE_MAX);
     close(fd);
-    raw[got] = '\0';
     has_nul = memchr(raw, '\0', got) != NULL;
     trim_newline(raw);
     if (has_nul || !token_valid(raw)) {

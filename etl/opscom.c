@@ -108,16 +108,6 @@ static double rand01(struct opscom *o)
     return (double)((o->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 void opscom_clean_message(char *out, size_t cap, const char *s, size_t n, const char *token)
 {
     size_t i = 0, w = 0, lim, tlen = token ? strlen(token) : 0;
@@ -315,7 +305,7 @@ struct opscom *opscom_new(const struct config *cfg, const char *token, struct et
     o->concurrency = cfg->concurrency > 0 ? cfg->concurrency : 1;
     o->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
     o->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
-    o->token = xstrdup(token);
+    o->token = strdup(token);
     o->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)o;
     if (!o->rng)
         o->rng = 88172645463325252ULL;

@@ -5,6 +5,7 @@
 #include "zones.h"
 
 #include "log.h"
+#include "strmap.h"
 #include "utf8.h"
 
 #include <csv.h>
@@ -40,10 +41,7 @@ struct alias {
     long    line;
 };
 
-struct slot {
-    const char *key;    /* NULL: empty slot */
-    size_t      keylen;
-    uint64_t    hash;
+struct slot {           /* what a key stands for, at the key's index in keys */
     size_t      zone;   /* index into zones */
     long        alias;  /* -1: the zone itself, else index into aliases */
 };
@@ -57,8 +55,9 @@ struct zones {
     struct alias *alias;
     char        **akeys;   /* keys of aliases (owned), parallel to alias */
     size_t        naliases, capaliases;
+    struct strmap keys;    /* zone and alias keys -> index into slot */
     struct slot  *slot;
-    size_t        nslots, used;   /* nslots: power of two */
+    size_t        capslots;
     int           hold;
     int           maxcp;   /* longest zone key in code points */
 };
@@ -251,73 +250,33 @@ static int sig_sum(const unsigned char *sig)
 
 /* ---- hash table ------------------------------------------------------- */
 
-uint64_t zone_hash(const char *k, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)k[i];
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
-}
-
 static const struct slot *table_find(const struct zones *z, const char *k, size_t n)
 {
-    uint64_t h;
-    size_t mask, i;
+    long i = strmap_find(&z->keys, k, n);
 
-    if (!z->nslots)
-        return NULL;
-    h = zone_hash(k, n);
-    mask = z->nslots - 1;
-    i = (size_t)h & mask;
-    for (;;) {
-        const struct slot *s = &z->slot[i];
-
-        if (!s->key)
-            return NULL;
-        if (s->hash == h && s->keylen == n && memcmp(s->key, k, n) == 0)
-            return s;
-        i = (i + 1) & mask;
-    }
+    return i < 0 ? NULL : &z->slot[i];
 }
 
-static void table_put_nogrow(struct slot *slots, size_t nslots, const struct slot *in)
-{
-    size_t mask = nslots - 1, i = (size_t)in->hash & mask;
-
-    while (slots[i].key)
-        i = (i + 1) & mask;
-    slots[i] = *in;
-}
-
+/* Adds key k[0..n), which is not in the table yet. */
 static int table_add(struct zones *z, const char *k, size_t n, size_t zone, long alias,
                      struct etl_err *err)
 {
-    struct slot s;
+    long i;
 
-    if ((z->used + 1) * 2 > z->nslots) {
-        size_t nn = z->nslots ? z->nslots * 2 : 64, i;
-        struct slot *ns = calloc(nn, sizeof(*ns));
+    if (z->keys.n == z->capslots) {
+        size_t nc = z->capslots ? z->capslots * 2 : 64;
+        struct slot *ns = realloc(z->slot, nc * sizeof(*ns));
 
         if (!ns)
             return etl_fail(err, E_NOMEM, "zones: out of memory");
-        for (i = 0; i < z->nslots; i++)
-            if (z->slot[i].key)
-                table_put_nogrow(ns, nn, &z->slot[i]);
-        free(z->slot);
         z->slot = ns;
-        z->nslots = nn;
+        z->capslots = nc;
     }
-    s.key = k;
-    s.keylen = n;
-    s.hash = zone_hash(k, n);
-    s.zone = zone;
-    s.alias = alias;
-    table_put_nogrow(z->slot, z->nslots, &s);
-    z->used++;
+    i = strmap_add(&z->keys, k, n, NULL);
+    if (i < 0)
+        return etl_fail(err, E_NOMEM, "zones: out of memory");
+    z->slot[i].zone = zone;
+    z->slot[i].alias = alias;
     return 0;
 }
 
@@ -790,6 +749,7 @@ void zones_free(struct zones *z)
     free(z->lenstart);
     free(z->alias);
     free(z->akeys);
+    strmap_release(&z->keys);
     free(z->slot);
     free(z);
 }

@@ -3,6 +3,7 @@
 
 #include "buf.h"
 #include "fsutil.h"
+#include "strmap.h"
 #include "tz.h"
 #include "utf8.h"
 #include "utc.h"
@@ -28,27 +29,7 @@
 #define EXCEL_EPOCH     25569.0    /* 1970-01-01 as an Excel serial date */
 
 
-/* ---- a string -> index map with an arena --------------------------------- */
-
-struct sm_ent { size_t off; unsigned h; int idx1; };   /* idx1 = index + 1, 0 = empty */
-
-struct strmap {
-    struct buf    arena;    /* keys, each NUL-terminated */
-    struct sm_ent *tab;     /* open addressing */
-    size_t        cap, n;
-    size_t       *offs;     /* idx -> key offset */
-    size_t        offs_cap;
-};
-
-static unsigned sm_hash(const char *s, size_t n)
-{
-    unsigned h = 2166136261u;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
+/* ---- growing arrays (the string -> index maps are strmap.h's) ----------- */
 
 /* Grows an array to hold `need` elements (doubling); NULL on ENOMEM, the
  * old array still valid. Use through GROW(). */
@@ -71,67 +52,6 @@ static void *grow_tmp;
     ((size_t)(need) <= (cap) ? 0 :                                             \
      (grow_tmp = grow_to((arr), &(cap), (size_t)(need), sizeof(*(arr)))) == NULL \
          ? -1 : ((arr) = grow_tmp, 0))
-
-static int sm_rehash(struct strmap *m)
-{
-    size_t nc = m->cap ? m->cap * 2 : 64, i;
-    struct sm_ent *nt = calloc(nc, sizeof(*nt));
-
-    if (!nt)
-        return -1;
-    for (i = 0; i < m->cap; i++) {
-        size_t j;
-        if (!m->tab[i].idx1)
-            continue;
-        for (j = m->tab[i].h & (nc - 1); nt[j].idx1; j = (j + 1) & (nc - 1))
-            ;
-        nt[j] = m->tab[i];
-    }
-    free(m->tab);
-    m->tab = nt;
-    m->cap = nc;
-    return 0;
-}
-
-/* Index of key s[0..n); a new key gets the next index (*created = 1).
- * -1 when out of memory. */
-static int sm_get(struct strmap *m, const char *s, size_t n, int *created)
-{
-    unsigned h = sm_hash(s, n);
-    size_t j;
-
-    *created = 0;
-    if ((m->n + 1) * 2 > m->cap && sm_rehash(m) < 0)
-        return -1;
-    for (j = h & (m->cap - 1); m->tab[j].idx1; j = (j + 1) & (m->cap - 1)) {
-        const char *k = m->arena.ptr + m->tab[j].off;
-        if (m->tab[j].h == h && !strncmp(k, s, n) && k[n] == '\0')
-            return m->tab[j].idx1 - 1;
-    }
-    if (GROW(m->offs, m->offs_cap, m->n + 1) < 0)
-        return -1;
-    m->tab[j].off = m->arena.len;
-    if (buf_add(&m->arena, s, n) < 0 || buf_addch(&m->arena, '\0') < 0)
-        return -1;
-    m->tab[j].h = h;
-    m->tab[j].idx1 = (int)m->n + 1;
-    m->offs[m->n] = m->tab[j].off;
-    *created = 1;
-    return (int)m->n++;
-}
-
-static const char *sm_key(const struct strmap *m, int idx)
-{
-    return m->arena.ptr + m->offs[idx];
-}
-
-static void sm_free(struct strmap *m)
-{
-    buf_release(&m->arena);
-    free(m->tab);
-    free(m->offs);
-    memset(m, 0, sizeof(*m));
-}
 
 /* ---- aggregates ------------------------------------------------------------ */
 
@@ -949,7 +869,7 @@ static void money_add(struct money *m, const struct permit *p)
 static int money_slot(struct report *r, struct strmap *m, struct money **arr, size_t *cap,
                       const char *key, size_t n)
 {
-    int created, idx = sm_get(m, key, n, &created);
+    int created, idx = strmap_add(m, key, n, &created);
     struct money *a = *arr;
 
     if (idx < 0)
@@ -971,9 +891,9 @@ static int file_slot(struct report *r, const char *path)
         path = "";
     /* the caller's pointer may be reused for another path (a ledger row
      * buffer): compare the text */
-    if (r->last_src_idx >= 0 && !strcmp(sm_key(&r->files, r->last_src_idx), path))
+    if (r->last_src_idx >= 0 && !strcmp(strmap_key(&r->files, r->last_src_idx), path))
         return r->last_src_idx;
-    idx = sm_get(&r->files, path, strlen(path), &created);
+    idx = strmap_add(&r->files, path, strlen(path), &created);
     if (idx < 0)
         return nomem(r);
     if (created) {
@@ -1019,11 +939,11 @@ static int add_promo(struct report *r, const struct permit *p)
     if (buf_add(&r->scratch2, p->promo, cl) < 0 || buf_addch(&r->scratch2, '\x1f') < 0 ||
         buf_add(&r->scratch2, p->zone, zl) < 0)
         return nomem(r);
-    idx = sm_get(&r->promo_zones, r->scratch2.ptr, r->scratch2.len, &created);
+    idx = strmap_add(&r->promo_zones, r->scratch2.ptr, r->scratch2.len, &created);
     if (idx < 0)
         return nomem(r);
     if (created) {
-        zone = sm_get(&r->zones, p->zone, zl, &created);  /* exists: added before */
+        zone = strmap_add(&r->zones, p->zone, zl, &created);  /* exists: added before */
         if (zone < 0 || GROW(r->pz, r->pz_cap, (size_t)idx + 1) < 0)
             return nomem(r);
         memset(&r->pz[idx], 0, sizeof(*r->pz));
@@ -1292,8 +1212,8 @@ int report_add_stats_row(struct report *r, const char *type, const char *zone,
     if (r->failed)
         return -1;
     r->stats_online = 1;
-    t = sm_get(&r->names, type, strlen(type), &created);
-    z = sm_get(&r->names, zone, strlen(zone), &created);
+    t = strmap_add(&r->names, type, strlen(type), &created);
+    z = strmap_add(&r->names, zone, strlen(zone), &created);
     if (t < 0 || z < 0 || GROW(r->srows, r->srows_cap, r->nsrows + 1) < 0)
         return nomem(r);
     r->srows[r->nsrows].type = t;
@@ -1313,7 +1233,7 @@ int report_add_live_disconnected(struct report *r, const char *vendor_zone, long
     if (r->failed)
         return -1;
     r->stats_online = 1;
-    z = sm_get(&r->names, vendor_zone, strlen(vendor_zone), &created);
+    z = strmap_add(&r->names, vendor_zone, strlen(vendor_zone), &created);
     if (z < 0 || GROW(r->live_zone, r->live_cap, r->nlive + 1) < 0 ||
         GROW(r->live_n, r->live_ncap, r->nlive + 1) < 0)
         return nomem(r);
@@ -1352,7 +1272,7 @@ static const struct strmap *sort_map;
 
 static int cmp_key(const void *a, const void *b)
 {
-    return strcmp(sm_key(sort_map, *(const int *)a), sm_key(sort_map, *(const int *)b));
+    return strcmp(strmap_key(sort_map, *(const int *)a), strmap_key(sort_map, *(const int *)b));
 }
 
 /* Indices 0..n-1 of a map, sorted by key; NULL on ENOMEM (n == 0: non-NULL). */
@@ -1410,7 +1330,7 @@ static int money_table(struct report *r, struct sheet *s, const char *title,
     for (i = 0; i < m->n; i++) {
         int k = order ? order[i] : (int)i;
         const struct money *v = &vals[k];
-        const char *name = sm_key(m, k);
+        const char *name = strmap_key(m, k);
         row = next_row(s);
         if (kind == MT_DAY) {
             int y = 0, mo = 0, d = 0;
@@ -1515,8 +1435,8 @@ static int summary_days(struct report *r, char *first, size_t fcap, char *last, 
     order = sorted_keys(&r->days);
     if (!order)
         return -1;
-    snprintf(first, fcap, "%s", sm_key(&r->days, order[0]));
-    snprintf(last, lcap, "%s", sm_key(&r->days, order[r->days.n - 1]));
+    snprintf(first, fcap, "%s", strmap_key(&r->days, order[0]));
+    snprintf(last, lcap, "%s", strmap_key(&r->days, order[r->days.n - 1]));
     free(order);
     return 0;
 }
@@ -1861,7 +1781,7 @@ static int write_summary(struct report *r, int aborted)
         v[4] = a->has_facts ? a->f.voids : 0;
         v[5] = a->has_facts ? a->f.free_sessions : a->m.free_sessions;
         row = next_row(s);
-        if (put_str(r, s, row, 0, base_name(sm_key(&r->files, (int)i)), NULL) < 0 ||
+        if (put_str(r, s, row, 0, base_name(strmap_key(&r->files, (int)i)), NULL) < 0 ||
             put_str(r, s, row, 1, a->profile, NULL) < 0)
             return -1;
         for (c = 0; c < 6; c++) {
@@ -1989,11 +1909,11 @@ static const struct report *sort_r;
 static int cmp_pz(const void *a, const void *b)
 {
     const struct promo_zone *x = &sort_r->pz[*(const int *)a], *y = &sort_r->pz[*(const int *)b];
-    int c = strcmp(sm_key(&sort_r->promos, x->code), sm_key(&sort_r->promos, y->code));
+    int c = strcmp(strmap_key(&sort_r->promos, x->code), strmap_key(&sort_r->promos, y->code));
 
     if (c)
         return c;
-    return strcmp(sm_key(&sort_r->zones, x->zone), sm_key(&sort_r->zones, y->zone));
+    return strcmp(strmap_key(&sort_r->zones, x->zone), strmap_key(&sort_r->zones, y->zone));
 }
 
 /* The per-code table: one row per code (columns A-F). */
@@ -2038,7 +1958,7 @@ static int write_promos(struct report *r)
     if (sheet_header(r, s, promo_heads, (int)NELEM(promo_heads)) < 0)
         goto out;
     for (i = 0; i < r->promos.n; i++)
-        if (promo_code_row(r, s, sm_key(&r->promos, codes[i]), &r->promo_m[codes[i]]) < 0)
+        if (promo_code_row(r, s, strmap_key(&r->promos, codes[i]), &r->promo_m[codes[i]]) < 0)
             goto out;
     /* the breakdown is free-form below the table (it never continues) */
     if (sheet_close_table(r, s) < 0)
@@ -2056,8 +1976,8 @@ static int write_promos(struct report *r)
     for (i = 0; i < n; i++) {
         const struct promo_zone *z = &r->pz[pz[i]];
         lxw_row_t row = s->row++;
-        const char *zone = sm_key(&r->zones, z->zone);
-        if (put_str(r, s, row, c0, sm_key(&r->promos, z->code), NULL) < 0 ||
+        const char *zone = strmap_key(&r->zones, z->zone);
+        if (put_str(r, s, row, c0, strmap_key(&r->promos, z->code), NULL) < 0 ||
             put_str(r, s, row, c0 + 1, zone[0] ? zone : "(none)", NULL) < 0 ||
             put_count(r, s, row, c0 + 2, z->m.records, NULL) < 0 ||
             put_money(r, s, row, c0 + 3, z->m.cents[0], 0, 0) < 0 ||
@@ -2170,8 +2090,8 @@ static int write_stats(struct report *r)
         long diff = x->server - x->ledger;
         lxw_row_t row;
         if (sheet_next_row(r, s, &row) < 0 ||
-            put_str(r, s, row, 0, sm_key(&r->names, x->type), NULL) < 0 ||
-            put_str(r, s, row, 1, sm_key(&r->names, x->zone), NULL) < 0 ||
+            put_str(r, s, row, 0, strmap_key(&r->names, x->type), NULL) < 0 ||
+            put_str(r, s, row, 1, strmap_key(&r->names, x->zone), NULL) < 0 ||
             put_count(r, s, row, 2, x->server, NULL) < 0 ||
             put_count(r, s, row, 3, x->ledger, NULL) < 0 ||
             put_count(r, s, row, 4, diff, diff ? r->fmt[F_DIFF_BAD] : NULL) < 0)
@@ -2196,7 +2116,7 @@ static int write_stats(struct report *r)
     s->row++;
     for (i = 0; i < r->nlive; i++) {
         lxw_row_t row = s->row++;
-        if (put_str(r, s, row, 0, sm_key(&r->names, r->live_zone[i]), NULL) < 0 ||
+        if (put_str(r, s, row, 0, strmap_key(&r->names, r->live_zone[i]), NULL) < 0 ||
             put_count(r, s, row, 1, r->live_n[i], NULL) < 0)
             return -1;
     }
@@ -2267,12 +2187,12 @@ static void free_all(struct report *r)
         free(r->file_a[i].profile);
         free(r->file_a[i].status);
     }
-    sm_free(&r->zones);
-    sm_free(&r->days);
-    sm_free(&r->files);
-    sm_free(&r->promos);
-    sm_free(&r->promo_zones);
-    sm_free(&r->names);
+    strmap_release(&r->zones);
+    strmap_release(&r->days);
+    strmap_release(&r->files);
+    strmap_release(&r->promos);
+    strmap_release(&r->promo_zones);
+    strmap_release(&r->names);
     free(r->zone_m);
     free(r->day_m);
     free(r->file_a);
