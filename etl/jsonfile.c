@@ -75,13 +75,16 @@ static char *decode_key(const char *tok, size_t len)
     return out;
 }
 
+/* The scanners return 0, SCAN_BAD (not strict JSON) or SCAN_NOMEM. */
+enum { SCAN_BAD = -1, SCAN_NOMEM = -2 };
+
 static int scan_value(struct scan *s);
 
 static int scan_object(struct scan *s)
 {
     char **keys = NULL;
     size_t nkeys = 0, cap = 0, i;
-    int ret = -1;
+    int ret = SCAN_BAD, rc;
 
     s->p++; /* '{' */
     skip_ws(s);
@@ -98,8 +101,10 @@ static int scan_object(struct scan *s)
         if (!tok)
             goto out;
         k = decode_key(tok, (size_t)(s->p - tok));
-        if (!k)
+        if (!k) {               /* json-c read it already: only memory fails */
+            ret = SCAN_NOMEM;
             goto out;
+        }
         for (i = 0; i < nkeys; i++)
             if (strcmp(keys[i], k) == 0 && !s->dup) {
                 s->dupbuf = k;
@@ -114,6 +119,7 @@ static int scan_object(struct scan *s)
                 char **nk = realloc(keys, ncap * sizeof(*nk));
                 if (!nk) {
                     free(k);
+                    ret = SCAN_NOMEM;
                     goto out;
                 }
                 keys = nk;
@@ -125,8 +131,10 @@ static int scan_object(struct scan *s)
         if (s->p >= s->end || *s->p != ':')
             goto out;
         s->p++;
-        if (scan_value(s) < 0)
+        if ((rc = scan_value(s)) < 0) {
+            ret = rc;
             goto out;
+        }
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -151,10 +159,10 @@ static int scan_value(struct scan *s)
     int ret = 0;
 
     if (++s->depth > 64)
-        return -1;
+        return SCAN_BAD;
     skip_ws(s);
     if (s->p >= s->end) {
-        ret = -1;
+        ret = SCAN_BAD;
     } else if (*s->p == '{') {
         ret = scan_object(s);
     } else if (*s->p == '[') {
@@ -164,10 +172,8 @@ static int scan_value(struct scan *s)
             s->p++;
         } else {
             for (;;) {
-                if (scan_value(s) < 0) {
-                    ret = -1;
+                if ((ret = scan_value(s)) < 0)
                     break;
-                }
                 skip_ws(s);
                 if (s->p < s->end && *s->p == ',') {
                     s->p++;
@@ -176,13 +182,13 @@ static int scan_value(struct scan *s)
                 if (s->p < s->end && *s->p == ']')
                     s->p++;
                 else
-                    ret = -1;
+                    ret = SCAN_BAD;
                 break;
             }
         }
     } else if (*s->p == '"') {
         if (!skip_string(s))
-            ret = -1;
+            ret = SCAN_BAD;
     } else {
         while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
             s->p++;
@@ -254,11 +260,12 @@ struct json_object *jsonfile_parse(const char *text, size_t len, struct jsonfile
                 e->line += *p == '\n';
         }
         free(s.dupbuf);
-        if (rc < 0)
+        if (rc == SCAN_BAD)
             e->byte = (size_t)(s.p - text);
         if (rc < 0 || e->line) {
             json_object_put(root);
-            return fail(e, rc < 0 ? JSONFILE_NOT_STRICT : JSONFILE_DUPLICATE);
+            return fail(e, rc == SCAN_NOMEM ? JSONFILE_NOMEM
+                         : rc == SCAN_BAD ? JSONFILE_NOT_STRICT : JSONFILE_DUPLICATE);
         }
     }
     return root;
