@@ -121,7 +121,8 @@
  * Threads: normalize_record() may run in several threads at once with the
  * same profile. Each thread that hashed keys should call
  * norm_thread_cleanup() before it ends, the main thread at exit (frees
- * that thread's reused EVP_MD_CTX; otherwise a leak checker reports it).
+ * that thread's sha256 context, sha256.h; otherwise a leak checker
+ * reports it).
  */
 #ifndef ETL_NORMALIZE_H
 #define ETL_NORMALIZE_H
