@@ -41,7 +41,8 @@ static int finish(EVP_MD_CTX *ctx, char out[SHA256_HEX_SIZE])
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0, i;
+    unsigned int len = 0;
+    size_t i;
 
     if (EVP_DigestFinal_ex(ctx, md, &len) != 1 || len != 32)
         return -1;

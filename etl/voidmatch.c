@@ -155,7 +155,7 @@ static struct vm_void *vm_find(struct voidmatch *vm, const char *key)
 {
     long i = strmap_find(&vm->keys, key, strlen(key));
 
-    return i < 0 ? NULL : &vm->voids[i];
+    return i < 0 || !vm->voids ? NULL : &vm->voids[i];
 }
 
 int voidmatch_void(struct voidmatch *vm, const struct permit *p, struct etl_err *err)
@@ -167,7 +167,7 @@ int voidmatch_void(struct voidmatch *vm, const struct permit *p, struct etl_err 
 
     if (vm_find(vm, p->key))
         return 0;                       /* ingest rejects a second void as a duplicate */
-    if (vm->nvoids == vm->capvoids) {
+    if (vm->nvoids == vm->capvoids || !vm->voids) {
         size_t cap = vm->capvoids ? vm->capvoids * 2 : 16;
         struct vm_void *n = realloc(vm->voids, cap * sizeof(*n));
         if (!n)
