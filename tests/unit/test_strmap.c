@@ -48,8 +48,8 @@ START_TEST(test_many)
 {
     struct strmap m = STRMAP_INIT;
     enum { N = 20000 };
-    char (*keys)[24] = calloc(N, sizeof(*keys));
-    char k[24];
+    char (*keys)[48] = calloc(N, sizeof(*keys));
+    char k[48];
     long i;
 
     ck_assert_ptr_nonnull(keys);
