@@ -1,4 +1,5 @@
 #include "buf.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,40 +81,6 @@ int buf_addf(struct buf *b, const char *fmt, ...)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n) (1-4), or 0 if invalid
- * (overlong, surrogate, above U+10FFFF, truncated). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len, i;
-    unsigned cp;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1fu;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0fu;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return len;
-}
-
 size_t buf_json_unit(const char *s, size_t n, char esc[6], size_t *elen)
 {
     static const char hex[] = "0123456789abcdef";
@@ -122,7 +89,7 @@ size_t buf_json_unit(const char *s, size_t n, char esc[6], size_t *elen)
 
     *elen = 0;
     if (c >= 0x80) {
-        k = utf8_seq((const unsigned char *)s, n);
+        k = utf8_decode(s, n, NULL);
         if (k)
             return k;
         /* invalid UTF-8: the text \xHH (as the CSV and XLSX outputs) */
@@ -176,9 +143,7 @@ int buf_add_json_str(struct buf *b, const char *s, size_t n)
         goto fail;
     return 0;
 fail:
-    b->len = start;
-    if (b->ptr)
-        b->ptr[start] = '\0';
+    buf_truncate(b, start);
     return -1;
 }
 
@@ -200,7 +165,7 @@ int buf_add_csv_cell(struct buf *b, const char *s, size_t n, int guard)
     for (i = 0; i < n; i += k) {
         unsigned char c = (unsigned char)s[i];
 
-        k = guard ? utf8_seq((const unsigned char *)s + i, n - i) : 1;
+        k = guard ? utf8_decode(s + i, n - i, NULL) : 1;
         if (guard && (k == 0 || c == 0x7f || (c < 0x20 && c != '\t' && c != '\n' && c != '\r'))) {
             /* with guard: invalid UTF-8 and control bytes shown as \xHH */
             char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
@@ -219,10 +184,15 @@ int buf_add_csv_cell(struct buf *b, const char *s, size_t n, int guard)
         goto fail;
     return 0;
 fail:
-    b->len = start;
-    if (b->ptr)
-        b->ptr[start] = '\0';
+    buf_truncate(b, start);
     return -1;
+}
+
+void buf_truncate(struct buf *b, size_t len)
+{
+    b->len = len;
+    if (b->ptr)
+        b->ptr[len] = '\0';
 }
 
 void buf_reset(struct buf *b)

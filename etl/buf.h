@@ -40,6 +40,7 @@ int   buf_add_json_str(struct buf *b, const char *s, size_t n);
  * invalid UTF-8 bytes and control characters other than TAB, LF and CR are
  * written as \xHH (so a rejects file is valid UTF-8 and safe to display). */
 int   buf_add_csv_cell(struct buf *b, const char *s, size_t n, int guard);
+void  buf_truncate(struct buf *b, size_t len);             /* keeps len (<= b->len) bytes */
 void  buf_reset(struct buf *b);                            /* len = 0, keeps memory */
 void  buf_release(struct buf *b);                          /* frees, reusable */
 char *buf_detach(struct buf *b, size_t *len);              /* caller frees */

@@ -7,6 +7,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "push.h"
+#include "utc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,24 +49,13 @@ static void put_json_str(FILE *f, const char *s)
     buf_release(&b);
 }
 
-static void fmt_time(long long t, char out[24])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (gmtime_r(&tt, &tm))
-        strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
-    else
-        out[0] = '\0';
-}
-
 static int print_json(void *ctx, const struct ledger_rec *r)
 {
     FILE *f = ctx;
     char st[24], en[24], amount[32];
 
-    fmt_time(r->p.start, st);
-    fmt_time(r->p.end, en);
+    utc_format(r->p.start, st);
+    utc_format(r->p.end, en);
     snprintf(amount, sizeof(amount), "%lld.%02lld", r->p.cents / 100, r->p.cents % 100);
     fputs("{\"key\":", f);
     put_json_str(f, r->p.key);
@@ -111,7 +101,7 @@ static int print_line(void *ctx, const struct ledger_rec *r)
     FILE *f = ctx;
     char st[24];
 
-    fmt_time(r->p.start, st);
+    utc_format(r->p.start, st);
     fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\tattempts=%d", r->p.key, ledger_state_name(r->state),
             r->p.plate, r->p.zone[0] ? r->p.zone : "-", st,
             r->reference_id[0] ? r->reference_id : "-", r->attempts);
@@ -135,8 +125,8 @@ static void show(const struct ledger_rec *r)
 {
     char st[24], en[24];
 
-    fmt_time(r->p.start, st);
-    fmt_time(r->p.end, en);
+    utc_format(r->p.start, st);
+    utc_format(r->p.end, en);
     printf("key:                %s\n", r->p.key);
     printf("state:              %s\n", ledger_state_name(r->state));
     printf("pending action:     %s\n", ledger_action_name(r->action));

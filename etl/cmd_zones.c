@@ -49,6 +49,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "normalize.h"
+#include "utc.h"
 #include "utf8.h"
 #include "zone_audit.h"
 #include "zones.h"
@@ -178,10 +179,10 @@ static int table_cells(const struct zone_audit_row *r, struct buf *cell)
     fmt_money(r, CUR_USD, tmp);
     if (buf_addstr(&cell[C_USD], tmp[0] ? tmp : "-") < 0)
         return -1;
-    norm_format_time(r->first_start, tmp);
+    utc_format(r->first_start, tmp);
     if (buf_addstr(&cell[C_FIRST], tmp) < 0)
         return -1;
-    norm_format_time(r->last_start, tmp);
+    utc_format(r->last_start, tmp);
     if (buf_addstr(&cell[C_LAST], tmp) < 0)
         return -1;
     if (r->zone) {
@@ -269,10 +270,10 @@ static int json_row(struct buf *b, const struct zone_audit_row *r)
             return -1;
         first = 0;
     }
-    norm_format_time(r->first_start, tmp);
+    utc_format(r->first_start, tmp);
     if (buf_addf(b, "},\"first_start\":\"%s\"", tmp) < 0)
         return -1;
-    norm_format_time(r->last_start, tmp);
+    utc_format(r->last_start, tmp);
     if (buf_addf(b, ",\"last_start\":\"%s\",\"files\":[", tmp) < 0)
         return -1;
     for (i = 0; i < r->nfiles; i++)
@@ -339,8 +340,8 @@ static int write_csv(const struct zone_audit *a, const char *path, struct etl_er
 
         fmt_money(r, CUR_CAD, cad);
         fmt_money(r, CUR_USD, usd);
-        norm_format_time(r->first_start, t1);
-        norm_format_time(r->last_start, t2);
+        utc_format(r->first_start, t1);
+        utc_format(r->last_start, t2);
         buf_reset(&line);
         if (buf_add_csv_cell(&line, r->vendor_zone, r->vendor_len, 1) < 0 ||
             buf_addf(&line, ",%s,%ld,%s,%s,%s,%s,", zone_status_name(r->status), r->rows,

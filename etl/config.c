@@ -1,15 +1,16 @@
 /*
  * config.c — the JSON configuration file (README.md "Configuration").
  *
- * The file is parsed with json-c in strict mode, then scanned a second time
- * by a tiny scanner that only looks for duplicate keys (json-c silently keeps
- * the last one). Every key is checked for its type and range; errors are
- * E_CONFIG with where = the config path and field = the key.
+ * The file is read and parsed by the strict JSON loader (jsonfile.h: no
+ * duplicate keys, nothing after the object). Every key is checked for its
+ * type and range; errors are E_CONFIG with where = the config path and
+ * field = the key.
  */
 #include "config.h"
 #include "ledger.h"
 
 #include "fsutil.h"
+#include "jsonfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,199 +32,13 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
-/* Copies a key for display: printable ASCII only, cut at 64 bytes. */
-static void safe_key(char *out, size_t cap, const char *key)
-{
-    size_t i, o = 0;
-
-    for (i = 0; key[i] && o + 1 < cap && i < 64; i++)
-        out[o++] = (key[i] >= 0x20 && key[i] < 0x7f) ? key[i] : '?';
-    out[o] = '\0';
-}
-
 static int cfail(struct etl_err *err, const char *path, const char *key,
                  const char *what)
 {
     char k[72];
 
-    safe_key(k, sizeof(k), key ? key : "");
+    jsonfile_safe_key(k, sizeof(k), key ? key : "");
     return etl_fail_at(err, E_CONFIG, path, 0, k, "%s", what);
-}
-
-/* ---- duplicate-key scanner ---------------------------------------------- */
-
-struct scan {
-    const char *p, *end;
-    const char *dup;       /* first duplicate key found (decoded, owned) */
-    char *dupbuf;
-    int depth;
-};
-
-static void skip_ws(struct scan *s)
-{
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-        s->p++;
-}
-
-/* Skips a string token starting at '"'; returns its start or NULL. */
-static const char *skip_string(struct scan *s)
-{
-    const char *start = s->p;
-
-    if (s->p >= s->end || *s->p != '"')
-        return NULL;
-    s->p++;
-    while (s->p < s->end && *s->p != '"') {
-        if (*s->p == '\\')
-            s->p++;
-        s->p++;
-    }
-    if (s->p >= s->end)
-        return NULL;
-    s->p++;
-    return start;
-}
-
-/* Decodes a string token with json-c itself (so "\u0061" equals "a"). */
-static char *decode_key(const char *tok, size_t len)
-{
-    struct json_tokener *t = json_tokener_new();
-    struct json_object *o;
-    char *out = NULL;
-
-    if (!t)
-        return NULL;
-    o = json_tokener_parse_ex(t, tok, (int)len);
-    if (o && json_object_is_type(o, json_type_string))
-        out = xstrdup(json_object_get_string(o));
-    json_object_put(o);
-    json_tokener_free(t);
-    return out;
-}
-
-static int scan_value(struct scan *s);
-
-static int scan_object(struct scan *s)
-{
-    char **keys = NULL;
-    size_t nkeys = 0, cap = 0, i;
-    int ret = -1;
-
-    s->p++; /* '{' */
-    skip_ws(s);
-    if (s->p < s->end && *s->p == '}') {
-        s->p++;
-        return 0;
-    }
-    for (;;) {
-        const char *tok;
-        char *k;
-
-        skip_ws(s);
-        tok = skip_string(s);
-        if (!tok)
-            goto out;
-        k = decode_key(tok, (size_t)(s->p - tok));
-        if (!k)
-            goto out;
-        for (i = 0; i < nkeys; i++)
-            if (strcmp(keys[i], k) == 0 && !s->dup) {
-                s->dupbuf = k;
-                s->dup = k;
-                k = NULL;
-                break;
-            }
-        if (k) {
-            if (nkeys == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                char **nk = realloc(keys, ncap * sizeof(*nk));
-                if (!nk) {
-                    free(k);
-                    goto out;
-                }
-                keys = nk;
-                cap = ncap;
-            }
-            keys[nkeys++] = k;
-        }
-        skip_ws(s);
-        if (s->p >= s->end || *s->p != ':')
-            goto out;
-        s->p++;
-        if (scan_value(s) < 0)
-            goto out;
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (s->p < s->end && *s->p == '}') {
-            s->p++;
-            break;
-        }
-        goto out;
-    }
-    ret = 0;
-out:
-    for (i = 0; i < nkeys; i++)
-        free(keys[i]);
-    free(keys);
-    return ret;
-}
-
-static int scan_value(struct scan *s)
-{
-    int ret = 0;
-
-    if (++s->depth > 64)
-        return -1;
-    skip_ws(s);
-    if (s->p >= s->end) {
-        ret = -1;
-    } else if (*s->p == '{') {
-        ret = scan_object(s);
-    } else if (*s->p == '[') {
-        s->p++;
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ']') {
-            s->p++;
-        } else {
-            for (;;) {
-                if (scan_value(s) < 0) {
-                    ret = -1;
-                    break;
-                }
-                skip_ws(s);
-                if (s->p < s->end && *s->p == ',') {
-                    s->p++;
-                    continue;
-                }
-                if (s->p < s->end && *s->p == ']')
-                    s->p++;
-                else
-                    ret = -1;
-                break;
-            }
-        }
-    } else if (*s->p == '"') {
-        if (!skip_string(s))
-            ret = -1;
-    } else {
-        while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
-            s->p++;
-    }
-    s->depth--;
-    return ret;
 }
 
 /* ---- api_url ------------------------------------------------------------ */
@@ -449,7 +264,7 @@ static char *resolve_path(const char *dir, const char *p)
     struct buf b = BUF_INIT;
 
     if (p[0] == '/')
-        return xstrdup(p);
+        return strdup(p);
     if (buf_addstr(&b, dir) < 0 || buf_addch(&b, '/') < 0 || buf_addstr(&b, p) < 0) {
         buf_release(&b);
         return NULL;
@@ -493,7 +308,7 @@ static int load_inputs(struct config *c, const char *key, struct json_object *v,
             int is_glob = strcmp(ik, "glob") == 0;
             char sk[72], fk[256];
 
-            safe_key(sk, sizeof(sk), ik);
+            jsonfile_safe_key(sk, sizeof(sk), ik);
             snprintf(fk, sizeof(fk), "%s.%s", k, sk);
             if (!is_glob && strcmp(ik, "profile") != 0) {
                 snprintf(fk, sizeof(fk), "unknown key '%s' in %s (known: glob, profile)", sk, k);
@@ -506,7 +321,7 @@ static int load_inputs(struct config *c, const char *key, struct json_object *v,
             if (is_glob) {
                 if (set_str(&in->glob, resolve_path(c->dir, json_object_get_string(iv)), err) < 0)
                     return -1;
-            } else if (set_str(&in->profile, xstrdup(json_object_get_string(iv)), err) < 0) {
+            } else if (set_str(&in->profile, strdup(json_object_get_string(iv)), err) < 0) {
                 return -1;
             }
         }
@@ -537,7 +352,7 @@ static int load_silent(struct config *c, struct json_object *v, struct etl_err *
         char sk[72], fk[256];
         int64_t n;
 
-        safe_key(sk, sizeof(sk), k);
+        jsonfile_safe_key(sk, sizeof(sk), k);
         snprintf(fk, sizeof(fk), "silent_zones.%s", sk);
         if (!strcmp(k, "min_fraction")) {
             double f;
@@ -618,7 +433,7 @@ static int unknown_subkey(struct config *c, const char *parent, const char *key,
 {
     char sk[72], fk[160], m[256];
 
-    safe_key(sk, sizeof(sk), key);
+    jsonfile_safe_key(sk, sizeof(sk), key);
     snprintf(fk, sizeof(fk), "%s.%s", parent, sk);
     snprintf(m, sizeof(m), "unknown key '%s' (known: %s)", fk, known);
     return cfail(err, c->path, fk, m);
@@ -652,14 +467,14 @@ static int load_mail(struct config *c, struct json_object *mail, struct etl_err 
                 return cfail(err, c->path, "notify.mail.url", m);
             }
             n->mail_loopback = is_loopback_host(host, hlen);
-            if (set_str(&n->mail_url, xstrdup(s), err) < 0)
+            if (set_str(&n->mail_url, strdup(s), err) < 0)
                 return -1;
         } else if (!strcmp(k, "from")) {
             if (!(s = notify_str(c, v, "notify.mail.from", err)))
                 return -1;
             if (!address_ok(s))
                 return cfail(err, c->path, "notify.mail.from", "must be a mail address local@domain");
-            if (set_str(&n->mail_from, xstrdup(s), err) < 0)
+            if (set_str(&n->mail_from, strdup(s), err) < 0)
                 return -1;
         } else if (!strcmp(k, "to")) {
             if (!json_object_is_type(v, json_type_array) || !(cnt = json_object_array_length(v)))
@@ -677,7 +492,7 @@ static int load_mail(struct config *c, struct json_object *mail, struct etl_err 
                 if (!address_ok(s))
                     return cfail(err, c->path, fk, "must be a mail address local@domain");
                 n->nmail_to = i + 1;
-                if (set_str(&n->mail_to[i], xstrdup(s), err) < 0)
+                if (set_str(&n->mail_to[i], strdup(s), err) < 0)
                     return -1;
             }
         } else if (!strcmp(k, "user_env") || !strcmp(k, "password_env")) {
@@ -689,7 +504,7 @@ static int load_mail(struct config *c, struct json_object *mail, struct etl_err 
             if (!envname_ok(s))
                 return cfail(err, c->path, fk,
                              "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
-            if (set_str(user ? &n->mail_user_env : &n->mail_password_env, xstrdup(s), err) < 0)
+            if (set_str(user ? &n->mail_user_env : &n->mail_password_env, strdup(s), err) < 0)
                 return -1;
         } else if (!strcmp(k, "redact")) {
             if (!json_object_is_type(v, json_type_boolean))
@@ -748,7 +563,7 @@ static int load_webhook(struct config *c, struct json_object *wh, struct etl_err
     if (!https && !is_loopback_host(host, hlen))
         return cfail(err, c->path, "notify.webhook.url",
                      "may use http:// only for a loopback host (127.0.0.0/8, localhost, [::1]); use https://");
-    return set_str(&c->notify.webhook_url, xstrdup(s), err);
+    return set_str(&c->notify.webhook_url, strdup(s), err);
 }
 
 static int load_notify(struct config *c, struct json_object *v, struct etl_err *err)
@@ -858,21 +673,21 @@ static int load_key(struct config *c, const struct key_def *d, struct json_objec
     case K_ENVNAME:
         if (!envname_ok(s))
             return cfail(err, c->path, d->name, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
-        return set_str(slot, xstrdup(s), err);
+        return set_str(slot, strdup(s), err);
     case K_PATH:
         /* a PostgreSQL ledger is a URI, never a path */
         if (slot == &c->ledger && ledger_is_uri(s))
-            return set_str(slot, xstrdup(s), err);
+            return set_str(slot, strdup(s), err);
         return set_str(slot, resolve_path(c->dir, s), err);
     case K_TZ:
         if (!tz_exists(s)) {
             char tz[72];
 
-            safe_key(tz, sizeof(tz), s);
+            jsonfile_safe_key(tz, sizeof(tz), s);
             snprintf(msg, sizeof(msg), "unknown time zone '%s' (not in the zoneinfo database)", tz);
             return cfail(err, c->path, d->name, msg);
         }
-        return set_str(slot, xstrdup(s), err);
+        return set_str(slot, strdup(s), err);
     case K_DISC:
         if (strcmp(s, "push") == 0)
             c->disconnected_hold = 0;
@@ -886,42 +701,48 @@ static int load_key(struct config *c, const struct key_def *d, struct json_objec
     }
 }
 
-/* Reads the whole file (bounded). */
-static char *read_file(const char *path, size_t *len, struct etl_err *err)
+/* What the strict loader found wrong with the file, in the config's words. */
+static void json_error(const char *path, const struct jsonfile_error *je, struct etl_err *err)
 {
-    struct buf b;
-    char chunk[8192];
-    FILE *f = fopen(path, "rb");
-    size_t n;
+    char m[128];
 
-    if (!f) {
-        etl_fail_at(err, E_CONFIG, path, 0, NULL, "cannot read the config: %s", strerror(errno));
-        return NULL;
+    switch (je->status) {
+    case JSONFILE_READ:
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "cannot read the config: %s",
+                    strerror(je->sys_errno));
+        break;
+    case JSONFILE_TOO_BIG:
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is over %zu bytes", CONFIG_MAX_BYTES);
+        break;
+    case JSONFILE_NUL:
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not JSON (NUL byte)");
+        break;
+    case JSONFILE_EMPTY:
+        etl_fail_at(err, E_CONFIG, path, 0, NULL,
+                    "config is not valid JSON: unexpected end of file (byte 0)");
+        break;
+    case JSONFILE_SYNTAX:
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not valid JSON: %s (byte %zu)",
+                    je->at_end ? "unexpected end of file" : je->why, je->byte);
+        break;
+    case JSONFILE_TRAILING:
+        etl_fail_at(err, E_CONFIG, path, 0, NULL,
+                    "config is not valid JSON: text after the object (byte %zu)", je->byte);
+        break;
+    case JSONFILE_NOT_OBJECT:
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "config must be a JSON object");
+        break;
+    case JSONFILE_NOT_STRICT:
+        etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not valid JSON");
+        break;
+    case JSONFILE_DUPLICATE:
+        snprintf(m, sizeof(m), "duplicate key '%s'", je->key);
+        cfail(err, path, je->key, m);
+        break;
+    default:
+        etl_fail(err, E_NOMEM, "config: out of memory");
+        break;
     }
-    buf_init(&b, CONFIG_MAX_BYTES);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (buf_add(&b, chunk, n) < 0) {
-            fclose(f);
-            buf_release(&b);
-            etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is over %zu bytes", CONFIG_MAX_BYTES);
-            return NULL;
-        }
-    if (ferror(f)) {
-        fclose(f);
-        buf_release(&b);
-        etl_fail_at(err, E_CONFIG, path, 0, NULL, "cannot read the config: %s", strerror(errno));
-        return NULL;
-    }
-    fclose(f);
-    if (buf_addstr(&b, "") < 0 || !b.ptr) {
-        /* empty file: make it an empty string so the parser reports it */
-        if (buf_grow(&b, 1) < 0) {
-            etl_fail(err, E_NOMEM, "config: out of memory");
-            return NULL;
-        }
-    }
-    *len = b.len;
-    return buf_detach(&b, NULL);
 }
 
 static char *dir_of(const char *path)
@@ -930,9 +751,9 @@ static char *dir_of(const char *path)
     char *d, *abs;
 
     if (!slash)
-        d = xstrdup(".");
+        d = strdup(".");
     else if (slash == path)
-        d = xstrdup("/");
+        d = strdup("/");
     else {
         d = malloc((size_t)(slash - path) + 1);
         if (d) {
@@ -953,22 +774,19 @@ static char *dir_of(const char *path)
 struct config *config_load(const char *path, struct etl_err *err)
 {
     struct config *c = NULL;
-    struct json_tokener *tok = NULL;
     struct json_object *root = NULL;
-    char *text = NULL;
-    size_t len = 0, i;
+    struct jsonfile_error je;
+    size_t i;
     int ok = 0;
 
     if (!path || !*path) {
         etl_fail(err, E_CONFIG, "config: no config file given (-c CONFIG)");
         return NULL;
     }
-    text = read_file(path, &len, err);
-    if (!text)
+    root = jsonfile_load(path, CONFIG_MAX_BYTES, &je);
+    if (!root) {
+        json_error(path, &je, err);
         return NULL;
-    if (len > 0 && memchr(text, '\0', len)) {
-        etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not JSON (NUL byte)");
-        goto out;
     }
     c = calloc(1, sizeof(*c));
     if (!c) {
@@ -985,63 +803,13 @@ struct config *config_load(const char *path, struct etl_err *err)
     c->silent_weeks = 4;
     c->silent_min_fraction = 0.5;
     c->silent_min_days = 3;
-    c->path = xstrdup(path);
+    c->path = strdup(path);
     c->dir = dir_of(path);
     if (!c->path || !c->dir) {
         etl_fail(err, E_NOMEM, "config: out of memory");
         goto out;
     }
 
-    tok = json_tokener_new();
-    if (!tok) {
-        etl_fail(err, E_NOMEM, "config: out of memory");
-        goto out;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    {
-        const char *p = text;
-        size_t skip = 0;
-
-        if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-            skip = 3;
-        root = json_tokener_parse_ex(tok, p + skip, (int)(len - skip));
-        if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-            enum json_tokener_error je = json_tokener_get_error(tok);
-            etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not valid JSON: %s (byte %zu)",
-                        je == json_tokener_continue ? "unexpected end of file"
-                                                    : json_tokener_error_desc(je),
-                        skip + json_tokener_get_parse_end(tok));
-            goto out;
-        }
-        for (i = skip + json_tokener_get_parse_end(tok); i < len; i++)
-            if (!strchr(" \t\r\n", text[i])) {
-                etl_fail_at(err, E_CONFIG, path, 0, NULL,
-                            "config is not valid JSON: text after the object (byte %zu)", i);
-                goto out;
-            }
-        if (!json_object_is_type(root, json_type_object)) {
-            etl_fail_at(err, E_CONFIG, path, 0, NULL, "config must be a JSON object");
-            goto out;
-        }
-        {
-            struct scan s = { p + skip, text + len, NULL, NULL, 0 };
-
-            if (scan_value(&s) < 0) {
-                free(s.dupbuf);
-                etl_fail_at(err, E_CONFIG, path, 0, NULL, "config is not valid JSON");
-                goto out;
-            }
-            if (s.dup) {
-                char k[72], m[128];
-
-                safe_key(k, sizeof(k), s.dup);
-                snprintf(m, sizeof(m), "duplicate key '%s'", k);
-                free(s.dupbuf);
-                cfail(err, path, k, m);
-                goto out;
-            }
-        }
-    }
 
     json_object_object_foreach(root, key, val) {
         const struct key_def *d = NULL;
@@ -1052,7 +820,7 @@ struct config *config_load(const char *path, struct etl_err *err)
         if (!d) {
             char k[72], m[160];
 
-            safe_key(k, sizeof(k), key);
+            jsonfile_safe_key(k, sizeof(k), key);
             snprintf(m, sizeof(m), "unknown key '%s'", k);
             cfail(err, path, k, m);
             goto out;
@@ -1074,21 +842,18 @@ struct config *config_load(const char *path, struct etl_err *err)
         cfail(err, path, "retention_days", m);
         goto out;
     }
-    if (!c->api_url && set_str(&c->api_url, xstrdup(CONFIG_DEFAULT_API_URL), err) < 0)
+    if (!c->api_url && set_str(&c->api_url, strdup(CONFIG_DEFAULT_API_URL), err) < 0)
         goto out;
     if (!c->token_file && !c->token_env &&
-        set_str(&c->token_env, xstrdup("OPSCOM_API_TOKEN"), err) < 0)
+        set_str(&c->token_env, strdup("OPSCOM_API_TOKEN"), err) < 0)
         goto out;
-    if (!c->business_tz && set_str(&c->business_tz, xstrdup("America/Toronto"), err) < 0)
+    if (!c->business_tz && set_str(&c->business_tz, strdup("America/Toronto"), err) < 0)
         goto out;
     /* every file and directory created from here on is private (fsutil.h) */
     fsutil_set_group_readable(c->group_readable);
     ok = 1;
 out:
     json_object_put(root);
-    if (tok)                        /* json-c: json_tokener_free(NULL) crashes */
-        json_tokener_free(tok);
-    free(text);
     if (!ok) {
         config_free(c);
         return NULL;
@@ -1163,8 +928,7 @@ static char *token_from_file(const struct config *c, struct etl_err *err)
 {
     char raw[TOKEN_FILE_MAX + 1];
     struct stat st;
-    ssize_t r;
-    size_t got = 0;
+    size_t got;
     char *tok = NULL;
     int fd, has_nul;
 
@@ -1187,16 +951,8 @@ static char *token_from_file(const struct config *c, struct etl_err *err)
                     c->token_file, (unsigned)(st.st_mode & 07777));
         return NULL;
     }
-    while (got < TOKEN_FILE_MAX && (r = read(fd, raw + got, TOKEN_FILE_MAX - got)) != 0) {
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        got += (size_t)r;
-    }
+    got = fsutil_read_upto(fd, raw, TOKEN_FILE_MAX);
     close(fd);
-    raw[got] = '\0';
     has_nul = memchr(raw, '\0', got) != NULL;
     trim_newline(raw);
     if (has_nul || !token_valid(raw)) {
@@ -1206,7 +962,7 @@ static char *token_from_file(const struct config *c, struct etl_err *err)
                     c->token_file);
         return NULL;
     }
-    tok = xstrdup(raw);
+    tok = strdup(raw);
     explicit_bzero(raw, sizeof(raw));
     if (!tok)
         etl_fail(err, E_NOMEM, "config: out of memory");
@@ -1229,7 +985,7 @@ char *config_read_token(const struct config *c, struct etl_err *err)
                     c->token_env ? c->token_env : "OPSCOM_API_TOKEN");
         return NULL;
     }
-    tok = xstrdup(env);
+    tok = strdup(env);
     if (!tok) {
         etl_fail(err, E_NOMEM, "config: out of memory");
         return NULL;

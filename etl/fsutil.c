@@ -220,3 +220,20 @@ int fsutil_replace(const char *tmp, const char *path)
     }
     return rename(tmp, path);
 }
+
+size_t fsutil_read_upto(int fd, char *out, size_t max)
+{
+    size_t got = 0;
+    ssize_t r;
+
+    while (got < max && (r = read(fd, out + got, max - got)) != 0) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        got += (size_t)r;
+    }
+    out[got] = '\0';
+    return got;
+}

@@ -23,6 +23,9 @@
  *
  * Functions that open return a descriptor or FILE * like open(2)/fopen(3)
  * and leave errno set on failure; the caller words the error.
+ *
+ * Also here: fsutil_read_upto(), the bounded read of a small file (a token
+ * file, the last metrics file).
  */
 #ifndef ETL_FSUTIL_H
 #define ETL_FSUTIL_H
@@ -73,5 +76,11 @@ int fsutil_tmp_open(const char *path, mode_t mode, struct buf *tmp);
  * and path's current mode (path may have appeared since the temp file was
  * made). 0, or -1 with errno (tmp is left for the caller to unlink). */
 int fsutil_replace(const char *tmp, const char *path);
+
+/* Reads fd until end of file, an error or `max` bytes, whichever comes
+ * first (EINTR retried; an error ends the read like end of file), into
+ * out[0..max), and NUL-terminates it: out holds max + 1 bytes. Returns the
+ * number of bytes read. Does not close fd. */
+size_t fsutil_read_upto(int fd, char *out, size_t max);
 
 #endif

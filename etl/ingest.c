@@ -13,6 +13,7 @@
 #include "normalize.h"
 #include "profile.h"
 #include "reader.h"
+#include "utf8.h"
 #include "zones.h"
 
 #include <errno.h>
@@ -416,47 +417,6 @@ static int ingest_file_error(struct ingest *in, struct etl_err *err, int code, l
     return etl_fail_at(err, code, in->path, line, "_file", "%s", msg);
 }
 
-/* 1 if s[0..n) is valid UTF-8. */
-static int ingest_utf8_ok(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned c = s[i], cp;
-        int len, k;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + (size_t)len > n)
-            return 0;
-        for (k = 1; k < len; k++) {
-            if ((s[i + (size_t)k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + (size_t)k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += (size_t)len;
-    }
-    return 1;
-}
-
 /* --- rows of cells onto the profile's columns ------------------------------ */
 
 /* The field a column's reject names ("_row" for no column or an unmapped one). */
@@ -608,7 +568,7 @@ static int cell_bad(struct ingest *in, const struct reader_row *row, int c,
         ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
         return 1;
     }
-    if ((row->check & READER_CHECK_UTF8) && !ingest_utf8_ok(cell->ptr, cell->len)) {
+    if ((row->check & READER_CHECK_UTF8) && !utf8_valid(cell->ptr, cell->len)) {
         snprintf(reason, sizeof(reason), "invalid UTF-8 (column '%s')", p->cols[c].names[0]);
         ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
         return 1;

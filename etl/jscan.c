@@ -1,5 +1,6 @@
 /* jscan.c — streaming JSON record scanner (see jscan.h). */
 #include "jscan.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -194,41 +195,6 @@ static int hex4(struct jscan *js, size_t p, unsigned *out)
     return P_OK;
 }
 
-/* Length of a valid UTF-8 sequence at p (>= 2), 0 if invalid, -1 if cut
- * by the end of the window. */
-static int utf8_seq(const struct jscan *js, size_t p)
-{
-    const unsigned char *s = (const unsigned char *)js->win + p;
-    size_t avail = js->end - p;
-    unsigned c = s[0];
-    int n, i;
-    unsigned cp;
-
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((size_t)i >= avail)
-            return js->eof ? 0 : -1;
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 static void out_add(struct jscan *js, const char *s, size_t n)
 {
     if (js->outlen + n <= js->outcap) {
@@ -352,8 +318,8 @@ static int parse_string(struct jscan *js, size_t *pp, int store, const char **s,
             }
         }
         if (c >= 0x80) {
-            int l = utf8_seq(js, p);
-            if (l < 0)
+            int l = (int)utf8_decode(w + p, js->end - p, NULL);
+            if (l == 0 && !js->eof && utf8_cut(w + p, js->end - p))
                 return P_NEED;
             if (l == 0) {
                 rec_error(js, "invalid UTF-8", key, keylen);

@@ -2,9 +2,9 @@
  * dispatch to its backends (ledger_backend.h). */
 #include "ledger_backend.h"
 #include "permit_json.h"
+#include "utc.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,33 +49,11 @@ int ledger_state_final(enum ledger_state s)
 }
 void ledger_fmt_utc(long long t, char out[24])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (!gmtime_r(&tt, &tm)) {
-        out[0] = '\0';
-        return;
-    }
-    strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+    utc_format(t, out);
 }
 void ledger_now_iso(char out[24])
 {
     ledger_fmt_utc((long long)time(NULL), out);
-}
-void ledger_sha256_hex(const void *data, size_t len, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    size_t i;
-
-    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
-        n = 0;
-    for (i = 0; i < n && i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[2 * i] = '\0';
 }
 int ledger_canonical_path(const char *path, struct buf *out, struct etl_err *err)
 {
@@ -456,32 +434,6 @@ static int body_record(struct ledger *l, const struct permit *p, struct etl_err 
     return 0;
 }
 
-/* The content hash of l->body (as ledger_sha256_hex()), the digest fetched
- * once per ledger. */
-static void body_hash(struct ledger *l, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    size_t i;
-
-    if (!l->sha256)
-        l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (!l->md)
-        l->md = EVP_MD_CTX_new();
-    if (!l->sha256 || !l->md || EVP_DigestInit_ex(l->md, l->sha256, NULL) != 1 ||
-        EVP_DigestUpdate(l->md, l->body.ptr, l->body.len) != 1 ||
-        EVP_DigestFinal_ex(l->md, md, &n) != 1 || n != 32) {
-        ledger_sha256_hex(l->body.ptr, l->body.len, out);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-}
-
 /* A void: the void x sale-state table (ledger_void_effect()) on the key's
  * row, or a new `voided` row when the sale was not seen yet. */
 static int stage_void(struct ledger *l, const struct permit *p, int found,
@@ -590,7 +542,7 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold, enum
         return stage_cancelled(l, p, out, now, err);
     if (body_record(l, p, err) < 0)
         return -1;
-    body_hash(l, hash);
+    sha256_hex(l->body.ptr, l->body.len, hash);
     if (!found) {
         a_txt(&a, 1, p->key);
         a_permit(&a, p);
@@ -991,8 +943,6 @@ void ledger_close(struct ledger *l)
     buf_release(&l->record);
     buf_release(&l->upd);
     ledger_rec_release(&l->rec);
-    EVP_MD_CTX_free(l->md);
-    EVP_MD_free(l->sha256);
     l->ops->close(l);
 }
 

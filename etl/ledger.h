@@ -68,6 +68,7 @@
 #include "buf.h"
 #include "err.h"
 #include "permit.h"
+#include "sha256.h"
 
 #define LEDGER_SCHEMA_VERSION 5
 
@@ -118,9 +119,6 @@ int ledger_schema_version(const char *path, int *version, struct etl_err *err);
 int ledger_begin(struct ledger *l, struct etl_err *err);
 int ledger_commit(struct ledger *l, struct etl_err *err);
 void ledger_rollback(struct ledger *l);
-
-/* Lower-case hex sha256 of data (out: 65 bytes): the `hash` of a body. */
-void ledger_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* --- staging ----------------------------------------------------------- */
 

@@ -147,8 +147,6 @@ struct ledger {
     /* scratch of ledger_stage(), reused */
     struct buf body, record, upd;
     struct ledger_rec rec;
-    struct evp_md_st     *sha256;   /* fetched once (a fetch per digest is slow) */
-    struct evp_md_ctx_st *md;
 };
 
 struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *err);

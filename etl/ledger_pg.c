@@ -1107,7 +1107,7 @@ static long long file_key(const char *path)
     long long k = 0;
     int i;
 
-    ledger_sha256_hex(canon ? canon : path, strlen(canon ? canon : path), hex);
+    sha256_hex(canon ? canon : path, strlen(canon ? canon : path), hex);
     free(canon);
     for (i = 0; i < 15; i++)
         k = k * 16 + (hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);

@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include "buf.h"
+#include "utc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -241,17 +242,15 @@ long log_row_errors_total(void)
 void log_json_line(const char *level, const char *event, const char *const *kv)
 {
     struct buf b = BUF_INIT;
-    char ts[32];
+    char ts[UTC_Z_SIZE];
     time_t now = time(NULL);
-    struct tm tm;
 
     if (!opts.json)
         return;
     /* -q: errors and the summary only */
     if (opts.quiet && strcmp(level, "error") != 0 && strcmp(event, "summary") != 0)
         return;
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    utc_format_z((long long)now, ts);
     buf_addf(&b, "{\"ts\":\"%s\",\"level\":\"", ts);
     buf_add_json_str(&b, level, strlen(level));
     buf_addstr(&b, "\",\"event\":\"");

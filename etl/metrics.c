@@ -4,6 +4,7 @@
 #include "metrics.h"
 
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 
 #include <errno.h>
@@ -102,22 +103,12 @@ int metrics_read_last_success(const char *path, long long *t)
     static const char name[] = "permit_etl_last_success_timestamp_seconds ";
     char text[METRICS_MAX_READ + 1];
     const char *p;
-    size_t got = 0;
-    ssize_t r;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
     if (fd < 0)
         return 0;
-    while (got < METRICS_MAX_READ && (r = read(fd, text + got, METRICS_MAX_READ - got)) != 0) {
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        got += (size_t)r;
-    }
+    fsutil_read_upto(fd, text, METRICS_MAX_READ);
     close(fd);
-    text[got] = '\0';
     for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
         if (!strncmp(p, name, sizeof(name) - 1)) {
             char *end;

@@ -1,13 +1,13 @@
 /* normalize.c — see normalize.h. */
 #include "normalize.h"
 
-#include <openssl/evp.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "tz.h"
+#include "utc.h"
 #include "utf8.h"
 
 #define UTC_MIN 946684800LL     /* 2000-01-01T00:00:00Z */
@@ -82,55 +82,6 @@ static char *put2(char *o, int v)
     o[0] = (char)('0' + v / 10);
     o[1] = (char)('0' + v % 10);
     return o + 2;
-}
-
-/* Hand-formatted: this runs for every id-less record (the key hash) and
- * twice per record of validate's JSON Lines. Consecutive records mostly
- * share a day: its "YYYY-MM-DDT" text is kept per thread. */
-static _Thread_local struct {
-    long long days;
-    int valid;
-    char text[12];
-} day_cache;
-
-void norm_format_time(long long utc, char *out)
-{
-    long long days = utc / 86400, rem = utc % 86400;
-    int y, m, d, h, mi;
-    char *o = out;
-
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    if (!day_cache.valid || day_cache.days != days) {
-        tz_civil_from_days(days, &y, &m, &d);
-        if (y < 0 || y > 9999) {
-            snprintf(out, 20, "%04d-%02d-%02dT00:00:00", y, m, d);
-            return;
-        }
-        o = day_cache.text;
-        o = put2(o, y / 100);
-        o = put2(o, y % 100);
-        *o++ = '-';
-        o = put2(o, m);
-        *o++ = '-';
-        o = put2(o, d);
-        *o = 'T';
-        day_cache.days = days;
-        day_cache.valid = 1;
-        o = out;
-    }
-    memcpy(o, day_cache.text, 11);
-    o += 11;
-    h = (int)rem / 3600;
-    mi = (int)rem / 60 - h * 60;
-    o = put2(o, h);
-    *o++ = ':';
-    o = put2(o, mi);
-    *o++ = ':';
-    o = put2(o, (int)rem - h * 3600 - mi * 60);
-    *o = '\0';
 }
 
 void norm_format_cents(long long cents, char *out)
@@ -960,41 +911,9 @@ int norm_text(const char *s, size_t n, size_t max_cp, int upper, char *out, char
 
 /* ---- keys ------------------------------------------------------------------ */
 
-static _Thread_local EVP_MD_CTX *md_ctx;
-static EVP_MD *sha256_md;
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
-
-static void md_fetch(void)
-{
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 void norm_thread_cleanup(void)
 {
-    EVP_MD_CTX_free(md_ctx);
-    md_ctx = NULL;
-}
-
-int norm_sha256_hex(const void *s, size_t n, char *hex)
-{
-    static const char hx[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0, i;
-
-    if (pthread_once(&md_once, md_fetch) != 0 || !sha256_md)
-        return -1;
-    if (!md_ctx && !(md_ctx = EVP_MD_CTX_new()))
-        return -1;
-    if (EVP_DigestInit_ex2(md_ctx, sha256_md, NULL) != 1 ||
-        EVP_DigestUpdate(md_ctx, s, n) != 1 || EVP_DigestFinal_ex(md_ctx, md, &len) != 1 ||
-        len != 32)
-        return -1;
-    for (i = 0; i < len; i++) {
-        hex[(size_t)i * 2] = hx[md[i] >> 4];
-        hex[(size_t)i * 2 + 1] = hx[md[i] & 15];
-    }
-    hex[64] = '\0';
-    return 0;
+    sha256_thread_cleanup();
 }
 
 /* out->key = a + b + c (b/c may be empty); -1 if over KEY_BYTES_MAX. */
@@ -1023,15 +942,15 @@ static int key_hash(const struct norm_profile *prof, struct permit *out, char *w
     memcpy(buf + k, out->vendor_zone, zl);
     k += zl;
     buf[k++] = '|';
-    norm_format_time(out->start, buf + k);
+    utc_format(out->start, buf + k);
     k += 19;
     buf[k++] = '|';
-    norm_format_time(out->end, buf + k);
+    utc_format(out->end, buf + k);
     k += 19;
     buf[k++] = '|';
     norm_format_cents(out->cents, buf + k);
     k += strlen(buf + k);
-    if (norm_sha256_hex(buf, k, hex) != 0)
+    if (sha256_hex(buf, k, hex) != 0)
         return plain(why, "cannot compute the sha256 key hash");
     if (key3(out, prof->name, strlen(prof->name), ":", 1, hex, 64) != 0)
         return plain(why, "profile name makes the key too long");
@@ -1263,7 +1182,7 @@ int normalize_record(const struct norm_profile *p, const struct raw_record *r,
         if (!norm_year_ok(out->start)) {
             char t[20];
 
-            norm_format_time(out->start, t);
+            utc_format(out->start, t);
             norm_trim(&s, &n);
             reason(why, s, n, "is %.4s in UTC (%s); years 2000-2099 only", t, t);
             ok_start = 0;
@@ -1296,12 +1215,12 @@ int normalize_record(const struct norm_profile *p, const struct raw_record *r,
         val(r, ef, &s, &n);
         norm_trim(&s, &n);
         if (!norm_year_ok(out->end)) {
-            norm_format_time(out->end, t2);
+            utc_format(out->end, t2);
             reason(why, s, n, "is %.4s in UTC (%s); years 2000-2099 only", t2, t2);
             ok_end = 0;
         } else if (ok_start && out->end <= out->start) {
-            norm_format_time(out->end, t2);
-            norm_format_time(out->start, t1);
+            utc_format(out->end, t2);
+            utc_format(out->start, t1);
             reason(why, s, n, "is not after startTime (%s <= %s UTC)", t2, t1);
             ok_end = 0;
         } else if (ok_start && out->end - out->start > p->max_duration_days * 86400LL) {

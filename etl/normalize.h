@@ -121,7 +121,8 @@
  * Threads: normalize_record() may run in several threads at once with the
  * same profile. Each thread that hashed keys should call
  * norm_thread_cleanup() before it ends, the main thread at exit (frees
- * that thread's reused EVP_MD_CTX; otherwise a leak checker reports it).
+ * that thread's sha256 context, sha256.h; otherwise a leak checker
+ * reports it).
  */
 #ifndef ETL_NORMALIZE_H
 #define ETL_NORMALIZE_H
@@ -198,8 +199,6 @@ typedef void (*norm_reject_fn)(void *ctx, const char *field, const char *reason,
 int normalize_record(const struct norm_profile *p, const struct raw_record *r,
                      struct permit *out, norm_reject_fn rej, void *ctx);
 
-/* Formats a UTC time as YYYY-MM-DDTHH:MM:SS (out >= 20 bytes). */
-void norm_format_time(long long utc, char *out);
 /* Formats cents as %d.%02d (out >= 24 bytes). */
 void norm_format_cents(long long cents, char *out);
 
@@ -293,9 +292,6 @@ int norm_duration(const char *s, size_t n, long long *minutes, char *why);
  * Rejects invalid UTF-8 and more than max_cp code points. upper: ASCII
  * upper-case (promo codes). out must hold max_cp * 4 + 1 bytes. */
 int norm_text(const char *s, size_t n, size_t max_cp, int upper, char *out, char *why);
-
-/* Lower-case hex sha256 of s[0..n) -> hex[65]. 0, or -1 if OpenSSL failed. */
-int norm_sha256_hex(const void *s, size_t n, char *hex);
 
 /* The key of a normalized record (p->plate, vendor_zone, start, end, cents,
  * permit_no, ticket filled). id/okey: the trimmed RF_ID / RF_KEY values

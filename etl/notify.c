@@ -42,11 +42,8 @@ static void add_utf8_text(struct buf *b, const char *s)
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
 
-        k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-          : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (c < 0x20 || c == 0x7f)
-            k = 0;
-        if (k && i + k <= n && utf8_valid(s + i, k)) {
+        k = c < 0x20 || c == 0x7f ? 0 : utf8_decode(s + i, n - i, NULL);
+        if (k) {
             buf_add(b, s + i, k);
             i += k;
         } else {

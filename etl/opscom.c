@@ -11,7 +11,6 @@
 #include "opscom.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +23,10 @@
 
 #include "buf.h"
 #include "config.h"
+#include "interrupt.h"
 #include "log.h"
 #include "permit.h"
+#include "utc.h"
 #include "version.h"
 
 #define BACKOFF_BASE_S   0.5
@@ -33,8 +34,6 @@
 #define RESP_MAX         ((size_t)64 * 1024)
 #define STATS_RESP_MAX   ((size_t)32 * 1024 * 1024)
 #define POLL_MAX_MS      200
-
-static volatile sig_atomic_t interrupted;
 
 static const char *const op_path[] = { "push", "update", "delete", "stats" };
 
@@ -98,23 +97,6 @@ struct opscom {
     void   *stats_ctx;
 };
 
-/* ---- signals ------------------------------------------------------------ */
-
-void opscom_interrupt(void)
-{
-    interrupted = 1;
-}
-
-int opscom_interrupted(void)
-{
-    return interrupted != 0;
-}
-
-void opscom_interrupt_clear(void)
-{
-    interrupted = 0;
-}
-
 /* ---- small helpers ------------------------------------------------------ */
 
 static double rand01(struct opscom *o)
@@ -124,16 +106,6 @@ static double rand01(struct opscom *o)
     o->rng ^= o->rng << 25;
     o->rng ^= o->rng >> 27;
     return (double)((o->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
 }
 
 void opscom_clean_message(char *out, size_t cap, const char *s, size_t n, const char *token)
@@ -333,7 +305,7 @@ struct opscom *opscom_new(const struct config *cfg, const char *token, struct et
     o->concurrency = cfg->concurrency > 0 ? cfg->concurrency : 1;
     o->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 1;
     o->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
-    o->token = xstrdup(token);
+    o->token = strdup(token);
     o->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)o;
     if (!o->rng)
         o->rng = 88172645463325252ULL;
@@ -1118,7 +1090,7 @@ int opscom_run(struct opscom *o, const struct opscom_hooks *h, void *ctx, struct
         CURLMsg *m;
         CURLMcode mc;
 
-        if (interrupted && !o->stopping) {
+        if (interrupt_requested() && !o->stopping) {
             o->stopping = 1;
             stop_deadline = now + (double)o->timeout_s + 1.0;
             abort_run(o, E_NET, "",

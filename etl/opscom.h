@@ -95,10 +95,6 @@ int opscom_stats(struct opscom *o, const char *zones,
                  void (*row)(void *ctx, const char *type, const char *zone, long total),
                  void *ctx, struct etl_err *err);
 
-/* Asks opscom_run() to stop sending (SIGINT/SIGTERM): in-flight requests
- * are waited for (bounded by timeout_s). Async-signal-safe. */
-void opscom_interrupt(void);
-
 /* ---- additions (client owner) ------------------------------------------
  *
  * Details of opscom_run():
@@ -172,10 +168,6 @@ enum opscom_class {
 };
 enum opscom_class opscom_classify(enum opscom_op op, long status, const char *body,
                                   size_t len, struct opscom_result *r);
-
-/* 1 once opscom_interrupt() was called (until opscom_interrupt_clear()). */
-int  opscom_interrupted(void);
-void opscom_interrupt_clear(void);
 
 /* Request counters of this client (all runs): requests sent, in-doubt
  * attempts, retries scheduled. */

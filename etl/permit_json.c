@@ -3,6 +3,7 @@
 
 #include "normalize.h"
 #include "tz.h"
+#include "utc.h"
 
 #include <json-c/json.h>
 #include <stddef.h>
@@ -112,11 +113,11 @@ static char *put_2(char *o, int v)
     return o + 2;
 }
 
-/* YYYY-MM-DDTHH:MM:SS of a UTC time: norm_format_time()'s text (at most
+/* YYYY-MM-DDTHH:MM:SS of a UTC time: utc_format()'s text (at most
  * 19 bytes and a NUL, which the next store overwrites). */
 static char *put_time(char *o, long long utc)
 {
-    norm_format_time(utc, o);
+    utc_format(utc, o);
     return o[19] == '\0' ? o + 19 : o + strlen(o);
 }
 

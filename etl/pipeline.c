@@ -10,6 +10,7 @@
 #include "filepass.h"
 #include "ingest.h"
 #include "inputs.h"
+#include "interrupt.h"
 #include "ledger.h"
 #include "log.h"
 #include "opscom.h"
@@ -27,7 +28,6 @@
 #include "zones.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -145,7 +145,7 @@ static int read_settlements(struct run_ctx *c, const struct config *cfg, struct 
 
         etl_err_clear(&ferr);
         memset(&lf, 0, sizeof(lf));
-        if (stat(path, &sb) < 0 || push_file_sha256(path, lf.sha256, &ferr) < 0) {
+        if (stat(path, &sb) < 0 || sha256_file_hex(path, lf.sha256, &ferr) < 0) {
             if (ferr.code == E_OK)
                 etl_fail_at(&ferr, E_IO, path, 0, "_file", "cannot read: %s", strerror(errno));
             log_err(&ferr);
@@ -228,13 +228,6 @@ static int judge_days(struct run_ctx *c, const struct config *cfg, struct etl_er
     push_add_cause(c->push, "settlement lines rejected", c->settle_rejected, "Rejected");
     push_add_cause(c->push, "settlement files not read", c->settle_files_failed, "Rejected");
     return 0;
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    push_interrupt();
-    opscom_interrupt();
 }
 
 static int run_opscom(void *transport, const struct opscom_hooks *h, void *ctx,
@@ -474,7 +467,6 @@ struct pass {
     char line[1600];             /* the summary line ("": already printed) */
     struct push_counts counts;   /* for the nightly outputs, when have_counts */
     int have_counts, xlsx_ok, sjson_ok;
-    struct sigaction old_int, old_term;
     struct run_ctx rctx;
     struct etl_err err;
 };
@@ -574,7 +566,6 @@ static int start_push(struct pass *s)
 {
     const struct config *cfg = s->cfg;
     struct push_opts po;
-    struct sigaction sa;
 
     memset(&po, 0, sizeof(po));
     po.batch_size = cfg->batch_size;
@@ -598,11 +589,7 @@ static int start_push(struct pass *s)
         return -1;
     s->rctx.push = s->p;
     s->rctx.rep = s->rep;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &s->old_int);
-    sigaction(SIGTERM, &sa, &s->old_term);
+    interrupt_catch();
     return 0;
 }
 
@@ -756,8 +743,7 @@ static int send_and_judge(struct pass *s)
     if (judge_days(&s->rctx, s->cfg, &s->err) < 0)
         return -1;
     timing_end("settlements");
-    sigaction(SIGINT, &s->old_int, NULL);
-    sigaction(SIGTERM, &s->old_term, NULL);
+    interrupt_release();
     if (push_interrupted())
         s->aborted = 1;
     return 0;

@@ -2,6 +2,7 @@
 #include "profile.h"
 
 #include "buf.h"
+#include "jsonfile.h"
 
 #include "tz.h"
 
@@ -72,33 +73,6 @@ int profile_column_find(const struct profile *p, const char *name, size_t len)
 }
 
 /* --- loading -------------------------------------------------------------- */
-
-static int read_small_file(const char *path, struct buf *b, struct etl_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    char chunk[8192];
-    size_t n;
-
-    if (!f)
-        return etl_fail_at(err, E_CONFIG, path, 0, "", "cannot read profile: %s",
-                           strerror(errno));
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (buf_add(b, chunk, n) < 0) {
-            fclose(f);
-            if (!b->max || b->len + n <= b->max)  /* not the bound: memory */
-                return etl_fail(err, E_NOMEM, "%s: out of memory", path);
-            return etl_fail_at(err, E_CONFIG, path, 0, "", "profile too large");
-        }
-    if (ferror(f)) {
-        fclose(f);
-        return etl_fail_at(err, E_CONFIG, path, 0, "", "cannot read profile: %s",
-                           strerror(errno));
-    }
-    fclose(f);
-    if (!b->ptr)
-        return etl_fail_at(err, E_CONFIG, path, 0, "", "empty profile");
-    return 0;
-}
 
 #define PFAIL(...) etl_fail_at(err, E_CONFIG, path, 0, "", __VA_ARGS__)
 
@@ -544,8 +518,6 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
     json_object *ids = NULL, *voidv = NULL;
     int i;
 
-    if (!json_object_is_type(root, json_type_object))
-        return PFAIL("a profile is a JSON object");
     norm_profile_init(&p->norm);
     p->delimiter = ',';
     if (json_object_object_get_ex(root, "role", &role)) {
@@ -662,28 +634,43 @@ static int parse_profile(const char *path, struct profile *p, json_object *root,
     return 0;
 }
 
+/* What the strict loader found wrong with the file, in the profile's words. */
+static int json_error(const char *path, const struct jsonfile_error *je, struct etl_err *err)
+{
+    switch (je->status) {
+    case JSONFILE_READ:
+        return PFAIL("cannot read profile: %s", strerror(je->sys_errno));
+    case JSONFILE_TOO_BIG:
+        return PFAIL("profile too large");
+    case JSONFILE_EMPTY:
+        return PFAIL("empty profile");
+    case JSONFILE_NUL:          /* json-c reads a NUL as the end of the text */
+        return PFAIL("invalid JSON at byte %zu: unexpected end of data", je->byte);
+    case JSONFILE_SYNTAX:
+        return PFAIL("invalid JSON at byte %zu: %s", je->byte,
+                     je->at_end ? "unexpected end of data" : je->why);
+    case JSONFILE_TRAILING:
+        return PFAIL("invalid JSON at byte %zu: text after the profile object", je->byte);
+    case JSONFILE_NOT_OBJECT:
+        return PFAIL("a profile is a JSON object");
+    case JSONFILE_NOT_STRICT:
+        return PFAIL("invalid JSON at byte %zu: unexpected character", je->byte);
+    case JSONFILE_DUPLICATE:
+        return etl_fail_at(err, E_CONFIG, path, je->line, je->key, "duplicate key '%s'", je->key);
+    default:
+        return etl_fail(err, E_NOMEM, "%s: out of memory", path);
+    }
+}
+
 struct profile *profile_load(const char *path, struct etl_err *err)
 {
-    struct buf b = BUF_INIT;
     struct profile *p = NULL;
-    json_tokener *tok = NULL;
     json_object *root = NULL;
-    enum json_tokener_error jerr;
+    struct jsonfile_error je;
 
-    buf_init(&b, 1 << 20);
-    if (read_small_file(path, &b, err) < 0)
-        goto fail;
-    tok = json_tokener_new();
-    if (!tok) {
-        etl_fail(err, E_NOMEM, "out of memory");
-        goto fail;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    root = json_tokener_parse_ex(tok, b.ptr, (int)b.len + 1);
-    jerr = json_tokener_get_error(tok);
-    if (!root || jerr != json_tokener_success) {
-        PFAIL("invalid JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
-              json_tokener_error_desc(jerr));
+    root = jsonfile_load(path, 1 << 20, &je);
+    if (!root) {
+        json_error(path, &je, err);
         goto fail;
     }
     p = calloc(1, sizeof(*p));
@@ -699,15 +686,10 @@ struct profile *profile_load(const char *path, struct etl_err *err)
     if (parse_profile(path, p, root, err) < 0)
         goto fail;
     json_object_put(root);
-    json_tokener_free(tok);
-    buf_release(&b);
     return p;
 fail:
     free(p);
     json_object_put(root);
-    if (tok)
-        json_tokener_free(tok);
-    buf_release(&b);
     return NULL;
 }
 

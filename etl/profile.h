@@ -1,6 +1,7 @@
 /*
  * profile.h — vendor format profiles (formats/NAME.json, schema in
- * formats/README.md), loaded with json-c.
+ * formats/README.md), loaded by the strict JSON loader (jsonfile.h): a key
+ * twice in one object is an error naming the file, the line and the key.
  *
  * A profile says what a vendor file looks like (CSV with a delimiter, a JSON
  * array, JSON Lines — or several of these), which columns/keys feed which

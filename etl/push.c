@@ -2,14 +2,14 @@
 #include "push.h"
 
 #include "config.h"
+#include "interrupt.h"
 #include "log.h"
 #include "permit_json.h"
+#include "utc.h"
 #include "zones.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,16 +57,9 @@ struct push {
     int64_t            run;          /* this run's id (ledger_set_run()) */
 };
 
-static volatile sig_atomic_t interrupted;
-
-void push_interrupt(void)
-{
-    interrupted = 1;
-}
-
 int push_interrupted(void)
 {
-    return interrupted != 0;
+    return interrupt_requested();
 }
 
 struct push *push_new(struct ledger *l, const struct push_opts *o, struct etl_err *err)
@@ -182,53 +175,6 @@ int64_t push_run_id(const struct push *p)
 
 /* --- files ------------------------------------------------------------------ */
 
-int push_file_sha256(const char *path, char out[65], struct etl_err *err)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE], chunk[65536];
-    unsigned int n = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
-    ssize_t got;
-    size_t i;
-
-    if (fd < 0) {
-        etl_fail_at(err, E_IO, path, 0, "_file", "cannot open: %s", strerror(errno));
-        goto out;
-    }
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        etl_fail(err, E_NOMEM, "sha256: out of memory");
-        goto out;
-    }
-    while ((got = read(fd, chunk, sizeof(chunk))) != 0) {
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            etl_fail_at(err, E_IO, path, 0, "_file", "read error: %s", strerror(errno));
-            goto out;
-        }
-        if (EVP_DigestUpdate(ctx, chunk, (size_t)got) != 1) {
-            etl_fail(err, E_INTERNAL, "sha256 failed");
-            goto out;
-        }
-    }
-    if (EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32) {
-        etl_fail(err, E_INTERNAL, "sha256 failed");
-        goto out;
-    }
-    for (i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-    ret = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    EVP_MD_CTX_free(ctx);
-    return ret;
-}
-
 static int file_identity(const char *path, struct ledger_file *f, struct etl_err *err)
 {
     struct stat sb;
@@ -256,7 +202,7 @@ static int file_unchanged(struct push *p, const char *path, int *skip, struct et
         return -1;
     if (now.size != old.size || now.mtime != old.mtime)
         return 0;
-    if (push_file_sha256(path, now.sha256, err) < 0)
+    if (sha256_file_hex(path, now.sha256, err) < 0)
         return -1;
     if (strcmp(now.sha256, old.sha256) != 0)
         return 0;
@@ -293,7 +239,7 @@ void push_file_same(struct push *p)
 int push_file_begin(struct push *p, const char *path, struct etl_err *err)
 {
     memset(&p->cur, 0, sizeof(p->cur));
-    if (file_identity(path, &p->cur, err) < 0 || push_file_sha256(path, p->cur.sha256, err) < 0)
+    if (file_identity(path, &p->cur, err) < 0 || sha256_file_hex(path, p->cur.sha256, err) < 0)
         return -1;
     snprintf(p->cur.ctx, sizeof(p->cur.ctx), "%s", p->o.ctx_hash ? p->o.ctx_hash : "");
     free(p->cur_path);
@@ -610,7 +556,7 @@ static int hook_next(void *ctx, struct opscom_job *job)
     struct slot *s;
     int rc;
 
-    if (interrupted || p->hook_err.code)
+    if (interrupt_requested() || p->hook_err.code)
         return 0;   /* stop sending; a queued push stays pending for the next run */
     /* grouped: read inside the transaction the next flush commits (one
      * lock and snapshot per group instead of one per read) */
@@ -853,11 +799,9 @@ static void put_safe(FILE *f, const char *s)
 
 static void put_time(FILE *f, long long t)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char b[32];
+    char b[UTC_Z_SIZE];
 
-    if (gmtime_r(&tt, &tm) && strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (utc_format_z(t, b) == 0)
         fputs(b, f);
     else
         fprintf(f, "%lld", t);
@@ -1036,7 +980,7 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
     rc = n > 0 ? run(transport, &hooks, p, err) : 0;
     /* a shared ledger: records leased by other workers may come back to
      * be sent (their worker died); wait for them, at most one lease */
-    while (rc == 0 && !p->hook_err.code && !interrupted && p->o.only_id <= 0) {
+    while (rc == 0 && !p->hook_err.code && !interrupt_requested() && p->o.only_id <= 0) {
         int more;
 
         if (ledger_commit(p->l, &p->hook_err) < 0 ||
@@ -1067,7 +1011,7 @@ int push_send(struct push *p, push_runner_fn run, void *transport, struct etl_er
     }
     /* records left pending because the last attempts could not reach the
      * API: an outage, not a data problem (exit 3), however few they were */
-    if (p->c.unreachable > 0 && !interrupted && (rc == 0 || err->code == E_NET)) {
+    if (p->c.unreachable > 0 && !interrupt_requested() && (rc == 0 || err->code == E_NET)) {
         char m[sizeof(err->msg)];
 
         if (rc == 0)
@@ -1273,16 +1217,16 @@ int push_context_hash(const char *zones, const char *aliases, int hold, const ch
     char hz[65] = "-", ha[65] = "-";
     struct buf b = BUF_INIT;
 
-    if (zones && push_file_sha256(zones, hz, err) < 0)
+    if (zones && sha256_file_hex(zones, hz, err) < 0)
         return -1;
-    if (aliases && push_file_sha256(aliases, ha, err) < 0)
+    if (aliases && sha256_file_hex(aliases, ha, err) < 0)
         return -1;
     if (buf_addf(&b, "zones=%s\naliases=%s\nhold=%d\nprofile=%s\n", hz, ha, hold,
                  profile ? profile : "") < 0) {
         buf_release(&b);
         return etl_fail(err, E_NOMEM, "out of memory");
     }
-    ledger_sha256_hex(b.ptr, b.len, out);
+    sha256_hex(b.ptr, b.len, out);
     buf_release(&b);
     return 0;
 }

@@ -187,9 +187,6 @@ void push_summary_text(const struct push *p, char *out, size_t cap);
 /* Dry run: "would push N, update M, delete K, repush R, hold H". */
 void push_plan_text(const struct push *p, char *out, size_t cap);
 
-/* Lower-case hex sha256 of a file's bytes (out: 65 bytes). E_IO. */
-int push_file_sha256(const char *path, char out[65], struct etl_err *err);
-
 /* Admin update/delete: sends the action prepared on record `id`
  * (ledger_admin_update()/ledger_admin_delete()) alone, then reads the
  * record back into *r. -1 when the run aborted (err: E_AUTH, E_NET...). */
@@ -206,8 +203,8 @@ int push_ledger_path(const struct config *cfg, struct buf *out, struct etl_err *
 int push_context_hash(const char *zones, const char *aliases, int hold, const char *profile,
                       char out[65], struct etl_err *err);
 
-/* Async-signal-safe: stop handing out jobs (SIGINT/SIGTERM). */
-void push_interrupt(void);
+/* 1 once SIGINT/SIGTERM asked the pass to stop (interrupt.h): no job
+ * is handed out after it. */
 int  push_interrupted(void);
 
 #endif

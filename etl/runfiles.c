@@ -6,6 +6,7 @@
 #include "ledger.h"
 #include "normalize.h"
 #include "push.h"
+#include "utc.h"
 #include "version.h"
 
 #include <errno.h>
@@ -467,20 +468,17 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
                            int aborted, long pruned, struct etl_err *err)
 {
     struct buf b = BUF_INIT, tmp = BUF_INIT;
-    char when[32], money[24];
-    struct tm tm;
+    char when[UTC_Z_SIZE], money[24];
     time_t now = time(NULL);
     size_t i;
     FILE *f = NULL;
     int ret = -1, fd;
     const struct push_counts *pc = push_counts(p);
 
-    gmtime_r(&started, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    utc_format_z((long long)started, when);
     buf_addf(&b, "{\n  \"tool\": \"permit-etl %s\",\n  \"started\": \"%s\",\n",
              PERMIT_ETL_VERSION, when);
-    gmtime_r(&now, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    utc_format_z((long long)now, when);
     buf_addf(&b, "  \"finished\": \"%s\",\n  \"exit_status\": %d,\n  \"aborted\": %s,\n"
                  "  \"dry_run\": %s,\n  \"date\": ",
              when, exit_code, aborted ? "true" : "false", dry_run ? "true" : "false");

@@ -4,38 +4,60 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Length of the valid sequence at s[0..n) (1..4), or 0 if invalid. */
-static size_t seq_len(const unsigned char *s, size_t n)
+size_t utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
+    const unsigned char *s = (const unsigned char *)str;
     unsigned char c = s[0];
+    uint32_t v;
+    size_t len, i;
 
-    if (c < 0x80)
+    if (c < 0x80) {
+        if (cp)
+            *cp = c;
         return 1;
+    }
     if (c >= 0xC2 && c <= 0xDF) {
-        if (n < 2 || (s[1] & 0xC0) != 0x80)
-            return 0;
-        return 2;
+        len = 2;
+        v = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        v = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        v = c & 0x07;
+    } else {
+        return 0;                            /* 0x80..0xC1, 0xF5..0xFF */
     }
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+    if (n < len)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
             return 0;
-        if (c == 0xE0 && s[1] < 0xA0)       /* overlong */
-            return 0;
-        if (c == 0xED && s[1] >= 0xA0)      /* surrogates */
-            return 0;
-        return 3;
+        v = (v << 6) | (s[i] & 0x3F);
     }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-            (s[3] & 0xC0) != 0x80)
+    if ((len == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) ||  /* overlong, surrogate */
+        (len == 4 && (v < 0x10000 || v > 0x10FFFF)))                   /* overlong, too high */
+        return 0;
+    if (cp)
+        *cp = v;
+    return len;
+}
+
+int utf8_cut(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t len, i;
+
+    if (n == 0)
+        return 0;
+    len = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+        : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    if (len == 0 || n >= len)
+        return 0;
+    for (i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
             return 0;
-        if (c == 0xF0 && s[1] < 0x90)       /* overlong */
-            return 0;
-        if (c == 0xF4 && s[1] >= 0x90)      /* above U+10FFFF */
-            return 0;
-        return 4;
-    }
-    return 0;                                /* 0x80..0xC1, 0xF5..0xFF */
+    return 1;
 }
 
 #define HIGHS 0x8080808080808080ULL
@@ -86,7 +108,7 @@ long utf8_count(const char *s, size_t n)
             count++;
             continue;
         }
-        k = seq_len(p + i, n - i);
+        k = utf8_decode(s + i, n - i, NULL);
         if (k == 0)
             return -1;
         i += k;
@@ -102,11 +124,10 @@ int utf8_valid(const char *s, size_t n)
 
 size_t utf8_prefix(const char *s, size_t n, size_t max)
 {
-    const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
 
     while (i < n) {
-        size_t k = seq_len(p + i, n - i);
+        size_t k = utf8_decode(s + i, n - i, NULL);
 
         if (k == 0)
             k = 1;                           /* invalid byte: step over it */

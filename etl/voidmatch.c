@@ -1,5 +1,6 @@
 /* voidmatch.c — sales spilled to a temp file, voids in a hash set (voidmatch.h). */
 #include "voidmatch.h"
+#include "strmap.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -16,7 +17,6 @@
 
 struct vm_void {
     struct voidmatch_void v;      /* key, plate, zone point into one allocation */
-    uint64_t hash;
     int      matched;
 };
 
@@ -29,19 +29,9 @@ struct voidmatch {
     size_t  nsrcs, capsrcs;
     struct vm_void *voids;        /* in the order read */
     size_t  nvoids, capvoids;
-    size_t *slots;                /* open addressing: index + 1, 0 = empty */
-    size_t  nslots;
+    struct strmap keys;           /* void key -> its index in voids */
     unsigned char rec[64 + NSTR * (2 + ZONE_MAX * 4 + 1) + KEY_BYTES_MAX];
 };
-
-static uint64_t vm_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
 
 /* The index of path among the interned sources (added if new); -1: ENOMEM. */
 static long vm_source(struct voidmatch *vm, const char *path)
@@ -161,51 +151,23 @@ int voidmatch_sale(struct voidmatch *vm, const struct permit *p, struct etl_err 
     return 0;
 }
 
-static struct vm_void *vm_find(struct voidmatch *vm, const char *key, uint64_t h)
+static struct vm_void *vm_find(struct voidmatch *vm, const char *key)
 {
-    size_t i, mask = vm->nslots - 1;
+    long i = strmap_find(&vm->keys, key, strlen(key));
 
-    if (!vm->nslots)
-        return NULL;
-    for (i = (size_t)h & mask; vm->slots[i]; i = (i + 1) & mask) {
-        struct vm_void *v = &vm->voids[vm->slots[i] - 1];
-        if (v->hash == h && strcmp(v->v.key, key) == 0)
-            return v;
-    }
-    return NULL;
-}
-
-static int vm_rehash(struct voidmatch *vm)
-{
-    size_t n = vm->nslots ? vm->nslots * 2 : 64, i, j;
-    size_t *s = calloc(n, sizeof(*s));
-
-    if (!s)
-        return -1;
-    for (i = 0; i < vm->nvoids; i++) {
-        for (j = (size_t)vm->voids[i].hash & (n - 1); s[j]; j = (j + 1) & (n - 1))
-            ;
-        s[j] = i + 1;
-    }
-    free(vm->slots);
-    vm->slots = s;
-    vm->nslots = n;
-    return 0;
+    return i < 0 || !vm->voids ? NULL : &vm->voids[i];
 }
 
 int voidmatch_void(struct voidmatch *vm, const struct permit *p, struct etl_err *err)
 {
-    uint64_t h = vm_hash(p->key);
     size_t kl = strlen(p->key) + 1, pl = strlen(p->plate) + 1, zl = strlen(p->zone) + 1;
     struct vm_void *v;
     char *mem;
     long src;
 
-    if (vm_find(vm, p->key, h))
+    if (vm_find(vm, p->key))
         return 0;                       /* ingest rejects a second void as a duplicate */
-    if ((vm->nvoids + 1) * 2 > vm->nslots && vm_rehash(vm) < 0)
-        return etl_fail(err, E_NOMEM, "out of memory (void keys)");
-    if (vm->nvoids == vm->capvoids) {
+    if (vm->nvoids == vm->capvoids || !vm->voids) {
         size_t cap = vm->capvoids ? vm->capvoids * 2 : 16;
         struct vm_void *n = realloc(vm->voids, cap * sizeof(*n));
         if (!n)
@@ -231,14 +193,11 @@ int voidmatch_void(struct voidmatch *vm, const struct permit *p, struct etl_err 
     v->v.line = p->line;
     v->v.cents = p->cents;
     v->v.currency = p->currency;
-    v->hash = h;
-    vm->nvoids++;
-    {
-        size_t i, mask = vm->nslots - 1;
-        for (i = (size_t)h & mask; vm->slots[i]; i = (i + 1) & mask)
-            ;
-        vm->slots[i] = vm->nvoids;
+    if (strmap_add(&vm->keys, p->key, kl - 1, NULL) < 0) {   /* index nvoids */
+        free(mem);
+        return etl_fail(err, E_NOMEM, "out of memory (void keys)");
     }
+    vm->nvoids++;
     return 0;
 }
 
@@ -315,7 +274,7 @@ int voidmatch_replay(struct voidmatch *vm, voidmatch_sale_fn sale,
         goto out;
     }
     while ((r = vm_read(vm, p, err)) == 1) {
-        struct vm_void *v = vm_find(vm, p->key, vm_hash(p->key));
+        struct vm_void *v = vm_find(vm, p->key);
         if (v)
             v->matched = 1;
         if (sale(ctx, p, v ? &v->v : NULL, err) != 0)
@@ -348,6 +307,6 @@ void voidmatch_free(struct voidmatch *vm)
     for (i = 0; i < vm->nvoids; i++)
         free((char *)vm->voids[i].v.key);
     free(vm->voids);
-    free(vm->slots);
+    strmap_release(&vm->keys);
     free(vm);
 }

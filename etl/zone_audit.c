@@ -2,8 +2,8 @@
  * zone_audit.c — per-vendor-zone-name accumulator. See zone_audit.h.
  */
 #include "zone_audit.h"
+#include "strmap.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,9 +18,7 @@ struct zone_audit {
     struct zone_audit_row *row;
     struct row_ext        *ext;
     size_t                 nrows, caprows;
-    size_t                *slot;    /* row index + 1; 0 = empty */
-    uint64_t              *shash;
-    size_t                 nslots;  /* power of two */
+    struct strmap          names;   /* vendor zone name -> its row index */
     size_t                *order;   /* row indexes in output order */
     char                 **files;   /* distinct paths (owned) */
     size_t                 nfiles, capfiles;
@@ -63,40 +61,9 @@ void zone_audit_free(struct zone_audit *a)
     free(a->files);
     free(a->row);
     free(a->ext);
-    free(a->slot);
-    free(a->shash);
+    strmap_release(&a->names);
     free(a->order);
     free(a);
-}
-
-static int grow_slots(struct zone_audit *a, struct etl_err *err)
-{
-    size_t nn = a->nslots ? a->nslots * 2 : 256, i;
-    size_t *ns = calloc(nn, sizeof(*ns));
-    uint64_t *nh = calloc(nn, sizeof(*nh));
-
-    if (!ns || !nh) {
-        free(ns);
-        free(nh);
-        return etl_fail(err, E_NOMEM, "zone audit: out of memory");
-    }
-    for (i = 0; i < a->nslots; i++) {
-        size_t j;
-
-        if (!a->slot[i])
-            continue;
-        j = (size_t)a->shash[i] & (nn - 1);
-        while (ns[j])
-            j = (j + 1) & (nn - 1);
-        ns[j] = a->slot[i];
-        nh[j] = a->shash[i];
-    }
-    free(a->slot);
-    free(a->shash);
-    a->slot = ns;
-    a->shash = nh;
-    a->nslots = nn;
-    return 0;
 }
 
 /* Finds or creates the row for name[0..n); NULL on out of memory. */
@@ -104,21 +71,13 @@ static struct zone_audit_row *find_row(struct zone_audit *a, const char *name, s
                                        enum zone_status rec_status, size_t *ri,
                                        struct etl_err *err)
 {
-    uint64_t h = zone_hash(name, n);
-    size_t j;
+    long found = strmap_find(&a->names, name, n);
     struct zone_audit_row *r;
     char *copy;
 
-    if ((a->nrows + 1) * 2 > a->nslots && grow_slots(a, err) < 0)
-        return NULL;
-    j = (size_t)h & (a->nslots - 1);
-    while (a->slot[j]) {
-        r = &a->row[a->slot[j] - 1];
-        if (a->shash[j] == h && r->vendor_len == n && memcmp(r->vendor_zone, name, n) == 0) {
-            *ri = a->slot[j] - 1;
-            return r;
-        }
-        j = (j + 1) & (a->nslots - 1);
+    if (found >= 0) {
+        *ri = (size_t)found;
+        return &a->row[found];
     }
     if (a->nrows == a->caprows) {
         size_t nc = a->caprows ? a->caprows * 2 : 64;
@@ -157,8 +116,10 @@ static struct zone_audit_row *find_row(struct zone_audit *a, const char *name, s
     if (r->status != ZONE_MATCHED && r->status != ZONE_ALIAS)
         r->zone = NULL;
     a->order[a->nrows] = a->nrows;
-    a->slot[j] = a->nrows + 1;
-    a->shash[j] = h;
+    if (strmap_add(&a->names, name, n, NULL) < 0) {      /* index nrows */
+        free(copy);
+        goto nomem;
+    }
     *ri = a->nrows++;
     return r;
 nomem:

@@ -5,6 +5,8 @@
 #include "zones.h"
 
 #include "log.h"
+#include "strmap.h"
+#include "utf8.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -39,10 +41,7 @@ struct alias {
     long    line;
 };
 
-struct slot {
-    const char *key;    /* NULL: empty slot */
-    size_t      keylen;
-    uint64_t    hash;
+struct slot {           /* what a key stands for, at the key's index in keys */
     size_t      zone;   /* index into zones */
     long        alias;  /* -1: the zone itself, else index into aliases */
 };
@@ -56,8 +55,9 @@ struct zones {
     struct alias *alias;
     char        **akeys;   /* keys of aliases (owned), parallel to alias */
     size_t        naliases, capaliases;
+    struct strmap keys;    /* zone and alias keys -> index into slot */
     struct slot  *slot;
-    size_t        nslots, used;   /* nslots: power of two */
+    size_t        capslots;
     int           maxcp;   /* longest zone key in code points */
 };
 
@@ -164,41 +164,18 @@ int zone_key_numeric(const char *key, size_t n)
  * byte yields 0x110000 + byte (distinct from every code point). */
 static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *adv)
 {
-    uint32_t c = s[0], min;
-    size_t len, k;
+    uint32_t c;
 
-    if (c < 0x80) {
-        *adv = 1;
+    *adv = utf8_decode((const char *)s, n, &c);
+    if (*adv)
         return c;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2; c &= 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3; c &= 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4; c &= 0x07; min = 0x10000;
-    } else {
-        goto bad;
-    }
-    if (len > n)
-        goto bad;
-    for (k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            goto bad;
-        c = (c << 6) | (s[k] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        goto bad;
-    *adv = len;
-    return c;
-bad:
     *adv = 1;
     return 0x110000u + s[0];
 }
 
 /* Decodes s[0..n) into out (n entries are always enough); returns the
  * count; *invalid set when a byte was not valid UTF-8. */
-static int utf8_decode(const char *s, size_t n, uint32_t *out, int *invalid)
+static int decode_cps(const char *s, size_t n, uint32_t *out, int *invalid)
 {
     size_t i = 0, adv;
     int k = 0;
@@ -272,73 +249,33 @@ static int sig_sum(const unsigned char *sig)
 
 /* ---- hash table ------------------------------------------------------- */
 
-uint64_t zone_hash(const char *k, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)k[i];
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
-}
-
 static const struct slot *table_find(const struct zones *z, const char *k, size_t n)
 {
-    uint64_t h;
-    size_t mask, i;
+    long i = strmap_find(&z->keys, k, n);
 
-    if (!z->nslots)
-        return NULL;
-    h = zone_hash(k, n);
-    mask = z->nslots - 1;
-    i = (size_t)h & mask;
-    for (;;) {
-        const struct slot *s = &z->slot[i];
-
-        if (!s->key)
-            return NULL;
-        if (s->hash == h && s->keylen == n && memcmp(s->key, k, n) == 0)
-            return s;
-        i = (i + 1) & mask;
-    }
+    return i < 0 ? NULL : &z->slot[i];
 }
 
-static void table_put_nogrow(struct slot *slots, size_t nslots, const struct slot *in)
-{
-    size_t mask = nslots - 1, i = (size_t)in->hash & mask;
-
-    while (slots[i].key)
-        i = (i + 1) & mask;
-    slots[i] = *in;
-}
-
+/* Adds key k[0..n), which is not in the table yet. */
 static int table_add(struct zones *z, const char *k, size_t n, size_t zone, long alias,
                      struct etl_err *err)
 {
-    struct slot s;
+    long i;
 
-    if ((z->used + 1) * 2 > z->nslots) {
-        size_t nn = z->nslots ? z->nslots * 2 : 64, i;
-        struct slot *ns = calloc(nn, sizeof(*ns));
+    if (z->keys.n == z->capslots) {
+        size_t nc = z->capslots ? z->capslots * 2 : 64;
+        struct slot *ns = realloc(z->slot, nc * sizeof(*ns));
 
         if (!ns)
             return etl_fail(err, E_NOMEM, "zones: out of memory");
-        for (i = 0; i < z->nslots; i++)
-            if (z->slot[i].key)
-                table_put_nogrow(ns, nn, &z->slot[i]);
-        free(z->slot);
         z->slot = ns;
-        z->nslots = nn;
+        z->capslots = nc;
     }
-    s.key = k;
-    s.keylen = n;
-    s.hash = zone_hash(k, n);
-    s.zone = zone;
-    s.alias = alias;
-    table_put_nogrow(z->slot, z->nslots, &s);
-    z->used++;
+    i = strmap_add(&z->keys, k, n, NULL);
+    if (i < 0)
+        return etl_fail(err, E_NOMEM, "zones: out of memory");
+    z->slot[i].zone = zone;
+    z->slot[i].alias = alias;
     return 0;
 }
 
@@ -457,7 +394,7 @@ static int add_zone(struct zones *z, const char *path, long line, const char *s,
         return etl_fail(err, E_NOMEM, "zones: out of memory");
     }
     zn->keylen = (size_t)keylen;
-    zn->ncp = utf8_decode(key, (size_t)keylen, zn->cp, NULL);
+    zn->ncp = decode_cps(key, (size_t)keylen, zn->cp, NULL);
     sig_of(zn->cp, zn->ncp, z->zsig[z->nzones].sig);
     z->zsig[z->nzones].sigsum = sig_sum(z->zsig[z->nzones].sig);
     z->zsig[z->nzones].ncp = zn->ncp;
@@ -811,6 +748,7 @@ void zones_free(struct zones *z)
     free(z->lenstart);
     free(z->alias);
     free(z->akeys);
+    strmap_release(&z->keys);
     free(z->slot);
     free(z);
 }
@@ -1019,8 +957,8 @@ int zone_dl_distance(const char *a, size_t an, const char *b, size_t bn)
 
     if (!ac || !bc || !aid || !bid || !acp)
         goto out;
-    la = utf8_decode(a, an, ac, NULL);
-    lb = utf8_decode(b, bn, bc, NULL);
+    la = decode_cps(a, an, ac, NULL);
+    lb = decode_cps(b, bn, bc, NULL);
     al.cp = acp;
     alpha_build(&al, ac, la, aid);
     for (i = 0; i < lb; i++)
@@ -1072,7 +1010,7 @@ int zones_suggest(const struct zones *z, const char *name, size_t n, size_t *idx
     aid = malloc(((size_t)keylen + 1) * sizeof(int));
     if (!ac || !acp || !aid)
         goto nomem;
-    la = utf8_decode(key, (size_t)keylen, ac, NULL);
+    la = decode_cps(key, (size_t)keylen, ac, NULL);
     bound = la / 4 > 2 ? la / 4 : 2;   /* d <= 2 or 4 d <= len */
     al.cp = acp;
     alpha_build(&al, ac, la, aid);

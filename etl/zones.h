@@ -86,10 +86,6 @@ int zone_key(const char *s, size_t n, char *out, size_t cap);
  * spaces (such names are never guessed). */
 int zone_key_numeric(const char *key, size_t n);
 
-/* FNV-1a of n bytes, folded: the hash of the zone tables (zones.c) and of
- * the audit's vendor names (zone_audit.c). */
-uint64_t zone_hash(const char *k, size_t n);
-
 /* Loads zones (required) and aliases (may be NULL). NULL on error, with
  * the file and line in err (E_CONFIG; E_NOMEM). Warnings (alias that
  * already matches a known zone) go to log_warn(). */

@@ -6,7 +6,8 @@
 #include "book.h"
 
 #include "fsutil.h"
-#include "tz.h"
+#include "report_recon.h"
+#include "utc.h"
 #include "version.h"
 #include "zone_audit.h"
 
@@ -167,39 +168,23 @@ oom:
     return book_nomem(b);
 }
 
-static int parse_day(const char *s, int *y, int *m, int *d)
-{
-    int i;
-
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return -1;
-    for (i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return -1;
-    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    *m = (s[5] - '0') * 10 + (s[6] - '0');
-    *d = (s[8] - '0') * 10 + (s[9] - '0');
-    return 0;
-}
-
 /* A period report lists every day of the period, days without sales too
  * (ranges over ten years are left to the days of the records). */
 static int prefill_days(struct book *b)
 {
-    int y, m, d, y2, m2, d2;
     long long t, t2;
     char day[16];
 
-    if (!b->period_from || !b->period_to ||
-        parse_day(b->period_from, &y, &m, &d) < 0 || parse_day(b->period_to, &y2, &m2, &d2) < 0)
+    if (!b->period_from || !b->period_to)
         return 0;
-    t = tz_days_from_civil(y, m, d);
-    t2 = tz_days_from_civil(y2, m2, d2);
+    t = recon_day_parse(b->period_from);
+    t2 = recon_day_parse(b->period_to);
+    if (t < 0 || t2 < 0)
+        return 0;
     if (t2 < t || t2 - t > 3660)
         return 0;
     for (; t <= t2; t++) {
-        tz_civil_from_days(t, &y, &m, &d);
-        snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
+        recon_day_text(t, day);
         if (book_day_slot(b, day) < 0)
             return -1;
     }
@@ -327,7 +312,7 @@ int book_file_slot(struct book *b, const char *path)
      * buffer): compare the text */
     if (b->last_src_idx >= 0 && !strcmp(strmap_key(&b->files, b->last_src_idx), path))
         return b->last_src_idx;
-    idx = strmap_get(&b->files, path, strlen(path), &created);
+    idx = strmap_add(&b->files, path, strlen(path), &created);
     if (idx < 0)
         return book_nomem(b);
     if (created) {
@@ -439,8 +424,8 @@ static void free_all(struct book *b)
     money_map_free(&b->zones);
     money_map_free(&b->days);
     money_map_free(&b->promos);
-    strmap_free(&b->files);
-    strmap_free(&b->promo_zones);
+    strmap_release(&b->files);
+    strmap_release(&b->promo_zones);
     free(b->file_a);
     free(b->pz);
     zone_audit_free(b->za);
@@ -497,10 +482,8 @@ int book_close(struct book *b, int aborted, struct etl_err *err)
             book_check(b, workbook_set_custom_property_string(b->wb, "permit-etl version",
                                                               PERMIT_ETL_VERSION), "properties");
         if (!b->failed) {
-            char rt[32];
-            struct tm tm;
-            time_t t = (time_t)b->meta.run_time;
-            if (gmtime_r(&t, &tm) && strftime(rt, sizeof(rt), "%Y-%m-%dT%H:%M:%SZ", &tm))
+            char rt[UTC_Z_SIZE];
+            if (utc_format_z(b->meta.run_time, rt) == 0)
                 book_check(b, workbook_set_custom_property_string(b->wb, "run time (UTC)", rt),
                            "properties");
         }

@@ -3,39 +3,20 @@
 #include "cell.h"
 
 #include "book.h"
+#include "utf8.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid or
+ * U+FFFE/U+FFFF (not allowed in XML). */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
-    size_t len, i;
-    unsigned cp;
+    uint32_t cp;
+    size_t len = utf8_decode((const char *)s, n, &cp);
 
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (len == 3 && (cp == 0xfffe || cp == 0xffff)))
-        return 0;
-    return len;
+    return len && (cp == 0xfffe || cp == 0xffff) ? 0 : len;
 }
 
 /* Makes s[0..n) safe for a cell: invalid UTF-8 bytes and control characters

@@ -22,7 +22,7 @@ void money_add(struct money *m, const struct permit *p)
 
 int money_map_slot(struct money_map *m, const char *s, size_t n)
 {
-    int created, idx = strmap_get(&m->keys, s, n, &created);
+    int created, idx = strmap_add(&m->keys, s, n, &created);
 
     if (idx < 0)
         return -1;
@@ -36,7 +36,7 @@ int money_map_slot(struct money_map *m, const char *s, size_t n)
 
 void money_map_free(struct money_map *m)
 {
-    strmap_free(&m->keys);
+    strmap_release(&m->keys);
     free(m->v);
     memset(m, 0, sizeof(*m));
 }

@@ -53,11 +53,11 @@ static int add_promo(struct book *b, const struct permit *p)
     if (buf_add(&b->scratch2, p->promo, cl) < 0 || buf_addch(&b->scratch2, '\x1f') < 0 ||
         buf_add(&b->scratch2, p->zone, zl) < 0)
         return book_nomem(b);
-    idx = strmap_get(&b->promo_zones, b->scratch2.ptr, b->scratch2.len, &created);
+    idx = strmap_add(&b->promo_zones, b->scratch2.ptr, b->scratch2.len, &created);
     if (idx < 0)
         return book_nomem(b);
     if (created) {
-        zone = strmap_get(&b->zones.keys, p->zone, zl, &created);  /* exists: added before */
+        zone = strmap_add(&b->zones.keys, p->zone, zl, &created);  /* exists: added before */
         if (zone < 0 || REPORT_GROW(b->pz, b->pz_cap, (size_t)idx + 1) < 0)
             return book_nomem(b);
         memset(&b->pz[idx], 0, sizeof(*b->pz));

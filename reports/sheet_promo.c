@@ -57,7 +57,7 @@ static int promo_code_row(struct book *b, struct sheet *s, const char *code,
 static int promo_write(struct book *b, int aborted)
 {
     struct sheet *s = &b->sh[SH_PROMO];
-    int *codes = strmap_sorted(&b->promos.keys), *pz = NULL;
+    int *codes = report_map_sorted(&b->promos.keys), *pz = NULL;
     size_t i, n = b->promo_zones.n;
     lxw_col_t c0 = PROMO_ZONE_COL;
     int c, ret = -1;

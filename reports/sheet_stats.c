@@ -36,8 +36,8 @@ static int stats_add(struct book *b, const void *arg)
     int created, t, z;
 
     st->online = 1;
-    t = strmap_get(&st->names, a->type, strlen(a->type), &created);
-    z = strmap_get(&st->names, a->zone, strlen(a->zone), &created);
+    t = strmap_add(&st->names, a->type, strlen(a->type), &created);
+    z = strmap_add(&st->names, a->zone, strlen(a->zone), &created);
     if (t < 0 || z < 0 || REPORT_GROW(st->rows, st->rows_cap, st->nrows + 1) < 0)
         return book_nomem(b);
     st->rows[st->nrows].type = t;
@@ -57,7 +57,7 @@ static int add_live(struct book *b, const void *arg)
     if (b->failed)
         return -1;
     st->online = 1;
-    z = strmap_get(&st->names, a->zone, strlen(a->zone), &created);
+    z = strmap_add(&st->names, a->zone, strlen(a->zone), &created);
     if (z < 0 || REPORT_GROW(st->live_zone, st->live_cap, st->nlive + 1) < 0 ||
         REPORT_GROW(st->live_n, st->live_ncap, st->nlive + 1) < 0)
         return book_nomem(b);
@@ -156,7 +156,7 @@ static void stats_free(void *state)
 {
     struct stats_state *st = state;
 
-    strmap_free(&st->names);
+    strmap_release(&st->names);
     free(st->rows);
     free(st->live_zone);
     free(st->live_n);

@@ -230,7 +230,7 @@ static int summary_days(struct book *b, char *first, size_t fcap, char *last, si
     }
     if (b->days.keys.n == 0)
         return 0;
-    order = strmap_sorted(&b->days.keys);
+    order = report_map_sorted(&b->days.keys);
     if (!order)
         return -1;
     snprintf(first, fcap, "%s", strmap_key(&b->days.keys, order[0]));
@@ -533,7 +533,7 @@ static int summary_write(struct book *b, int aborted)
         return -1;
     sheet_row(s);
 
-    order = strmap_sorted(&b->zones.keys);
+    order = report_map_sorted(&b->zones.keys);
     if (!order)
         return book_nomem(b);
     if (money_table(b, s, "Revenue by zone", "Zone", &b->zones.keys, b->zones.v, order, MT_NAME,
@@ -555,7 +555,7 @@ static int summary_write(struct book *b, int aborted)
             goto out;
     }
     free(order);
-    order = strmap_sorted(&b->days.keys);
+    order = report_map_sorted(&b->days.keys);
     if (!order) {
         book_nomem(b);
         goto out;

@@ -79,6 +79,13 @@ echo '{"name": "bad", "kind": "csv", "columns": [], "colour": 1}' >fmt/bad.json
 PERMIT_ETL_FORMATS=$T/fmt:$ROOT/formats expect_exit "invalid profile in the path: exit 2" 2 "$PE" validate "$ROOT/samples/paystation-20261128.csv"
 check "invalid profile named with its key" grep -q "bad.json: unknown key 'colour'" err
 rm fmt/bad.json
+# a key twice in a profile (json-c alone would keep the last): file, line, key
+sed 's/"kind": "csv",/"kind": "csv", "kind": "jsonl",/' "$ROOT/formats/paystation.json" >fmt/dup.json
+kind_line=$(grep -n '"kind": "csv", "kind": "jsonl"' fmt/dup.json | cut -d: -f1)
+check "duplicate-key profile made" test -n "$kind_line"
+PERMIT_ETL_FORMATS=$T/fmt:$ROOT/formats expect_exit "profile with a duplicate key: exit 2" 2 "$PE" validate "$ROOT/samples/paystation-20261128.csv"
+check "duplicate key named with file and line" grep -qx "permit-etl: $T/fmt/dup.json:$kind_line: kind: duplicate key 'kind'" err
+rm fmt/dup.json
 expect_exit "-f csv profile on a JSON file: exit 2" 2 "$PE" validate -f paystation "$ROOT/samples/hotspot-20261128.json"
 check "kind mismatch explained" grep -q "profile 'paystation' does not read JSON array files" err
 expect_exit "header only: exit 0" 0 "$PE" validate "$ROOT/$D/header-only.csv"

@@ -263,7 +263,7 @@ START_TEST(test_body)
     ck_assert_int_eq(q.start, p.start);
     ck_assert_int_eq(q.end, p.end);
     ck_assert_str_eq(q.permit_no, "L4-1138");
-    ledger_sha256_hex("abc", 3, h);
+    sha256_hex("abc", 3, h);
     ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     /* free session: no Amount, CurrencyID kept; record JSON carries the extras */
     buf_reset(&b);
@@ -308,7 +308,7 @@ START_TEST(test_staged_json)
     get(l, p.key, &r);
     ck_assert_int_eq(permit_json_body(&p, &b), 0);
     ck_assert_int_eq(permit_json_record(&p, &j), 0);
-    ledger_sha256_hex(b.ptr, b.len, h);
+    sha256_hex(b.ptr, b.len, h);
     ck_assert_str_eq(r.body.ptr, b.ptr);
     ck_assert_str_eq(r.record.ptr, j.ptr);
     ck_assert_str_eq(r.hash, h);

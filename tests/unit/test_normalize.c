@@ -6,6 +6,7 @@
 
 #include "normalize.h"
 #include "tz.h"
+#include "utc.h"
 #include "utf8.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -398,10 +399,10 @@ START_TEST(test_time)
     }
     ck_assert_msg(r == 0, "'%s': %s", times[_i].in, why);
     ck_assert_int_eq(t.n, times[_i].n);
-    norm_format_time(t.utc[0], u);
+    utc_format(t.utc[0], u);
     ck_assert_str_eq(u, times[_i].u0);
     if (t.n == 2) {
-        norm_format_time(t.utc[1], u);
+        utc_format(t.utc[1], u);
         ck_assert_str_eq(u, times[_i].u1);
     }
 }
@@ -524,20 +525,6 @@ START_TEST(test_utf8_prefix)
 }
 END_TEST
 
-/* ---- keys ----------------------------------------------------------------- */
-
-START_TEST(test_sha256)
-{
-    char hex[65];
-
-    /* printf '%s' 'abc' | sha256sum */
-    ck_assert_int_eq(norm_sha256_hex("abc", 3, hex), 0);
-    ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    ck_assert_int_eq(norm_sha256_hex("", 0, hex), 0);
-    ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("normalize");
@@ -556,7 +543,6 @@ int main(void)
     tcase_add_test(tc, test_text_lengths);
     tcase_add_loop_test(tc, test_utf8, 0, N(utf8s));
     tcase_add_test(tc, test_utf8_prefix);
-    tcase_add_test(tc, test_sha256);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

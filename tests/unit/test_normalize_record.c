@@ -8,6 +8,7 @@
 
 #include "normalize.h"
 #include "tz.h"
+#include "utc.h"
 #include "utf8.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -85,7 +86,7 @@ static struct raw_record row(const char *plate, const char *amount, const char *
 
 static void t2s(long long t, char *out)
 {
-    norm_format_time(t, out);
+    utc_format(t, out);
 }
 
 static int has(const struct rejects *rj, const char *field, const char *reason)

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "interrupt.h"
 #include "log.h"
 #include "opscom.h"
 #include "permit_json.h"
@@ -221,7 +222,7 @@ struct drv {
     int doubt_sends[MAXJOBS];
     double first_send[MAXJOBS], second_send[MAXJOBS];
     int stop_send_at;      /* on_send returns 1 on this send number (0: never) */
-    int interrupt_at_done; /* opscom_interrupt() at this on_done number */
+    int interrupt_at_done; /* interrupt_request() at this on_done number */
     int nsends, ndone;
     int max_outstanding;   /* sends - dones, the in-flight count when nothing retries */
     struct etl_err *err;
@@ -319,7 +320,7 @@ static int d_done(void *ctx, void *user, const struct opscom_result *r)
     d->res[i] = *r;
     d->ndone++;
     if (d->interrupt_at_done && d->ndone == d->interrupt_at_done)
-        opscom_interrupt();
+        interrupt_request();
     return 0;
 }
 
@@ -932,11 +933,11 @@ START_TEST(test_interrupt)
     o = opscom_new(c, TOKEN, &err);
     drv_init(&d, 30);
     d.interrupt_at_done = 2;   /* during the first full wave */
-    opscom_interrupt_clear();
+    interrupt_clear();
     t0 = log_now();
     ck_assert_int_eq(opscom_run(o, &hooks, &d, &err), -1);
     dt = log_now() - t0;
-    ck_assert(opscom_interrupted());
+    ck_assert(interrupt_requested());
     ck_assert_msg(strstr(err.msg, "interrupted") != NULL, "%s", err.msg);
     ck_assert_msg(dt < 2.0, "took %.2f s", dt);
     /* nothing new started, what was in flight got its real answer */
@@ -944,7 +945,7 @@ START_TEST(test_interrupt)
     ck_assert_int_eq(d.ndone, d.next);
     for (i = 0; i < d.next; i++)
         ck_assert_int_eq(d.res[i].outcome, OC_OK);
-    opscom_interrupt_clear();
+    interrupt_clear();
     ck_assert_int_eq(server_total(o, NULL), d.next);
     opscom_free(o);
     config_free(c);

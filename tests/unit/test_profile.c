@@ -88,13 +88,16 @@ START_TEST(test_paystation_fields)
 }
 END_TEST
 
-#define BASE "\"name\":\"t\",\"kind\":\"csv\",\"columns\":[{\"names\":\"P\",\"field\":" \
+/* The columns of a minimal profile, and that profile (name t, kind csv).
+ * A key is never written twice: a duplicate key is itself an error. */
+#define COLS "\"columns\":[{\"names\":\"P\",\"field\":" \
              "\"LicencePlate\"},{\"names\":\"S\",\"field\":\"startTime\"},{\"names\":[\"E\",\"End\"]," \
              "\"field\":\"endTime\"}]"
+#define BASE "\"name\":\"t\",\"kind\":\"csv\"," COLS
 
 static const struct { const char *json; const char *err; } bad[] = {
     { "{" BASE ",\"bogus\":1}", "unknown key 'bogus'" },
-    { "{" BASE ",\"kind\":\"xml\"}", "unknown kind 'xml'" },
+    { "{\"name\":\"t\",\"kind\":\"xml\"," COLS "}", "unknown kind 'xml'" },
     { "{\"kind\":\"csv\",\"columns\":[]}", "missing key 'name'" },
     { "{" BASE ",\"delimiter\":\"ab\"}", "key 'delimiter' must be one character" },
     { "{" BASE ",\"default_currency\":\"EUR\"}", "'EUR' is not CAD or USD" },
@@ -112,13 +115,73 @@ static const struct { const char *json; const char *err; } bad[] = {
       "{\"names\":\"p\",\"field\":\"zone\"}]}", "column 'p' is mapped twice" },
     { "{\"name\":\"t\",\"kind\":\"csv\",\"columns\":[{\"names\":\"P\",\"field\":\"LicencePlate\"},"
       "{\"names\":\"Q\",\"field\":\"LicencePlate\"}]}", "field 'LicencePlate' is mapped twice" },
-    { "{" BASE ",\"name\":\"a b\"}", "may only hold letters" },
+    { "{\"name\":\"a b\",\"kind\":\"csv\"," COLS "}", "may only hold letters" },
     { "{" BASE ",}", "invalid JSON" },
     { "[]", "a profile is a JSON object" },
     { "{\"name\":\"t\",\"kind\":\"csv\",\"columns\":[{\"names\":\"P\",\"field\":\"LicencePlate\"},"
       "{\"names\":\"S\",\"field\":\"startTime\"},{\"names\":\"E\",\"field\":\"endTime\"},"
       "{\"names\":\"D\",\"field\":\"durationMinutes\"}]}", "both endTime and durationMinutes" },
 };
+
+/* A key twice in one object (json-c alone keeps the last one silently) is
+ * an error naming the file, the line of the second key, and the key: at
+ * the top, inside a column, and written with an escape. Equal keys in
+ * different objects are fine (every column has "names" and "field"). */
+static const struct { const char *json; long line; const char *key; } dups[] = {
+    { "{\n\"name\":\"t\",\n\"kind\":\"csv\",\n" COLS ",\n\"kind\":\"jsonl\"\n}", 5, "kind" },
+    { "{\"name\":\"t\",\"kind\":\"csv\",\n\"columns\":[\n{\"names\":\"P\",\"field\":\"LicencePlate\"},\n"
+      "{\"names\":\"S\",\"field\":\"startTime\",\n\"field\":\"endTime\"}]}", 5, "field" },
+    { "{" BASE ",\"\\u006eame\":\"u\"}", 1, "name" },
+    { "{" BASE ",\"void\":{\"column\":\"V\",\"values\":[\"x\"],\r\n\"column\":\"W\"}}", 2, "column" },
+};
+
+START_TEST(test_duplicate_keys)
+{
+    struct etl_err err;
+    char path[512], where[600], msg[96];
+
+    make_tmp();
+    write_file(tmpdir, "t.json", dups[_i].json);
+    snprintf(path, sizeof(path), "%s/t.json", tmpdir);
+    etl_err_clear(&err);
+    ck_assert_ptr_null(profile_load(path, &err));
+    ck_assert_int_eq(err.code, E_CONFIG);
+    ck_assert_int_eq(etl_exit_for(err.code), 2);
+    snprintf(where, sizeof(where), "%s:%ld", path, dups[_i].line);
+    ck_assert_str_eq(err.where, where);
+    ck_assert_str_eq(err.field, dups[_i].key);
+    snprintf(msg, sizeof(msg), "duplicate key '%s'", dups[_i].key);
+    ck_assert_str_eq(err.msg, msg);
+    rm_tmp();
+}
+END_TEST
+
+/* Strict like the config: text after the profile object is refused (at
+ * its byte), a UTF-8 BOM before it is skipped. */
+START_TEST(test_strict_text)
+{
+    struct etl_err err;
+    struct profile *p;
+    char path[512];
+
+    char want[96];
+
+    make_tmp();
+    snprintf(path, sizeof(path), "%s/t.json", tmpdir);
+    write_file(tmpdir, "t.json", "{" BASE "} {}");
+    ck_assert_ptr_null(profile_load(path, &err));
+    ck_assert_int_eq(err.code, E_CONFIG);
+    /* the second '{' stands one byte after the first object */
+    snprintf(want, sizeof(want), "invalid JSON at byte %zu: ", strlen("{" BASE "}") + 1);
+    ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
+    write_file(tmpdir, "t.json", "\xEF\xBB\xBF{" BASE "}\n");
+    p = profile_load(path, &err);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->norm.name, "t");
+    profile_free(p);
+    rm_tmp();
+}
+END_TEST
 
 START_TEST(test_bad_profiles)
 {
@@ -245,14 +308,14 @@ START_TEST(test_detect_ambiguous_and_path)
     make_tmp();
     snprintf(sub, sizeof(sub), "%s/second", tmpdir);
     ck_assert_int_eq(mkdir(sub, 0700), 0);
-    write_file(tmpdir, "a.json", "{" BASE ",\"name\":\"alpha\"}");
-    write_file(tmpdir, "b.json", "{" BASE ",\"name\":\"beta\"}");
+    write_file(tmpdir, "a.json", "{\"name\":\"alpha\",\"kind\":\"csv\"," COLS "}");
+    write_file(tmpdir, "b.json", "{\"name\":\"beta\",\"kind\":\"csv\"," COLS "}");
     write_file(tmpdir, "c.json", "{\"name\":\"gamma\",\"kind\":\"csv\",\"columns\":[{\"names\":\"P\","
                "\"field\":\"LicencePlate\"},{\"names\":\"S\",\"field\":\"startTime\"},{\"names\":"
                "\"E\",\"field\":\"endTime\"},{\"names\":\"Z\",\"field\":\"zone\"}]}");
     /* "paystation" in the first directory hides the shipped one */
-    write_file(tmpdir, "mine.json", "{" BASE ",\"name\":\"paystation\",\"kind\":\"json\"}");
-    write_file(sub, "alpha.json", "{" BASE ",\"name\":\"alpha\",\"kind\":\"jsonl\"}");
+    write_file(tmpdir, "mine.json", "{\"name\":\"paystation\",\"kind\":\"json\"," COLS "}");
+    write_file(sub, "alpha.json", "{\"name\":\"alpha\",\"kind\":\"jsonl\"," COLS "}");
     snprintf(env, sizeof(env), "%s:%s:formats", tmpdir, sub);
     setenv("PERMIT_ETL_FORMATS", env, 1);
     ck_assert_int_eq(profile_set_load_all(&s, &err), 0);
@@ -314,6 +377,8 @@ int main(void)
     tcase_add_test(tc, test_shipped);
     tcase_add_test(tc, test_paystation_fields);
     tcase_add_loop_test(tc, test_bad_profiles, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+    tcase_add_loop_test(tc, test_duplicate_keys, 0, (int)(sizeof(dups) / sizeof(dups[0])));
+    tcase_add_test(tc, test_strict_text);
     tcase_add_test(tc, test_good_minimal);
     tcase_add_loop_test(tc, test_detect, 0, (int)(sizeof(det) / sizeof(det[0])));
     tcase_add_test(tc, test_detect_ambiguous_and_path);
