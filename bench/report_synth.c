@@ -39,10 +39,10 @@ int main(int argc, char **argv)
     }
     memset(&f, 0, sizeof(f));
     f.path = "exports/paystation-1128.csv";
-    f.rows = f.accepted = n / 2;
+    f.st.rows = f.st.accepted = n / 2;
     report_add_file(r, &f);
     f.path = "exports/mobile-1128.json";
-    f.rows = f.accepted = n - n / 2;
+    f.st.rows = f.st.accepted = n - n / 2;
     report_add_file(r, &f);
     if (report_close(r, 0, &err) < 0) {
         fprintf(stderr, "report-synth: %s\n", err.msg);

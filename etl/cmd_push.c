@@ -63,8 +63,7 @@ static int run(struct cmd_env *e)
     for (i = 0; i < e->in.nfiles; i++)
         if (runfiles_add(&rf, e->in.files[i], NULL) < 0) {
             etl_fail(&e->err, E_NOMEM, "out of memory");
-            ret = command_fail(e);
-            failed(e, ret);
+            ret = command_failed(e);
             goto out;
         }
     pipeline_opts_inputs(po, "push", &e->in, &rf);

@@ -434,12 +434,7 @@ static int file_end(void *ctx, struct filepass_file *f)
     memset(&rf, 0, sizeof(rf));
     rf.path = f->path;
     rf.profile = f->st.profile[0] ? f->st.profile : NULL;
-    rf.rows = f->st.rows;
-    rf.accepted = f->st.accepted;
-    rf.rejected = f->st.rejected;
-    rf.duplicates = f->st.duplicates;
-    rf.voids = f->st.voids;
-    rf.free_sessions = f->st.free_sessions;
+    rf.st = f->st;
     rf.status = "ok";
     if (f->failed) {
         snprintf(msg, sizeof(msg), "error: %s", f->err.msg);

@@ -111,8 +111,7 @@ static int run(struct cmd_env *e)
     ret = pipeline_run(po);
     goto out;
 fail:
-    ret = command_fail(e);
-    failed(e, ret);
+    ret = command_failed(e);
 out:
     runfiles_free(&rf);
     return ret;

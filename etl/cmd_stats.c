@@ -188,8 +188,7 @@ static int run(struct cmd_env *e)
     log_summary(ret, "stats: %zu rows, %ld live permits", rows.n, sum);
     goto out;
 fail:
-    ret = command_fail(e);
-    failed(e, ret);
+    ret = command_failed(e);
 out:
     stats_rows_free(&rows);
     free(filter);

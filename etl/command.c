@@ -165,6 +165,15 @@ int command_fail(struct cmd_env *e)
     return etl_exit_for(e->err.code ? e->err.code : E_INTERNAL);
 }
 
+int command_failed(struct cmd_env *e)
+{
+    int rc = command_fail(e);
+
+    if (e->cmd->failed)
+        e->cmd->failed(e, rc);
+    return rc;
+}
+
 int command_no_operands(struct cmd_env *e)
 {
     return e->argc > 0 ? cli_usage_error(e->cmd->name, "unexpected argument '%s'", e->argv[0])
@@ -212,13 +221,10 @@ int command_main(const struct command *cmd, int argc, char **argv)
     if (rc == HELP_SHOWN) {
         rc = EXIT_GOOD;
     } else if (rc == 0) {
-        if (setup(&e) < 0) {
-            rc = command_fail(&e);
-            if (cmd->failed)
-                cmd->failed(&e, rc);
-        } else {
+        if (setup(&e) < 0)
+            rc = command_failed(&e);
+        else
             rc = cmd->run(&e);
-        }
     }
     ledger_close(e.ledger);
     if (e.token)

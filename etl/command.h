@@ -114,6 +114,9 @@ struct ingest *command_ingest(struct cmd_env *e);
 
 /* Prints e->err and returns its exit code (E_INTERNAL when unset). */
 int command_fail(struct cmd_env *e);
+/* command_fail(), then the command's `failed` hook (its summary line of a
+ * failure) with that exit code: what a setup failure does. */
+int command_failed(struct cmd_env *e);
 
 /* "unexpected argument '%s'" when e has operands: the exit code, else 0. */
 int command_no_operands(struct cmd_env *e);

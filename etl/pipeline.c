@@ -660,12 +660,7 @@ static int file_end(void *ctx, struct filepass_file *f)
     memset(&fr, 0, sizeof(fr));
     fr.path = f->path;
     fr.profile = f->st.profile[0] ? f->st.profile : rfile->profile;
-    fr.rows = f->st.rows;
-    fr.accepted = f->st.accepted;
-    fr.rejected = f->st.rejected;
-    fr.duplicates = f->st.duplicates;
-    fr.voids = f->st.voids;
-    fr.free_sessions = f->st.free_sessions;
+    fr.st = f->st;
     fr.status = rfile->status_text;
     if (s->rep)
         report_add_file(s->rep, &fr);

@@ -227,13 +227,7 @@ void runfile_status(struct runfile *f, const char *status, const char *msg)
 
 void runfile_stats(struct runfile *f, const struct ingest_stats *st)
 {
-    f->rows = st->rows;
-    f->accepted = st->accepted;
-    f->rejected = st->rejected;
-    f->duplicates = st->duplicates;
-    f->voids = st->voids;
-    f->free_sessions = st->free_sessions;
-    snprintf(f->profile_used, sizeof(f->profile_used), "%s", st->profile);
+    f->st = *st;
 }
 
 size_t runfiles_count(const struct runfiles *rf, const char *status)
@@ -518,14 +512,15 @@ int runfiles_write_summary(const struct runfiles *rf, const char *path, const ch
         buf_addstr(&b, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
         json_str(&b, r->path);
         buf_addstr(&b, ", \"profile\": ");
-        json_str(&b, r->profile_used[0] ? r->profile_used : r->profile ? r->profile : "");
+        json_str(&b, r->st.profile[0] ? r->st.profile : r->profile ? r->profile : "");
         buf_addstr(&b, ", \"status\": ");
         json_str(&b, r->status ? r->status : "not read");
         buf_addstr(&b, ", \"message\": ");
         json_str(&b, r->status_text);
         buf_addf(&b, ", \"rows\": %ld, \"accepted\": %ld, \"rejected\": %ld, "
                      "\"duplicates\": %ld, \"voids\": %ld, \"free_sessions\": %ld",
-                 r->rows, r->accepted, r->rejected, r->duplicates, r->voids, r->free_sessions);
+                 r->st.rows, r->st.accepted, r->st.rejected, r->st.duplicates, r->st.voids,
+                 r->st.free_sessions);
         if (r->archived_to) {
             buf_addstr(&b, ", \"archived_to\": ");
             json_str(&b, r->archived_to);

@@ -14,9 +14,9 @@
 
 #include "buf.h"
 #include "err.h"
+#include "ingest.h"
 
 struct config;
-struct ingest_stats;
 struct ledger;
 struct push_counts;
 
@@ -42,8 +42,7 @@ struct runfile {
     const char *profile;       /* the input's profile (borrowed from the config), NULL = detect */
     const char *status;        /* "read", "skipped", "over_ratio", "error", "archived"; NULL = not read */
     char        status_text[512]; /* shown in the report: status and message */
-    long rows, accepted, rejected, duplicates, voids, free_sessions;
-    char profile_used[64];
+    struct ingest_stats st;    /* ingest's counts of the file and the profile used */
     char *archived_to;         /* set when moved to archive_dir */
 };
 

@@ -65,6 +65,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "ingest.h"
 #include "permit.h"
 #include "push_log.h"
 #include "run_cause.h"
@@ -120,7 +121,7 @@ int report_redact_plate(const char *plate, char *out, size_t cap);
 struct report_file {
     const char *path;           /* as given */
     const char *profile;        /* may be NULL */
-    long rows, accepted, rejected, duplicates, voids, free_sessions;
+    struct ingest_stats st;     /* ingest's counts of the file (its profile[] unused) */
     const char *status;         /* "ok", "skipped (reject ratio)", "error: ...", NULL = "ok" */
 };
 

@@ -495,12 +495,12 @@ static int summary_write(struct book *b, int aborted)
     for (i = 0; i < b->files.n; i++) {
         const struct file_agg *a = &b->file_a[i];
         long v[6];
-        v[0] = a->has_facts ? a->f.rows : a->m.records;
-        v[1] = a->has_facts ? a->f.accepted : a->m.records;
-        v[2] = a->has_facts ? a->f.rejected : 0;
-        v[3] = a->has_facts ? a->f.duplicates : 0;
-        v[4] = a->has_facts ? a->f.voids : 0;
-        v[5] = a->has_facts ? a->f.free_sessions : a->m.free_sessions;
+        v[0] = a->has_facts ? a->f.st.rows : a->m.records;
+        v[1] = a->has_facts ? a->f.st.accepted : a->m.records;
+        v[2] = a->has_facts ? a->f.st.rejected : 0;
+        v[3] = a->has_facts ? a->f.st.duplicates : 0;
+        v[4] = a->has_facts ? a->f.st.voids : 0;
+        v[5] = a->has_facts ? a->f.st.free_sessions : a->m.free_sessions;
         row = sheet_row(s);
         if (cell_str(b, s, row, 0, book_base_name(strmap_key(&b->files, (int)i)), NULL) < 0 ||
             cell_str(b, s, row, 1, a->profile, NULL) < 0)

@@ -188,7 +188,9 @@ static int run_case(int n, int aborted, const char *extra)
     fclose(jf);
     fclose(rf);
     {
-        struct report_file f = { "a.csv", "paystation", n, n, 0, 0, 0, 0, "ok" };
+        struct report_file f = { .path = "a.csv", .profile = "paystation", .status = "ok" };
+
+        f.st.rows = f.st.accepted = n;
         ck_assert_int_eq(report_add_file(r, &f), 0);
     }
     ck_assert_int_eq(report_close(r, aborted, &err), 0);
