@@ -429,12 +429,7 @@ void pipeline_opts_inputs(struct pipeline_opts *o, const char *command,
                           const struct inputs *in, struct runfiles *files)
 {
     o->command = command;
-    o->config_path = in->config_path;
-    o->cfg = in->config;
-    o->zones = in->zones;
-    o->zones_path = in->zones_path;
-    o->aliases_path = in->aliases_path;
-    o->profile = in->profile;
+    o->in = in;
     o->files = files;
 }
 
@@ -499,12 +494,12 @@ static int open_config(struct pass *s)
     if ((s->want_report &&
          runfiles_report_paths(cfg, s->started, &s->xlsx, &s->sjson, &s->err) < 0) ||
         push_ledger_path(cfg, &s->lpath, &s->err) < 0 ||
-        push_context_hash(o->zones_path, o->aliases_path, cfg->disconnected_hold, o->profile,
+        push_context_hash(o->in->zones_path, o->in->aliases_path, cfg->disconnected_hold, o->in->profile,
                           s->ctxhash, &s->err) < 0)
         return -1;
     memset(&io, 0, sizeof(io));
-    io.profile = o->profile;
-    io.zones = o->zones;
+    io.profile = o->in->profile;
+    io.zones = o->in->zones;
     s->in = ingest_new(&io, &s->err);
     if (!s->in)
         return -1;
@@ -533,14 +528,14 @@ static int open_outputs(struct pass *s)
     meta.title = s->title;
     meta.run_time = (long long)s->started;
     meta.command = o->command;
-    meta.config_path = o->config_path;
+    meta.config_path = o->in->config_path;
     meta.business_day = o->date;
     meta.online = 1;
     meta.business_tz = cfg->business_tz;
     meta.local_date = local_date;
     meta.local_offset = local_offset;
     meta.local_date_ctx = (void *)s->rctx.btz;
-    meta.zones = o->zones;
+    meta.zones = o->in->zones;
     s->rep = report_open(s->xlsx.ptr, &meta, &s->err);
     if (!s->rep)
         return -1;
@@ -577,7 +572,7 @@ static int start_push(struct pass *s)
     po.dry_run = s->dry;
     po.dry_out = stdout;
     po.dry_verbose = log_options()->verbose;
-    po.zones = s->o->zones;
+    po.zones = s->o->in->zones;
     po.ctx_hash = s->ctxhash;
     po.log = s->rep ? on_push_log : NULL;
     po.log_ctx = &s->rctx;
@@ -766,8 +761,8 @@ static void end_of_run(struct pass *s)
     } else {
         struct stats_rows srows = STATS_ROWS_INIT;
 
-        if (stats_rows_pull_zones(cfg, s->token, s->o->zones, &srows, &s->err) < 0 ||
-            report_stats(s->rep, &srows, s->o->zones, s->l, &s->err) < 0) {
+        if (stats_rows_pull_zones(cfg, s->token, s->o->in->zones, &srows, &s->err) < 0 ||
+            report_stats(s->rep, &srows, s->o->in->zones, s->l, &s->err) < 0) {
             report_set_stats_error(s->rep, s->err.msg);
             survive(s);
         }
@@ -931,7 +926,7 @@ int pipeline_run(const struct pipeline_opts *o)
 
     memset(&s, 0, sizeof(s));
     s.o = o;
-    s.cfg = o->cfg;
+    s.cfg = o->in->config;
     s.dry = o->dry_run;
     s.want_report = o->write_report && !o->dry_run;
     s.ret = EXIT_GOOD;

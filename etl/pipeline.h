@@ -33,12 +33,10 @@ struct zones;
 
 struct pipeline_opts {
     const char *command;        /* "push" or "run": names the summary line */
-    const char *config_path;    /* as given (shown in the report) */
-    const struct config *cfg;
-    const struct zones *zones;  /* NULL: no zone list */
-    const char *zones_path;     /* the zone tables in effect (fingerprint of */
-    const char *aliases_path;   /*   what staging depends on) */
-    const char *profile;        /* -f for every file, else NULL (per file) */
+    const struct inputs *in;    /* the command's loaded inputs (inputs.h): -c as
+                                   given, the config, the zone tables in effect
+                                   and their paths (the fingerprint of what
+                                   staging depends on), -f or NULL (per file) */
     struct runfiles *files;     /* the inputs; their outcomes are filled in */
     int dry_run, force, retry_failed;   /* --dry-run: a plan, nothing written */
     const char *date;           /* run --date YYYY-MM-DD, else NULL */
