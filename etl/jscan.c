@@ -359,10 +359,32 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
+/* digit_run()'s answer when the window ended in the digits: more may come,
+ * or the number is done. */
+enum { RUN_END = 2 };
+
+/* The digits of a number's part at *pp, at least one: P_OK with *pp past
+ * them, RUN_END with *pp at the window's end, else need()'s or syntax()'s
+ * answer. */
+static int digit_run(struct jscan *js, size_t *pp)
+{
+    size_t p = *pp;
+
+    if (p >= js->end)
+        return need(js, p);
+    if (!is_digit((unsigned char)js->win[p]))
+        return syntax(js, p, "invalid number", "");
+    while (p < js->end && is_digit((unsigned char)js->win[p]))
+        p++;
+    *pp = p;
+    return p < js->end ? P_OK : RUN_END;
+}
+
 static int parse_number(struct jscan *js, size_t *pp)
 {
     size_t p = *pp;
     const char *w = js->win;
+    int rc = P_OK;
 
 #define AT_END() (p >= js->end)
     if (w[p] == '-') {
@@ -376,41 +398,25 @@ static int parse_number(struct jscan *js, size_t *pp)
             goto more_or_done;
         if (is_digit((unsigned char)w[p]))
             return syntax(js, p, "leading zero in a number", "");
-    } else if (is_digit((unsigned char)w[p])) {
-        while (!AT_END() && is_digit((unsigned char)w[p]))
-            p++;
-        if (AT_END())
-            goto more_or_done;
     } else {
-        return syntax(js, p, "invalid number", "");
+        rc = digit_run(js, &p);
     }
-    if (w[p] == '.') {
+    if (rc == P_OK && w[p] == '.') {
+        p++;
+        rc = digit_run(js, &p);
+    }
+    if (rc == P_OK && (w[p] == 'e' || w[p] == 'E')) {
         p++;
         if (AT_END())
             return need(js, p);
-        if (!is_digit((unsigned char)w[p]))
-            return syntax(js, p, "invalid number", "");
-        while (!AT_END() && is_digit((unsigned char)w[p]))
+        if (w[p] == '+' || w[p] == '-')
             p++;
-        if (AT_END())
-            goto more_or_done;
+        rc = digit_run(js, &p);
     }
-    if (w[p] == 'e' || w[p] == 'E') {
-        p++;
-        if (AT_END())
-            return need(js, p);
-        if (w[p] == '+' || w[p] == '-') {
-            p++;
-            if (AT_END())
-                return need(js, p);
-        }
-        if (!is_digit((unsigned char)w[p]))
-            return syntax(js, p, "invalid number", "");
-        while (!AT_END() && is_digit((unsigned char)w[p]))
-            p++;
-        if (AT_END())
-            goto more_or_done;
-    }
+    if (rc == RUN_END)
+        goto more_or_done;
+    if (rc != P_OK)
+        return rc;
     *pp = p;
     return P_OK;
 more_or_done:
@@ -438,6 +444,48 @@ static int parse_literal(struct jscan *js, size_t *pp, const char *lit)
 static int parse_value(struct jscan *js, size_t *pp, int depth, enum jv_type *type,
                        const char **s, size_t *n, const char *key, size_t keylen);
 
+/* A member's key at *pp (kept when store, as parse_string()), the blanks
+ * after it and its ':'; *pp past the ':'. */
+static int parse_key(struct jscan *js, size_t *pp, int store, const char **k, size_t *kl)
+{
+    size_t p = *pp;
+    int r;
+
+    if (js->win[p] != '"')
+        return syntax(js, p, "expected a string key", "");
+    if ((r = parse_string(js, &p, store, k, kl, store ? NULL : "", 0)) != P_OK)
+        return r;
+    if ((r = skip_ws(js, &p)) != P_OK)
+        return r;
+    if (js->win[p] != ':')
+        return syntax(js, p, "expected ':'", "");
+    *pp = p + 1;
+    return P_OK;
+}
+
+/* next_member()'s answers besides need()'s and syntax()'s. */
+enum { NEXT_MORE = 2, NEXT_END = 3 };
+
+/* After a member or an element at *pp: the blanks, then ',' (NEXT_MORE:
+ * another follows, *pp past it) or close (NEXT_END: the container ends,
+ * *end past it). */
+static int next_member(struct jscan *js, size_t *pp, char close, size_t *end)
+{
+    size_t p = *pp;
+    int r;
+
+    if ((r = skip_ws(js, &p)) != P_OK)
+        return r;
+    if (js->win[p] != ',' && js->win[p] != close)
+        return syntax(js, p, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'", "");
+    if (js->win[p] == close) {
+        *end = p + 1;
+        return NEXT_END;
+    }
+    *pp = p + 1;
+    return NEXT_MORE;
+}
+
 static int parse_container(struct jscan *js, size_t *pp, int depth, int is_obj)
 {
     size_t p = *pp + 1;
@@ -454,37 +502,19 @@ static int parse_container(struct jscan *js, size_t *pp, int depth, int is_obj)
         if ((r = skip_ws(js, &p)) != P_OK)
             return r;
         if (first && js->win[p] == close) {
-            p++;
-            break;
+            *pp = p + 1;
+            return P_OK;
         }
+        first = 0;
         if (is_obj) {
-            if (js->win[p] != '"')
-                return syntax(js, p, "expected a string key", "");
-            if ((r = parse_string(js, &p, 0, NULL, NULL, "", 0)) != P_OK)
+            if ((r = parse_key(js, &p, 0, NULL, NULL)) != P_OK)
                 return r;
-            if ((r = skip_ws(js, &p)) != P_OK)
-                return r;
-            if (js->win[p] != ':')
-                return syntax(js, p, "expected ':'", "");
-            p++;
         }
         if ((r = parse_value(js, &p, depth, &t, &s, &n, NULL, 0)) != P_OK)
             return r;
-        if ((r = skip_ws(js, &p)) != P_OK)
-            return r;
-        if (js->win[p] == ',') {
-            p++;
-            first = 0;
-            continue;
-        }
-        if (js->win[p] == close) {
-            p++;
-            break;
-        }
-        return syntax(js, p, is_obj ? "expected ',' or '}'" : "expected ',' or ']'", "");
+        if ((r = next_member(js, &p, close, pp)) != NEXT_MORE)
+            return r == NEXT_END ? P_OK : r;
     }
-    *pp = p;
-    return P_OK;
 }
 
 static int parse_value(struct jscan *js, size_t *pp, int depth, enum jv_type *type,
@@ -563,18 +593,12 @@ static int parse_record(struct jscan *js, size_t *pp, int depth)
         if ((r = skip_ws(js, &p)) != P_OK)
             return r;
         if (first && js->win[p] == '}') {
-            p++;
-            break;
+            *pp = p + 1;
+            return P_OK;
         }
-        if (js->win[p] != '"')
-            return syntax(js, p, "expected a string key", "");
-        if ((r = parse_string(js, &p, 1, &k, &kl, NULL, 0)) != P_OK)
+        first = 0;
+        if ((r = parse_key(js, &p, 1, &k, &kl)) != P_OK)
             return r;
-        if ((r = skip_ws(js, &p)) != P_OK)
-            return r;
-        if (js->win[p] != ':')
-            return syntax(js, p, "expected ':'", "");
-        p++;
         if ((r = parse_value(js, &p, depth, &t, &v, &vl, k, kl)) != P_OK)
             return r;
         for (i = 0; i < js->nmem; i++)
@@ -594,21 +618,9 @@ static int parse_record(struct jscan *js, size_t *pp, int depth)
             m->vallen = vl;
             m->type = t;
         }
-        if ((r = skip_ws(js, &p)) != P_OK)
-            return r;
-        if (js->win[p] == ',') {
-            p++;
-            first = 0;
-            continue;
-        }
-        if (js->win[p] == '}') {
-            p++;
-            break;
-        }
-        return syntax(js, p, "expected ',' or '}'", "");
+        if ((r = next_member(js, &p, '}', pp)) != NEXT_MORE)
+            return r == NEXT_END ? P_OK : r;
     }
-    *pp = p;
-    return P_OK;
 }
 
 static int fail(struct jscan *js, struct etl_err *err)
