@@ -1298,9 +1298,12 @@ static int migrate(struct pg_ledger *l, struct etl_err *err)
     PGresult *r;
     int v = 0, ok;
 
-    if (pg_exec(l, "BEGIN", err) < 0)
+    /* a dry run migrates inside its own transaction, rolled back at close
+     * (nothing written), and without the lock, which it would hold all run */
+    if (!l->dry && pg_exec(l, "BEGIN", err) < 0)
         return -1;
-    if (pg_exec(l, "SELECT pg_advisory_xact_lock(x'" PG_MIGRATE_LOCK "'::bigint)", err) < 0 ||
+    if ((!l->dry &&
+         pg_exec(l, "SELECT pg_advisory_xact_lock(x'" PG_MIGRATE_LOCK "'::bigint)", err) < 0) ||
         pg_exec(l, "CREATE SCHEMA IF NOT EXISTS " PG_SCHEMA, err) < 0 ||
         pg_exec(l, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)",
                 err) < 0)
@@ -1332,7 +1335,7 @@ static int migrate(struct pg_ledger *l, struct etl_err *err)
         if (pg_exec(l, pg_migrations[v], err) < 0 || pg_exec(l, sql, err) < 0)
             goto fail;
     }
-    return pg_exec(l, "COMMIT", err);
+    return l->dry ? 0 : pg_exec(l, "COMMIT", err);
 fail:
     PQclear(PQexec(l->conn, "ROLLBACK"));
     return -1;
@@ -1470,16 +1473,16 @@ struct ledger *ledger_pg_open(const char *uri, int flags, struct etl_err *err)
         goto fail;
     }
     PQsetNoticeProcessor(l->conn, quiet_notice, NULL);
+    /* a dry run writes nothing: one transaction, rolled back at close */
     if (pg_exec(l, "SET client_min_messages = error", err) < 0 ||
-        pg_exec(l, "SET search_path = " PG_SCHEMA, err) < 0 || migrate(l, err) < 0 ||
+        pg_exec(l, "SET search_path = " PG_SCHEMA, err) < 0 ||
+        (l->dry && (pg_exec(l, "BEGIN", err) < 0 || (l->in_tx = 1) == 0)) ||
+        migrate(l, err) < 0 ||
         pg_exec(l, "CREATE TEMP TABLE IF NOT EXISTS stage (rid bigserial PRIMARY KEY, "
                 "key text, plate text, cents bigint, currency text, start_time bigint, "
                 "end_time bigint, vendor_zone text, zone text, zone_status text, "
                 "permit_no text, ticket text, promo text, voided integer, source text, "
                 "line bigint)", err) < 0)
-        goto fail;
-    /* a dry run writes nothing: one transaction, rolled back at close */
-    if (l->dry && (pg_exec(l, "BEGIN", err) < 0 || (l->in_tx = 1) == 0))
         goto fail;
     if (l->readonly && pg_exec(l, "SET default_transaction_read_only = on", err) < 0)
         goto fail;
