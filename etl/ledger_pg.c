@@ -178,7 +178,7 @@ static const char *const pst_sql[P_COUNT] = {
     [P_PRUNE] =
         "UPDATE records SET plate = '', body = '', record = '', upd = NULL, target = NULL, "
         "last_error = NULL, pruned = 1, srv_body = regexp_replace(srv_body, "
-        "'^\\{\"LicencePlate\":\"(\\\\.|[^\"\\\\])*\",?', '{') "
+        "'^\\{\"" PERMIT_PLATE_NAME "\":\"(\\\\.|[^\"\\\\])*\",?', '{') "
         "WHERE end_time < $1::bigint AND pruned = 0 "
         "AND state IN ('pushed', 'failed', 'deleted', 'cancelled')",
     [P_VOID_INSERT] =

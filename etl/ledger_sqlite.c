@@ -1238,7 +1238,8 @@ static int tombstone_sql(struct sq_ledger *l, struct buf *cols, struct buf *vals
         else if (!strcmp(c, "upd") || !strcmp(c, "target") || !strcmp(c, "last_error"))
             v = "NULL";
         else if (!strcmp(c, "srv_body"))
-            v = "CASE WHEN json_valid(srv_body) THEN json_remove(srv_body, '$.LicencePlate') END";
+            v = "CASE WHEN json_valid(srv_body) "
+                "THEN json_remove(srv_body, '$." PERMIT_PLATE_NAME "') END";
         else if (!strcmp(c, "pruned"))
             v = "1";
         if ((!first && (buf_addch(cols, ',') < 0 || buf_addch(vals, ',') < 0)) ||
