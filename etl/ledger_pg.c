@@ -41,7 +41,8 @@
 #define LEASE(s) "clock_timestamp() + " s "::int * interval '1 second'"
 
 enum pst {
-    P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_SET_HELD_PENDING,
+    P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_TOUCH_RANGE,
+    P_STAGE_BRIEF, P_SET_HELD_PENDING,
     P_COUNT_STATE, P_RECOVER, P_RETRY_FAILED, P_NEXT_HELD, P_CLAIM, P_MARK_SENDING,
     P_OK_PUSHED, P_OK_DELETED, P_OK_REPUSH_DELETED, P_FAILED, P_RETRY, P_ADMIN_UPDATE,
     P_ADMIN_DELETE, P_FILE_GET, P_FILE_PUT, P_FILE_NONFINAL, P_FILE_SET_FINAL, P_TMP_KNOWN,
@@ -73,9 +74,14 @@ static const char *const pst_sql[P_COUNT] = {
         "source = $13, line = $14::bigint, body = $15, hash = $16, record = $17, "
         "state = $18, action = $19, upd = $20, target = $15, attempts = 0, "
         "last_error = NULL, last_seen = $21, pruned = 0, "
+        "srv_body = CASE WHEN srv_body = '' THEN $24 ELSE srv_body END, "
         "run = CASE WHEN $22::bigint = 0 THEN run ELSE $22::bigint END, "
         "sale_stage = CASE WHEN $22::bigint = 0 THEN sale_stage ELSE $23 END "
         "WHERE id = $1::bigint",
+    [P_STAGE_BRIEF] = "SELECT id, hash, state, action, source, line, voided FROM records "
+                      "WHERE key = $1",
+    [P_TOUCH_RANGE] = "UPDATE records SET last_seen = $3, run = $4::bigint, "
+                      "sale_stage = 'unchanged' WHERE id BETWEEN $1::bigint AND $2::bigint",
     [P_TOUCH] = "UPDATE records SET source = $2, line = $3::bigint, last_seen = $4, "
                 "run = CASE WHEN $5::bigint = 0 THEN run ELSE $5::bigint END, "
                 "sale_stage = CASE WHEN $5::bigint = 0 THEN sale_stage ELSE $6 END "
@@ -150,8 +156,8 @@ static const char *const pst_sql[P_COUNT] = {
         "VALUES ($1, $2::bigint, $3::bigint, $4, $5, $6::int, $7) ON CONFLICT (path) DO "
         "UPDATE SET size = $2::bigint, mtime = $3::bigint, sha256 = $4, ctx = $5, "
         "final = $6::int, seen = $7",
-    [P_FILE_NONFINAL] = "SELECT count(*) FROM records WHERE source = $1 "
-                        "AND state IN ('pending', 'held', 'sending')",
+    [P_FILE_NONFINAL] = "SELECT count(*) FROM records WHERE state IN ('pending', 'held', "
+                        "'sending') AND source = $1",
     [P_FILE_SET_FINAL] = "UPDATE files SET final = $2::int WHERE path = $1",
     [P_TMP_NEXT] =
         "SELECT rid, key, plate, cents, currency, start_time, end_time, vendor_zone, "
@@ -167,10 +173,15 @@ static const char *const pst_sql[P_COUNT] = {
     [P_RANGE] = "SELECT " REC_COLS " FROM records WHERE start_time >= $1::bigint "
                 "AND start_time < $2::bigint ORDER BY start_time, id",
     [P_LIVE] =
-        "SELECT CASE WHEN srv_body::json->>'permitNo' IS NULL "
+        /* srv_body '' is the row's own body: its permit number and zone
+         * (the body leaves out empty members) */
+        "SELECT CASE WHEN srv_body = '' THEN CASE WHEN permit_no = '' THEN 'temp' "
+        "ELSE 'standard' END WHEN nullif(srv_body, '')::json->>'permitNo' IS NULL "
         "THEN 'temp' ELSE 'standard' END AS type, "
-        "coalesce(srv_body::json->>'zone', '') AS szone, "
-        "CASE WHEN coalesce(srv_body::json->>'zone', '') = zone "
+        "CASE WHEN srv_body = '' THEN zone "
+        "ELSE coalesce(nullif(srv_body, '')::json->>'zone', '') END AS szone, "
+        "CASE WHEN srv_body = '' THEN zone_status "
+        "WHEN coalesce(nullif(srv_body, '')::json->>'zone', '') = zone "
         "THEN zone_status ELSE '' END AS zst, count(*) "
         "FROM records WHERE srv_body IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
     /* a plate-free tombstone in place (ledger.h): the plate leaves srv_body
@@ -204,7 +215,8 @@ static const char *const pst_sql[P_COUNT] = {
         "start_time = $5::bigint, end_time = $6::bigint, vendor_zone = $7, zone = $8, "
         "zone_status = $9, permit_no = $10, ticket = $11, promo = $12, source = $13, "
         "line = $14::bigint, body = $15, record = $16, state = $17, last_seen = $18, "
-        "pruned = 0, "
+        "pruned = 0, srv_body = CASE WHEN srv_body = '' THEN $20 ELSE srv_body END, "
+        "target = CASE WHEN target = '' THEN $20 ELSE target END, "
         "run = CASE WHEN $19::bigint = 0 THEN run ELSE $19::bigint END, "
         "sale_stage = CASE WHEN $19::bigint = 0 THEN sale_stage ELSE 'cancelled' END "
         "WHERE id = $1::bigint",
@@ -311,6 +323,12 @@ static const char *const pg_migrations[LEDGER_SCHEMA_VERSION] = {
     " run bigint NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
     "CREATE INDEX IF NOT EXISTS rejected_rows_day ON rejected_rows (day);"
     "CREATE INDEX IF NOT EXISTS records_zone ON records (zone, start_time);",
+    /* indexes only admin commands used: dropped (ledger_sqlite.c) */
+    "DROP INDEX IF EXISTS records_ref;"
+    "DROP INDEX IF EXISTS records_source;"
+    "DROP INDEX IF EXISTS records_plate;"
+    "DROP INDEX IF EXISTS records_start;"
+    "CREATE INDEX records_start ON records (start_time, zone, state);",
 };
 
 struct pg_ledger {
@@ -793,7 +811,7 @@ static int pg_stage_write(struct ledger *gl, enum ledger_stage_write w,
         [LSW_INSERT] = P_INSERT, [LSW_TOUCH] = P_TOUCH,
         [LSW_HELD_PENDING] = P_SET_HELD_PENDING, [LSW_RESTAGE] = P_RESTAGE,
         [LSW_VOID_INSERT] = P_VOID_INSERT, [LSW_VOID_SET] = P_VOID_SET,
-        [LSW_CANCEL_SALE] = P_CANCEL_SALE,
+        [LSW_CANCEL_SALE] = P_CANCEL_SALE, [LSW_TOUCH_RANGE] = P_TOUCH_RANGE,
     };
     struct prm s = { 0 };
 
@@ -1393,6 +1411,7 @@ static int pg_query(struct ledger *gl, enum ledger_query q, const struct ledger_
         [LQ_GET_KEY] = P_GET_KEY, [LQ_GET_REF] = P_GET_REF, [LQ_GET_ID] = P_GET_ID,
         [LQ_LIST] = P_LIST, [LQ_RUN_RECS] = P_RUN_RECS, [LQ_RANGE] = P_RANGE,
         [LQ_COUNT_STATE] = P_COUNT_STATE, [LQ_EARLIER_ATTN] = P_EARLIER_ATTN,
+        [LQ_STAGE_BRIEF] = P_STAGE_BRIEF,
     };
     struct prm s = { 0 };
     struct pg_row x = { NULL, 0 };

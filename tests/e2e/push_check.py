@@ -110,6 +110,46 @@ def live(st):
     return [p for p in st["permits"] if not p["deleted"]]
 
 
+# the permit columns a body is built from, in CANON's order
+BODY_COLS = "plate, cents, currency, start_time, end_time, zone, permit_no, ticket, promo"
+
+
+def body_of(cols):
+    """The canonical body (a dict) of a row's permit columns: what an empty
+    body / srv_body / target of the compact ledger row stands for. Written
+    from the wire format's rules (empty members, a free session and no
+    currency are left out; amounts as units.cents; times UTC), not by the
+    program."""
+    import datetime
+    plate, cents, cur, start, end, zone, pno, ticket, promo = cols
+
+    def utc(t):
+        return datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%S")
+    b = {}
+    if plate:
+        b["LicencePlate"] = plate
+    if int(cents) > 0:
+        b["Amount"] = "%d.%02d" % (int(cents) // 100, int(cents) % 100)
+    if cur in ("CAD", "USD"):
+        b["CurrencyID"] = cur
+    b["startTime"] = utc(start)
+    b["endTime"] = utc(end)
+    for k, v in (("zone", zone), ("permitNo", pno), ("TicketNumber", ticket),
+                 ("promoCode", promo)):
+        if v:
+            b[k] = v
+    return b
+
+
+def server_body(db, key, srv):
+    """A row's srv_body as JSON text: '' is the row's own body."""
+    if srv != "":
+        return srv
+    cols = db.execute("SELECT %s FROM records WHERE key = ?" % BODY_COLS, (key,)).fetchone()
+    return json.dumps(body_of(cols), separators=(",", ":"))
+
+
 def norm(fields):
     return tuple((k, fields[k]) for k in CANON if k in fields)
 
@@ -140,7 +180,10 @@ def main():
     elif cmd == "ledger-field":
         db = connect(a[1])
         row = db.execute("SELECT %s FROM records WHERE key = ?" % a[3], (a[2],)).fetchone()
-        print("" if row is None or row[0] is None else row[0])
+        v = "" if row is None or row[0] is None else row[0]
+        if a[3] in ("srv_body", "body", "target") and row is not None and v == "":
+            v = server_body(db, a[2], "")
+        print(v)
     elif cmd == "compare-jsonout":
         want = Counter()
         with open(a[2]) as f:
@@ -159,8 +202,9 @@ def main():
         maxdup = int(a[4]) if len(a) > 4 else -1
         lv = {p["reference_id"]: p for p in live(st)}
         db = connect(a[2])
-        rows = db.execute("SELECT key, state, reference_id, srv_body, resent_after_doubt "
-                          "FROM records").fetchall()
+        rows = [r[:3] + (r[3] if r[3] != "" else json.dumps(body_of(r[5:])), r[4])
+                for r in db.execute("SELECT key, state, reference_id, srv_body, "
+                                    "resent_after_doubt, %s FROM records" % BODY_COLS)]
         bad = []
         pushed = [r for r in rows if r[1] == "pushed"]
         if len(pushed) != n:
