@@ -882,6 +882,8 @@ long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *e
 {
     struct ledger_args a = { 0 };
 
+    if (s == LS_PUSHED)
+        return etl_fail(err, E_INTERNAL, "ledger: pushed records are not counted");
     a_txt(&a, 1, ledger_state_name(s));
     return count(l, LQ_COUNT_STATE, &a, err);
 }

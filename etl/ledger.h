@@ -231,6 +231,8 @@ int ledger_get_by_id(struct ledger *l, int64_t id, struct ledger_rec *r, struct 
 /* The next `pending` record after id *cursor (ascending id); 1/0/-1. */
 int ledger_next_pending(struct ledger *l, int64_t *cursor, struct ledger_rec *r,
                         struct etl_err *err);
+/* Records in state s (not LS_PUSHED: the SQLite state index leaves pushed
+ * rows out; -1 with E_INTERNAL). */
 long ledger_count_state(struct ledger *l, enum ledger_state s, struct etl_err *err);
 
 /* Start of a run: every `sending` record (the process died while it was in

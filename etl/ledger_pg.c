@@ -254,8 +254,11 @@ static const char *const pst_sql[P_COUNT] = {
         "WHERE (day >= $1 AND day <= $2) OR (day IS NULL AND run = $3::bigint "
         "AND $3::bigint <> 0) ORDER BY day NULLS FIRST, vendor, currency, file, line",
     [P_SALE_COUNTS] =
-        "SELECT zone, start_time / 900, count(*) FROM records WHERE start_time >= $1::bigint "
-        "AND start_time < $2::bigint AND state <> 'voided' GROUP BY zone, start_time / 900",
+        "SELECT zone, q, sum(n) FROM (SELECT zone, start_time / 900 AS q, count(*) AS n "
+        "FROM records WHERE start_time >= $1::bigint AND start_time < $2::bigint "
+        "GROUP BY zone, q UNION ALL SELECT zone, start_time / 900, -count(*) FROM records "
+        "WHERE state = 'voided' AND start_time >= $1::bigint AND start_time < $2::bigint "
+        "GROUP BY zone, start_time / 900) t GROUP BY zone, q HAVING sum(n) > 0",
     [P_ZONE_LAST] = "SELECT max(start_time) FROM records WHERE zone = $1 "
                     "AND state <> 'voided'",
     [P_ZONE_FIRSTS] = "SELECT zone, min(start_time) FROM records GROUP BY zone",
@@ -328,7 +331,7 @@ static const char *const pg_migrations[LEDGER_SCHEMA_VERSION] = {
     "DROP INDEX IF EXISTS records_source;"
     "DROP INDEX IF EXISTS records_plate;"
     "DROP INDEX IF EXISTS records_start;"
-    "CREATE INDEX records_start ON records (start_time, zone, state);",
+    "CREATE INDEX records_start ON records (start_time, zone);",
 };
 
 struct pg_ledger {
