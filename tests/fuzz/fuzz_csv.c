@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const profiles[] = { "paystation", "mobile", "opscom", "hotspot" };
     char path[] = "/tmp/fuzz_csv.XXXXXX";
-    struct ingest_opts o = { NULL, NULL, 0 };
+    struct ingest_opts o = { NULL, NULL, 0, 0 };
     struct ingest_sink sink = { on_record, on_reject, NULL };
     struct ingest_stats st;
     struct etl_err err;
