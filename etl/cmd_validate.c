@@ -26,7 +26,8 @@ static const char usage[] =
 "                           [--json-out F] [--rejects F] FILE...\n"
 "\n"
 "Reads vendor files, applies the normalization rules and reports every\n"
-"rejected field. Nothing is pushed.\n"
+"rejected field. Nothing is pushed. A CSV file is read on two threads\n"
+"(PERMIT_ETL_THREADS=1: one); the output is the same either way.\n"
 INPUTS_STREAMS_HELP
 "\n"
 INPUTS_HELP

@@ -1040,6 +1040,8 @@ static int replay_block(void *ctx, void *slotp, struct etl_err *err)
     const char *at = s->log.ptr, *end = at + s->log.len, *ahead = at;
     int lead = 0;
 
+    in->st->blocks++;
+
     while (at < end) {
         char tag;
         long line;

@@ -64,6 +64,7 @@ struct ingest_stats {
     long duplicates;    /* rows whose key repeated an earlier accepted row */
     long voids;         /* voided rows */
     long free_sessions; /* accepted with amount 0 */
+    long blocks;        /* blocks read on two threads (0: all on one; see Threads) */
     char profile[64];   /* the profile used */
 };
 
