@@ -158,8 +158,8 @@ static long compare(const char *profile, const char *const *files, int nfiles,
     return total;
 }
 
-/* Every block size 1..n+2 (at most 400: every other one past 200), then a
- * larger one and the default. */
+/* Every block size 1..128, every 3rd from there to n+2, then a larger one
+ * and the default. */
 static long compare_all_sizes(const char *profile, const char *data, size_t n, const char *what)
 {
     unsigned long sizes[600];
@@ -168,7 +168,7 @@ static long compare_all_sizes(const char *profile, const char *data, size_t n, c
     unsigned long b;
     long blocks;
 
-    for (b = 1; b <= n + 2 && ns < 400; b += b < 200 ? 1 : 2)
+    for (b = 1; b <= n + 2 && ns < 590; b += b < 128 ? 1 : 3)
         sizes[ns++] = b;
     sizes[ns++] = 4096;
     sizes[ns++] = 0;
