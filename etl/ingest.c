@@ -32,8 +32,8 @@
 /* Blocks of a file read on two threads (read_blocks()): bytes and lines
  * at most per block, blocks in flight. */
 #define INGEST_BLOCK_BYTES ((size_t)READER_MAX_LINE - 4096)
-#define INGEST_BLOCK_LINES 8192
-#define INGEST_SLOTS       4
+#define INGEST_BLOCK_LINES 2048
+#define INGEST_SLOTS       8
 
 /* The formats, asked in this order which claims a file by its first byte
  * after a BOM and white space; CSV, last, claims anything. */

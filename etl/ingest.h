@@ -22,7 +22,7 @@
  * that never ends (/dev/zero) stops at the line-length limits.
  *
  * Threads (opts.threads 2; `validate` only): a CSV file is cut into blocks
- * of whole records (~1 MiB, at most 8192 lines, 4 in flight) on the
+ * of whole records (at most ~1 MiB and 2048 lines, 8 in flight) on the
  * calling thread; the rows of every block are split, mapped and
  * normalized on whichever of two threads is free, and re-sequenced: the
  * zones, the duplicate index and every sink call stay on the calling
