@@ -398,8 +398,6 @@ static void permit_strings(struct permit *p, char *s[7], size_t cap[7])
     s[6] = p->key;          cap[6] = sizeof(p->key);
 }
 
-static uint64_t key_hash(const char *s, size_t n);
-
 /* Logs record p (zones resolved, source set) with its key's hash and,
  * with a formatter, its text. -1 when the formatter failed (out of
  * memory): the event is cut off. */
@@ -593,7 +591,7 @@ static int ingest_row(struct lane *ln, struct etl_err *err)
     if (r != 0 || ln->row_rejects) {
         if (!ln->row_rejects)
             ingest_reject(ln, ln->raw.line, "_row", "rejected", "", 0);
-        /* (never set with block workers: use_blocks()) */
+        /* (never set with block workers: read_rows()) */
         if (in->rejected_row && !ln->row_money_bad && !p->voided &&
             (p->currency == CUR_CAD || p->currency == CUR_USD)) {
             struct ingest_rejected_row rr;
@@ -1067,7 +1065,6 @@ static int replay_block(void *ctx, void *slotp, struct etl_err *err)
     int lead = 0;
 
     in->st->blocks++;
-
     while (at < end) {
         char tag;
         long line;
