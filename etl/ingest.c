@@ -405,8 +405,8 @@ static int pack_permit(struct lane *ln, const struct permit *p)
 {
     struct ingest *in = ln->in;
     struct packed h;
-    char *str[7];
-    size_t cap[7], at = ln->log->len, hat;
+    char *str[7], *o;
+    size_t cap[7], at = ln->log->len, hat, total = 1 + sizeof(h);
     int i;
 
     memset(&h, 0, sizeof(h));
@@ -419,14 +419,27 @@ static int pack_permit(struct lane *ln, const struct permit *p)
     h.currency = (int)p->currency;
     h.zone_status = (int)p->zone_status;
     h.voided = p->voided;
-    for (i = 0; i < 7; i++)
+    for (i = 0; i < 7; i++) {
         h.len[i] = (uint16_t)strnlen(str[i], cap[i] - 1);   /* sizes < 64 KiB */
-    log_tag(ln, EV_RECORD);
-    hat = ln->log->len;
-    log_add(ln, &h, sizeof(h));
-    for (i = 0; i < 7; i++)
-        log_add(ln, str[i], h.len[i]);
-    if (in->fmt_fn && !ln->log_bad) {
+        total += h.len[i];
+    }
+    /* one reservation, then the pieces (buf.h: room for the NUL too) */
+    if (ln->log_bad || buf_grow(ln->log, total) < 0) {
+        ln->log_bad = 1;
+        return 0;
+    }
+    o = ln->log->ptr + at;
+    *o++ = EV_RECORD;
+    hat = at + 1;
+    memcpy(o, &h, sizeof(h));
+    o += sizeof(h);
+    for (i = 0; i < 7; i++) {
+        memcpy(o, str[i], h.len[i]);
+        o += h.len[i];
+    }
+    *o = '\0';
+    ln->log->len = at + total;
+    if (in->fmt_fn) {
         size_t t0 = ln->log->len;
 
         if (in->fmt_fn(in->fmt_ctx, p, ln->log) < 0 || ln->log->len - t0 > 0xffffffffUL) {
