@@ -1011,9 +1011,9 @@ enum { SLOT_OK = 0, SLOT_READER_FAILED, SLOT_ROW_FAILED };
 struct slot {
     struct reader_block blk;
     struct buf log;              /* the block's events (EV_*) */
-    int    failed;               /* SLOT_*: err (and line) after the events */
     long   line;                 /* SLOT_READER_FAILED: the reader's r->line */
     struct etl_err err;
+    int    failed;               /* SLOT_*: err (and line) after the events */
 };
 
 static int cut_block(void *ctx, void *slotp, struct etl_err *err)
