@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     setenv("PERMIT_ETL_BLOCK", block, 1);
     read_file(path, profile, 2, &two, &st);
     unsetenv("PERMIT_ETL_BLOCK");
-    if (one.len != two.len || (one.len && memcmp(one.ptr, two.ptr, one.len)))
+    if (one.len != two.len || (one.len && memcmp(one.ptr, two.ptr, one.len) != 0))
         abort();                    /* two threads saw something else */
     buf_release(&one);
     buf_release(&two);
