@@ -76,7 +76,7 @@ struct lane {
     struct buf  idbuf;           /* joined ids */
     struct buf *log;             /* a block worker's events, else NULL */
     int         log_bad;         /* an event could not be logged (out of memory) */
-    struct reader *r;            /* a block worker's reader (a fork) */
+    struct reader *r;            /* a block worker's reader (block_reader()) */
 };
 
 struct ingest {
@@ -997,9 +997,9 @@ static int reader_failed(struct ingest *in, const struct reader *r, struct etl_e
 /*
  * The reader thread (the caller) cuts the file into blocks of whole
  * records (reader.h: cut), each thread — the caller included, when it has
- * nothing else to do — reads a block's rows through its own fork of the
- * reader and maps and normalizes them into the block's log, and the
- * caller replays the logs in file order: counts, rejects in the order the
+ * nothing else to do — reads a block's rows through its own block reader
+ * and maps and normalizes them into the block's log, and the caller
+ * replays the logs in file order: counts, rejects in the order the
  * rows made them, and accept_row() (zones, the duplicate index, the sink),
  * which only ever runs here. What the sink sees is therefore what reading
  * the file on one thread gives, byte for byte; whatever cut() leaves is
@@ -1171,7 +1171,7 @@ static int read_blocks(struct ingest *in, struct etl_err *err)
         lanes[i].in = in;
         buf_init(&lanes[i].idbuf, READER_MAX_LINE);
         lp[i] = &lanes[i];
-        if (in->fmt->fork(in->reader, &lanes[i].r, err) < 0)
+        if (in->fmt->block_reader(in->reader, &lanes[i].r, err) < 0)
             goto out;           /* out of memory: passed up */
     }
     ret = blockpipe_run(&ops, in, sp, INGEST_SLOTS, lp, nl, err);

@@ -64,8 +64,8 @@ struct csv_reader {
     long    rec_line;
     int     rec_quotes;
     int     rec_used;             /* rec was handed out as a row: reset it first */
-    /* blocks (reader.h: cut, fork, load) */
-    int     borrowed;             /* a fork: buf is the loaded block's, not ours */
+    /* blocks (reader.h: cut, block_reader, load) */
+    int     borrowed;             /* a block reader: buf is the loaded block's */
     int     nocut;                /* cut() returns 0 from now on */
     int     read_failed;          /* a read failed while cutting: phys() reports it */
     char    read_msg[160];        /* ... with instream_error()'s words */
@@ -710,7 +710,8 @@ static int csv_cut(struct reader *r, struct reader_block *b, struct etl_err *err
     return 1;
 }
 
-static int csv_fork(const struct reader *r, struct reader **rp, struct etl_err *err)
+static int csv_block_reader(const struct reader *r, struct reader **rp,
+                            struct etl_err *err)
 {
     const struct csv_reader *of = (const struct csv_reader *)r;
     struct csv_reader *cr = calloc(1, sizeof(*cr));
@@ -751,5 +752,5 @@ static void csv_load(struct reader *r, const struct reader_block *b)
 
 const struct reader_format ingest_csv_format = {
     "CSV", csv_claims, csv_open, csv_peek, csv_names, csv_start, csv_next, csv_close,
-    csv_cut, csv_fork, csv_load
+    csv_cut, csv_block_reader, csv_load
 };

@@ -31,9 +31,10 @@
  *                               read further
  *   f->close(r)                 NULL-safe; the instream stays the caller's
  *
- * Reading in blocks (optional: cut, fork and load all NULL for a format
- * read by next() only; CSV has them, JSON not). After start(), instead of
- * calling next() on r, ingest may take whole records off r in blocks:
+ * Reading in blocks (optional: cut, block_reader and load all NULL for a
+ * format read by next() only; CSV has them, JSON not). After start(),
+ * instead of calling next() on r, ingest may take whole records off r in
+ * blocks:
  *
  *   f->cut(r, &blk, err)        copies the next bytes of whole records
  *                               into blk (at most blk.cap bytes and
@@ -41,7 +42,7 @@
  *                               1 a block; 0 no more blocks — whatever is
  *                               left (maybe nothing) is read with next()
  *                               on r, as if no block had been cut
- *   f->fork(r, &b, err)         a reader for blocks with r's settings
+ *   f->block_reader(r, &b, err) a reader for blocks with r's settings
  *                               (delimiter, header width); close it
  *   f->load(b, &blk)            b's next() then returns blk's rows, with
  *                               their lines, and 0 at its end
@@ -50,8 +51,8 @@
  * those bytes, errors and broken rows included; cut() returns 0 rather
  * than cut where that could differ (a line or record too long, no record
  * end within blk.cap, gzip input — whose errors depend on read sizes —, a
- * read error: that one waits for next()). A fork reads only its block and
- * may be used on another thread than r.
+ * read error: that one waits for next()). A block reader reads only its
+ * block and may be used on another thread than r.
  *
  * Errors: every -1 fills err (code and message, no place) and leaves
  * r->line at the line it concerns (0: the file as a whole); ingest reports
@@ -168,7 +169,7 @@ struct reader_format {
     void (*close)(struct reader *r);
     /* reading in blocks: all three, or all NULL */
     int  (*cut)(struct reader *r, struct reader_block *b, struct etl_err *err);
-    int  (*fork)(const struct reader *r, struct reader **rp, struct etl_err *err);
+    int  (*block_reader)(const struct reader *r, struct reader **rp, struct etl_err *err);
     void (*load)(struct reader *r, const struct reader_block *b);
 };
 
