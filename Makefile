@@ -19,9 +19,9 @@ OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes -Wformat=2
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
            -DPCRE2_CODE_UNIT_WIDTH=8 -DPERMIT_ETL_PREFIX='"$(PREFIX)"' \
-           $(OPT) $(WARN) -MMD -MP -Ietl -Ireports \
+           $(OPT) $(WARN) -pthread -MMD -MP -Ietl -Ireports \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -pthread
 ifdef SANITIZE
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)

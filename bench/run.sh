@@ -216,6 +216,14 @@ if want validate; then
         else
           row "validate --json-out /dev/null" "$(human "$n")" - - - - "$prof: failed ($M_ERR)"
         fi
+        # the same on one thread (validate reads a CSV file on two by default)
+        if [ "$prof" = paystation ] && [ "$n" -eq "$BIG" ]; then
+          if measure "$r" "0 1" env PERMIT_ETL_THREADS=1 "$PE" -q validate -f "$prof" --zones "$ZONES" --aliases "$ALIASES" --json-out /dev/null "$f"; then
+            row "validate, one thread (PERMIT_ETL_THREADS=1)" "$(human "$n")" "$M_WALL" "$(rate "$n" "$M_WALL")" "$(mbps "$sz" "$M_WALL")" "$(mb "$M_RSS")" "$prof, user $M_USER s sys $M_SYS s"
+          else
+            row "validate, one thread (PERMIT_ETL_THREADS=1)" "$(human "$n")" - - - - "$prof: failed ($M_ERR)"
+          fi
+        fi
       done
     done
   fi

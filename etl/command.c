@@ -148,7 +148,7 @@ int command_ledger(struct cmd_env *e, int mode)
     return e->ledger ? 0 : -1;
 }
 
-struct ingest *command_ingest(struct cmd_env *e)
+struct ingest *command_ingest_threads(struct cmd_env *e, int threads)
 {
     struct ingest_opts io;
 
@@ -156,7 +156,13 @@ struct ingest *command_ingest(struct cmd_env *e)
     io.profile = e->in.profile;
     io.zones = e->in.zones;
     io.streams = 1;
+    io.threads = threads;
     return ingest_new(&io, &e->err);
+}
+
+struct ingest *command_ingest(struct cmd_env *e)
+{
+    return command_ingest_threads(e, 1);
 }
 
 int command_fail(struct cmd_env *e)

@@ -109,8 +109,11 @@ int command_token(struct cmd_env *e);
 int command_ledger(struct cmd_env *e, int mode);
 
 /* The reader of the inputs' files (validate, zones, report): -f, the zone
- * tables, streams read too (ingest.h). NULL with e->err. */
+ * tables, streams read too (ingest.h). NULL with e->err.
+ * command_ingest_threads(): the same, reading CSV files on `threads`
+ * threads (ingest_opts.threads: validate's 2). */
 struct ingest *command_ingest(struct cmd_env *e);
+struct ingest *command_ingest_threads(struct cmd_env *e, int threads);
 
 /* Prints e->err and returns its exit code (E_INTERNAL when unset). */
 int command_fail(struct cmd_env *e);

@@ -8,6 +8,7 @@
  */
 #include "ingest.h"
 
+#include "blockpipe.h"
 #include "buf.h"
 #include "instream.h"
 #include "normalize.h"
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Blocks of a file read on two threads (read_blocks()): bytes and lines
+ * at most per block, blocks in flight. */
+#define INGEST_BLOCK_BYTES ((size_t)READER_MAX_LINE - 4096)
+#define INGEST_BLOCK_LINES 2048
+#define INGEST_SLOTS       8
 
 /* The formats, asked in this order which claims a file by its first byte
  * after a BOM and white space; CSV, last, claims anything. */
@@ -45,11 +53,36 @@ struct dup_index {
     size_t    nslots;
     struct dup_entry *ents;
     size_t    n, cap;
-    struct buf arena;
+    char     *arena;   /* the keys (grown by big_grow()) */
+    size_t    alen, acap;
+};
+
+/*
+ * One row in the making, on one thread: the file's own (in->lane: rows
+ * read by next() on the file's reader) or a block worker's (read_blocks()).
+ * Without `log` a row's effects — counts, rejects, the record — happen at
+ * once; with it they are written to the log as events, replayed in file
+ * order by the main thread (replay_block()).
+ */
+struct lane {
+    struct ingest *in;
+    const struct reader_cell *col[PROFILE_MAX_COLUMNS];  /* column -> its cell or NULL */
+    struct raw_record raw;
+    struct permit permit;
+    int         row_rejects;
+    int         row_money_bad;   /* the row's Amount or CurrencyID was rejected */
+    int         row_start_bad;   /* its startTime was rejected */
+    char        row_reason[256]; /* its first rejected field and reason */
+    struct buf  idbuf;           /* joined ids */
+    struct buf *log;             /* a block worker's events, else NULL */
+    int         log_bad;         /* an event could not be logged (out of memory) */
+    struct reader *r;            /* a block worker's reader (block_reader()) */
 };
 
 struct ingest {
     struct ingest_opts opts;
+    int    threads;              /* opts.threads, unless PERMIT_ETL_THREADS=1 */
+    size_t block_bytes;          /* bytes per block (PERMIT_ETL_BLOCK: tests) */
     struct profile_set profiles;
     struct profile_set extra;           /* profiles named by ingest_file_as() */
     struct dup_index dup;
@@ -66,23 +99,23 @@ struct ingest {
     int         fd;
     struct instream src;      /* fd's bytes, plain or gunzipped */
     int         hidx[PROFILE_MAX_COLUMNS];  /* positional rows: column -> header cell or -1 */
+    const struct reader_format *fmt;        /* the file's format and reader */
+    struct reader *reader;
 
-    /* the current row */
-    const struct reader_cell *col[PROFILE_MAX_COLUMNS];  /* column -> its cell or NULL */
-    struct raw_record raw;
-    struct permit permit;
-    int         row_rejects;
-    int         row_money_bad;   /* the row's Amount or CurrencyID was rejected */
-    int         row_start_bad;   /* its startTime was rejected */
-    char        row_reason[256]; /* its first rejected field and reason */
+    struct lane lane;         /* the rows read on this thread */
     ingest_rejected_row_fn rejected_row;
     void       *rejected_ctx;
-    struct buf  idbuf;        /* joined ids */
+    ingest_format_fn fmt_fn;  /* ingest_on_formatted() */
+    const void *fmt_ctx;
+    ingest_record_text_fn text_fn;
+    void       *text_ctx;
+    struct buf  text;         /* a record's text, made on this thread */
 };
 
 struct ingest *ingest_new(const struct ingest_opts *o, struct etl_err *err)
 {
     struct ingest *in = calloc(1, sizeof(*in));
+    const char *env;
 
     if (!in) {
         etl_fail(err, E_NOMEM, "out of memory");
@@ -90,9 +123,25 @@ struct ingest *ingest_new(const struct ingest_opts *o, struct etl_err *err)
     }
     in->opts = *o;
     in->fd = -1;
-    buf_init(&in->dup.arena, 0);
-    buf_init(&in->vdup.arena, 0);
-    buf_init(&in->idbuf, READER_MAX_LINE);
+    in->lane.in = in;
+    buf_init(&in->lane.idbuf, READER_MAX_LINE);
+    in->threads = o->threads > 1 ? o->threads : 1;
+    if (in->threads > 2)
+        in->threads = 2;
+    env = getenv("PERMIT_ETL_THREADS");
+    if (env && !strcmp(env, "1"))
+        in->threads = 1;
+    in->block_bytes = INGEST_BLOCK_BYTES;
+    env = getenv("PERMIT_ETL_BLOCK");
+    if (env && *env) {
+        char *end = NULL;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(env, &end, 10);
+        if (!errno && end && !*end && v > 0 && v <= INGEST_BLOCK_BYTES)
+            in->block_bytes = v;
+    }
     if (o->profile) {
         if (profile_set_load_one(&in->profiles, o->profile, err) < 0)
             goto fail;
@@ -117,9 +166,10 @@ void ingest_free(struct ingest *in)
     free(in->dup.ents);
     free(in->vdup.slots);
     free(in->vdup.ents);
-    buf_release(&in->vdup.arena);
-    buf_release(&in->dup.arena);
-    buf_release(&in->idbuf);
+    free(in->vdup.arena);
+    free(in->dup.arena);
+    buf_release(&in->lane.idbuf);
+    buf_release(&in->text);
     for (i = 0; i < in->nfiles; i++)
         free(in->files[i]);
     free(in->files);
@@ -149,6 +199,25 @@ static uint64_t key_hash(const char *s, size_t n)
     h ^= h >> 29;
     h *= 0xc4ceb9fe1a85ec53ULL;
     return h ^ (h >> 32);
+}
+
+/* Grows a block of the index to `bytes`, keeping its first `used`: from
+ * 2 MiB on, 2 MiB aligned with huge pages advised, as the slots (a hint:
+ * one page fault and TLB entry per 2 MiB instead of 512 on the thread
+ * that replays the rows). NULL when out of memory (old kept). */
+static void *big_grow(void *old, size_t used, size_t bytes)
+{
+    void *mem = NULL;
+
+    if (bytes < (2u << 20))
+        return realloc(old, bytes);
+    if (posix_memalign(&mem, 2u << 20, bytes) != 0)
+        return NULL;
+    (void)madvise(mem, bytes, MADV_HUGEPAGE);
+    if (used)
+        memcpy(mem, old, used);
+    free(old);
+    return mem;
 }
 
 static int dup_grow(struct dup_index *d)
@@ -206,7 +275,7 @@ static int dup_check(struct dup_index *d, const char *key, size_t n, uint64_t h,
         }
         e = &d->ents[(sl & 0xffffffffULL) - 1];
         if (e->hash == h) {
-            const unsigned char *a = (const unsigned char *)d->arena.ptr + e->off;
+            const unsigned char *a = (const unsigned char *)d->arena + e->off;
             uint16_t l;
             memcpy(&l, a + 4, 2);
             if (l == n && !memcmp(a + 6, key, n)) {
@@ -217,27 +286,35 @@ static int dup_check(struct dup_index *d, const char *key, size_t n, uint64_t h,
         }
         j = (j + 1) & (d->nslots - 1);
     }
-    if (n > 0xffff || d->arena.len + n + 6 > 0xffffffffUL || d->n >= 0xfffffffeUL)
+    if (n > 0xffff || d->alen + n + 6 > 0xffffffffUL || d->n >= 0xfffffffeUL)
         return -1;
     if (d->n == d->cap) {
         size_t nc = d->cap ? d->cap * 2 : 1024;
-        struct dup_entry *ne = realloc(d->ents, nc * sizeof(*ne));
+        struct dup_entry *ne = big_grow(d->ents, d->n * sizeof(*ne), nc * sizeof(*ne));
         if (!ne)
             return -1;
         d->ents = ne;
         d->cap = nc;
     }
+    if (d->alen + n + 6 > d->acap) {
+        size_t nc = d->acap ? d->acap * 2 : 16384;
+        char *na;
+
+        while (nc < d->alen + n + 6)
+            nc *= 2;
+        if (!(na = big_grow(d->arena, d->alen, nc)))
+            return -1;
+        d->arena = na;
+        d->acap = nc;
+    }
     memcpy(hdr, &file, 4);
     memcpy(hdr + 4, &len16, 2);
-    if (buf_add(&d->arena, hdr, 6) < 0)
-        return -1;
-    if (buf_add(&d->arena, key, n) < 0) {
-        d->arena.len -= 6;
-        return -1;
-    }
+    memcpy(d->arena + d->alen, hdr, 6);
+    memcpy(d->arena + d->alen + 6, key, n);
+    d->alen += n + 6;
     e = &d->ents[d->n];
     e->hash = h;
-    e->off = (uint32_t)(d->arena.len - n - 6);
+    e->off = (uint32_t)(d->alen - n - 6);
     e->line = line > 0 && line < 0xffffffffL ? (uint32_t)line : 0;
     d->n++;
     d->slots[j] = (h & 0xffffffff00000000ULL) | (uint64_t)d->n;
@@ -252,52 +329,238 @@ void ingest_on_rejected_row(struct ingest *in, ingest_rejected_row_fn fn, void *
     in->rejected_ctx = ctx;
 }
 
+void ingest_on_formatted(struct ingest *in, ingest_format_fn fmt, const void *fctx,
+                         ingest_record_text_fn rec, void *ctx)
+{
+    in->fmt_fn = rec ? fmt : NULL;
+    in->fmt_ctx = fctx;
+    in->text_fn = fmt ? rec : NULL;
+    in->text_ctx = ctx;
+}
+
+/* --- a block worker's events ---------------------------------------------- */
+
+/* One byte each, then the event's data (native byte order: the log never
+ * leaves the process). */
+enum {
+    EV_ROW = 'W',            /* a row read: st->rows++ */
+    EV_REJECTED = 'X',       /* ... and rejected: st->rejected++ */
+    EV_REJECT = 'R',         /* a rejected field: long line, 3 x (u32 length, bytes) */
+    EV_RECORD = 'P'          /* a normalized record for accept_row() (pack_permit()) */
+};
+
+static void log_add(struct lane *ln, const void *p, size_t n)
+{
+    if (!ln->log_bad && buf_add(ln->log, p, n) < 0)
+        ln->log_bad = 1;
+}
+
+static void log_tag(struct lane *ln, char tag)
+{
+    log_add(ln, &tag, 1);
+}
+
+/* u32 length, the bytes, a NUL (read back as a C string in place). */
+static void log_bytes(struct lane *ln, const char *s, size_t n)
+{
+    uint32_t n32 = (uint32_t)n;
+
+    if (n > 0xfffffff0UL) {
+        ln->log_bad = 1;
+        return;
+    }
+    log_add(ln, &n32, sizeof(n32));
+    log_add(ln, s, n);
+    log_add(ln, "", 1);
+}
+
+/* A record's numbers; its strings follow, len[i] bytes each, in the
+ * order of permit_strings(), then its text (ingest_on_formatted()). */
+struct packed {
+    uint64_t  hash;              /* key_hash() of its key */
+    long long cents, start, end;
+    long      line;
+    int       currency, zone_status, voided;
+    uint32_t  textlen;
+    uint16_t  len[7];
+};
+
+/* The text fields of struct permit (every one: the packed record must
+ * come back whole), with their array sizes. */
+static void permit_strings(struct permit *p, char *s[7], size_t cap[7])
+{
+    s[0] = p->plate;        cap[0] = sizeof(p->plate);
+    s[1] = p->vendor_zone;  cap[1] = sizeof(p->vendor_zone);
+    s[2] = p->zone;         cap[2] = sizeof(p->zone);
+    s[3] = p->permit_no;    cap[3] = sizeof(p->permit_no);
+    s[4] = p->ticket;       cap[4] = sizeof(p->ticket);
+    s[5] = p->promo;        cap[5] = sizeof(p->promo);
+    s[6] = p->key;          cap[6] = sizeof(p->key);
+}
+
+/* Logs record p (zones resolved, source set) with its key's hash and,
+ * with a formatter, its text. -1 when the formatter failed (out of
+ * memory): the event is cut off. */
+static int pack_permit(struct lane *ln, const struct permit *p)
+{
+    struct ingest *in = ln->in;
+    struct packed h;
+    char *str[7], *o;
+    size_t cap[7], at = ln->log->len, hat, total = 1 + sizeof(h);
+    int i;
+
+    memset(&h, 0, sizeof(h));
+    permit_strings((struct permit *)p, str, cap);
+    h.hash = key_hash(p->key, strnlen(p->key, sizeof(p->key)));
+    h.cents = p->cents;
+    h.start = p->start;
+    h.end = p->end;
+    h.line = p->line;
+    h.currency = (int)p->currency;
+    h.zone_status = (int)p->zone_status;
+    h.voided = p->voided;
+    for (i = 0; i < 7; i++) {
+        h.len[i] = (uint16_t)strnlen(str[i], cap[i] - 1);   /* sizes < 64 KiB */
+        total += h.len[i];
+    }
+    /* one reservation, then the pieces (buf.h: room for the NUL too) */
+    if (ln->log_bad || buf_grow(ln->log, total) < 0) {
+        ln->log_bad = 1;
+        return 0;
+    }
+    o = ln->log->ptr + at;
+    *o++ = EV_RECORD;
+    hat = at + 1;
+    memcpy(o, &h, sizeof(h));
+    o += sizeof(h);
+    for (i = 0; i < 7; i++) {
+        memcpy(o, str[i], h.len[i]);
+        o += h.len[i];
+    }
+    *o = '\0';
+    ln->log->len = at + total;
+    if (in->fmt_fn) {
+        size_t t0 = ln->log->len;
+
+        if (in->fmt_fn(in->fmt_ctx, p, ln->log) < 0 || ln->log->len - t0 > 0xffffffffUL) {
+            buf_truncate(ln->log, at);
+            return -1;
+        }
+        h.textlen = (uint32_t)(ln->log->len - t0);
+        memcpy(ln->log->ptr + hat + offsetof(struct packed, textlen), &h.textlen,
+               sizeof(h.textlen));
+    }
+    return 0;
+}
+
+/* The end of the record pack_permit() wrote at `at` (after its tag). */
+static const char *skip_permit(const char *at, uint64_t *hash, int *voided)
+{
+    struct packed h;
+    int i;
+
+    memcpy(&h, at, sizeof(h));
+    *hash = h.hash;
+    *voided = h.voided;
+    at += sizeof(h);
+    for (i = 0; i < 7; i++)
+        at += h.len[i];
+    return at + h.textlen;
+}
+
+/* The record pack_permit() wrote at `at` (after its tag) into *q (source
+ * unset), its hash and its text; returns the end of it. */
+static const char *unpack_permit(const char *at, struct permit *q, uint64_t *hash,
+                                 const char **text, size_t *textlen)
+{
+    struct packed h;
+    char *str[7];
+    size_t cap[7];
+    int i;
+
+    memcpy(&h, at, sizeof(h));
+    at += sizeof(h);
+    *hash = h.hash;
+    permit_strings(q, str, cap);
+    for (i = 0; i < 7; i++) {
+        memcpy(str[i], at, h.len[i]);
+        str[i][h.len[i]] = '\0';
+        at += h.len[i];
+    }
+    q->cents = h.cents;
+    q->start = h.start;
+    q->end = h.end;
+    q->line = h.line;
+    q->currency = (enum currency)h.currency;
+    q->zone_status = (enum zone_status)h.zone_status;
+    q->voided = h.voided;
+    q->source = NULL;
+    *text = at;
+    *textlen = h.textlen;
+    return at + h.textlen;
+}
+
+/* --- rows ----------------------------------------------------------------- */
+
 /* Reports a rejected field of the current row (counts the row once, in
  * row_rejected()). */
-static void ingest_reject(struct ingest *in, long line, const char *field, const char *reason,
+static void ingest_reject(struct lane *ln, long line, const char *field, const char *reason,
                           const char *raw, size_t rawlen)
 {
+    struct ingest *in = ln->in;
+
     /* the reason kept with a rejected row never quotes the plate */
     if (!strcmp(field, PERMIT_PLATE_NAME)) {
-        if (!in->row_reason[0])
-            snprintf(in->row_reason, sizeof(in->row_reason),
+        if (!ln->row_reason[0])
+            snprintf(ln->row_reason, sizeof(ln->row_reason),
                      PERMIT_PLATE_NAME ": not a valid plate");
-    } else if (!in->row_reason[0] ||
-               !strncmp(in->row_reason, PERMIT_PLATE_NAME ":", sizeof(PERMIT_PLATE_NAME))) {
-        snprintf(in->row_reason, sizeof(in->row_reason), "%s: %s", field, reason);
+    } else if (!ln->row_reason[0] ||
+               !strncmp(ln->row_reason, PERMIT_PLATE_NAME ":", sizeof(PERMIT_PLATE_NAME))) {
+        snprintf(ln->row_reason, sizeof(ln->row_reason), "%s: %s", field, reason);
     }
     if (!strcmp(field, "Amount") || !strcmp(field, "CurrencyID"))
-        in->row_money_bad = 1;
+        ln->row_money_bad = 1;
     if (!strcmp(field, "startTime"))
-        in->row_start_bad = 1;
-    in->row_rejects++;
-    if (in->sink && in->sink->reject)
+        ln->row_start_bad = 1;
+    ln->row_rejects++;
+    if (ln->log) {
+        log_tag(ln, EV_REJECT);
+        log_add(ln, &line, sizeof(line));
+        log_bytes(ln, field, strlen(field));
+        log_bytes(ln, reason, strlen(reason));
+        log_bytes(ln, raw ? raw : "", raw ? rawlen : 0);
+    } else if (in->sink && in->sink->reject) {
         in->sink->reject(in->sink->ctx, in->path, line, field, reason, raw ? raw : "",
                          raw ? rawlen : 0);
+    }
 }
 
 /* Ends a row that ingest_reject()ed. */
-static void ingest_row_rejected(struct ingest *in)
+static void ingest_row_rejected(struct lane *ln)
 {
-    if (in->row_rejects)
-        in->st->rejected++;
-    in->row_rejects = 0;
+    if (ln->row_rejects) {
+        if (ln->log)
+            log_tag(ln, EV_REJECTED);
+        else
+            ln->in->st->rejected++;
+    }
+    ln->row_rejects = 0;
 }
 
 static void norm_reject(void *ctx, const char *field, const char *reason, const char *raw,
                         size_t rawlen)
 {
-    struct ingest *in = ctx;
+    struct lane *ln = ctx;
 
-    ingest_reject(in, in->raw.line, field, reason, raw, rawlen);
+    ingest_reject(ln, ln->raw.line, field, reason, raw, rawlen);
 }
 
 /* A guess of the row's key before normalizing it (a profile with an id:
  * "name:id"), only to start loading its slot of the duplicate index early;
  * what the guess is worth does not matter for the result. */
-static void prefetch_key(struct ingest *in)
+static void prefetch_key(struct ingest *in, const struct lane *ln)
 {
-    const struct raw_value *id = &in->raw.v[RF_ID];
+    const struct raw_value *id = &ln->raw.v[RF_ID];
     const char *name = in->prof->norm.name, *s = id->ptr;
     size_t nl, n = id->len;
     char k[KEY_BYTES_MAX + 1];
@@ -319,49 +582,74 @@ static void prefetch_key(struct ingest *in)
     __builtin_prefetch(&in->dup.slots[(size_t)h & (in->dup.nslots - 1)]);
 }
 
-/* Normalizes and hands on the row in in->raw (line in in->raw.line).
- * Returns -1 only when the sink aborted or memory ran out (err filled). */
-static int ingest_row(struct ingest *in, struct etl_err *err)
+static int accept_row(struct ingest *in, struct permit *p, const uint64_t *hash,
+                      const char *text, size_t textlen, struct etl_err *err);
+
+/* Normalizes and hands on the row in ln->raw (line in ln->raw.line): to
+ * accept_row(), or a block worker's log. Returns -1 only when the sink
+ * aborted or memory ran out (err filled). */
+static int ingest_row(struct lane *ln, struct etl_err *err)
 {
-    struct permit *p = &in->permit;
+    struct ingest *in = ln->in;
+    struct permit *p = &ln->permit;
     int r;
 
-    in->row_rejects = 0;
-    in->row_money_bad = in->row_start_bad = 0;
-    in->row_reason[0] = '\0';
-    in->raw.file = in->path;
-    prefetch_key(in);
-    r = normalize_record(&in->prof->norm, &in->raw, p, norm_reject, in);
-    if (r != 0 || in->row_rejects) {
-        if (!in->row_rejects)
-            ingest_reject(in, in->raw.line, "_row", "rejected", "", 0);
-        if (in->rejected_row && !in->row_money_bad && !p->voided &&
+    ln->row_rejects = 0;
+    ln->row_money_bad = ln->row_start_bad = 0;
+    ln->row_reason[0] = '\0';
+    ln->raw.file = in->path;
+    if (!ln->log)                 /* a worker keeps off the index the main thread grows */
+        prefetch_key(in, ln);
+    r = normalize_record(&in->prof->norm, &ln->raw, p, norm_reject, ln);
+    if (r != 0 || ln->row_rejects) {
+        if (!ln->row_rejects)
+            ingest_reject(ln, ln->raw.line, "_row", "rejected", "", 0);
+        /* (never set with block workers: read_rows()) */
+        if (in->rejected_row && !ln->row_money_bad && !p->voided &&
             (p->currency == CUR_CAD || p->currency == CUR_USD)) {
             struct ingest_rejected_row rr;
 
             memset(&rr, 0, sizeof(rr));
             rr.file = in->path;
-            rr.line = in->raw.line;
+            rr.line = ln->raw.line;
             rr.vendor = in->prof->norm.name;
             rr.cents = p->cents;
             rr.currency = p->currency;
             rr.start = p->start;
-            rr.start_ok = !in->row_start_bad;
+            rr.start_ok = !ln->row_start_bad;
             if (!rr.start_ok)
                 rr.start = 0;
-            rr.reason = in->row_reason;
+            rr.reason = ln->row_reason;
             in->rejected_row(in->rejected_ctx, &rr);
         }
-        ingest_row_rejected(in);
+        ingest_row_rejected(ln);
         return 0;
     }
+    p->line = ln->raw.line;
+    if (ln->log) {
+        /* a worker: what needs nothing but the record is done here */
+        p->source = in->path;
+        zones_resolve(in->opts.zones, p);
+        if (pack_permit(ln, p) < 0)
+            return etl_fail(err, E_NOMEM, "out of memory");
+        return 0;
+    }
+    return accept_row(in, p, NULL, NULL, 0, err);
+}
+
+/* The rest of a normalized row, on the main thread in file order: zone
+ * status, the duplicate index, the sink. From a block's log (hash set)
+ * the zones are resolved and the text made already. -1 when the sink
+ * aborted or memory ran out (err filled). */
+static int accept_row(struct ingest *in, struct permit *p, const uint64_t *hash,
+                      const char *text, size_t textlen, struct etl_err *err)
+{
     p->source = in->path;
-    p->line = in->raw.line;
     {
         uint32_t ofile = 0;
         long oline = 0;
         size_t klen = strnlen(p->key, sizeof(p->key));
-        uint64_t h = key_hash(p->key, klen);
+        uint64_t h = hash ? *hash : key_hash(p->key, klen);
         /* sales and voids each have their index: a void shares its sale's
          * key by design, a second void of a key is a duplicate */
         struct dup_index *idx = p->voided ? &in->vdup : &in->dup;
@@ -370,7 +658,8 @@ static int ingest_row(struct ingest *in, struct etl_err *err)
         /* the index is probed at random: start loading the slot now */
         if (idx->nslots)
             __builtin_prefetch(&idx->slots[(size_t)h & (idx->nslots - 1)]);
-        zones_resolve(in->opts.zones, p);
+        if (!hash)
+            zones_resolve(in->opts.zones, p);
         d = dup_check(idx, p->key, klen, h, in->file_index, p->line, &ofile, &oline);
         if (d < 0)
             return etl_fail(err, E_NOMEM, "out of memory (duplicate-key index)");
@@ -385,15 +674,23 @@ static int ingest_row(struct ingest *in, struct etl_err *err)
             return 0;
         }
     }
-    if (p->voided) {
+    if (p->voided)
         in->st->voids++;
-        if (in->sink->record && in->sink->record(in->sink->ctx, p, err) != 0)
-            return -1;
-        return 0;
+    else {
+        in->st->accepted++;
+        if (p->cents == 0)
+            in->st->free_sessions++;
     }
-    in->st->accepted++;
-    if (p->cents == 0)
-        in->st->free_sessions++;
+    if (in->text_fn) {
+        if (!hash) {
+            buf_reset(&in->text);
+            if (in->fmt_fn(in->fmt_ctx, p, &in->text) < 0)
+                return etl_fail(err, E_NOMEM, "out of memory");
+            text = in->text.ptr ? in->text.ptr : "";
+            textlen = in->text.len;
+        }
+        return in->text_fn(in->text_ctx, p, text, textlen, err) != 0 ? -1 : 0;
+    }
     if (in->sink->record && in->sink->record(in->sink->ctx, p, err) != 0)
         return -1;
     return 0;
@@ -499,9 +796,10 @@ static int map_header(struct ingest *in, const struct reader_row *h, struct etl_
 
 /* Positional cells (under the header): col[c] is column c's cell or NULL.
  * A row of another width is rejected whole (0). */
-static int map_positions(struct ingest *in, const struct reader *r, const struct reader_row *row,
+static int map_positions(struct lane *ln, const struct reader *r, const struct reader_row *row,
                          const struct reader_cell **col)
 {
+    struct ingest *in = ln->in;
     const struct profile *p = in->prof;
     int c;
 
@@ -514,7 +812,7 @@ static int map_positions(struct ingest *in, const struct reader *r, const struct
         char reason[64];
 
         snprintf(reason, sizeof(reason), "expected %d fields, found %d", r->header.n, row->n);
-        ingest_reject(in, row->line, "_row", reason, row->raw, row->rawlen);
+        ingest_reject(ln, row->line, "_row", reason, row->raw, row->rawlen);
         return 0;
     }
     for (c = 0; c < p->ncols; c++)
@@ -524,10 +822,10 @@ static int map_positions(struct ingest *in, const struct reader *r, const struct
 
 /* Keyed cells: col[c] is the cell whose key names column c, or NULL; two
  * keys naming one column reject the row. */
-static void map_keys(struct ingest *in, const struct reader_row *row,
+static void map_keys(struct lane *ln, const struct reader_row *row,
                      const struct reader_cell **col)
 {
-    const struct profile *p = in->prof;
+    const struct profile *p = ln->in->prof;
     char reason[256];
     int i, c;
 
@@ -542,7 +840,7 @@ static void map_keys(struct ingest *in, const struct reader_row *row,
             snprintf(reason, sizeof(reason), "keys '%.*s' and '%.*s' are both %s",
                      (int)(col[c]->keylen > 64 ? 64 : col[c]->keylen), col[c]->key,
                      (int)(m->keylen > 64 ? 64 : m->keylen), m->key, col_what(p, c));
-            ingest_reject(in, row->line, col_field(p, c), reason, row->raw, row->rawlen);
+            ingest_reject(ln, row->line, col_field(p, c), reason, row->raw, row->rawlen);
             continue;
         }
         col[c] = m;
@@ -551,26 +849,26 @@ static void map_keys(struct ingest *in, const struct reader_row *row,
 
 /* The checks the reader left to us (row->check) on column c's cell: 1 and
  * the field rejected when it fails one. */
-static int cell_bad(struct ingest *in, const struct reader_row *row, int c,
+static int cell_bad(struct lane *ln, const struct reader_row *row, int c,
                     const struct reader_cell *cell)
 {
-    const struct profile *p = in->prof;
+    const struct profile *p = ln->in->prof;
     char reason[160];
 
     if ((row->check & READER_CHECK_LEN) && cell->len > READER_MAX_FIELD) {
         snprintf(reason, sizeof(reason), "field longer than %d bytes (column '%s')",
                  READER_MAX_FIELD, p->cols[c].names[0]);
-        ingest_reject(in, row->line, col_field(p, c), reason, "", 0);
+        ingest_reject(ln, row->line, col_field(p, c), reason, "", 0);
         return 1;
     }
     if ((row->check & READER_CHECK_NUL) && memchr(cell->ptr, '\0', cell->len)) {
         snprintf(reason, sizeof(reason), "NUL byte (column '%s')", p->cols[c].names[0]);
-        ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
+        ingest_reject(ln, row->line, col_field(p, c), reason, cell->ptr, cell->len);
         return 1;
     }
     if ((row->check & READER_CHECK_UTF8) && !utf8_valid(cell->ptr, cell->len)) {
         snprintf(reason, sizeof(reason), "invalid UTF-8 (column '%s')", p->cols[c].names[0]);
-        ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
+        ingest_reject(ln, row->line, col_field(p, c), reason, cell->ptr, cell->len);
         return 1;
     }
     return 0;
@@ -578,18 +876,18 @@ static int cell_bad(struct ingest *in, const struct reader_row *row, int c,
 
 /* The id columns' cells, trimmed and joined with '|', as RF_ID (absent
  * when all are empty). -1 out of memory. */
-static int join_ids(struct ingest *in, const struct reader_cell *const *col,
+static int join_ids(struct lane *ln, const struct reader_cell *const *col,
                     struct etl_err *err)
 {
-    const struct profile *p = in->prof;
+    const struct profile *p = ln->in->prof;
     int k, c, any = 0, number = 0;
 
-    buf_reset(&in->idbuf);
+    buf_reset(&ln->idbuf);
     for (k = 0; k < p->nids; k++) {
         for (c = 0; c < p->ncols; c++)
             if (p->cols[c].id_index == k)
                 break;
-        if (k && buf_addch(&in->idbuf, '|') < 0)
+        if (k && buf_addch(&ln->idbuf, '|') < 0)
             return etl_fail(err, E_NOMEM, "out of memory");
         if (c < p->ncols && col[c] && col[c]->type != READER_NULL) {
             const char *v = col[c]->ptr;
@@ -598,16 +896,16 @@ static int join_ids(struct ingest *in, const struct reader_cell *const *col,
             if (vl)
                 any = 1;
             number = col[c]->type == READER_NUMBER;
-            if (buf_add(&in->idbuf, v, vl) < 0)
+            if (buf_add(&ln->idbuf, v, vl) < 0)
                 return etl_fail(err, E_NOMEM, "out of memory");
         }
     }
     if (any) {
-        in->raw.v[RF_ID].ptr = in->idbuf.ptr;
-        in->raw.v[RF_ID].len = in->idbuf.len;
-        in->raw.v[RF_ID].present = 1;
+        ln->raw.v[RF_ID].ptr = ln->idbuf.ptr;
+        ln->raw.v[RF_ID].len = ln->idbuf.len;
+        ln->raw.v[RF_ID].present = 1;
         /* a single id that was a JSON number: "12.0" is id 12 */
-        in->raw.v[RF_ID].json_number = (unsigned char)(p->nids == 1 && number);
+        ln->raw.v[RF_ID].json_number = (unsigned char)(p->nids == 1 && number);
     }
     return 0;
 }
@@ -618,28 +916,31 @@ static int join_ids(struct ingest *in, const struct reader_cell *const *col,
  * normalized and handed on. -1 only when the sink aborted or memory ran
  * out (err filled).
  */
-static int take_row(struct ingest *in, const struct reader *r, const struct reader_row *row,
+static int take_row(struct lane *ln, const struct reader *r, const struct reader_row *row,
                     struct etl_err *err)
 {
-    const struct profile *p = in->prof;
-    const struct reader_cell **col = in->col;
+    const struct profile *p = ln->in->prof;
+    const struct reader_cell **col = ln->col;
     char reason[256];
     int c;
 
-    in->st->rows++;
-    in->row_rejects = 0;
-    memset(&in->raw, 0, sizeof(in->raw));
-    in->raw.line = row->line;
+    if (ln->log)
+        log_tag(ln, EV_ROW);
+    else
+        ln->in->st->rows++;
+    ln->row_rejects = 0;
+    memset(&ln->raw, 0, sizeof(ln->raw));
+    ln->raw.line = row->line;
     if (row->error) {
         int ec = row->error_key ? profile_column_find(p, row->error_key, row->error_keylen) : -1;
         /* a problem in a key the profile ignores does not count */
         if (!row->error_key || ec >= 0 || row->error_always)
-            ingest_reject(in, row->line, col_field(p, ec), row->error, row->raw, row->rawlen);
+            ingest_reject(ln, row->line, col_field(p, ec), row->error, row->raw, row->rawlen);
     }
     if (r->keyed)
-        map_keys(in, row, col);
-    else if (!map_positions(in, r, row, col)) {
-        ingest_row_rejected(in);
+        map_keys(ln, row, col);
+    else if (!map_positions(ln, r, row, col)) {
+        ingest_row_rejected(ln);
         return 0;
     }
     for (c = 0; c < p->ncols; c++) {
@@ -653,15 +954,15 @@ static int take_row(struct ingest *in, const struct reader *r, const struct read
                 continue;
             snprintf(reason, sizeof(reason), "expected a string or a number, found %s",
                      cell->type == READER_OBJECT ? "an object" : "an array");
-            ingest_reject(in, row->line, col_field(p, c), reason, cell->ptr, cell->len);
+            ingest_reject(ln, row->line, col_field(p, c), reason, cell->ptr, cell->len);
             continue;
         }
-        if (row->check && cell_bad(in, row, c, cell))
+        if (row->check && cell_bad(ln, row, c, cell))
             continue;
         f = p->cols[c].field;
         if (f == RF_COUNT)
             continue;
-        rv = &in->raw.v[f];
+        rv = &ln->raw.v[f];
         rv->ptr = cell->ptr;
         rv->len = cell->len;
         rv->present = 1;
@@ -671,13 +972,13 @@ static int take_row(struct ingest *in, const struct reader *r, const struct read
                 rv->len = integral_len(cell->ptr, cell->len);
         }
     }
-    if (in->row_rejects) {
-        ingest_row_rejected(in);
+    if (ln->row_rejects) {
+        ingest_row_rejected(ln);
         return 0;
     }
-    if (p->nids && join_ids(in, col, err) < 0)
+    if (p->nids && join_ids(ln, col, err) < 0)
         return -1;
-    return ingest_row(in, err);
+    return ingest_row(ln, err);
 }
 
 /* --- a file through its reader -------------------------------------------- */
@@ -689,6 +990,202 @@ static int reader_failed(struct ingest *in, const struct reader *r, struct etl_e
     if (err->code == E_NOMEM)
         return -1;
     return ingest_file_error(in, err, err->code, r ? r->line : 0, "%s", err->msg);
+}
+
+/* --- a file in blocks, on two threads --------------------------------------- */
+
+/*
+ * The reader thread (the caller) cuts the file into blocks of whole
+ * records (reader.h: cut), each thread — the caller included, when it has
+ * nothing else to do — reads a block's rows through its own block reader
+ * and maps and normalizes them into the block's log, and the caller
+ * replays the logs in file order: counts, rejects in the order the
+ * rows made them, and accept_row() (zones, the duplicate index, the sink),
+ * which only ever runs here. What the sink sees is therefore what reading
+ * the file on one thread gives, byte for byte; whatever cut() leaves is
+ * read by next() on the file's reader afterwards.
+ */
+
+enum { SLOT_OK = 0, SLOT_READER_FAILED, SLOT_ROW_FAILED };
+
+struct slot {
+    struct reader_block blk;
+    struct buf log;              /* the block's events (EV_*) */
+    long   line;                 /* SLOT_READER_FAILED: the reader's r->line */
+    struct etl_err err;
+    int    failed;               /* SLOT_*: err (and line) after the events */
+};
+
+static int cut_block(void *ctx, void *slotp, struct etl_err *err)
+{
+    struct ingest *in = ctx;
+    struct slot *s = slotp;
+
+    if (!s->blk.ptr) {
+        s->blk.ptr = malloc(in->block_bytes);
+        if (!s->blk.ptr)
+            return etl_fail(err, E_NOMEM, "out of memory");
+        s->blk.cap = in->block_bytes;
+        s->blk.max_lines = INGEST_BLOCK_LINES;
+    }
+    return in->fmt->cut(in->reader, &s->blk, err);
+}
+
+/* A block's rows into its log (any thread). */
+static void work_block(void *ctx, void *lanep, void *slotp)
+{
+    struct ingest *in = ctx;
+    struct lane *ln = lanep;
+    struct slot *s = slotp;
+    struct reader_row row;
+    int k;
+
+    buf_reset(&s->log);
+    s->failed = SLOT_OK;
+    ln->log = &s->log;
+    ln->log_bad = 0;
+    in->fmt->load(ln->r, &s->blk);
+    for (;;) {
+        size_t mark = s->log.len;
+        int bad;
+
+        k = in->fmt->next(ln->r, &row, &s->err);
+        if (k != 1)
+            break;
+        bad = take_row(ln, ln->r, &row, &s->err) < 0;
+        if (ln->log_bad) {           /* the row's events are cut off whole */
+            buf_truncate(&s->log, mark);
+            etl_fail(&s->err, E_NOMEM, "out of memory");
+            bad = 1;
+        }
+        if (bad) {
+            s->failed = SLOT_ROW_FAILED;
+            return;
+        }
+    }
+    if (k < 0) {
+        s->failed = SLOT_READER_FAILED;
+        s->line = ln->r->line;
+    }
+}
+
+/* A block's log, replayed in file order (the caller's thread). */
+static int replay_block(void *ctx, void *slotp, struct etl_err *err)
+{
+    struct ingest *in = ctx;
+    struct slot *s = slotp;
+    const char *at = s->log.ptr, *end = at + s->log.len, *ahead = at;
+    int lead = 0;
+
+    in->st->blocks++;
+    while (at < end) {
+        char tag;
+        long line;
+        const char *str[3], *text;
+        uint32_t n[3];
+        size_t textlen;
+        uint64_t h;
+        int k, vd;
+
+        /* the duplicate index is probed at random: keep the slots of the
+         * next records loading while this one is handled */
+        while (ahead < end && lead < 8) {
+            tag = *ahead++;
+            if (tag == EV_REJECT) {
+                ahead += sizeof(line);
+                for (k = 0; k < 3; k++) {
+                    memcpy(&n[k], ahead, sizeof(n[k]));
+                    ahead += sizeof(n[k]) + n[k] + 1;
+                }
+            } else if (tag == EV_RECORD) {
+                const struct dup_index *idx;
+
+                ahead = skip_permit(ahead, &h, &vd);
+                idx = vd ? &in->vdup : &in->dup;
+                if (idx->nslots)
+                    __builtin_prefetch(&idx->slots[(size_t)h & (idx->nslots - 1)]);
+                lead++;
+            }
+        }
+        tag = *at++;
+        switch (tag) {
+        case EV_ROW:
+            in->st->rows++;
+            break;
+        case EV_REJECTED:
+            in->st->rejected++;
+            break;
+        case EV_REJECT:
+            memcpy(&line, at, sizeof(line));
+            at += sizeof(line);
+            for (k = 0; k < 3; k++) {
+                memcpy(&n[k], at, sizeof(n[k]));
+                str[k] = at + sizeof(n[k]);
+                at = str[k] + n[k] + 1;
+            }
+            if (in->sink && in->sink->reject)
+                in->sink->reject(in->sink->ctx, in->path, line, str[0], str[1], str[2], n[2]);
+            break;
+        case EV_RECORD:
+            lead--;
+            at = unpack_permit(at, &in->lane.permit, &h, &text, &textlen);
+            if (accept_row(in, &in->lane.permit, &h, text, textlen, err) < 0)
+                return -1;
+            break;
+        default:
+            return etl_fail(err, E_INTERNAL, "ingest: unknown block event %d", tag);
+        }
+    }
+    if (s->failed == SLOT_OK)
+        return 0;
+    *err = s->err;
+    if (s->failed == SLOT_ROW_FAILED || err->code == E_NOMEM)
+        return -1;
+    /* as reader_failed() */
+    return ingest_file_error(in, err, err->code, s->line, "%s", s->err.msg);
+}
+
+static void lane_thread_end(void *ctx, void *lane)
+{
+    (void)ctx;
+    (void)lane;
+    norm_thread_cleanup();      /* the thread's digest context (normalize.h) */
+}
+
+/* Reads in->reader in blocks as far as it cuts them: 0, or -1 when the
+ * file failed (reported) or the sink aborted, as the row loop would. */
+static int read_blocks(struct ingest *in, struct etl_err *err)
+{
+    static const struct blockpipe_ops ops = { cut_block, work_block, replay_block,
+                                              lane_thread_end };
+    struct slot slots[INGEST_SLOTS];
+    struct lane lanes[2];
+    void *sp[INGEST_SLOTS], *lp[2];
+    int i, nl = in->threads < 2 ? 1 : 2, ret = -1;
+
+    memset(slots, 0, sizeof(slots));
+    memset(lanes, 0, sizeof(lanes));
+    for (i = 0; i < INGEST_SLOTS; i++)
+        sp[i] = &slots[i];
+    for (i = 0; i < nl; i++) {
+        lanes[i].in = in;
+        buf_init(&lanes[i].idbuf, READER_MAX_LINE);
+        lp[i] = &lanes[i];
+        if (in->fmt->block_reader(in->reader, &lanes[i].r, err) < 0)
+            goto out;           /* out of memory: passed up */
+    }
+    ret = blockpipe_run(&ops, in, sp, INGEST_SLOTS, lp, nl, err);
+out:
+    for (i = 0; i < nl; i++) {
+        if (lanes[i].r)
+            in->fmt->close(lanes[i].r);
+        buf_release(&lanes[i].idbuf);
+    }
+    for (i = 0; i < INGEST_SLOTS; i++) {
+        free(slots[i].blk.ptr);
+        buf_release(&slots[i].log);
+    }
+    return ret;
 }
 
 /* Peeks at the first bytes: the format whose first significant byte (after
@@ -764,8 +1261,19 @@ static int read_rows(struct ingest *in, struct etl_err *err)
     }
     if (!r->keyed && map_header(in, &r->header, err) < 0)
         goto out;
+    /* blocks on two threads where the format cuts them; the rejected-row
+     * hook (run, push) wants its rows at once: one thread */
+    if (in->threads > 1 && f->cut && !in->rejected_row) {
+        in->fmt = f;
+        in->reader = r;
+        k = read_blocks(in, err);
+        in->fmt = NULL;
+        in->reader = NULL;
+        if (k < 0)
+            goto out;
+    }
     while ((k = f->next(r, &row, err)) == 1)
-        if (take_row(in, r, &row, err) < 0)
+        if (take_row(&in->lane, r, &row, err) < 0)
             goto out;
     if (k < 0) {
         reader_failed(in, r, err);
@@ -860,7 +1368,7 @@ static int ingest_file_prof(struct ingest *in, const char *path, const struct pr
     in->sink = sink;
     in->st = st;
     in->prof = prof;
-    in->row_rejects = 0;
+    in->lane.row_rejects = 0;
     if (remember_file(in, path, err) < 0)
         return -1;
     /* Size and mtime of a regular file are checked again after reading. */

@@ -20,6 +20,20 @@
  * zlib (instream.h: multi-member streams, bomb limit); a directory or a
  * socket is never read; a FIFO or device only with opts.streams. A device
  * that never ends (/dev/zero) stops at the line-length limits.
+ *
+ * Threads (opts.threads 2; `validate` only): a CSV file is cut into blocks
+ * of whole records (at most ~1 MiB and 2048 lines, 8 in flight) on the
+ * calling thread; the rows of every block are split, mapped and
+ * normalized on whichever of two threads is free, and re-sequenced: the
+ * zones, the duplicate index and every sink call stay on the calling
+ * thread in file order, so the sink sees exactly what one thread gives
+ * (rejects, records, "duplicate of FILE:LINE", stats, errors). Read on one
+ * thread: JSON files, gzip data, a file once a record outgrows a block
+ * (from there on), and with ingest_on_rejected_row() set. Environment, for
+ * tests and comparisons: PERMIT_ETL_THREADS=1 forces one thread;
+ * PERMIT_ETL_BLOCK=N cuts blocks of at most N bytes (1..1044480), so that
+ * small files have many block boundaries. The sink's callbacks are never
+ * called from another thread.
  */
 #ifndef ETL_INGEST_H
 #define ETL_INGEST_H
@@ -30,6 +44,7 @@
 #include "permit.h"
 
 struct zones;
+struct buf;
 
 struct ingest_opts {
     const char *profile;          /* -f: a profile name or path; NULL = detect per file */
@@ -38,6 +53,8 @@ struct ingest_opts {
                                      too (validate, zones, report: `/dev/stdin`,
                                      `<(zcat x.gz)`); 0: regular files only (push and
                                      run hash and re-read their inputs) */
+    int threads;                  /* 2: read a CSV file on two threads (validate; see
+                                     "Threads" above); 0 or 1: on the caller's */
 };
 
 struct ingest_stats {
@@ -47,6 +64,7 @@ struct ingest_stats {
     long duplicates;    /* rows whose key repeated an earlier accepted row */
     long voids;         /* voided rows */
     long free_sessions; /* accepted with amount 0 */
+    long blocks;        /* blocks read on two threads (0: all on one; see Threads) */
     char profile[64];   /* the profile used */
 };
 
@@ -96,5 +114,18 @@ struct ingest_rejected_row {
 typedef void (*ingest_rejected_row_fn)(void *ctx, const struct ingest_rejected_row *r);
 /* Sets (fn NULL: clears) the hook called once per such row. */
 void ingest_on_rejected_row(struct ingest *in, ingest_rejected_row_fn fn, void *ctx);
+
+/* Records written as text (validate's --json-out lines): fmt(fctx, p, out)
+ * appends the text of record p (zones resolved; voids too) to out; it may
+ * run on another thread than the caller's, ahead of the duplicate index,
+ * so it reads p and fctx's fixed settings only, and returns -1 only when
+ * out of memory. Every record then goes to rec(ctx, p, text, len, err) —
+ * instead of sink->record, in file order, on the caller's thread — with
+ * the text fmt made for it. fmt NULL: sink->record again. */
+typedef int (*ingest_format_fn)(const void *fctx, const struct permit *p, struct buf *out);
+typedef int (*ingest_record_text_fn)(void *ctx, const struct permit *p, const char *text,
+                                     size_t len, struct etl_err *err);
+void ingest_on_formatted(struct ingest *in, ingest_format_fn fmt, const void *fctx,
+                         ingest_record_text_fn rec, void *ctx);
 
 #endif

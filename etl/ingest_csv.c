@@ -64,6 +64,11 @@ struct csv_reader {
     long    rec_line;
     int     rec_quotes;
     int     rec_used;             /* rec was handed out as a row: reset it first */
+    /* blocks (reader.h: cut, block_reader, load) */
+    int     borrowed;             /* a block reader: buf is the loaded block's */
+    int     nocut;                /* cut() returns 0 from now on */
+    int     read_failed;          /* a read failed while cutting: phys() reports it */
+    char    read_msg[160];        /* ... with instream_error()'s words */
 };
 
 static void cb_field(void *s, size_t len, void *data)
@@ -358,6 +363,10 @@ phys(struct csv_reader *cr, const char **s, size_t *n, struct etl_err *err)
             cr->scan -= cr->start;
             cr->start = 0;
         }
+        if (cr->read_failed) {       /* cut() met it first: after its lines */
+            cr->r.line = 0;
+            return etl_fail(err, E_IO, "%s", cr->read_msg);
+        }
         {
             ssize_t k = instream_read(cr->src, b + cr->end, RBUF_CAP - cr->end);
             if (k < 0) {
@@ -393,10 +402,24 @@ static void csv_close(struct reader *r)
     if (cr->sp.csv_ok)
         csv_free(&cr->sp.csv);
     free(cr->sp.store);
-    free(cr->buf);
+    if (!cr->borrowed)
+        free(cr->buf);
     buf_release(&cr->head);
     buf_release(&cr->rec);
     free(cr);
+}
+
+/* The splitter and the record buffer of a new reader: -1 out of memory. */
+static int csv_alloc(struct csv_reader *cr)
+{
+    buf_init(&cr->head, READER_MAX_LINE + 1);
+    buf_init(&cr->rec, READER_MAX_LINE);
+    cr->sp.cap = READER_MAX_LINE + 16;
+    cr->sp.store = malloc(cr->sp.cap);
+    if (!cr->sp.store || csv_init(&cr->sp.csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return -1;
+    cr->sp.csv_ok = 1;
+    return 0;
 }
 
 static int csv_open(struct reader **rp, struct instream *src, struct etl_err *err)
@@ -412,14 +435,9 @@ static int csv_open(struct reader **rp, struct instream *src, struct etl_err *er
     cr->r.fmt = &ingest_csv_format;
     cr->r.kind = PK_CSV;
     cr->src = src;
-    buf_init(&cr->head, READER_MAX_LINE + 1);
-    buf_init(&cr->rec, READER_MAX_LINE);
-    cr->sp.cap = READER_MAX_LINE + 16;
-    cr->sp.store = malloc(cr->sp.cap);
     cr->buf = malloc(RBUF_CAP);
-    if (!cr->sp.store || !cr->buf || csv_init(&cr->sp.csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
+    if (!cr->buf || csv_alloc(cr) < 0)
         return etl_fail(err, E_NOMEM, "out of memory");
-    cr->sp.csv_ok = 1;
     /* the header: the first line that is not blank */
     for (;;) {
         k = phys(cr, &s, &n, err);
@@ -592,6 +610,147 @@ static int csv_next(struct reader *r, struct reader_row *row, struct etl_err *er
     }
 }
 
+/* --- blocks ------------------------------------------------------------- */
+
+/*
+ * A block ends after a '\n' where next() would start a new record: any
+ * line end without multiline; with it, one where the quotes since the
+ * block began are even (next() joins lines while their quote count is
+ * odd, and a block starts where no record is open). Within cut()'s window
+ * (< READER_MAX_LINE bytes) no line is over the limit and no joined record
+ * can outgrow its buffer, so next() on the block reads what next() on the
+ * file would. Anything else ends the blocks (cut() returns 0).
+ */
+#define CUT_MAX ((size_t)READER_MAX_LINE - 4096)
+
+/* Like phys()'s refill: moves the unread bytes to the front, reads more.
+ * -1 on a read error (kept for phys() to report after the lines before it). */
+static int cut_fill(struct csv_reader *cr)
+{
+    ssize_t k;
+
+    if (cr->start > 0) {
+        memmove(cr->buf, cr->buf + cr->start, cr->end - cr->start);
+        cr->end -= cr->start;
+        cr->scan -= cr->start;
+        cr->start = 0;
+    }
+    k = instream_read(cr->src, cr->buf + cr->end, RBUF_CAP - cr->end);
+    if (k < 0) {
+        snprintf(cr->read_msg, sizeof(cr->read_msg), "%s", instream_error(cr->src));
+        cr->read_failed = 1;
+        return -1;
+    }
+    if (k == 0)
+        cr->eof = 1;
+    cr->end += (size_t)k;
+    return 0;
+}
+
+static int csv_cut(struct reader *r, struct reader_block *b, struct etl_err *err)
+{
+    struct csv_reader *cr = (struct csv_reader *)r;
+    size_t cap = b->cap < CUT_MAX ? b->cap : CUT_MAX, win, len;
+    const char *p, *e, *nl, *safe = NULL;
+    long lines = 0, safe_lines = 0;
+    int odd = 0, full = 0;
+
+    (void)err;
+    /* the file's reader, after start(), between records only */
+    if (cr->nocut || cr->borrowed || !cr->src || cr->src->gz || cr->skipping || cr->rec.len ||
+        cr->rec_quotes || cap == 0 || b->max_lines <= 0) {
+        cr->nocut = 1;
+        return 0;
+    }
+    while (cr->end - cr->start < cap && !cr->eof) {
+        if (cut_fill(cr) < 0) {
+            cr->nocut = 1;
+            return 0;
+        }
+    }
+    win = cr->end - cr->start;
+    if (win > cap)
+        win = cap;
+    p = cr->buf + cr->start;
+    e = p + win;
+    while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        if (cr->multiline)
+            odd ^= (int)(count_quotes(p, (size_t)(nl - p)) & 1);
+        lines++;
+        p = nl + 1;
+        if (!odd) {
+            safe = p;
+            safe_lines = lines;
+            if (lines >= b->max_lines) {
+                full = 1;
+                break;
+            }
+        }
+    }
+    if (!full && cr->eof && cr->end - cr->start <= cap) {
+        /* the rest of the file: its last line may lack a '\n', a record
+         * may stay open — next() on the block says so as on the file */
+        len = cr->end - cr->start;
+        if (len == 0) {
+            cr->nocut = 1;
+            return 0;
+        }
+        safe_lines = lines + (p < e);
+    } else if (safe) {
+        len = (size_t)(safe - (cr->buf + cr->start));
+    } else {
+        cr->nocut = 1;          /* a record longer than the window: next() */
+        return 0;
+    }
+    memcpy(b->ptr, cr->buf + cr->start, len);
+    b->len = len;
+    b->first_line = cr->nlines + 1;
+    cr->nlines += safe_lines;
+    cr->start = cr->scan = cr->start + len;
+    return 1;
+}
+
+static int csv_block_reader(const struct reader *r, struct reader **rp,
+                            struct etl_err *err)
+{
+    const struct csv_reader *of = (const struct csv_reader *)r;
+    struct csv_reader *cr = calloc(1, sizeof(*cr));
+
+    *rp = (struct reader *)cr;
+    if (!cr)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    cr->r.fmt = of->r.fmt;
+    cr->r.kind = of->r.kind;
+    cr->r.keyed = of->r.keyed;
+    cr->r.header.n = of->r.header.n;        /* the width rows are checked against */
+    cr->delim = of->delim;
+    cr->multiline = of->multiline;
+    cr->borrowed = 1;
+    cr->nocut = 1;
+    cr->bom_done = 1;
+    cr->eof = 1;
+    if (csv_alloc(cr) < 0)
+        return etl_fail(err, E_NOMEM, "out of memory");
+    return 0;
+}
+
+static void csv_load(struct reader *r, const struct reader_block *b)
+{
+    struct csv_reader *cr = (struct csv_reader *)r;
+
+    cr->buf = b->ptr;
+    cr->start = cr->scan = 0;
+    cr->end = b->len;
+    cr->eof = 1;                /* phys() never reads: the block is all there is */
+    cr->skipping = 0;
+    cr->nlines = b->first_line - 1;
+    cr->r.line = b->first_line;
+    buf_reset(&cr->rec);
+    cr->rec_quotes = 0;
+    cr->rec_used = 0;
+}
+
 const struct reader_format ingest_csv_format = {
-    "CSV", csv_claims, csv_open, csv_peek, csv_names, csv_start, csv_next, csv_close
+    "CSV", csv_claims, csv_open, csv_peek, csv_names, csv_start, csv_next, csv_close,
+    csv_cut, csv_block_reader, csv_load
 };

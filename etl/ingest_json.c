@@ -184,5 +184,6 @@ static int json_next(struct reader *r, struct reader_row *row, struct etl_err *e
 }
 
 const struct reader_format ingest_json_format = {
-    "JSON", json_claims, json_open, json_peek, json_names, json_start, json_next, json_close
+    "JSON", json_claims, json_open, json_peek, json_names, json_start, json_next, json_close,
+    NULL, NULL, NULL    /* no blocks: read by next() only */
 };

@@ -31,6 +31,29 @@
  *                               read further
  *   f->close(r)                 NULL-safe; the instream stays the caller's
  *
+ * Reading in blocks (optional: cut, block_reader and load all NULL for a
+ * format read by next() only; CSV has them, JSON not). After start(),
+ * instead of calling next() on r, ingest may take whole records off r in
+ * blocks:
+ *
+ *   f->cut(r, &blk, err)        copies the next bytes of whole records
+ *                               into blk (at most blk.cap bytes and
+ *                               blk.max_lines lines; blk.first_line set):
+ *                               1 a block; 0 no more blocks — whatever is
+ *                               left (maybe nothing) is read with next()
+ *                               on r, as if no block had been cut
+ *   f->block_reader(r, &b, err) a reader for blocks with r's settings
+ *                               (delimiter, header width); close it
+ *   f->load(b, &blk)            b's next() then returns blk's rows, with
+ *                               their lines, and 0 at its end
+ *
+ * A block's rows are exactly the rows next() on r would have returned for
+ * those bytes, errors and broken rows included; cut() returns 0 rather
+ * than cut where that could differ (a line or record too long, no record
+ * end within blk.cap, gzip input — whose errors depend on read sizes —, a
+ * read error: that one waits for next()). A block reader reads only its
+ * block and may be used on another thread than r.
+ *
  * Errors: every -1 fills err (code and message, no place) and leaves
  * r->line at the line it concerns (0: the file as a whole); ingest reports
  * it once as the file's "_file" error, except E_NOMEM, which is only passed
@@ -105,6 +128,14 @@ struct reader_row {
     int         error_always;
 };
 
+/* A block of whole records (see "Reading in blocks"); the caller owns ptr. */
+struct reader_block {
+    char  *ptr;                    /* cap bytes */
+    size_t len, cap;
+    long   max_lines;              /* cut(): at most this many lines (> 0) */
+    long   first_line;             /* the line number of its first line */
+};
+
 /* What the reader is told once the profile is chosen. */
 struct reader_opts {
     char delimiter;                /* CSV */
@@ -136,6 +167,10 @@ struct reader_format {
     int  (*start)(struct reader *r, const struct reader_opts *o, struct etl_err *err);
     int  (*next)(struct reader *r, struct reader_row *row, struct etl_err *err);
     void (*close)(struct reader *r);
+    /* reading in blocks: all three, or all NULL */
+    int  (*cut)(struct reader *r, struct reader_block *b, struct etl_err *err);
+    int  (*block_reader)(const struct reader *r, struct reader **rp, struct etl_err *err);
+    void (*load)(struct reader *r, const struct reader_block *b);
 };
 
 extern const struct reader_format ingest_csv_format;   /* ingest_csv.c */

@@ -34,7 +34,7 @@ static void on_reject(void *ctx, const char *file, long line, const char *field,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[] = "/tmp/fuzz_ingest.XXXXXX";
-    struct ingest_opts o = { NULL, NULL, 0 };
+    struct ingest_opts o = { NULL, NULL, 0, 0 };
     struct ingest_sink sink = { on_record, on_reject, NULL };
     struct ingest_stats st;
     struct etl_err err;

@@ -66,7 +66,7 @@ static void write_tmp(const char *data, size_t n)
 static char *run(const char *profile, const char *data, size_t n, struct ingest_stats *st,
                  int *rc)
 {
-    struct ingest_opts o = { profile, NULL, 0 };
+    struct ingest_opts o = { profile, NULL, 0, 0 };
     struct etl_err err;
     struct ingest *in;
     struct cap c;
@@ -282,7 +282,7 @@ START_TEST(test_generated)
 {
     static const char *const profiles[] = { "paystation", "mobile", "hotspot", "opscom" };
     struct buf b = BUF_INIT;
-    struct ingest_opts o = { NULL, NULL, 0 };
+    struct ingest_opts o = { NULL, NULL, 0, 0 };
     struct etl_err err;
     struct ingest *in;
     struct ingest_stats st;
