@@ -70,7 +70,7 @@
 #include "permit.h"
 #include "sha256.h"
 
-#define LEDGER_SCHEMA_VERSION 5
+#define LEDGER_SCHEMA_VERSION 6
 
 /* cancelled: a sale whose key has a void, never sent (or nothing left on the
  * server); voided: a void whose sale has not been seen yet (the row holds
