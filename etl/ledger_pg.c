@@ -79,35 +79,46 @@
     "RETURNING type, zone, zone_status, n) "                                  \
     "INSERT INTO live_counts (type, zone, zone_status, n) "                   \
     "SELECT type, zone, zone_status, sum(n) FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0"
-/* The table, the trigger function and its triggers, the counts of the
+/* The table, the trigger functions and their triggers, the counts of the
  * existing rows (the one scan, at migration). The triggers fire only when
- * a write sets srv_body, zone, zone_status or permit_no, and call the
- * function only when the row's group (or whether the server holds it)
- * changed. */
+ * a write changes srv_body, zone, zone_status or permit_no of a row the
+ * server holds (before or after), and write only when the row's group (or
+ * whether the server holds it) changed. The WHEN clauses stay small
+ * column comparisons: the server rebuilds them for every statement, while
+ * a function's plans are kept for the session. The step can run again (a
+ * version set back): it starts the table over. */
 #define LIVE_COUNTS_SQL                                                       \
     "DROP TABLE IF EXISTS live_counts;"                                       \
     "CREATE TABLE live_counts (type text NOT NULL, zone text NOT NULL,"       \
     " zone_status text NOT NULL, n bigint NOT NULL);"                         \
     "INSERT INTO live_counts (type, zone, zone_status, n) SELECT " LIVE_GROUP("") \
     ", count(*) FROM records WHERE srv_body IS NOT NULL GROUP BY 1, 2, 3;"    \
-    "CREATE OR REPLACE FUNCTION live_counts_trg() RETURNS trigger LANGUAGE plpgsql AS $f$ " \
-    "BEGIN "                                                                  \
-    "IF TG_OP <> 'INSERT' AND OLD.srv_body IS NOT NULL THEN "                 \
-    "INSERT INTO " PG_SCHEMA ".live_counts (type, zone, zone_status, n) "     \
-    "SELECT " LIVE_GROUP("OLD.") ", -1; END IF; "                             \
-    "IF TG_OP <> 'DELETE' AND NEW.srv_body IS NOT NULL THEN "                 \
-    "INSERT INTO " PG_SCHEMA ".live_counts (type, zone, zone_status, n) "     \
-    "SELECT " LIVE_GROUP("NEW.") ", 1; END IF; "                              \
+    "CREATE OR REPLACE FUNCTION live_counts_add() RETURNS trigger LANGUAGE plpgsql " \
+    "AS $f$ BEGIN " LIVE_DELTA("NEW.", "1") " RETURN NULL; END $f$;"          \
+    "CREATE OR REPLACE FUNCTION live_counts_sub() RETURNS trigger LANGUAGE plpgsql " \
+    "AS $f$ BEGIN " LIVE_DELTA("OLD.", "-1") " RETURN NULL; END $f$;"         \
+    "CREATE OR REPLACE FUNCTION live_counts_upd() RETURNS trigger LANGUAGE plpgsql " \
+    "AS $f$ BEGIN "                                                           \
+    "IF OLD.srv_body IS NOT NULL AND NEW.srv_body IS NOT NULL AND "           \
+    "ROW(" LIVE_GROUP("OLD.") ") IS NOT DISTINCT FROM ROW(" LIVE_GROUP("NEW.") ") " \
+    "THEN RETURN NULL; END IF; "                                              \
+    "IF OLD.srv_body IS NOT NULL THEN " LIVE_DELTA("OLD.", "-1") " END IF; "  \
+    "IF NEW.srv_body IS NOT NULL THEN " LIVE_DELTA("NEW.", "1") " END IF; "   \
     "RETURN NULL; END $f$;"                                                   \
-    "CREATE OR REPLACE TRIGGER live_counts_ins AFTER INSERT ON records FOR EACH ROW "    \
-    "WHEN (NEW.srv_body IS NOT NULL) EXECUTE FUNCTION live_counts_trg();"     \
-    "CREATE OR REPLACE TRIGGER live_counts_del AFTER DELETE ON records FOR EACH ROW "    \
-    "WHEN (OLD.srv_body IS NOT NULL) EXECUTE FUNCTION live_counts_trg();"     \
-    "CREATE OR REPLACE TRIGGER live_counts_upd AFTER UPDATE OF srv_body, zone, zone_status, " \
-    "permit_no ON records FOR EACH ROW WHEN ((OLD.srv_body IS NOT NULL "      \
-    "OR NEW.srv_body IS NOT NULL) AND (OLD.srv_body IS NULL OR NEW.srv_body IS NULL " \
-    "OR ROW(" LIVE_GROUP("OLD.") ") IS DISTINCT FROM ROW(" LIVE_GROUP("NEW.") "))) " \
-    "EXECUTE FUNCTION live_counts_trg();"
+    "CREATE OR REPLACE TRIGGER live_counts_ins AFTER INSERT ON records FOR EACH ROW " \
+    "WHEN (NEW.srv_body IS NOT NULL) EXECUTE FUNCTION live_counts_add();"     \
+    "CREATE OR REPLACE TRIGGER live_counts_del AFTER DELETE ON records FOR EACH ROW " \
+    "WHEN (OLD.srv_body IS NOT NULL) EXECUTE FUNCTION live_counts_sub();"     \
+    "CREATE OR REPLACE TRIGGER live_counts_upd AFTER UPDATE OF srv_body, zone, " \
+    "zone_status, permit_no ON records FOR EACH ROW WHEN ((OLD.srv_body IS NOT NULL " \
+    "OR NEW.srv_body IS NOT NULL) AND (OLD.srv_body IS DISTINCT FROM NEW.srv_body " \
+    "OR OLD.zone IS DISTINCT FROM NEW.zone OR OLD.zone_status IS DISTINCT FROM " \
+    "NEW.zone_status OR OLD.permit_no IS DISTINCT FROM NEW.permit_no)) "      \
+    "EXECUTE FUNCTION live_counts_upd();"
+/* one delta row (d) of the group of the row R */
+#define LIVE_DELTA(R, d)                                                      \
+    "INSERT INTO " PG_SCHEMA ".live_counts (type, zone, zone_status, n) "     \
+    "VALUES (" LIVE_GROUP(R) ", " d ");"
 
 enum pst {
     P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_SET_HELD_PENDING,

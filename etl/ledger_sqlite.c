@@ -72,7 +72,8 @@ enum stmt_id {
     "DROP TABLE IF EXISTS live_counts;"                                       \
     "DROP TRIGGER IF EXISTS live_counts_ins;"                                 \
     "DROP TRIGGER IF EXISTS live_counts_del;"                                 \
-    "DROP TRIGGER IF EXISTS live_counts_upd;"                                 \
+    "DROP TRIGGER IF EXISTS live_counts_upd_old;"                             \
+    "DROP TRIGGER IF EXISTS live_counts_upd_new;"                             \
     "CREATE TABLE live_counts (type TEXT NOT NULL, zone TEXT NOT NULL,"       \
     " zone_status TEXT NOT NULL, n INTEGER NOT NULL,"                         \
     " PRIMARY KEY (type, zone, zone_status)) WITHOUT ROWID;"                  \
@@ -82,11 +83,15 @@ enum stmt_id {
     "WHEN new.srv_body IS NOT NULL BEGIN " LIVE_ADD("new.") " END;"           \
     "CREATE TRIGGER live_counts_del AFTER DELETE ON records "                  \
     "WHEN old.srv_body IS NOT NULL BEGIN " LIVE_SUB("old.") " END;"           \
-    "CREATE TRIGGER live_counts_upd AFTER UPDATE OF srv_body, zone, zone_status, " \
-    "permit_no ON records WHEN (old.srv_body IS NOT NULL OR new.srv_body IS NOT NULL) " \
-    "AND (old.srv_body IS NULL OR new.srv_body IS NULL OR "                   \
-    "(" LIVE_GROUP("old.") ") IS NOT (" LIVE_GROUP("new.") ")) BEGIN "        \
-    LIVE_SUB("old.") " " LIVE_ADD("new.") " END;"
+    "CREATE TRIGGER live_counts_upd_old AFTER UPDATE OF " LIVE_COLS " ON records " \
+    "WHEN old.srv_body IS NOT NULL AND (new.srv_body IS NULL OR " LIVE_MOVED ") " \
+    "BEGIN " LIVE_SUB("old.") " END;"                                         \
+    "CREATE TRIGGER live_counts_upd_new AFTER UPDATE OF " LIVE_COLS " ON records " \
+    "WHEN new.srv_body IS NOT NULL AND (old.srv_body IS NULL OR " LIVE_MOVED ") " \
+    "BEGIN " LIVE_ADD("new.") " END;"
+/* the columns a row's group depends on; the group of a row changed */
+#define LIVE_COLS "srv_body, zone, zone_status, permit_no"
+#define LIVE_MOVED "(" LIVE_GROUP("old.") ") IS NOT (" LIVE_GROUP("new.") ")"
 /* one more / one fewer in the group of the row R (when the server holds it) */
 #define LIVE_ADD(R)                                                           \
     "INSERT INTO live_counts (type, zone, zone_status, n) SELECT " LIVE_GROUP(R) \

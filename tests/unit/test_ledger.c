@@ -1594,13 +1594,14 @@ START_TEST(test_pg_live_counts)
     struct permit p;
     struct etl_err e;
     struct buf v = BUF_INIT;
-    char sql[160];
+    char sql[200];
     int more;
 
     ledger_close(a);
     db_sql(LIVE_OLD_ROWS, NULL);
-    snprintf(sql, sizeof(sql), "DROP TABLE live_counts; DROP FUNCTION live_counts_trg() "
-             "CASCADE; UPDATE schema_version SET version = %d", LEDGER_SCHEMA_VERSION - 1);
+    snprintf(sql, sizeof(sql), "DROP TABLE live_counts; DROP FUNCTION live_counts_add(), "
+             "live_counts_sub(), live_counts_upd() CASCADE; "
+             "UPDATE schema_version SET version = %d", LEDGER_SCHEMA_VERSION - 1);
     db_sql(sql, NULL);
     db_sql("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'live_counts%'", &v);
     ck_assert_str_eq(v.ptr, "0\n");
