@@ -71,7 +71,8 @@ struct ledger_row {
  *   SALE_COUNTS                 1 from, 2 to -> zone, quarter (start / 900), count
  *   ZONE_LAST                   1 zone -> max start (NULL: none)
  *   ZONE_FIRSTS                 -> zone, min start
- *   LIVE                        -> type, zone, zone status, count
+ *   LIVE                        -> type, zone, zone status, count (the
+ *                                  table live_counts, never a scan)
  * and the record reads (-> LEDGER_REC_COLS, ascending id) and counts:
  *   GET_KEY 1 key; GET_REF 1 reference id (the live one first); GET_ID 1 id
  *   LIST     1 state, 2 plate, 3 source (NULL: any), 4 only resent_after_doubt

@@ -66,7 +66,8 @@ enum stmt_id {
  * zone, zone_status or permit_no, and does something only when the row's
  * group (or whether the server holds it) changed: marking a record sent,
  * a failure, a retry or an update of a live permit within its group cost
- * nothing. A group whose count falls to 0 leaves the table.
+ * nothing. A group whose count falls to 0 leaves the table. The step can
+ * run again (a version set back): it starts the table over.
  */
 #define LIVE_COUNTS_SQL                                                       \
     "DROP TABLE IF EXISTS live_counts;"                                       \
