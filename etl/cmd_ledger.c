@@ -124,6 +124,7 @@ static int print_line(void *ctx, const struct ledger_rec *r)
 static void show(const struct ledger_rec *r)
 {
     char st[24], en[24];
+    struct buf line = BUF_INIT;
 
     utc_format(r->p.start, st);
     utc_format(r->p.end, en);
@@ -145,8 +146,7 @@ static void show(const struct ledger_rec *r)
     printf("voided:             %s\n", r->p.voided ? "yes" : "no");
     printf("attempts:           %d\n", r->attempts);
     printf("resent after doubt: %s\n", r->resent_after_doubt ? "yes" : "no");
-    printf("unlinked: %s\n", ledger_rec_unlinked(r) ? "yes" : "no");
-    printf("in doubt: %s\n", r->doubt ? "yes" : "no");
+    printf("unlinked:           %s\n", ledger_rec_unlinked(r) ? "yes" : "no");
     printf("in doubt:           %s\n", r->doubt ? "yes" : "no");
     printf("last error:         %s\n", r->last_error.ptr ? r->last_error.ptr : "");
     printf("source:             %s:%ld\n", r->p.source, r->p.line);
@@ -154,7 +154,10 @@ static void show(const struct ledger_rec *r)
     printf("last seen:          %s\n", r->last_seen);
     printf("last sent:          %s\n", r->last_sent);
     printf("content hash:       %s\n", r->hash);
-    printf("record:             %s\n", r->record.ptr ? r->record.ptr : "");
+    if (ledger_rec_record(r, &line) < 0)
+        buf_reset(&line);
+    printf("record:             %s\n", line.ptr ? line.ptr : "");
+    buf_release(&line);
     printf("staged body:        %s\n", r->body.ptr ? r->body.ptr : "");
     printf("server has:         %s\n", r->srv_body.ptr ? r->srv_body.ptr : "(nothing)");
     if (r->upd.len)

@@ -160,7 +160,56 @@ void ledger_decode_permit(const struct ledger_row *w, int c, struct permit *p)
     p->line = (long)w->num(w->row, c + 14);
 }
 
+/* Column c of w is the empty text (not NULL). */
+static int is_empty(const struct ledger_row *w, int c)
+{
+    size_t n = 0;
+
+    return w->text(w->row, c, &n) != NULL && n == 0;
+}
+
+/* The texts of a compact row still to build (ledger_rec.texts). */
+enum { TX_BODY = 1, TX_TARGET = 2, TX_SRV = 4 };
+
+/*
+ * The compact row (ledger.h, "Stored once"): an empty `body` is built
+ * from the row's permit columns (a tombstone keeps its empty one), an
+ * empty `target` or `srv_body` is that body; the record line is built
+ * only when asked for (ledger_rec_record()). Rows written before the
+ * compact form carry their texts and are read as they are.
+ */
+static int derive_texts(struct ledger_rec *r)
+{
+    struct buf derived = BUF_INIT;
+    unsigned t = r->texts;
+    int ret = -1;
+
+    if (!t)
+        return 0;
+    if (permit_json_body(&r->p, &derived) < 0 ||
+        ((t & TX_BODY) && (buf_reset(&r->body), buf_add(&r->body, derived.ptr,
+                                                         derived.len)) < 0) ||
+        ((t & TX_TARGET) && (buf_reset(&r->target), buf_add(&r->target, derived.ptr,
+                                                             derived.len)) < 0) ||
+        ((t & TX_SRV) && (buf_reset(&r->srv_body), buf_add(&r->srv_body, derived.ptr,
+                                                           derived.len)) < 0))
+        goto out;
+    r->texts = 0;
+    ret = 0;
+out:
+    buf_release(&derived);
+    return ret;
+}
+
+/* A row into r without building its texts (r->texts says which). */
+static int decode_raw(const struct ledger_row *w, struct ledger_rec *r);
+
 int ledger_decode_rec(const struct ledger_row *w, struct ledger_rec *r)
+{
+    return decode_raw(w, r) < 0 || derive_texts(r) < 0 ? -1 : 0;
+}
+
+static int decode_raw(const struct ledger_row *w, struct ledger_rec *r)
 {
     ledger_decode_permit(w, 1, &r->p);
     r->id = w->num(w->row, 0);
@@ -190,7 +239,17 @@ int ledger_decode_rec(const struct ledger_row *w, struct ledger_rec *r)
     r->void_currency = ledger_currency_parse(d_text(w, 40));
     r->void_sent = (int)w->num(w->row, 41);
     r->pruned = (int)w->num(w->row, 42);
+    r->texts = (is_empty(w, 16) && !r->pruned ? TX_BODY : 0) | (is_empty(w, 19) ? TX_TARGET : 0)
+             | (is_empty(w, 20) ? TX_SRV : 0);
     return 0;
+}
+
+int ledger_rec_record(const struct ledger_rec *r, struct buf *out)
+{
+    buf_reset(out);
+    if (r->record.len)
+        return buf_add(out, r->record.ptr, r->record.len);
+    return r->pruned ? 0 : permit_json_record(&r->p, out);
 }
 
 void ledger_rec_init(struct ledger_rec *r)
@@ -235,7 +294,8 @@ enum ledger_action ledger_diff_action(const char *srv_body, const char *ref,
 int ledger_rec_unlinked(const struct ledger_rec *rec)
 {
     /* a live permit without a reference id is unlinked too (older rows) */
-    return rec->unlinked || (rec->srv_body.len > 0 && !rec->reference_id[0]);
+    return rec->unlinked || ((rec->srv_body.len > 0 || (rec->texts & TX_SRV)) &&
+                             !rec->reference_id[0]);
 }
 /*
  * The void x sale-state table (docs/ARCHITECTURE.md "Voids"), in the
@@ -360,10 +420,15 @@ int ledger_begin(struct ledger *l, struct etl_err *err)
     return l->ops->begin(l, err);
 }
 
+/* The pending TOUCH_RANGE, written (ledger_backend.h): 0 or -1. */
+static int touch_flush(struct ledger *l, struct etl_err *err);
+
 int ledger_commit(struct ledger *l, struct etl_err *err)
 {
     if (!l->ops->commit)
         return missing(l, "ledger_commit", err);
+    if (touch_flush(l, err) < 0)
+        return -1;
     return l->ops->commit(l, err);
 }
 
@@ -410,7 +475,7 @@ const char *ledger_stage_write_name(enum ledger_stage_write w)
         [LSW_INSERT] = "stage insert", [LSW_TOUCH] = "stage touch",
         [LSW_HELD_PENDING] = "stage", [LSW_RESTAGE] = "stage change",
         [LSW_VOID_INSERT] = "stage void", [LSW_VOID_SET] = "stage void",
-        [LSW_CANCEL_SALE] = "stage cancelled sale",
+        [LSW_CANCEL_SALE] = "stage cancelled sale", [LSW_TOUCH_RANGE] = "stage touch",
     };
 
     return (unsigned)w < LSW_COUNT ? names[w] : "stage";
@@ -424,14 +489,23 @@ static int write_st(struct ledger *l, enum ledger_stage_write w, const struct le
     return l->ops->stage_write(l, w, a, err);
 }
 
-/* p's body and record JSON into l->body, l->record. */
-static int body_record(struct ledger *l, const struct permit *p, struct etl_err *err)
+/* p's body into l->body (for its hash: the row stores neither the body
+ * nor the record line, ledger.h "Stored once"). */
+static int body_of(struct ledger *l, const struct permit *p, struct etl_err *err)
 {
     buf_reset(&l->body);
-    buf_reset(&l->record);
-    if (permit_json_body(p, &l->body) < 0 || permit_json_record(p, &l->record) < 0)
+    if (permit_json_body(p, &l->body) < 0)
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
     return 0;
+}
+
+/* The body the row of rec had, into l->prev: what an empty srv_body or
+ * target of that row stands for until its permit columns change (the
+ * writes that change them store it first). */
+static const char *prev_body(struct ledger *l, const struct ledger_rec *rec)
+{
+    buf_reset(&l->prev);
+    return permit_json_body(&rec->p, &l->prev) < 0 ? NULL : l->prev.ptr;
 }
 
 /* A void: the void x sale-state table (ledger_void_effect()) on the key's
@@ -446,12 +520,10 @@ static int stage_void(struct ledger *l, const struct permit *p, int found,
     ledger_void_effect(found ? rec : NULL, &e);
     *out = e.outcome;
     if (!found) {
-        if (body_record(l, p, err) < 0)
-            return -1;
         a_txt(&a, 1, p->key);
         a_permit(&a, p);
-        a_txt(&a, 15, l->body.ptr);
-        a_txt(&a, 16, l->record.ptr);
+        a_txt(&a, 15, "");
+        a_txt(&a, 16, "");
         a_txt(&a, 17, now);
         a_int(&a, 18, l->run);
         return write_st(l, LSW_VOID_INSERT, &a, err);
@@ -477,18 +549,49 @@ static int stage_cancelled(struct ledger *l, const struct permit *p,
 {
     struct ledger_rec *rec = &l->rec;
     struct ledger_args a = { 0 };
+    const char *prev;
 
-    if (body_record(l, p, err) < 0)
-        return -1;
     a_int(&a, 1, rec->id);
     a_permit(&a, p);
-    a_txt(&a, 15, l->body.ptr);
-    a_txt(&a, 16, l->record.ptr);
+    a_txt(&a, 15, "");
+    a_txt(&a, 16, "");
     a_txt(&a, 17, ledger_state_name(rec->state == LS_VOIDED ? LS_CANCELLED : rec->state));
     a_txt(&a, 18, now);
     a_int(&a, 19, l->run);
+    if (!(prev = prev_body(l, rec)))
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    a_txt(&a, 20, prev);
     *out = LSO_CANCELLED;
     return write_st(l, LSW_CANCEL_SALE, &a, err);
+}
+
+static int touch_flush(struct ledger *l, struct etl_err *err)
+{
+    struct ledger_args a = { 0 };
+
+    if (!l->touch_lo)
+        return 0;
+    a_int(&a, 1, l->touch_lo);
+    a_int(&a, 2, l->touch_hi);
+    a_txt(&a, 3, l->touch_now);
+    a_int(&a, 4, l->run);
+    l->touch_lo = 0;
+    return write_st(l, LSW_TOUCH_RANGE, &a, err);
+}
+
+/* Row id seen again unchanged at the same source and line: joins the
+ * pending range when it follows it, else starts the next one. */
+static int touch_add(struct ledger *l, int64_t id, const char *now, struct etl_err *err)
+{
+    if (l->touch_lo && id == l->touch_hi + 1) {
+        l->touch_hi = id;
+        return 0;
+    }
+    if (touch_flush(l, err) < 0)
+        return -1;
+    l->touch_lo = l->touch_hi = id;
+    snprintf(l->touch_now, sizeof(l->touch_now), "%s", now);
+    return 0;
 }
 
 /* The same content again: only seen (source, line, run); a held record
@@ -512,6 +615,9 @@ static int stage_same(struct ledger *l, const struct permit *p, int hold,
         stage = rec->state == LS_HELD && hold ? "held"
               : rec->action == LA_UPDATE ? "update"
               : rec->action == LA_REPUSH ? "repush" : "push";
+    else if (l->run && rec->p.line == p->line &&
+             !strcmp(rec->p.source, p->source ? p->source : ""))
+        return touch_add(l, rec->id, now, err);
     a_int(&a, 1, rec->id);
     a_txt(&a, 2, p->source ? p->source : "");
     a_int(&a, 3, p->line);
@@ -521,34 +627,47 @@ static int stage_same(struct ledger *l, const struct permit *p, int hold,
     return write_st(l, LSW_TOUCH, &a, err);
 }
 
+static int stage_read(struct ledger *l, enum ledger_query q, const char *key,
+                      struct ledger_rec *r, struct etl_err *err);
+
 int ledger_stage(struct ledger *l, const struct permit *p, int hold, enum
                  ledger_stage_outcome *out, struct etl_err *err)
 {
     struct ledger_rec *rec = &l->rec;
     struct ledger_args a = { 0 };
     char hash[65], now[24];
+    const char *prev;
     int found;
     enum ledger_action act;
     enum ledger_stage_outcome oc;
 
     ledger_now_iso(now);
-    found = l->ops->stage_get ? l->ops->stage_get(l, p->key, rec, err)
-                              : ledger_get(l, p->key, rec, err);
-    if (found < 0)
+    /* an unchanged row is told from a brief read; any other needs it all */
+    if ((found = stage_read(l, LQ_STAGE_BRIEF, p->key, rec, err)) < 0)
+        return -1;
+    hash[0] = '\0';
+    if (!p->voided && !(found && rec->p.voided)) {
+        if (body_of(l, p, err) < 0)
+            return -1;
+        sha256_hex(l->body.ptr, l->body.len, hash);
+    }
+    if (found && !l->ops->stage_get && (!hash[0] || strcmp(hash, rec->hash) != 0) &&
+        (found = stage_read(l, LQ_GET_KEY, p->key, rec, err)) < 0)
+        return -1;
+    if (found && l->touch_lo && rec->id >= l->touch_lo && rec->id <= l->touch_hi &&
+        touch_flush(l, err) < 0)
         return -1;
     if (p->voided)
-        return stage_void(l, p, found, out, now, err);
+        return derive_texts(rec) < 0 ? etl_fail(err, E_NOMEM, "ledger: out of memory")
+                                     : stage_void(l, p, found, out, now, err);
     if (found && rec->p.voided)
         return stage_cancelled(l, p, out, now, err);
-    if (body_record(l, p, err) < 0)
-        return -1;
-    sha256_hex(l->body.ptr, l->body.len, hash);
     if (!found) {
         a_txt(&a, 1, p->key);
         a_permit(&a, p);
-        a_txt(&a, 15, l->body.ptr);
+        a_txt(&a, 15, "");
         a_txt(&a, 16, hash);
-        a_txt(&a, 17, l->record.ptr);
+        a_txt(&a, 17, "");
         a_txt(&a, 18, hold ? "held" : "pending");
         a_txt(&a, 19, now);
         a_int(&a, 20, l->run);
@@ -559,6 +678,8 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold, enum
     if (!strcmp(hash, rec->hash))
         return stage_same(l, p, hold, out, now, err);
     /* Changed content: what does the server need? */
+    if (derive_texts(rec) < 0)
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
     buf_reset(&l->upd);
     if (ledger_rec_unlinked(rec) && strcmp(rec->srv_body.ptr, l->body.ptr) != 0) {
         /* the server has another content under an unusable reference: no
@@ -578,9 +699,9 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold, enum
     }
     a_int(&a, 1, rec->id);
     a_permit(&a, p);
-    a_txt(&a, 15, l->body.ptr);
+    a_txt(&a, 15, "");
     a_txt(&a, 16, hash);
-    a_txt(&a, 17, l->record.ptr);
+    a_txt(&a, 17, "");
     a_txt(&a, 18, act == LA_NONE ? "pushed" : hold ? "held" : "pending");
     a_txt(&a, 19, ledger_action_name(act));
     a_txt(&a, 20, act == LA_UPDATE ? l->upd.ptr : NULL);
@@ -588,6 +709,9 @@ int ledger_stage(struct ledger *l, const struct permit *p, int hold, enum
     a_int(&a, 22, l->run);
     a_txt(&a, 23, act == LA_NONE ? "unchanged" : hold ? "held"
                   : act == LA_PUSH ? "push" : ledger_action_name(act));
+    if (!(prev = prev_body(l, rec)))
+        return etl_fail(err, E_NOMEM, "ledger: out of memory");
+    a_txt(&a, 24, prev);
     *out = oc;
     if (write_st(l, LSW_RESTAGE, &a, err) < 0)
         return -1;
@@ -626,6 +750,7 @@ struct rec_walk {
     struct ledger_rec *one;    /* a get: the record goes here, one row read */
     struct ledger_rec r;
     int found, nomem;
+    int raw;                   /* texts left unbuilt (staging's own reads) */
 };
 
 static int rec_row(void *ctx, const struct ledger_row *w)
@@ -633,7 +758,7 @@ static int rec_row(void *ctx, const struct ledger_row *w)
     struct rec_walk *rw = ctx;
     struct ledger_rec *r = rw->one ? rw->one : &rw->r;
 
-    if (ledger_decode_rec(w, r) < 0) {
+    if ((rw->raw ? decode_raw(w, r) : ledger_decode_rec(w, r)) < 0) {
         rw->nomem = 1;
         return 1;
     }
@@ -646,7 +771,7 @@ static int rec_row(void *ctx, const struct ledger_row *w)
 static int recs(struct ledger *l, enum ledger_query q, const struct ledger_args *a,
                 ledger_rec_fn fn, void *ctx, struct ledger_rec *one, struct etl_err *err)
 {
-    struct rec_walk rw = { fn, ctx, one, { 0 }, 0, 0 };
+    struct rec_walk rw = { fn, ctx, one, { 0 }, 0, 0, 0 };
     int rc;
 
     ledger_rec_init(&rw.r);
@@ -655,6 +780,50 @@ static int recs(struct ledger *l, enum ledger_query q, const struct ledger_args 
     if (rc == 0 && rw.nomem)
         rc = etl_fail(err, E_NOMEM, "ledger: out of memory");
     return rc < 0 ? -1 : one ? rw.found : 0;
+}
+
+/* A STAGE_BRIEF row into the staging record (ledger_backend.h). */
+static int brief_row(void *ctx, const struct ledger_row *w)
+{
+    struct rec_walk *rw = ctx;
+    struct ledger_rec *r = rw->one;
+
+    r->id = w->num(w->row, 0);
+    d_copy(w, 1, r->hash, sizeof(r->hash));
+    r->state = (enum ledger_state)ledger_state_parse(d_text(w, 2));
+    r->action = (enum ledger_action)ledger_action_parse(d_text(w, 3));
+    if (d_buf(w, 4, &r->source) < 0) {
+        rw->nomem = 1;
+        return 1;
+    }
+    r->p.source = r->source.ptr ? r->source.ptr : "";
+    r->p.line = (long)w->num(w->row, 5);
+    r->p.voided = (int)w->num(w->row, 6);
+    rw->found = 1;
+    return 1;
+}
+
+/* Staging's own read of key's record through query q (GET_KEY, its texts
+ * left unbuilt, or STAGE_BRIEF): 1/0/-1. A backend that reads records for
+ * staging itself (stage_get) gives the whole record. Not query(): a
+ * pending touch range stays pending (ledger_stage() flushes it when it
+ * meets one of its rows). */
+static int stage_read(struct ledger *l, enum ledger_query q, const char *key,
+                      struct ledger_rec *r, struct etl_err *err)
+{
+    struct ledger_args a = { 0 };
+    struct rec_walk rw = { NULL, NULL, r, { 0 }, 0, 0, 1 };
+    int rc;
+
+    if (l->ops->stage_get)
+        return l->ops->stage_get(l, key, r, err);
+    if (!l->ops->query)
+        return missing(l, "ledger_stage", err);
+    a_txt(&a, 1, key);
+    rc = l->ops->query(l, q, &a, "read", q == LQ_STAGE_BRIEF ? brief_row : rec_row, &rw, err);
+    if (rc == 0 && rw.nomem)
+        rc = etl_fail(err, E_NOMEM, "ledger: out of memory");
+    return rc < 0 ? -1 : rw.found;
 }
 
 static int count_row(void *ctx, const struct ledger_row *w)
@@ -841,8 +1010,18 @@ int ledger_each_run(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx, 
 {
     struct ledger_args a = { 0 };
 
+    struct rec_walk rw = { fn, ctx, NULL, { 0 }, 0, 0, 1 };
+    int rc;
+
+    /* the tallies and the report read fields and states only: the texts
+     * are not built (ledger.h) */
     a_int(&a, 1, run);
-    return recs(l, LQ_RUN_RECS, &a, fn, ctx, NULL, err);
+    ledger_rec_init(&rw.r);
+    rc = query(l, LQ_RUN_RECS, &a, "read", rec_row, &rw, err);
+    ledger_rec_release(&rw.r);
+    if (rc == 0 && rw.nomem)
+        rc = etl_fail(err, E_NOMEM, "ledger: out of memory");
+    return rc < 0 ? -1 : 0;
 }
 
 long ledger_count_earlier_attention(struct ledger *l, int64_t run, struct etl_err *err)
@@ -872,6 +1051,7 @@ int ledger_prune(struct ledger *l, long long before, long *removed, struct etl_e
 
 void ledger_rollback(struct ledger *l)
 {
+    l->touch_lo = 0;
     if (l->ops->rollback)
         l->ops->rollback(l);
 }
@@ -940,7 +1120,7 @@ void ledger_close(struct ledger *l)
     if (!l)
         return;
     buf_release(&l->body);
-    buf_release(&l->record);
+    buf_release(&l->prev);
     buf_release(&l->upd);
     ledger_rec_release(&l->rec);
     l->ops->close(l);
@@ -960,6 +1140,9 @@ static int query(struct ledger *l, enum ledger_query q, const struct ledger_args
 {
     if (!l->ops->query)
         return missing(l, what, err);
+    /* what is read or written next sees the rows touched so far */
+    if (touch_flush(l, err) < 0)
+        return -1;
     return l->ops->query(l, q, a, what, fn, ctx, err);
 }
 

@@ -7,9 +7,12 @@
  *
  * One row per idempotency key (table `records`):
  *   - the record as staged: its struct permit fields as columns, the
- *     record line (`record`, the --json-out line) and the canonical push
- *     body (`body`, resolved zone, no token), both built by permit_json.h,
- *     and `hash` = lower-case hex sha256 of `body`;
+ *     record line (`record`, the --json-out line: ledger_rec_record()) and
+ *     the canonical push body (`body`, resolved zone, no token), both
+ *     built by permit_json.h, and `hash` = lower-case hex sha256 of `body`.
+ *     Stored once (docs/LEDGER.md): the texts are built from the columns
+ *     when a row is read; the row stores '' for body, record, target and
+ *     srv_body while they are what the columns give;
  *   - what the server has: `srv_body` (the canonical body of the live
  *     permit, NULL when the server has none) and `reference_id`;
  *   - what is to be done: `state` (pending, held, sending, pushed, failed,
@@ -30,8 +33,7 @@
  * group (type, zone, zone_status; see ledger_live_counts()), kept by
  * triggers on `records` in the same transaction as every change of a row
  * (so always equal to a scan, kill -9 included), read without a scan.
- * srv_body '=' means "the server holds exactly this row's body" (the body
- * built from the row's permit columns); both backends read it so.
+ * (srv_body '' is the row's own body: its permit number and zone.)
  *
  * Final states are pushed, failed and deleted. The content hash changes
  * only when the staged content changes: admin update/delete
@@ -76,7 +78,7 @@
 #include "permit.h"
 #include "sha256.h"
 
-#define LEDGER_SCHEMA_VERSION 6
+#define LEDGER_SCHEMA_VERSION 7
 
 /* cancelled: a sale whose key has a void, never sent (or nothing left on the
  * server); voided: a void whose sale has not been seen yet (the row holds
@@ -175,12 +177,14 @@ void ledger_set_run(struct ledger *l, int64_t run);
 int ledger_stage(struct ledger *l, const struct permit *p, int hold,
                  enum ledger_stage_outcome *out, struct etl_err *err);
 
-/* The file-level staging area (a TEMP table): records of one input file
- * are parked there until its reject ratio is known, then merged with
- * ledger_stage() (through ledger_tmp_next()) or dropped. */
+/* The file-level staging area (SQLite: a spill file, spill.h; PostgreSQL:
+ * a TEMP table): records of one input file are parked there until its
+ * reject ratio is known, then merged with ledger_stage() (through
+ * ledger_tmp_next()) or dropped. */
 int ledger_tmp_add(struct ledger *l, const struct permit *p, struct etl_err *err);
-/* Reads the parked record after rowid *cursor into *p (source points into
- * `src`, which must outlive the use of p); 1 found, 0 none, -1 error. */
+/* Reads the parked record after *cursor (0: from the first; the cursor
+ * only moves forward) into *p (source points into `src`, which must
+ * outlive the use of p); 1 found, 0 none, -1 error. */
 int ledger_tmp_next(struct ledger *l, int64_t *cursor, struct permit *p,
                     struct buf *src, struct etl_err *err);
 int ledger_tmp_clear(struct ledger *l, struct etl_err *err);
@@ -212,7 +216,13 @@ struct ledger_rec {
     enum currency void_currency;
     int      void_sent;
     int      pruned;          /* a tombstone (ledger_prune()) */
+    unsigned texts;           /* private to ledger.c: texts not built yet */
 };
+
+/* The record line of r into out (reset first): the stored one of a row
+ * written before the compact form, else built from r->p; empty for a
+ * tombstone. -1: out of memory. */
+int ledger_rec_record(const struct ledger_rec *r, struct buf *out);
 
 void ledger_rec_init(struct ledger_rec *r);
 void ledger_rec_release(struct ledger_rec *r);          /* frees buffers, reusable */
@@ -318,7 +328,9 @@ typedef int (*ledger_rec_fn)(void *ctx, const struct ledger_rec *r);
 /* Calls fn per matching record (ascending id); fn's non-zero stops. */
 int ledger_list(struct ledger *l, const struct ledger_filter *f, ledger_rec_fn fn,
                 void *ctx, struct etl_err *err);
-/* Records of run `run` (its sales and its voids), ascending id. */
+/* Records of run `run` (its sales and its voids), ascending id; their
+ * body, target and srv_body are not built (fields, states and
+ * ledger_rec_unlinked() only). */
 int ledger_each_run(struct ledger *l, int64_t run, ledger_rec_fn fn, void *ctx,
                     struct etl_err *err);
 

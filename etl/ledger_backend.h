@@ -24,24 +24,33 @@
 /* The writes of staging. ledger.c decides (ledger_stage(): the new key,
  * the unchanged one, the changed one, the void x sale table) and hands the
  * backend one of these with its arguments; the backend runs its statement
- * of that name. Arguments, by position ($n / ?n):
+ * of that name. The row stores neither the body nor the record line
+ * (ledger.h, "Stored once"): the body and record arguments are always ''.
+ * The restage and the cancelled sale change the permit columns, so they
+ * first store in srv_body (and, for the cancelled sale, target) the body
+ * the row had when those hold '' (prev: the previous columns' body).
+ * Arguments, by position ($n / ?n):
  *   INSERT        1 key, 2-12 permit (ledger_args_permit()), 13 source,
  *                 14 line, 15 body, 16 hash, 17 record, 18 state, 19 now,
  *                 20 run, 21 sale_stage
  *   TOUCH         1 id, 2 source, 3 line, 4 now, 5 run, 6 sale_stage
+ *   TOUCH_RANGE   1 first id, 2 last id, 3 now, 4 run (not 0): every row of
+ *                 the range seen again unchanged, same source and line
+ *                 (last_seen, run, sale_stage 'unchanged')
  *   HELD_PENDING  1 id
  *   RESTAGE       1 id, 2-12 permit, 13 source, 14 line, 15 body, 16 hash,
  *                 17 record, 18 state, 19 action, 20 upd, 21 now, 22 run,
- *                 23 sale_stage
+ *                 23 sale_stage, 24 prev
  *   VOID_INSERT   1 key, 2-12 permit, 13 source, 14 line, 15 body,
  *                 16 record, 17 now, 18 void_run
  *   VOID_SET      1 id, 2 state, 3 action, 4 last_error, 5 void_source,
  *                 6 void_line, 7 void_cents, 8 void_currency, 9 void_run,
  *                 10 void_stage, 11 now
  *   CANCEL_SALE   1 id, 2-12 permit, 13 source, 14 line, 15 body,
- *                 16 record, 17 state, 18 now, 19 run */
+ *                 16 record, 17 state, 18 now, 19 run, 20 prev */
 enum ledger_stage_write { LSW_INSERT, LSW_TOUCH, LSW_HELD_PENDING, LSW_RESTAGE,
-                          LSW_VOID_INSERT, LSW_VOID_SET, LSW_CANCEL_SALE, LSW_COUNT };
+                          LSW_VOID_INSERT, LSW_VOID_SET, LSW_CANCEL_SALE, LSW_TOUCH_RANGE,
+                          LSW_COUNT };
 
 /* What the write is, for its error message ("stage insert", ...). */
 const char *ledger_stage_write_name(enum ledger_stage_write w);
@@ -73,6 +82,9 @@ struct ledger_row {
  *   ZONE_FIRSTS                 -> zone, min start
  *   LIVE                        -> type, zone, zone status, count (the
  *                                  table live_counts, never a scan)
+ *   STAGE_BRIEF                 1 key -> id, hash, state, action, source,
+ *                               line, voided (what staging needs to see a
+ *                               row unchanged)
  * and the record reads (-> LEDGER_REC_COLS, ascending id) and counts:
  *   GET_KEY 1 key; GET_REF 1 reference id (the live one first); GET_ID 1 id
  *   LIST     1 state, 2 plate, 3 source (NULL: any), 4 only resent_after_doubt
@@ -81,7 +93,8 @@ struct ledger_row {
 enum ledger_query { LQ_SETTLE_CLEAR, LQ_SETTLE_ADD, LQ_REJROW_CLEAR, LQ_REJROW_ADD,
                     LQ_SETTLE_RANGE, LQ_REJROW_RANGE, LQ_SALE_COUNTS, LQ_ZONE_LAST,
                     LQ_ZONE_FIRSTS, LQ_LIVE, LQ_GET_KEY, LQ_GET_REF, LQ_GET_ID, LQ_LIST,
-                    LQ_RUN_RECS, LQ_RANGE, LQ_COUNT_STATE, LQ_EARLIER_ATTN, LQ_COUNT };
+                    LQ_RUN_RECS, LQ_RANGE, LQ_COUNT_STATE, LQ_EARLIER_ATTN, LQ_STAGE_BRIEF,
+                    LQ_COUNT };
 
 struct ledger_ops {
     const char *name;                     /* "sqlite", "postgresql" */
@@ -146,8 +159,12 @@ struct ledger {
     int     timeout_s;      /* ledger_set_claim(): a lease is 2 x timeout_s */
     long    lost;           /* ledger_lost_outcomes() */
     /* scratch of ledger_stage(), reused */
-    struct buf body, record, upd;
+    struct buf body, prev, upd;   /* prev: the body a row had (prev_body()) */
     struct ledger_rec rec;
+    /* unchanged rows of consecutive ids seen again, written as one
+     * TOUCH_RANGE before the next commit or read (touch_flush()) */
+    int64_t touch_lo, touch_hi;   /* touch_lo 0: none */
+    char    touch_now[24];
 };
 
 struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *err);

@@ -60,15 +60,15 @@
  * for the row of a query on records), written once: type ("standard" when
  * the server's body has a permitNo, else "temp"), the server's zone ('' if
  * none), the row's zone_status when the server's zone is the row's zone
- * (else ''). srv_body '=' means "the server holds exactly this row's body"
+ * (else ''). srv_body '' means "the server holds exactly this row's body"
  * (built from the permit columns: permitNo and zone in it when not empty).
  */
 #define LIVE_SRV_ZONE(R)                                                      \
-    "(CASE WHEN " R "srv_body = '=' THEN " R "zone "                          \
-    "ELSE coalesce(" R "srv_body::json->>'zone', '') END)"
+    "(CASE WHEN " R "srv_body = '' THEN " R "zone "                          \
+    "ELSE coalesce(nullif(" R "srv_body, '')::json->>'zone', '') END)"
 #define LIVE_GROUP(R)                                                         \
-    "(CASE WHEN (CASE WHEN " R "srv_body = '=' THEN nullif(" R "permit_no, '') " \
-    "ELSE " R "srv_body::json->>'permitNo' END) IS NULL "                     \
+    "(CASE WHEN (CASE WHEN " R "srv_body = '' THEN nullif(" R "permit_no, '') " \
+    "ELSE nullif(" R "srv_body, '')::json->>'permitNo' END) IS NULL "      \
     "THEN 'temp' ELSE 'standard' END), " LIVE_SRV_ZONE(R) ", "                \
     "(CASE WHEN " LIVE_SRV_ZONE(R) " = " R "zone THEN " R "zone_status ELSE '' END)"
 /* the lock of a fold (pg_try_advisory_xact_lock) */
@@ -121,7 +121,8 @@
     "VALUES (" LIVE_GROUP(R) ", " d ");"
 
 enum pst {
-    P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_SET_HELD_PENDING,
+    P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_TOUCH_RANGE,
+    P_STAGE_BRIEF, P_SET_HELD_PENDING,
     P_COUNT_STATE, P_RECOVER, P_RETRY_FAILED, P_NEXT_HELD, P_CLAIM, P_MARK_SENDING,
     P_OK_PUSHED, P_OK_DELETED, P_OK_REPUSH_DELETED, P_FAILED, P_RETRY, P_ADMIN_UPDATE,
     P_ADMIN_DELETE, P_FILE_GET, P_FILE_PUT, P_FILE_NONFINAL, P_FILE_SET_FINAL, P_TMP_KNOWN,
@@ -153,9 +154,14 @@ static const char *const pst_sql[P_COUNT] = {
         "source = $13, line = $14::bigint, body = $15, hash = $16, record = $17, "
         "state = $18, action = $19, upd = $20, target = $15, attempts = 0, "
         "last_error = NULL, last_seen = $21, pruned = 0, "
+        "srv_body = CASE WHEN srv_body = '' THEN $24 ELSE srv_body END, "
         "run = CASE WHEN $22::bigint = 0 THEN run ELSE $22::bigint END, "
         "sale_stage = CASE WHEN $22::bigint = 0 THEN sale_stage ELSE $23 END "
         "WHERE id = $1::bigint",
+    [P_STAGE_BRIEF] = "SELECT id, hash, state, action, source, line, voided FROM records "
+                      "WHERE key = $1",
+    [P_TOUCH_RANGE] = "UPDATE records SET last_seen = $3, run = $4::bigint, "
+                      "sale_stage = 'unchanged' WHERE id BETWEEN $1::bigint AND $2::bigint",
     [P_TOUCH] = "UPDATE records SET source = $2, line = $3::bigint, last_seen = $4, "
                 "run = CASE WHEN $5::bigint = 0 THEN run ELSE $5::bigint END, "
                 "sale_stage = CASE WHEN $5::bigint = 0 THEN sale_stage ELSE $6 END "
@@ -230,8 +236,8 @@ static const char *const pst_sql[P_COUNT] = {
         "VALUES ($1, $2::bigint, $3::bigint, $4, $5, $6::int, $7) ON CONFLICT (path) DO "
         "UPDATE SET size = $2::bigint, mtime = $3::bigint, sha256 = $4, ctx = $5, "
         "final = $6::int, seen = $7",
-    [P_FILE_NONFINAL] = "SELECT count(*) FROM records WHERE source = $1 "
-                        "AND state IN ('pending', 'held', 'sending')",
+    [P_FILE_NONFINAL] = "SELECT count(*) FROM records WHERE state IN ('pending', 'held', "
+                        "'sending') AND source = $1",
     [P_FILE_SET_FINAL] = "UPDATE files SET final = $2::int WHERE path = $1",
     [P_TMP_NEXT] =
         "SELECT rid, key, plate, cents, currency, start_time, end_time, vendor_zone, "
@@ -281,7 +287,8 @@ static const char *const pst_sql[P_COUNT] = {
         "start_time = $5::bigint, end_time = $6::bigint, vendor_zone = $7, zone = $8, "
         "zone_status = $9, permit_no = $10, ticket = $11, promo = $12, source = $13, "
         "line = $14::bigint, body = $15, record = $16, state = $17, last_seen = $18, "
-        "pruned = 0, "
+        "pruned = 0, srv_body = CASE WHEN srv_body = '' THEN $20 ELSE srv_body END, "
+        "target = CASE WHEN target = '' THEN $20 ELSE target END, "
         "run = CASE WHEN $19::bigint = 0 THEN run ELSE $19::bigint END, "
         "sale_stage = CASE WHEN $19::bigint = 0 THEN sale_stage ELSE 'cancelled' END "
         "WHERE id = $1::bigint",
@@ -388,6 +395,12 @@ static const char *const pg_migrations[LEDGER_SCHEMA_VERSION] = {
     " run bigint NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
     "CREATE INDEX IF NOT EXISTS rejected_rows_day ON rejected_rows (day);"
     "CREATE INDEX IF NOT EXISTS records_zone ON records (zone, start_time);",
+    /* indexes only admin commands used: dropped (ledger_sqlite.c) */
+    "DROP INDEX IF EXISTS records_ref;"
+    "DROP INDEX IF EXISTS records_source;"
+    "DROP INDEX IF EXISTS records_plate;"
+    "DROP INDEX IF EXISTS records_start;"
+    "CREATE INDEX records_start ON records (start_time, zone, state);",
     /* issue 20: live counts kept as records change (LIVE_COUNTS_SQL) */
     LIVE_COUNTS_SQL,
 };
@@ -872,7 +885,7 @@ static int pg_stage_write(struct ledger *gl, enum ledger_stage_write w,
         [LSW_INSERT] = P_INSERT, [LSW_TOUCH] = P_TOUCH,
         [LSW_HELD_PENDING] = P_SET_HELD_PENDING, [LSW_RESTAGE] = P_RESTAGE,
         [LSW_VOID_INSERT] = P_VOID_INSERT, [LSW_VOID_SET] = P_VOID_SET,
-        [LSW_CANCEL_SALE] = P_CANCEL_SALE,
+        [LSW_CANCEL_SALE] = P_CANCEL_SALE, [LSW_TOUCH_RANGE] = P_TOUCH_RANGE,
     };
     struct prm s = { 0 };
 
@@ -1474,6 +1487,7 @@ static int pg_query(struct ledger *gl, enum ledger_query q, const struct ledger_
         [LQ_GET_KEY] = P_GET_KEY, [LQ_GET_REF] = P_GET_REF, [LQ_GET_ID] = P_GET_ID,
         [LQ_LIST] = P_LIST, [LQ_RUN_RECS] = P_RUN_RECS, [LQ_RANGE] = P_RANGE,
         [LQ_COUNT_STATE] = P_COUNT_STATE, [LQ_EARLIER_ATTN] = P_EARLIER_ATTN,
+        [LQ_STAGE_BRIEF] = P_STAGE_BRIEF,
     };
     struct pg_ledger *l = PGL(gl);
     struct prm s = { 0 };

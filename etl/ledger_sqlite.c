@@ -1,6 +1,7 @@
 /* ledger_sqlite.c — the SQLite ledger backend, the embedded default (see
  * ledger.h, ledger_backend.h). */
 #include "ledger_backend.h"
+#include "spill.h"
 
 #include "fsutil.h"
 
@@ -23,8 +24,9 @@ enum stmt_id {
     ST_VOID_DELETE, ST_VOID_DROP, ST_NEXT_PENDING, ST_COUNT_STATE, ST_RECOVER,
     ST_RETRY_FAILED, ST_NEXT_HELD, ST_MARK_SENDING, ST_OK_PUSHED, ST_OK_DELETED,
     ST_OK_REPUSH_DELETED, ST_FAILED, ST_RETRY, ST_ADMIN_UPDATE, ST_ADMIN_DELETE,
-    ST_FILE_GET, ST_FILE_PUT, ST_FILE_NONFINAL, ST_FILE_SET_FINAL, ST_TMP_ADD,
-    ST_TMP_NEXT, ST_TMP_CLEAR, ST_LIST, ST_RANGE, ST_LIVE, ST_UNLINKED_FAIL, ST_MAX_ID,
+    ST_FILE_GET, ST_FILE_PUT, ST_FILE_NONFINAL, ST_FILE_SET_FINAL, ST_TOUCH_RANGE,
+    ST_STAGE_BRIEF,
+    ST_LIST, ST_RANGE, ST_LIVE, ST_UNLINKED_FAIL, ST_MAX_ID,
     ST_VOID_INSERT, ST_VOID_SET, ST_CANCEL_SALE, ST_RUN_RECS, ST_EARLIER_ATTN,
     ST_SETTLE_CLEAR, ST_SETTLE_ADD, ST_SETTLE_RANGE, ST_REJROW_CLEAR, ST_REJROW_ADD,
     ST_REJROW_RANGE, ST_SALE_COUNTS, ST_ZONE_LAST, ST_ZONE_FIRSTS,
@@ -45,16 +47,16 @@ enum stmt_id {
  *   zone         the server's zone ('' when the body has none);
  *   zone_status  the row's zone_status when the server's zone is the row's
  *                zone, else ''.
- * srv_body '=' means "the server holds exactly this row's body" (the body
+ * srv_body '' means "the server holds exactly this row's body" (the body
  * built from the row's permit columns, permit_json_body(): permitNo and
  * zone are in it when not empty), so its permitNo is the row's permit_no
  * and its zone the row's zone. Any other srv_body is the JSON sent.
  */
 #define LIVE_SRV_ZONE(R)                                                      \
-    "(CASE WHEN " R "srv_body = '=' THEN " R "zone "                          \
+    "(CASE WHEN " R "srv_body = '' THEN " R "zone "                          \
     "ELSE coalesce(json_extract(" R "srv_body, '$.zone'), '') END)"
 #define LIVE_GROUP(R)                                                         \
-    "(CASE WHEN (CASE WHEN " R "srv_body = '=' THEN nullif(" R "permit_no, '') " \
+    "(CASE WHEN (CASE WHEN " R "srv_body = '' THEN nullif(" R "permit_no, '') " \
     "ELSE json_extract(" R "srv_body, '$.permitNo') END) IS NULL "            \
     "THEN 'temp' ELSE 'standard' END), " LIVE_SRV_ZONE(R) ", "                \
     "(CASE WHEN " LIVE_SRV_ZONE(R) " = " R "zone THEN " R "zone_status ELSE '' END)"
@@ -105,6 +107,8 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_GET_KEY] = "SELECT " REC_COLS " FROM records WHERE key = ?1",
+    [ST_STAGE_BRIEF] = "SELECT id, hash, state, action, source, line, voided FROM records "
+                       "WHERE key = ?1",
     [ST_GET_REF] = "SELECT " REC_COLS " FROM records WHERE reference_id = ?1 "
                    "ORDER BY id DESC LIMIT 1",
     [ST_GET_ID] = "SELECT " REC_COLS " FROM records WHERE id = ?1",
@@ -124,11 +128,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         "ticket = ?11, promo = ?12, voided = 0, source = ?13, line = ?14, body = ?15, "
         "hash = ?16, record = ?17, state = ?18, action = ?19, upd = ?20, target = ?15, "
         "attempts = 0, last_error = NULL, last_seen = ?21, pruned = 0, "
+        "srv_body = CASE WHEN srv_body = '' THEN ?24 ELSE srv_body END, "
         "run = CASE WHEN ?22 = 0 THEN run ELSE ?22 END, "
         "sale_stage = CASE WHEN ?22 = 0 THEN sale_stage ELSE ?23 END WHERE id = ?1",
     [ST_TOUCH] = "UPDATE records SET source = ?2, line = ?3, last_seen = ?4, "
                  "run = CASE WHEN ?5 = 0 THEN run ELSE ?5 END, "
                  "sale_stage = CASE WHEN ?5 = 0 THEN sale_stage ELSE ?6 END WHERE id = ?1",
+    [ST_TOUCH_RANGE] = "UPDATE records SET last_seen = ?3, run = ?4, "
+                       "sale_stage = 'unchanged' WHERE id BETWEEN ?1 AND ?2",
     [ST_SET_HELD_PENDING] = "UPDATE records SET state = 'pending' WHERE id = ?1",
     [ST_VOID_DELETE] =
         "UPDATE records SET voided = 1, state = 'pending', action = 'delete', upd = NULL, "
@@ -176,18 +183,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(path) DO UPDATE SET "
         "size = ?2, mtime = ?3, sha256 = ?4, ctx = ?5, final = ?6, seen = ?7",
     [ST_FILE_NONFINAL] =
-        "SELECT count(*) FROM records WHERE source = ?1 "
-        "AND state IN ('pending', 'held', 'sending')",
+        "SELECT count(*) FROM records WHERE state IN ('pending', 'held', 'sending') "
+        "AND source = ?1",
     [ST_FILE_SET_FINAL] = "UPDATE files SET final = ?2 WHERE path = ?1",
-    [ST_TMP_ADD] =
-        "INSERT INTO temp.stage (key, plate, cents, currency, start_time, end_time, "
-        "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, line) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    [ST_TMP_NEXT] =
-        "SELECT rowid, key, plate, cents, currency, start_time, end_time, vendor_zone, "
-        "zone, zone_status, permit_no, ticket, promo, voided, source, line "
-        "FROM temp.stage WHERE rowid > ?1 ORDER BY rowid LIMIT 1",
-    [ST_TMP_CLEAR] = "DELETE FROM temp.stage",
     [ST_LIST] = "SELECT " REC_COLS " FROM records WHERE (?1 IS NULL OR state = ?1) "
                 "AND (?2 IS NULL OR plate = ?2) AND (?3 IS NULL OR source = ?3) "
                 "AND (?4 = 0 OR resent_after_doubt = 1) ORDER BY id",
@@ -231,6 +229,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "end_time = ?6, vendor_zone = ?7, zone = ?8, zone_status = ?9, permit_no = ?10, "
         "ticket = ?11, promo = ?12, source = ?13, line = ?14, body = ?15, record = ?16, "
         "state = ?17, last_seen = ?18, pruned = 0, "
+        "srv_body = CASE WHEN srv_body = '' THEN ?20 ELSE srv_body END, "
+        "target = CASE WHEN target = '' THEN ?20 ELSE target END, "
         "run = CASE WHEN ?19 = 0 THEN run ELSE ?19 END, "
         "sale_stage = CASE WHEN ?19 = 0 THEN sale_stage ELSE 'cancelled' END WHERE id = ?1",
     [ST_RUN_RECS] = "SELECT " REC_COLS " FROM records WHERE run = ?1 OR void_run = ?1 "
@@ -344,6 +344,16 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     " run INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (file, line));"
     "CREATE INDEX IF NOT EXISTS rejected_rows_day ON rejected_rows (day);"
     "CREATE INDEX IF NOT EXISTS records_zone ON records (zone, start_time);",
+    /* issue 20: indexes only admin commands used (lookups by reference,
+     * plate, file) cost every outcome and every staged row a write; those
+     * commands scan instead, and a file's open records are found through
+     * records_state; the start index also holds zone and state, so that
+     * the sale counts of a period (silent zones) never read the table */
+    "DROP INDEX IF EXISTS records_ref;"
+    "DROP INDEX IF EXISTS records_source;"
+    "DROP INDEX IF EXISTS records_plate;"
+    "DROP INDEX IF EXISTS records_start;"
+    "CREATE INDEX records_start ON records (start_time, zone, state);",
     /* issue 20: live counts kept as records change (LIVE_COUNTS_SQL) */
     LIVE_COUNTS_SQL,
 };
@@ -399,6 +409,7 @@ struct sq_ledger {
     int           lock_fd;
     int           in_tx;
     int           readonly;
+    struct spill *stage;      /* the file being staged (ledger_tmp_add()) */
 };
 
 
@@ -729,6 +740,7 @@ static void sq_close(struct ledger *gl)
     sqlite3_close(l->db);
     if (l->lock_fd >= 0)
         close(l->lock_fd);    /* releases the flock */
+    spill_free(l->stage);
     free(l);
 }
 
@@ -815,13 +827,6 @@ static void col_copy(sqlite3_stmt *s, int i, char *dst, size_t cap)
     dst[n] = '\0';
 }
 
-static int col_buf(sqlite3_stmt *s, int i, struct buf *b)
-{
-    buf_reset(b);
-    if (sqlite3_column_type(s, i) == SQLITE_NULL)
-        return 0;
-    return buf_add(b, sqlite3_column_text(s, i), (size_t)sqlite3_column_bytes(s, i));
-}
 
 
 
@@ -841,12 +846,6 @@ static long long row_num(const void *row, int c)
     return sqlite3_column_int64((sqlite3_stmt *)row, c);
 }
 
-static void read_permit(sqlite3_stmt *s, int c, struct permit *p)
-{
-    struct ledger_row w = { row_text, row_num, s };
-
-    ledger_decode_permit(&w, c, p);
-}
 
 static int read_rec(sqlite3_stmt *s, struct ledger_rec *r)
 {
@@ -926,20 +925,6 @@ static long sq_retry_failed(struct ledger *gl, struct etl_err *err)
 
 /* --- staging --------------------------------------------------------------- */
 
-static void bind_permit(sqlite3_stmt *s, int c, const struct permit *p)
-{
-    bind_text(s, c, p->plate);
-    sqlite3_bind_int64(s, c + 1, p->cents);
-    bind_text(s, c + 2, currency_name(p->currency));
-    sqlite3_bind_int64(s, c + 3, p->start);
-    sqlite3_bind_int64(s, c + 4, p->end);
-    bind_text(s, c + 5, p->vendor_zone);
-    bind_text(s, c + 6, p->zone);
-    bind_text(s, c + 7, zone_status_name(p->zone_status));
-    bind_text(s, c + 8, p->permit_no);
-    bind_text(s, c + 9, p->ticket);
-    bind_text(s, c + 10, p->promo);
-}
 
 
 static void bind_args(sqlite3_stmt *s, const struct ledger_args *a)
@@ -961,7 +946,7 @@ static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
         [LSW_INSERT] = ST_INSERT, [LSW_TOUCH] = ST_TOUCH,
         [LSW_HELD_PENDING] = ST_SET_HELD_PENDING, [LSW_RESTAGE] = ST_RESTAGE,
         [LSW_VOID_INSERT] = ST_VOID_INSERT, [LSW_VOID_SET] = ST_VOID_SET,
-        [LSW_CANCEL_SALE] = ST_CANCEL_SALE,
+        [LSW_CANCEL_SALE] = ST_CANCEL_SALE, [LSW_TOUCH_RANGE] = ST_TOUCH_RANGE,
     };
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, st[w]);
@@ -970,51 +955,42 @@ static int sq_stage_write(struct ledger *gl, enum ledger_stage_write w,
     return run_done(l, s, err, ledger_stage_write_name(w));
 }
 
+/* The records of the file being staged wait in a spill (spill.h), not in
+ * the database: written once, read back once, in bounded memory. */
 static int sq_tmp_add(struct ledger *gl, const struct permit *p, struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_TMP_ADD);
 
-    bind_text(s, 1, p->key);
-    bind_permit(s, 2, p);
-    sqlite3_bind_int(s, 13, p->voided);
-    bind_text(s, 14, p->source ? p->source : "");
-    sqlite3_bind_int64(s, 15, p->line);
-    return run_done(l, s, err, "stage");
+    if (!l->stage && !(l->stage = spill_new("ledger", err)))
+        return -1;
+    return spill_put(l->stage, p, err);
 }
 
 static int sq_tmp_next(struct ledger *gl, int64_t *cursor, struct permit *p, struct buf *src,
                     struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
-    sqlite3_stmt *s = stmt(l, ST_TMP_NEXT);
     int rc;
 
-    sqlite3_bind_int64(s, 1, *cursor);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
+    if (!l->stage)
         return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return db_fail(l, err, "read stage");
-    }
-    *cursor = sqlite3_column_int64(s, 0);
-    read_permit(s, 1, p);
-    if (col_buf(s, 14, src) < 0) {
-        sqlite3_reset(s);
+    if (*cursor == 0 && spill_rewind(l->stage, err) < 0)
+        return -1;
+    if ((rc = spill_next(l->stage, p, err)) != 1)
+        return rc;
+    (*cursor)++;
+    buf_reset(src);
+    if (buf_addstr(src, p->source) < 0)
         return etl_fail(err, E_NOMEM, "ledger: out of memory");
-    }
-    p->source = src->ptr ? src->ptr : "";
-    sqlite3_reset(s);
+    p->source = src->ptr;
     return 1;
 }
 
 static int sq_tmp_clear(struct ledger *gl, struct etl_err *err)
 {
     struct sq_ledger *l = (struct sq_ledger *)gl;
-    return run_done(l, stmt(l, ST_TMP_CLEAR), err, "clear stage");
+
+    return l->stage ? spill_clear(l->stage, err) : 0;
 }
 
 static int sq_each_held(struct ledger *gl,
@@ -1306,7 +1282,7 @@ static int tombstone_sql(struct sq_ledger *l, struct buf *cols, struct buf *vals
         else if (!strcmp(c, "upd") || !strcmp(c, "target") || !strcmp(c, "last_error"))
             v = "NULL";
         else if (!strcmp(c, "srv_body"))
-            v = "CASE WHEN json_valid(srv_body) "
+            v = "CASE WHEN srv_body = '' THEN '' WHEN json_valid(srv_body) "
                 "THEN json_remove(srv_body, '$." PERMIT_PLATE_NAME "') END";
         else if (!strcmp(c, "pruned"))
             v = "1";
@@ -1426,6 +1402,7 @@ static int sq_query(struct ledger *gl, enum ledger_query q, const struct ledger_
         [LQ_GET_KEY] = ST_GET_KEY, [LQ_GET_REF] = ST_GET_REF, [LQ_GET_ID] = ST_GET_ID,
         [LQ_LIST] = ST_LIST, [LQ_RUN_RECS] = ST_RUN_RECS, [LQ_RANGE] = ST_RANGE,
         [LQ_COUNT_STATE] = ST_COUNT_STATE, [LQ_EARLIER_ATTN] = ST_EARLIER_ATTN,
+        [LQ_STAGE_BRIEF] = ST_STAGE_BRIEF,
     };
     struct sq_ledger *l = (struct sq_ledger *)gl;
     sqlite3_stmt *s = stmt(l, st[q]);
@@ -1509,8 +1486,10 @@ struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *e
     if (!strcmp(dbpath, path) && !l->readonly &&
         exec(l, "PRAGMA journal_mode=WAL", err) < 0)
         goto fail;
-    /* temp_store: the staging table never touches a temp file; a 64 MB
-     * page cache keeps a night's working set of pages in memory.
+    /* temp_store: the few sorts (GROUP BY of counts, the right part of a
+     * period's ORDER BY) stay in memory; staged records wait in a spill
+     * file (sq_tmp_add()), not in a TEMP table. A 64 MB page cache keeps
+     * a night's working set of pages in memory.
      * ignore_check_constraints: the schema's CHECK (state IN (...)) and
      * CHECK (action IN (...)) build a temporary b-tree on every write that
      * sets them (a quarter of the CPU of a push); this file only ever
@@ -1524,11 +1503,6 @@ struct ledger *ledger_sqlite_open(const char *path, int flags, struct etl_err *e
         exec(l, "PRAGMA cache_size=-65536", err) < 0)
         goto fail;
     if (migrate(l, err) < 0)
-        goto fail;
-    if (exec(l, "CREATE TEMP TABLE IF NOT EXISTS stage (key TEXT, plate TEXT, cents INTEGER,"
-             " currency TEXT, start_time INTEGER, end_time INTEGER, vendor_zone TEXT,"
-             " zone TEXT, zone_status TEXT, permit_no TEXT, ticket TEXT, promo TEXT,"
-             " voided INTEGER, source TEXT, line INTEGER)", err) < 0)
         goto fail;
     for (i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i],

@@ -9,8 +9,8 @@
  * What OPSCOM sees of a permit is the table PERMIT_FIELDS below (the codec,
  * permit_json.h, follows it). A struct permit is filled per row and reused;
  * no heap memory inside.
- * voidmatch.c spills and restores every field (report FILE...): a new
- * field must be added there too.
+ * spill.c writes and restores every field (an offline report's sales, the
+ * SQLite ledger's staging): a new field must be added there too.
  */
 #ifndef ETL_PERMIT_H
 #define ETL_PERMIT_H
@@ -40,7 +40,7 @@ enum currency { CUR_NONE = 0, CUR_CAD, CUR_USD };
  *           delete and a new push
  * Rows are in the order of the members of every body. Adding a wire field
  * is one row here and its member in struct permit (then its ledger column,
- * voidmatch.c's spill and, if vendors send it, its raw_field in profile.h).
+ * spill.c's serialization and, if vendors send it, its raw_field in profile.h).
  * The plate's name is a macro because the ledger's prune SQL names it.
  */
 #define PERMIT_PLATE_NAME "LicencePlate"

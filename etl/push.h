@@ -19,8 +19,9 @@
  *   push_counts(p), push_exit_code(p, ...)
  *   push_free(p);
  *
- * Staging: accepted records of a file are parked in a TEMP table
- * (batch_size per transaction) while the file is read; when it ends, the
+ * Staging: accepted records of a file are parked (ledger_tmp_add(): a
+ * spill file on SQLite, a TEMP table on PostgreSQL) while the file is
+ * read; when it ends, the
  * file's reject ratio (rejected / rows) is checked: over max_reject_ratio
  * (and not --force) its records are dropped ("not pushed", exit 1); else
  * each is merged into the ledger with ledger_stage() (batch_size per

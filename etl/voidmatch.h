@@ -6,7 +6,7 @@
  * Whether a sale is cancelled is known only after the last file, yet the
  * workbook streams its `Permits` rows and the inputs may be FIFOs read
  * once. So, during the pass:
- *     voidmatch_sale()   appends the sale to a spill file: a compact
+ *     voidmatch_sale()   appends the sale to a spill (spill.h): a compact
  *                        length-prefixed serialization of its permit, in an
  *                        unlinked temp file of $TMPDIR (else /tmp), created
  *                        0600 and unlinked at once (gone even on a crash);
@@ -19,7 +19,7 @@
  * Memory is bounded in the number of sales (one record buffer) and grows
  * only with the voids, which are rare; disk use is about the size of the
  * sales' text. Lifecycle: new -> sale/void ... -> replay (once) -> free.
- * Source paths (p->source) are copied (interned), so the permits given are
+ * Source paths (p->source) are copied, so the permits given are
  * borrowed for the call only; the permits and voids handed to the replay
  * callbacks are valid during the callback only.
  */

@@ -114,22 +114,59 @@ def live(st):
     return [p for p in st["permits"] if not p["deleted"]]
 
 
+# the permit columns a body is built from, in CANON's order
+BODY_COLS = "plate, cents, currency, start_time, end_time, zone, permit_no, ticket, promo"
+
+
+def body_of(cols):
+    """The canonical body (a dict) of a row's permit columns: what an empty
+    body / srv_body / target of the compact ledger row stands for. Written
+    from the wire format's rules (empty members, a free session and no
+    currency are left out; amounts as units.cents; times UTC), not by the
+    program."""
+    import datetime
+    plate, cents, cur, start, end, zone, pno, ticket, promo = cols
+
+    def utc(t):
+        return datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%S")
+    b = {}
+    if plate:
+        b["LicencePlate"] = plate
+    if int(cents) > 0:
+        b["Amount"] = "%d.%02d" % (int(cents) // 100, int(cents) % 100)
+    if cur in ("CAD", "USD"):
+        b["CurrencyID"] = cur
+    b["startTime"] = utc(start)
+    b["endTime"] = utc(end)
+    for k, v in (("zone", zone), ("permitNo", pno), ("TicketNumber", ticket),
+                 ("promoCode", promo)):
+        if v:
+            b[k] = v
+    return b
+
+
+def server_body(db, key, srv):
+    """A row's srv_body as JSON text: '' is the row's own body."""
+    if srv != "":
+        return srv
+    cols = db.execute("SELECT %s FROM records WHERE key = ?" % BODY_COLS, (key,)).fetchone()
+    return json.dumps(body_of(cols), separators=(",", ":"))
+
+
 def norm(fields):
     return tuple((k, fields[k]) for k in CANON if k in fields)
 
 
 def live_groups(db):
     """Live records per (type, zone, zone status) as the server holds them,
-    computed here from each row: srv_body '=' is the row's own body (its
-    permit_no and zone, absent from the body when empty)."""
+    computed here from each row's server body (srv_body '' is the row's own
+    body, body_of())."""
     want = Counter()
-    for body, zone, zst, pno in db.execute(
-            "SELECT srv_body, zone, zone_status, permit_no FROM records "
-            "WHERE srv_body IS NOT NULL").fetchall():
-        if body == "=":
-            b = {k: v for k, v in (("zone", zone), ("permitNo", pno)) if v}
-        else:
-            b = json.loads(body)
+    for row in db.execute("SELECT srv_body, zone, zone_status, %s FROM records "
+                          "WHERE srv_body IS NOT NULL" % BODY_COLS).fetchall():
+        body, zone, zst = row[:3]
+        b = body_of(row[3:]) if body == "" else json.loads(body)
         szone = b.get("zone", "")
         want[("temp" if b.get("permitNo") is None else "standard", szone,
               zst if szone == zone else "")] += 1
@@ -162,7 +199,10 @@ def main():
     elif cmd == "ledger-field":
         db = connect(a[1])
         row = db.execute("SELECT %s FROM records WHERE key = ?" % a[3], (a[2],)).fetchone()
-        print("" if row is None or row[0] is None else row[0])
+        v = "" if row is None or row[0] is None else row[0]
+        if a[3] in ("srv_body", "body", "target") and row is not None and v == "":
+            v = server_body(db, a[2], "")
+        print(v)
     elif cmd == "live-counts":
         db = connect(a[1])
         have = Counter()
@@ -197,8 +237,9 @@ def main():
         maxdup = int(a[4]) if len(a) > 4 else -1
         lv = {p["reference_id"]: p for p in live(st)}
         db = connect(a[2])
-        rows = db.execute("SELECT key, state, reference_id, srv_body, resent_after_doubt "
-                          "FROM records").fetchall()
+        rows = [r[:3] + (r[3] if r[3] != "" else json.dumps(body_of(r[5:])), r[4])
+                for r in db.execute("SELECT key, state, reference_id, srv_body, "
+                                    "resent_after_doubt, %s FROM records" % BODY_COLS)]
         bad = []
         pushed = [r for r in rows if r[1] == "pushed"]
         if len(pushed) != n:

@@ -310,12 +310,152 @@ START_TEST(test_staged_json)
     ck_assert_int_eq(permit_json_record(&p, &j), 0);
     sha256_hex(b.ptr, b.len, h);
     ck_assert_str_eq(r.body.ptr, b.ptr);
-    ck_assert_str_eq(r.record.ptr, j.ptr);
+    buf_reset(&b);
+    ck_assert_int_eq(ledger_rec_record(&r, &b), 0);
+    ck_assert_str_eq(b.ptr, j.ptr);
+    buf_reset(&b);
+    ck_assert_int_eq(permit_json_body(&p, &b), 0);
     ck_assert_str_eq(r.hash, h);
     ck_assert_str_eq(r.p.plate, p.plate);
     ck_assert_str_eq(r.p.zone, p.zone);
     buf_release(&b);
     buf_release(&j);
+    ledger_rec_release(&r);
+    ledger_close(l);
+}
+END_TEST
+
+/* One value of a query on the ledger's records table (its name given as
+ * %s in sql): the first column of the first row, "" for none, "(null)"
+ * for NULL; either backend. */
+static void rec_sql(const char *sql, char *out, size_t cap)
+{
+    char q[1024];
+    int pg = !strncmp(path, "postgres", 8);
+    const char *at = strstr(sql, "%s");
+
+    ck_assert_ptr_nonnull(at);
+    snprintf(q, sizeof(q), "%.*s%s%s", (int)(at - sql), sql,
+             pg ? "permit_etl.records" : "records", at + 2);
+    if (pg && !strncmp(q, "UPDATE", 6)) {
+        pg_sql(q, out, cap);
+    } else if (pg) {
+        char wrapped[1100];
+        snprintf(wrapped, sizeof(wrapped), "SELECT coalesce((%s)::text, '(null)')", q);
+        pg_sql(wrapped, out, cap);
+    } else {
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        ck_assert_msg(sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK, "%s: %s", q,
+                      sqlite3_errmsg(db));
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(out, cap, "%s", sqlite3_column_type(st, 0) == SQLITE_NULL ? "(null)"
+                                     : (const char *)sqlite3_column_text(st, 0));
+        else
+            out[0] = '\0';
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+}
+
+/* The compact row: no copy of the body, the record line, the target or
+ * the server's copy is stored while they are what the permit columns
+ * give; what a read returns is built from the columns, and a change of
+ * the columns first stores the body the server still holds. */
+START_TEST(test_compact)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct permit p, q;
+    struct ledger_rec r;
+    struct buf b = BUF_INIT, old = BUF_INIT;
+    struct etl_err e;
+    char v[2048];
+    int i;
+
+    mk(&p, "ps:c1", "ABC123", 1450, "Lot 4");
+    snprintf(p.permit_no, sizeof(p.permit_no), "L4-7");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_NEW);
+    rec_sql("SELECT body || '|' || record || '|' || target || '|' || coalesce(srv_body, 'NULL') "
+            "FROM %s WHERE key = 'ps:c1'", v, sizeof(v));
+    ck_assert_str_eq(v, "|||NULL");
+    ledger_rec_init(&r);
+    get(l, "ps:c1", &r);
+    ck_assert_int_eq(permit_json_body(&p, &b), 0);
+    ck_assert_str_eq(r.body.ptr, b.ptr);
+    ck_assert_str_eq(r.target.ptr, b.ptr);
+    ck_assert_uint_eq(r.srv_body.len, 0);
+    /* pushed: the server's copy is the row's own body */
+    push_ok(l, "ps:c1", "R1");
+    rec_sql("SELECT srv_body FROM %s WHERE key = 'ps:c1'", v, sizeof(v));
+    ck_assert_str_eq(v, "");
+    get(l, "ps:c1", &r);
+    ck_assert_str_eq(r.srv_body.ptr, b.ptr);
+    ck_assert_int_eq(ledger_rec_unlinked(&r), 0);
+    /* a change: the old body is stored as the server's copy before the
+     * columns change, the update carries the changed fields only */
+    buf_reset(&old);
+    ck_assert_int_eq(buf_add(&old, b.ptr, b.len), 0);
+    q = p;
+    snprintf(q.plate, sizeof(q.plate), "XYZ789");
+    q.cents = 1600;
+    ck_assert_int_eq(stage(l, &q, 0), LSO_UPDATE);
+    rec_sql("SELECT srv_body FROM %s WHERE key = 'ps:c1'", v, sizeof(v));
+    ck_assert_str_eq(v, old.ptr);
+    get(l, "ps:c1", &r);
+    ck_assert_str_eq(r.srv_body.ptr, old.ptr);
+    buf_reset(&b);
+    ck_assert_int_eq(permit_json_body(&q, &b), 0);
+    ck_assert_str_eq(r.body.ptr, b.ptr);
+    ck_assert_str_eq(r.target.ptr, b.ptr);
+    ck_assert_ptr_nonnull(strstr(r.upd.ptr, "XYZ789"));
+    ck_assert_ptr_null(strstr(r.upd.ptr, "L4-7"));
+    push_ok(l, "ps:c1", "R1");
+    rec_sql("SELECT srv_body FROM %s WHERE key = 'ps:c1'", v, sizeof(v));
+    ck_assert_str_eq(v, "");
+    get(l, "ps:c1", &r);
+    ck_assert_str_eq(r.srv_body.ptr, b.ptr);
+    ck_assert_int_eq(r.state, LS_PUSHED);
+    /* a row written before the compact form reads as it was stored */
+    rec_sql("UPDATE %s SET body = '{\"old\":1}', target = '{\"old\":1}', "
+            "srv_body = '{\"old\":2}', record = '{\"old\":3}' WHERE key = 'ps:c1'",
+            v, sizeof(v));
+    get(l, "ps:c1", &r);
+    ck_assert_str_eq(r.body.ptr, "{\"old\":1}");
+    ck_assert_str_eq(r.srv_body.ptr, "{\"old\":2}");
+    ck_assert_int_eq(ledger_rec_record(&r, &b), 0);
+    ck_assert_str_eq(b.ptr, "{\"old\":3}");
+    /* seen again unchanged, the same source and line: one range write for
+     * consecutive rows, after which every row carries the new run */
+    ledger_set_run(l, 7);
+    for (i = 0; i < 5; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "ps:r%d", i);
+        mk(&p, key, "RUN1", 500 + i, "Lot 4");
+        p.line = 10 + i;
+        ck_assert_int_eq(stage(l, &p, 0), LSO_NEW);
+        push_ok(l, key, key);
+    }
+    ledger_set_run(l, 8);
+    ck_assert_int_eq(ledger_begin(l, &e), 0);
+    for (i = 0; i < 5; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "ps:r%d", i);
+        mk(&p, key, "RUN1", 500 + i, "Lot 4");
+        p.line = i == 3 ? 99 : 10 + i;        /* one moved to another line */
+        ck_assert_int_eq(stage(l, &p, 0), LSO_UNCHANGED);
+    }
+    ck_assert_int_eq(ledger_commit(l, &e), 0);
+    rec_sql("SELECT count(*) FROM %s WHERE key LIKE 'ps:r_' AND run = 8 "
+            "AND sale_stage = 'unchanged'", v, sizeof(v));
+    ck_assert_str_eq(v, "5");
+    rec_sql("SELECT line FROM %s WHERE key = 'ps:r3'", v, sizeof(v));
+    ck_assert_str_eq(v, "99");
+    rec_sql("SELECT count(*) FROM %s WHERE key LIKE 'ps:r_' AND state = 'pushed' "
+            "AND srv_body = ''", v, sizeof(v));
+    ck_assert_str_eq(v, "5");
+    buf_release(&b);
+    buf_release(&old);
     ledger_rec_release(&r);
     ledger_close(l);
 }
@@ -1319,19 +1459,19 @@ static void db_sql(const char *sql, struct buf *out)
 }
 
 /* The reference: the scan `stats` ran before the live_counts table, over
- * every record the server holds, written here on its own (srv_body '=':
+ * every record the server holds, written here on its own (srv_body '':
  * the server holds the row's own body, whose permitNo and zone are the
  * row's permit_no and zone, left out of the body when empty). */
 #define REF_SCAN(JTXT)                                                        \
     "SELECT type, szone, CASE WHEN szone = zone THEN zone_status ELSE '' END, " \
-    "count(*) FROM (SELECT CASE WHEN srv_body = '=' THEN "                    \
+    "count(*) FROM (SELECT CASE WHEN srv_body = '' THEN "                    \
     "CASE WHEN permit_no = '' THEN 'temp' ELSE 'standard' END "               \
     "WHEN " JTXT("permitNo") " IS NULL THEN 'temp' ELSE 'standard' END AS type, " \
-    "CASE WHEN srv_body = '=' THEN zone ELSE coalesce(" JTXT("zone") ", '') END AS szone, " \
+    "CASE WHEN srv_body = '' THEN zone ELSE coalesce(" JTXT("zone") ", '') END AS szone, " \
     "zone, zone_status FROM records WHERE srv_body IS NOT NULL) x "            \
     "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 #define SQ_JTXT(k) "json_extract(srv_body, '$." k "')"
-#define PG_JTXT(k) "(CASE WHEN srv_body = '=' THEN NULL ELSE srv_body::json->>'" k "' END)"
+#define PG_JTXT(k) "(CASE WHEN srv_body = '' THEN NULL ELSE nullif(srv_body, '')::json->>'" k "' END)"
 
 static void live_buf_cb(void *ctx, const char *type, const char *zone, const char *zs,
                         long n)
@@ -1474,34 +1614,34 @@ START_TEST(test_live_counts)
     ledger_rollback(l);
     ck_assert_int_eq(ledger_get(l, "ps:E", &r, &e), 0);
     live_check(l, "temp|Lot 4|matched|2\n", "rolled back");
-    /* rows whose srv_body is '=' (the server holds the row's own body),
+    /* rows whose srv_body is '' (the server holds the row's own body),
      * written directly: D becomes live with its own columns' group; a new
      * row with a permit number and no zone; then their columns change */
-    db_sql("UPDATE records SET srv_body = '=', body = '', record = '', target = NULL "
+    db_sql("UPDATE records SET srv_body = '', body = '', record = '', target = '' "
            "WHERE key = 'ps:D'", NULL);
     db_sql("INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
            "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, line, "
            "body, hash, upd, target, srv_body, record, reference_id, state, action, "
            "first_seen, last_seen) VALUES ('ps:F', 'FFF', 100, 'CAD', 1795874400, "
            "1795878000, 'Lot 4', '', 'missing', 'PF', '', '', 0, 'in.csv', 9, '', 'h', "
-           "NULL, NULL, '=', '', 'RF', 'pushed', 'none', 't', 't')", NULL);
+           "NULL, '', '', '', 'RF', 'pushed', 'none', 't', 't')", NULL);
     live_check(l, "standard||missing|1\ntemp|Lot 4|matched|2\ntemp|Lot 5|matched|1\n",
-               "'=' rows");
+               "'' rows");
     db_sql("UPDATE records SET zone = 'Lot 6', zone_status = 'alias' WHERE key = 'ps:D'",
            NULL);
     db_sql("UPDATE records SET permit_no = '' WHERE key = 'ps:F'", NULL);
     live_check(l, "temp||missing|1\ntemp|Lot 4|matched|2\ntemp|Lot 6|alias|1\n",
-               "'=' rows' columns changed");
-    /* from '=' to the JSON the server holds, and back */
+               "'' rows' columns changed");
+    /* from '' to the JSON the server holds, and back */
     db_sql("UPDATE records SET srv_body = '{\"zone\":\"Lot 6\",\"permitNo\":\"Q\"}' "
            "WHERE key = 'ps:D'", NULL);
     live_check(l, "standard|Lot 6|alias|1\ntemp||missing|1\ntemp|Lot 4|matched|2\n",
-               "'=' to JSON");
-    db_sql("UPDATE records SET srv_body = '=' WHERE key = 'ps:D'", NULL);
-    db_sql("UPDATE records SET srv_body = '=' WHERE key = 'ps:A'", NULL);
+               "'' to JSON");
+    db_sql("UPDATE records SET srv_body = '' WHERE key = 'ps:D'", NULL);
+    db_sql("UPDATE records SET srv_body = '' WHERE key = 'ps:A'", NULL);
     live_check(l, "temp||missing|1\ntemp|Lot 4|matched|2\ntemp|Lot 6|alias|1\n",
-               "JSON to '='");
-    /* a '=' row deleted; a live one and one that is not */
+               "JSON to ''");
+    /* a '' row deleted; a live one and one that is not */
     db_sql("DELETE FROM records WHERE key IN ('ps:F', 'ps:C')", NULL);
     live_check(l, "temp|Lot 4|matched|2\ntemp|Lot 6|alias|1\n", "rows deleted");
     /* prune: the old record becomes a tombstone, still live */
@@ -1521,7 +1661,7 @@ START_TEST(test_live_counts)
 END_TEST
 
 /* Rows of an older ledger for the migration tests: JSON bodies with and
- * without permitNo, a server zone that is not the row's, NULL, and '=' */
+ * without permitNo, a server zone that is not the row's, NULL, and '' */
 #define LIVE_OLD_ROWS                                                         \
     "INSERT INTO records (key, plate, cents, currency, start_time, end_time, " \
     "vendor_zone, zone, zone_status, permit_no, ticket, promo, source, line, body, hash, " \
@@ -1537,9 +1677,9 @@ END_TEST
     "('k5','A',1,'CAD',1,2,'Lot 2','Lot 2','matched','','','','a.csv',5,'{}','h', " \
     " NULL,'{}',NULL,'pending','push','t','t'),"                             \
     "('k6','A',1,'CAD',1,2,'Lot 2','Lot 2','missing','P6','','','a.csv',6,'','h', " \
-    " '=','',NULL,'pushed','none','t','t'),"                                  \
+    " '','',NULL,'pushed','none','t','t'),"                                  \
     "('k7','A',1,'CAD',1,2,'','','','','','','a.csv',7,'','h', "             \
-    " '=','','R7','pushed','none','t','t');"
+    " '','','R7','pushed','none','t','t');"
 #define LIVE_OLD_WANT                                                         \
     "standard|Lot 1|matched|1\nstandard|Lot 2|missing|1\ntemp|||1\n"          \
     "temp|Lot 1|alias|1\ntemp|Lot 1|matched|1\ntemp|Lot 9||1\n"
@@ -1950,6 +2090,7 @@ int main(void)
     tcase_add_test(tc, test_migrate_v1);
     tcase_add_test(tc, test_lock);
     tcase_add_test(tc, test_body);
+    tcase_add_test(tc, test_compact);
     tcase_add_loop_test(tc, test_staged_json, 0,
                         sizeof(staged_json_cases) / sizeof(staged_json_cases[0]));
     tcase_add_loop_test(tc, test_changes, 0, sizeof(change_cases) / sizeof(change_cases[0]));
@@ -1979,6 +2120,7 @@ int main(void)
         tcase_add_test(tc, test_pg_schema);
         tcase_add_test(tc, test_pg_workers);
         tcase_add_test(tc, test_body);
+        tcase_add_test(tc, test_compact);
         tcase_add_loop_test(tc, test_staged_json, 0,
                             sizeof(staged_json_cases) / sizeof(staged_json_cases[0]));
         tcase_add_loop_test(tc, test_changes, 0,
