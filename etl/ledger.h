@@ -29,6 +29,11 @@
  *     plate-free tombstone, ledger_prune()).
  * One row per input file (table `files`): path, size, mtime, sha256, the
  * fingerprint of the zone tables it was staged with (`ctx`), `final`.
+ * Table `live_counts`: how many records the server holds per server-side
+ * group (type, zone, zone_status; see ledger_live_counts()), kept by
+ * triggers on `records` in the same transaction as every change of a row
+ * (so always equal to a scan, kill -9 included), read without a scan.
+ * (srv_body '' is the row's own body: its permit number and zone.)
  *
  * Final states are pushed, failed and deleted. The content hash changes
  * only when the staged content changes: admin update/delete
@@ -73,7 +78,7 @@
 #include "permit.h"
 #include "sha256.h"
 
-#define LEDGER_SCHEMA_VERSION 6
+#define LEDGER_SCHEMA_VERSION 7
 
 /* cancelled: a sale whose key has a void, never sent (or nothing left on the
  * server); voided: a void whose sale has not been seen yet (the row holds
@@ -349,7 +354,11 @@ int ledger_each_in_range(struct ledger *l, long long from, long long to, ledger_
                          void *ctx, struct etl_err *err);
 /* Live (on the server: srv_body not NULL) permits per (type, zone,
  * zone_status): type "standard" (sent with a permitNo) or "temp"; zone as
- * the server has it. For the "OPSCOM Stats" sheet and `stats`. */
+ * the server has it; zone_status the record's when the server's zone is
+ * the record's zone, else "". Ordered by the three; no group of 0. For the
+ * "OPSCOM Stats" sheet and `stats`. Read from the table `live_counts`:
+ * O(groups), whatever the ledger's size (PostgreSQL: plus the delta rows
+ * written since the last fold, docs/LEDGER.md). */
 int ledger_live_counts(struct ledger *l,
                        void (*fn)(void *ctx, const char *type, const char *zone,
                                   const char *zone_status, long count),

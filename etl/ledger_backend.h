@@ -80,7 +80,8 @@ struct ledger_row {
  *   SALE_COUNTS                 1 from, 2 to -> zone, quarter (start / 900), count
  *   ZONE_LAST                   1 zone -> max start (NULL: none)
  *   ZONE_FIRSTS                 -> zone, min start
- *   LIVE                        -> type, zone, zone status, count
+ *   LIVE                        -> type, zone, zone status, count (the
+ *                                  table live_counts, never a scan)
  *   STAGE_BRIEF                 1 key -> id, hash, state, action, source,
  *                               line, voided (what staging needs to see a
  *                               row unchanged)

@@ -40,6 +40,86 @@
 #define MINE(w) "worker = " w " AND lease > clock_timestamp()"
 #define LEASE(s) "clock_timestamp() + " s "::int * interval '1 second'"
 
+/*
+ * Live counts (ledger_live_counts()), the twin of ledger_sqlite.c's: rows
+ * of `live_counts` (type, zone, zone_status, n) written by a trigger on
+ * `records` in the same transaction as the record's change, read in
+ * O(groups). Several workers commit outcomes at once, so the trigger never
+ * updates a shared row (a counter row per group would make every worker's
+ * commit wait for the row lock of the others', and two workers touching
+ * two groups in opposite orders would deadlock): it appends a delta row
+ * (+1 / -1 of a group). The reader sums the rows per group. Now and then
+ * (LIVE_FOLD_SQL: before a writer's read, at a writer's close) the rows
+ * are folded into one per group: it deletes the rows it sees and inserts
+ * their sums, in one statement under a try-lock (a second folder skips);
+ * it takes no lock any outcome waits for (delta rows of open transactions
+ * are invisible to it and stay), and every snapshot's sum per group is
+ * the count at that snapshot.
+ *
+ * LIVE_GROUP(R): the server-side group of the row R ("NEW.", "OLD.", or ""
+ * for the row of a query on records), written once: type ("standard" when
+ * the server's body has a permitNo, else "temp"), the server's zone ('' if
+ * none), the row's zone_status when the server's zone is the row's zone
+ * (else ''). srv_body '' means "the server holds exactly this row's body"
+ * (built from the permit columns: permitNo and zone in it when not empty).
+ */
+#define LIVE_SRV_ZONE(R)                                                      \
+    "(CASE WHEN " R "srv_body = '' THEN " R "zone "                          \
+    "ELSE coalesce(nullif(" R "srv_body, '')::json->>'zone', '') END)"
+#define LIVE_GROUP(R)                                                         \
+    "(CASE WHEN (CASE WHEN " R "srv_body = '' THEN nullif(" R "permit_no, '') " \
+    "ELSE nullif(" R "srv_body, '')::json->>'permitNo' END) IS NULL "      \
+    "THEN 'temp' ELSE 'standard' END), " LIVE_SRV_ZONE(R) ", "                \
+    "(CASE WHEN " LIVE_SRV_ZONE(R) " = " R "zone THEN " R "zone_status ELSE '' END)"
+/* the lock of a fold (pg_try_advisory_xact_lock) */
+#define PG_FOLD_LOCK "6c697665"
+#define LIVE_FOLD_SQL                                                         \
+    "WITH k AS (SELECT pg_try_advisory_xact_lock(x'" PG_FOLD_LOCK "'::bigint) AS got), " \
+    "d AS (DELETE FROM live_counts WHERE (SELECT got FROM k) "                \
+    "RETURNING type, zone, zone_status, n) "                                  \
+    "INSERT INTO live_counts (type, zone, zone_status, n) "                   \
+    "SELECT type, zone, zone_status, sum(n) FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0"
+/* The table, the trigger functions and their triggers, the counts of the
+ * existing rows (the one scan, at migration). The triggers fire only when
+ * a write changes srv_body, zone, zone_status or permit_no of a row the
+ * server holds (before or after), and write only when the row's group (or
+ * whether the server holds it) changed. The WHEN clauses stay small
+ * column comparisons: the server rebuilds them for every statement, while
+ * a function's plans are kept for the session. The step can run again (a
+ * version set back): it starts the table over. */
+#define LIVE_COUNTS_SQL                                                       \
+    "DROP TABLE IF EXISTS live_counts;"                                       \
+    "CREATE TABLE live_counts (type text NOT NULL, zone text NOT NULL,"       \
+    " zone_status text NOT NULL, n bigint NOT NULL);"                         \
+    "INSERT INTO live_counts (type, zone, zone_status, n) SELECT " LIVE_GROUP("") \
+    ", count(*) FROM records WHERE srv_body IS NOT NULL GROUP BY 1, 2, 3;"    \
+    "CREATE OR REPLACE FUNCTION live_counts_add() RETURNS trigger LANGUAGE plpgsql " \
+    "AS $f$ BEGIN " LIVE_DELTA("NEW.", "1") " RETURN NULL; END $f$;"          \
+    "CREATE OR REPLACE FUNCTION live_counts_sub() RETURNS trigger LANGUAGE plpgsql " \
+    "AS $f$ BEGIN " LIVE_DELTA("OLD.", "-1") " RETURN NULL; END $f$;"         \
+    "CREATE OR REPLACE FUNCTION live_counts_upd() RETURNS trigger LANGUAGE plpgsql " \
+    "AS $f$ BEGIN "                                                           \
+    "IF OLD.srv_body IS NOT NULL AND NEW.srv_body IS NOT NULL AND "           \
+    "ROW(" LIVE_GROUP("OLD.") ") IS NOT DISTINCT FROM ROW(" LIVE_GROUP("NEW.") ") " \
+    "THEN RETURN NULL; END IF; "                                              \
+    "IF OLD.srv_body IS NOT NULL THEN " LIVE_DELTA("OLD.", "-1") " END IF; "  \
+    "IF NEW.srv_body IS NOT NULL THEN " LIVE_DELTA("NEW.", "1") " END IF; "   \
+    "RETURN NULL; END $f$;"                                                   \
+    "CREATE OR REPLACE TRIGGER live_counts_ins AFTER INSERT ON records FOR EACH ROW " \
+    "WHEN (NEW.srv_body IS NOT NULL) EXECUTE FUNCTION live_counts_add();"     \
+    "CREATE OR REPLACE TRIGGER live_counts_del AFTER DELETE ON records FOR EACH ROW " \
+    "WHEN (OLD.srv_body IS NOT NULL) EXECUTE FUNCTION live_counts_sub();"     \
+    "CREATE OR REPLACE TRIGGER live_counts_upd AFTER UPDATE OF srv_body, zone, " \
+    "zone_status, permit_no ON records FOR EACH ROW WHEN ((OLD.srv_body IS NOT NULL " \
+    "OR NEW.srv_body IS NOT NULL) AND (OLD.srv_body IS DISTINCT FROM NEW.srv_body " \
+    "OR OLD.zone IS DISTINCT FROM NEW.zone OR OLD.zone_status IS DISTINCT FROM " \
+    "NEW.zone_status OR OLD.permit_no IS DISTINCT FROM NEW.permit_no)) "      \
+    "EXECUTE FUNCTION live_counts_upd();"
+/* one delta row (d) of the group of the row R */
+#define LIVE_DELTA(R, d)                                                      \
+    "INSERT INTO " PG_SCHEMA ".live_counts (type, zone, zone_status, n) "     \
+    "VALUES (" LIVE_GROUP(R) ", " d ");"
+
 enum pst {
     P_GET_KEY, P_GET_REF, P_GET_ID, P_INSERT, P_RESTAGE, P_TOUCH, P_TOUCH_RANGE,
     P_STAGE_BRIEF, P_SET_HELD_PENDING,
@@ -50,7 +130,7 @@ enum pst {
     P_CANCEL_SALE, P_RUN_RECS, P_EARLIER_ATTN, P_RENEW, P_RELEASE, P_OTHERS, P_CLAIMABLE,
     P_NEXT_PENDING_RO, P_UNLINKED_FAIL, P_SETTLE_CLEAR, P_SETTLE_ADD, P_SETTLE_RANGE,
     P_REJROW_CLEAR, P_REJROW_ADD, P_REJROW_RANGE, P_SALE_COUNTS, P_ZONE_LAST, P_ZONE_FIRSTS,
-    P_COUNT
+    P_LIVE_FOLD, P_COUNT
 };
 
 static const char *const pst_sql[P_COUNT] = {
@@ -172,18 +252,10 @@ static const char *const pst_sql[P_COUNT] = {
                "AND ($4::int = 0 OR resent_after_doubt = 1) ORDER BY id",
     [P_RANGE] = "SELECT " REC_COLS " FROM records WHERE start_time >= $1::bigint "
                 "AND start_time < $2::bigint ORDER BY start_time, id",
-    [P_LIVE] =
-        /* srv_body '' is the row's own body: its permit number and zone
-         * (the body leaves out empty members) */
-        "SELECT CASE WHEN srv_body = '' THEN CASE WHEN permit_no = '' THEN 'temp' "
-        "ELSE 'standard' END WHEN nullif(srv_body, '')::json->>'permitNo' IS NULL "
-        "THEN 'temp' ELSE 'standard' END AS type, "
-        "CASE WHEN srv_body = '' THEN zone "
-        "ELSE coalesce(nullif(srv_body, '')::json->>'zone', '') END AS szone, "
-        "CASE WHEN srv_body = '' THEN zone_status "
-        "WHEN coalesce(nullif(srv_body, '')::json->>'zone', '') = zone "
-        "THEN zone_status ELSE '' END AS zst, count(*) "
-        "FROM records WHERE srv_body IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    /* O(groups + deltas since the last fold): LIVE_COUNTS_SQL */
+    [P_LIVE] = "SELECT type, zone, zone_status, sum(n) FROM live_counts "
+               "GROUP BY 1, 2, 3 HAVING sum(n) > 0 ORDER BY 1, 2, 3",
+    [P_LIVE_FOLD] = LIVE_FOLD_SQL,
     /* a plate-free tombstone in place (ledger.h): the plate leaves srv_body
      * too (the canonical body starts with it) */
     [P_PRUNE] =
@@ -332,6 +404,8 @@ static const char *const pg_migrations[LEDGER_SCHEMA_VERSION] = {
     "DROP INDEX IF EXISTS records_plate;"
     "DROP INDEX IF EXISTS records_start;"
     "CREATE INDEX records_start ON records (start_time, zone);",
+    /* issue 20: live counts kept as records change (LIVE_COUNTS_SQL) */
+    LIVE_COUNTS_SQL,
 };
 
 struct pg_ledger {
@@ -1272,6 +1346,8 @@ static void pg_close(struct ledger *gl)
                                      0));
             }
             buf_release(&ids);
+            /* the live counts' delta rows of this run, folded (LIVE_FOLD_SQL) */
+            PQclear(PQexec(l->conn, pst_sql[P_LIVE_FOLD]));
         }
     }
     PQfinish(l->conn);
@@ -1416,13 +1492,19 @@ static int pg_query(struct ledger *gl, enum ledger_query q, const struct ledger_
         [LQ_COUNT_STATE] = P_COUNT_STATE, [LQ_EARLIER_ATTN] = P_EARLIER_ATTN,
         [LQ_STAGE_BRIEF] = P_STAGE_BRIEF,
     };
+    struct pg_ledger *l = PGL(gl);
     struct prm s = { 0 };
     struct pg_row x = { NULL, 0 };
     struct ledger_row w = { row_text, row_num, &x };
     PGresult *r;
 
+    /* a writer folds the live counts' delta rows first (LIVE_FOLD_SQL);
+     * inside a transaction it leaves them for its close */
+    if (q == LQ_LIVE && !l->readonly && !l->dry && !l->in_tx &&
+        run_n(l, P_LIVE_FOLD, NULL, err, what) < 0)
+        return -1;
     args_prm(a, &s);
-    r = run(PGL(gl), st[q], &s, err, what);
+    r = run(l, st[q], &s, err, what);
     if (!r)
         return -1;
     x.r = r;

@@ -34,6 +34,77 @@ enum stmt_id {
     ST_COUNT
 };
 
+/*
+ * Live counts (ledger_live_counts()): the table `live_counts` holds, per
+ * server-side group (type, zone, zone status), how many records the server
+ * holds (srv_body not NULL); triggers on `records` keep it in the same
+ * transaction as every change of a record, so it is kill -9 safe by
+ * construction and reading it costs O(groups), never a scan.
+ *
+ * LIVE_GROUP(R): the server-side group of the row R ("new.", "old.", or ""
+ * for the row of a query on records), three expressions, written once:
+ *   type         "standard" when the server's body has a permitNo, else "temp";
+ *   zone         the server's zone ('' when the body has none);
+ *   zone_status  the row's zone_status when the server's zone is the row's
+ *                zone, else ''.
+ * srv_body '' means "the server holds exactly this row's body" (the body
+ * built from the row's permit columns, permit_json_body(): permitNo and
+ * zone are in it when not empty), so its permitNo is the row's permit_no
+ * and its zone the row's zone. Any other srv_body is the JSON sent.
+ */
+#define LIVE_SRV_ZONE(R)                                                      \
+    "(CASE WHEN " R "srv_body = '' THEN " R "zone "                          \
+    "ELSE coalesce(json_extract(" R "srv_body, '$.zone'), '') END)"
+#define LIVE_GROUP(R)                                                         \
+    "(CASE WHEN (CASE WHEN " R "srv_body = '' THEN nullif(" R "permit_no, '') " \
+    "ELSE json_extract(" R "srv_body, '$.permitNo') END) IS NULL "            \
+    "THEN 'temp' ELSE 'standard' END), " LIVE_SRV_ZONE(R) ", "                \
+    "(CASE WHEN " LIVE_SRV_ZONE(R) " = " R "zone THEN " R "zone_status ELSE '' END)"
+/* The group's row of live_counts, for the row R. */
+#define LIVE_ROW_IS(R) "(type, zone, zone_status) = (" LIVE_GROUP(R) ")"
+/*
+ * The table, its triggers, and the counts of the existing rows (the one
+ * scan, at migration). A trigger fires only when a write sets srv_body,
+ * zone, zone_status or permit_no, and does something only when the row's
+ * group (or whether the server holds it) changed: marking a record sent,
+ * a failure, a retry or an update of a live permit within its group cost
+ * nothing. A group whose count falls to 0 leaves the table. The step can
+ * run again (a version set back): it starts the table over.
+ */
+#define LIVE_COUNTS_SQL                                                       \
+    "DROP TABLE IF EXISTS live_counts;"                                       \
+    "DROP TRIGGER IF EXISTS live_counts_ins;"                                 \
+    "DROP TRIGGER IF EXISTS live_counts_del;"                                 \
+    "DROP TRIGGER IF EXISTS live_counts_upd_old;"                             \
+    "DROP TRIGGER IF EXISTS live_counts_upd_new;"                             \
+    "CREATE TABLE live_counts (type TEXT NOT NULL, zone TEXT NOT NULL,"       \
+    " zone_status TEXT NOT NULL, n INTEGER NOT NULL,"                         \
+    " PRIMARY KEY (type, zone, zone_status)) WITHOUT ROWID;"                  \
+    "INSERT INTO live_counts (type, zone, zone_status, n) SELECT " LIVE_GROUP("") \
+    ", count(*) FROM records WHERE srv_body IS NOT NULL GROUP BY 1, 2, 3;"    \
+    "CREATE TRIGGER live_counts_ins AFTER INSERT ON records "                  \
+    "WHEN new.srv_body IS NOT NULL BEGIN " LIVE_ADD("new.") " END;"           \
+    "CREATE TRIGGER live_counts_del AFTER DELETE ON records "                  \
+    "WHEN old.srv_body IS NOT NULL BEGIN " LIVE_SUB("old.") " END;"           \
+    "CREATE TRIGGER live_counts_upd_old AFTER UPDATE OF " LIVE_COLS " ON records " \
+    "WHEN old.srv_body IS NOT NULL AND (new.srv_body IS NULL OR " LIVE_MOVED ") " \
+    "BEGIN " LIVE_SUB("old.") " END;"                                         \
+    "CREATE TRIGGER live_counts_upd_new AFTER UPDATE OF " LIVE_COLS " ON records " \
+    "WHEN new.srv_body IS NOT NULL AND (old.srv_body IS NULL OR " LIVE_MOVED ") " \
+    "BEGIN " LIVE_ADD("new.") " END;"
+/* the columns a row's group depends on; the group of a row changed */
+#define LIVE_COLS "srv_body, zone, zone_status, permit_no"
+#define LIVE_MOVED "(" LIVE_GROUP("old.") ") IS NOT (" LIVE_GROUP("new.") ")"
+/* one more / one fewer in the group of the row R (when the server holds it) */
+#define LIVE_ADD(R)                                                           \
+    "INSERT INTO live_counts (type, zone, zone_status, n) SELECT " LIVE_GROUP(R) \
+    ", 1 WHERE " R "srv_body IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;"
+#define LIVE_SUB(R)                                                           \
+    "UPDATE live_counts SET n = n - 1 WHERE " R "srv_body IS NOT NULL AND "   \
+    LIVE_ROW_IS(R) ";"                                                        \
+    "DELETE FROM live_counts WHERE " R "srv_body IS NOT NULL AND n = 0 AND " \
+    LIVE_ROW_IS(R) ";"
+
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_GET_KEY] = "SELECT " REC_COLS " FROM records WHERE key = ?1",
     [ST_STAGE_BRIEF] = "SELECT id, hash, state, action, source, line, voided FROM records "
@@ -125,19 +196,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                 "AND (?4 = 0 OR resent_after_doubt = 1) ORDER BY id",
     [ST_RANGE] = "SELECT " REC_COLS " FROM records WHERE start_time >= ?1 "
                  "AND start_time < ?2 ORDER BY start_time, id",
-    [ST_LIVE] =
-        /* srv_body '' is the row's own body: its permit number and zone
-         * (the body leaves out empty members) */
-        "SELECT CASE WHEN srv_body = '' THEN CASE WHEN permit_no = '' THEN 'temp' "
-        "ELSE 'standard' END WHEN json_extract(srv_body, '$.permitNo') IS NULL "
-        "THEN 'temp' ELSE 'standard' END AS type, "
-        "CASE WHEN srv_body = '' THEN zone "
-        "ELSE coalesce(json_extract(srv_body, '$.zone'), '') END AS szone, "
-        "CASE WHEN srv_body = '' THEN zone_status "
-        "WHEN coalesce(json_extract(srv_body, '$.zone'), '') = zone "
-        "THEN zone_status ELSE '' END AS zst, count(*) "
-        "FROM records WHERE srv_body IS NOT NULL GROUP BY type, szone, zst "
-        "ORDER BY type, szone, zst",
+    /* O(groups): the counts the triggers keep (LIVE_COUNTS_SQL) */
+    [ST_LIVE] = "SELECT type, zone, zone_status, n FROM live_counts WHERE n > 0 "
+                "ORDER BY type, zone, zone_status",
     /* ?2 message, ?3 voided */
     [ST_UNLINKED_FAIL] =
         "UPDATE records SET state = 'failed', action = 'none', upd = NULL, unlinked = 1, "
@@ -309,6 +370,8 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
      * which is how SQLite knows the partial index serves them */
     "DROP INDEX IF EXISTS records_state;"
     "CREATE INDEX records_state ON records (state, id) WHERE state <> 'pushed';",
+    /* issue 20: live counts kept as records change (LIVE_COUNTS_SQL) */
+    LIVE_COUNTS_SQL,
 };
 
 const char *ledger_migration_sql(int v)

@@ -12,6 +12,10 @@ that they agree.
   sql LEDGER SQL               rows of a query, columns joined by |
   pg-name FILE                 the database of a ledger file on a PostgreSQL run
   ledger-field LEDGER KEY COL  one column of one record
+  live-counts LEDGER           the ledger's live_counts table (summed per
+                               group) == the live records counted here from
+                               their srv_body (type, server zone, zone status);
+                               no group below 0. Prints "groups=.. live=..".
   compare-jsonout STATE JSONL  live permits == the --json-out records, field for field
   check STATE LEDGER N [MAXDUP]
       every one of N records is pushed in the ledger, its reference_id is a
@@ -154,6 +158,21 @@ def norm(fields):
     return tuple((k, fields[k]) for k in CANON if k in fields)
 
 
+def live_groups(db):
+    """Live records per (type, zone, zone status) as the server holds them,
+    computed here from each row's server body (srv_body '' is the row's own
+    body, body_of())."""
+    want = Counter()
+    for row in db.execute("SELECT srv_body, zone, zone_status, %s FROM records "
+                          "WHERE srv_body IS NOT NULL" % BODY_COLS).fetchall():
+        body, zone, zst = row[:3]
+        b = body_of(row[3:]) if body == "" else json.loads(body)
+        szone = b.get("zone", "")
+        want[("temp" if b.get("permitNo") is None else "standard", szone,
+              zst if szone == zone else "")] += 1
+    return want
+
+
 def main():
     a = sys.argv[1:]
     cmd = a[0]
@@ -184,6 +203,22 @@ def main():
         if a[3] in ("srv_body", "body", "target") and row is not None and v == "":
             v = server_body(db, a[2], "")
         print(v)
+    elif cmd == "live-counts":
+        db = connect(a[1])
+        have = Counter()
+        for t, z, zs, n in db.execute(
+                "SELECT type, zone, zone_status, sum(n) FROM live_counts "
+                "GROUP BY type, zone, zone_status").fetchall():
+            if int(n) < 0:
+                print("group %s below 0: %s" % ((t, z, zs), n))
+                sys.exit(1)
+            if int(n):
+                have[(t, z, zs)] = int(n)
+        want = live_groups(db)
+        if have != want:
+            print("live_counts %s != records %s" % (sorted(have.items()), sorted(want.items())))
+            sys.exit(1)
+        print("groups=%d live=%d" % (len(have), sum(have.values())))
     elif cmd == "compare-jsonout":
         want = Counter()
         with open(a[2]) as f:

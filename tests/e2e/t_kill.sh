@@ -42,6 +42,9 @@ eq "every kill point hit a running push" "$kills" "$npoints"
 sending=$($PC ledger-count ledger.db sending)
 pushed=$($PC ledger-count ledger.db pushed)
 check "the kills hit mid-push (pushed $pushed of $N)" test "$pushed" -lt "$N"
+# the live counts (stats, the report) commit with the outcomes
+check "after the kills the live counts equal the records ($($PC live-counts ledger.db 2>&1 | head -c 300))" \
+  $PC live-counts ledger.db
 
 "$PE" push -c cfg.json day.csv >out 2>err; rc=$?
 check "the rerun finishes (exit $rc)" test "$rc" -le 1
@@ -51,6 +54,10 @@ fi
 state_now
 check "every record on the server; duplicates only among flagged, at most $((kills * CONC))" \
   $PC check sandbox-state.json ledger.db "$N" $((kills * CONC))
+check "after the rerun the live counts equal the records ($($PC live-counts ledger.db 2>&1 | head -c 300))" \
+  $PC live-counts ledger.db
+eq "live: every record, pushed once (the server's duplicates are not the ledger's)" \
+  "$($PC live-counts ledger.db | sed 's/.*live=//')" "$N"
 before=$(requests)
 expect_exit "a last rerun" 0 "$PE" push -c cfg.json day.csv
 eq "it sends nothing" "$(requests)" "$before"

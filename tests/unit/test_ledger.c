@@ -1396,6 +1396,398 @@ START_TEST(test_queries_and_prune)
 }
 END_TEST
 
+/* --- live counts (issue 20): the live_counts table against a scan ----------- */
+
+static int on_pg(void)
+{
+    return !strncmp(path, "postgres", 8);
+}
+
+/* Runs sql on the ledger's database through a connection of its own
+ * (PostgreSQL: in the schema permit_etl); each result row is appended to
+ * out (if not NULL) as its values joined by '|', one line per row. */
+static void db_sql(const char *sql, struct buf *out)
+{
+    if (out)
+        buf_reset(out);
+    if (on_pg()) {
+        PGconn *c = PQconnectdb(path);
+        struct buf q = BUF_INIT;
+        PGresult *r;
+        int i, j;
+
+        ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+        ck_assert_int_eq(buf_addf(&q, "SET search_path = permit_etl; "
+                                  "SET client_min_messages = warning; %s", sql), 0);
+        r = PQexec(c, q.ptr);
+        ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK ||
+                      PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql,
+                      PQerrorMessage(c));
+        for (i = 0; out && PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++)
+            for (j = 0; j < PQnfields(r); j++)
+                ck_assert_int_eq(buf_addf(out, "%s%s", PQgetvalue(r, i, j),
+                                          j + 1 < PQnfields(r) ? "|" : "\n"), 0);
+        PQclear(r);
+        PQfinish(c);
+        buf_release(&q);
+    } else {
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        const char *tail = sql;
+        int rc, j;
+
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 10000);
+        while (tail && *tail) {
+            ck_assert_msg(sqlite3_prepare_v2(db, tail, -1, &st, &tail) == SQLITE_OK, "%s: %s",
+                          sql, sqlite3_errmsg(db));
+            if (!st)
+                break;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                for (j = 0; out && j < sqlite3_column_count(st); j++) {
+                    const unsigned char *t = sqlite3_column_text(st, j);
+
+                    ck_assert_int_eq(buf_addf(out, "%s%s", t ? (const char *)t : "",
+                                              j + 1 < sqlite3_column_count(st) ? "|" : "\n"),
+                                     0);
+                }
+            ck_assert_msg(rc == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(db));
+            sqlite3_finalize(st);
+        }
+        sqlite3_close(db);
+    }
+}
+
+/* The reference: the scan `stats` ran before the live_counts table, over
+ * every record the server holds, written here on its own (srv_body '':
+ * the server holds the row's own body, whose permitNo and zone are the
+ * row's permit_no and zone, left out of the body when empty). */
+#define REF_SCAN(JTXT)                                                        \
+    "SELECT type, szone, CASE WHEN szone = zone THEN zone_status ELSE '' END, " \
+    "count(*) FROM (SELECT CASE WHEN srv_body = '' THEN "                    \
+    "CASE WHEN permit_no = '' THEN 'temp' ELSE 'standard' END "               \
+    "WHEN " JTXT("permitNo") " IS NULL THEN 'temp' ELSE 'standard' END AS type, " \
+    "CASE WHEN srv_body = '' THEN zone ELSE coalesce(" JTXT("zone") ", '') END AS szone, " \
+    "zone, zone_status FROM records WHERE srv_body IS NOT NULL) x "            \
+    "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+#define SQ_JTXT(k) "json_extract(srv_body, '$." k "')"
+#define PG_JTXT(k) "(CASE WHEN srv_body = '' THEN NULL ELSE nullif(srv_body, '')::json->>'" k "' END)"
+
+static void live_buf_cb(void *ctx, const char *type, const char *zone, const char *zs,
+                        long n)
+{
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(buf_addf(ctx, "%s|%s|%s|%ld\n", type, zone, zs, n), 0);
+}
+
+/* ledger_live_counts() through l equals the reference scan; no group of the
+ * table sums to a negative count. `want` (if not NULL): the expected rows. */
+static void live_check(struct ledger *l, const char *want, const char *when)
+{
+    struct buf got = BUF_INIT, ref = BUF_INIT, neg = BUF_INIT;
+    struct etl_err e;
+
+    ck_assert_msg(ledger_live_counts(l, live_buf_cb, &got, &e) == 0, "%s: %s", when, e.msg);
+    db_sql(on_pg() ? REF_SCAN(PG_JTXT) : REF_SCAN(SQ_JTXT), &ref);
+    ck_assert_msg(!strcmp(got.ptr ? got.ptr : "", ref.ptr ? ref.ptr : ""),
+                  "%s: live counts\n%s differ from the scan\n%s", when,
+                  got.ptr ? got.ptr : "", ref.ptr ? ref.ptr : "");
+    if (want)
+        ck_assert_msg(!strcmp(got.ptr ? got.ptr : "", want), "%s: got\n%swant\n%s", when,
+                      got.ptr ? got.ptr : "", want);
+    db_sql("SELECT count(*) FROM (SELECT sum(n) AS s FROM live_counts "
+           "GROUP BY type, zone, zone_status) x WHERE s < 0", &neg);
+    ck_assert_msg(!strcmp(neg.ptr, "0\n"), "%s: %s groups below 0", when, neg.ptr);
+    buf_release(&got);
+    buf_release(&ref);
+    buf_release(&neg);
+}
+
+/* Answers the record's pending action with its outcome. */
+static void send_ok(struct ledger *l, const char *key, const char *ref)
+{
+    struct ledger_rec r;
+    struct etl_err e;
+    int more = 1;
+
+    ledger_rec_init(&r);
+    while (more) {
+        get(l, key, &r);
+        ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+        ck_assert_int_eq(ledger_done_ok(l, r.id, r.action, ref, &more, &e), 0);
+    }
+    ledger_rec_release(&r);
+}
+
+/* A mixed sequence of every change of a record; after each step the
+ * counts equal the scan. */
+START_TEST(test_live_counts)
+{
+    struct ledger *l = open_ok(LEDGER_LOCK);
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+    long removed;
+    int more;
+
+    ledger_rec_init(&r);
+    live_check(l, "", "empty");
+    mk(&p, "ps:A", "AAA", 100, "Lot 4");
+    snprintf(p.permit_no, sizeof(p.permit_no), "P1");
+    stage(l, &p, 0);
+    mk(&p, "ps:B", "BBB", 100, "Lot 4");
+    stage(l, &p, 0);
+    mk(&p, "ps:C", "CCC", 100, "Lot 5");
+    p.zone_status = ZONE_ALIAS;
+    stage(l, &p, 0);
+    mk(&p, "ps:D", "DDD", 100, "Lot 5");    /* staged, never sent */
+    stage(l, &p, 0);
+    mk(&p, "ps:OLD", "OLD1", 100, "Lot 4");  /* ended long ago: pruned below */
+    p.start -= 86400LL * 10;
+    p.end -= 86400LL * 10;
+    stage(l, &p, 0);
+    live_check(l, "", "staged");
+    send_ok(l, "ps:A", "RA");
+    send_ok(l, "ps:B", "RB");
+    send_ok(l, "ps:C", "RC");
+    send_ok(l, "ps:OLD", "ROLD");
+    live_check(l, "standard|Lot 4|matched|1\ntemp|Lot 4|matched|2\ntemp|Lot 5|alias|1\n",
+               "pushed");
+    /* a failure and a retry of D change nothing */
+    get(l, "ps:D", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_retry(l, r.id, 1, "timeout", &e), 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_failed(l, r.id, "bad", 0, &e), 0);
+    live_check(l, NULL, "failed");
+    /* B moves to Lot 5 (a repush: deleted first, then pushed) */
+    mk(&p, "ps:B", "BBB", 100, "Lot 5");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_REPUSH);
+    get(l, "ps:B", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_REPUSH, "RB", &more, &e), 0);
+    ck_assert_int_eq(more, 1);
+    live_check(l, "standard|Lot 4|matched|1\ntemp|Lot 4|matched|1\ntemp|Lot 5|alias|1\n",
+               "repush: deleted");
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "RB2", &more, &e), 0);
+    live_check(l, "standard|Lot 4|matched|1\ntemp|Lot 4|matched|1\ntemp|Lot 5|alias|1\n"
+               "temp|Lot 5|matched|1\n", "repush: pushed");
+    /* A loses its permit number (standard -> temp); C's amount changes (an
+     * update within its group) */
+    mk(&p, "ps:A", "AAA", 100, "Lot 4");
+    ck_assert_int_eq(stage(l, &p, 0), LSO_REPUSH);
+    send_ok(l, "ps:A", "RA2");
+    mk(&p, "ps:C", "CCC", 250, "Lot 5");
+    p.zone_status = ZONE_ALIAS;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_UPDATE);
+    send_ok(l, "ps:C", "RC");
+    live_check(l, "temp|Lot 4|matched|2\ntemp|Lot 5|alias|1\ntemp|Lot 5|matched|1\n",
+               "permit number and amount changed");
+    /* an admin update to another zone: the server's zone is not the row's */
+    get(l, "ps:C", &r);
+    ck_assert_int_eq(ledger_admin_update(l, r.id, "{\"zone\":\"Lot 7\"}",
+                                         "{\"zone\":\"Lot 7\",\"permitNo\":\"X\"}", &e), 0);
+    send_ok(l, "ps:C", "RC");
+    live_check(l, "standard|Lot 7||1\ntemp|Lot 4|matched|2\ntemp|Lot 5|matched|1\n",
+               "admin update");
+    /* a void of B (deleted) and an admin delete of C */
+    mk(&p, "ps:B", "BBB", 100, "Lot 5");
+    p.voided = 1;
+    ck_assert_int_eq(stage(l, &p, 0), LSO_VOID_DELETE);
+    send_ok(l, "ps:B", "RB2");
+    get(l, "ps:C", &r);
+    ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    send_ok(l, "ps:C", "RC");
+    live_check(l, "temp|Lot 4|matched|2\n", "void and admin delete");
+    /* a transaction rolled back leaves the counts as they were */
+    ck_assert_int_eq(ledger_begin(l, &e), 0);
+    mk(&p, "ps:E", "EEE", 100, "Lot 9");
+    stage(l, &p, 0);
+    get(l, "ps:E", &r);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_PUSH, "RE", &more, &e), 0);
+    get(l, "ps:A", &r);
+    ck_assert_int_eq(ledger_admin_delete(l, r.id, &e), 0);
+    ck_assert_int_eq(ledger_mark_sending(l, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(l, r.id, LA_DELETE, "RA2", &more, &e), 0);
+    ledger_rollback(l);
+    ck_assert_int_eq(ledger_get(l, "ps:E", &r, &e), 0);
+    live_check(l, "temp|Lot 4|matched|2\n", "rolled back");
+    /* rows whose srv_body is '' (the server holds the row's own body),
+     * written directly: D becomes live with its own columns' group; a new
+     * row with a permit number and no zone; then their columns change */
+    db_sql("UPDATE records SET srv_body = '', body = '', record = '', target = '' "
+           "WHERE key = 'ps:D'", NULL);
+    db_sql("INSERT INTO records (key, plate, cents, currency, start_time, end_time, "
+           "vendor_zone, zone, zone_status, permit_no, ticket, promo, voided, source, line, "
+           "body, hash, upd, target, srv_body, record, reference_id, state, action, "
+           "first_seen, last_seen) VALUES ('ps:F', 'FFF', 100, 'CAD', 1795874400, "
+           "1795878000, 'Lot 4', '', 'missing', 'PF', '', '', 0, 'in.csv', 9, '', 'h', "
+           "NULL, '', '', '', 'RF', 'pushed', 'none', 't', 't')", NULL);
+    live_check(l, "standard||missing|1\ntemp|Lot 4|matched|2\ntemp|Lot 5|matched|1\n",
+               "'' rows");
+    db_sql("UPDATE records SET zone = 'Lot 6', zone_status = 'alias' WHERE key = 'ps:D'",
+           NULL);
+    db_sql("UPDATE records SET permit_no = '' WHERE key = 'ps:F'", NULL);
+    live_check(l, "temp||missing|1\ntemp|Lot 4|matched|2\ntemp|Lot 6|alias|1\n",
+               "'' rows' columns changed");
+    /* from '' to the JSON the server holds, and back */
+    db_sql("UPDATE records SET srv_body = '{\"zone\":\"Lot 6\",\"permitNo\":\"Q\"}' "
+           "WHERE key = 'ps:D'", NULL);
+    live_check(l, "standard|Lot 6|alias|1\ntemp||missing|1\ntemp|Lot 4|matched|2\n",
+               "'' to JSON");
+    db_sql("UPDATE records SET srv_body = '' WHERE key = 'ps:D'", NULL);
+    db_sql("UPDATE records SET srv_body = '' WHERE key = 'ps:A'", NULL);
+    live_check(l, "temp||missing|1\ntemp|Lot 4|matched|2\ntemp|Lot 6|alias|1\n",
+               "JSON to ''");
+    /* a '' row deleted; a live one and one that is not */
+    db_sql("DELETE FROM records WHERE key IN ('ps:F', 'ps:C')", NULL);
+    live_check(l, "temp|Lot 4|matched|2\ntemp|Lot 6|alias|1\n", "rows deleted");
+    /* prune: the old record becomes a tombstone, still live */
+    ck_assert_int_eq(ledger_prune(l, T0 - 86400, &removed, &e), 0);
+    ck_assert_int_eq(removed, 1);
+    live_check(l, "temp|Lot 4|matched|2\ntemp|Lot 6|alias|1\n", "pruned");
+    /* the last of a group deleted: the group is gone */
+    db_sql("UPDATE records SET srv_body = NULL WHERE key = 'ps:D'", NULL);
+    live_check(l, "temp|Lot 4|matched|2\n", "group emptied");
+    ledger_close(l);
+    /* read-only (another connection) */
+    l = open_ok(LEDGER_READONLY);
+    live_check(l, "temp|Lot 4|matched|2\n", "read-only");
+    ledger_close(l);
+    ledger_rec_release(&r);
+}
+END_TEST
+
+/* Rows of an older ledger for the migration tests: JSON bodies with and
+ * without permitNo, a server zone that is not the row's, NULL, and '' */
+#define LIVE_OLD_ROWS                                                         \
+    "INSERT INTO records (key, plate, cents, currency, start_time, end_time, " \
+    "vendor_zone, zone, zone_status, permit_no, ticket, promo, source, line, body, hash, " \
+    "srv_body, record, reference_id, state, action, first_seen, last_seen) VALUES " \
+    "('k1','A',1,'CAD',1,2,'Lot 1','Lot 1','matched','P1','','','a.csv',1,'{}','h', " \
+    " '{\"zone\":\"Lot 1\",\"permitNo\":\"P1\"}','{}','R1','pushed','none','t','t')," \
+    "('k2','A',1,'CAD',1,2,'Lot 1','Lot 1','matched','','','','a.csv',2,'{}','h', " \
+    " '{\"zone\":\"Lot 1\"}','{}','R2','pushed','none','t','t'),"            \
+    "('k3','A',1,'CAD',1,2,'Lot 1','Lot 1','alias','','','','a.csv',3,'{}','h', " \
+    " '{\"zone\":\"Lot 1\"}','{}','R3','pushed','none','t','t'),"            \
+    "('k4','A',1,'CAD',1,2,'Lot 2','Lot 2','matched','','','','a.csv',4,'{}','h', " \
+    " '{\"zone\":\"Lot 9\"}','{}','R4','pushed','none','t','t'),"            \
+    "('k5','A',1,'CAD',1,2,'Lot 2','Lot 2','matched','','','','a.csv',5,'{}','h', " \
+    " NULL,'{}',NULL,'pending','push','t','t'),"                             \
+    "('k6','A',1,'CAD',1,2,'Lot 2','Lot 2','missing','P6','','','a.csv',6,'','h', " \
+    " '','',NULL,'pushed','none','t','t'),"                                  \
+    "('k7','A',1,'CAD',1,2,'','','','','','','a.csv',7,'','h', "             \
+    " '','','R7','pushed','none','t','t');"
+#define LIVE_OLD_WANT                                                         \
+    "standard|Lot 1|matched|1\nstandard|Lot 2|missing|1\ntemp|||1\n"          \
+    "temp|Lot 1|alias|1\ntemp|Lot 1|matched|1\ntemp|Lot 9||1\n"
+
+/* A ledger at the version before live_counts, with records, gets their
+ * counts when it is opened (migrated). SQLite: built from the steps'
+ * own SQL. */
+START_TEST(test_live_counts_migrate)
+{
+    struct ledger *l;
+    struct buf v = BUF_INIT;
+    struct etl_err e;
+    sqlite3 *db;
+    char *msg = NULL;
+    int s;
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    for (s = 0; s < LEDGER_SCHEMA_VERSION - 1; s++) {
+        ck_assert_msg(sqlite3_exec(db, ledger_migration_sql(s), NULL, NULL, &msg) == SQLITE_OK,
+                      "step %d: %s", s, msg);
+        /* a step that edited the schema's text: a new connection reads it */
+        sqlite3_close(db);
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    }
+    ck_assert_msg(sqlite3_exec(db, LIVE_OLD_ROWS, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+    buf_reset(&v);
+    ck_assert_int_eq(buf_addf(&v, "PRAGMA user_version = %d", LEDGER_SCHEMA_VERSION - 1), 0);
+    ck_assert_int_eq(sqlite3_exec(db, v.ptr, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    db_sql("SELECT count(*) FROM sqlite_master WHERE name = 'live_counts'", &v);
+    ck_assert_str_eq(v.ptr, "0\n");
+    /* read-only: refused until migrated */
+    ck_assert_ptr_null(ledger_open(path, LEDGER_READONLY, &e));
+    ck_assert_ptr_nonnull(strstr(e.msg, "needs a migration"));
+    l = open_ok(LEDGER_LOCK);
+    live_check(l, LIVE_OLD_WANT, "migrated");
+    ledger_close(l);
+    db_sql("PRAGMA user_version", &v);
+    ck_assert_int_eq((int)strtol(v.ptr, NULL, 10), LEDGER_SCHEMA_VERSION);
+    buf_release(&v);
+}
+END_TEST
+
+/* PostgreSQL: the step run on a ledger with records (its table, function
+ * and triggers dropped and the version set back), and several workers:
+ * outcomes of one group committed by two workers at once never wait for
+ * each other; each worker's read and close fold the delta rows. */
+START_TEST(test_pg_live_counts)
+{
+    struct ledger *a = open_ok(LEDGER_LOCK), *b;
+    struct ledger_rec r;
+    struct permit p;
+    struct etl_err e;
+    struct buf v = BUF_INIT;
+    char sql[200];
+    int more;
+
+    ledger_close(a);
+    db_sql(LIVE_OLD_ROWS, NULL);
+    snprintf(sql, sizeof(sql), "DROP TABLE live_counts; DROP FUNCTION live_counts_add(), "
+             "live_counts_sub(), live_counts_upd() CASCADE; "
+             "UPDATE schema_version SET version = %d", LEDGER_SCHEMA_VERSION - 1);
+    db_sql(sql, NULL);
+    db_sql("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'live_counts%'", &v);
+    ck_assert_str_eq(v.ptr, "0\n");
+    a = open_ok(LEDGER_LOCK);
+    live_check(a, LIVE_OLD_WANT, "migrated");
+    db_sql("DELETE FROM records", NULL);
+    live_check(a, "", "rows deleted");
+
+    ledger_rec_init(&r);
+    mk(&p, "ps:1", "A1", 100, "Lot 4");
+    stage(a, &p, 0);
+    mk(&p, "ps:2", "A2", 100, "Lot 4");
+    stage(a, &p, 0);
+    b = open_ok(LEDGER_LOCK);
+    /* a's outcome for ps:1 is not committed while b commits ps:2's */
+    ck_assert_int_eq(ledger_begin(a, &e), 0);
+    get(a, "ps:1", &r);
+    ck_assert_int_eq(ledger_mark_sending(a, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(a, r.id, LA_PUSH, "R1", &more, &e), 0);
+    ck_assert_int_eq(ledger_begin(b, &e), 0);
+    get(b, "ps:2", &r);
+    ck_assert_int_eq(ledger_mark_sending(b, r.id, 0, &e), 0);
+    ck_assert_int_eq(ledger_done_ok(b, r.id, LA_PUSH, "R2", &more, &e), 0);
+    ck_assert_int_eq(ledger_commit(b, &e), 0);
+    /* b's read folds what it sees; a's open transaction's row stays */
+    live_check(b, "temp|Lot 4|matched|1\n", "one committed");
+    ck_assert_int_eq(ledger_commit(a, &e), 0);
+    live_check(b, "temp|Lot 4|matched|2\n", "both committed");
+    db_sql("SELECT count(*) FROM live_counts", &v);
+    ck_assert_str_eq(v.ptr, "1\n");                  /* folded */
+    /* ps:1 deleted by a: a delta row until a closes */
+    get(a, "ps:1", &r);
+    ck_assert_int_eq(ledger_admin_delete(a, r.id, &e), 0);
+    send_ok(a, "ps:1", "R1");
+    db_sql("SELECT count(*) FROM live_counts", &v);
+    ck_assert_str_eq(v.ptr, "2\n");
+    ledger_close(a);
+    db_sql("SELECT count(*) FROM live_counts", &v);
+    ck_assert_str_eq(v.ptr, "1\n");
+    live_check(b, "temp|Lot 4|matched|1\n", "after a's close");
+    ledger_close(b);
+    ledger_rec_release(&r);
+    buf_release(&v);
+}
+END_TEST
+
 START_TEST(test_files_and_tmp)
 {
     struct ledger *l = open_ok(LEDGER_LOCK);
@@ -1712,6 +2104,8 @@ int main(void)
     tcase_add_test(tc, test_outcomes);
     tcase_add_test(tc, test_admin_keeps_hash);
     tcase_add_test(tc, test_queries_and_prune);
+    tcase_add_test(tc, test_live_counts);
+    tcase_add_test(tc, test_live_counts_migrate);
     tcase_add_test(tc, test_money_and_zones);
     tcase_add_test(tc, test_files_and_tmp);
     tcase_add_test(tc, test_tmp_merge);
@@ -1740,7 +2134,9 @@ int main(void)
         tcase_add_test(tc, test_outcomes);
         tcase_add_test(tc, test_admin_keeps_hash);
         tcase_add_test(tc, test_queries_and_prune);
-    tcase_add_test(tc, test_money_and_zones);
+        tcase_add_test(tc, test_live_counts);
+        tcase_add_test(tc, test_pg_live_counts);
+        tcase_add_test(tc, test_money_and_zones);
         tcase_add_test(tc, test_files_and_tmp);
         tcase_add_test(tc, test_tmp_merge);
         suite_add_tcase(s, tc);
