@@ -154,6 +154,20 @@ fail:
     return NULL;
 }
 
+static void dup_release(struct dup_index *d)
+{
+    free(d->slots);
+    free(d->ents);
+    free(d->arena);
+    memset(d, 0, sizeof(*d));
+}
+
+void ingest_forget_keys(struct ingest *in)
+{
+    dup_release(&in->dup);
+    dup_release(&in->vdup);
+}
+
 void ingest_free(struct ingest *in)
 {
     size_t i;
@@ -162,12 +176,7 @@ void ingest_free(struct ingest *in)
         return;
     profile_set_free(&in->profiles);
     profile_set_free(&in->extra);
-    free(in->dup.slots);
-    free(in->dup.ents);
-    free(in->vdup.slots);
-    free(in->vdup.ents);
-    free(in->vdup.arena);
-    free(in->dup.arena);
+    ingest_forget_keys(in);
     buf_release(&in->lane.idbuf);
     buf_release(&in->text);
     for (i = 0; i < in->nfiles; i++)

@@ -79,6 +79,10 @@ struct ingest_sink {
 
 struct ingest *ingest_new(const struct ingest_opts *o, struct etl_err *err);
 void ingest_free(struct ingest *in);                       /* NULL-safe */
+/* Releases the duplicate-key indexes (the largest memory of a long day):
+ * a file read afterwards is checked for duplicates among its own rows
+ * and later files only. `push`/`run` call it once every input is read. */
+void ingest_forget_keys(struct ingest *in);
 
 /*
  * Reads `path`. Returns 0 when the file was read to its end (rows may have

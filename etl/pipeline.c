@@ -690,6 +690,9 @@ static int stage_files(struct pass *s)
     free(paths);
     if (rc < 0)
         return -1;
+    /* every record file is read: the duplicate-key index (~70 MB a million
+     * rows) is not needed for the push, the settlements or the report */
+    ingest_forget_keys(s->in);
     s->ret = etl_exit_worse(s->ret, fp.exit_code);
     /* settlement files after the records: their lines are rejected like rows */
     if (s->cfg->nsettlements && !strcmp(s->o->command, "run") && !push_interrupted() &&

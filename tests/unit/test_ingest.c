@@ -307,6 +307,14 @@ START_TEST(test_generated)
     ck_assert_int_eq(st.duplicates, NROWS);
     ck_assert_int_eq(st.accepted, 0);
     ck_assert_int_eq(c.rejects, NROWS);
+    /* the keys forgotten (push/run once every input is read): the same
+     * file is new again, then a duplicate of itself again */
+    ingest_forget_keys(in);
+    ck_assert_int_eq(ingest_file(in, path, &sink, &st, &err), 0);
+    ck_assert_int_eq(st.duplicates, 0);
+    ck_assert_int_eq(st.accepted, NROWS);
+    ck_assert_int_eq(ingest_file(in, path, &sink, &st, &err), 0);
+    ck_assert_int_eq(st.duplicates, NROWS);
     ingest_free(in);
     unlink(path);
 }
