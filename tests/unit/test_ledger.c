@@ -1,5 +1,5 @@
 /* test_ledger.c — the ledger, on real SQLite files in a temp dir; with
- * TEST_LEDGER_URI set (tests/e2e/t_pg_ledger.sh starts a real PostgreSQL
+ * TEST_LEDGER_URI set (tests/e2e/t_pg.sh starts a real PostgreSQL
  * server) the backend-independent tests run again on PostgreSQL, with the
  * tests of several workers sharing it. */
 #include <check.h>
